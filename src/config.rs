@@ -1,0 +1,530 @@
+//! Webhook settings: raw input from the message API parsed once, at the edge,
+//! into a [`WebhookConfig`] that is valid by construction, or a
+//! [`ConfigError`] that names the field and what is wrong with it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+use url::Url;
+
+use crate::event::EventKind;
+use crate::signing::{SecretError, SecretKey};
+
+/// Retry delays after the first attempt, in milliseconds.
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 3] = [1000, 2000, 3000];
+/// How long one attempt may take.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+/// First attempts per webhook per minute; the excess waits in the outbox.
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 100;
+const MAX_NAME_CHARS: usize = 100;
+const MAX_RETRIES: usize = 10;
+const MAX_RETRY_DELAY_MS: u64 = 3_600_000;
+const TIMEOUT_RANGE_MS: (u64, u64) = (1000, 120_000);
+const RATE_RANGE: (u32, u32) = (1, 10_000);
+
+/// Headers the browser's fetch refuses to send (the Fetch standard's
+/// forbidden request headers); `Proxy-` and `Sec-` prefixes are checked apart.
+const FORBIDDEN_HEADERS: [&str; 21] = [
+    "accept-charset", "accept-encoding", "access-control-request-headers",
+    "access-control-request-method", "connection", "content-length", "cookie",
+    "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin",
+    "referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via",
+];
+/// Headers AutoHook sets itself on every request.
+const RESERVED_HEADERS: [&str; 3] = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+const RESERVED_PREFIX: &str = "x-autohook-";
+
+/// HTTP method a webhook is called with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// JSON body.
+    Post,
+    /// No body: the envelope goes into the query string.
+    Get,
+    /// JSON body.
+    Put,
+    /// JSON body.
+    Patch,
+}
+
+impl Method {
+    /// The method's name as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+        }
+    }
+}
+
+/// What a caller may send to create or change a webhook. Every field is
+/// optional: on create, missing fields take defaults; on update, they keep
+/// their current value.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookInput {
+    /// Display name; defaults to the URL's host.
+    pub name: Option<String>,
+    /// Where deliveries go.
+    pub url: Option<String>,
+    /// `POST`, `GET`, `PUT` or `PATCH`.
+    pub method: Option<String>,
+    /// Event names to subscribe to; defaults to all but `test`.
+    pub events: Option<Vec<String>>,
+    /// Custom headers as an object of strings.
+    pub headers: Option<Value>,
+    /// Custom headers as JSON text (the settings page's JSON mode).
+    pub headers_json: Option<String>,
+    /// Signing secret; an empty string removes it.
+    pub secret: Option<String>,
+    /// Whether the webhook receives events.
+    pub enabled: Option<bool>,
+    /// Delays before each retry, in milliseconds.
+    pub retry_schedule: Option<Vec<u64>>,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// First attempts allowed per minute.
+    pub rate_per_minute: Option<u32>,
+}
+
+/// A webhook's settings, valid by construction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookConfig {
+    /// Display name, 1 to 99 characters.
+    pub name: String,
+    /// An http(s) URL without credentials.
+    pub url: Url,
+    /// How it is called.
+    pub method: Method,
+    /// What it subscribes to (never empty).
+    pub events: Vec<EventKind>,
+    /// Custom headers, in the order given.
+    pub headers: Vec<(String, String)>,
+    /// Signing secret as the user gave it (`whsec_…` or plain text).
+    pub secret: Option<String>,
+    /// Whether it receives events.
+    pub enabled: bool,
+    /// Delays before each retry, in milliseconds.
+    pub retry_schedule: Vec<u64>,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// First attempts allowed per minute.
+    pub rate_per_minute: u32,
+}
+
+/// Why webhook input was refused. [`ConfigError::field`] names the field.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No URL on create.
+    #[error("url is required")]
+    UrlMissing,
+    /// The URL does not parse.
+    #[error("url does not parse: {0}")]
+    UrlUnparsable(String),
+    /// Only http and https can be delivered to.
+    #[error("url must use http or https, not {0}")]
+    UrlScheme(String),
+    /// `user:password@` in a URL would leak into logs and exports.
+    #[error("url must not contain a user name or password; use a header instead")]
+    UrlCredentials,
+    /// An empty name.
+    #[error("name must not be empty")]
+    NameEmpty,
+    /// A name of 100 characters or more.
+    #[error("name must be under {MAX_NAME_CHARS} characters (it has {0})")]
+    NameTooLong(usize),
+    /// A method other than the four supported.
+    #[error("method must be POST, GET, PUT or PATCH, not {0:?}")]
+    Method(String),
+    /// An empty event list.
+    #[error("events must name at least one event")]
+    NoEvents,
+    /// An event name that does not exist.
+    #[error("events: {0:?} is not an event")]
+    UnknownEvent(String),
+    /// `headers` and `headersJson` both given.
+    #[error("headers: give either headers or headersJson, not both")]
+    HeadersTwice,
+    /// Header JSON text that does not parse.
+    #[error("headers JSON does not parse at line {line}, column {column}: {reason}")]
+    HeadersJson {
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// The parser's explanation.
+        reason: String,
+    },
+    /// Headers that are not a JSON object.
+    #[error("headers must be an object of names to string values")]
+    HeadersNotObject,
+    /// A header whose value is not a string.
+    #[error("header {0:?} must have a string value")]
+    HeaderNotString(String),
+    /// A header name that is not an HTTP token.
+    #[error("header name {0:?} is not a valid HTTP header name")]
+    HeaderName(String),
+    /// CR, LF or NUL would split or end the header.
+    #[error("header {0:?} has a line break or NUL in its value")]
+    HeaderValue(String),
+    /// The browser would silently drop it.
+    #[error("header {0:?} is forbidden: the browser would drop it from the request")]
+    HeaderForbidden(String),
+    /// AutoHook sets it itself.
+    #[error("header {0:?} is set by AutoHook itself")]
+    HeaderReserved(String),
+    /// A secret that cannot be used.
+    #[error("secret {0}")]
+    Secret(#[from] SecretError),
+    /// Too many retries or too long a delay.
+    #[error("retrySchedule must have at most {MAX_RETRIES} delays of at most one hour each")]
+    RetrySchedule,
+    /// Timeout out of range.
+    #[error("timeoutMs must be between {} and {} ms", TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1)]
+    Timeout,
+    /// Rate out of range.
+    #[error("ratePerMinute must be between {} and {}", RATE_RANGE.0, RATE_RANGE.1)]
+    Rate,
+}
+
+impl ConfigError {
+    /// The message-API field the error is about.
+    pub fn field(&self) -> &'static str {
+        use ConfigError::*;
+        match self {
+            UrlMissing | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials => "url",
+            NameEmpty | NameTooLong(_) => "name",
+            Method(_) => "method",
+            NoEvents | UnknownEvent(_) => "events",
+            HeadersTwice | HeadersJson { .. } | HeadersNotObject | HeaderNotString(_)
+            | HeaderName(_) | HeaderValue(_) | HeaderForbidden(_) | HeaderReserved(_) => "headers",
+            Secret(_) => "secret",
+            RetrySchedule => "retrySchedule",
+            Timeout => "timeoutMs",
+            Rate => "ratePerMinute",
+        }
+    }
+}
+
+impl WebhookConfig {
+    /// Validates `input` for a new webhook.
+    pub fn create(input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
+        let url = parse_url(input.url.as_deref().ok_or(ConfigError::UrlMissing)?)?;
+        let name = match input.name {
+            Some(name) => name,
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let base = WebhookConfig {
+            name,
+            url,
+            method: Method::Post,
+            events: EventKind::ALL.into_iter().filter(|k| *k != EventKind::Test).collect(),
+            headers: Vec::new(),
+            secret: None,
+            enabled: true,
+            retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            rate_per_minute: DEFAULT_RATE_PER_MINUTE,
+        };
+        base.apply(WebhookInput { url: None, name: None, ..input }).and_then(|config| {
+            check_name(&config.name)?;
+            Ok(config)
+        })
+    }
+
+    /// This config with the fields `input` sets replaced, all validated;
+    /// `self` is untouched, so a refused update changes nothing.
+    pub fn apply(&self, input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
+        let mut next = self.clone();
+        if let Some(url) = input.url {
+            next.url = parse_url(&url)?;
+        }
+        if let Some(name) = input.name {
+            check_name(&name)?;
+            next.name = name;
+        }
+        if let Some(method) = input.method {
+            next.method = parse_method(&method)?;
+        }
+        if let Some(events) = input.events {
+            next.events = parse_events(&events)?;
+        }
+        next.headers = match (input.headers, input.headers_json) {
+            (Some(_), Some(_)) => return Err(ConfigError::HeadersTwice),
+            (Some(value), None) => parse_headers(&value)?,
+            (None, Some(text)) => parse_headers(&parse_headers_json(&text)?)?,
+            (None, None) => next.headers,
+        };
+        if let Some(secret) = input.secret {
+            next.secret = if secret.is_empty() {
+                None
+            } else {
+                SecretKey::parse(&secret)?;
+                Some(secret)
+            };
+        }
+        if let Some(enabled) = input.enabled {
+            next.enabled = enabled;
+        }
+        if let Some(schedule) = input.retry_schedule {
+            if schedule.len() > MAX_RETRIES || schedule.iter().any(|ms| *ms > MAX_RETRY_DELAY_MS) {
+                return Err(ConfigError::RetrySchedule);
+            }
+            next.retry_schedule = schedule;
+        }
+        if let Some(timeout) = input.timeout_ms {
+            if !(TIMEOUT_RANGE_MS.0..=TIMEOUT_RANGE_MS.1).contains(&timeout) {
+                return Err(ConfigError::Timeout);
+            }
+            next.timeout_ms = timeout;
+        }
+        if let Some(rate) = input.rate_per_minute {
+            if !(RATE_RANGE.0..=RATE_RANGE.1).contains(&rate) {
+                return Err(ConfigError::Rate);
+            }
+            next.rate_per_minute = rate;
+        }
+        Ok(next)
+    }
+
+    /// The signing key, if the webhook has a secret.
+    pub fn key(&self) -> Option<SecretKey> {
+        // Secrets are validated when stored, so parsing again cannot fail.
+        self.secret.as_deref().and_then(|secret| SecretKey::parse(secret).ok())
+    }
+
+    /// Whether this webhook wants `kind` (the Test event always gets through).
+    pub fn wants(&self, kind: EventKind) -> bool {
+        kind == EventKind::Test || self.events.contains(&kind)
+    }
+}
+
+fn check_name(name: &str) -> Result<(), ConfigError> {
+    let chars = name.trim().chars().count();
+    match chars {
+        0 => Err(ConfigError::NameEmpty),
+        n if n >= MAX_NAME_CHARS => Err(ConfigError::NameTooLong(n)),
+        _ => Ok(()),
+    }
+}
+
+/// Parses a webhook URL: http(s) only, no credentials.
+pub fn parse_url(text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim()).map_err(|e| ConfigError::UrlUnparsable(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::UrlScheme(url.scheme().to_string()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::UrlCredentials);
+    }
+    Ok(url)
+}
+
+fn parse_method(text: &str) -> Result<Method, ConfigError> {
+    match text.to_ascii_uppercase().as_str() {
+        "POST" => Ok(Method::Post),
+        "GET" => Ok(Method::Get),
+        "PUT" => Ok(Method::Put),
+        "PATCH" => Ok(Method::Patch),
+        _ => Err(ConfigError::Method(text.to_string())),
+    }
+}
+
+fn parse_events(names: &[String]) -> Result<Vec<EventKind>, ConfigError> {
+    if names.is_empty() {
+        return Err(ConfigError::NoEvents);
+    }
+    let mut kinds = Vec::with_capacity(names.len());
+    for name in names {
+        let kind = EventKind::parse(name).ok_or_else(|| ConfigError::UnknownEvent(name.clone()))?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(kinds)
+}
+
+fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_str(text).map_err(|e| ConfigError::HeadersJson {
+        line: e.line(),
+        column: e.column(),
+        reason: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+    })
+}
+
+fn parse_headers(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
+    let object: &serde_json::Map<String, Value> =
+        value.as_object().ok_or(ConfigError::HeadersNotObject)?;
+    let mut seen = BTreeMap::new();
+    for (name, value) in object {
+        let value = value.as_str().ok_or_else(|| ConfigError::HeaderNotString(name.clone()))?;
+        check_header(name, value)?;
+        seen.insert(name.to_ascii_lowercase(), (name.clone(), value.to_string()));
+    }
+    Ok(seen.into_values().collect())
+}
+
+fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(is_token_char) {
+        return Err(ConfigError::HeaderName(name.to_string()));
+    }
+    if value.contains(['\r', '\n', '\0']) {
+        return Err(ConfigError::HeaderValue(name.to_string()));
+    }
+    let lower = name.to_ascii_lowercase();
+    if FORBIDDEN_HEADERS.contains(&lower.as_str())
+        || lower.starts_with("proxy-")
+        || lower.starts_with("sec-")
+    {
+        return Err(ConfigError::HeaderForbidden(name.to_string()));
+    }
+    if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with(RESERVED_PREFIX) {
+        return Err(ConfigError::HeaderReserved(name.to_string()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(url: &str) -> WebhookInput {
+        WebhookInput { url: Some(url.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn create_fills_defaults_and_names_after_the_host() {
+        let config = WebhookConfig::create(input("https://hooks.example.com/x")).unwrap();
+        assert_eq!(config.name, "hooks.example.com");
+        assert_eq!(config.method, Method::Post);
+        assert_eq!(config.events.len(), 8);
+        assert!(!config.events.contains(&EventKind::Test));
+        assert_eq!(config.retry_schedule, vec![1000, 2000, 3000]);
+        assert_eq!(config.timeout_ms, 10_000);
+        assert!(config.enabled);
+    }
+
+    #[test]
+    fn each_bad_url_names_the_url_field() {
+        for (url, expected) in [
+            ("not a url", "url does not parse: relative URL without a base"),
+            ("ftp://example.com/", "url must use http or https, not ftp"),
+            ("https://me:pw@example.com/", "url must not contain a user name or password; use a header instead"),
+        ] {
+            let error = WebhookConfig::create(input(url)).unwrap_err();
+            assert_eq!(error.field(), "url");
+            assert_eq!(error.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn names_must_be_present_and_short() {
+        let mut bad = input("https://example.com/");
+        bad.name = Some("  ".into());
+        assert_eq!(WebhookConfig::create(bad.clone()).unwrap_err(), ConfigError::NameEmpty);
+        bad.name = Some("x".repeat(100));
+        assert_eq!(WebhookConfig::create(bad).unwrap_err(), ConfigError::NameTooLong(100));
+    }
+
+    #[test]
+    fn events_must_be_known_and_not_empty() {
+        let mut bad = input("https://example.com/");
+        bad.events = Some(vec![]);
+        assert_eq!(WebhookConfig::create(bad.clone()).unwrap_err(), ConfigError::NoEvents);
+        bad.events = Some(vec!["message_sent".into(), "mesage_sent".into()]);
+        assert_eq!(
+            WebhookConfig::create(bad).unwrap_err(),
+            ConfigError::UnknownEvent("mesage_sent".into())
+        );
+    }
+
+    #[test]
+    fn headers_are_checked_one_by_one() {
+        let cases = [
+            (json!({"Bad Name": "x"}), ConfigError::HeaderName("Bad Name".into())),
+            (json!({"X-A": "a\r\nInjected: 1"}), ConfigError::HeaderValue("X-A".into())),
+            (json!({"Cookie": "a=b"}), ConfigError::HeaderForbidden("Cookie".into())),
+            (json!({"Sec-Fetch-Mode": "x"}), ConfigError::HeaderForbidden("Sec-Fetch-Mode".into())),
+            (json!({"Proxy-Authorization": "x"}), ConfigError::HeaderForbidden("Proxy-Authorization".into())),
+            (json!({"webhook-signature": "x"}), ConfigError::HeaderReserved("webhook-signature".into())),
+            (json!({"X-AutoHook-Event": "x"}), ConfigError::HeaderReserved("X-AutoHook-Event".into())),
+            (json!({"X-Count": 3}), ConfigError::HeaderNotString("X-Count".into())),
+            (json!(["X-A"]), ConfigError::HeadersNotObject),
+        ];
+        for (headers, expected) in cases {
+            let mut bad = input("https://example.com/");
+            bad.headers = Some(headers);
+            let error = WebhookConfig::create(bad).unwrap_err();
+            assert_eq!(error, expected);
+            assert_eq!(error.field(), "headers");
+        }
+    }
+
+    #[test]
+    fn header_json_errors_give_line_and_column() {
+        let mut bad = input("https://example.com/");
+        bad.headers_json = Some("{\n  \"X-A\": \"1\",\n  \"X-B\" 2\n}".into());
+        match WebhookConfig::create(bad).unwrap_err() {
+            ConfigError::HeadersJson { line, column, .. } => assert_eq!((line, column), (3, 9)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn header_json_round_trips_to_pairs() {
+        let mut good = input("https://example.com/");
+        good.headers_json = Some(r#"{"Authorization": "Bearer t", "X-Team": "ops"}"#.into());
+        let config = WebhookConfig::create(good).unwrap();
+        assert_eq!(
+            config.headers,
+            vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())]
+        );
+    }
+
+    #[test]
+    fn a_refused_update_leaves_the_config_as_it_was() {
+        let config = WebhookConfig::create(input("https://example.com/")).unwrap();
+        let before = config.clone();
+        let change = WebhookInput {
+            name: Some("renamed".into()),
+            method: Some("DELETE".into()),
+            ..Default::default()
+        };
+        assert_eq!(config.apply(change).unwrap_err(), ConfigError::Method("DELETE".into()));
+        assert_eq!(config, before);
+    }
+
+    #[test]
+    fn secrets_are_validated_and_empty_removes_them() {
+        let mut with_secret = input("https://example.com/");
+        with_secret.secret = Some("whsec_!!".into());
+        assert_eq!(WebhookConfig::create(with_secret.clone()).unwrap_err().field(), "secret");
+        with_secret.secret = Some("plain".into());
+        let config = WebhookConfig::create(with_secret).unwrap();
+        assert!(config.key().is_some());
+        let cleared = config
+            .apply(WebhookInput { secret: Some(String::new()), ..Default::default() })
+            .unwrap();
+        assert_eq!(cleared.secret, None);
+    }
+
+    #[test]
+    fn limits_on_retries_timeout_and_rate() {
+        let config = WebhookConfig::create(input("https://example.com/")).unwrap();
+        let apply = |input: WebhookInput| config.apply(input).unwrap_err().field();
+        assert_eq!(apply(WebhookInput { retry_schedule: Some(vec![0; 11]), ..Default::default() }), "retrySchedule");
+        assert_eq!(apply(WebhookInput { timeout_ms: Some(10), ..Default::default() }), "timeoutMs");
+        assert_eq!(apply(WebhookInput { rate_per_minute: Some(0), ..Default::default() }), "ratePerMinute");
+    }
+}

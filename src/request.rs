@@ -1,0 +1,175 @@
+//! The exact HTTP request one attempt sends: method, URL, headers and body,
+//! signed over the bytes that go on the wire. Pure: the same inputs give the
+//! same request, which is also what the settings page previews.
+
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::config::{Method, WebhookConfig};
+use crate::event::{Event, PAYLOAD_VERSION, SOURCE};
+use crate::signing::{hex_signature, standard_signature};
+use crate::time::Millis;
+
+/// Largest body (or GET query) AutoHook sends.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Header names AutoHook sets.
+pub mod header {
+    /// The event's wire name.
+    pub const EVENT: &str = "X-AutoHook-Event";
+    /// Unique per attempt.
+    pub const DELIVERY: &str = "X-AutoHook-Delivery";
+    /// `sha256=<hex>` over the body.
+    pub const SIGNATURE: &str = "X-AutoHook-Signature";
+    /// Standard Webhooks: the event id, stable across retries.
+    pub const ID: &str = "webhook-id";
+    /// Standard Webhooks: Unix seconds of the attempt.
+    pub const TIMESTAMP: &str = "webhook-timestamp";
+    /// Standard Webhooks: `v1,<base64>`.
+    pub const STANDARD_SIGNATURE: &str = "webhook-signature";
+}
+
+/// A request ready for `fetch`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: &'static str,
+    /// The full URL (for GET, with the envelope in the query).
+    pub url: String,
+    /// Headers in the order they are sent.
+    pub headers: Vec<(String, String)>,
+    /// The body; `None` for GET.
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    /// Size of what the signature covers: the body, or for GET the query.
+    pub fn payload_len(&self) -> usize {
+        match &self.body {
+            Some(body) => body.len(),
+            None => Url::parse(&self.url).ok().and_then(|u| u.query().map(str::len)).unwrap_or(0),
+        }
+    }
+}
+
+/// Builds the request for one attempt at delivering `event` to `config`.
+/// `delivery_id` is the attempt's unique id; `now` its signing time.
+pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> HttpRequest {
+    let (url, payload, body) = match config.method {
+        Method::Get => {
+            let url = query_url(&config.url, event);
+            let query = url.query().unwrap_or_default().to_string();
+            (url.to_string(), query, None)
+        }
+        Method::Post | Method::Put | Method::Patch => {
+            let body = event.envelope().to_string();
+            (config.url.to_string(), body.clone(), Some(body))
+        }
+    };
+    let mut headers: Vec<(String, String)> = config.headers.clone();
+    if body.is_some() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    headers.push((header::EVENT.into(), event.kind.as_str().into()));
+    headers.push((header::DELIVERY.into(), delivery_id.into()));
+    headers.push((header::ID.into(), event.id.clone()));
+    if let Some(key) = config.key() {
+        let timestamp = now.unix_seconds();
+        headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
+        headers.push((
+            header::STANDARD_SIGNATURE.into(),
+            standard_signature(&key, &event.id, timestamp, payload.as_bytes()),
+        ));
+        headers.push((header::SIGNATURE.into(), hex_signature(&key, payload.as_bytes())));
+    }
+    HttpRequest { method: config.method.as_str(), url, headers, body }
+}
+
+/// The webhook's URL with the envelope's fields appended to its query, so a
+/// GET carries the event without a body; an existing query is kept first.
+fn query_url(base: &Url, event: &Event) -> Url {
+    let mut url = base.clone();
+    let data = match &event.data {
+        Value::Null => "null".to_string(),
+        other => other.to_string(),
+    };
+    url.query_pairs_mut()
+        .append_pair("id", &event.id)
+        .append_pair("event", event.kind.as_str())
+        .append_pair("timestamp", &event.at.iso8601())
+        .append_pair("source", SOURCE)
+        .append_pair("version", PAYLOAD_VERSION)
+        .append_pair("data", &data);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WebhookInput;
+    use crate::event::EventKind;
+    use crate::signing::SecretKey;
+    use serde_json::json;
+
+    fn config(url: &str, method: &str, secret: Option<&str>) -> WebhookConfig {
+        WebhookConfig::create(WebhookInput {
+            url: Some(url.into()),
+            method: Some(method.into()),
+            secret: secret.map(String::from),
+            headers: Some(json!({"Authorization": "Bearer t"})),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn event() -> Event {
+        Event { id: "msg_1".into(), kind: EventKind::MessageSent, at: Millis(1_000), data: json!({"message": "hé & co"}) }
+    }
+
+    fn value<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
+        request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn post_sends_the_envelope_as_json_with_both_signatures() {
+        let request = build(&config("https://h.test/in", "POST", Some("s3cret")), &event(), "dlv_1", Millis(5_000));
+        let body = request.body.as_deref().unwrap();
+        assert_eq!(serde_json::from_str::<Value>(body).unwrap(), event().envelope());
+        assert_eq!(value(&request, "content-type"), Some("application/json"));
+        assert_eq!(value(&request, "authorization"), Some("Bearer t"));
+        assert_eq!(value(&request, header::EVENT), Some("message_sent"));
+        assert_eq!(value(&request, header::DELIVERY), Some("dlv_1"));
+        assert_eq!(value(&request, header::ID), Some("msg_1"));
+        assert_eq!(value(&request, header::TIMESTAMP), Some("5"));
+        let key = SecretKey::parse("s3cret").unwrap();
+        assert_eq!(value(&request, header::STANDARD_SIGNATURE), Some(standard_signature(&key, "msg_1", 5, body.as_bytes()).as_str()));
+        assert_eq!(value(&request, header::SIGNATURE), Some(hex_signature(&key, body.as_bytes()).as_str()));
+    }
+
+    #[test]
+    fn get_puts_the_envelope_in_the_query_and_signs_the_query() {
+        let request = build(&config("https://h.test/in?team=ops", "GET", Some("s3cret")), &event(), "dlv_1", Millis(5_000));
+        assert_eq!(request.body, None);
+        assert_eq!(value(&request, "content-type"), None);
+        let url = Url::parse(&request.url).unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs[0], ("team".into(), "ops".into()));
+        assert_eq!(pairs[1], ("id".into(), "msg_1".into()));
+        assert_eq!(pairs[2], ("event".into(), "message_sent".into()));
+        assert_eq!(pairs[6], ("data".into(), r#"{"message":"hé & co"}"#.into()));
+        let key = SecretKey::parse("s3cret").unwrap();
+        let query = url.query().unwrap();
+        assert_eq!(value(&request, header::SIGNATURE), Some(hex_signature(&key, query.as_bytes()).as_str()));
+        assert_eq!(request.payload_len(), query.len());
+    }
+
+    #[test]
+    fn unsigned_webhooks_carry_ids_but_no_signature() {
+        let request = build(&config("https://h.test/", "PUT", None), &event(), "dlv_1", Millis(5_000));
+        assert_eq!(request.method, "PUT");
+        assert_eq!(value(&request, header::ID), Some("msg_1"));
+        assert_eq!(value(&request, header::STANDARD_SIGNATURE), None);
+        assert_eq!(value(&request, header::SIGNATURE), None);
+    }
+}
