@@ -1,0 +1,285 @@
+//! The message API between the extension's pages (and content script) and
+//! the background, dispatched onto the [`Engine`].
+//!
+//! Requests are JSON objects `{type, ...}`; see the README for the table.
+//! Replies are `{ok: true, value}` or `{ok: false, error: {code, message,
+//! field}}` — [`reply`] builds both. Trust is by sender: `events.emit` is for
+//! extension pages only.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use thiserror::Error;
+
+use crate::config::WebhookInput;
+use crate::engine::{Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
+use crate::event::EventKind;
+use crate::signing::generate_secret;
+use crate::stats::StatsView;
+use crate::time::Millis;
+
+const DEFAULT_LIST_LIMIT: usize = 50;
+
+/// Who sent a message, as the background's listener established it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// The settings page or the popup.
+    ExtensionPage,
+    /// The content script in a web page's tab.
+    ContentScript,
+}
+
+/// A request, parsed from the message's JSON.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase", deny_unknown_fields)]
+pub enum Request {
+    /// All webhooks with their stats.
+    #[serde(rename = "webhooks.list")]
+    WebhooksList,
+    /// Adds a webhook.
+    #[serde(rename = "webhooks.create")]
+    WebhooksCreate {
+        /// Its settings.
+        webhook: WebhookInput,
+    },
+    /// Changes the fields given.
+    #[serde(rename = "webhooks.update")]
+    WebhooksUpdate {
+        /// Which webhook.
+        id: String,
+        /// The fields to change.
+        changes: WebhookInput,
+    },
+    /// Removes a webhook.
+    #[serde(rename = "webhooks.delete")]
+    WebhooksDelete {
+        /// Which webhook.
+        id: String,
+    },
+    /// Turns a webhook on or off.
+    #[serde(rename = "webhooks.setEnabled")]
+    WebhooksSetEnabled {
+        /// Which webhook.
+        id: String,
+        /// On or off.
+        enabled: bool,
+    },
+    /// Delivers the `test` event and replies with its result.
+    #[serde(rename = "webhooks.test")]
+    WebhooksTest {
+        /// Which webhook.
+        id: String,
+    },
+    /// The global settings.
+    #[serde(rename = "settings.get")]
+    SettingsGet,
+    /// Sets the global switch.
+    #[serde(rename = "settings.set")]
+    SettingsSet {
+        /// Whether events are delivered.
+        enabled: bool,
+    },
+    /// Raises an event.
+    #[serde(rename = "events.emit")]
+    EventsEmit {
+        /// Its wire name, e.g. `message_sent`.
+        event: String,
+        /// Its `data` object.
+        #[serde(default)]
+        data: Value,
+    },
+    /// The delivery log, newest first.
+    #[serde(rename = "deliveries.list")]
+    DeliveriesList {
+        /// Only this webhook's.
+        webhook_id: Option<String>,
+        /// Only deliveries in this state.
+        state: Option<DeliveryState>,
+        /// At most this many (default 50).
+        limit: Option<usize>,
+    },
+    /// One delivery with its attempts.
+    #[serde(rename = "deliveries.get")]
+    DeliveriesGet {
+        /// Which delivery.
+        id: String,
+    },
+    /// Sends a logged delivery's event again (same `webhook-id`).
+    #[serde(rename = "deliveries.redeliver")]
+    DeliveriesRedeliver {
+        /// Which delivery.
+        id: String,
+    },
+    /// Zeroes the stats of one webhook, or all when `id` is absent.
+    #[serde(rename = "stats.clear")]
+    StatsClear {
+        /// Which webhook.
+        id: Option<String>,
+    },
+    /// A new random `whsec_` secret (not stored).
+    #[serde(rename = "secrets.generate")]
+    SecretsGenerate,
+}
+
+/// Why a request failed.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// The message is not a request this API knows, or lacks a field.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The sender may not make this request.
+    #[error("{0} is only accepted from the extension's own pages")]
+    NotAllowed(&'static str),
+    /// The engine refused it.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl ApiError {
+    /// A stable code the UI can switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::NotAllowed(_) => "not_allowed",
+            ApiError::Engine(error) => error.code(),
+        }
+    }
+
+    /// The field at fault, if one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Engine(error) => error.field(),
+            _ => None,
+        }
+    }
+}
+
+/// What to answer.
+#[derive(Debug, PartialEq)]
+pub enum Reply {
+    /// Answer with this value now.
+    Now(Value),
+    /// Answer with [`delivery_result`] once this delivery has finished.
+    AfterDelivery(String),
+}
+
+/// A webhook as pages see it: the secret is never sent, only whether there is one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookView<'a> {
+    id: &'a str,
+    name: &'a str,
+    url: &'a str,
+    method: &'static str,
+    events: &'a [EventKind],
+    headers: serde_json::Map<String, Value>,
+    has_secret: bool,
+    enabled: bool,
+    disabled_reason: Option<&'a str>,
+    created_at: Millis,
+    updated_at: Millis,
+    retry_schedule: &'a [u64],
+    timeout_ms: u64,
+    rate_per_minute: u32,
+    stats: StatsView,
+}
+
+fn webhook_view(webhook: &Webhook) -> Value {
+    let config = &webhook.config;
+    let view = WebhookView {
+        id: &webhook.id,
+        name: &config.name,
+        url: config.url.as_str(),
+        method: config.method.as_str(),
+        events: &config.events,
+        headers: config.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect(),
+        has_secret: config.secret.is_some(),
+        enabled: config.enabled,
+        disabled_reason: webhook.disabled_reason.as_deref(),
+        created_at: webhook.created_at,
+        updated_at: webhook.updated_at,
+        retry_schedule: &config.retry_schedule,
+        timeout_ms: config.timeout_ms,
+        rate_per_minute: config.rate_per_minute,
+        stats: webhook.stats.view(),
+    };
+    serde_json::to_value(view).expect("views serialize to JSON")
+}
+
+fn delivery_view(delivery: &Delivery) -> Value {
+    serde_json::to_value(delivery).expect("deliveries serialize to JSON")
+}
+
+/// Parses and runs one request. `random` supplies fresh bytes for
+/// `secrets.generate`.
+pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+    let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let value = match request {
+        Request::WebhooksList => Value::Array(engine.webhooks().iter().map(webhook_view).collect()),
+        Request::WebhooksCreate { webhook } => webhook_view(engine.create_webhook(webhook, now)?),
+        Request::WebhooksUpdate { id, changes } => webhook_view(engine.update_webhook(&id, changes, now)?),
+        Request::WebhooksDelete { id } => {
+            engine.delete_webhook(&id)?;
+            Value::Null
+        }
+        Request::WebhooksSetEnabled { id, enabled } => {
+            let changes = WebhookInput { enabled: Some(enabled), ..Default::default() };
+            webhook_view(engine.update_webhook(&id, changes, now)?)
+        }
+        Request::WebhooksTest { id } => return Ok(Reply::AfterDelivery(engine.test(&id, now)?)),
+        Request::SettingsGet => json!(engine.settings()),
+        Request::SettingsSet { enabled } => {
+            engine.set_settings(Settings { enabled });
+            json!(engine.settings())
+        }
+        Request::EventsEmit { event, data } => {
+            if sender != Sender::ExtensionPage {
+                return Err(ApiError::NotAllowed("events.emit"));
+            }
+            let data = if data.is_null() { json!({}) } else { data };
+            json!({ "deliveries": engine.emit(&event, data, now)? })
+        }
+        Request::DeliveriesList { webhook_id, state, limit } => Value::Array(
+            engine
+                .deliveries()
+                .filter(|d| webhook_id.as_ref().is_none_or(|id| &d.webhook_id == id))
+                .filter(|d| state.is_none_or(|s| d.state == s))
+                .take(limit.unwrap_or(DEFAULT_LIST_LIMIT))
+                .map(delivery_view)
+                .collect(),
+        ),
+        Request::DeliveriesGet { id } => delivery_view(engine.delivery(&id)?),
+        Request::DeliveriesRedeliver { id } => json!({ "delivery": engine.redeliver(&id, now)? }),
+        Request::StatsClear { id } => {
+            engine.clear_stats(id.as_deref())?;
+            Value::Null
+        }
+        Request::SecretsGenerate => json!({ "secret": generate_secret(random) }),
+    };
+    Ok(Reply::Now(value))
+}
+
+/// What a Test reports: outcome, status, latency and the start of the response.
+pub fn delivery_result(engine: &Engine, delivery_id: &str) -> Result<Value, ApiError> {
+    let delivery = engine.delivery(delivery_id)?;
+    let attempt = delivery.attempts.last();
+    Ok(json!({
+        "deliveryId": delivery.id,
+        "ok": delivery.state == DeliveryState::Delivered,
+        "state": delivery.state,
+        "status": attempt.and_then(|a| a.status),
+        "latencyMs": attempt.and_then(|a| a.duration_ms),
+        "error": delivery.reason.as_deref().or(attempt.and_then(|a| a.error.as_deref())),
+        "responseBody": attempt.and_then(|a| a.response_body.as_deref()),
+    }))
+}
+
+/// The wire form of a result: `{ok: true, value}` or `{ok: false, error}`.
+pub fn reply(result: Result<Value, ApiError>) -> Value {
+    match result {
+        Ok(value) => json!({ "ok": true, "value": value }),
+        Err(error) => json!({
+            "ok": false,
+            "error": { "code": error.code(), "message": error.to_string(), "field": error.field() },
+        }),
+    }
+}

@@ -1,0 +1,274 @@
+//! One event on its way to one webhook: its attempts, its state, and what
+//! the log keeps of it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Event;
+use crate::request::HttpRequest;
+use crate::time::Millis;
+
+/// Request bodies kept in the log are cut to this many bytes.
+pub const LOGGED_BODY_BYTES: usize = 4096;
+/// Response bodies kept in the log are cut to this many bytes.
+pub const LOGGED_RESPONSE_BYTES: usize = 1024;
+/// Longest `Retry-After` honoured.
+pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+/// Header names whose values the log never keeps.
+const SENSITIVE_HEADER_WORDS: [&str; 6] = ["auth", "token", "secret", "key", "cookie", "password"];
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting in the outbox for its next attempt (or in flight).
+    Pending,
+    /// A 2xx arrived.
+    Delivered,
+    /// Retries ran out or the failure was not retryable.
+    Failed,
+    /// Dropped before it finished: its webhook was disabled or deleted.
+    Cancelled,
+}
+
+/// What came back from one attempt, as the adapter saw it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum Outcome {
+    /// The receiver answered. A redirect (not followed) has status 0.
+    Response {
+        /// HTTP status.
+        status: u16,
+        /// The `Retry-After` header, if any.
+        retry_after: Option<String>,
+        /// The start of the response body.
+        body: String,
+    },
+    /// No answer within the webhook's timeout.
+    Timeout,
+    /// The request never got an answer: refused, DNS, CORS, permission.
+    NetworkError {
+        /// What the browser said.
+        message: String,
+    },
+}
+
+/// How the engine treats an outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// 2xx: done.
+    Success,
+    /// Worth another try, after at least this long if the receiver said so.
+    Retry(Option<u64>),
+    /// Not worth another try.
+    Fail,
+    /// 410 Gone: fail and disable the webhook.
+    Gone,
+}
+
+impl Outcome {
+    /// Classifies the outcome: network errors, timeouts, 408, 425, 429 and
+    /// 5xx are retried; 410 disables; other 3xx and 4xx fail at once.
+    pub fn verdict(&self, now: Millis) -> Verdict {
+        match self {
+            Outcome::Timeout | Outcome::NetworkError { .. } => Verdict::Retry(None),
+            Outcome::Response { status, retry_after, .. } => match status {
+                200..=299 => Verdict::Success,
+                410 => Verdict::Gone,
+                429 | 503 => Verdict::Retry(retry_after.as_deref().and_then(|v| retry_after_ms(v, now))),
+                408 | 425 | 500..=599 => Verdict::Retry(None),
+                _ => Verdict::Fail,
+            },
+        }
+    }
+
+    /// HTTP status, if the receiver answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Outcome::Response { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A plain-language reason for a failed outcome.
+    pub fn error(&self, timeout_ms: u64) -> Option<String> {
+        match self {
+            Outcome::Response { status: 0, .. } => Some("redirect not followed".into()),
+            Outcome::Response { status: 200..=299, .. } => None,
+            Outcome::Response { status, .. } => Some(format!("HTTP {status}")),
+            Outcome::Timeout => Some(format!("timed out after {timeout_ms} ms")),
+            Outcome::NetworkError { message } => Some(message.clone()),
+        }
+    }
+}
+
+/// `Retry-After` as a delay: seconds, or an HTTP date; capped at one hour.
+fn retry_after_ms(value: &str, now: Millis) -> Option<u64> {
+    let delay = match value.trim().parse::<u64>() {
+        Ok(seconds) => seconds.saturating_mul(1000),
+        Err(_) => Millis::parse_http_date(value)?.since(now),
+    };
+    Some(delay.min(MAX_RETRY_AFTER_MS))
+}
+
+/// One try at delivering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    /// The `X-AutoHook-Delivery` header it carried.
+    pub delivery_header: String,
+    /// When it started.
+    pub started_at: Millis,
+    /// How long it took; `None` while in flight.
+    pub duration_ms: Option<u64>,
+    /// HTTP status, if the receiver answered.
+    pub status: Option<u16>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// The first KB of the response body.
+    pub response_body: Option<String>,
+}
+
+/// The last request sent, as the log keeps it: sensitive header values
+/// redacted, the body cut to 4 KB.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    /// Method.
+    pub method: String,
+    /// URL.
+    pub url: String,
+    /// Headers with secret-looking values replaced.
+    pub headers: Vec<(String, String)>,
+    /// The start of the body.
+    pub body: Option<String>,
+    /// Whether the body was cut.
+    pub body_truncated: bool,
+}
+
+impl LoggedRequest {
+    /// What the log keeps of `request`.
+    pub fn redacted(request: &HttpRequest) -> LoggedRequest {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let lower = name.to_ascii_lowercase();
+                let sensitive = SENSITIVE_HEADER_WORDS.iter().any(|word| lower.contains(word));
+                (name.clone(), if sensitive { "[redacted]".to_string() } else { value.clone() })
+            })
+            .collect();
+        let body = request.body.as_deref().map(|b| truncate(b, LOGGED_BODY_BYTES).to_string());
+        let body_truncated = request.body.as_ref().is_some_and(|b| b.len() > LOGGED_BODY_BYTES);
+        LoggedRequest { method: request.method.into(), url: request.url.clone(), headers, body, body_truncated }
+    }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// An event on its way to one webhook, and afterwards its log entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// `dlv_…`.
+    pub id: String,
+    /// The webhook it goes to.
+    pub webhook_id: String,
+    /// The webhook's name when the delivery was made (it may be renamed or deleted).
+    pub webhook_name: String,
+    /// What is delivered; its id is the `webhook-id` header.
+    pub event: Event,
+    /// When it entered the outbox.
+    pub created_at: Millis,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// When the next attempt is due (pending only).
+    pub next_at: Millis,
+    /// A Test delivery makes one attempt and is never retried.
+    pub test: bool,
+    /// Every attempt so far, oldest first.
+    pub attempts: Vec<Attempt>,
+    /// The last request sent.
+    pub request: Option<LoggedRequest>,
+    /// Why it failed or was cancelled.
+    pub reason: Option<String>,
+}
+
+impl Delivery {
+    /// The attempt now in flight or last made.
+    pub fn last_attempt_mut(&mut self) -> Option<&mut Attempt> {
+        self.attempts.last_mut()
+    }
+
+    /// Whether the last attempt started but has no result (in flight, or cut
+    /// off when the service worker stopped).
+    pub fn awaiting_result(&self) -> bool {
+        self.attempts.last().is_some_and(|a| a.duration_ms.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, retry_after: Option<&str>) -> Outcome {
+        Outcome::Response { status, retry_after: retry_after.map(String::from), body: String::new() }
+    }
+
+    #[test]
+    fn retries_exactly_the_retryable_outcomes() {
+        let now = Millis(0);
+        for status in [408, 425, 429, 500, 502, 503, 599] {
+            assert_eq!(response(status, None).verdict(now), Verdict::Retry(None), "{status}");
+        }
+        for status in [0, 301, 400, 401, 404, 422] {
+            assert_eq!(response(status, None).verdict(now), Verdict::Fail, "{status}");
+        }
+        assert_eq!(response(204, None).verdict(now), Verdict::Success);
+        assert_eq!(response(410, None).verdict(now), Verdict::Gone);
+        assert_eq!(Outcome::Timeout.verdict(now), Verdict::Retry(None));
+    }
+
+    #[test]
+    fn honours_retry_after_in_seconds_or_as_a_date_capped_at_an_hour() {
+        let now = Millis(1_445_412_470_000);
+        assert_eq!(response(429, Some("7")).verdict(now), Verdict::Retry(Some(7000)));
+        assert_eq!(
+            response(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")).verdict(now),
+            Verdict::Retry(Some(10_000))
+        );
+        assert_eq!(response(429, Some("86400")).verdict(now), Verdict::Retry(Some(3_600_000)));
+        assert_eq!(response(429, Some("later")).verdict(now), Verdict::Retry(None));
+    }
+
+    #[test]
+    fn logged_requests_hide_secret_headers_and_cut_long_bodies() {
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://h.test/".into(),
+            headers: vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
+            body: Some("é".repeat(3000)),
+        };
+        let logged = LoggedRequest::redacted(&request);
+        assert_eq!(logged.headers[0].1, "[redacted]");
+        assert_eq!(logged.headers[1].1, "ops");
+        assert_eq!(logged.body.as_ref().unwrap().len(), 4096);
+        assert!(logged.body_truncated);
+    }
+
+    #[test]
+    fn truncate_never_splits_a_character() {
+        assert_eq!(truncate("aé", 2), "a");
+        assert_eq!(truncate("abc", 5), "abc");
+    }
+}

@@ -1,0 +1,526 @@
+//! The delivery engine: a sans-IO state machine in the manner of
+//! quinn-proto. It never reads the clock, never awaits and never touches the
+//! network or storage.
+//!
+//! - Commands change configuration or raise events (`create_webhook`,
+//!   `emit`, `test`, `redeliver`, …); each takes the current time.
+//! - [`Engine::handle_response`] feeds back what an attempt got.
+//! - Outputs are drained in a fixed order: [`Engine::poll_transmit`] until
+//!   `None` (each a fully signed request), then [`Engine::poll_timeout`] (when
+//!   to call again), then [`Engine::poll_notice`], and [`Engine::take_changes`]
+//!   for the storage sections to write.
+//!
+//! The driver persists changes before it sends what `poll_transmit` gave,
+//! so a delivery is in durable storage before its first attempt.
+
+mod delivery;
+mod state;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde_json::Value;
+use thiserror::Error;
+
+pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict};
+pub use state::{Section, Settings, Snapshot, Webhook};
+
+use crate::config::{ConfigError, WebhookConfig, WebhookInput};
+use crate::event::{Event, EventKind};
+use crate::ids::IdGen;
+use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
+use crate::time::Millis;
+use delivery::{truncate, LOGGED_RESPONSE_BYTES};
+use state::Dirty;
+
+/// Most webhooks a user can have.
+pub const MAX_WEBHOOKS: usize = 10;
+/// Finished deliveries kept in the log.
+pub const LOG_CAPACITY: usize = 500;
+/// Most unfinished deliveries; past this, events are refused, not dropped.
+pub const MAX_OUTBOX: usize = 10_000;
+/// Most attempts in flight at once, so queued fetches do not eat their own
+/// timeouts waiting for a connection.
+pub const MAX_IN_FLIGHT: usize = 32;
+const RATE_WINDOW_MS: u64 = 60_000;
+
+/// Why a command was refused. Nothing changed when one is returned.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EngineError {
+    /// The webhook input is invalid.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+    /// The eleventh webhook.
+    #[error("at most {MAX_WEBHOOKS} webhooks; delete one to add another")]
+    TooManyWebhooks,
+    /// No webhook has this id.
+    #[error("no webhook has id {0:?}")]
+    UnknownWebhook(String),
+    /// No delivery has this id (it may have left the log).
+    #[error("no delivery has id {0:?}")]
+    UnknownDelivery(String),
+    /// An event name that does not exist, or `test` through `emit`.
+    #[error("{0:?} is not an event that can be emitted")]
+    UnknownEvent(String),
+    /// The body or query would exceed 256 KB.
+    #[error("payload is {0} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes")]
+    PayloadTooLarge(usize),
+    /// The outbox is full.
+    #[error("the outbox already holds {MAX_OUTBOX} undelivered events")]
+    OutboxFull,
+}
+
+impl EngineError {
+    /// A stable code the UI can switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Invalid(_) => "invalid_input",
+            EngineError::TooManyWebhooks => "too_many_webhooks",
+            EngineError::UnknownWebhook(_) => "unknown_webhook",
+            EngineError::UnknownDelivery(_) => "unknown_delivery",
+            EngineError::UnknownEvent(_) => "unknown_event",
+            EngineError::PayloadTooLarge(_) => "payload_too_large",
+            EngineError::OutboxFull => "outbox_full",
+        }
+    }
+
+    /// The request field the error is about, if one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            EngineError::Invalid(error) => Some(error.field()),
+            EngineError::UnknownWebhook(_) | EngineError::UnknownDelivery(_) => Some("id"),
+            EngineError::UnknownEvent(_) => Some("event"),
+            _ => None,
+        }
+    }
+}
+
+/// Identifies one attempt in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttemptId(pub u64);
+
+/// A request to send now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transmit {
+    /// Pass back to [`Engine::handle_response`].
+    pub attempt: AttemptId,
+    /// The delivery it belongs to.
+    pub delivery_id: String,
+    /// The signed request.
+    pub request: HttpRequest,
+    /// Abort the attempt after this long and report [`Outcome::Timeout`].
+    pub timeout_ms: u64,
+}
+
+/// Something the driver may want to tell waiting callers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A delivery reached a final state.
+    Finished {
+        /// Its id.
+        delivery_id: String,
+    },
+}
+
+/// The state machine. See the module docs for the contract.
+#[derive(Debug)]
+pub struct Engine {
+    settings: Settings,
+    webhooks: Vec<Webhook>,
+    outbox: Vec<Delivery>,
+    log: VecDeque<Delivery>,
+    ids: IdGen,
+    in_flight: BTreeMap<AttemptId, String>,
+    next_attempt: u64,
+    recent_starts: HashMap<String, VecDeque<Millis>>,
+    notices: VecDeque<Notice>,
+    dirty: Dirty,
+}
+
+impl Engine {
+    /// An engine with nothing configured. `seed` must be fresh random bytes.
+    pub fn new(seed: [u8; 16]) -> Engine {
+        Engine::restore(Snapshot::default(), seed, Millis(0))
+    }
+
+    /// An engine continuing from stored state. Attempts that were in flight
+    /// when the previous engine stopped count as interrupted and follow the
+    /// retry rules, so nothing in the outbox is lost.
+    pub fn restore(snapshot: Snapshot, seed: [u8; 16], now: Millis) -> Engine {
+        let mut engine = Engine {
+            settings: snapshot.settings,
+            webhooks: snapshot.webhooks,
+            outbox: Vec::new(),
+            log: snapshot.log.into(),
+            ids: IdGen::new(seed),
+            in_flight: BTreeMap::new(),
+            next_attempt: 0,
+            recent_starts: HashMap::new(),
+            notices: VecDeque::new(),
+            dirty: Dirty::default(),
+        };
+        for delivery in snapshot.outbox {
+            let interrupted = delivery.awaiting_result();
+            engine.outbox.push(delivery);
+            if interrupted {
+                let interruption = Outcome::NetworkError {
+                    message: "interrupted: the extension was stopped during the attempt".into(),
+                };
+                engine.finish_attempt(engine.outbox.len() - 1, interruption, now);
+            }
+        }
+        engine
+    }
+
+    // ----- getters -----
+
+    /// Global settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Webhooks in creation order.
+    pub fn webhooks(&self) -> &[Webhook] {
+        &self.webhooks
+    }
+
+    /// The webhook with `id`.
+    pub fn webhook(&self, id: &str) -> Result<&Webhook, EngineError> {
+        self.webhooks.iter().find(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
+    }
+
+    /// Deliveries, newest first: unfinished, then the log.
+    pub fn deliveries(&self) -> impl Iterator<Item = &Delivery> {
+        self.outbox.iter().rev().chain(self.log.iter().rev())
+    }
+
+    /// The delivery with `id`.
+    pub fn delivery(&self, id: &str) -> Result<&Delivery, EngineError> {
+        self.deliveries().find(|d| d.id == id).ok_or_else(|| EngineError::UnknownDelivery(id.into()))
+    }
+
+    // ----- commands -----
+
+    /// Adds a webhook.
+    pub fn create_webhook(&mut self, input: WebhookInput, now: Millis) -> Result<&Webhook, EngineError> {
+        if self.webhooks.len() >= MAX_WEBHOOKS {
+            return Err(EngineError::TooManyWebhooks);
+        }
+        let config = WebhookConfig::create(input)?;
+        self.webhooks.push(Webhook {
+            id: self.ids.next("wh"),
+            config,
+            created_at: now,
+            updated_at: now,
+            disabled_reason: None,
+            stats: Default::default(),
+        });
+        self.dirty.mark(Section::Webhooks);
+        Ok(self.webhooks.last().expect("just pushed"))
+    }
+
+    /// Changes the fields `input` sets. Turning a webhook off cancels its
+    /// unfinished deliveries; turning it on clears an automatic disable.
+    pub fn update_webhook(&mut self, id: &str, input: WebhookInput, now: Millis) -> Result<&Webhook, EngineError> {
+        let index = self.webhook_index(id)?;
+        let config = self.webhooks[index].config.apply(input)?;
+        let was_enabled = self.webhooks[index].config.enabled;
+        let webhook = &mut self.webhooks[index];
+        if config.enabled {
+            webhook.disabled_reason = None;
+        }
+        webhook.config = config;
+        webhook.updated_at = now;
+        self.dirty.mark(Section::Webhooks);
+        if was_enabled && !self.webhooks[index].config.enabled {
+            self.cancel_pending(id, "webhook was turned off");
+        }
+        Ok(&self.webhooks[index])
+    }
+
+    /// Removes a webhook and cancels its unfinished deliveries.
+    pub fn delete_webhook(&mut self, id: &str) -> Result<(), EngineError> {
+        let index = self.webhook_index(id)?;
+        self.webhooks.remove(index);
+        self.dirty.mark(Section::Webhooks);
+        self.cancel_pending(id, "webhook was deleted");
+        Ok(())
+    }
+
+    /// Sets the global switch.
+    pub fn set_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+        self.dirty.mark(Section::Settings);
+    }
+
+    /// Zeroes the stats of one webhook, or of all.
+    pub fn clear_stats(&mut self, id: Option<&str>) -> Result<(), EngineError> {
+        match id {
+            Some(id) => {
+                let index = self.webhook_index(id)?;
+                self.webhooks[index].stats = Default::default();
+            }
+            None => self.webhooks.iter_mut().for_each(|w| w.stats = Default::default()),
+        }
+        self.dirty.mark(Section::Webhooks);
+        Ok(())
+    }
+
+    /// Raises an event: one delivery for each enabled webhook subscribed to
+    /// it, none while the global switch is off. Returns the delivery ids.
+    pub fn emit(&mut self, name: &str, data: Value, now: Millis) -> Result<Vec<String>, EngineError> {
+        let kind = EventKind::parse(name)
+            .filter(|k| *k != EventKind::Test)
+            .ok_or_else(|| EngineError::UnknownEvent(name.into()))?;
+        if !self.settings.enabled {
+            return Ok(Vec::new());
+        }
+        let targets: Vec<usize> = (0..self.webhooks.len())
+            .filter(|&i| self.webhooks[i].config.enabled && self.webhooks[i].config.wants(kind))
+            .collect();
+        let event = Event { id: self.ids.next("msg"), kind, at: now, data };
+        self.enqueue(&targets, event, false, now)
+    }
+
+    /// Sends the `test` event to one webhook, whatever its switches say.
+    /// One attempt, no retries: the caller waits for its result.
+    pub fn test(&mut self, id: &str, now: Millis) -> Result<String, EngineError> {
+        let index = self.webhook_index(id)?;
+        let data = serde_json::json!({"message": "Test delivery from AutoHook"});
+        let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
+        Ok(self.enqueue(&[index], event, true, now)?.remove(0))
+    }
+
+    /// Sends a logged delivery's event again, with the same event id so the
+    /// receiver can tell it is the same event.
+    pub fn redeliver(&mut self, delivery_id: &str, now: Millis) -> Result<String, EngineError> {
+        let original = self.delivery(delivery_id)?;
+        let (event, test) = (original.event.clone(), original.test);
+        let index = self.webhook_index(&original.webhook_id.clone())?;
+        Ok(self.enqueue(&[index], event, test, now)?.remove(0))
+    }
+
+    // ----- network and timer input -----
+
+    /// Feeds back the result of an attempt. Results for deliveries cancelled
+    /// meanwhile are ignored.
+    pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
+        let Some(delivery_id) = self.in_flight.remove(&attempt) else { return };
+        if let Some(index) = self.outbox.iter().position(|d| d.id == delivery_id) {
+            self.finish_attempt(index, outcome, now);
+        }
+    }
+
+    // ----- outputs -----
+
+    /// The next request due at `now`, signed and ready to send.
+    pub fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
+        if self.in_flight.len() >= MAX_IN_FLIGHT {
+            return None;
+        }
+        let index = (0..self.outbox.len())
+            .filter(|&i| !self.outbox[i].awaiting_result() && self.due_at(&self.outbox[i], now) <= now)
+            .min_by_key(|&i| self.outbox[i].next_at)?;
+        let delivery = &mut self.outbox[index];
+        // Deleting or disabling a webhook cancels its deliveries, so it exists.
+        let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
+        let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
+        let request = request::build(&webhook.config, &delivery.event, &delivery_header, now);
+        if delivery.attempts.is_empty() {
+            webhook.stats.triggers += 1;
+            if !delivery.test {
+                self.recent_starts.entry(webhook.id.clone()).or_default().push_back(now);
+            }
+        }
+        webhook.stats.last_triggered = Some(now);
+        delivery.attempts.push(Attempt {
+            delivery_header,
+            started_at: now,
+            duration_ms: None,
+            status: None,
+            error: None,
+            response_body: None,
+        });
+        delivery.request = Some(LoggedRequest::redacted(&request));
+        self.next_attempt += 1;
+        let attempt = AttemptId(self.next_attempt);
+        self.in_flight.insert(attempt, delivery.id.clone());
+        self.dirty.mark(Section::Outbox);
+        self.dirty.mark(Section::Webhooks);
+        Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
+    }
+
+    /// When to call [`Engine::poll_transmit`] next, if anything waits.
+    /// `None` also while the in-flight limit is reached: a response will
+    /// free a slot and the driver polls again then.
+    pub fn poll_timeout(&self, now: Millis) -> Option<Millis> {
+        if self.in_flight.len() >= MAX_IN_FLIGHT {
+            return None;
+        }
+        self.outbox.iter().filter(|d| !d.awaiting_result()).map(|d| self.due_at(d, now)).min()
+    }
+
+    /// The next notice, if any.
+    pub fn poll_notice(&mut self) -> Option<Notice> {
+        self.notices.pop_front()
+    }
+
+    /// The storage sections changed since the last call, as JSON to write.
+    pub fn take_changes(&mut self) -> Vec<(&'static str, Value)> {
+        let to_json = |value: Result<Value, serde_json::Error>| {
+            // These types contain only strings, numbers and maps with string keys.
+            value.expect("state serializes to JSON")
+        };
+        self.dirty
+            .take()
+            .into_iter()
+            .map(|section| {
+                let value = match section {
+                    Section::Settings => to_json(serde_json::to_value(&self.settings)),
+                    Section::Webhooks => to_json(serde_json::to_value(&self.webhooks)),
+                    Section::Outbox => to_json(serde_json::to_value(&self.outbox)),
+                    Section::Log => to_json(serde_json::to_value(&self.log)),
+                };
+                (section.key(), value)
+            })
+            .collect()
+    }
+
+    // ----- internals -----
+
+    fn webhook_index(&self, id: &str) -> Result<usize, EngineError> {
+        self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
+    }
+
+    /// When `delivery` may next be attempted: its own time, pushed back for
+    /// a first attempt while its webhook has used up its rate for the minute.
+    fn due_at(&self, delivery: &Delivery, now: Millis) -> Millis {
+        if !delivery.attempts.is_empty() || delivery.test {
+            return delivery.next_at;
+        }
+        let rate = self
+            .webhooks
+            .iter()
+            .find(|w| w.id == delivery.webhook_id)
+            .map_or(usize::MAX, |w| w.config.rate_per_minute as usize);
+        let Some(starts) = self.recent_starts.get(&delivery.webhook_id) else { return delivery.next_at };
+        let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
+        let recent: Vec<Millis> = starts.iter().copied().filter(|t| *t > window_start).collect();
+        if recent.len() < rate {
+            return delivery.next_at;
+        }
+        delivery.next_at.max(recent[recent.len() - rate].plus(RATE_WINDOW_MS))
+    }
+
+    fn enqueue(&mut self, targets: &[usize], event: Event, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
+        if self.outbox.len() + targets.len() > MAX_OUTBOX {
+            return Err(EngineError::OutboxFull);
+        }
+        let new: Vec<Delivery> = targets
+            .iter()
+            .map(|&index| {
+                let webhook = &self.webhooks[index];
+                Delivery {
+                    id: self.ids.next("dlv"),
+                    webhook_id: webhook.id.clone(),
+                    webhook_name: webhook.config.name.clone(),
+                    event: event.clone(),
+                    created_at: now,
+                    state: DeliveryState::Pending,
+                    next_at: now,
+                    test,
+                    attempts: Vec::new(),
+                    request: None,
+                    reason: None,
+                }
+            })
+            .collect();
+        let oversized = targets.iter().zip(&new).find_map(|(&index, delivery)| {
+            let size = request::build(&self.webhooks[index].config, &event, &delivery.id, now).payload_len();
+            (size > MAX_PAYLOAD_BYTES).then_some(size)
+        });
+        if let Some(size) = oversized {
+            let error = EngineError::PayloadTooLarge(size);
+            for mut refused in new {
+                refused.state = DeliveryState::Failed;
+                refused.reason = Some(format!("refused: {error}"));
+                self.push_log(refused);
+            }
+            return Err(error);
+        }
+        let ids = new.iter().map(|d| d.id.clone()).collect();
+        self.outbox.extend(new);
+        self.dirty.mark(Section::Outbox);
+        Ok(ids)
+    }
+
+    /// Records the outcome of the outbox entry's last attempt and decides
+    /// what comes next: done, retry later, or failed.
+    fn finish_attempt(&mut self, index: usize, outcome: Outcome, now: Millis) {
+        let webhook_index = self.webhooks.iter().position(|w| w.id == self.outbox[index].webhook_id);
+        let timeout_ms = webhook_index.map_or(0, |i| self.webhooks[i].config.timeout_ms);
+        let delivery = &mut self.outbox[index];
+        let Some(attempt) = delivery.last_attempt_mut() else { return };
+        let duration = now.since(attempt.started_at);
+        attempt.duration_ms = Some(duration);
+        attempt.status = outcome.status();
+        attempt.error = outcome.error(timeout_ms);
+        if let Outcome::Response { body, .. } = &outcome {
+            attempt.response_body = Some(truncate(body, LOGGED_RESPONSE_BYTES).to_string());
+        }
+        let error = attempt.error.clone();
+        let retries_done = delivery.attempts.len() - 1;
+        let test = delivery.test;
+        self.dirty.mark(Section::Outbox);
+        let Some(webhook_index) = webhook_index else { return };
+        let webhook = &mut self.webhooks[webhook_index];
+        webhook.stats.record_attempt(duration, outcome.status());
+        self.dirty.mark(Section::Webhooks);
+        let schedule = &webhook.config.retry_schedule;
+        match outcome.verdict(now) {
+            Verdict::Success => {
+                webhook.stats.successes += 1;
+                self.finish(index, DeliveryState::Delivered, None);
+            }
+            Verdict::Retry(after) if !test && retries_done < schedule.len() => {
+                let delay = schedule[retries_done].max(after.unwrap_or(0));
+                self.outbox[index].next_at = now.plus(delay);
+            }
+            Verdict::Retry(_) | Verdict::Fail => {
+                webhook.stats.failures += 1;
+                self.finish(index, DeliveryState::Failed, error);
+            }
+            Verdict::Gone => {
+                webhook.stats.failures += 1;
+                let reason = "the receiver answered 410 Gone".to_string();
+                webhook.config.enabled = false;
+                webhook.disabled_reason = Some(reason.clone());
+                let id = webhook.id.clone();
+                self.finish(index, DeliveryState::Failed, Some(reason));
+                self.cancel_pending(&id, "webhook was turned off: the receiver answered 410 Gone");
+            }
+        }
+    }
+
+    fn cancel_pending(&mut self, webhook_id: &str, reason: &str) {
+        while let Some(index) = self.outbox.iter().position(|d| d.webhook_id == webhook_id) {
+            self.finish(index, DeliveryState::Cancelled, Some(reason.to_string()));
+        }
+    }
+
+    fn finish(&mut self, index: usize, state: DeliveryState, reason: Option<String>) {
+        let mut delivery = self.outbox.remove(index);
+        delivery.state = state;
+        delivery.reason = reason;
+        self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
+        self.push_log(delivery);
+        self.dirty.mark(Section::Outbox);
+    }
+
+    fn push_log(&mut self, delivery: Delivery) {
+        self.log.push_back(delivery);
+        while self.log.len() > LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.dirty.mark(Section::Log);
+    }
+}
