@@ -1,0 +1,263 @@
+//! The only browser-facing module: binds the sans-IO [`Engine`] to fetch
+//! (gloo-net), timers (gloo-timers) and the extension's storage and alarms
+//! (through the `Host` object the JS shell passes in). It holds no logic of
+//! its own beyond the driver loop the engine's contract asks for:
+//! persist changes → send what is due → arm one timer (and an alarm).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use gloo_net::http::{Method, RequestBuilder};
+use gloo_timers::callback::Timeout;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use web_sys::{AbortController, RequestRedirect, ResponseType};
+
+use crate::api::{self, ApiError, Reply, Sender};
+use crate::engine::{Engine, Notice, Outcome, Snapshot, Transmit};
+use crate::time::Millis;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Storage, alarms and broadcasts, supplied by the JS shell
+    /// (`extension/shared/host.js`).
+    pub type Host;
+
+    /// Resolves to everything stored, as one object of sections.
+    #[wasm_bindgen(method, catch)]
+    async fn load(this: &Host) -> Result<JsValue, JsValue>;
+
+    /// Writes some sections.
+    #[wasm_bindgen(method, catch)]
+    async fn save(this: &Host, sections: JsValue) -> Result<JsValue, JsValue>;
+
+    /// Asks the browser to wake the background at this Unix time in ms,
+    /// in case it is stopped before the in-memory timer fires.
+    #[wasm_bindgen(method, js_name = wakeAt)]
+    fn wake_at(this: &Host, when: f64);
+
+    /// Tells open pages that state changed.
+    #[wasm_bindgen(method)]
+    fn changed(this: &Host);
+
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buffer: &mut [u8]);
+}
+
+fn now() -> Millis {
+    Millis(js_sys::Date::now() as u64)
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0; N];
+    get_random_values(&mut bytes);
+    bytes
+}
+
+/// A JS `Error` with a `code` the shell can switch on.
+fn js_error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("AutoHookError");
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+    error.into()
+}
+
+fn to_js(value: &impl Serialize) -> JsValue {
+    // JSON-compatible output: plain objects for maps, numbers for u64.
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// The background's state: one engine, and the driver's bookkeeping.
+struct Runtime {
+    engine: RefCell<Engine>,
+    host: Host,
+    /// Resolvers of replies waiting for a delivery to finish (Test).
+    waiters: RefCell<HashMap<String, Vec<js_sys::Function>>>,
+    driving: Cell<bool>,
+    again: Cell<bool>,
+    timer: RefCell<Option<Timeout>>,
+    timer_at: Cell<Option<Millis>>,
+}
+
+/// The handle the service worker (or Firefox's event page) holds.
+#[wasm_bindgen]
+pub struct Background {
+    runtime: Rc<Runtime>,
+}
+
+#[wasm_bindgen]
+impl Background {
+    /// Loads stored state and resumes whatever the outbox holds.
+    pub async fn start(host: Host) -> Result<Background, JsValue> {
+        let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {e:?}")))?;
+        let unreadable = |e: &dyn std::fmt::Display| js_error("storage", &format!("stored state does not parse: {e}"));
+        let json: Value = serde_wasm_bindgen::from_value(stored).map_err(|e| unreadable(&e))?;
+        let snapshot: Snapshot = serde_json::from_value(json).map_err(|e| unreadable(&e))?;
+        let runtime = Rc::new(Runtime {
+            engine: RefCell::new(Engine::restore(snapshot, random(), now())),
+            host,
+            waiters: RefCell::default(),
+            driving: Cell::new(false),
+            again: Cell::new(false),
+            timer: RefCell::new(None),
+            timer_at: Cell::new(None),
+        });
+        kick(&runtime);
+        Ok(Background { runtime })
+    }
+
+    /// Answers one message-API request; `sender` is `"page"` or `"content"`.
+    /// The promise always resolves, to `{ok: true, value}` or `{ok: false, error}`.
+    pub fn handle(&self, message: JsValue, sender: String) -> js_sys::Promise {
+        let runtime = self.runtime.clone();
+        future_to_promise(async move { Ok(to_js(&api::reply(answer(&runtime, message, &sender).await))) })
+    }
+
+    /// Called when an alarm fires: sends whatever is due.
+    pub fn wake(&self) {
+        kick(&self.runtime);
+    }
+}
+
+async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str) -> Result<Value, ApiError> {
+    let sender = match sender {
+        "page" => Sender::ExtensionPage,
+        "content" => Sender::ContentScript,
+        _ => return Err(ApiError::BadRequest(format!("unknown sender {sender:?}"))),
+    };
+    let message: Value = serde_wasm_bindgen::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let reply = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
+    // Whatever the request changed is stored before the reply goes out.
+    persist(runtime).await;
+    match reply {
+        Reply::Now(value) => {
+            kick(runtime);
+            Ok(value)
+        }
+        Reply::AfterDelivery(id) => {
+            let finished = js_sys::Promise::new(&mut |resolve, _reject| {
+                runtime.waiters.borrow_mut().entry(id.clone()).or_default().push(resolve);
+            });
+            kick(runtime);
+            let _ = JsFuture::from(finished).await;
+            api::delivery_result(&runtime.engine.borrow(), &id)
+        }
+    }
+}
+
+/// Writes the sections the engine changed, as one storage call.
+async fn persist(runtime: &Runtime) {
+    let changes = runtime.engine.borrow_mut().take_changes();
+    if changes.is_empty() {
+        return;
+    }
+    let sections: serde_json::Map<String, Value> = changes.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    if let Err(error) = runtime.host.save(to_js(&sections)).await {
+        web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error);
+    }
+    runtime.host.changed();
+}
+
+/// Runs the driver loop unless it is already running, in which case that
+/// run goes round once more.
+fn kick(runtime: &Rc<Runtime>) {
+    if runtime.driving.replace(true) {
+        runtime.again.set(true);
+        return;
+    }
+    let runtime = runtime.clone();
+    spawn_local(async move {
+        loop {
+            runtime.again.set(false);
+            persist(&runtime).await;
+            let now = now();
+            while let Some(transmit) = runtime.engine.borrow_mut().poll_transmit(now) {
+                spawn_local(attempt(runtime.clone(), transmit));
+            }
+            arm_timer(&runtime, now);
+            resolve_waiters(&runtime);
+            if !runtime.again.get() {
+                break;
+            }
+        }
+        runtime.driving.set(false);
+    });
+}
+
+fn arm_timer(runtime: &Rc<Runtime>, now: Millis) {
+    let next = runtime.engine.borrow().poll_timeout(now);
+    if next == runtime.timer_at.get() {
+        return;
+    }
+    runtime.timer_at.set(next);
+    let Some(at) = next else {
+        runtime.timer.replace(None);
+        return;
+    };
+    let delay = u32::try_from(at.since(now)).unwrap_or(u32::MAX);
+    let again = runtime.clone();
+    let timeout = Timeout::new(delay, move || {
+        again.timer_at.set(None);
+        kick(&again);
+    });
+    runtime.timer.replace(Some(timeout));
+    runtime.host.wake_at(at.0 as f64);
+}
+
+fn resolve_waiters(runtime: &Runtime) {
+    while let Some(Notice::Finished { delivery_id }) = runtime.engine.borrow_mut().poll_notice() {
+        for resolve in runtime.waiters.borrow_mut().remove(&delivery_id).unwrap_or_default() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+}
+
+async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
+    let outcome = send(&transmit).await;
+    runtime.engine.borrow_mut().handle_response(transmit.attempt, outcome, now());
+    kick(&runtime);
+}
+
+/// One fetch, aborted after the webhook's timeout; redirects are not followed.
+async fn send(transmit: &Transmit) -> Outcome {
+    let request = &transmit.request;
+    let Ok(controller) = AbortController::new() else {
+        return Outcome::NetworkError { message: "AbortController unavailable".into() };
+    };
+    let signal = controller.signal();
+    let _deadline = Timeout::new(u32::try_from(transmit.timeout_ms).unwrap_or(u32::MAX), move || controller.abort());
+    let method = Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::POST);
+    let mut builder = RequestBuilder::new(&request.url)
+        .method(method)
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(&signal));
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let built = match &request.body {
+        Some(body) => builder.body(body.as_str()),
+        None => builder.build(),
+    };
+    let response = match built {
+        Ok(built) => built.send().await,
+        Err(error) => return Outcome::NetworkError { message: error.to_string() },
+    };
+    match response {
+        Ok(response) if response.type_() == ResponseType::Opaqueredirect => {
+            Outcome::Response { status: 0, retry_after: None, body: String::new() }
+        }
+        Ok(response) => Outcome::Response {
+            status: response.status(),
+            retry_after: response.headers().get("retry-after"),
+            body: response.text().await.unwrap_or_default(),
+        },
+        Err(_) if signal.aborted() => Outcome::Timeout,
+        Err(error) => Outcome::NetworkError { message: format!("connection failed: {error}") },
+    }
+}

@@ -1,0 +1,103 @@
+//! The Wasm build in a real browser (a service worker, where it runs in the
+//! extension): the adapter's boundary — replies, error codes, persistence
+//! through the host — and the crypto crates compiled to wasm32.
+#![cfg(target_arch = "wasm32")]
+
+use autohook::signing::{standard_signature, SecretKey};
+use autohook::wasm::{Background, Host};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_service_worker);
+
+#[wasm_bindgen(inline_js = r#"
+export function memoryHost(initial) {
+  const stored = structuredClone(initial);
+  return {
+    stored,
+    load: async () => structuredClone(stored),
+    save: async (sections) => { Object.assign(stored, structuredClone(sections)); },
+    wakeAt() {},
+    changed() {},
+  };
+}
+export function storedOf(host) { return host.stored; }
+"#)]
+extern "C" {
+    fn memoryHost(initial: JsValue) -> Host;
+    fn storedOf(host: &Host) -> JsValue;
+}
+
+/// Plain JS objects, as extension storage and messages hold (the default
+/// serializer would make ES `Map`s).
+fn js(value: Value) -> JsValue {
+    use serde::Serialize;
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
+}
+
+fn rust(value: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(value).unwrap()
+}
+
+async fn ask(background: &Background, message: Value, sender: &str) -> Value {
+    rust(JsFuture::from(background.handle(js(message), sender.into())).await.unwrap())
+}
+
+#[wasm_bindgen_test]
+fn signing_matches_the_standard_webhooks_vector_in_wasm() {
+    let key = SecretKey::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
+    let body = br#"{"email":"test@example.com","username":"test_user"}"#;
+    assert_eq!(
+        standard_signature(&key, "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1_649_367_553, body),
+        "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_created_webhook_is_saved_through_the_host_without_its_secret_in_replies() {
+    let host = memoryHost(js(json!({})));
+    let background = Background::start(host.clone().unchecked_into()).await.unwrap();
+    let reply = ask(
+        &background,
+        json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "secret": "s3cret"}}),
+        "page",
+    )
+    .await;
+    assert_eq!(reply["ok"], true);
+    assert_eq!(reply["value"]["hasSecret"], true);
+    assert!(!reply.to_string().contains("s3cret"));
+    let stored = rust(storedOf(&host));
+    assert_eq!(stored["webhooks"][0]["url"], "https://h.test/in");
+}
+
+#[wasm_bindgen_test]
+async fn invalid_input_replies_with_code_and_field_and_stores_nothing() {
+    let host = memoryHost(js(json!({})));
+    let background = Background::start(host.clone().unchecked_into()).await.unwrap();
+    let reply = ask(&background, json!({"type": "webhooks.create", "webhook": {"url": "ftp://h.test/"}}), "page").await;
+    assert_eq!(
+        reply,
+        json!({"ok": false, "error": {"code": "invalid_input", "field": "url", "message": "url must use http or https, not ftp"}})
+    );
+    assert_eq!(rust(storedOf(&host)).get("webhooks"), None);
+}
+
+#[wasm_bindgen_test]
+async fn content_scripts_may_not_emit_events() {
+    let background = Background::start(memoryHost(js(json!({})))).await.unwrap();
+    let reply = ask(&background, json!({"type": "events.emit", "event": "error"}), "content").await;
+    assert_eq!(reply["error"]["code"], "not_allowed");
+}
+
+#[wasm_bindgen_test]
+async fn unreadable_storage_fails_start_with_a_coded_js_error() {
+    let error = match Background::start(memoryHost(js(json!({"webhooks": "garbage"})))).await {
+        Ok(_) => panic!("start accepted unreadable state"),
+        Err(error) => error,
+    };
+    let error: js_sys::Error = error.dyn_into().unwrap();
+    assert_eq!(error.name(), "AutoHookError");
+    assert_eq!(js_sys::Reflect::get(&error, &"code".into()).unwrap(), "storage");
+}
