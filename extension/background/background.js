@@ -1,0 +1,24 @@
+// The background (a service worker in Chrome, an event page in Firefox).
+// Listeners are registered synchronously at the top level, as MV3 requires;
+// each awaits the one initialisation promise. All logic is in Rust.
+import init, { Background } from '../pkg/autohook.js';
+import { ext } from '../shared/ext.js';
+import { host, senderKind } from '../shared/host.js';
+
+const ready = init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) })
+  .then(() => Background.start(host));
+
+ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (message?.type === 'changed') return false;
+  const kind = senderKind(sender);
+  if (!kind) return false;
+  ready
+    .then((background) => background.handle(message, kind))
+    .catch((error) => ({ ok: false, error: { code: error.code ?? 'internal', message: String(error.message ?? error) } }))
+    .then(sendResponse);
+  return true;
+});
+
+ext.alarms.onAlarm.addListener(() => ready.then((background) => background.wake()));
+ext.runtime.onStartup.addListener(() => ready);
+ext.action.onClicked.addListener(() => ext.runtime.openOptionsPage());

@@ -1,0 +1,52 @@
+// Host access to webhook origins. Browsers only show a permission prompt
+// from inside a user's click, synchronously, so the pages keep what is
+// already granted in memory and ask only when an origin is missing (Firefox
+// would otherwise prompt again for an origin it already has).
+import { ext } from './ext.js';
+
+const granted = new Set();
+
+async function refresh() {
+  const { origins = [] } = await ext.permissions.getAll();
+  granted.clear();
+  for (const origin of origins) granted.add(origin);
+}
+
+/** Resolves once the granted origins are known; call when the page opens. */
+export const permissionsReady = refresh();
+ext.permissions.onAdded?.addListener(refresh);
+ext.permissions.onRemoved?.addListener(refresh);
+
+/** Whether match pattern `pattern` covers `url` (ports are not part of patterns). */
+function covers(pattern, url) {
+  if (pattern === '<all_urls>') return true;
+  const match = /^(\*|https?):\/\/([^/]+)\//.exec(pattern);
+  if (!match) return false;
+  const [, scheme, host] = match;
+  const schemeOk = scheme === '*' ? ['http:', 'https:'].includes(url.protocol) : url.protocol === `${scheme}:`;
+  const hostOk = host === '*' || url.hostname === host
+    || (host.startsWith('*.') && (url.hostname === host.slice(2) || url.hostname.endsWith(host.slice(1))));
+  return schemeOk && hostOk;
+}
+
+/** The host-permission pattern for a URL's origin, e.g. `https://h.test/*`. */
+export function originPattern(url) {
+  return `${new URL(url).origin}/*`;
+}
+
+/**
+ * Makes sure the background may reach `url`, prompting only if needed.
+ * Must be called synchronously from a click handler. Resolves to whether
+ * access is granted; a text that is not a URL resolves true (the core
+ * reports what is wrong with it when the webhook is saved).
+ */
+export function requestAccess(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    return Promise.resolve(true);
+  }
+  if ([...granted].some((pattern) => covers(pattern, url))) return Promise.resolve(true);
+  return ext.permissions.request({ origins: [originPattern(text)] });
+}
