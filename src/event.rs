@@ -129,5 +129,7 @@ mod tests {
         assert_eq!(envelope["data"]["message"], "hi");
         assert_eq!(envelope["source"], "AutoHook");
         assert_eq!(envelope["version"], "1.0");
+        let keys: Vec<&String> = envelope.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "event", "timestamp", "data", "source", "version"]);
     }
 }
