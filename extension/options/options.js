@@ -12,9 +12,10 @@ const testButton = document.getElementById('test');
 testButton.disabled = true;
 permissionsReady.finally(() => { testButton.disabled = false; });
 
-// `./build.sh run` opens this page with the local receiver's URL.
-const suggested = new URLSearchParams(location.search).get('suggest');
-if (suggested) fields.url.value = suggested;
+// `./build.sh run` opens this page with the local receiver's URL and a secret.
+const suggested = new URLSearchParams(location.search);
+fields.url.value = suggested.get('suggest') ?? '';
+fields.secret.value = suggested.get('secret') ?? '';
 
 function show(text, state) {
   result.textContent = text;

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# AutoHook's one build script. Idempotent, no prompts.
+#
+#   ./build.sh            install what is missing, build Wasm, assemble dist/
+#   ./build.sh test       build if needed, then run every suite
+#   ./build.sh run        local receiver + Chromium with the extension loaded
+#   ./build.sh run --headless   the same, delivering one test event, then exit
+#
+# How the toolchain works here is recorded in ../shared/TOOLCHAIN.md: the
+# wasm32 standard library comes from Debian's rustc-web and is built with
+# -Z build-std; wasm-pack runs in --mode force.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver firefox-esr zip)
+WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
+# The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+BUILD_STD=(-Z build-std=std,panic_abort)
+E2E=tests/e2e
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+ensure_apt_packages() {
+  local missing=() package
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "need root (or sudo) to install Debian packages: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq || die "apt-get update failed: cannot reach Debian's package mirror"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "apt-get could not install: ${missing[*]} (the wasm32 std comes from rustc-web/rust-web-src; browsers for tests from chromium/firefox-esr)"
+}
+
+# ensure_cargo_tool BINARY CRATE VERSION
+ensure_cargo_tool() {
+  local binary=$1 crate=$2 version=$3
+  if command -v "$binary" >/dev/null && "$binary" --version 2>/dev/null | grep -qF " $version"; then return; fi
+  say "installing $crate $version from crates.io (a few minutes, once)"
+  # Not --locked: the registry mirror here lacks some versions those lockfiles pin.
+  cargo install --quiet "$crate" --version "$version" \
+    || die "cargo install $crate $version failed: it is needed to build (wasm-bindgen, wasm-pack) or test (geckodriver)"
+}
+
+ensure_npm_packages() {
+  local stamp=$E2E/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$E2E/package-lock.json" ]; then return; fi
+  say "installing test tooling from $E2E/package-lock.json"
+  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $E2E (puppeteer-core, selenium-webdriver)"
+}
+
+setup() {
+  ensure_apt_packages
+  # Debian's toolchain first, so one compiler builds std, the crate and tests.
+  export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
+  export RUSTC_BOOTSTRAP=1
+  [ -n "$WASM_BINDGEN_VERSION" ] || die "Cargo.lock names no wasm-bindgen version"
+  ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  ensure_cargo_tool wasm-pack wasm-pack "$WASM_PACK_VERSION"
+  ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION"
+  ensure_npm_packages
+}
+
+build_wasm() {
+  say "building the Wasm module"
+  wasm-pack --quiet build --mode force --target web --release --no-pack --out-dir target/pkg . -- "${BUILD_STD[@]}" \
+    || die "wasm-pack build failed"
+}
+
+# Writes dist/BROWSER/manifest.json from extension/manifest.json: Chrome gets
+# the service worker, Firefox the event-page scripts and its gecko settings.
+write_manifest() {
+  node -e '
+    const [source, browser, out] = process.argv.slice(1);
+    const manifest = JSON.parse(require("fs").readFileSync(source, "utf8"));
+    if (browser === "chrome") {
+      delete manifest.background.scripts;
+      delete manifest.browser_specific_settings;
+    } else {
+      delete manifest.background.service_worker;
+    }
+    require("fs").writeFileSync(out, JSON.stringify(manifest, null, 2) + "\n");
+  ' extension/manifest.json "$1" "dist/$1/manifest.json"
+}
+
+assemble() {
+  local browser
+  for browser in chrome firefox; do
+    rm -rf "dist/$browser" "dist/autohook-$browser.zip"
+    mkdir -p "dist/$browser/pkg"
+    cp -r extension/. "dist/$browser/"
+    cp target/pkg/autohook.js target/pkg/autohook_bg.wasm "dist/$browser/pkg/"
+    write_manifest "$browser"
+    (cd "dist/$browser" && zip -qr "../autohook-$browser.zip" .)
+  done
+  say "dist/chrome, dist/firefox and their zips are ready ($(wc -c < target/pkg/autohook_bg.wasm) bytes of Wasm)"
+}
+
+build() {
+  setup
+  build_wasm
+  assemble
+}
+
+# Adds "N passed; M failed" counts from cargo test output to the totals.
+count_cargo() {
+  local line
+  while read -r line; do
+    PASSED=$((PASSED + $(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")))
+    FAILED=$((FAILED + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+  done < <(grep -E '^test result: ' "$1" || true)
+}
+
+# run_suite NAME LOG COMMAND...: runs a suite, showing and keeping its output.
+run_suite() {
+  local name=$1 log=$2
+  shift 2
+  say "$name"
+  if ! "$@" 2>&1 | tee "$log"; then SUITE_FAILURES+=("$name"); fi
+}
+
+test_all() {
+  build
+  local logs=target/test-logs
+  mkdir -p "$logs"
+  PASSED=0 FAILED=0 SUITE_FAILURES=()
+
+  run_suite "native tests (cargo test)" "$logs/native.log" cargo test --quiet
+  count_cargo "$logs/native.log"
+
+  run_suite "wasm tests (headless Chromium)" "$logs/wasm.log" \
+    env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+      CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/webdriver.json \
+      cargo test --target wasm32-unknown-unknown "${BUILD_STD[@]}" --test wasm
+  count_cargo "$logs/wasm.log"
+
+  run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" \
+    node --test --test-reporter=tap --test-concurrency=1 "$E2E"/*.test.mjs
+  PASSED=$((PASSED + $(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$logs/e2e.log" | tail -1)))
+  FAILED=$((FAILED + $(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$logs/e2e.log" | tail -1)))
+
+  if [ ${#SUITE_FAILURES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=${#SUITE_FAILURES[@]}; fi
+  [ ${#SUITE_FAILURES[@]} -eq 0 ] || say "failed: ${SUITE_FAILURES[*]}"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test) test_all ;;
+  run) shift; build; node "$E2E/run.mjs" "$@" ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh run [--headless])" ;;
+esac
