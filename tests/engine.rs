@@ -1,0 +1,386 @@
+//! Delivery scenarios against the sans-IO engine with a simulated clock:
+//! the harness jumps time to the engine's next wake-up, so nothing sleeps.
+
+use std::collections::BTreeMap;
+
+use autohook::config::WebhookInput;
+use autohook::engine::{
+    DeliveryState, Engine, EngineError, Outcome, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
+};
+use autohook::time::Millis;
+use serde_json::{json, Value};
+
+const START: Millis = Millis(1_700_000_000_000);
+
+/// An engine, a clock, and a fake storage that keeps what the engine writes.
+struct Sim {
+    engine: Engine,
+    now: Millis,
+    storage: BTreeMap<String, Value>,
+}
+
+impl Sim {
+    fn new() -> Sim {
+        Sim { engine: Engine::new([7; 16]), now: START, storage: BTreeMap::new() }
+    }
+
+    fn webhook(&mut self, input: Value) -> String {
+        let input: WebhookInput = serde_json::from_value(input).unwrap();
+        self.engine.create_webhook(input, self.now).unwrap().id.clone()
+    }
+
+    fn emit(&mut self, event: &str) -> Vec<String> {
+        self.engine.emit(event, json!({"message": "hi"}), self.now).unwrap()
+    }
+
+    /// Everything due now, in the order the engine gives it.
+    fn transmits(&mut self) -> Vec<Transmit> {
+        self.persist();
+        std::iter::from_fn(|| self.engine.poll_transmit(self.now)).collect()
+    }
+
+    fn respond(&mut self, transmit: &Transmit, outcome: Outcome) {
+        self.engine.handle_response(transmit.attempt, outcome, self.now);
+    }
+
+    /// Jumps the clock to the next wake-up; false if nothing waits.
+    fn advance(&mut self) -> bool {
+        match self.engine.poll_timeout(self.now) {
+            Some(at) => {
+                self.now = self.now.max(at);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs until nothing waits, answering each request with `answer`.
+    fn run(&mut self, mut answer: impl FnMut(&Transmit) -> Outcome) -> Vec<(Millis, Transmit)> {
+        let mut sent = Vec::new();
+        loop {
+            for transmit in self.transmits() {
+                let outcome = answer(&transmit);
+                self.respond(&transmit, outcome);
+                sent.push((self.now, transmit));
+            }
+            if !self.advance() {
+                return sent;
+            }
+        }
+    }
+
+    fn persist(&mut self) {
+        for (key, value) in self.engine.take_changes() {
+            self.storage.insert(key.to_string(), value);
+        }
+    }
+
+    /// A new engine from what was stored, as after a service-worker restart.
+    fn restart(&mut self) {
+        self.persist();
+        let stored = Value::Object(self.storage.clone().into_iter().collect());
+        let snapshot: Snapshot = serde_json::from_value(stored).unwrap();
+        self.engine = Engine::restore(snapshot, [8; 16], self.now);
+    }
+
+    fn stats(&self, id: &str) -> autohook::stats::Stats {
+        self.engine.webhook(id).unwrap().stats.clone()
+    }
+}
+
+fn status(code: u16) -> Outcome {
+    Outcome::Response { status: code, retry_after: None, body: format!("answer {code}") }
+}
+
+fn header<'a>(transmit: &'a Transmit, name: &str) -> &'a str {
+    transmit.request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).unwrap()
+}
+
+#[test]
+fn retries_after_500_twice_then_delivers_at_1s_and_2s() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("message_sent");
+    let mut answers = vec![status(500), status(500), status(200)].into_iter();
+    let sent = sim.run(|_| answers.next().unwrap());
+
+    let times: Vec<u64> = sent.iter().map(|(at, _)| at.since(START)).collect();
+    assert_eq!(times, [0, 1000, 3000]);
+    let event_ids: Vec<&str> = sent.iter().map(|(_, t)| header(t, "webhook-id")).collect();
+    assert!(event_ids.iter().all(|id| *id == event_ids[0]), "same webhook-id on every attempt");
+    let delivery_ids: Vec<&str> = sent.iter().map(|(_, t)| header(t, "x-autohook-delivery")).collect();
+    assert_eq!(delivery_ids.len(), 3);
+    assert!(delivery_ids[0] != delivery_ids[1] && delivery_ids[1] != delivery_ids[2]);
+
+    let stats = sim.stats(&id);
+    assert_eq!((stats.triggers, stats.successes, stats.failures), (1, 1, 0));
+    let delivery = sim.engine.deliveries().next().unwrap();
+    assert_eq!(delivery.state, DeliveryState::Delivered);
+    let statuses: Vec<Option<u16>> = delivery.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(500), Some(500), Some(200)]);
+}
+
+#[test]
+fn always_500_makes_four_attempts_then_counts_one_failure() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("error");
+    let sent = sim.run(|_| status(500));
+    let times: Vec<u64> = sent.iter().map(|(at, _)| at.since(START)).collect();
+    assert_eq!(times, [0, 1000, 3000, 6000]);
+    let stats = sim.stats(&id);
+    assert_eq!((stats.triggers, stats.successes, stats.failures), (1, 0, 1));
+    assert_eq!(sim.engine.deliveries().next().unwrap().reason.as_deref(), Some("HTTP 500"));
+}
+
+#[test]
+fn client_errors_and_redirects_are_not_retried() {
+    for code in [404, 400, 301] {
+        let mut sim = Sim::new();
+        let id = sim.webhook(json!({"url": "https://h.test/"}));
+        sim.emit("error");
+        assert_eq!(sim.run(|_| status(code)).len(), 1, "{code}");
+        assert_eq!(sim.stats(&id).failures, 1);
+    }
+}
+
+#[test]
+fn timeouts_and_network_errors_are_retried() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/", "timeoutMs": 2000}));
+    sim.emit("error");
+    let mut answers = vec![Outcome::Timeout, Outcome::NetworkError { message: "refused".into() }, status(204)].into_iter();
+    let sent = sim.run(|transmit| {
+        assert_eq!(transmit.timeout_ms, 2000);
+        answers.next().unwrap()
+    });
+    assert_eq!(sent.len(), 3);
+    let delivery = sim.engine.deliveries().next().unwrap();
+    assert_eq!(delivery.attempts[0].error.as_deref(), Some("timed out after 2000 ms"));
+    assert_eq!(delivery.state, DeliveryState::Delivered);
+}
+
+#[test]
+fn retry_after_on_429_is_honoured() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("error");
+    let mut answers =
+        vec![Outcome::Response { status: 429, retry_after: Some("30".into()), body: String::new() }, status(200)].into_iter();
+    let sent = sim.run(|_| answers.next().unwrap());
+    assert_eq!(sent[1].0.since(START), 30_000);
+}
+
+#[test]
+fn gone_disables_the_webhook_with_the_reason_and_cancels_its_queue() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("error");
+    sim.emit("milestone");
+    let first = sim.transmits();
+    assert_eq!(first.len(), 2);
+    sim.respond(&first[0], status(500));
+    sim.respond(&first[1], status(410));
+    let webhook = sim.engine.webhook(&id).unwrap();
+    assert!(!webhook.config.enabled);
+    assert_eq!(webhook.disabled_reason.as_deref(), Some("the receiver answered 410 Gone"));
+    assert!(!sim.advance(), "nothing left to retry");
+    let states: Vec<DeliveryState> = sim.engine.deliveries().map(|d| d.state).collect();
+    assert_eq!(states, [DeliveryState::Cancelled, DeliveryState::Failed]);
+    assert!(sim.emit("error").is_empty());
+}
+
+#[test]
+fn switches_off_mean_no_delivery() {
+    let mut sim = Sim::new();
+    let on = sim.webhook(json!({"url": "https://a.test/"}));
+    sim.webhook(json!({"url": "https://b.test/", "enabled": false}));
+    sim.webhook(json!({"url": "https://c.test/", "events": ["milestone"]}));
+    let ids = sim.emit("message_sent");
+    assert_eq!(ids.len(), 1);
+    assert_eq!(sim.engine.delivery(&ids[0]).unwrap().webhook_id, on);
+
+    sim.engine.set_settings(autohook::engine::Settings { enabled: false });
+    assert!(sim.emit("message_sent").is_empty());
+}
+
+#[test]
+fn the_eleventh_webhook_is_refused_and_nothing_changes() {
+    let mut sim = Sim::new();
+    for i in 0..MAX_WEBHOOKS {
+        sim.webhook(json!({"url": format!("https://h{i}.test/")}));
+    }
+    sim.persist();
+    let input = WebhookInput { url: Some("https://h11.test/".into()), ..Default::default() };
+    assert_eq!(sim.engine.create_webhook(input, sim.now).unwrap_err(), EngineError::TooManyWebhooks);
+    assert_eq!(sim.engine.webhooks().len(), MAX_WEBHOOKS);
+    assert!(sim.engine.take_changes().is_empty(), "a refused command writes nothing");
+}
+
+#[test]
+fn unknown_ids_are_named_in_the_error() {
+    let mut sim = Sim::new();
+    let error = sim.engine.test("wh_nope", sim.now).unwrap_err();
+    assert_eq!(error.to_string(), "no webhook has id \"wh_nope\"");
+    assert_eq!(error.field(), Some("id"));
+    assert_eq!(sim.engine.emit("typo", Value::Null, sim.now).unwrap_err().code(), "unknown_event");
+}
+
+#[test]
+fn a_payload_over_256kb_is_refused_and_logged_but_not_queued() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    let big = json!({"message": "x".repeat(300 * 1024)});
+    let error = sim.engine.emit("message_sent", big, sim.now).unwrap_err();
+    assert_eq!(error.code(), "payload_too_large");
+    assert!(sim.transmits().is_empty());
+    let logged = sim.engine.deliveries().next().unwrap();
+    assert_eq!(logged.state, DeliveryState::Failed);
+    assert!(logged.reason.as_deref().unwrap().starts_with("refused: payload is"));
+}
+
+#[test]
+fn the_rate_limit_holds_the_excess_for_the_next_minute() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 3}));
+    for _ in 0..5 {
+        sim.emit("message_sent");
+    }
+    let sent = sim.run(|_| status(200));
+    let times: Vec<u64> = sent.iter().map(|(at, _)| at.since(START)).collect();
+    assert_eq!(times, [0, 0, 0, 60_000, 60_000]);
+}
+
+#[test]
+fn a_restart_while_a_retry_waits_resends_with_the_same_event_id() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("campaign_started");
+    let first = sim.transmits();
+    sim.respond(&first[0], status(503));
+    sim.restart();
+    assert!(sim.advance());
+    assert_eq!(sim.now.since(START), 1000, "the retry keeps its schedule across the restart");
+    let again = sim.transmits();
+    assert_eq!(header(&again[0], "webhook-id"), header(&first[0], "webhook-id"));
+    sim.respond(&again[0], status(200));
+    let stats = sim.stats(&id);
+    assert_eq!((stats.triggers, stats.successes, stats.failures), (1, 1, 0));
+}
+
+#[test]
+fn an_attempt_cut_off_by_a_restart_counts_as_failed_and_is_retried() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("campaign_started");
+    let first = sim.transmits();
+    sim.restart();
+    let sent = sim.run(|_| status(200));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(header(&sent[0].1, "webhook-id"), header(&first[0], "webhook-id"));
+    let delivery = sim.engine.deliveries().next().unwrap();
+    assert_eq!(delivery.attempts.len(), 2);
+    assert!(delivery.attempts[0].error.as_deref().unwrap().starts_with("interrupted"));
+}
+
+#[test]
+fn stats_stay_exact_with_hundreds_of_deliveries_answered_out_of_order() {
+    let mut sim = Sim::new();
+    let ids: Vec<String> =
+        (0..3).map(|i| sim.webhook(json!({"url": format!("https://h{i}.test/"), "ratePerMinute": 1000}))).collect();
+    for _ in 0..200 {
+        sim.emit("message_sent");
+    }
+    let mut pending = Vec::new();
+    let mut delivered = 0;
+    loop {
+        pending.extend(sim.transmits());
+        if pending.is_empty() {
+            break;
+        }
+        // Answer the newest first, and fail every seventh once.
+        let transmit = pending.pop().unwrap();
+        let first_try = header(&transmit, "x-autohook-delivery").ends_with(".1");
+        let outcome = if first_try && transmit.attempt.0 % 7 == 0 { status(502) } else { status(200) };
+        if matches!(outcome, Outcome::Response { status: 200, .. }) {
+            delivered += 1;
+        }
+        sim.respond(&transmit, outcome);
+        if pending.is_empty() {
+            sim.advance();
+        }
+    }
+    assert_eq!(delivered, 600);
+    for id in &ids {
+        let stats = sim.stats(id);
+        assert_eq!((stats.triggers, stats.successes, stats.failures), (200, 200, 0));
+    }
+}
+
+#[test]
+fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
+    let mut sim = Sim::new();
+    let kept = sim.webhook(json!({"url": "https://a.test/"}));
+    let deleted = sim.webhook(json!({"url": "https://b.test/"}));
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    let rename = WebhookInput { name: Some("renamed".into()), ..Default::default() };
+    sim.engine.update_webhook(&kept, rename, sim.now).unwrap();
+    sim.engine.delete_webhook(&deleted).unwrap();
+    for transmit in &sent {
+        sim.respond(transmit, status(200));
+    }
+    assert_eq!(sim.engine.webhook(&kept).unwrap().config.name, "renamed");
+    assert_eq!(sim.engine.webhooks().len(), 1);
+    let states: Vec<(String, DeliveryState)> =
+        sim.engine.deliveries().map(|d| (d.webhook_id.clone(), d.state)).collect();
+    assert!(states.contains(&(deleted, DeliveryState::Cancelled)));
+    assert!(states.contains(&(kept, DeliveryState::Delivered)));
+}
+
+#[test]
+fn the_log_keeps_the_last_500_deliveries() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 10000}));
+    let first = sim.emit("message_sent")[0].clone();
+    for _ in 0..LOG_CAPACITY {
+        sim.emit("message_sent");
+    }
+    sim.run(|_| status(200));
+    assert_eq!(sim.engine.deliveries().count(), LOG_CAPACITY);
+    assert_eq!(sim.engine.delivery(&first).unwrap_err().code(), "unknown_delivery");
+}
+
+#[test]
+fn redelivery_sends_the_same_event_id_again() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    let original = sim.emit("milestone")[0].clone();
+    let first = sim.run(|_| status(200));
+    let again = sim.engine.redeliver(&original, sim.now).unwrap();
+    assert_ne!(again, original);
+    let second = sim.run(|_| status(200));
+    assert_eq!(header(&second[0].1, "webhook-id"), header(&first[0].1, "webhook-id"));
+}
+
+#[test]
+fn a_test_delivery_makes_one_attempt_whatever_the_switches_say() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/", "enabled": false, "events": ["error"]}));
+    sim.engine.set_settings(autohook::engine::Settings { enabled: false });
+    sim.engine.test(&id, sim.now).unwrap();
+    let sent = sim.run(|_| status(500));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(header(&sent[0].1, "x-autohook-event"), "test");
+}
+
+#[test]
+fn get_webhooks_carry_the_envelope_in_the_query() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/in?k=v", "method": "GET", "secret": "s"}));
+    sim.emit("message_sent");
+    let sent = sim.run(|_| status(200));
+    let request = &sent[0].1.request;
+    assert_eq!((request.method, request.body.as_ref()), ("GET", None));
+    assert!(request.url.starts_with("https://h.test/in?k=v&id=msg_"));
+}
