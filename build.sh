@@ -119,6 +119,15 @@ count_cargo() {
   done < <(grep -E '^test result: ' "$1" || true)
 }
 
+# Adds the "# pass N" / "# fail N" totals of node's TAP output.
+count_tap() {
+  local pass fail
+  pass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$1" | tail -1)
+  fail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$1" | tail -1)
+  PASSED=$((PASSED + ${pass:-0}))
+  FAILED=$((FAILED + ${fail:-0}))
+}
+
 # run_suite NAME LOG COMMAND...: runs a suite, showing and keeping its output.
 run_suite() {
   local name=$1 log=$2
@@ -144,8 +153,7 @@ test_all() {
 
   run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" \
     node --test --test-reporter=tap --test-concurrency=1 "$E2E"/*.test.mjs
-  PASSED=$((PASSED + $(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$logs/e2e.log" | tail -1)))
-  FAILED=$((FAILED + $(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$logs/e2e.log" | tail -1)))
+  count_tap "$logs/e2e.log"
 
   if [ ${#SUITE_FAILURES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=${#SUITE_FAILURES[@]}; fi
   [ ${#SUITE_FAILURES[@]} -eq 0 ] || say "failed: ${SUITE_FAILURES[*]}"

@@ -218,7 +218,7 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
         Request::WebhooksCreate { webhook } => webhook_view(engine.create_webhook(webhook, now)?),
         Request::WebhooksUpdate { id, changes } => webhook_view(engine.update_webhook(&id, changes, now)?),
         Request::WebhooksDelete { id } => {
-            engine.delete_webhook(&id)?;
+            engine.delete_webhook(&id, now)?;
             Value::Null
         }
         Request::WebhooksSetEnabled { id, enabled } => {

@@ -26,13 +26,14 @@ extern "C" {
     /// (`extension/shared/host.js`).
     pub type Host;
 
-    /// Resolves to everything stored, as one object of sections.
+    /// Resolves to everything stored, as one object of keys.
     #[wasm_bindgen(method, catch)]
     async fn load(this: &Host) -> Result<JsValue, JsValue>;
 
-    /// Writes some sections.
+    /// Sets the keys of the object `set`, then removes the keys listed in
+    /// `remove` (in that order: see [`crate::engine::Changes`]).
     #[wasm_bindgen(method, catch)]
-    async fn save(this: &Host, sections: JsValue) -> Result<JsValue, JsValue>;
+    async fn save(this: &Host, set: JsValue, remove: JsValue) -> Result<JsValue, JsValue>;
 
     /// Asks the browser to wake the background at this Unix time in ms,
     /// in case it is stopped before the in-memory timer fires.
@@ -97,8 +98,9 @@ impl Background {
     pub async fn start(host: Host) -> Result<Background, JsValue> {
         let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {e:?}")))?;
         let unreadable = |e: &dyn std::fmt::Display| js_error("storage", &format!("stored state does not parse: {e}"));
-        let json: Value = serde_wasm_bindgen::from_value(stored).map_err(|e| unreadable(&e))?;
-        let snapshot: Snapshot = serde_json::from_value(json).map_err(|e| unreadable(&e))?;
+        let stored: serde_json::Map<String, Value> =
+            serde_wasm_bindgen::from_value(stored).map_err(|e| unreadable(&e))?;
+        let snapshot = Snapshot::from_stored(stored).map_err(|e| unreadable(&e))?;
         let runtime = Rc::new(Runtime {
             engine: RefCell::new(Engine::restore(snapshot, random(), now())),
             host,
@@ -151,14 +153,14 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str) -> Result
     }
 }
 
-/// Writes the sections the engine changed, as one storage call.
+/// Writes what the engine changed since the last write, as one batch.
 async fn persist(runtime: &Runtime) {
     let changes = runtime.engine.borrow_mut().take_changes();
     if changes.is_empty() {
         return;
     }
-    let sections: serde_json::Map<String, Value> = changes.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    if let Err(error) = runtime.host.save(to_js(&sections)).await {
+    let set: serde_json::Map<String, Value> = changes.set.into_iter().collect();
+    if let Err(error) = runtime.host.save(to_js(&set), to_js(&changes.remove)).await {
         web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error);
     }
     runtime.host.changed();

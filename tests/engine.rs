@@ -70,16 +70,17 @@ impl Sim {
     }
 
     fn persist(&mut self) {
-        for (key, value) in self.engine.take_changes() {
-            self.storage.insert(key.to_string(), value);
+        let changes = self.engine.take_changes();
+        self.storage.extend(changes.set);
+        for key in changes.remove {
+            self.storage.remove(&key);
         }
     }
 
     /// A new engine from what was stored, as after a service-worker restart.
     fn restart(&mut self) {
         self.persist();
-        let stored = Value::Object(self.storage.clone().into_iter().collect());
-        let snapshot: Snapshot = serde_json::from_value(stored).unwrap();
+        let snapshot = Snapshot::from_stored(self.storage.clone().into_iter().collect()).unwrap();
         self.engine = Engine::restore(snapshot, [8; 16], self.now);
     }
 
@@ -284,6 +285,40 @@ fn an_attempt_cut_off_by_a_restart_counts_as_failed_and_is_retried() {
 }
 
 #[test]
+fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    for _ in 0..50 {
+        sim.emit("message_sent");
+    }
+    let sent = sim.transmits();
+    sim.persist();
+    sim.respond(&sent[7], status(200));
+    let changes = sim.engine.take_changes();
+    let set: Vec<&str> = changes.set.iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(set, ["webhooks".to_string(), format!("log/{}", sent[7].delivery_id)]);
+    assert_eq!(changes.remove, [format!("outbox/{}", sent[7].delivery_id)]);
+}
+
+#[test]
+fn a_delivery_stored_in_both_outbox_and_log_counts_as_finished_after_a_restart() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    let outbox_key = format!("outbox/{}", sent[0].delivery_id);
+    let stale = sim.storage[&outbox_key].clone();
+    sim.respond(&sent[0], status(200));
+    sim.persist();
+    // The worker stopped after the batch's `set` and before its `remove`.
+    sim.storage.insert(outbox_key, stale);
+    sim.restart();
+    assert!(sim.transmits().is_empty());
+    assert!(!sim.advance(), "nothing waits");
+    assert_eq!(sim.engine.deliveries().count(), 1);
+}
+
+#[test]
 fn stats_stay_exact_with_hundreds_of_deliveries_answered_out_of_order() {
     let mut sim = Sim::new();
     let ids: Vec<String> =
@@ -326,7 +361,7 @@ fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
     let sent = sim.transmits();
     let rename = WebhookInput { name: Some("renamed".into()), ..Default::default() };
     sim.engine.update_webhook(&kept, rename, sim.now).unwrap();
-    sim.engine.delete_webhook(&deleted).unwrap();
+    sim.engine.delete_webhook(&deleted, sim.now).unwrap();
     for transmit in &sent {
         sim.respond(transmit, status(200));
     }

@@ -18,7 +18,10 @@ export function memoryHost(initial) {
   return {
     stored,
     load: async () => structuredClone(stored),
-    save: async (sections) => { Object.assign(stored, structuredClone(sections)); },
+    save: async (set, remove) => {
+      Object.assign(stored, structuredClone(set));
+      for (const key of remove) delete stored[key];
+    },
     wakeAt() {},
     changed() {},
   };

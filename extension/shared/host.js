@@ -9,7 +9,10 @@ const MIN_ALARM_DELAY_MS = 30_000;
 
 export const host = {
   load: () => ext.storage.local.get(null),
-  save: (sections) => ext.storage.local.set(sections),
+  async save(set, remove) {
+    await ext.storage.local.set(set);
+    if (remove.length) await ext.storage.local.remove(remove);
+  },
   wakeAt(when) {
     ext.alarms.create(WAKE_ALARM, { when: Math.max(when, Date.now() + MIN_ALARM_DELAY_MS) });
   },

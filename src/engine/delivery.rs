@@ -192,6 +192,9 @@ pub struct Delivery {
     pub created_at: Millis,
     /// Where it stands.
     pub state: DeliveryState,
+    /// When it reached its final state.
+    #[serde(default)]
+    pub finished_at: Option<Millis>,
     /// When the next attempt is due (pending only).
     pub next_at: Millis,
     /// A Test delivery makes one attempt and is never retried.

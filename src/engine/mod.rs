@@ -16,13 +16,13 @@
 mod delivery;
 mod state;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 use thiserror::Error;
 
 pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict};
-pub use state::{Section, Settings, Snapshot, Webhook};
+pub use state::{Changes, Key, Settings, Snapshot, Webhook};
 
 use crate::config::{ConfigError, WebhookConfig, WebhookInput};
 use crate::event::{Event, EventKind};
@@ -30,7 +30,6 @@ use crate::ids::IdGen;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::time::Millis;
 use delivery::{truncate, LOGGED_RESPONSE_BYTES};
-use state::Dirty;
 
 /// Most webhooks a user can have.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -133,7 +132,8 @@ pub struct Engine {
     next_attempt: u64,
     recent_starts: HashMap<String, VecDeque<Millis>>,
     notices: VecDeque<Notice>,
-    dirty: Dirty,
+    /// Storage keys changed since the last [`Engine::take_changes`].
+    dirty: BTreeSet<Key>,
 }
 
 impl Engine {
@@ -156,7 +156,7 @@ impl Engine {
             next_attempt: 0,
             recent_starts: HashMap::new(),
             notices: VecDeque::new(),
-            dirty: Dirty::default(),
+            dirty: BTreeSet::new(),
         };
         for delivery in snapshot.outbox {
             let interrupted = delivery.awaiting_result();
@@ -168,6 +168,7 @@ impl Engine {
                 engine.finish_attempt(engine.outbox.len() - 1, interruption, now);
             }
         }
+        engine.trim_log();
         engine
     }
 
@@ -214,7 +215,7 @@ impl Engine {
             disabled_reason: None,
             stats: Default::default(),
         });
-        self.dirty.mark(Section::Webhooks);
+        self.dirty.insert(Key::Webhooks);
         Ok(self.webhooks.last().expect("just pushed"))
     }
 
@@ -230,26 +231,26 @@ impl Engine {
         }
         webhook.config = config;
         webhook.updated_at = now;
-        self.dirty.mark(Section::Webhooks);
+        self.dirty.insert(Key::Webhooks);
         if was_enabled && !self.webhooks[index].config.enabled {
-            self.cancel_pending(id, "webhook was turned off");
+            self.cancel_pending(id, "webhook was turned off", now);
         }
         Ok(&self.webhooks[index])
     }
 
     /// Removes a webhook and cancels its unfinished deliveries.
-    pub fn delete_webhook(&mut self, id: &str) -> Result<(), EngineError> {
+    pub fn delete_webhook(&mut self, id: &str, now: Millis) -> Result<(), EngineError> {
         let index = self.webhook_index(id)?;
         self.webhooks.remove(index);
-        self.dirty.mark(Section::Webhooks);
-        self.cancel_pending(id, "webhook was deleted");
+        self.dirty.insert(Key::Webhooks);
+        self.cancel_pending(id, "webhook was deleted", now);
         Ok(())
     }
 
     /// Sets the global switch.
     pub fn set_settings(&mut self, settings: Settings) {
         self.settings = settings;
-        self.dirty.mark(Section::Settings);
+        self.dirty.insert(Key::Settings);
     }
 
     /// Zeroes the stats of one webhook, or of all.
@@ -261,7 +262,7 @@ impl Engine {
             }
             None => self.webhooks.iter_mut().for_each(|w| w.stats = Default::default()),
         }
-        self.dirty.mark(Section::Webhooks);
+        self.dirty.insert(Key::Webhooks);
         Ok(())
     }
 
@@ -328,7 +329,11 @@ impl Engine {
         if delivery.attempts.is_empty() {
             webhook.stats.triggers += 1;
             if !delivery.test {
-                self.recent_starts.entry(webhook.id.clone()).or_default().push_back(now);
+                let starts = self.recent_starts.entry(webhook.id.clone()).or_default();
+                starts.push_back(now);
+                while starts.front().is_some_and(|t| t.plus(RATE_WINDOW_MS) <= now) {
+                    starts.pop_front();
+                }
             }
         }
         webhook.stats.last_triggered = Some(now);
@@ -344,8 +349,8 @@ impl Engine {
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
         self.in_flight.insert(attempt, delivery.id.clone());
-        self.dirty.mark(Section::Outbox);
-        self.dirty.mark(Section::Webhooks);
+        self.dirty.insert(Key::Outbox(delivery.id.clone()));
+        self.dirty.insert(Key::Webhooks);
         Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
     }
 
@@ -364,25 +369,34 @@ impl Engine {
         self.notices.pop_front()
     }
 
-    /// The storage sections changed since the last call, as JSON to write.
-    pub fn take_changes(&mut self) -> Vec<(&'static str, Value)> {
-        let to_json = |value: Result<Value, serde_json::Error>| {
-            // These types contain only strings, numbers and maps with string keys.
-            value.expect("state serializes to JSON")
-        };
-        self.dirty
-            .take()
-            .into_iter()
-            .map(|section| {
-                let value = match section {
-                    Section::Settings => to_json(serde_json::to_value(&self.settings)),
-                    Section::Webhooks => to_json(serde_json::to_value(&self.webhooks)),
-                    Section::Outbox => to_json(serde_json::to_value(&self.outbox)),
-                    Section::Log => to_json(serde_json::to_value(&self.log)),
-                };
-                (section.key(), value)
-            })
-            .collect()
+    /// The storage writes that bring the store up to date with the engine:
+    /// every key changed since the last call, set to its value or removed.
+    pub fn take_changes(&mut self) -> Changes {
+        // These types hold only strings, numbers and string-keyed maps.
+        fn to_json(value: &impl serde::Serialize) -> Value {
+            serde_json::to_value(value).expect("state serializes to JSON")
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut deliveries: HashMap<&str, &Delivery> = HashMap::new();
+        if dirty.iter().any(|k| matches!(k, Key::Outbox(_) | Key::Log(_))) {
+            deliveries.extend(self.outbox.iter().chain(&self.log).map(|d| (d.id.as_str(), d)));
+        }
+        let mut changes = Changes::default();
+        for key in dirty {
+            let value = match &key {
+                Key::Settings => Some(to_json(&self.settings)),
+                Key::Webhooks => Some(to_json(&self.webhooks)),
+                Key::Outbox(id) | Key::Log(id) => deliveries
+                    .get(id.as_str())
+                    .filter(|d| (d.state == DeliveryState::Pending) == matches!(key, Key::Outbox(_)))
+                    .map(|d| to_json(d)),
+            };
+            match value {
+                Some(value) => changes.set.push((key.to_string(), value)),
+                None => changes.remove.push(key.to_string()),
+            }
+        }
+        changes
     }
 
     // ----- internals -----
@@ -403,12 +417,13 @@ impl Engine {
             .find(|w| w.id == delivery.webhook_id)
             .map_or(usize::MAX, |w| w.config.rate_per_minute as usize);
         let Some(starts) = self.recent_starts.get(&delivery.webhook_id) else { return delivery.next_at };
+        // `starts` is in time order, so the window's start is a binary search.
         let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
-        let recent: Vec<Millis> = starts.iter().copied().filter(|t| *t > window_start).collect();
-        if recent.len() < rate {
+        let first_recent = starts.partition_point(|t| *t <= window_start);
+        if starts.len() - first_recent < rate {
             return delivery.next_at;
         }
-        delivery.next_at.max(recent[recent.len() - rate].plus(RATE_WINDOW_MS))
+        delivery.next_at.max(starts[starts.len() - rate].plus(RATE_WINDOW_MS))
     }
 
     fn enqueue(&mut self, targets: &[usize], event: Event, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
@@ -426,6 +441,7 @@ impl Engine {
                     event: event.clone(),
                     created_at: now,
                     state: DeliveryState::Pending,
+                    finished_at: None,
                     next_at: now,
                     test,
                     attempts: Vec::new(),
@@ -443,13 +459,14 @@ impl Engine {
             for mut refused in new {
                 refused.state = DeliveryState::Failed;
                 refused.reason = Some(format!("refused: {error}"));
+                refused.finished_at = Some(now);
                 self.push_log(refused);
             }
             return Err(error);
         }
-        let ids = new.iter().map(|d| d.id.clone()).collect();
+        let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
+        self.dirty.extend(ids.iter().cloned().map(Key::Outbox));
         self.outbox.extend(new);
-        self.dirty.mark(Section::Outbox);
         Ok(ids)
     }
 
@@ -470,16 +487,16 @@ impl Engine {
         let error = attempt.error.clone();
         let retries_done = delivery.attempts.len() - 1;
         let test = delivery.test;
-        self.dirty.mark(Section::Outbox);
+        self.dirty.insert(Key::Outbox(delivery.id.clone()));
         let Some(webhook_index) = webhook_index else { return };
         let webhook = &mut self.webhooks[webhook_index];
         webhook.stats.record_attempt(duration, outcome.status());
-        self.dirty.mark(Section::Webhooks);
+        self.dirty.insert(Key::Webhooks);
         let schedule = &webhook.config.retry_schedule;
         match outcome.verdict(now) {
             Verdict::Success => {
                 webhook.stats.successes += 1;
-                self.finish(index, DeliveryState::Delivered, None);
+                self.finish(index, DeliveryState::Delivered, None, now);
             }
             Verdict::Retry(after) if !test && retries_done < schedule.len() => {
                 let delay = schedule[retries_done].max(after.unwrap_or(0));
@@ -487,7 +504,7 @@ impl Engine {
             }
             Verdict::Retry(_) | Verdict::Fail => {
                 webhook.stats.failures += 1;
-                self.finish(index, DeliveryState::Failed, error);
+                self.finish(index, DeliveryState::Failed, error, now);
             }
             Verdict::Gone => {
                 webhook.stats.failures += 1;
@@ -495,32 +512,39 @@ impl Engine {
                 webhook.config.enabled = false;
                 webhook.disabled_reason = Some(reason.clone());
                 let id = webhook.id.clone();
-                self.finish(index, DeliveryState::Failed, Some(reason));
-                self.cancel_pending(&id, "webhook was turned off: the receiver answered 410 Gone");
+                self.finish(index, DeliveryState::Failed, Some(reason), now);
+                self.cancel_pending(&id, "webhook was turned off: the receiver answered 410 Gone", now);
             }
         }
     }
 
-    fn cancel_pending(&mut self, webhook_id: &str, reason: &str) {
+    fn cancel_pending(&mut self, webhook_id: &str, reason: &str, now: Millis) {
         while let Some(index) = self.outbox.iter().position(|d| d.webhook_id == webhook_id) {
-            self.finish(index, DeliveryState::Cancelled, Some(reason.to_string()));
+            self.finish(index, DeliveryState::Cancelled, Some(reason.to_string()), now);
         }
     }
 
-    fn finish(&mut self, index: usize, state: DeliveryState, reason: Option<String>) {
+    fn finish(&mut self, index: usize, state: DeliveryState, reason: Option<String>, now: Millis) {
         let mut delivery = self.outbox.remove(index);
         delivery.state = state;
         delivery.reason = reason;
+        delivery.finished_at = Some(now);
+        self.dirty.insert(Key::Outbox(delivery.id.clone()));
         self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
         self.push_log(delivery);
-        self.dirty.mark(Section::Outbox);
     }
 
     fn push_log(&mut self, delivery: Delivery) {
+        self.dirty.insert(Key::Log(delivery.id.clone()));
         self.log.push_back(delivery);
+        self.trim_log();
+    }
+
+    fn trim_log(&mut self) {
         while self.log.len() > LOG_CAPACITY {
-            self.log.pop_front();
+            if let Some(dropped) = self.log.pop_front() {
+                self.dirty.insert(Key::Log(dropped.id));
+            }
         }
-        self.dirty.mark(Section::Log);
     }
 }

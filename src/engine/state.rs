@@ -1,7 +1,11 @@
 //! What the engine keeps between service-worker lifetimes, and how it is
-//! split into storage sections so a change rewrites only its own section.
+//! split into storage keys so a change rewrites only what changed.
+
+use std::collections::HashSet;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::delivery::Delivery;
 use crate::config::WebhookConfig;
@@ -42,66 +46,112 @@ pub struct Webhook {
     pub stats: Stats,
 }
 
-/// Everything persisted, as loaded from storage. Missing sections start empty.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+/// Everything persisted, as loaded from storage.
+#[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// Global settings.
     pub settings: Settings,
     /// Configured webhooks.
     pub webhooks: Vec<Webhook>,
-    /// Deliveries not yet finished.
+    /// Deliveries not yet finished, oldest first.
     pub outbox: Vec<Delivery>,
     /// Finished deliveries, oldest first.
     pub log: Vec<Delivery>,
 }
 
-/// A storage section; each is written as one key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    /// [`Settings`].
-    Settings,
-    /// Webhooks with their stats.
-    Webhooks,
-    /// Unfinished deliveries.
-    Outbox,
-    /// Finished deliveries.
-    Log,
+impl Snapshot {
+    /// Rebuilds the state from every stored key. Keys that are not
+    /// AutoHook's are ignored; a delivery stored both in the outbox and in
+    /// the log (the worker stopped between the two writes of a batch)
+    /// counts as finished.
+    pub fn from_stored(stored: serde_json::Map<String, Value>) -> Result<Snapshot, serde_json::Error> {
+        let mut snapshot = Snapshot::default();
+        for (key, value) in stored {
+            match Key::parse(&key) {
+                Some(Key::Settings) => snapshot.settings = serde_json::from_value(value)?,
+                Some(Key::Webhooks) => snapshot.webhooks = serde_json::from_value(value)?,
+                Some(Key::Outbox(_)) => snapshot.outbox.push(serde_json::from_value(value)?),
+                Some(Key::Log(_)) => snapshot.log.push(serde_json::from_value(value)?),
+                None => {}
+            }
+        }
+        let logged: HashSet<String> = snapshot.log.iter().map(|d| d.id.clone()).collect();
+        snapshot.outbox.retain(|d| !logged.contains(&d.id));
+        snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        snapshot.log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
+        Ok(snapshot)
+    }
 }
 
-impl Section {
-    /// Every section.
-    pub const ALL: [Section; 4] = [Section::Settings, Section::Webhooks, Section::Outbox, Section::Log];
+/// A storage key. Settings and webhooks are small and stored whole; each
+/// delivery has its own key, so a response rewrites one delivery rather
+/// than the whole outbox and log.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Key {
+    /// [`Settings`]: `settings`.
+    Settings,
+    /// Webhooks with their stats: `webhooks`.
+    Webhooks,
+    /// An unfinished delivery: `outbox/<id>`.
+    Outbox(String),
+    /// A finished delivery: `log/<id>`.
+    Log(String),
+}
 
-    /// The storage key, also the [`Snapshot`] field name.
-    pub fn key(self) -> &'static str {
-        match self {
-            Section::Settings => "settings",
-            Section::Webhooks => "webhooks",
-            Section::Outbox => "outbox",
-            Section::Log => "log",
+impl Key {
+    /// Reads a stored key; `None` for keys that are not AutoHook's.
+    pub fn parse(key: &str) -> Option<Key> {
+        match key.split_once('/') {
+            None if key == "settings" => Some(Key::Settings),
+            None if key == "webhooks" => Some(Key::Webhooks),
+            Some(("outbox", id)) => Some(Key::Outbox(id.into())),
+            Some(("log", id)) => Some(Key::Log(id.into())),
+            _ => None,
         }
     }
+}
 
-    fn bit(self) -> u8 {
-        1 << self as u8
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Settings => f.write_str("settings"),
+            Key::Webhooks => f.write_str("webhooks"),
+            Key::Outbox(id) => write!(f, "outbox/{id}"),
+            Key::Log(id) => write!(f, "log/{id}"),
+        }
     }
 }
 
-/// Sections changed since the last write.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Dirty(u8);
+/// One batch of storage writes: keys to set, then keys to remove. The
+/// driver writes `set` before removing, so an interrupted batch leaves a
+/// delivery in both places (resolved by [`Snapshot::from_stored`]), never in
+/// neither.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Changes {
+    /// Keys with their new values.
+    pub set: Vec<(String, Value)>,
+    /// Keys to delete.
+    pub remove: Vec<String>,
+}
 
-impl Dirty {
-    /// Marks `section` as changed.
-    pub fn mark(&mut self, section: Section) {
-        self.0 |= section.bit();
+impl Changes {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.remove.is_empty()
     }
+}
 
-    /// The changed sections, clearing the set.
-    pub fn take(&mut self) -> Vec<Section> {
-        let sections = Section::ALL.into_iter().filter(|s| self.0 & s.bit() != 0).collect();
-        self.0 = 0;
-        sections
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_foreign_keys_are_ignored() {
+        for key in [Key::Settings, Key::Webhooks, Key::Outbox("dlv_1".into()), Key::Log("dlv_2".into())] {
+            assert_eq!(Key::parse(&key.to_string()), Some(key));
+        }
+        for foreign in ["grantedOrigins", "outbox", "other/x", "settings/x"] {
+            assert_eq!(Key::parse(foreign), None, "{foreign}");
+        }
     }
 }
