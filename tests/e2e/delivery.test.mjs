@@ -1,0 +1,161 @@
+// The delivery core in real Chromium against the loopback receiver: retries
+// on the 1 s / 2 s / 3 s schedule, what is and is not retried, timeouts, a
+// service worker stopped while a retry waits, exact stats under load, GET.
+// Every delivery's signatures are checked by the receiver with node:crypto.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startReceiver } from './receiver.mjs';
+import { launchChromium } from './browsers.mjs';
+import { caller, eventually } from './api.mjs';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
+
+/** A receiver, Chromium with AutoHook, and the message API from its settings page. */
+async function setUp(t) {
+  const receiver = await startReceiver();
+  const chromium = await launchChromium();
+  t.after(() => Promise.all([chromium.close(), receiver.close()]));
+  const page = await chromium.openPage('options/options.html');
+  const call = caller(page);
+  /** Creates a webhook on `path` of the receiver, which verifies with its secret. */
+  const webhook = (path, fields = {}) => {
+    receiver.secret(path, SECRET);
+    return call('webhooks.create', { webhook: { url: receiver.url(path), secret: SECRET, events: ['message_sent'], ...fields } });
+  };
+  const finished = (id) =>
+    eventually(async () => {
+      const delivery = await call('deliveries.get', { id });
+      return delivery.state !== 'pending' && delivery;
+    }, { what: `delivery ${id} finished`, timeoutMs: 20_000 });
+  const stats = async (id) => (await call('webhooks.list')).find((w) => w.id === id).stats;
+  return { receiver, chromium, page, call, webhook, finished, stats };
+}
+
+function assertVerified(deliveries) {
+  for (const delivery of deliveries) assert.deepEqual(delivery.verified, { standard: true, hex: true });
+}
+
+/** Milliseconds between the end of one logged attempt and the start of the next. */
+const pauses = (attempts) => attempts.slice(1).map((a, i) => a.startedAt - (attempts[i].startedAt + attempts[i].durationMs));
+
+test('500, 500, 200: one delivery, three attempts 1 s then 2 s apart, counted once as a success', async (t) => {
+  const { receiver, call, webhook, finished, stats } = await setUp(t);
+  receiver.script('/flaky', [500, 500, 200]);
+  const hook = await webhook('/flaky');
+  const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: SENT });
+
+  const delivery = await finished(id);
+  assert.equal(delivery.state, 'delivered');
+  assert.deepEqual(delivery.attempts.map((a) => a.status), [500, 500, 200]);
+  const [first, second] = pauses(delivery.attempts);
+  assert.ok(first >= 1000 && first < 2000, `first retry after ${first} ms`);
+  assert.ok(second >= 2000 && second < 3000, `second retry after ${second} ms`);
+
+  assert.equal(receiver.deliveries.length, 3);
+  assertVerified(receiver.deliveries);
+  assert.equal(new Set(receiver.deliveries.map((d) => d.headers['webhook-id'])).size, 1, 'same webhook-id on every retry');
+  assert.equal(new Set(receiver.deliveries.map((d) => d.headers['x-autohook-delivery'])).size, 3, 'a new X-AutoHook-Delivery per attempt');
+  assert.deepEqual(receiver.deliveries[2].json.data, SENT);
+  const { triggers, successes, failures, lastStatus } = await stats(hook.id);
+  assert.deepEqual({ triggers, successes, failures, lastStatus }, { triggers: 1, successes: 1, failures: 0, lastStatus: 200 });
+});
+
+test('always 500: four attempts then one failure; 404: one attempt, no retry', async (t) => {
+  const { receiver, call, webhook, finished, stats } = await setUp(t);
+  receiver.script('/down', [500]);
+  receiver.script('/missing', [404]);
+  const down = await webhook('/down');
+  const missing = await webhook('/missing');
+  const { deliveries } = await call('events.emit', { event: 'message_sent', data: SENT });
+  const [toDown, toMissing] = await Promise.all(deliveries.map(finished)).then((all) =>
+    [down, missing].map((hook) => all.find((d) => d.webhookId === hook.id)));
+
+  assert.equal(toDown.state, 'failed');
+  assert.deepEqual(toDown.attempts.map((a) => a.status), [500, 500, 500, 500]);
+  assert.equal(toMissing.state, 'failed');
+  assert.deepEqual(toMissing.attempts.map((a) => a.error), ['HTTP 404']);
+  assert.equal(receiver.deliveries.filter((d) => d.path === '/down').length, 4);
+  assert.equal(receiver.deliveries.filter((d) => d.path === '/missing').length, 1);
+  assertVerified(receiver.deliveries);
+  assert.deepEqual((({ triggers, failures }) => ({ triggers, failures }))(await stats(down.id)), { triggers: 1, failures: 1 });
+  assert.deepEqual((({ triggers, failures }) => ({ triggers, failures }))(await stats(missing.id)), { triggers: 1, failures: 1 });
+});
+
+test('a hanging receiver times out at the webhook\'s limit and the retry delivers', async (t) => {
+  const { receiver, call, webhook, finished } = await setUp(t);
+  receiver.script('/slow', ['hang', 200]);
+  await webhook('/slow', { timeoutMs: 1000, retrySchedule: [500] });
+  const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: SENT });
+
+  const delivery = await finished(id);
+  assert.equal(delivery.state, 'delivered');
+  assert.equal(delivery.attempts[0].error, 'timed out after 1000 ms');
+  assert.ok(delivery.attempts[0].durationMs >= 1000, `gave up after ${delivery.attempts[0].durationMs} ms`);
+  assert.equal(delivery.attempts[1].status, 200);
+  assert.equal(receiver.deliveries.length, 2);
+});
+
+test('a service worker stopped while a retry waits delivers it after restarting, with the same webhook-id', async (t) => {
+  const { receiver, chromium, page, call, webhook } = await setUp(t);
+  receiver.script('/later', [503, 200]);
+  await webhook('/later', { retrySchedule: [3000] });
+  const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: SENT });
+  await eventually(async () => (await call('deliveries.get', { id })).attempts[0]?.status === 503, { what: 'first attempt recorded' });
+
+  await chromium.stopWorker(page);
+  // Nothing here talks to the extension: only its alarm can wake it.
+  await receiver.waitFor((all) => all.length === 2, 75_000);
+
+  const [first, retry] = receiver.deliveries;
+  assert.equal(retry.headers['webhook-id'], first.headers['webhook-id']);
+  assert.notEqual(retry.headers['x-autohook-delivery'], first.headers['x-autohook-delivery']);
+  assertVerified(receiver.deliveries);
+  const delivery = await eventually(async () => {
+    const current = await call('deliveries.get', { id });
+    return current.state === 'delivered' && current;
+  }, { what: 'delivery recorded as delivered' });
+  assert.equal(delivery.attempts.length, 2);
+  assert.deepEqual(chromium.errors, []);
+});
+
+test('3 webhooks × 200 events at once: every pair arrives once and stats equal the receiver\'s counts', async (t) => {
+  const { receiver, page, call, webhook, stats } = await setUp(t);
+  const paths = ['/a', '/b', '/c'];
+  const hooks = [];
+  for (const path of paths) hooks.push(await webhook(path, { ratePerMinute: 1000 }));
+  await page.evaluate((data) =>
+    Promise.all(Array.from({ length: 200 }, (_, n) =>
+      chrome.runtime.sendMessage({ type: 'events.emit', event: 'message_sent', data: { ...data, totalMessagesSent: n + 1 } }))), SENT);
+
+  await receiver.waitFor((all) => all.length >= 600, 90_000);
+  await eventually(async () => (await call('deliveries.list', { state: 'pending' })).length === 0, { what: 'outbox empty', timeoutMs: 30_000 });
+  assert.equal(receiver.deliveries.length, 600);
+  assertVerified(receiver.deliveries);
+  for (const [index, path] of paths.entries()) {
+    const received = receiver.deliveries.filter((d) => d.path === path);
+    const counts = new Set(received.map((d) => d.json.data.totalMessagesSent));
+    assert.equal(counts.size, 200, `${path} got each of the 200 events once`);
+    const { triggers, successes, failures } = await stats(hooks[index].id);
+    assert.deepEqual({ triggers, successes, failures }, { triggers: received.length, successes: received.length, failures: 0 });
+  }
+});
+
+test('a GET webhook carries the envelope in the query, after the URL\'s own, signed over the query', async (t) => {
+  const { receiver, call, webhook, finished } = await setUp(t);
+  const hook = await webhook('/get', { method: 'GET' });
+  await call('webhooks.update', { id: hook.id, changes: { url: `${receiver.url('/get')}?team=ops` } });
+  const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: SENT });
+
+  assert.equal((await finished(id)).state, 'delivered');
+  const [got] = receiver.deliveries;
+  assert.equal(got.method, 'GET');
+  assert.equal(got.body, '');
+  const query = new URLSearchParams(got.query);
+  assert.equal(query.get('team'), 'ops');
+  assert.equal(query.get('event'), 'message_sent');
+  assert.equal(query.get('id'), got.headers['webhook-id']);
+  assert.equal(query.get('source'), 'AutoHook');
+  assert.deepEqual(JSON.parse(query.get('data')), SENT);
+  assertVerified(receiver.deliveries);
+});
