@@ -5,6 +5,7 @@
 #   ./build.sh test       build if needed, then run every suite
 #   ./build.sh run        local receiver + Chromium with the extension loaded
 #   ./build.sh run --headless   the same, delivering one test event, then exit
+#   ./build.sh bench      measure in headless Chromium, write tests/bench/BENCHMARKS.md
 #
 # How the toolchain works here is recorded in ../shared/TOOLCHAIN.md: the
 # wasm32 standard library comes from Debian's rustc-web and is built with
@@ -83,6 +84,9 @@ write_manifest() {
     const manifest = JSON.parse(require("fs").readFileSync(source, "utf8"));
     if (browser === "chrome") {
       delete manifest.background.scripts;
+      // A full outbox (10 000 events) outgrows storage.local'"'"'s 10 MB quota
+      // in Chrome; Firefox has no such quota and would prompt for this.
+      manifest.permissions.push("unlimitedStorage");
       delete manifest.browser_specific_settings;
     } else {
       delete manifest.background.service_worker;
@@ -165,5 +169,6 @@ case "${1:-build}" in
   build) build ;;
   test) test_all ;;
   run) shift; build; node "$E2E/run.mjs" "$@" ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh run [--headless])" ;;
+  bench) build; node tests/bench/run.mjs ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh run [--headless], ./build.sh bench)" ;;
 esac

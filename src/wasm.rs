@@ -2,7 +2,8 @@
 //! (gloo-net), timers (gloo-timers) and the extension's storage and alarms
 //! (through the `Host` object the JS shell passes in). It holds no logic of
 //! its own beyond the driver loop the engine's contract asks for:
-//! persist changes → send what is due → arm one timer (and an alarm).
+//! send what is due (deliveries once their batch of writes is stored) → arm
+//! one timer (and an alarm) → write changes in batches, one write at a time.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use web_sys::{AbortController, RequestRedirect, ResponseType};
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::engine::{Engine, Notice, Outcome, Snapshot, Transmit};
+use crate::signing::{standard_signature, SecretKey};
 use crate::time::Millis;
 
 #[wasm_bindgen]
@@ -74,14 +76,27 @@ fn to_js(value: &impl Serialize) -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
+/// The Standard Webhooks `webhook-signature` value for a payload, computed
+/// by the same code every delivery uses, so a page (or a receiver's author)
+/// can check a signature, and the benchmark can time Wasm HMAC against
+/// WebCrypto.
+#[wasm_bindgen(js_name = signPayload)]
+pub fn sign_payload(secret: &str, id: &str, timestamp: f64, body: &[u8]) -> Result<String, JsValue> {
+    let key = SecretKey::parse(secret).map_err(|e| js_error("invalid_input", &format!("secret {e}")))?;
+    Ok(standard_signature(&key, id, timestamp as u64, body))
+}
+
 /// The background's state: one engine, and the driver's bookkeeping.
 struct Runtime {
     engine: RefCell<Engine>,
     host: Host,
     /// Resolvers of replies waiting for a delivery to finish (Test).
     waiters: RefCell<HashMap<String, Vec<js_sys::Function>>>,
-    driving: Cell<bool>,
-    again: Cell<bool>,
+    /// Whether a storage write is under way, whether another must follow,
+    /// and who waits for it.
+    writing: Cell<bool>,
+    write_requested: Cell<bool>,
+    write_waiters: RefCell<Vec<js_sys::Function>>,
     timer: RefCell<Option<Timeout>>,
     timer_at: Cell<Option<Millis>>,
 }
@@ -105,8 +120,9 @@ impl Background {
             engine: RefCell::new(Engine::restore(snapshot, random(), now())),
             host,
             waiters: RefCell::default(),
-            driving: Cell::new(false),
-            again: Cell::new(false),
+            writing: Cell::new(false),
+            write_requested: Cell::new(false),
+            write_waiters: RefCell::default(),
             timer: RefCell::new(None),
             timer_at: Cell::new(None),
         });
@@ -153,43 +169,56 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str) -> Result
     }
 }
 
-/// Writes what the engine changed since the last write, as one batch.
-async fn persist(runtime: &Runtime) {
-    let changes = runtime.engine.borrow_mut().take_changes();
-    if changes.is_empty() {
-        return;
-    }
-    let set: serde_json::Map<String, Value> = changes.set.into_iter().collect();
-    if let Err(error) = runtime.host.save(to_js(&set), to_js(&changes.remove)).await {
-        web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error);
-    }
-    runtime.host.changed();
+/// Resolves once everything the engine changed before this call is in
+/// storage.
+async fn persist(runtime: &Rc<Runtime>) {
+    let written = js_sys::Promise::new(&mut |resolve, _reject| runtime.write_waiters.borrow_mut().push(resolve));
+    request_write(runtime);
+    let _ = JsFuture::from(written).await;
 }
 
-/// Runs the driver loop unless it is already running, in which case that
-/// run goes round once more.
-fn kick(runtime: &Rc<Runtime>) {
-    if runtime.driving.replace(true) {
-        runtime.again.set(true);
-        return;
+/// Makes sure a write of the engine's current changes follows. One write
+/// runs at a time; requests arriving during it share the next, so a burst
+/// of events costs a few writes, not one each.
+fn request_write(runtime: &Rc<Runtime>) {
+    runtime.write_requested.set(true);
+    if !runtime.writing.replace(true) {
+        spawn_local(write_batches(runtime.clone()));
     }
-    let runtime = runtime.clone();
-    spawn_local(async move {
-        loop {
-            runtime.again.set(false);
-            persist(&runtime).await;
-            let now = now();
-            while let Some(transmit) = runtime.engine.borrow_mut().poll_transmit(now) {
-                spawn_local(attempt(runtime.clone(), transmit));
+}
+
+async fn write_batches(runtime: Rc<Runtime>) {
+    while runtime.write_requested.replace(false) {
+        let waiters = std::mem::take(&mut *runtime.write_waiters.borrow_mut());
+        let changes = runtime.engine.borrow_mut().take_changes();
+        if !changes.is_empty() {
+            let set: serde_json::Map<String, Value> = changes.set.into_iter().collect();
+            match runtime.host.save(to_js(&set), to_js(&changes.remove)).await {
+                Ok(_) => runtime.engine.borrow_mut().changes_saved(changes.batch),
+                // Unconfirmed deliveries stay unsent; the next write retries them.
+                Err(error) => web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error),
             }
-            arm_timer(&runtime, now);
-            resolve_waiters(&runtime);
-            if !runtime.again.get() {
-                break;
-            }
+            runtime.host.changed();
+            // Deliveries this batch made durable can go out now.
+            kick(&runtime);
         }
-        runtime.driving.set(false);
-    });
+        for resolve in waiters {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+    runtime.writing.set(false);
+}
+
+/// One pass of the driver: send what is due, arm the timer, answer Test
+/// callers whose delivery finished, and have the changes written.
+fn kick(runtime: &Rc<Runtime>) {
+    let now = now();
+    while let Some(transmit) = runtime.engine.borrow_mut().poll_transmit(now) {
+        spawn_local(attempt(runtime.clone(), transmit));
+    }
+    arm_timer(runtime, now);
+    resolve_waiters(runtime);
+    request_write(runtime);
 }
 
 fn arm_timer(runtime: &Rc<Runtime>, now: Millis) {

@@ -75,6 +75,7 @@ impl Sim {
         for key in changes.remove {
             self.storage.remove(&key);
         }
+        self.engine.changes_saved(changes.batch);
     }
 
     /// A new engine from what was stored, as after a service-worker restart.
@@ -298,6 +299,36 @@ fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
     let set: Vec<&str> = changes.set.iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(set, ["webhooks".to_string(), format!("log/{}", sent[7].delivery_id)]);
     assert_eq!(changes.remove, [format!("outbox/{}", sent[7].delivery_id)]);
+}
+
+#[test]
+fn a_delivery_is_not_sent_until_the_batch_holding_it_is_saved() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("message_sent");
+    assert_eq!(sim.engine.poll_transmit(sim.now), None, "not yet written");
+    let first = sim.engine.take_changes();
+    sim.emit("error");
+    let second = sim.engine.take_changes();
+    assert_eq!(sim.engine.poll_transmit(sim.now), None, "written but not confirmed");
+    sim.engine.changes_saved(first.batch);
+    let sent: Vec<Transmit> = std::iter::from_fn(|| sim.engine.poll_transmit(sim.now)).collect();
+    assert_eq!(sent.len(), 1, "only the first batch's delivery");
+    sim.engine.changes_saved(second.batch);
+    assert!(sim.engine.poll_transmit(sim.now).is_some());
+}
+
+#[test]
+fn results_need_no_write_before_the_next_send() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    sim.respond(&sent[0], status(503));
+    sim.advance();
+    let retry = sim.engine.poll_transmit(sim.now).expect("the retry goes out before the result is written");
+    assert_eq!(header(&retry, "webhook-id"), header(&sent[0], "webhook-id"));
 }
 
 #[test]

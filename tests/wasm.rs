@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use autohook::signing::{standard_signature, SecretKey};
-use autohook::wasm::{Background, Host};
+use autohook::wasm::{sign_payload, Background, Host};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -56,6 +56,16 @@ fn signing_matches_the_standard_webhooks_vector_in_wasm() {
         standard_signature(&key, "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1_649_367_553, body),
         "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
     );
+}
+
+#[wasm_bindgen_test]
+fn sign_payload_export_matches_the_vector_and_names_a_bad_secret() {
+    let body = br#"{"email":"test@example.com","username":"test_user"}"#;
+    let signature = sign_payload("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1_649_367_553.0, body);
+    assert_eq!(signature.unwrap(), "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=");
+    let error: js_sys::Error = sign_payload("whsec_!!", "id", 0.0, b"").unwrap_err().dyn_into().unwrap();
+    assert_eq!(js_sys::Reflect::get(&error, &"code".into()).unwrap(), "invalid_input");
+    assert!(String::from(error.message()).starts_with("secret"));
 }
 
 #[wasm_bindgen_test]

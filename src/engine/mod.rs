@@ -10,8 +10,10 @@
 //!   to call again), then [`Engine::poll_notice`], and [`Engine::take_changes`]
 //!   for the storage sections to write.
 //!
-//! The driver persists changes before it sends what `poll_transmit` gave,
-//! so a delivery is in durable storage before its first attempt.
+//! A delivery is in durable storage before its first attempt:
+//! `poll_transmit` skips deliveries until the driver reports the batch of
+//! writes holding them done ([`Engine::changes_saved`]). Everything else
+//! (attempt results, stats, the log) is written after the fact, in batches.
 
 mod delivery;
 mod state;
@@ -134,6 +136,11 @@ pub struct Engine {
     notices: VecDeque<Notice>,
     /// Storage keys changed since the last [`Engine::take_changes`].
     dirty: BTreeSet<Key>,
+    /// Deliveries not yet known to be in storage, with the write batch
+    /// that holds them (`None` until one does). They are not sent yet.
+    not_durable: HashMap<String, Option<u64>>,
+    /// The number of the last batch `take_changes` handed out.
+    batch: u64,
 }
 
 impl Engine {
@@ -157,6 +164,8 @@ impl Engine {
             recent_starts: HashMap::new(),
             notices: VecDeque::new(),
             dirty: BTreeSet::new(),
+            not_durable: HashMap::new(),
+            batch: 0,
         };
         for delivery in snapshot.outbox {
             let interrupted = delivery.awaiting_result();
@@ -319,7 +328,7 @@ impl Engine {
             return None;
         }
         let index = (0..self.outbox.len())
-            .filter(|&i| !self.outbox[i].awaiting_result() && self.due_at(&self.outbox[i], now) <= now)
+            .filter(|&i| self.sendable(&self.outbox[i]) && self.due_at(&self.outbox[i], now) <= now)
             .min_by_key(|&i| self.outbox[i].next_at)?;
         let delivery = &mut self.outbox[index];
         // Deleting or disabling a webhook cancels its deliveries, so it exists.
@@ -361,12 +370,18 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
-        self.outbox.iter().filter(|d| !d.awaiting_result()).map(|d| self.due_at(d, now)).min()
+        self.outbox.iter().filter(|d| self.sendable(d)).map(|d| self.due_at(d, now)).min()
     }
 
     /// The next notice, if any.
     pub fn poll_notice(&mut self) -> Option<Notice> {
         self.notices.pop_front()
+    }
+
+    /// Tells the engine the batch `take_changes` numbered `batch` (and every
+    /// earlier one) is in storage, so the deliveries it holds may be sent.
+    pub fn changes_saved(&mut self, batch: u64) {
+        self.not_durable.retain(|_, holder| holder.is_none_or(|b| b > batch));
     }
 
     /// The storage writes that bring the store up to date with the engine:
@@ -377,11 +392,14 @@ impl Engine {
             serde_json::to_value(value).expect("state serializes to JSON")
         }
         let dirty = std::mem::take(&mut self.dirty);
+        self.batch += 1;
+        let batch = self.batch;
+        self.not_durable.values_mut().filter(|holder| holder.is_none()).for_each(|holder| *holder = Some(batch));
         let mut deliveries: HashMap<&str, &Delivery> = HashMap::new();
         if dirty.iter().any(|k| matches!(k, Key::Outbox(_) | Key::Log(_))) {
             deliveries.extend(self.outbox.iter().chain(&self.log).map(|d| (d.id.as_str(), d)));
         }
-        let mut changes = Changes::default();
+        let mut changes = Changes { batch, ..Changes::default() };
         for key in dirty {
             let value = match &key {
                 Key::Settings => Some(to_json(&self.settings)),
@@ -403,6 +421,11 @@ impl Engine {
 
     fn webhook_index(&self, id: &str) -> Result<usize, EngineError> {
         self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
+    }
+
+    /// Whether `delivery` waits for its next attempt and is in storage.
+    fn sendable(&self, delivery: &Delivery) -> bool {
+        !delivery.awaiting_result() && !self.not_durable.contains_key(&delivery.id)
     }
 
     /// When `delivery` may next be attempted: its own time, pushed back for
@@ -466,6 +489,7 @@ impl Engine {
         }
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
         self.dirty.extend(ids.iter().cloned().map(Key::Outbox));
+        self.not_durable.extend(ids.iter().map(|id| (id.clone(), None)));
         self.outbox.extend(new);
         Ok(ids)
     }

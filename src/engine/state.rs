@@ -128,6 +128,8 @@ impl fmt::Display for Key {
 /// neither.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Changes {
+    /// This batch's number, for [`super::Engine::changes_saved`].
+    pub batch: u64,
     /// Keys with their new values.
     pub set: Vec<(String, Value)>,
     /// Keys to delete.
