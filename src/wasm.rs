@@ -42,6 +42,11 @@ extern "C" {
     #[wasm_bindgen(method, js_name = wakeAt)]
     fn wake_at(this: &Host, when: f64);
 
+    /// Whether the extension holds host permission for this URL's origin.
+    /// Without it the browser would fail the request with a bare CORS error.
+    #[wasm_bindgen(method, js_name = canReach)]
+    fn can_reach(this: &Host, url: &str) -> bool;
+
     /// Tells open pages that state changed.
     #[wasm_bindgen(method)]
     fn changed(this: &Host);
@@ -151,21 +156,23 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str) -> Result
     };
     let message: Value = serde_wasm_bindgen::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let reply = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
+    // Registered before anything awaits: once the write below lands, the
+    // delivery may go out and finish before this function runs again.
+    let finished = match &reply {
+        Reply::AfterDelivery(id) => Some(js_sys::Promise::new(&mut |resolve, _reject| {
+            runtime.waiters.borrow_mut().entry(id.clone()).or_default().push(resolve);
+        })),
+        Reply::Now(_) => None,
+    };
     // Whatever the request changed is stored before the reply goes out.
     persist(runtime).await;
+    kick(runtime);
+    if let Some(finished) = finished {
+        let _ = JsFuture::from(finished).await;
+    }
     match reply {
-        Reply::Now(value) => {
-            kick(runtime);
-            Ok(value)
-        }
-        Reply::AfterDelivery(id) => {
-            let finished = js_sys::Promise::new(&mut |resolve, _reject| {
-                runtime.waiters.borrow_mut().entry(id.clone()).or_default().push(resolve);
-            });
-            kick(runtime);
-            let _ = JsFuture::from(finished).await;
-            api::delivery_result(&runtime.engine.borrow(), &id)
-        }
+        Reply::Now(value) => Ok(value),
+        Reply::AfterDelivery(id) => api::delivery_result(&runtime.engine.borrow(), &id),
     }
 }
 
@@ -250,9 +257,18 @@ fn resolve_waiters(runtime: &Runtime) {
 }
 
 async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
-    let outcome = send(&transmit).await;
+    let outcome = if runtime.host.can_reach(&transmit.request.url) {
+        send(&transmit).await
+    } else {
+        Outcome::NetworkError { message: permission_missing(&transmit.request.url) }
+    };
     runtime.engine.borrow_mut().handle_response(transmit.attempt, outcome, now());
     kick(&runtime);
+}
+
+fn permission_missing(url: &str) -> String {
+    let origin = url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization());
+    format!("permission missing: AutoHook may not reach {origin}; grant access on the settings page")
 }
 
 /// One fetch, aborted after the webhook's timeout; redirects are not followed.

@@ -13,10 +13,11 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_service_worker);
 
 #[wasm_bindgen(inline_js = r#"
-export function memoryHost(initial) {
+export function memoryHost(initial, reachable = true) {
   const stored = structuredClone(initial);
   return {
     stored,
+    canReach: () => reachable,
     load: async () => structuredClone(stored),
     save: async (set, remove) => {
       Object.assign(stored, structuredClone(set));
@@ -30,6 +31,8 @@ export function storedOf(host) { return host.stored; }
 "#)]
 extern "C" {
     fn memoryHost(initial: JsValue) -> Host;
+    #[wasm_bindgen(js_name = memoryHost)]
+    fn memory_host_without_access(initial: JsValue, reachable: bool) -> Host;
     fn storedOf(host: &Host) -> JsValue;
 }
 
@@ -113,4 +116,17 @@ async fn unreadable_storage_fails_start_with_a_coded_js_error() {
     let error: js_sys::Error = error.dyn_into().unwrap();
     assert_eq!(error.name(), "AutoHookError");
     assert_eq!(js_sys::Reflect::get(&error, &"code".into()).unwrap(), "storage");
+}
+
+#[wasm_bindgen_test]
+async fn a_test_to_an_origin_without_host_permission_fails_with_that_reason() {
+    let background = Background::start(memory_host_without_access(js(json!({})), false)).await.unwrap();
+    let created = ask(&background, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in"}}), "page").await;
+    let id = created["value"]["id"].clone();
+    let reply = ask(&background, json!({"type": "webhooks.test", "id": id}), "page").await;
+    assert_eq!(reply["value"]["ok"], false);
+    assert_eq!(
+        reply["value"]["error"],
+        "permission missing: AutoHook may not reach https://h.test; grant access on the settings page"
+    );
 }

@@ -4,8 +4,9 @@
 import init, { Background } from '../pkg/autohook.js';
 import { ext } from '../shared/ext.js';
 import { host, senderKind } from '../shared/host.js';
+import { permissionsReady } from '../shared/permissions.js';
 
-const ready = init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) })
+const ready = Promise.all([init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }), permissionsReady])
   .then(() => Background.start(host));
 
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {

@@ -1,7 +1,8 @@
 // What the Rust background needs from the browser, behind the small
-// interface `src/wasm.rs` declares as `Host`: storage, a wake-up alarm and
-// a broadcast that state changed.
+// interface `src/wasm.rs` declares as `Host`: storage, a wake-up alarm,
+// whether a URL's origin is granted, and a broadcast that state changed.
 import { ext } from './ext.js';
+import { canReach } from './permissions.js';
 
 const WAKE_ALARM = 'autohook.wake';
 // Chrome will not fire an alarm sooner than 30 s from now.
@@ -16,6 +17,7 @@ export const host = {
   wakeAt(when) {
     ext.alarms.create(WAKE_ALARM, { when: Math.max(when, Date.now() + MIN_ALARM_DELAY_MS) });
   },
+  canReach,
   changed() {
     // Nobody listening (no page open) is not an error.
     ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});

@@ -29,6 +29,12 @@ function covers(pattern, url) {
   return schemeOk && hostOk;
 }
 
+/** Whether the extension may reach `url` (a string); call after permissionsReady. */
+export function canReach(text) {
+  const url = new URL(text);
+  return [...granted].some((pattern) => covers(pattern, url));
+}
+
 /** The host-permission pattern for a URL's origin, e.g. `https://h.test/*`. */
 export function originPattern(url) {
   return `${new URL(url).origin}/*`;
@@ -47,6 +53,6 @@ export function requestAccess(text) {
   } catch {
     return Promise.resolve(true);
   }
-  if ([...granted].some((pattern) => covers(pattern, url))) return Promise.resolve(true);
+  if (canReach(text)) return Promise.resolve(true);
   return ext.permissions.request({ origins: [originPattern(text)] });
 }

@@ -159,3 +159,14 @@ test('a GET webhook carries the envelope in the query, after the URL\'s own, sig
   assert.deepEqual(JSON.parse(query.get('data')), SENT);
   assertVerified(receiver.deliveries);
 });
+
+test('a webhook on an origin without host permission fails with that reason and sends nothing', async (t) => {
+  const { receiver, call } = await setUp(t);
+  // 127.0.0.2 is loopback too, but not among the origins granted at install.
+  const url = receiver.url('/nope').replace('127.0.0.1', '127.0.0.2');
+  const hook = await call('webhooks.create', { webhook: { url } });
+  const result = await call('webhooks.test', { id: hook.id });
+  assert.equal(result.ok, false);
+  assert.match(result.error, /^permission missing: AutoHook may not reach http:\/\/127\.0\.0\.2:\d+; grant access/);
+  assert.equal(receiver.deliveries.length, 0);
+});
