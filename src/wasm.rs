@@ -199,15 +199,20 @@ async fn write_batches(runtime: Rc<Runtime>) {
         let waiters = std::mem::take(&mut *runtime.write_waiters.borrow_mut());
         let changes = runtime.engine.borrow_mut().take_changes();
         if !changes.is_empty() {
-            let set: serde_json::Map<String, Value> = changes.set.into_iter().collect();
-            match runtime.host.save(to_js(&set), to_js(&changes.remove)).await {
-                Ok(_) => runtime.engine.borrow_mut().changes_saved(changes.batch),
-                // Unconfirmed deliveries stay unsent; the next write retries them.
-                Err(error) => web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error),
+            match runtime.host.save(to_js(&changes.set), to_js(&changes.remove)).await {
+                Ok(_) => {
+                    runtime.engine.borrow_mut().changes_saved(changes.batch);
+                    runtime.host.changed();
+                    // Deliveries this batch made durable can go out now.
+                    kick(&runtime);
+                }
+                // Written again with the next batch, which the next change
+                // requests; not retried here, so a full disk is not a busy loop.
+                Err(error) => {
+                    web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error);
+                    runtime.engine.borrow_mut().changes_failed(changes);
+                }
             }
-            runtime.host.changed();
-            // Deliveries this batch made durable can go out now.
-            kick(&runtime);
         }
         for resolve in waiters {
             let _ = resolve.call0(&JsValue::NULL);

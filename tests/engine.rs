@@ -319,6 +319,21 @@ fn a_delivery_is_not_sent_until_the_batch_holding_it_is_saved() {
 }
 
 #[test]
+fn a_failed_write_is_written_again_and_holds_its_deliveries_back_until_then() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    let ids = sim.emit("message_sent");
+    let failed = sim.engine.take_changes();
+    sim.engine.changes_failed(failed);
+    let again = sim.engine.take_changes();
+    assert!(again.set.contains_key(&format!("outbox/{}", ids[0])));
+    assert!(again.set.contains_key("webhooks"));
+    assert_eq!(sim.engine.poll_transmit(sim.now), None, "not sent before the write succeeds");
+    sim.engine.changes_saved(again.batch);
+    assert!(sim.engine.poll_transmit(sim.now).is_some());
+}
+
+#[test]
 fn results_need_no_write_before_the_next_send() {
     let mut sim = Sim::new();
     sim.webhook(json!({"url": "https://h.test/"}));

@@ -384,6 +384,16 @@ impl Engine {
         self.not_durable.retain(|_, holder| holder.is_none_or(|b| b > batch));
     }
 
+    /// Takes back a batch whose write failed: its keys go into the next
+    /// batch, and its deliveries stay unsent until that one is saved.
+    pub fn changes_failed(&mut self, changes: Changes) {
+        let keys = changes.set.keys().chain(&changes.remove);
+        self.dirty.extend(keys.filter_map(|key| Key::parse(key)));
+        for holder in self.not_durable.values_mut().filter(|holder| **holder == Some(changes.batch)) {
+            *holder = None;
+        }
+    }
+
     /// The storage writes that bring the store up to date with the engine:
     /// every key changed since the last call, set to its value or removed.
     pub fn take_changes(&mut self) -> Changes {
@@ -410,7 +420,9 @@ impl Engine {
                     .map(|d| to_json(d)),
             };
             match value {
-                Some(value) => changes.set.push((key.to_string(), value)),
+                Some(value) => {
+                    changes.set.insert(key.to_string(), value);
+                }
                 None => changes.remove.push(key.to_string()),
             }
         }

@@ -130,8 +130,8 @@ impl fmt::Display for Key {
 pub struct Changes {
     /// This batch's number, for [`super::Engine::changes_saved`].
     pub batch: u64,
-    /// Keys with their new values.
-    pub set: Vec<(String, Value)>,
+    /// Keys with their new values, as the object `storage.set` takes.
+    pub set: serde_json::Map<String, Value>,
     /// Keys to delete.
     pub remove: Vec<String>,
 }
