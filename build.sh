@@ -156,7 +156,7 @@ test_all() {
   count_cargo "$logs/wasm.log"
 
   run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" \
-    node --test --test-reporter=tap --test-concurrency=1 "$E2E"/*.test.mjs
+    node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 "$E2E"/*.test.mjs
   count_tap "$logs/e2e.log"
 
   if [ ${#SUITE_FAILURES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=${#SUITE_FAILURES[@]}; fi

@@ -14,8 +14,9 @@ const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
 /** A receiver, Chromium with AutoHook, and the message API from its settings page. */
 async function setUp(t) {
   const receiver = await startReceiver();
+  t.after(() => receiver.close());
   const chromium = await launchChromium();
-  t.after(() => Promise.all([chromium.close(), receiver.close()]));
+  t.after(() => chromium.close());
   const page = await chromium.openPage('options/options.html');
   const call = caller(page);
   /** Creates a webhook on `path` of the receiver, which verifies with its secret. */

@@ -22,8 +22,9 @@ function assertSignedTestEvent(delivery) {
 
 test('Chromium: Test on the settings page delivers a signed event and shows the status', async (t) => {
   const receiver = await startReceiver();
+  t.after(() => receiver.close());
   const chromium = await launchChromium();
-  t.after(() => Promise.all([chromium.close(), receiver.close()]));
+  t.after(() => chromium.close());
   receiver.secret('/hook', SECRET);
 
   const page = await chromium.openPage('options/options.html');
@@ -55,8 +56,9 @@ test('Chromium: a bad URL is refused next to its field and nothing is saved', as
 
 test('Firefox ESR: Test on the settings page delivers a signed event and shows the status', async (t) => {
   const receiver = await startReceiver();
+  t.after(() => receiver.close());
   const firefox = await launchFirefox();
-  t.after(() => Promise.all([firefox.close(), receiver.close()]));
+  t.after(() => firefox.close());
   receiver.secret('/hook', SECRET);
   const { driver, By, until } = firefox;
 
