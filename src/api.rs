@@ -3,8 +3,8 @@
 //!
 //! Requests are JSON objects `{type, ...}`; see the README for the table.
 //! Replies are `{ok: true, value}` or `{ok: false, error: {code, message,
-//! field}}` — [`reply`] builds both. Trust is by sender: `events.emit` is for
-//! extension pages only.
+//! field}}` — [`reply`] builds both. Trust is by sender: requests from
+//! the content script are refused.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -18,6 +18,7 @@ use crate::stats::StatsView;
 use crate::time::Millis;
 
 const DEFAULT_LIST_LIMIT: usize = 50;
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// Who sent a message, as the background's listener established it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +119,25 @@ pub enum Request {
     /// A new random `whsec_` secret (not stored).
     #[serde(rename = "secrets.generate")]
     SecretsGenerate,
+    /// The exact request a sample event would produce (settings page preview).
+    #[serde(rename = "webhooks.preview")]
+    WebhooksPreview {
+        /// The form's current input.
+        webhook: WebhookInput,
+        /// The webhook being edited, if any (its stored secret is used).
+        id: Option<String>,
+        /// Which event to sample; default the first subscribed.
+        event: Option<String>,
+    },
+    /// A webhook's stored secret, for the settings page's Reveal and Copy.
+    #[serde(rename = "webhooks.revealSecret")]
+    WebhooksRevealSecret {
+        /// Which webhook.
+        id: String,
+    },
+    /// Counts for the last 24 hours and the latest deliveries (the popup).
+    #[serde(rename = "stats.summary")]
+    StatsSummary,
 }
 
 /// Why a request failed.
@@ -128,7 +148,7 @@ pub enum ApiError {
     BadRequest(String),
     /// The sender may not make this request.
     #[error("{0} is only accepted from the extension's own pages")]
-    NotAllowed(&'static str),
+    NotAllowed(String),
     /// The engine refused it.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -212,6 +232,12 @@ fn delivery_view(delivery: &Delivery) -> Value {
 /// Parses and runs one request. `random` supplies fresh bytes for
 /// `secrets.generate`.
 pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+    // Content scripts live in web pages: nothing here is theirs to read or
+    // change (webhook URLs and logs can hold tokens).
+    if sender != Sender::ExtensionPage {
+        let kind = message.get("type").and_then(Value::as_str).unwrap_or("this request");
+        return Err(ApiError::NotAllowed(kind.to_string()));
+    }
     let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
         Request::WebhooksList => Value::Array(engine.webhooks().iter().map(webhook_view).collect()),
@@ -232,9 +258,6 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
             json!(engine.settings())
         }
         Request::EventsEmit { event, data } => {
-            if sender != Sender::ExtensionPage {
-                return Err(ApiError::NotAllowed("events.emit"));
-            }
             let data = if data.is_null() { json!({}) } else { data };
             json!({ "deliveries": engine.emit(&event, data, now)? })
         }
@@ -254,8 +277,43 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
             Value::Null
         }
         Request::SecretsGenerate => json!({ "secret": generate_secret(random) }),
+        Request::WebhooksPreview { webhook, id, event } => {
+            let kind = match event {
+                Some(name) => Some(EventKind::parse(&name).ok_or(EngineError::UnknownEvent(name))?),
+                None => None,
+            };
+            json!(engine.preview(id.as_deref(), webhook, kind, now)?)
+        }
+        Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret }),
+        Request::StatsSummary => summary(engine, now),
     };
     Ok(Reply::Now(value))
+}
+
+/// The popup's numbers: deliveries finished in the last 24 hours by
+/// outcome, and the five newest deliveries.
+fn summary(engine: &Engine, now: Millis) -> Value {
+    let since = Millis(now.0.saturating_sub(DAY_MS));
+    let recent_finished = engine.deliveries().filter(|d| d.finished_at.is_some_and(|at| at >= since));
+    let (mut delivered, mut failed) = (0, 0);
+    for delivery in recent_finished {
+        match delivery.state {
+            DeliveryState::Delivered => delivered += 1,
+            DeliveryState::Failed => failed += 1,
+            DeliveryState::Pending | DeliveryState::Cancelled => {}
+        }
+    }
+    let latest: Vec<Value> = engine
+        .deliveries()
+        .take(5)
+        .map(|d| {
+            json!({
+                "id": d.id, "webhookName": d.webhook_name, "event": d.event.kind, "state": d.state,
+                "status": d.attempts.last().and_then(|a| a.status), "createdAt": d.created_at,
+            })
+        })
+        .collect();
+    json!({ "delivered24h": delivered, "failed24h": failed, "latest": latest })
 }
 
 /// What a Test reports: outcome, status, latency and the start of the response.

@@ -70,6 +70,22 @@ impl EventKind {
     pub fn parse(name: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
+
+    /// A plausible `data` for this kind, shaped as AutoChat's guide shows
+    /// it: what the settings page previews a request with.
+    pub fn sample_data(self, now: Millis) -> Value {
+        let timestamp = now.iso8601();
+        let stats = json!({"messagesSentToday": 25, "totalMessagesSent": 340});
+        match self {
+            EventKind::MessageSent => json!({"message": "Hello from AutoHook!", "messagesSentToday": 25, "totalMessagesSent": 340}),
+            EventKind::CampaignStarted | EventKind::CampaignResumed => json!({"timestamp": timestamp}),
+            EventKind::CampaignStopped | EventKind::CampaignPaused => json!({"timestamp": timestamp, "stats": stats}),
+            EventKind::DailyLimitReached => json!({"limit": 100, "messagesSentToday": 100, "timestamp": timestamp}),
+            EventKind::Error => json!({"error": "Failed to find send button", "timestamp": timestamp}),
+            EventKind::Milestone => json!({"milestone": "100_messages", "value": 100, "timestamp": timestamp}),
+            EventKind::Test => json!({"message": "Test delivery from AutoHook"}),
+        }
+    }
 }
 
 /// One occurrence of an event. Its `id` is the Standard Webhooks message id:

@@ -295,7 +295,7 @@ impl Engine {
     /// One attempt, no retries: the caller waits for its result.
     pub fn test(&mut self, id: &str, now: Millis) -> Result<String, EngineError> {
         let index = self.webhook_index(id)?;
-        let data = serde_json::json!({"message": "Test delivery from AutoHook"});
+        let data = EventKind::Test.sample_data(now);
         let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
         Ok(self.enqueue(&[index], event, true, now)?.remove(0))
     }
@@ -307,6 +307,26 @@ impl Engine {
         let (event, test) = (original.event.clone(), original.test);
         let index = self.webhook_index(&original.webhook_id.clone())?;
         Ok(self.enqueue(&[index], event, test, now)?.remove(0))
+    }
+
+    /// The request a sample of `kind` (default: the first subscribed event)
+    /// would produce for a webhook with `input` applied: to the webhook
+    /// `id` when editing one (keeping its stored secret), else to a new one.
+    /// Fails exactly as saving that input would.
+    pub fn preview(
+        &self,
+        id: Option<&str>,
+        input: WebhookInput,
+        kind: Option<EventKind>,
+        now: Millis,
+    ) -> Result<HttpRequest, EngineError> {
+        let config = match id {
+            Some(id) => self.webhook(id)?.config.apply(input)?,
+            None => WebhookConfig::create(input)?,
+        };
+        let kind = kind.unwrap_or(config.events[0]);
+        let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
+        Ok(request::build(&config, &event, "dlv_preview.1", now))
     }
 
     // ----- network and timer input -----

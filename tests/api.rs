@@ -1,0 +1,82 @@
+//! The message API as pages use it: requests in, `{ok, value | error}` out.
+
+use autohook::api::{handle, reply, Reply, Sender};
+use autohook::engine::{Engine, Outcome};
+use autohook::time::Millis;
+use serde_json::{json, Value};
+
+const NOW: Millis = Millis(1_700_000_000_000);
+
+fn ask_as(engine: &mut Engine, sender: Sender, message: Value) -> Value {
+    let result = handle(engine, message, sender, NOW, &[9; 32]).map(|reply| match reply {
+        Reply::Now(value) => value,
+        Reply::AfterDelivery(id) => json!({ "after": id }),
+    });
+    reply(result)
+}
+
+fn ask(engine: &mut Engine, message: Value) -> Value {
+    ask_as(engine, Sender::ExtensionPage, message)
+}
+
+fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
+    request["headers"].as_array()?.iter().find(|pair| pair[0] == name).and_then(|pair| pair[1].as_str())
+}
+
+#[test]
+fn content_scripts_may_read_and_change_nothing() {
+    let mut engine = Engine::new([1; 16]);
+    for kind in ["webhooks.list", "events.emit", "webhooks.revealSecret", "deliveries.list"] {
+        let answer = ask_as(&mut engine, Sender::ContentScript, json!({"type": kind}));
+        assert_eq!(answer["error"]["code"], "not_allowed", "{kind}");
+        assert_eq!(answer["error"]["message"], format!("{kind} is only accepted from the extension's own pages"));
+    }
+}
+
+#[test]
+fn preview_signs_with_the_stored_secret_when_editing_and_names_bad_fields() {
+    let mut engine = Engine::new([1; 16]);
+    let created = ask(&mut engine, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "secret": "s3cret"}}));
+    let id = created["value"]["id"].clone();
+
+    let preview = ask(&mut engine, json!({"type": "webhooks.preview", "id": id, "webhook": {"method": "PUT"}, "event": "milestone"}));
+    let request = &preview["value"];
+    assert_eq!(request["method"], "PUT");
+    assert_eq!(header(request, "X-AutoHook-Event"), Some("milestone"));
+    assert!(header(request, "webhook-signature").unwrap().starts_with("v1,"));
+    let body: Value = serde_json::from_str(request["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["data"]["milestone"], "100_messages");
+    assert!(!preview.to_string().contains("s3cret"), "the preview never shows the secret");
+
+    let unsigned = ask(&mut engine, json!({"type": "webhooks.preview", "webhook": {"url": "https://h.test/"}}));
+    assert_eq!(header(&unsigned["value"], "webhook-signature"), None);
+    let bad = ask(&mut engine, json!({"type": "webhooks.preview", "webhook": {"url": "https://h.test/", "headers": {"Host": "x"}}}));
+    assert_eq!(bad["error"]["field"], "headers");
+}
+
+#[test]
+fn reveal_returns_the_stored_secret_to_extension_pages() {
+    let mut engine = Engine::new([1; 16]);
+    let created = ask(&mut engine, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "secret": "s3cret"}}));
+    let revealed = ask(&mut engine, json!({"type": "webhooks.revealSecret", "id": created["value"]["id"]}));
+    assert_eq!(revealed["value"]["secret"], "s3cret");
+}
+
+#[test]
+fn summary_counts_the_last_day_by_outcome_and_lists_the_newest_five() {
+    let mut engine = Engine::new([1; 16]);
+    ask(&mut engine, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "retrySchedule": []}}));
+    let stale = Millis(NOW.0 - 25 * 60 * 60 * 1000);
+    for (at, status) in [(stale, 200), (NOW, 200), (NOW, 200), (NOW, 500)] {
+        engine.emit("message_sent", json!({}), at).unwrap();
+        engine.take_changes();
+        engine.changes_saved(u64::MAX);
+        let transmit = engine.poll_transmit(at).unwrap();
+        engine.handle_response(transmit.attempt, Outcome::Response { status, retry_after: None, body: String::new() }, at);
+    }
+    let summary = ask(&mut engine, json!({"type": "stats.summary"}));
+    assert_eq!(summary["value"]["delivered24h"], 2);
+    assert_eq!(summary["value"]["failed24h"], 1);
+    assert_eq!(summary["value"]["latest"].as_array().unwrap().len(), 4);
+    assert_eq!(summary["value"]["latest"][0]["status"], 500);
+}
