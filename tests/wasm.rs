@@ -125,6 +125,7 @@ async fn a_test_to_an_origin_without_host_permission_fails_with_that_reason() {
     let id = created["value"]["id"].clone();
     let reply = ask(&background, json!({"type": "webhooks.test", "id": id}), "page").await;
     assert_eq!(reply["value"]["ok"], false);
+    assert_eq!(reply["value"]["failure"], "permission");
     assert_eq!(
         reply["value"]["error"],
         "permission missing: AutoHook may not reach https://h.test; grant access on the settings page"

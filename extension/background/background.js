@@ -22,4 +22,3 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 ext.alarms.onAlarm.addListener(() => ready.then((background) => background.wake()));
 ext.runtime.onStartup.addListener(() => ready);
-ext.action.onClicked.addListener(() => ext.runtime.openOptionsPage());

@@ -1,55 +1,51 @@
-// The settings page's thin slice: one webhook (URL and secret) and a Test
-// button. Validation, signing and delivery happen in the background.
+// The settings page: webhooks, the editor, the delivery log and the global
+// switch. State lives in the background; this page re-reads it whenever
+// the background says it changed, so it stays live without reloading.
 import { call } from '../shared/ext.js';
-import { permissionsReady, requestAccess } from '../shared/permissions.js';
+import { localize, onStateChanged, throttled } from '../shared/dom.js';
+import { onAccessChanged, permissionsReady } from '../shared/permissions.js';
+import { openEditor } from './editor.js';
+import { renderWebhooks } from './list.js';
+import { renderLog, onFilterChange } from './log.js';
 
-const form = document.getElementById('webhook-form');
-const result = document.getElementById('result');
-const fields = { url: form.elements.url, secret: form.elements.secret };
+localize();
+const globalSwitch = document.getElementById('global-enabled');
 const testButton = document.getElementById('test');
+let webhooks = [];
 
 // Until the granted origins are known, a click could not tell whether to prompt.
 testButton.disabled = true;
-permissionsReady.finally(() => { testButton.disabled = false; });
 
-// `./build.sh run` opens this page with the local receiver's URL and a secret.
+let shown = '';
+
+/** Re-reads state; cards are rebuilt only when they changed, or when `force`d (a Test result to show). */
+async function refresh({ force = false } = {}) {
+  const [settings, list] = await Promise.all([call('settings.get'), call('webhooks.list')]);
+  globalSwitch.checked = settings.enabled;
+  document.getElementById('empty').hidden = list.length > 0;
+  const snapshot = JSON.stringify(list);
+  if (force || snapshot !== shown) {
+    shown = snapshot;
+    webhooks = list;
+    const rerender = () => refresh({ force: true }).catch(console.error);
+    renderWebhooks(document.getElementById('webhook-list'), webhooks, { edit: openEditor, rerender });
+  }
+  await renderLog(webhooks);
+}
+const rerender = throttled(() => refresh().catch(console.error));
+
+globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
+document.getElementById('add').addEventListener('click', () => openEditor());
+document.getElementById('clear-all-stats').addEventListener('click', () => call('stats.clear'));
+onFilterChange(rerender);
+onStateChanged(rerender);
+onAccessChanged(rerender);
+
+await permissionsReady;
+await refresh();
+testButton.disabled = false;
+// A new user lands on the form; `./build.sh run` passes its receiver's URL and a secret.
 const suggested = new URLSearchParams(location.search);
-fields.url.value = suggested.get('suggest') ?? '';
-fields.secret.value = suggested.get('secret') ?? '';
-
-function show(text, state) {
-  result.textContent = text;
-  result.className = state;
+if (webhooks.length === 0 || suggested.has('suggest')) {
+  openEditor(null, { url: suggested.get('suggest') ?? '', secret: suggested.get('secret') ?? '' });
 }
-
-function showFieldError(error) {
-  for (const name of Object.keys(fields)) {
-    document.getElementById(`${name}-error`).textContent = error?.field === name ? error.message : '';
-  }
-}
-
-async function saveAndTest(granted) {
-  const webhook = { url: fields.url.value, secret: fields.secret.value };
-  const [existing] = await call('webhooks.list');
-  const saved = existing
-    ? await call('webhooks.update', { id: existing.id, changes: webhook })
-    : await call('webhooks.create', { webhook });
-  showFieldError(null);
-  if (!(await granted)) {
-    show(`Saved, but the browser was not allowed to reach ${new URL(saved.url).host}.`, 'failed');
-    return;
-  }
-  show('Sending…', '');
-  const test = await call('webhooks.test', { id: saved.id });
-  const answer = test.status ? `HTTP ${test.status}` : test.error;
-  show(`${test.ok ? 'Delivered' : 'Failed'}: ${answer} in ${test.latencyMs} ms`, test.ok ? 'ok' : 'failed');
-}
-
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const granted = requestAccess(fields.url.value);
-  saveAndTest(granted).catch((error) => {
-    showFieldError(error);
-    show(error.field ? '' : error.message, 'failed');
-  });
-});

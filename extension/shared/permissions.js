@@ -14,8 +14,15 @@ async function refresh() {
 
 /** Resolves once the granted origins are known; call when the page opens. */
 export const permissionsReady = refresh();
-ext.permissions.onAdded?.addListener(refresh);
-ext.permissions.onRemoved?.addListener(refresh);
+const listeners = [];
+const refreshAndNotify = () => refresh().then(() => listeners.forEach((listener) => listener()));
+ext.permissions.onAdded?.addListener(refreshAndNotify);
+ext.permissions.onRemoved?.addListener(refreshAndNotify);
+
+/** Calls `listener` after the granted origins changed and are known again. */
+export function onAccessChanged(listener) {
+  listeners.push(listener);
+}
 
 /** Whether match pattern `pattern` covers `url` (ports are not part of patterns). */
 function covers(pattern, url) {

@@ -1,0 +1,145 @@
+// The add / edit form. It only collects input and shows what the core
+// answers: validation errors next to their field, the rendered request
+// preview, and the Test result.
+import { call } from '../shared/ext.js';
+import { h, t } from '../shared/dom.js';
+import { describeResult } from '../shared/format.js';
+import { requestAccess } from '../shared/permissions.js';
+import { headersInput, setHeaders } from './headers.js';
+
+const EVENTS = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
+const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
+const $ = (id) => document.getElementById(id);
+const panel = $('editor');
+const form = $('webhook-form');
+const result = $('result');
+let editing = null;
+
+const choices = EVENTS.map((name) => h('input', { type: 'checkbox', value: name, name: 'event' }));
+$('event-choices').replaceChildren(...choices.map((box) =>
+  h('label', {}, box, h('span', {}, h('code', {}, box.value), ' ', h('small', {}, t(`event_${box.value}`))))));
+$('preview-event').replaceChildren(...[...EVENTS, 'test'].map((name) => h('option', { value: name }, name)));
+const checkAll = (on) => { for (const box of choices) box.checked = on; form.dispatchEvent(new Event('input')); };
+$('events-all').addEventListener('click', () => checkAll(true));
+$('events-none').addEventListener('click', () => checkAll(false));
+
+function show(text, state = '') {
+  result.textContent = text;
+  result.className = state;
+}
+
+function showErrors(error) {
+  for (const field of FIELDS) $(`${field}-error`).textContent = error?.field === field ? error.message : '';
+}
+
+/** The form as webhook input for the message API. */
+function input() {
+  const numbers = (text) => text.split(/[\s,]+/).filter(Boolean).map(Number);
+  const value = (id) => $(id).value.trim();
+  return {
+    url: $('url').value,
+    method: $('method').value,
+    events: choices.filter((box) => box.checked).map((box) => box.value),
+    ...headersInput(),
+    ...(value('name') || editing ? { name: $('name').value } : {}),
+    ...(value('secret') ? { secret: $('secret').value } : {}),
+    ...(value('retrySchedule') ? { retrySchedule: numbers(value('retrySchedule')) } : {}),
+    ...(value('timeoutMs') ? { timeoutMs: Number(value('timeoutMs')) } : {}),
+    ...(value('ratePerMinute') ? { ratePerMinute: Number(value('ratePerMinute')) } : {}),
+  };
+}
+
+async function refreshPreview() {
+  const preview = $('preview');
+  try {
+    const request = await call('webhooks.preview', { webhook: input(), id: editing?.id, event: $('preview-event').value });
+    let body = request.body ?? '';
+    try { body = JSON.stringify(JSON.parse(body), null, 2); } catch { /* shown as sent */ }
+    preview.textContent = [`${request.method} ${request.url}`, ...request.headers.map(([n, v]) => `${n}: ${v}`), '', body].join('\n');
+  } catch (error) {
+    preview.textContent = t('previewUnavailable', error.message);
+  }
+}
+
+function warnPlainHttp() {
+  let url = null;
+  try { url = new URL($('url').value); } catch { /* not a URL yet */ }
+  const loopback = url && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  $('url-warning').hidden = !(url?.protocol === 'http:' && !loopback);
+}
+
+/** Opens the form for `webhook` (or a new one, pre-filled with `prefill`). */
+export function openEditor(webhook = null, prefill = {}) {
+  editing = webhook;
+  const source = webhook ?? { method: 'POST', events: EVENTS, headers: {}, ...prefill };
+  $('editor-title').textContent = t(webhook ? 'editWebhook' : 'newWebhook');
+  $('name').value = webhook?.name ?? '';
+  $('url').value = source.url ?? '';
+  $('method').value = source.method;
+  for (const box of choices) box.checked = source.events.includes(box.value);
+  setHeaders(source.headers);
+  $('secret').value = prefill.secret ?? '';
+  $('secret').type = 'password';
+  $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');
+  $('retrySchedule').value = webhook?.retrySchedule.join(', ') ?? '';
+  $('timeoutMs').value = webhook?.timeoutMs ?? '';
+  $('ratePerMinute').value = webhook?.ratePerMinute ?? '';
+  showErrors(null);
+  show('');
+  panel.hidden = false;
+  warnPlainHttp();
+  refreshPreview();
+}
+
+async function save(granted) {
+  const changes = input();
+  const saved = editing
+    ? await call('webhooks.update', { id: editing.id, changes })
+    : await call('webhooks.create', { webhook: changes });
+  showErrors(null);
+  editing = saved;
+  $('editor-title').textContent = t('editWebhook');
+  if (!(await granted)) show(t('savedWithoutPermission', new URL(saved.url).host), 'failed');
+  return saved;
+}
+
+function onSave(withTest) {
+  // The permission prompt must start inside the click, before anything awaits.
+  const granted = requestAccess($('url').value);
+  (async () => {
+    const saved = await save(granted);
+    if (!withTest) {
+      panel.hidden = true;
+      return;
+    }
+    show(t('sending'));
+    const outcome = await call('webhooks.test', { id: saved.id });
+    show(describeResult(outcome), outcome.ok ? 'ok' : 'failed');
+  })().catch((error) => {
+    showErrors(error);
+    show(error.field ? '' : error.message, 'failed');
+  });
+}
+
+form.addEventListener('submit', (event) => { event.preventDefault(); onSave(false); });
+$('test').addEventListener('click', () => onSave(true));
+$('cancel').addEventListener('click', () => { panel.hidden = true; });
+let pending = 0;
+form.addEventListener('input', () => { warnPlainHttp(); clearTimeout(pending); pending = setTimeout(refreshPreview, 150); });
+$('preview-event').addEventListener('change', refreshPreview);
+$('secret-generate').addEventListener('click', async () => {
+  $('secret').value = (await call('secrets.generate')).secret;
+  $('secret').type = 'text';
+  refreshPreview();
+});
+$('secret-reveal').addEventListener('click', async () => {
+  if (!$('secret').value && editing?.hasSecret) $('secret').value = (await call('webhooks.revealSecret', { id: editing.id })).secret ?? '';
+  const reveal = $('secret').type === 'password';
+  $('secret').type = reveal ? 'text' : 'password';
+  $('secret-reveal').setAttribute('aria-pressed', String(reveal));
+});
+$('secret-copy').addEventListener('click', async () => {
+  if (!$('secret').value && editing?.hasSecret) $('secret').value = (await call('webhooks.revealSecret', { id: editing.id })).secret ?? '';
+  await navigator.clipboard.writeText($('secret').value);
+  show(t('secretCopied'), 'ok');
+});

@@ -1,0 +1,63 @@
+// The delivery log: newest first, filtered by webhook and outcome; each
+// row opens to its attempts, request and response, with Redeliver.
+import { call } from '../shared/ext.js';
+import { h, t } from '../shared/dom.js';
+import { timeElement } from '../shared/format.js';
+
+const list = document.getElementById('log-list');
+const byWebhook = document.getElementById('log-webhook');
+const byState = document.getElementById('log-state');
+const open = new Set();
+let shown = '';
+
+function attempts(delivery) {
+  return h('table', {},
+    h('thead', {}, h('tr', {}, ['#', t('logStarted'), t('logDuration'), t('logOutcome')].map((label) => h('th', {}, label)))),
+    h('tbody', {}, delivery.attempts.map((attempt, index) => h('tr', {},
+      h('td', {}, index + 1),
+      h('td', {}, timeElement(attempt.startedAt)),
+      h('td', {}, attempt.durationMs === null ? '…' : `${attempt.durationMs} ms`),
+      h('td', {}, attempt.status ? `HTTP ${attempt.status}` : '', attempt.error && attempt.status ? ' — ' : '', attempt.error ?? '')))));
+}
+
+function request({ request: sent }) {
+  if (!sent) return null;
+  const lines = [`${sent.method} ${sent.url}`, ...sent.headers.map(([n, v]) => `${n}: ${v}`), '', sent.body ?? ''];
+  return [h('h4', {}, t('logRequest')), h('pre', {}, lines.join('\n'), sent.bodyTruncated ? '\n…' : '')];
+}
+
+function row(delivery) {
+  const last = delivery.attempts.at(-1);
+  const details = h('details', { open: open.has(delivery.id), ontoggle: (event) => (event.target.open ? open.add(delivery.id) : open.delete(delivery.id)) },
+    h('summary', {},
+      timeElement(delivery.createdAt),
+      h('strong', {}, delivery.webhookName),
+      h('code', {}, delivery.event.kind),
+      h('span', { class: `state ${delivery.state === 'delivered' ? 'ok' : delivery.state === 'failed' ? 'bad' : ''}` }, t(`state_${delivery.state}`)),
+      last?.status ? h('span', {}, `HTTP ${last.status}`) : null,
+      h('span', { class: 'hint' }, t('logAttempts', delivery.attempts.length))),
+    delivery.reason && h('p', { class: 'notice' }, delivery.reason),
+    attempts(delivery),
+    request(delivery),
+    last?.responseBody ? [h('h4', {}, t('logResponse')), h('pre', {}, last.responseBody)] : null,
+    h('button', { type: 'button', class: 'quiet redeliver', onclick: () => call('deliveries.redeliver', { id: delivery.id }) }, t('redeliver')));
+  return h('li', { 'data-id': delivery.id }, details);
+}
+
+/** Re-reads the log with the current filters; `webhooks` fills the webhook filter. */
+export async function renderLog(webhooks) {
+  const chosen = byWebhook.value;
+  byWebhook.replaceChildren(h('option', { value: '' }, t('allWebhooks')), ...webhooks.map((w) => h('option', { value: w.id }, w.name)));
+  byWebhook.value = webhooks.some((w) => w.id === chosen) ? chosen : '';
+  const deliveries = await call('deliveries.list', { limit: 100, ...(byWebhook.value && { webhookId: byWebhook.value }), ...(byState.value && { state: byState.value }) });
+  const snapshot = JSON.stringify(deliveries);
+  if (snapshot !== shown) list.replaceChildren(...deliveries.map(row));
+  shown = snapshot;
+  document.getElementById('log-empty').hidden = deliveries.length > 0;
+}
+
+/** Calls `refresh` when a filter changes. */
+export function onFilterChange(refresh) {
+  byWebhook.addEventListener('change', refresh);
+  byState.addEventListener('change', refresh);
+}

@@ -1,0 +1,35 @@
+// The toolbar popup: the global switch, the last 24 hours, the latest
+// deliveries, a switch per webhook, and the way to the settings page.
+import { call, ext } from '../shared/ext.js';
+import { h, localize, onStateChanged, t, throttled } from '../shared/dom.js';
+import { timeElement } from '../shared/format.js';
+
+localize();
+const globalSwitch = document.getElementById('global-enabled');
+
+function delivery(d) {
+  const state = d.state === 'delivered' ? 'ok' : d.state === 'failed' ? 'bad' : '';
+  return h('li', {}, h('span', { class: state }, d.status ?? t(`state_${d.state}`)),
+    h('span', { class: 'grow' }, d.webhookName, ' · ', h('code', {}, d.event)), timeElement(d.createdAt));
+}
+
+function webhookRow(webhook) {
+  return h('li', {}, h('span', { class: 'grow' }, webhook.name),
+    h('input', { type: 'checkbox', role: 'switch', checked: webhook.enabled, 'aria-label': t('enabledFor', webhook.name),
+      onchange: (event) => call('webhooks.setEnabled', { id: webhook.id, enabled: event.target.checked }) }));
+}
+
+async function refresh() {
+  const [settings, summary, webhooks] = await Promise.all([call('settings.get'), call('stats.summary'), call('webhooks.list')]);
+  globalSwitch.checked = settings.enabled;
+  document.getElementById('delivered').textContent = summary.delivered24h;
+  document.getElementById('failed').textContent = summary.failed24h;
+  const latest = summary.latest.map(delivery);
+  document.getElementById('latest').replaceChildren(...(latest.length ? latest : [h('li', { class: 'hint' }, t('logEmpty'))]));
+  document.getElementById('webhooks').replaceChildren(...webhooks.map(webhookRow));
+}
+
+globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
+document.getElementById('open-settings').addEventListener('click', () => ext.runtime.openOptionsPage().then(() => window.close()));
+onStateChanged(throttled(() => refresh().catch(console.error)));
+await refresh();
