@@ -63,7 +63,9 @@ test('Firefox ESR: Test on the settings page delivers a signed event and shows t
   const { driver, By, until } = firefox;
 
   await firefox.openPage('options/options.html');
-  await driver.findElement(By.id('url')).sendKeys(receiver.url('/hook'));
+  const url = await driver.findElement(By.id('url'));
+  await driver.wait(until.elementIsVisible(url), 10_000);
+  await url.sendKeys(receiver.url('/hook'));
   await driver.findElement(By.id('secret')).sendKeys(SECRET);
   const button = await driver.findElement(By.id('test'));
   await driver.wait(until.elementIsEnabled(button), 10_000);

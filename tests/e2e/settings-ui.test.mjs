@@ -1,0 +1,150 @@
+// The settings page and popup driven as a user drives them, in real
+// Chromium against the loopback receiver; saves screenshots to
+// tests/screenshots/ for the README.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startReceiver } from './receiver.mjs';
+import { launchChromium } from './browsers.mjs';
+import { caller, eventually } from './api.mjs';
+
+const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+async function setUp(t) {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const chromium = await launchChromium();
+  t.after(() => chromium.close());
+  const page = await chromium.openPage('options/options.html');
+  await page.setViewport({ width: 1000, height: 900 });
+  const dialogs = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    return dialog.type() === 'confirm' ? dialog.accept() : dialog.dismiss();
+  });
+  await page.waitForSelector('#url', { visible: true });
+  return { receiver, chromium, page, call: caller(page), dialogs };
+}
+
+const text = (page, selector) => page.$eval(selector, (e) => e.textContent);
+const card = '#webhook-list .card';
+const cardText = (page, selector) => text(page, `${card} ${selector}`);
+const waitText = (page, selector, pattern) =>
+  page.waitForFunction((s, p) => new RegExp(p).test(document.querySelector(s)?.textContent ?? ''), {}, selector, pattern.source);
+
+/** Clicks like a user; retried if a live update replaced the element under the pointer. */
+async function click(page, selector) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await page.click(selector);
+    } catch (error) {
+      if (attempt === 3 || !/detached|not clickable/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function saveForm(page) {
+  await page.click('#save');
+  await page.waitForSelector('#editor', { hidden: true });
+}
+
+test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears and deletes a webhook', async (t) => {
+  const { receiver, page, call, dialogs } = await setUp(t);
+
+  // Bad URL, then a bad header: each error shows next to its field and nothing is saved.
+  await page.type('#url', 'ftp://example.com/hook');
+  await page.click('#save');
+  await waitText(page, '#url-error', /http or https, not ftp/);
+  await page.$eval('#url', (e) => { e.value = ''; });
+  await page.type('#url', receiver.url('/ui'));
+  await page.click('#add-header');
+  await page.type('.header-name', 'Cookie');
+  await page.type('.header-value', 'a=b');
+  await page.click('#save');
+  await waitText(page, '#headers-error', /"Cookie" is forbidden: the browser would drop it/);
+  assert.equal((await text(page, '#url-error')), '', 'the URL error cleared once the URL was valid');
+  assert.deepEqual(await call('webhooks.list'), []);
+  await page.$eval('.header-name', (e) => { e.value = ''; });
+  await page.type('.header-name', 'X-Team');
+  await page.type('#name', HOSTILE);
+  await waitText(page, '#preview', /X-Team: a=b/);
+  await saveForm(page);
+
+  // The hostile name is text, everywhere.
+  await page.waitForSelector(card);
+  assert.equal(await cardText(page, '.name'), HOSTILE);
+  assert.equal(await page.$$eval('img', (images) => images.length), 0);
+
+  // Test from the card: the receiver gets it, the card shows 200.
+  await click(page, `${card} .test`);
+  await waitText(page, `${card} .result`, /^Delivered: HTTP 200 in \d+ ms/);
+  assert.equal(receiver.deliveries.length, 1);
+  assert.equal(receiver.deliveries[0].headers['x-team'], 'a=b');
+  await waitText(page, `${card} .triggers`, /^1$/);
+
+  // Edit the events down to `error`: message_sent no longer goes out.
+  await click(page, `${card} .edit`);
+  await page.click('#events-none');
+  await page.click('input[value="error"]');
+  await saveForm(page);
+  await waitText(page, `${card} .events`, /^error$/);
+  await call('events.emit', { event: 'message_sent', data: {} });
+  await call('events.emit', { event: 'error', data: { error: 'boom' } });
+  await receiver.waitFor((all) => all.length === 2);
+  assert.equal(receiver.deliveries[1].json.event, 'error');
+
+  // Off: nothing is delivered. On again: delivered.
+  await click(page, `${card} .enabled`);
+  await page.waitForSelector(`${card}.off`);
+  await call('events.emit', { event: 'error', data: { error: 'while off' } });
+  await click(page, `${card} .enabled`);
+  await page.waitForSelector(`${card}:not(.off)`);
+  await call('events.emit', { event: 'error', data: { error: 'back on' } });
+  await receiver.waitFor((all) => all.length === 3);
+  assert.equal(receiver.deliveries[2].json.data.error, 'back on');
+
+  // The log: open the newest row, redeliver it: the same webhook-id again.
+  await page.waitForSelector('#log-list li');
+  await click(page, '#log-list li summary');
+  await page.waitForSelector('#log-list li details[open] .redeliver', { visible: true });
+  await page.screenshot({ path: `${SHOTS}settings-log.png`, fullPage: true });
+  await click(page, '#log-list li details[open] .redeliver');
+  await receiver.waitFor((all) => all.length === 4);
+  assert.equal(receiver.deliveries[3].headers['webhook-id'], receiver.deliveries[2].headers['webhook-id']);
+
+  await page.screenshot({ path: `${SHOTS}settings-light.png`, fullPage: true });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await page.screenshot({ path: `${SHOTS}settings-dark.png`, fullPage: true });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+
+  // Clear stats, then delete after confirming.
+  await eventually(async () => (await cardText(page, '.triggers')) === '4', { what: 'four triggers shown' });
+  await click(page, `${card} .clear-stats`);
+  await waitText(page, `${card} .triggers`, /^0$/);
+  await click(page, `${card} .delete`);
+  await page.waitForSelector(card, { hidden: true });
+  assert.deepEqual(dialogs, [`Delete the webhook “${HOSTILE}”? Its undelivered events are dropped.`]);
+  assert.deepEqual(await call('webhooks.list'), []);
+});
+
+test('Chromium: the popup shows the day\'s counts, the latest deliveries and a switch per webhook', async (t) => {
+  const { receiver, chromium, call } = await setUp(t);
+  receiver.script('/popup-bad', [404]);
+  const good = await call('webhooks.create', { webhook: { url: receiver.url('/popup-ok'), name: 'Team chat' } });
+  await call('webhooks.create', { webhook: { url: receiver.url('/popup-bad'), name: 'Old endpoint' } });
+  await call('events.emit', { event: 'message_sent', data: { message: 'hi' } });
+  await eventually(async () => (await call('deliveries.list', { state: 'pending' })).length === 0, { what: 'deliveries done' });
+
+  const popup = await chromium.openPage('popup/popup.html');
+  await popup.setViewport({ width: 360, height: 480 });
+  await waitText(popup, '#delivered', /^1$/);
+  assert.equal(await text(popup, '#failed'), '1');
+  assert.equal(await popup.$$eval('#latest li', (items) => items.length), 2);
+  await popup.click('#webhooks li:first-child input');
+  await eventually(async () => (await call('webhooks.list')).find((w) => w.id === good.id).enabled === false, { what: 'switched off from the popup' });
+  await popup.screenshot({ path: `${SHOTS}popup.png` });
+});
+
+mkdirSync(SHOTS, { recursive: true });
