@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { Builder, By, until } from 'selenium-webdriver';
+import { startReceiver } from './receiver.mjs';
 import firefox from 'selenium-webdriver/firefox.js';
 
 export const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -102,4 +103,17 @@ export async function launchFirefox() {
     },
     close: () => driver.quit(),
   };
+}
+
+/**
+ * For one test `t`: a loopback receiver and Chromium with AutoHook, its
+ * settings page open; both closed when the test ends, even if it fails.
+ */
+export async function receiverAndSettingsPage(t) {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const chromium = await launchChromium();
+  t.after(() => chromium.close());
+  const page = await chromium.openPage('options/options.html');
+  return { receiver, chromium, page };
 }

@@ -4,8 +4,7 @@
 // Every delivery's signatures are checked by the receiver with node:crypto.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startReceiver } from './receiver.mjs';
-import { launchChromium } from './browsers.mjs';
+import { receiverAndSettingsPage } from './browsers.mjs';
 import { caller, eventually } from './api.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -13,11 +12,7 @@ const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
 
 /** A receiver, Chromium with AutoHook, and the message API from its settings page. */
 async function setUp(t) {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium();
-  t.after(() => chromium.close());
-  const page = await chromium.openPage('options/options.html');
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
   const call = caller(page);
   /** Creates a webhook on `path` of the receiver, which verifies with its secret. */
   const webhook = (path, fields = {}) => {

@@ -5,19 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startReceiver } from './receiver.mjs';
-import { launchChromium } from './browsers.mjs';
+import { receiverAndSettingsPage } from './browsers.mjs';
 import { caller, eventually } from './api.mjs';
 
 const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 async function setUp(t) {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium();
-  t.after(() => chromium.close());
-  const page = await chromium.openPage('options/options.html');
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
   await page.setViewport({ width: 1000, height: 900 });
   const dialogs = [];
   page.on('dialog', (dialog) => {
