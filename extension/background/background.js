@@ -9,6 +9,12 @@ import { permissionsReady } from '../shared/permissions.js';
 const ready = Promise.all([init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }), permissionsReady])
   .then(() => Background.start(host));
 
+// For developers, in the service worker's console:
+// `await autohook.handle({ type: 'webhooks.list' }, 'page')`. The benchmark
+// raises events this way, as the background's own campaigns do. Only the
+// extension's own contexts can reach this scope.
+ready.then((background) => { globalThis.autohook = background; });
+
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (message?.type === 'changed') return false;
   const kind = senderKind(sender);

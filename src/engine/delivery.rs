@@ -201,7 +201,7 @@ pub struct Delivery {
     pub test: bool,
     /// Every attempt so far, oldest first.
     pub attempts: Vec<Attempt>,
-    /// The last request sent.
+    /// The last request whose result came back.
     pub request: Option<LoggedRequest>,
     /// Why it failed or was cancelled.
     pub reason: Option<String>,

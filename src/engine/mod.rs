@@ -130,7 +130,10 @@ pub struct Engine {
     outbox: Vec<Delivery>,
     log: VecDeque<Delivery>,
     ids: IdGen,
-    in_flight: BTreeMap<AttemptId, String>,
+    /// Attempts awaiting a result: their delivery, and the request as the
+    /// log will keep it (stored with the result, so starting an attempt
+    /// writes only a small marker).
+    in_flight: BTreeMap<AttemptId, (String, LoggedRequest)>,
     next_attempt: u64,
     recent_starts: HashMap<String, VecDeque<Millis>>,
     notices: VecDeque<Notice>,
@@ -334,8 +337,9 @@ impl Engine {
     /// Feeds back the result of an attempt. Results for deliveries cancelled
     /// meanwhile are ignored.
     pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
-        let Some(delivery_id) = self.in_flight.remove(&attempt) else { return };
+        let Some((delivery_id, request)) = self.in_flight.remove(&attempt) else { return };
         if let Some(index) = self.outbox.iter().position(|d| d.id == delivery_id) {
+            self.outbox[index].request = Some(request);
             self.finish_attempt(index, outcome, now);
         }
     }
@@ -347,9 +351,11 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
+        let floors = self.rate_floors(now);
         let index = (0..self.outbox.len())
-            .filter(|&i| self.sendable(&self.outbox[i]) && self.due_at(&self.outbox[i], now) <= now)
+            .filter(|&i| self.sendable(&self.outbox[i]) && Engine::due_at(&self.outbox[i], &floors) <= now)
             .min_by_key(|&i| self.outbox[i].next_at)?;
+        drop(floors);
         let delivery = &mut self.outbox[index];
         // Deleting or disabling a webhook cancels its deliveries, so it exists.
         let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
@@ -374,10 +380,9 @@ impl Engine {
             error: None,
             response_body: None,
         });
-        delivery.request = Some(LoggedRequest::redacted(&request));
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        self.in_flight.insert(attempt, delivery.id.clone());
+        self.in_flight.insert(attempt, (delivery.id.clone(), LoggedRequest::redacted(&request)));
         self.dirty.insert(Key::Outbox(delivery.id.clone()));
         self.dirty.insert(Key::Webhooks);
         Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
@@ -390,7 +395,8 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
-        self.outbox.iter().filter(|d| self.sendable(d)).map(|d| self.due_at(d, now)).min()
+        let floors = self.rate_floors(now);
+        self.outbox.iter().filter(|d| self.sendable(d)).map(|d| Engine::due_at(d, &floors)).min()
     }
 
     /// The next notice, if any.
@@ -457,28 +463,39 @@ impl Engine {
 
     /// Whether `delivery` waits for its next attempt and is in storage.
     fn sendable(&self, delivery: &Delivery) -> bool {
-        !delivery.awaiting_result() && !self.not_durable.contains_key(&delivery.id)
+        !delivery.awaiting_result() && (self.not_durable.is_empty() || !self.not_durable.contains_key(&delivery.id))
+    }
+
+    /// For each webhook, the earliest time a first attempt may start: now
+    /// while it is under its rate for the last minute, else when the oldest
+    /// start that counts leaves the window. Computed once per poll rather
+    /// than per delivery.
+    fn rate_floors(&self, now: Millis) -> Vec<(&str, Millis)> {
+        let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
+        self.webhooks
+            .iter()
+            .map(|webhook| {
+                let rate = webhook.config.rate_per_minute as usize;
+                let floor = match self.recent_starts.get(&webhook.id) {
+                    // `starts` is in time order, so the window's start is a binary search.
+                    Some(starts) if starts.len() - starts.partition_point(|t| *t <= window_start) >= rate => {
+                        starts[starts.len() - rate].plus(RATE_WINDOW_MS)
+                    }
+                    _ => Millis(0),
+                };
+                (webhook.id.as_str(), floor)
+            })
+            .collect()
     }
 
     /// When `delivery` may next be attempted: its own time, pushed back for
-    /// a first attempt while its webhook has used up its rate for the minute.
-    fn due_at(&self, delivery: &Delivery, now: Millis) -> Millis {
+    /// a first attempt while its webhook has used up its rate (`floors`).
+    fn due_at(delivery: &Delivery, floors: &[(&str, Millis)]) -> Millis {
         if !delivery.attempts.is_empty() || delivery.test {
             return delivery.next_at;
         }
-        let rate = self
-            .webhooks
-            .iter()
-            .find(|w| w.id == delivery.webhook_id)
-            .map_or(usize::MAX, |w| w.config.rate_per_minute as usize);
-        let Some(starts) = self.recent_starts.get(&delivery.webhook_id) else { return delivery.next_at };
-        // `starts` is in time order, so the window's start is a binary search.
-        let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
-        let first_recent = starts.partition_point(|t| *t <= window_start);
-        if starts.len() - first_recent < rate {
-            return delivery.next_at;
-        }
-        delivery.next_at.max(starts[starts.len() - rate].plus(RATE_WINDOW_MS))
+        let floor = floors.iter().find(|(id, _)| *id == delivery.webhook_id).map_or(Millis(0), |(_, at)| *at);
+        delivery.next_at.max(floor)
     }
 
     fn enqueue(&mut self, targets: &[usize], event: Event, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
