@@ -18,7 +18,9 @@ export class ApiError extends Error {
  * @param {object} [params] the request's other fields
  */
 export async function call(type, params = {}) {
-  const reply = await ext.runtime.sendMessage({ type, ...params });
+  // A worker stopped while answering drops the reply; a second try starts it again.
+  const send = () => ext.runtime.sendMessage({ type, ...params });
+  const reply = (await send()) ?? (await send());
   if (!reply) throw new ApiError({ code: 'no_reply', message: 'the background did not answer' });
   if (!reply.ok) throw new ApiError(reply.error);
   return reply.value;

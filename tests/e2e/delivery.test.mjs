@@ -99,16 +99,18 @@ test('a service worker stopped while a retry waits delivers it after restarting,
   const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: SENT });
   await eventually(async () => (await call('deliveries.get', { id })).attempts[0]?.status === 503, { what: 'first attempt recorded' });
 
+  // No extension page stays open to talk to the worker: only its alarm can wake it.
+  await page.goto('about:blank');
   await chromium.stopWorker(page);
-  // Nothing here talks to the extension: only its alarm can wake it.
   await receiver.waitFor((all) => all.length === 2, 75_000);
 
   const [first, retry] = receiver.deliveries;
   assert.equal(retry.headers['webhook-id'], first.headers['webhook-id']);
   assert.notEqual(retry.headers['x-autohook-delivery'], first.headers['x-autohook-delivery']);
   assertVerified(receiver.deliveries);
+  const callAgain = caller(await chromium.openPage('options/options.html'));
   const delivery = await eventually(async () => {
-    const current = await call('deliveries.get', { id });
+    const current = await callAgain('deliveries.get', { id });
     return current.state === 'delivered' && current;
   }, { what: 'delivery recorded as delivered' });
   assert.equal(delivery.attempts.length, 2);
