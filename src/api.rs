@@ -13,6 +13,7 @@ use thiserror::Error;
 use crate::config::WebhookInput;
 use crate::engine::{Attempt, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
 use crate::event::EventKind;
+use crate::filter::Filters;
 use crate::signing::generate_secret;
 use crate::stats::StatsView;
 use crate::time::Millis;
@@ -200,6 +201,7 @@ struct WebhookView<'a> {
     retry_schedule: &'a [u64],
     timeout_ms: u64,
     rate_per_minute: u32,
+    filters: Option<&'a Filters>,
     stats: StatsView,
 }
 
@@ -220,6 +222,7 @@ fn webhook_view(webhook: &Webhook) -> Value {
         retry_schedule: &config.retry_schedule,
         timeout_ms: config.timeout_ms,
         rate_per_minute: config.rate_per_minute,
+        filters: config.filters.as_ref(),
         stats: webhook.stats.view(),
     };
     serde_json::to_value(view).expect("views serialize to JSON")
@@ -315,7 +318,7 @@ fn summary(engine: &Engine, now: Millis) -> Value {
         match delivery.state {
             DeliveryState::Delivered => delivered += 1,
             DeliveryState::Failed => failed += 1,
-            DeliveryState::Pending | DeliveryState::Cancelled => {}
+            DeliveryState::Pending | DeliveryState::Cancelled | DeliveryState::Skipped => {}
         }
     }
     let latest: Vec<Value> = engine

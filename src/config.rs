@@ -10,6 +10,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::event::EventKind;
+use crate::filter::{FilterError, Filters, Match};
 use crate::signing::{SecretError, SecretKey};
 
 /// Retry delays after the first attempt, in milliseconds.
@@ -90,6 +91,20 @@ pub struct WebhookInput {
     pub timeout_ms: Option<u64>,
     /// First attempts allowed per minute.
     pub rate_per_minute: Option<u32>,
+    /// Conditions an event must meet to be delivered; no conditions, no filter.
+    pub filters: Option<FiltersInput>,
+}
+
+/// Filters as a caller sends them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiltersInput {
+    /// `all` (default) or `any`.
+    #[serde(rename = "match", default)]
+    pub mode: Match,
+    /// Conditions such as `data.messagesSentToday >= 100`.
+    #[serde(default)]
+    pub conditions: Vec<String>,
 }
 
 /// A webhook's settings, valid by construction.
@@ -116,6 +131,9 @@ pub struct WebhookConfig {
     pub timeout_ms: u64,
     /// First attempts allowed per minute.
     pub rate_per_minute: u32,
+    /// Deliver only events these conditions let through.
+    #[serde(default)]
+    pub filters: Option<Filters>,
 }
 
 /// Why webhook input was refused. [`ConfigError::field`] names the field.
@@ -188,6 +206,9 @@ pub enum ConfigError {
     /// Timeout out of range.
     #[error("timeoutMs must be between {} and {} ms", TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1)]
     Timeout,
+    /// A filter condition that does not parse.
+    #[error("filters: {0}")]
+    Filters(#[from] FilterError),
     /// Rate out of range.
     #[error("ratePerMinute must be between {} and {}", RATE_RANGE.0, RATE_RANGE.1)]
     Rate,
@@ -208,6 +229,7 @@ impl ConfigError {
             RetrySchedule => "retrySchedule",
             Timeout => "timeoutMs",
             Rate => "ratePerMinute",
+            Filters(_) => "filters",
         }
     }
 }
@@ -231,6 +253,7 @@ impl WebhookConfig {
             retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             rate_per_minute: DEFAULT_RATE_PER_MINUTE,
+            filters: None,
         };
         base.apply(WebhookInput { url: None, name: None, ..input }).and_then(|config| {
             check_name(&config.name)?;
@@ -289,6 +312,9 @@ impl WebhookConfig {
                 return Err(ConfigError::Rate);
             }
             next.rate_per_minute = rate;
+        }
+        if let Some(filters) = input.filters {
+            next.filters = Filters::parse(filters.mode, filters.conditions)?;
         }
         Ok(next)
     }

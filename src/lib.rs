@@ -14,6 +14,7 @@ pub mod api;
 pub mod config;
 pub mod engine;
 pub mod event;
+pub mod filter;
 pub mod ids;
 pub mod request;
 pub mod signing;

@@ -465,3 +465,31 @@ fn get_webhooks_carry_the_envelope_in_the_query() {
     assert_eq!((request.method, request.body.as_ref()), ("GET", None));
     assert!(request.url.starts_with("https://h.test/in?k=v&id=msg_"));
 }
+
+#[test]
+fn a_filtered_out_event_is_logged_as_skipped_and_never_sent() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/", "filters": {"match": "all", "conditions": ["data.messagesSentToday >= 100"]}}));
+    sim.engine.emit("message_sent", json!({"messagesSentToday": 99}), sim.now).unwrap();
+    assert!(sim.transmits().is_empty());
+    let skipped = sim.engine.deliveries().next().unwrap();
+    assert_eq!(skipped.state, DeliveryState::Skipped);
+    assert_eq!(skipped.reason.as_deref(), Some("skipped by filter: data.messagesSentToday >= 100 does not hold"));
+    sim.engine.emit("message_sent", json!({"messagesSentToday": 100}), sim.now).unwrap();
+    assert_eq!(sim.run(|_| status(200)).len(), 1);
+    let stats = sim.stats(&id);
+    assert_eq!((stats.triggers, stats.successes), (1, 1), "a skipped event is not a trigger");
+}
+
+#[test]
+fn a_condition_that_does_not_parse_is_refused_with_its_position() {
+    let mut sim = Sim::new();
+    let input = serde_json::from_value(json!({"url": "https://h.test/", "filters": {"conditions": ["event is error"]}})).unwrap();
+    let error = sim.engine.create_webhook(input, sim.now).unwrap_err();
+    assert_eq!(error.field(), Some("filters"));
+    assert_eq!(
+        error.to_string(),
+        "filters: condition 1, column 7: expected an operator: ==, !=, >, >=, <, <=, contains or in"
+    );
+    assert!(sim.engine.webhooks().is_empty());
+}

@@ -28,6 +28,8 @@ pub enum DeliveryState {
     Failed,
     /// Dropped before it finished: its webhook was disabled or deleted.
     Cancelled,
+    /// Never sent: the webhook's filter excluded the event.
+    Skipped,
 }
 
 /// What came back from one attempt, as the adapter saw it.

@@ -287,10 +287,23 @@ impl Engine {
         if !self.settings.enabled {
             return Ok(Vec::new());
         }
-        let targets: Vec<usize> = (0..self.webhooks.len())
-            .filter(|&i| self.webhooks[i].config.enabled && self.webhooks[i].config.wants(kind))
-            .collect();
+        let subscribed = (0..self.webhooks.len()).filter(|&i| self.webhooks[i].config.enabled && self.webhooks[i].config.wants(kind));
         let event = Event { id: self.ids.next("msg"), kind, at: now, data };
+        let envelope = event.envelope();
+        let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+        for index in subscribed {
+            match self.webhooks[index].config.filters.as_ref().and_then(|filters| filters.rejects(&envelope)) {
+                Some(why) => skipped.push((index, why)),
+                None => targets.push(index),
+            }
+        }
+        for (index, why) in skipped {
+            let mut delivery = self.new_delivery(index, &event, false, now);
+            delivery.state = DeliveryState::Skipped;
+            delivery.reason = Some(format!("skipped by filter: {why}"));
+            delivery.finished_at = Some(now);
+            self.push_log(delivery);
+        }
         self.enqueue(&targets, event, false, now)
     }
 
@@ -498,30 +511,30 @@ impl Engine {
         delivery.next_at.max(floor)
     }
 
+    /// A pending delivery of `event` to the webhook at `index`.
+    fn new_delivery(&mut self, index: usize, event: &Event, test: bool, now: Millis) -> Delivery {
+        let webhook = &self.webhooks[index];
+        Delivery {
+            id: self.ids.next("dlv"),
+            webhook_id: webhook.id.clone(),
+            webhook_name: webhook.config.name.clone(),
+            event: event.clone(),
+            created_at: now,
+            state: DeliveryState::Pending,
+            finished_at: None,
+            next_at: now,
+            test,
+            attempts: Vec::new(),
+            request: None,
+            reason: None,
+        }
+    }
+
     fn enqueue(&mut self, targets: &[usize], event: Event, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
         if self.outbox.len() + targets.len() > MAX_OUTBOX {
             return Err(EngineError::OutboxFull);
         }
-        let new: Vec<Delivery> = targets
-            .iter()
-            .map(|&index| {
-                let webhook = &self.webhooks[index];
-                Delivery {
-                    id: self.ids.next("dlv"),
-                    webhook_id: webhook.id.clone(),
-                    webhook_name: webhook.config.name.clone(),
-                    event: event.clone(),
-                    created_at: now,
-                    state: DeliveryState::Pending,
-                    finished_at: None,
-                    next_at: now,
-                    test,
-                    attempts: Vec::new(),
-                    request: None,
-                    reason: None,
-                }
-            })
-            .collect();
+        let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, test, now)).collect();
         let oversized = targets.iter().zip(&new).find_map(|(&index, delivery)| {
             let size = request::build(&self.webhooks[index].config, &event, &delivery.id, now).payload_len();
             (size > MAX_PAYLOAD_BYTES).then_some(size)
