@@ -8,7 +8,7 @@ import { requestAccess } from '../shared/permissions.js';
 import { headersInput, setHeaders } from './headers.js';
 
 const EVENTS = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
-const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
+const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
 const $ = (id) => document.getElementById(id);
 const panel = $('editor');
 const form = $('webhook-form');
@@ -41,6 +41,7 @@ function input() {
     method: $('method').value,
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
+    filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
     ...(value('name') || editing ? { name: $('name').value } : {}),
     ...(value('secret') ? { secret: $('secret').value } : {}),
     ...(value('retrySchedule') ? { retrySchedule: numbers(value('retrySchedule')) } : {}),
@@ -78,6 +79,8 @@ export function openEditor(webhook = null, prefill = {}) {
   $('method').value = source.method;
   for (const box of choices) box.checked = source.events.includes(box.value);
   setHeaders(source.headers);
+  $('filters-match').value = webhook?.filters?.match ?? 'all';
+  $('filters').value = webhook?.filters?.conditions.join('\n') ?? '';
   $('secret').value = prefill.secret ?? '';
   $('secret').type = 'password';
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');

@@ -168,3 +168,18 @@ test('a webhook on an origin without host permission fails with that reason and 
   assert.match(result.error, /^permission missing: AutoHook may not reach http:\/\/127\.0\.0\.2:\d+; grant access/);
   assert.equal(receiver.deliveries.length, 0);
 });
+
+test('a filter that excludes an event leaves the receiver untouched and the log says why', async (t) => {
+  const { receiver, call, webhook } = await setUp(t);
+  await webhook('/filtered', { events: ['message_sent', 'error'], filters: { match: 'any', conditions: ['data.messagesSentToday >= 100', 'event == error'] } });
+  await call('events.emit', { event: 'message_sent', data: { ...SENT, messagesSentToday: 99 } });
+  const [skipped] = await call('deliveries.list', { state: 'skipped' });
+  assert.equal(skipped.reason, 'skipped by filter: none of the conditions holds');
+
+  await call('events.emit', { event: 'error', data: { error: 'boom' } });
+  await receiver.waitFor((all) => all.length === 1);
+  await call('events.emit', { event: 'message_sent', data: { ...SENT, messagesSentToday: 100 } });
+  await receiver.waitFor((all) => all.length === 2);
+  assert.deepEqual(receiver.deliveries.map((d) => d.json.event), ['error', 'message_sent']);
+  assertVerified(receiver.deliveries);
+});

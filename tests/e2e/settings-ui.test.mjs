@@ -83,6 +83,10 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   await click(page, `${card} .edit`);
   await page.click('#events-none');
   await page.click('input[value="error"]');
+  await page.type('#filters', 'data.error is set');
+  await page.click('#save');
+  await waitText(page, '#filters-error', /^filters: condition 1, column 12: expected an operator/);
+  await page.$eval('#filters', (e) => { e.value = ''; });
   await saveForm(page);
   await waitText(page, `${card} .events`, /^error$/);
   await call('events.emit', { event: 'message_sent', data: {} });
