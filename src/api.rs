@@ -14,6 +14,7 @@ use crate::config::WebhookInput;
 use crate::engine::{Attempt, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
 use crate::event::EventKind;
 use crate::filter::Filters;
+use crate::preset::Preset;
 use crate::signing::generate_secret;
 use crate::stats::StatsView;
 use crate::time::Millis;
@@ -202,6 +203,8 @@ struct WebhookView<'a> {
     timeout_ms: u64,
     rate_per_minute: u32,
     filters: Option<&'a Filters>,
+    preset: Preset,
+    chat_id: Option<&'a str>,
     stats: StatsView,
 }
 
@@ -223,6 +226,8 @@ fn webhook_view(webhook: &Webhook) -> Value {
         timeout_ms: config.timeout_ms,
         rate_per_minute: config.rate_per_minute,
         filters: config.filters.as_ref(),
+        preset: config.preset,
+        chat_id: config.chat_id.as_deref(),
         stats: webhook.stats.view(),
     };
     serde_json::to_value(view).expect("views serialize to JSON")

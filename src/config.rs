@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
+use crate::preset::Preset;
 use crate::signing::{SecretError, SecretKey};
 
 /// Retry delays after the first attempt, in milliseconds.
@@ -93,6 +94,11 @@ pub struct WebhookInput {
     pub rate_per_minute: Option<u32>,
     /// Conditions an event must meet to be delivered; no conditions, no filter.
     pub filters: Option<FiltersInput>,
+    /// The body's shape: `raw` (default), `slack`, `discord`, `teams`,
+    /// `telegram`, `ifttt`, `zapier`, `make`, `n8n`.
+    pub preset: Option<String>,
+    /// Telegram's `chat_id`, for the `telegram` preset.
+    pub chat_id: Option<String>,
 }
 
 /// Filters as a caller sends them.
@@ -134,6 +140,12 @@ pub struct WebhookConfig {
     /// Deliver only events these conditions let through.
     #[serde(default)]
     pub filters: Option<Filters>,
+    /// The body's shape.
+    #[serde(default)]
+    pub preset: Preset,
+    /// Telegram's `chat_id`.
+    #[serde(default)]
+    pub chat_id: Option<String>,
 }
 
 /// Why webhook input was refused. [`ConfigError::field`] names the field.
@@ -206,6 +218,15 @@ pub enum ConfigError {
     /// Timeout out of range.
     #[error("timeoutMs must be between {} and {} ms", TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1)]
     Timeout,
+    /// A preset that does not exist.
+    #[error("preset must be raw, slack, discord, teams, telegram, ifttt, zapier, make or n8n, not {0:?}")]
+    Preset(String),
+    /// The telegram preset without a chat.
+    #[error("chatId is required for the telegram preset (the chat's numeric id or @channel)")]
+    ChatIdMissing,
+    /// A service preset with GET.
+    #[error("method must be POST, PUT or PATCH for a service preset: it sends a JSON body")]
+    PresetNeedsBody,
     /// A filter condition that does not parse.
     #[error("filters: {0}")]
     Filters(#[from] FilterError),
@@ -230,6 +251,9 @@ impl ConfigError {
             Timeout => "timeoutMs",
             Rate => "ratePerMinute",
             Filters(_) => "filters",
+            Preset(_) => "preset",
+            ChatIdMissing => "chatId",
+            PresetNeedsBody => "method",
         }
     }
 }
@@ -254,6 +278,8 @@ impl WebhookConfig {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             rate_per_minute: DEFAULT_RATE_PER_MINUTE,
             filters: None,
+            preset: Preset::Raw,
+            chat_id: None,
         };
         base.apply(WebhookInput { url: None, name: None, ..input }).and_then(|config| {
             check_name(&config.name)?;
@@ -315,6 +341,18 @@ impl WebhookConfig {
         }
         if let Some(filters) = input.filters {
             next.filters = Filters::parse(filters.mode, filters.conditions)?;
+        }
+        if let Some(preset) = input.preset {
+            next.preset = serde_json::from_value(Value::String(preset.clone())).map_err(|_| ConfigError::Preset(preset))?;
+        }
+        if let Some(chat_id) = input.chat_id {
+            next.chat_id = Some(chat_id.trim().to_string()).filter(|id| !id.is_empty());
+        }
+        if next.preset == Preset::Telegram && next.chat_id.is_none() {
+            return Err(ConfigError::ChatIdMissing);
+        }
+        if !next.preset.is_raw() && next.method == Method::Get {
+            return Err(ConfigError::PresetNeedsBody);
         }
         Ok(next)
     }

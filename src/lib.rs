@@ -16,6 +16,7 @@ pub mod engine;
 pub mod event;
 pub mod filter;
 pub mod ids;
+pub mod preset;
 pub mod request;
 pub mod signing;
 pub mod stats;

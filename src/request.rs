@@ -63,7 +63,7 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
             (url.to_string(), query, None)
         }
         Method::Post | Method::Put | Method::Patch => {
-            let body = event.envelope().to_string();
+            let body = config.preset.render(event, config.chat_id.as_deref()).to_string();
             (config.url.to_string(), body.clone(), Some(body))
         }
     };

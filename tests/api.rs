@@ -80,3 +80,21 @@ fn summary_counts_the_last_day_by_outcome_and_lists_the_newest_five() {
     assert_eq!(summary["value"]["latest"].as_array().unwrap().len(), 4);
     assert_eq!(summary["value"]["latest"][0]["status"], 500);
 }
+
+#[test]
+fn presets_are_checked_on_their_fields_and_shape_the_body() {
+    let mut engine = Engine::new([1; 16]);
+    let create = |engine: &mut Engine, webhook: Value| ask(engine, json!({"type": "webhooks.create", "webhook": webhook}));
+    let url = "https://hooks.slack.test/services/T/B/x";
+    assert_eq!(create(&mut engine, json!({"url": url, "preset": "hipchat"}))["error"]["field"], "preset");
+    assert_eq!(create(&mut engine, json!({"url": url, "preset": "telegram"}))["error"]["field"], "chatId");
+    assert_eq!(create(&mut engine, json!({"url": url, "preset": "slack", "method": "GET"}))["error"]["field"], "method");
+    assert_eq!(ask(&mut engine, json!({"type": "webhooks.list"}))["value"], json!([]));
+
+    let slack = create(&mut engine, json!({"url": url, "preset": "slack"}));
+    assert_eq!(slack["value"]["preset"], "slack");
+    let preview = ask(&mut engine, json!({"type": "webhooks.preview", "id": slack["value"]["id"], "webhook": {}, "event": "campaign_paused"}));
+    let body: Value = serde_json::from_str(preview["value"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["text"], "Campaign paused after 25 messages today");
+    assert_eq!(body["blocks"][0]["type"], "section");
+}
