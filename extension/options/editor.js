@@ -8,7 +8,7 @@ import { requestAccess } from '../shared/permissions.js';
 import { headersInput, setHeaders } from './headers.js';
 
 const EVENTS = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
-const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
+const FIELDS = ['name', 'url', 'method', 'preset', 'chatId', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
 const $ = (id) => document.getElementById(id);
 const panel = $('editor');
 const form = $('webhook-form');
@@ -39,6 +39,8 @@ function input() {
   return {
     url: $('url').value,
     method: $('method').value,
+    preset: $('preset').value,
+    ...($('preset').value === 'telegram' ? { chatId: $('chatId').value } : {}),
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
@@ -77,6 +79,9 @@ export function openEditor(webhook = null, prefill = {}) {
   $('name').value = webhook?.name ?? '';
   $('url').value = source.url ?? '';
   $('method').value = source.method;
+  $('preset').value = source.preset ?? 'raw';
+  $('chatId').value = source.chatId ?? '';
+  $('chat-id-field').hidden = $('preset').value !== 'telegram';
   for (const box of choices) box.checked = source.events.includes(box.value);
   setHeaders(source.headers);
   $('filters-match').value = webhook?.filters?.match ?? 'all';
@@ -130,6 +135,7 @@ $('cancel').addEventListener('click', () => { panel.hidden = true; });
 let pending = 0;
 form.addEventListener('input', () => { warnPlainHttp(); clearTimeout(pending); pending = setTimeout(refreshPreview, 150); });
 $('preview-event').addEventListener('change', refreshPreview);
+$('preset').addEventListener('change', () => { $('chat-id-field').hidden = $('preset').value !== 'telegram'; });
 $('secret-generate').addEventListener('click', async () => {
   $('secret').value = (await call('secrets.generate')).secret;
   $('secret').type = 'text';

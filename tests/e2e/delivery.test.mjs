@@ -183,3 +183,26 @@ test('a filter that excludes an event leaves the receiver untouched and the log 
   assert.deepEqual(receiver.deliveries.map((d) => d.json.event), ['error', 'message_sent']);
   assertVerified(receiver.deliveries);
 });
+
+test('every preset\'s body for every event is accepted by a receiver that checks it as the service does', async (t) => {
+  const { receiver, call } = await setUp(t);
+  const presets = { slack: 'slack', discord: 'discord', teams: 'teams', telegram: 'telegram', ifttt: 'ifttt', zapier: 'raw', make: 'raw', n8n: 'raw' };
+  const events = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
+  const hooks = [];
+  for (const [preset, service] of Object.entries(presets)) {
+    receiver.service(`/${preset}`, service);
+    hooks.push(await call('webhooks.create', { webhook: { url: receiver.url(`/${preset}`), preset, events, retrySchedule: [], ...(preset === 'telegram' && { chatId: '-1001234567890' }) } }));
+  }
+  const long = `${'x'.repeat(9000)} "quoted" \n new line ünïcödé 🎉 </script> <@everyone> &`;
+  const data = { message: long, error: long, messagesSentToday: 100, totalMessagesSent: 1000, limit: 100, milestone: '1000_messages', value: 1000, stats: { messagesSentToday: 100, totalMessagesSent: 1000 } };
+  for (const event of events) await call('events.emit', { event, data });
+  for (const hook of hooks) await call('webhooks.test', { id: hook.id });
+
+  const expected = hooks.length * (events.length + 1);
+  await receiver.waitFor((all) => all.length === expected, 30_000);
+  assert.deepEqual(receiver.deliveries.filter((d) => d.rejected).map((d) => `${d.path}: ${d.rejected}`), []);
+  await eventually(async () => (await call('deliveries.list', { state: 'pending' })).length === 0, { what: 'all finished' });
+  assert.deepEqual(await call('deliveries.list', { state: 'failed' }), []);
+  const slack = receiver.deliveries.find((d) => d.path === '/slack' && d.json.text.startsWith('Daily limit'));
+  assert.equal(slack.json.text, 'Daily limit of 100 messages reached');
+});

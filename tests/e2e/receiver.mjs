@@ -3,6 +3,7 @@
 // independently of the Rust implementation under test.
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { serviceVerdict } from './services.mjs';
 
 /** Key bytes as Standard Webhooks defines them: `whsec_` + base64, else UTF-8. */
 export function secretBytes(secret) {
@@ -42,11 +43,13 @@ export function verify(secret, headers, payload) {
  *   order (the last one repeats); 'hang' never answers; an object
  *   {status, headers} sets response headers too.
  * - `receiver.secret(path, secret)`: verify requests to `path` with `secret`.
+ * - `receiver.service(path, 'slack')`: refuse with 400 what that service would.
  */
 export async function startReceiver({ log = false } = {}) {
   const deliveries = [];
   const scripts = new Map();
   const secrets = new Map();
+  const services = new Map();
   const waiters = new Set();
   const hanging = new Set();
 
@@ -68,10 +71,12 @@ export async function startReceiver({ log = false } = {}) {
         receivedAt: Date.now(),
         verified: secret ? verify(secret, req.headers, req.method === 'GET' ? query : body) : null,
       };
+      const service = services.get(url.pathname);
+      delivery.rejected = service ? serviceVerdict(service, body) : null;
       deliveries.push(delivery);
       if (log) printDelivery(delivery);
       for (const waiter of waiters) waiter();
-      answer(res, nextStep(url.pathname));
+      answer(res, delivery.rejected ? 400 : nextStep(url.pathname));
     });
   });
 
@@ -100,6 +105,8 @@ export async function startReceiver({ log = false } = {}) {
     url: (path) => `${base}${path}`,
     script: (path, steps) => scripts.set(path, [...steps]),
     secret: (path, secret) => secrets.set(path, secret),
+    /** Answers requests to `path` as `service` would: 400 for a body it refuses (see services.mjs). */
+    service: (path, service) => services.set(path, service),
     /** Resolves with the deliveries once `predicate(deliveries)` holds. */
     waitFor(predicate, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
