@@ -87,6 +87,9 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   await page.click('#save');
   await waitText(page, '#filters-error', /^filters: condition 1, column 12: expected an operator/);
   await page.$eval('#filters', (e) => { e.value = ''; });
+  await page.select('#preview-event', 'error');
+  await waitText(page, '#preview', /X-AutoHook-Event: error/);
+  await (await page.$('#editor')).screenshot({ path: `${SHOTS}settings-editor.png` });
   await saveForm(page);
   await waitText(page, `${card} .events`, /^error$/);
   await call('events.emit', { event: 'message_sent', data: {} });
