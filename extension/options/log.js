@@ -2,7 +2,7 @@
 // row opens to its attempts, request and response, with Redeliver.
 import { call } from '../shared/ext.js';
 import { h, t } from '../shared/dom.js';
-import { timeElement } from '../shared/format.js';
+import { stateClass, timeElement } from '../shared/format.js';
 
 const list = document.getElementById('log-list');
 const byWebhook = document.getElementById('log-webhook');
@@ -33,7 +33,7 @@ function row(delivery) {
       timeElement(delivery.createdAt),
       h('strong', {}, delivery.webhookName),
       h('code', {}, delivery.event.kind),
-      h('span', { class: `state ${delivery.state === 'delivered' ? 'ok' : delivery.state === 'failed' ? 'bad' : ''}` }, t(`state_${delivery.state}`)),
+      h('span', { class: `state ${stateClass(delivery.state)}` }, t(`state_${delivery.state}`)),
       last?.status ? h('span', {}, `HTTP ${last.status}`) : null,
       h('span', { class: 'hint' }, t('logAttempts', delivery.attempts.length))),
     delivery.reason && h('p', { class: 'notice' }, delivery.reason),

@@ -2,14 +2,13 @@
 // deliveries, a switch per webhook, and the way to the settings page.
 import { call, ext } from '../shared/ext.js';
 import { h, localize, onStateChanged, t, throttled } from '../shared/dom.js';
-import { timeElement } from '../shared/format.js';
+import { stateClass, timeElement } from '../shared/format.js';
 
 localize();
 const globalSwitch = document.getElementById('global-enabled');
 
 function delivery(d) {
-  const state = d.state === 'delivered' ? 'ok' : d.state === 'failed' ? 'bad' : '';
-  return h('li', {}, h('span', { class: state }, d.status ?? t(`state_${d.state}`)),
+  return h('li', {}, h('span', { class: stateClass(d.state) }, d.status ?? t(`state_${d.state}`)),
     h('span', { class: 'grow' }, d.webhookName, ' · ', h('code', {}, d.event)), timeElement(d.createdAt));
 }
 

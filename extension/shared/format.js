@@ -30,6 +30,11 @@ export function urlElement(text) {
   }
 }
 
+/** The colour class for a delivery state: ok, bad, or none while undecided. */
+export function stateClass(state) {
+  return { delivered: 'ok', failed: 'bad' }[state] ?? '';
+}
+
 /** "Delivered: HTTP 200 in 12 ms" or "Failed: <plain reason> in 10000 ms", from a Test or delivery result. */
 export function describeResult({ ok, status, latencyMs, error, failure }) {
   const reasons = {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startReceiver } from './receiver.mjs';
-import { launchChromium, launchFirefox } from './browsers.mjs';
+import { launchChromium, launchFirefox, receiverAndSettingsPage } from './browsers.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const RESULT = /^Delivered: HTTP 200 in \d+ ms$/;
@@ -21,13 +21,9 @@ function assertSignedTestEvent(delivery) {
 }
 
 test('Chromium: Test on the settings page delivers a signed event and shows the status', async (t) => {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium();
-  t.after(() => chromium.close());
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
   receiver.secret('/hook', SECRET);
 
-  const page = await chromium.openPage('options/options.html');
   await page.waitForSelector('#test:enabled');
   await page.type('#url', receiver.url('/hook'));
   await page.type('#secret', SECRET);
