@@ -13,6 +13,7 @@ use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
 use crate::preset::Preset;
 use crate::signing::{SecretError, SecretKey};
+use crate::template::{query_template, Target, Template, TemplateError};
 
 /// Retry delays after the first attempt, in milliseconds.
 pub const DEFAULT_RETRY_SCHEDULE: [u64; 3] = [1000, 2000, 3000];
@@ -99,6 +100,8 @@ pub struct WebhookInput {
     pub preset: Option<String>,
     /// Telegram's `chat_id`, for the `telegram` preset.
     pub chat_id: Option<String>,
+    /// The JSON body template of the `custom` preset; empty removes it.
+    pub template: Option<String>,
 }
 
 /// Filters as a caller sends them.
@@ -146,6 +149,10 @@ pub struct WebhookConfig {
     /// Telegram's `chat_id`.
     #[serde(default)]
     pub chat_id: Option<String>,
+    /// The body template of the `custom` preset, kept while another preset
+    /// is chosen so switching back does not lose it.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 /// Why webhook input was refused. [`ConfigError::field`] names the field.
@@ -219,7 +226,7 @@ pub enum ConfigError {
     #[error("timeoutMs must be between {} and {} ms", TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1)]
     Timeout,
     /// A preset that does not exist.
-    #[error("preset must be raw, slack, discord, teams, telegram, ifttt, zapier, make or n8n, not {0:?}")]
+    #[error("preset must be raw, slack, discord, teams, telegram, ifttt, zapier, make, n8n or custom, not {0:?}")]
     Preset(String),
     /// The telegram preset without a chat.
     #[error("chatId is required for the telegram preset (the chat's numeric id or @channel)")]
@@ -227,6 +234,18 @@ pub enum ConfigError {
     /// A service preset with GET.
     #[error("method must be POST, PUT or PATCH for a service preset: it sends a JSON body")]
     PresetNeedsBody,
+    /// The custom preset without a template.
+    #[error("template is required for the custom preset")]
+    TemplateMissing,
+    /// A body template that cannot render.
+    #[error("template: {0}")]
+    Template(TemplateError),
+    /// A header value template that cannot render.
+    #[error("header {0:?}: {1}")]
+    HeaderTemplate(String, TemplateError),
+    /// A URL query template that cannot render.
+    #[error("url query: {0}")]
+    QueryTemplate(TemplateError),
     /// A filter condition that does not parse.
     #[error("filters: {0}")]
     Filters(#[from] FilterError),
@@ -240,12 +259,14 @@ impl ConfigError {
     pub fn field(&self) -> &'static str {
         use ConfigError::*;
         match self {
-            UrlMissing | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials => "url",
+            UrlMissing | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => "url",
+            TemplateMissing | Template(_) => "template",
             NameEmpty | NameTooLong(_) => "name",
             Method(_) => "method",
             NoEvents | UnknownEvent(_) => "events",
             HeadersTwice | HeadersJson { .. } | HeadersNotObject | HeaderNotString(_)
-            | HeaderName(_) | HeaderValue(_) | HeaderForbidden(_) | HeaderReserved(_) => "headers",
+            | HeaderName(_) | HeaderValue(_) | HeaderForbidden(_) | HeaderReserved(_)
+            | HeaderTemplate(..) => "headers",
             Secret(_) => "secret",
             RetrySchedule => "retrySchedule",
             Timeout => "timeoutMs",
@@ -280,6 +301,7 @@ impl WebhookConfig {
             filters: None,
             preset: Preset::Raw,
             chat_id: None,
+            template: None,
         };
         base.apply(WebhookInput { url: None, name: None, ..input }).and_then(|config| {
             check_name(&config.name)?;
@@ -354,7 +376,29 @@ impl WebhookConfig {
         if !next.preset.is_raw() && next.method == Method::Get {
             return Err(ConfigError::PresetNeedsBody);
         }
+        if let Some(template) = input.template {
+            next.template = Some(template).filter(|t| !t.trim().is_empty());
+        }
+        next.check_templates()?;
         Ok(next)
+    }
+
+    /// Renders every template for a sample of every event the webhook can
+    /// get, so one that would fail is refused now, with its position.
+    fn check_templates(&self) -> Result<(), ConfigError> {
+        let mut events = self.events.clone();
+        events.push(EventKind::Test);
+        if self.preset == Preset::Custom {
+            let template = self.template.as_deref().ok_or(ConfigError::TemplateMissing)?;
+            Template::check(template, Target::Json, &events).map_err(ConfigError::Template)?;
+        }
+        for (name, value) in self.headers.iter().filter(|(_, value)| value.contains("{{")) {
+            Template::check(value, Target::Header, &events).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e))?;
+        }
+        if let Some(query) = query_template(&self.url) {
+            Template::check(&query, Target::Query, &events).map_err(ConfigError::QueryTemplate)?;
+        }
+        Ok(())
     }
 
     /// The signing key, if the webhook has a secret.

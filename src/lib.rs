@@ -20,6 +20,7 @@ pub mod preset;
 pub mod request;
 pub mod signing;
 pub mod stats;
+pub mod template;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

@@ -32,6 +32,8 @@ pub enum Preset {
     Make,
     /// n8n webhook node: the envelope.
     N8n,
+    /// The webhook's own JSON template (see [`crate::template`]).
+    Custom,
 }
 
 /// Slack: a section block's text.
@@ -52,11 +54,12 @@ impl Preset {
         matches!(self, Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n)
     }
 
-    /// The body for `event`; `chat_id` is Telegram's.
+    /// The body for `event`; `chat_id` is Telegram's. The custom preset's
+    /// body comes from its template instead (see [`crate::request::build`]).
     pub fn render(self, event: &Event, chat_id: Option<&str>) -> Value {
         let sentence = sentence(event);
         match self {
-            Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n => event.envelope(),
+            Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n | Preset::Custom => event.envelope(),
             Preset::Slack => json!({
                 "text": cut(&sentence, SLACK_SECTION_CHARS),
                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": cut(&slack_escape(&sentence), SLACK_SECTION_CHARS)}}],
@@ -224,6 +227,7 @@ mod tests {
                         assert_eq!(body.as_object().unwrap().keys().collect::<Vec<_>>(), ["value1", "value2", "value3"]);
                     }
                     Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n => assert_eq!(body, event.envelope()),
+                    Preset::Custom => unreachable!("not in PRESETS: its body is its template's"),
                 }
             }
         }

@@ -8,7 +8,9 @@ use url::Url;
 
 use crate::config::{Method, WebhookConfig};
 use crate::event::{Event, PAYLOAD_VERSION, SOURCE};
+use crate::preset::Preset;
 use crate::signing::{hex_signature, standard_signature};
+use crate::template::{query_template, Target, Template, TemplateError};
 use crate::time::Millis;
 
 /// Largest body (or GET query) AutoHook sends.
@@ -54,20 +56,37 @@ impl HttpRequest {
 }
 
 /// Builds the request for one attempt at delivering `event` to `config`.
-/// `delivery_id` is the attempt's unique id; `now` its signing time.
-pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> HttpRequest {
-    let (url, payload, body) = match config.method {
+/// `delivery_id` is the attempt's unique id; `now` its signing time. Fails
+/// only when one of the webhook's templates cannot render this event.
+pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, TemplateError> {
+    let templated_query = query_template(&config.url);
+    let mut url = config.url.clone();
+    if let Some(query) = &templated_query {
+        url.set_query(Some(&Template::parse(query, Target::Query)?.render(event)?));
+    }
+    let (payload, body) = match config.method {
         Method::Get => {
-            let url = query_url(&config.url, event);
-            let query = url.query().unwrap_or_default().to_string();
-            (url.to_string(), query, None)
+            if templated_query.is_none() {
+                append_envelope(&mut url, event);
+            }
+            (url.query().unwrap_or_default().to_string(), None)
         }
         Method::Post | Method::Put | Method::Patch => {
-            let body = config.preset.render(event, config.chat_id.as_deref()).to_string();
-            (config.url.to_string(), body.clone(), Some(body))
+            let body = match (config.preset, &config.template) {
+                (Preset::Custom, Some(template)) => Template::parse(template, Target::Json)?.render(event)?,
+                (preset, _) => preset.render(event, config.chat_id.as_deref()).to_string(),
+            };
+            (body.clone(), Some(body))
         }
     };
-    let mut headers: Vec<(String, String)> = config.headers.clone();
+    let mut headers = Vec::with_capacity(config.headers.len() + 7);
+    for (name, value) in &config.headers {
+        let value = match value.contains("{{") {
+            true => Template::parse(value, Target::Header)?.render(event)?,
+            false => value.clone(),
+        };
+        headers.push((name.clone(), value));
+    }
     if body.is_some() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
@@ -83,13 +102,12 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
         ));
         headers.push((header::SIGNATURE.into(), hex_signature(&key, payload.as_bytes())));
     }
-    HttpRequest { method: config.method.as_str(), url, headers, body }
+    Ok(HttpRequest { method: config.method.as_str(), url: url.to_string(), headers, body })
 }
 
-/// The webhook's URL with the envelope's fields appended to its query, so a
-/// GET carries the event without a body; an existing query is kept first.
-fn query_url(base: &Url, event: &Event) -> Url {
-    let mut url = base.clone();
+/// Appends the envelope's fields to the URL's query, so a GET carries the
+/// event without a body; an existing query is kept first.
+fn append_envelope(url: &mut Url, event: &Event) {
     let data = match &event.data {
         Value::Null => "null".to_string(),
         other => other.to_string(),
@@ -101,7 +119,6 @@ fn query_url(base: &Url, event: &Event) -> Url {
         .append_pair("source", SOURCE)
         .append_pair("version", PAYLOAD_VERSION)
         .append_pair("data", &data);
-    url
 }
 
 #[cfg(test)]
@@ -133,7 +150,7 @@ mod tests {
 
     #[test]
     fn post_sends_the_envelope_as_json_with_both_signatures() {
-        let request = build(&config("https://h.test/in", "POST", Some("s3cret")), &event(), "dlv_1", Millis(5_000));
+        let request = build(&config("https://h.test/in", "POST", Some("s3cret")), &event(), "dlv_1", Millis(5_000)).unwrap();
         let body = request.body.as_deref().unwrap();
         assert_eq!(serde_json::from_str::<Value>(body).unwrap(), event().envelope());
         assert_eq!(value(&request, "content-type"), Some("application/json"));
@@ -149,7 +166,7 @@ mod tests {
 
     #[test]
     fn get_puts_the_envelope_in_the_query_and_signs_the_query() {
-        let request = build(&config("https://h.test/in?team=ops", "GET", Some("s3cret")), &event(), "dlv_1", Millis(5_000));
+        let request = build(&config("https://h.test/in?team=ops", "GET", Some("s3cret")), &event(), "dlv_1", Millis(5_000)).unwrap();
         assert_eq!(request.body, None);
         assert_eq!(value(&request, "content-type"), None);
         let url = Url::parse(&request.url).unwrap();
@@ -166,7 +183,7 @@ mod tests {
 
     #[test]
     fn unsigned_webhooks_carry_ids_but_no_signature() {
-        let request = build(&config("https://h.test/", "PUT", None), &event(), "dlv_1", Millis(5_000));
+        let request = build(&config("https://h.test/", "PUT", None), &event(), "dlv_1", Millis(5_000)).unwrap();
         assert_eq!(request.method, "PUT");
         assert_eq!(value(&request, header::ID), Some("msg_1"));
         assert_eq!(value(&request, header::STANDARD_SIGNATURE), None);

@@ -493,3 +493,64 @@ fn a_condition_that_does_not_parse_is_refused_with_its_position() {
     );
     assert!(sim.engine.webhooks().is_empty());
 }
+
+#[test]
+fn a_custom_template_is_the_body_and_the_signature_covers_its_bytes() {
+    let mut sim = Sim::new();
+    let template = "{\"text\": \"{{sentence}}\",\n \"count\": {{data.messagesSentToday | default:0}}}";
+    sim.webhook(json!({"url": "https://h.test/", "secret": "s", "preset": "custom", "template": template,
+                       "headers": {"X-Event": "{{event | upper}}"}}));
+    sim.engine.emit("message_sent", json!({"message": "hi", "messagesSentToday": 3, "totalMessagesSent": 4}), sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    let body = sent[0].1.request.body.as_deref().unwrap();
+    assert_eq!(body, "{\"text\": \"Message sent: “hi” (3 today, 4 in total)\",\n \"count\": 3}");
+    let key = autohook::signing::SecretKey::parse("s").unwrap();
+    assert_eq!(header(&sent[0].1, "x-autohook-signature"), autohook::signing::hex_signature(&key, body.as_bytes()));
+    assert_eq!(header(&sent[0].1, "x-event"), "MESSAGE_SENT");
+}
+
+#[test]
+fn a_get_query_template_is_sent_instead_of_the_envelope_and_signed() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/in?key=k&text={{ sentence }}&n={{data.messagesSentToday | default:\"0\"}}",
+                       "method": "GET", "secret": "s"}));
+    sim.engine.emit("campaign_started", json!({}), sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    let request = &sent[0].1.request;
+    assert_eq!(request.url, "https://h.test/in?key=k&text=Campaign+started&n=0");
+    let key = autohook::signing::SecretKey::parse("s").unwrap();
+    assert_eq!(header(&sent[0].1, "x-autohook-signature"), autohook::signing::hex_signature(&key, b"key=k&text=Campaign+started&n=0"));
+}
+
+#[test]
+fn templates_that_cannot_render_are_refused_on_save_naming_the_field() {
+    let mut sim = Sim::new();
+    let cases = [
+        (json!({"preset": "custom"}), "template", "template is required for the custom preset"),
+        (json!({"preset": "custom", "template": "{\"a\": {{event}"}), "template", "template: line 1, column 7: this {{ has no closing }}"),
+        (json!({"preset": "custom", "template": "{\"m\": \"{{data.message}}\"}", "events": ["message_sent", "error"]}),
+         "template", "template: line 1, column 8: data.message is not in the error event; add | default:\"…\" if it may be missing"),
+        (json!({"headers": {"X-M": "{{data.nope | loud}}"}}), "headers", "header \"X-M\": line 1, column 15: unknown filter \"loud\"; use truncate, default, upper, lower, json or date"),
+        (json!({"url": "https://h.test/?m={{data.message", "method": "GET"}), "url", "url query: line 1, column 3: this {{ has no closing }}"),
+    ];
+    for (mut input, field, message) in cases {
+        input.as_object_mut().unwrap().entry("url").or_insert(json!("https://h.test/"));
+        let error = sim.engine.create_webhook(serde_json::from_value(input).unwrap(), sim.now).unwrap_err();
+        assert_eq!((error.field(), error.to_string().as_str()), (Some(field), message));
+    }
+    assert!(sim.engine.webhooks().is_empty());
+}
+
+#[test]
+fn an_event_missing_a_templated_field_fails_once_without_a_request() {
+    let mut sim = Sim::new();
+    let id = sim.webhook(json!({"url": "https://h.test/", "preset": "custom", "events": ["message_sent"],
+                                "template": "{\"m\": \"{{data.message}}\"}"}));
+    sim.engine.emit("message_sent", json!({"count": 1}), sim.now).unwrap();
+    assert!(sim.run(|_| status(200)).is_empty());
+    let failed = sim.engine.deliveries().next().unwrap();
+    assert_eq!(failed.state, DeliveryState::Failed);
+    assert!(failed.reason.as_deref().unwrap().starts_with("template: line 1, column 8: data.message is not in"), "{:?}", failed.reason);
+    let stats = sim.stats(&id);
+    assert_eq!((stats.triggers, stats.failures), (1, 1));
+}

@@ -30,6 +30,7 @@ use crate::config::{ConfigError, WebhookConfig, WebhookInput};
 use crate::event::{Event, EventKind};
 use crate::ids::IdGen;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
+use crate::template::TemplateError;
 use crate::time::Millis;
 use delivery::{truncate, LOGGED_RESPONSE_BYTES};
 
@@ -68,6 +69,9 @@ pub enum EngineError {
     /// The outbox is full.
     #[error("the outbox already holds {MAX_OUTBOX} undelivered events")]
     OutboxFull,
+    /// A template cannot render this event.
+    #[error("template cannot render this event: {0}")]
+    Template(#[from] TemplateError),
 }
 
 impl EngineError {
@@ -81,6 +85,7 @@ impl EngineError {
             EngineError::UnknownEvent(_) => "unknown_event",
             EngineError::PayloadTooLarge(_) => "payload_too_large",
             EngineError::OutboxFull => "outbox_full",
+            EngineError::Template(_) => "template_failed",
         }
     }
 
@@ -342,7 +347,7 @@ impl Engine {
         };
         let kind = kind.unwrap_or(config.events[0]);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        Ok(request::build(&config, &event, "dlv_preview.1", now))
+        Ok(request::build(&config, &event, "dlv_preview.1", now)?)
     }
 
     // ----- network and timer input -----
@@ -364,16 +369,30 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
-        let floors = self.rate_floors(now);
-        let index = (0..self.outbox.len())
-            .filter(|&i| self.sendable(&self.outbox[i]) && Engine::due_at(&self.outbox[i], &floors) <= now)
-            .min_by_key(|&i| self.outbox[i].next_at)?;
-        drop(floors);
+        let (index, delivery_header, request) = loop {
+            let floors = self.rate_floors(now);
+            let index = (0..self.outbox.len())
+                .filter(|&i| self.sendable(&self.outbox[i]) && Engine::due_at(&self.outbox[i], &floors) <= now)
+                .min_by_key(|&i| self.outbox[i].next_at)?;
+            drop(floors);
+            let delivery = &self.outbox[index];
+            // Deleting or disabling a webhook cancels its deliveries, so it exists.
+            let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
+            let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
+            match request::build(&webhook.config, &delivery.event, &delivery_header, now) {
+                Ok(request) => break (index, delivery_header, request),
+                Err(error) => {
+                    // Saved templates render every sample; an emitted event
+                    // without a field they need fails here, once, unsent.
+                    webhook.stats.triggers += 1;
+                    webhook.stats.failures += 1;
+                    self.dirty.insert(Key::Webhooks);
+                    self.finish(index, DeliveryState::Failed, Some(format!("template: {error}")), now);
+                }
+            }
+        };
         let delivery = &mut self.outbox[index];
-        // Deleting or disabling a webhook cancels its deliveries, so it exists.
         let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
-        let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
-        let request = request::build(&webhook.config, &delivery.event, &delivery_header, now);
         if delivery.attempts.is_empty() {
             webhook.stats.triggers += 1;
             if !delivery.test {
@@ -456,7 +475,7 @@ impl Engine {
                 Key::Outbox(id) | Key::Log(id) => deliveries
                     .get(id.as_str())
                     .filter(|d| (d.state == DeliveryState::Pending) == matches!(key, Key::Outbox(_)))
-                    .map(|d| to_json(d)),
+                    .map(to_json),
             };
             match value {
                 Some(value) => {
@@ -535,8 +554,10 @@ impl Engine {
             return Err(EngineError::OutboxFull);
         }
         let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, test, now)).collect();
+        // A template that cannot render this event fails the delivery when
+        // it is first due, logged like any other failure.
         let oversized = targets.iter().zip(&new).find_map(|(&index, delivery)| {
-            let size = request::build(&self.webhooks[index].config, &event, &delivery.id, now).payload_len();
+            let size = request::build(&self.webhooks[index].config, &event, &delivery.id, now).ok()?.payload_len();
             (size > MAX_PAYLOAD_BYTES).then_some(size)
         });
         if let Some(size) = oversized {
