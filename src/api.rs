@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use thiserror::Error;
+use url::Url;
 
 use crate::config::WebhookInput;
 use crate::engine::{Attempt, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
@@ -17,6 +18,7 @@ use crate::filter::Filters;
 use crate::preset::Preset;
 use crate::signing::generate_secret;
 use crate::stats::StatsView;
+use crate::template::query_template;
 use crate::time::Millis;
 
 const DEFAULT_LIST_LIMIT: usize = 50;
@@ -190,7 +192,7 @@ pub enum Reply {
 struct WebhookView<'a> {
     id: &'a str,
     name: &'a str,
-    url: &'a str,
+    url: String,
     method: &'static str,
     events: &'a [EventKind],
     headers: serde_json::Map<String, Value>,
@@ -205,6 +207,7 @@ struct WebhookView<'a> {
     filters: Option<&'a Filters>,
     preset: Preset,
     chat_id: Option<&'a str>,
+    template: Option<&'a str>,
     stats: StatsView,
 }
 
@@ -213,7 +216,7 @@ fn webhook_view(webhook: &Webhook) -> Value {
     let view = WebhookView {
         id: &webhook.id,
         name: &config.name,
-        url: config.url.as_str(),
+        url: display_url(&config.url),
         method: config.method.as_str(),
         events: &config.events,
         headers: config.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect(),
@@ -228,9 +231,24 @@ fn webhook_view(webhook: &Webhook) -> Value {
         filters: config.filters.as_ref(),
         preset: config.preset,
         chat_id: config.chat_id.as_deref(),
+        template: config.template.as_deref(),
         stats: webhook.stats.view(),
     };
     serde_json::to_value(view).expect("views serialize to JSON")
+}
+
+/// The URL as the user typed it: a query template reads with its spaces
+/// and quotes, not percent-encoded.
+fn display_url(url: &Url) -> String {
+    match query_template(url) {
+        Some(query) => {
+            let mut base = url.clone();
+            base.set_query(None);
+            base.set_fragment(None);
+            format!("{base}?{query}")
+        }
+        None => url.to_string(),
+    }
 }
 
 fn delivery_view(delivery: &Delivery) -> Value {

@@ -210,6 +210,9 @@ pub enum ConfigError {
     /// CR, LF or NUL would split or end the header.
     #[error("header {0:?} has a line break or NUL in its value")]
     HeaderValue(String),
+    /// fetch throws on a header value beyond Latin-1.
+    #[error("header {0:?} has characters a header cannot carry: only Latin-1 text is allowed")]
+    HeaderNotLatin1(String),
     /// The browser would silently drop it.
     #[error("header {0:?} is forbidden: the browser would drop it from the request")]
     HeaderForbidden(String),
@@ -266,7 +269,7 @@ impl ConfigError {
             NoEvents | UnknownEvent(_) => "events",
             HeadersTwice | HeadersJson { .. } | HeadersNotObject | HeaderNotString(_)
             | HeaderName(_) | HeaderValue(_) | HeaderForbidden(_) | HeaderReserved(_)
-            | HeaderTemplate(..) => "headers",
+            | HeaderNotLatin1(_) | HeaderTemplate(..) => "headers",
             Secret(_) => "secret",
             RetrySchedule => "retrySchedule",
             Timeout => "timeoutMs",
@@ -489,6 +492,9 @@ fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
     if value.contains(['\r', '\n', '\0']) {
         return Err(ConfigError::HeaderValue(name.to_string()));
     }
+    if value.chars().any(|c| u32::from(c) > 0xFF) {
+        return Err(ConfigError::HeaderNotLatin1(name.to_string()));
+    }
     let lower = name.to_ascii_lowercase();
     if FORBIDDEN_HEADERS.contains(&lower.as_str())
         || lower.starts_with("proxy-")
@@ -563,6 +569,7 @@ mod tests {
             (json!({"Bad Name": "x"}), ConfigError::HeaderName("Bad Name".into())),
             (json!({"X-A": "a\r\nInjected: 1"}), ConfigError::HeaderValue("X-A".into())),
             (json!({"Cookie": "a=b"}), ConfigError::HeaderForbidden("Cookie".into())),
+            (json!({"X-Emoji": "ok 🎉"}), ConfigError::HeaderNotLatin1("X-Emoji".into())),
             (json!({"Sec-Fetch-Mode": "x"}), ConfigError::HeaderForbidden("Sec-Fetch-Mode".into())),
             (json!({"Proxy-Authorization": "x"}), ConfigError::HeaderForbidden("Proxy-Authorization".into())),
             (json!({"webhook-signature": "x"}), ConfigError::HeaderReserved("webhook-signature".into())),

@@ -10,7 +10,8 @@
 //! Inserted values are escaped for where they land, so a body template that
 //! parses always renders to valid JSON: inside a JSON string a value is
 //! escaped text; in a bare position it is inserted as JSON (`"n": {{x}}`
-//! keeps a number a number). Header values lose line breaks; query values
+//! keeps a number a number). Header values lose line breaks, and characters
+//! beyond Latin-1 (which fetch refuses in headers) become `?`; query values
 //! are percent-encoded. Templates are checked when saved, so a user sees a
 //! position and a reason, not a failed delivery.
 
@@ -209,9 +210,12 @@ impl<'a> Template<'a> {
             }
             Target::Json if raw_json => out.push_str(&text_of(value)),
             Target::Json => out.push_str(&value.to_string()),
-            Target::Header => {
-                out.extend(text_of(value).chars().map(|c| if matches!(c, '\r' | '\n' | '\0') { ' ' } else { c }));
-            }
+            Target::Header => out.extend(text_of(value).chars().map(|c| match c {
+                '\r' | '\n' | '\0' => ' ',
+                // fetch refuses a header value beyond Latin-1 outright.
+                c if u32::from(c) > 0xFF => '?',
+                c => c,
+            })),
             Target::Query => out.extend(url::form_urlencoded::byte_serialize(text_of(value).as_bytes())),
         }
     }
@@ -593,6 +597,8 @@ mod tests {
         let data = json!({"message": "a\r\nInjected: 1 & b=c"});
         let header = Template::parse("Msg {{data.message}}", Target::Header).unwrap().render(&event(data.clone())).unwrap();
         assert_eq!(header, "Msg a  Injected: 1 & b=c");
+        let latin = Template::parse("{{data.message | truncate:6}}", Target::Header).unwrap().render(&event(json!({"message": "ünï 🎉 !"}))).unwrap();
+        assert_eq!(latin, "ünï ??");
         let query = Template::parse("text={{data.message}}&e={{event}}", Target::Query).unwrap().render(&event(data)).unwrap();
         assert_eq!(query, "text=a%0D%0AInjected%3A+1+%26+b%3Dc&e=message_sent");
     }
@@ -610,5 +616,14 @@ mod tests {
         assert!(Template::check(source, Target::Json, &[EventKind::MessageSent, EventKind::Test]).is_ok());
         let error = Template::check(source, Target::Json, &[EventKind::MessageSent, EventKind::CampaignStarted]).unwrap_err();
         assert!(error.problem.contains("campaign_started"), "{error}");
+    }
+
+    #[test]
+    fn the_readme_example_renders_for_every_event() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("**Templates**").unwrap()..];
+        let start = section.find("```json\n").unwrap() + 8;
+        let example = &section[start..start + section[start..].find("```").unwrap()];
+        Template::check(example, Target::Json, &EventKind::ALL).unwrap();
     }
 }

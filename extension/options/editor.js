@@ -8,7 +8,7 @@ import { requestAccess } from '../shared/permissions.js';
 import { headersInput, setHeaders } from './headers.js';
 
 const EVENTS = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
-const FIELDS = ['name', 'url', 'method', 'preset', 'chatId', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
+const FIELDS = ['name', 'url', 'method', 'preset', 'chatId', 'template', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
 const $ = (id) => document.getElementById(id);
 const panel = $('editor');
 const form = $('webhook-form');
@@ -41,6 +41,7 @@ function input() {
     method: $('method').value,
     preset: $('preset').value,
     ...($('preset').value === 'telegram' ? { chatId: $('chatId').value } : {}),
+    ...($('preset').value === 'custom' ? { template: $('template').value } : {}),
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
@@ -59,9 +60,20 @@ async function refreshPreview() {
     let body = request.body ?? '';
     try { body = JSON.stringify(JSON.parse(body), null, 2); } catch { /* shown as sent */ }
     preview.textContent = [`${request.method} ${request.url}`, ...request.headers.map(([n, v]) => `${n}: ${v}`), '', body].join('\n');
+    $('template-error').textContent = '';
   } catch (error) {
     preview.textContent = t('previewUnavailable', error.message);
+    // A template is checked as it is typed, not only on save.
+    $('template-error').textContent = error.field === 'template' ? error.message : '';
   }
+}
+
+/** Telegram's chat id, the custom template, and the note on a service's limits. */
+function showPresetFields() {
+  const preset = $('preset').value;
+  $('chat-id-field').hidden = preset !== 'telegram';
+  $('template-field').hidden = preset !== 'custom';
+  $('preset-note').textContent = ['zapier', 'make', 'n8n'].includes(preset) ? t(`presetNote_${preset}`) : '';
 }
 
 function warnPlainHttp() {
@@ -81,7 +93,8 @@ export function openEditor(webhook = null, prefill = {}) {
   $('method').value = source.method;
   $('preset').value = source.preset ?? 'raw';
   $('chatId').value = source.chatId ?? '';
-  $('chat-id-field').hidden = $('preset').value !== 'telegram';
+  $('template').value = source.template ?? '';
+  showPresetFields();
   for (const box of choices) box.checked = source.events.includes(box.value);
   setHeaders(source.headers);
   $('filters-match').value = webhook?.filters?.match ?? 'all';
@@ -133,9 +146,16 @@ form.addEventListener('submit', (event) => { event.preventDefault(); onSave(fals
 $('test').addEventListener('click', () => onSave(true));
 $('cancel').addEventListener('click', () => { panel.hidden = true; });
 let pending = 0;
-form.addEventListener('input', () => { warnPlainHttp(); clearTimeout(pending); pending = setTimeout(refreshPreview, 150); });
+form.addEventListener('input', (event) => {
+  // An edited field's old error no longer applies; the next save says anew.
+  const error = document.getElementById(`${event.target.id}-error`);
+  if (error) error.textContent = '';
+  warnPlainHttp();
+  clearTimeout(pending);
+  pending = setTimeout(refreshPreview, 150);
+});
 $('preview-event').addEventListener('change', refreshPreview);
-$('preset').addEventListener('change', () => { $('chat-id-field').hidden = $('preset').value !== 'telegram'; });
+$('preset').addEventListener('change', showPresetFields);
 $('secret-generate').addEventListener('click', async () => {
   $('secret').value = (await call('secrets.generate')).secret;
   $('secret').type = 'text';

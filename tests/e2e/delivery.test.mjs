@@ -206,3 +206,29 @@ test('every preset\'s body for every event is accepted by a receiver that checks
   const slack = receiver.deliveries.find((d) => d.path === '/slack' && d.json.text.startsWith('Daily limit'));
   assert.equal(slack.json.text, 'Daily limit of 100 messages reached');
 });
+
+test('custom templates render the body, a header and a GET query, escaped and signed over the bytes sent', async (t) => {
+  const { receiver, call, webhook, finished } = await setUp(t);
+  const template = '{\n  "text": "{{data.message}}",\n  "count": {{data.messagesSentToday | default:0}},\n  "day": "{{timestamp | date:"%Y-%m-%d"}}",\n  "data": {{data | json}}\n}';
+  await webhook('/custom', { preset: 'custom', template, headers: { 'X-Event': '{{event | upper}} {{data.message | truncate:10}}' } });
+  receiver.secret('/query', SECRET);
+  await webhook('/query?src=autohook&text={{ data.message | truncate:12 }}&n={{data.messagesSentToday | default:0}}', { method: 'GET' });
+  const hostile = 'say "hi"\r\n</script> ünï 🎉 & done';
+  await call('events.emit', { event: 'message_sent', data: { ...SENT, message: hostile } });
+  const all = await receiver.waitFor((got) => got.length === 2);
+  const [body, query] = ['/custom', '/query'].map((path) => all.find((d) => d.path === path));
+  assertVerified([body, query]);
+  const day = body.json.day;
+  assert.deepEqual(body.json, { text: hostile, count: 1, day, data: { ...SENT, message: hostile } });
+  assert.match(day, /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(body.headers['x-event'], 'MESSAGE_SENT say "hi" ?', 'line breaks and non-Latin-1 characters cannot go in a header');
+  const params = [...new URLSearchParams(query.query)];
+  assert.deepEqual(params, [['src', 'autohook'], ['text', `${hostile.slice(0, 11)}…`], ['n', '1']]);
+
+  const { deliveries: ids } = await call('events.emit', { event: 'message_sent', data: { messagesSentToday: 2 } });
+  const failed = await Promise.all(ids.map(finished));
+  assert.deepEqual(failed.map((d) => d.state), ['failed', 'failed']);
+  assert.match(failed[0].reason, /^template: line 2, column 12: data\.message is not in the message_sent event/);
+  assert.match(failed[1].reason, /^template: line 1, column 19: data\.message is not in the message_sent event/);
+  assert.equal(receiver.deliveries.length, 2, 'nothing was sent for the event the templates cannot render');
+});

@@ -150,3 +150,30 @@ test('Chromium: the popup shows the day\'s counts, the latest deliveries and a s
 });
 
 mkdirSync(SHOTS, { recursive: true });
+
+test('Chromium: a custom template is checked as it is typed, previewed as rendered, and sent as previewed', async (t) => {
+  const { receiver, page, call } = await setUp(t);
+  await page.type('#url', receiver.url('/templated'));
+  assert.equal(await page.$eval('#template-field', (e) => e.hidden), true);
+  await page.select('#preset', 'custom');
+  await page.waitForSelector('#template', { visible: true });
+  await page.type('#template', '{"text": "{{data.message}}"}');
+  await waitText(page, '#template-error', /^template: line 1, column 11: data\.message is not in the campaign_started event/);
+  await page.click('#save');
+  await waitText(page, '#template-error', /data\.message is not in the campaign_started event/);
+  assert.deepEqual(await call('webhooks.list'), [], 'a template that cannot render is not saved');
+
+  await page.$eval('#template', (e) => { e.value = ''; });
+  await page.type('#template', '{"text": "{{sentence | upper}}", "at": "{{timestamp | date:"%H:%M"}}"}');
+  await page.select('#preview-event', 'error');
+  await waitText(page, '#preview', /"text": "ERROR: FAILED TO FIND SEND BUTTON"/);
+  assert.equal(await text(page, '#template-error'), '');
+  await page.click('#test');
+  await waitText(page, '#result', /^Delivered: HTTP 200/);
+  const [delivery] = receiver.deliveries;
+  assert.equal(delivery.json.text, 'TEST DELIVERY FROM AUTOHOOK');
+  assert.match(delivery.json.at, /^\d{2}:\d{2}$/);
+  const [saved] = await call('webhooks.list');
+  assert.equal(saved.preset, 'custom');
+  assert.equal(saved.template, '{"text": "{{sentence | upper}}", "at": "{{timestamp | date:"%H:%M"}}"}');
+});
