@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod campaign;
 pub mod config;
 pub mod engine;
 pub mod event;

@@ -15,6 +15,7 @@
 //! writes holding them done ([`Engine::changes_saved`]). Everything else
 //! (attempt results, stats, the log) is written after the fact, in batches.
 
+mod campaign;
 mod delivery;
 mod state;
 
@@ -23,9 +24,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use serde_json::Value;
 use thiserror::Error;
 
+pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict};
 pub use state::{Changes, Key, Settings, Snapshot, Webhook};
 
+use crate::campaign::{Campaign, CampaignError};
 use crate::config::{ConfigError, WebhookConfig, WebhookInput};
 use crate::event::{Event, EventKind};
 use crate::ids::IdGen;
@@ -72,6 +75,9 @@ pub enum EngineError {
     /// A template cannot render this event.
     #[error("template cannot render this event: {0}")]
     Template(#[from] TemplateError),
+    /// A campaign request was refused.
+    #[error(transparent)]
+    Campaign(#[from] CampaignError),
 }
 
 impl EngineError {
@@ -86,6 +92,7 @@ impl EngineError {
             EngineError::PayloadTooLarge(_) => "payload_too_large",
             EngineError::OutboxFull => "outbox_full",
             EngineError::Template(_) => "template_failed",
+            EngineError::Campaign(error) => error.code(),
         }
     }
 
@@ -95,6 +102,7 @@ impl EngineError {
             EngineError::Invalid(error) => Some(error.field()),
             EngineError::UnknownWebhook(_) | EngineError::UnknownDelivery(_) => Some("id"),
             EngineError::UnknownEvent(_) => Some("event"),
+            EngineError::Campaign(error) => error.field(),
             _ => None,
         }
     }
@@ -149,6 +157,7 @@ pub struct Engine {
     not_durable: HashMap<String, Option<u64>>,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
+    campaign: Campaign,
 }
 
 impl Engine {
@@ -174,6 +183,7 @@ impl Engine {
             dirty: BTreeSet::new(),
             not_durable: HashMap::new(),
             batch: 0,
+            campaign: snapshot.campaign.seeded(Campaign::seed_from(seed)),
         };
         for delivery in snapshot.outbox {
             let interrupted = delivery.awaiting_result();
@@ -424,11 +434,13 @@ impl Engine {
     /// `None` also while the in-flight limit is reached: a response will
     /// free a slot and the driver polls again then.
     pub fn poll_timeout(&self, now: Millis) -> Option<Millis> {
+        let campaign = self.campaign.next_wake();
         if self.in_flight.len() >= MAX_IN_FLIGHT {
-            return None;
+            return campaign;
         }
         let floors = self.rate_floors(now);
-        self.outbox.iter().filter(|d| self.sendable(d)).map(|d| Engine::due_at(d, &floors)).min()
+        let delivery = self.outbox.iter().filter(|d| self.sendable(d)).map(|d| Engine::due_at(d, &floors)).min();
+        delivery.into_iter().chain(campaign).min()
     }
 
     /// The next notice, if any.
@@ -472,6 +484,7 @@ impl Engine {
             let value = match &key {
                 Key::Settings => Some(to_json(&self.settings)),
                 Key::Webhooks => Some(to_json(&self.webhooks)),
+                Key::Campaign => Some(to_json(&self.campaign)),
                 Key::Outbox(id) | Key::Log(id) => deliveries
                     .get(id.as_str())
                     .filter(|d| (d.state == DeliveryState::Pending) == matches!(key, Key::Outbox(_)))

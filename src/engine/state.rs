@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::delivery::Delivery;
+use crate::campaign::Campaign;
 use crate::config::WebhookConfig;
 use crate::stats::Stats;
 use crate::time::Millis;
@@ -57,6 +58,8 @@ pub struct Snapshot {
     pub outbox: Vec<Delivery>,
     /// Finished deliveries, oldest first.
     pub log: Vec<Delivery>,
+    /// The campaign.
+    pub campaign: Campaign,
 }
 
 impl Snapshot {
@@ -70,6 +73,7 @@ impl Snapshot {
             match Key::parse(&key) {
                 Some(Key::Settings) => snapshot.settings = serde_json::from_value(value)?,
                 Some(Key::Webhooks) => snapshot.webhooks = serde_json::from_value(value)?,
+                Some(Key::Campaign) => snapshot.campaign = serde_json::from_value(value)?,
                 Some(Key::Outbox(_)) => snapshot.outbox.push(serde_json::from_value(value)?),
                 Some(Key::Log(_)) => snapshot.log.push(serde_json::from_value(value)?),
                 None => {}
@@ -92,6 +96,8 @@ pub enum Key {
     Settings,
     /// Webhooks with their stats: `webhooks`.
     Webhooks,
+    /// The campaign: `campaign`.
+    Campaign,
     /// An unfinished delivery: `outbox/<id>`.
     Outbox(String),
     /// A finished delivery: `log/<id>`.
@@ -104,6 +110,7 @@ impl Key {
         match key.split_once('/') {
             None if key == "settings" => Some(Key::Settings),
             None if key == "webhooks" => Some(Key::Webhooks),
+            None if key == "campaign" => Some(Key::Campaign),
             Some(("outbox", id)) => Some(Key::Outbox(id.into())),
             Some(("log", id)) => Some(Key::Log(id.into())),
             _ => None,
@@ -116,6 +123,7 @@ impl fmt::Display for Key {
         match self {
             Key::Settings => f.write_str("settings"),
             Key::Webhooks => f.write_str("webhooks"),
+            Key::Campaign => f.write_str("campaign"),
             Key::Outbox(id) => write!(f, "outbox/{id}"),
             Key::Log(id) => write!(f, "log/{id}"),
         }
@@ -149,7 +157,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_foreign_keys_are_ignored() {
-        for key in [Key::Settings, Key::Webhooks, Key::Outbox("dlv_1".into()), Key::Log("dlv_2".into())] {
+        for key in [Key::Settings, Key::Webhooks, Key::Campaign, Key::Outbox("dlv_1".into()), Key::Log("dlv_2".into())] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }
         for foreign in ["grantedOrigins", "outbox", "other/x", "settings/x"] {

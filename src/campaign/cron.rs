@@ -1,0 +1,252 @@
+//! Cron expressions for scheduled campaign starts: the classic five fields
+//! `minute hour day-of-month month day-of-week`, evaluated in the user's
+//! local time (the caller gives its UTC offset).
+//!
+//! Each field is `*`, a value, a range `a-b`, a step `*/n` or `a-b/n`, or a
+//! comma list of those; months and weekdays also take English names
+//! (`jan`, `mon`), and Sunday is 0 or 7. As in Vixie cron, when both
+//! day-of-month and day-of-week are restricted, a day matching either runs.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike};
+use thiserror::Error;
+
+use crate::time::Millis;
+
+/// Why an expression does not parse: where, and what is wrong.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[error("column {column}: {problem}")]
+pub struct CronError {
+    /// 1-based column in the expression.
+    pub column: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// A parsed expression: the allowed values of each field as bit sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cron {
+    minutes: u64,
+    hours: u64,
+    days: u64,
+    months: u64,
+    weekdays: u64,
+    /// Whether day-of-month / day-of-week were `*` (for the either-or rule).
+    any_day: bool,
+    any_weekday: bool,
+}
+
+struct Field {
+    name: &'static str,
+    min: u32,
+    max: u32,
+    names: &'static [&'static str],
+}
+
+const FIELDS: [Field; 5] = [
+    Field { name: "minute", min: 0, max: 59, names: &[] },
+    Field { name: "hour", min: 0, max: 23, names: &[] },
+    Field { name: "day of month", min: 1, max: 31, names: &[] },
+    Field {
+        name: "month",
+        min: 1,
+        max: 12,
+        names: &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    },
+    Field { name: "day of week", min: 0, max: 7, names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
+];
+
+/// How far ahead [`Cron::next_after`] looks: an expression such as
+/// `0 0 30 2 *` (30 February) never matches.
+const HORIZON_DAYS: i64 = 366 * 5;
+
+impl Cron {
+    /// Parses a five-field expression.
+    pub fn parse(text: &str) -> Result<Cron, CronError> {
+        let mut fields = Vec::with_capacity(5);
+        let mut offset = 0;
+        for part in text.split(' ') {
+            if !part.is_empty() {
+                fields.push((offset, part));
+            }
+            offset += part.len() + 1;
+        }
+        if fields.len() != 5 {
+            let column = fields.get(5).map_or(text.len() + 1, |(at, _)| at + 1);
+            return Err(CronError {
+                column,
+                problem: format!("expected 5 fields (minute hour day month weekday), found {}", fields.len()),
+            });
+        }
+        let mut sets = [0u64; 5];
+        for (i, (at, part)) in fields.iter().enumerate() {
+            sets[i] = parse_field(&FIELDS[i], part, *at)?;
+        }
+        // Sunday is both 0 and 7.
+        if sets[4] & (1 << 7) != 0 {
+            sets[4] |= 1;
+        }
+        Ok(Cron {
+            minutes: sets[0],
+            hours: sets[1],
+            days: sets[2],
+            months: sets[3],
+            weekdays: sets[4],
+            any_day: fields[2].1 == "*",
+            any_weekday: fields[4].1 == "*",
+        })
+    }
+
+    /// The first whole minute strictly after `after` that the expression
+    /// matches, in local time `utc_offset_minutes` east of UTC; `None` if
+    /// none comes within five years.
+    pub fn next_after(&self, after: Millis, utc_offset_minutes: i32) -> Option<Millis> {
+        let offset_ms = i64::from(utc_offset_minutes) * 60_000;
+        let local = DateTime::from_timestamp_millis(i64::try_from(after.0).ok()? + offset_ms)?.naive_utc();
+        let mut t = local.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1);
+        let end = t + Duration::days(HORIZON_DAYS);
+        while t < end {
+            if !self.day_matches(&t) {
+                t = (t.date() + Duration::days(1)).and_hms_opt(0, 0, 0)?;
+            } else if self.hours & (1 << t.hour()) == 0 {
+                t = t.with_minute(0)? + Duration::hours(1);
+            } else if self.minutes & (1 << t.minute()) == 0 {
+                t += Duration::minutes(1);
+            } else {
+                return u64::try_from(t.and_utc().timestamp_millis() - offset_ms).ok().map(Millis);
+            }
+        }
+        None
+    }
+
+    fn day_matches(&self, t: &NaiveDateTime) -> bool {
+        if self.months & (1 << t.month()) == 0 {
+            return false;
+        }
+        let day = self.days & (1 << t.day()) != 0;
+        let weekday = self.weekdays & (1 << t.weekday().num_days_from_sunday()) != 0;
+        match (self.any_day, self.any_weekday) {
+            (false, false) => day || weekday,
+            _ => day && weekday,
+        }
+    }
+}
+
+fn parse_field(field: &Field, text: &str, at: usize) -> Result<u64, CronError> {
+    let mut set = 0u64;
+    let mut offset = at;
+    for item in text.split(',') {
+        set |= parse_item(field, item, offset)?;
+        offset += item.len() + 1;
+    }
+    Ok(set)
+}
+
+/// One list item: `*`, `v`, `a-b`, each optionally `/step`.
+fn parse_item(field: &Field, item: &str, at: usize) -> Result<u64, CronError> {
+    let fail = |column: usize, problem: String| CronError { column: column + 1, problem };
+    let (range, step) = match item.split_once('/') {
+        Some((range, step)) => {
+            let step_at = at + range.len() + 1;
+            match step.parse::<u32>() {
+                Ok(n) if n > 0 => (range, n),
+                _ => return Err(fail(step_at, format!("{}: step {step:?} must be a whole number from 1", field.name))),
+            }
+        }
+        None => (item, 1),
+    };
+    let (low, high) = match range {
+        "*" => (field.min, field.max),
+        _ => match range.split_once('-') {
+            Some((a, b)) => (value(field, a, at)?, value(field, b, at + a.len() + 1)?),
+            None => {
+                let v = value(field, range, at)?;
+                // `5/15` means from 5 to the end in steps of 15.
+                (v, if step > 1 { field.max } else { v })
+            }
+        },
+    };
+    if low > high {
+        return Err(fail(at, format!("{}: range {range} runs backwards", field.name)));
+    }
+    Ok((low..=high).step_by(step as usize).fold(0, |set, v| set | (1 << v)))
+}
+
+fn value(field: &Field, text: &str, at: usize) -> Result<u32, CronError> {
+    let lower = text.to_ascii_lowercase();
+    let named = field.names.iter().position(|n| *n == lower).map(|i| i as u32 + field.min);
+    match named.or_else(|| text.parse::<u32>().ok()) {
+        Some(v) if (field.min..=field.max).contains(&v) => Ok(v),
+        _ => Err(CronError {
+            column: at + 1,
+            problem: format!("{}: {text:?} is not a value from {} to {}", field.name, field.min, field.max),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    /// Milliseconds of a UTC date and time.
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Millis {
+        let t = NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap();
+        Millis(t.and_utc().timestamp_millis() as u64)
+    }
+
+    fn next(expr: &str, after: Millis, offset: i32) -> Option<Millis> {
+        Cron::parse(expr).unwrap().next_after(after, offset)
+    }
+
+    #[test]
+    fn weekdays_at_nine_skip_the_weekend() {
+        // Friday 2026-11-20 09:00 UTC has passed: next is Monday the 23rd.
+        assert_eq!(next("0 9 * * 1-5", utc(2026, 11, 20, 9, 0), 0), Some(utc(2026, 11, 23, 9, 0)));
+        assert_eq!(next("0 9 * * mon-fri", utc(2026, 11, 20, 8, 59), 0), Some(utc(2026, 11, 20, 9, 0)));
+    }
+
+    #[test]
+    fn local_time_is_utc_plus_the_offset() {
+        // 09:00 in UTC+2 is 07:00 UTC; in UTC-5 it is 14:00 UTC.
+        assert_eq!(next("0 9 * * *", utc(2026, 11, 22, 0, 0), 120), Some(utc(2026, 11, 22, 7, 0)));
+        assert_eq!(next("0 9 * * *", utc(2026, 11, 22, 0, 0), -300), Some(utc(2026, 11, 22, 14, 0)));
+    }
+
+    #[test]
+    fn steps_lists_and_names() {
+        assert_eq!(next("*/15 * * * *", utc(2026, 1, 1, 10, 7), 0), Some(utc(2026, 1, 1, 10, 15)));
+        assert_eq!(next("5,35 * * * *", utc(2026, 1, 1, 10, 35), 0), Some(utc(2026, 1, 1, 11, 5)));
+        assert_eq!(next("0 0 1 jan,jul *", utc(2026, 2, 1, 0, 0), 0), Some(utc(2026, 7, 1, 0, 0)));
+        assert_eq!(next("30 8 * * 7", utc(2026, 11, 22, 9, 0), 0), Some(utc(2026, 11, 29, 8, 30)), "7 is Sunday");
+        assert_eq!(next("0 12 10-20/5 * *", utc(2026, 3, 15, 12, 0), 0), Some(utc(2026, 3, 20, 12, 0)));
+    }
+
+    #[test]
+    fn day_of_month_or_day_of_week_when_both_are_given() {
+        // The 1st of the month or any Monday: after Tue 2026-12-01 comes Mon the 7th.
+        assert_eq!(next("0 0 1 * 1", utc(2026, 12, 1, 0, 0), 0), Some(utc(2026, 12, 7, 0, 0)));
+    }
+
+    #[test]
+    fn impossible_dates_never_fire() {
+        assert_eq!(next("0 0 30 2 *", utc(2026, 1, 1, 0, 0), 0), None);
+    }
+
+    #[test]
+    fn bad_expressions_name_the_column_and_the_field() {
+        let cases = [
+            ("0 9 * *", 8, "expected 5 fields"),
+            ("0 9 * * 1-5 x", 13, "expected 5 fields"),
+            ("60 9 * * *", 1, "minute: \"60\" is not a value from 0 to 59"),
+            ("0 9 * * 5-1", 9, "day of week: range 5-1 runs backwards"),
+            ("0 */0 * * *", 5, "hour: step \"0\" must be a whole number from 1"),
+            ("0 9 * foo *", 7, "month: \"foo\" is not a value from 1 to 12"),
+            ("0 9,25 * * *", 5, "hour: \"25\" is not a value from 0 to 23"),
+        ];
+        for (expr, column, problem) in cases {
+            let error = Cron::parse(expr).unwrap_err();
+            assert_eq!(error.column, column, "{expr}: {error}");
+            assert!(error.problem.contains(problem), "{expr}: {error}");
+        }
+    }
+}

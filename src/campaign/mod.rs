@@ -1,0 +1,657 @@
+//! Campaigns: AutoChat-style auto-send in a chat tab, as a sans-IO state
+//! machine. It is fed commands, send results and the current time, and
+//! answers with texts to send (the content script types them) and the
+//! events that happened, which the engine delivers to webhooks.
+//!
+//! Counters reset at local midnight (the caller gives its UTC offset);
+//! `chrome.alarms` wakes the worker for sends and scheduled starts, so a
+//! campaign outlives the popup and the service worker.
+
+pub mod cron;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use thiserror::Error;
+use url::Url;
+
+use crate::event::EventKind;
+use crate::time::Millis;
+use cron::{Cron, CronError};
+
+/// Message counts at which `milestone` fires.
+pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1000, 5000, 10000];
+const MAX_PHRASES: usize = 1000;
+const MAX_PHRASE_CHARS: usize = 4096;
+const MAX_INTERVAL_SECONDS: u32 = 86_400;
+const MAX_SELECTOR_CHARS: usize = 1000;
+const DAY_MS: i64 = 86_400_000;
+
+/// Phrase order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// Random, never the same phrase twice in a row.
+    #[default]
+    Random,
+    /// One after another, from the top again after the last.
+    Sequential,
+}
+
+/// How a message is sent once typed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendBy {
+    /// The Enter key in the input.
+    #[default]
+    Enter,
+    /// A click on the chosen send button.
+    Button,
+}
+
+/// A scheduled start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Schedule {
+    /// Five-field cron expression, in local time.
+    pub cron: String,
+    /// A scheduled run stops after this many messages.
+    pub stop_after_messages: Option<u32>,
+    /// A scheduled run stops after this many minutes.
+    pub stop_after_minutes: Option<u32>,
+}
+
+/// What the user configured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// What to send.
+    pub phrases: Vec<String>,
+    /// In which order.
+    pub order: Order,
+    /// Shortest wait between messages.
+    pub interval_min_seconds: u32,
+    /// Longest wait between messages.
+    pub interval_max_seconds: u32,
+    /// Messages a day; the campaign stops at it. `None`: no limit.
+    pub daily_limit: Option<u32>,
+    /// Enter or the send button.
+    pub send_by: SendBy,
+    /// Whether `message_sent` payloads carry the text (privacy switch).
+    pub include_text: bool,
+    /// Optional scheduled start.
+    pub schedule: Option<Schedule>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            phrases: Vec::new(),
+            order: Order::Random,
+            interval_min_seconds: 30,
+            interval_max_seconds: 60,
+            daily_limit: Some(100),
+            send_by: SendBy::Enter,
+            include_text: true,
+            schedule: None,
+        }
+    }
+}
+
+/// Campaign settings as a caller sends them; missing fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsInput {
+    /// Phrases, one per entry; blank ones are dropped.
+    pub phrases: Option<Vec<String>>,
+    /// `random` or `sequential`.
+    pub order: Option<String>,
+    /// Seconds, at least 1.
+    pub interval_min_seconds: Option<u32>,
+    /// Seconds, at least the minimum.
+    pub interval_max_seconds: Option<u32>,
+    /// Messages a day; 0 for no limit.
+    pub daily_limit: Option<u32>,
+    /// `enter` or `button`.
+    pub send_by: Option<String>,
+    /// Whether payloads carry the message text.
+    pub include_text: Option<bool>,
+    /// A cron expression (empty removes the schedule) and its stops.
+    pub schedule: Option<ScheduleInput>,
+}
+
+/// A schedule as a caller sends it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScheduleInput {
+    /// Empty: no schedule.
+    pub cron: String,
+    /// 0 or missing: no message limit.
+    pub stop_after_messages: Option<u32>,
+    /// 0 or missing: no time limit.
+    pub stop_after_minutes: Option<u32>,
+}
+
+/// The chat input (and send button) in a tab, as CSS selectors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selectors {
+    /// The message box: a textarea, an input or a contenteditable element.
+    pub input: String,
+    /// The send button, if one was chosen.
+    pub button: Option<String>,
+}
+
+/// Where the campaign types.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// The browser tab.
+    pub tab_id: u32,
+    /// The site (origin) the selectors were chosen on.
+    pub site: String,
+    /// The selectors.
+    #[serde(flatten)]
+    pub selectors: Selectors,
+}
+
+/// Running, paused or neither.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not running.
+    #[default]
+    Idle,
+    /// Sending on its interval.
+    Running,
+    /// Waiting for resume (by the user, or after an error).
+    Paused,
+}
+
+/// Why a campaign request was refused. [`CampaignError::field`] names the field.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CampaignError {
+    /// No phrases to send.
+    #[error("phrases must contain at least one non-empty line")]
+    NoPhrases,
+    /// Too many or too long phrases.
+    #[error("phrases: at most {MAX_PHRASES} phrases of at most {MAX_PHRASE_CHARS} characters each")]
+    PhrasesTooLong,
+    /// Unknown order.
+    #[error("order must be random or sequential, not {0:?}")]
+    Order(String),
+    /// Unknown send method.
+    #[error("sendBy must be enter or button, not {0:?}")]
+    SendBy(String),
+    /// Interval out of range.
+    #[error("intervalMinSeconds must be from 1 to {MAX_INTERVAL_SECONDS}")]
+    IntervalMin,
+    /// Maximum below minimum or out of range.
+    #[error("intervalMaxSeconds must be at least intervalMinSeconds and at most {MAX_INTERVAL_SECONDS}")]
+    IntervalMax,
+    /// A cron expression that does not parse.
+    #[error("schedule: {0}")]
+    Cron(#[from] CronError),
+    /// A cron expression that never fires.
+    #[error("schedule: {0:?} never matches a date")]
+    CronNever(String),
+    /// No target chosen.
+    #[error("target: pick the chat's input first")]
+    NoTarget,
+    /// Send by button without a button.
+    #[error("target: sending by button needs a send button; pick one or send with Enter")]
+    NoButton,
+    /// A selector that is empty or too long.
+    #[error("target: the input selector must be 1 to {MAX_SELECTOR_CHARS} characters")]
+    Selector,
+    /// A target URL that is not a web page.
+    #[error("target: {0:?} is not an http(s) page")]
+    Site(String),
+    /// Start while running.
+    #[error("the campaign is already running")]
+    Running,
+    /// Pause/stop while not running, resume while not paused.
+    #[error("the campaign is {0}, so it cannot {1}")]
+    WrongState(&'static str, &'static str),
+    /// The day's messages are all sent.
+    #[error("dailyLimit: today's {0} messages are sent; the count resets at midnight")]
+    LimitReached(u32),
+}
+
+impl CampaignError {
+    /// The message-API field the error is about, if one.
+    pub fn field(&self) -> Option<&'static str> {
+        use CampaignError::*;
+        Some(match self {
+            NoPhrases | PhrasesTooLong => "phrases",
+            Order(_) => "order",
+            SendBy(_) => "sendBy",
+            IntervalMin => "intervalMinSeconds",
+            IntervalMax => "intervalMaxSeconds",
+            Cron(_) | CronNever(_) => "schedule",
+            NoTarget | NoButton | Selector | Site(_) => "target",
+            LimitReached(_) => "dailyLimit",
+            Running | WrongState(..) => return None,
+        })
+    }
+
+    /// A stable code the UI can switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CampaignError::Running | CampaignError::WrongState(..) => "campaign_state",
+            CampaignError::LimitReached(_) => "daily_limit_reached",
+            _ => "invalid_input",
+        }
+    }
+}
+
+/// A text to type into the target now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendCommand {
+    /// Pass back to [`Campaign::send_result`].
+    pub seq: u64,
+    /// The tab.
+    pub tab_id: u32,
+    /// What to type.
+    pub text: String,
+    /// Where.
+    #[serde(flatten)]
+    pub selectors: Selectors,
+    /// Enter or button.
+    pub send_by: SendBy,
+}
+
+/// An event the campaign raised, for the engine to deliver.
+pub type Raised = (EventKind, Value);
+
+/// The campaign: settings, target, state and counters. Serialized whole
+/// into one storage key.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Campaign {
+    settings: Settings,
+    target: Option<Target>,
+    /// Selectors remembered per site (origin).
+    sites: BTreeMap<String, Selectors>,
+    status: Status,
+    started_at: Option<Millis>,
+    /// Whether this run was started by the schedule (its stops apply).
+    scheduled_run: bool,
+    next_send_at: Option<Millis>,
+    next_scheduled_at: Option<Millis>,
+    /// The local day (days since the epoch) `sent_today` counts.
+    day: i64,
+    sent_today: u64,
+    total_sent: u64,
+    /// Messages sent in this run.
+    run_sent: u64,
+    last_phrase: Option<usize>,
+    last_error: Option<String>,
+    /// Random state, seeded afresh by each engine (see [`Campaign::seeded`]).
+    #[serde(skip)]
+    rng: u64,
+    seq: u64,
+    /// The send handed out and not yet answered. Not stored: after a
+    /// restart the text is sent again (at-least-once, like deliveries).
+    #[serde(skip)]
+    sending: Option<u64>,
+    #[serde(skip)]
+    utc_offset_minutes: i32,
+}
+
+impl Campaign {
+    /// This campaign with `seed` feeding its random phrase order and
+    /// intervals.
+    pub fn seeded(self, seed: u64) -> Campaign {
+        // xorshift never leaves zero.
+        Campaign { rng: seed | 1, ..self }
+    }
+
+    /// Local time's offset east of UTC, for midnight and cron.
+    pub fn set_utc_offset(&mut self, minutes: i32) {
+        self.utc_offset_minutes = minutes;
+    }
+
+    /// Applies `input`, all validated; nothing changes on error.
+    pub fn configure(&mut self, input: SettingsInput, now: Millis) -> Result<(), CampaignError> {
+        let mut next = self.settings.clone();
+        if let Some(phrases) = input.phrases {
+            let phrases: Vec<String> = phrases.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+            if phrases.is_empty() {
+                return Err(CampaignError::NoPhrases);
+            }
+            if phrases.len() > MAX_PHRASES || phrases.iter().any(|p| p.chars().count() > MAX_PHRASE_CHARS) {
+                return Err(CampaignError::PhrasesTooLong);
+            }
+            next.phrases = phrases;
+        }
+        if let Some(order) = input.order {
+            next.order = serde_json::from_value(Value::String(order.clone())).map_err(|_| CampaignError::Order(order))?;
+        }
+        if let Some(send_by) = input.send_by {
+            next.send_by =
+                serde_json::from_value(Value::String(send_by.clone())).map_err(|_| CampaignError::SendBy(send_by))?;
+        }
+        if let Some(min) = input.interval_min_seconds {
+            next.interval_min_seconds = min;
+        }
+        if let Some(max) = input.interval_max_seconds {
+            next.interval_max_seconds = max;
+        }
+        if !(1..=MAX_INTERVAL_SECONDS).contains(&next.interval_min_seconds) {
+            return Err(CampaignError::IntervalMin);
+        }
+        if !(next.interval_min_seconds..=MAX_INTERVAL_SECONDS).contains(&next.interval_max_seconds) {
+            return Err(CampaignError::IntervalMax);
+        }
+        if let Some(limit) = input.daily_limit {
+            next.daily_limit = Some(limit).filter(|l| *l > 0);
+        }
+        if let Some(include) = input.include_text {
+            next.include_text = include;
+        }
+        let mut next_scheduled_at = self.next_scheduled_at;
+        if let Some(schedule) = input.schedule {
+            let cron = schedule.cron.trim().to_string();
+            next.schedule = if cron.is_empty() {
+                next_scheduled_at = None;
+                None
+            } else {
+                let parsed = Cron::parse(&cron)?;
+                next_scheduled_at = parsed.next_after(now, self.utc_offset_minutes);
+                if next_scheduled_at.is_none() {
+                    return Err(CampaignError::CronNever(cron));
+                }
+                Some(Schedule {
+                    cron,
+                    stop_after_messages: schedule.stop_after_messages.filter(|n| *n > 0),
+                    stop_after_minutes: schedule.stop_after_minutes.filter(|n| *n > 0),
+                })
+            };
+        }
+        self.settings = next;
+        self.next_scheduled_at = next_scheduled_at;
+        Ok(())
+    }
+
+    /// Points the campaign at `selectors` in tab `tab_id` showing `url`,
+    /// and remembers them for that site.
+    pub fn set_target(&mut self, tab_id: u32, url: &str, selectors: Selectors) -> Result<(), CampaignError> {
+        let selectors = Selectors {
+            input: selectors.input.trim().to_string(),
+            button: selectors.button.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
+        };
+        let too_long = |s: &str| s.is_empty() || s.chars().count() > MAX_SELECTOR_CHARS;
+        if too_long(&selectors.input) || selectors.button.as_deref().is_some_and(too_long) {
+            return Err(CampaignError::Selector);
+        }
+        let site = site_of(url).ok_or_else(|| CampaignError::Site(url.to_string()))?;
+        self.sites.insert(site.clone(), selectors.clone());
+        self.target = Some(Target { tab_id, site, selectors });
+        Ok(())
+    }
+
+    /// The selectors remembered for `url`'s site.
+    pub fn remembered(&self, url: &str) -> Option<&Selectors> {
+        self.sites.get(&site_of(url)?)
+    }
+
+    /// Starts sending now.
+    pub fn start(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+        if self.status != Status::Idle {
+            return Err(CampaignError::Running);
+        }
+        self.begin(now, false)
+    }
+
+    fn begin(&mut self, now: Millis, scheduled: bool) -> Result<Vec<Raised>, CampaignError> {
+        if self.settings.phrases.is_empty() {
+            return Err(CampaignError::NoPhrases);
+        }
+        let target = self.target.as_ref().ok_or(CampaignError::NoTarget)?;
+        if self.settings.send_by == SendBy::Button && target.selectors.button.is_none() {
+            return Err(CampaignError::NoButton);
+        }
+        self.roll_day(now);
+        if let Some(limit) = self.settings.daily_limit.filter(|l| self.sent_today >= u64::from(*l)) {
+            return Err(CampaignError::LimitReached(limit));
+        }
+        self.status = Status::Running;
+        self.started_at = Some(now);
+        self.scheduled_run = scheduled;
+        self.run_sent = 0;
+        self.last_error = None;
+        self.next_send_at = Some(now);
+        Ok(vec![(EventKind::CampaignStarted, json!({"timestamp": now.iso8601()}))])
+    }
+
+    /// Pauses a running campaign.
+    pub fn pause(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+        self.expect(Status::Running, "pause")?;
+        Ok(vec![self.enter_pause(now)])
+    }
+
+    /// Resumes a paused campaign; the next message goes out now.
+    pub fn resume(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+        self.expect(Status::Paused, "resume")?;
+        self.status = Status::Running;
+        self.last_error = None;
+        self.next_send_at = Some(now);
+        Ok(vec![(EventKind::CampaignResumed, json!({"timestamp": now.iso8601()}))])
+    }
+
+    /// Stops a running or paused campaign.
+    pub fn stop(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+        if self.status == Status::Idle {
+            return Err(CampaignError::WrongState("not running", "stop"));
+        }
+        Ok(vec![self.enter_stop(now)])
+    }
+
+    /// Starts a scheduled run or ends one whose time is up; call whenever
+    /// the engine wakes.
+    pub fn tick(&mut self, now: Millis) -> Vec<Raised> {
+        self.roll_day(now);
+        let mut raised = Vec::new();
+        if self.status == Status::Idle && self.next_scheduled_at.is_some_and(|at| at <= now) {
+            self.next_scheduled_at = self.cron().and_then(|cron| cron.next_after(now, self.utc_offset_minutes));
+            match self.begin(now, true) {
+                Ok(started) => raised.extend(started),
+                Err(error) => raised.push(self.error_event(format!("scheduled start failed: {error}"), now)),
+            }
+        }
+        if self.status == Status::Running && self.stop_at().is_some_and(|at| at <= now) {
+            raised.push(self.enter_stop(now));
+        }
+        raised
+    }
+
+    /// The next text to type, if one is due.
+    pub fn poll_send(&mut self, now: Millis) -> Option<SendCommand> {
+        if self.status != Status::Running || self.sending.is_some() || self.next_send_at.is_none_or(|at| at > now) {
+            return None;
+        }
+        let target = self.target.clone()?;
+        let index = self.next_phrase();
+        self.last_phrase = Some(index);
+        self.seq += 1;
+        self.sending = Some(self.seq);
+        Some(SendCommand {
+            seq: self.seq,
+            tab_id: target.tab_id,
+            text: self.settings.phrases[index].clone(),
+            selectors: target.selectors,
+            send_by: self.settings.send_by,
+        })
+    }
+
+    /// What became of send `seq`: typed and sent, or why not. An error
+    /// pauses the campaign rather than ending it.
+    pub fn send_result(&mut self, seq: u64, result: Result<String, String>, now: Millis) -> Vec<Raised> {
+        if self.sending != Some(seq) {
+            return Vec::new();
+        }
+        self.sending = None;
+        let text = match result {
+            Ok(text) => text,
+            Err(error) => {
+                if self.status != Status::Running {
+                    return Vec::new();
+                }
+                self.last_error = Some(error.clone());
+                return vec![self.error_event(error, now), self.enter_pause(now)];
+            }
+        };
+        self.roll_day(now);
+        self.sent_today += 1;
+        self.total_sent += 1;
+        self.run_sent += 1;
+        let mut data = json!({"messagesSentToday": self.sent_today, "totalMessagesSent": self.total_sent});
+        if self.settings.include_text {
+            data["message"] = Value::String(text);
+        }
+        let mut raised = vec![(EventKind::MessageSent, data)];
+        if MILESTONES.contains(&self.total_sent) {
+            let milestone = json!({"milestone": format!("{}_messages", self.total_sent), "value": self.total_sent, "timestamp": now.iso8601()});
+            raised.push((EventKind::Milestone, milestone));
+        }
+        if self.status != Status::Running {
+            return raised;
+        }
+        if let Some(limit) = self.settings.daily_limit.filter(|l| self.sent_today >= u64::from(*l)) {
+            let data = json!({"limit": limit, "messagesSentToday": self.sent_today, "timestamp": now.iso8601()});
+            raised.push((EventKind::DailyLimitReached, data));
+            raised.push(self.enter_stop(now));
+        } else if self.scheduled_stop_messages().is_some_and(|n| self.run_sent >= u64::from(n)) {
+            raised.push(self.enter_stop(now));
+        } else {
+            let (min, max) = (self.settings.interval_min_seconds, self.settings.interval_max_seconds);
+            let wait = u64::from(min) * 1000 + self.random(u64::from(max - min) * 1000 + 1);
+            self.next_send_at = Some(now.plus(wait));
+        }
+        raised
+    }
+
+    /// When the campaign next needs the engine: a send, a scheduled start
+    /// or a scheduled stop.
+    pub fn next_wake(&self) -> Option<Millis> {
+        match self.status {
+            Status::Running => {
+                let send = self.next_send_at.filter(|_| self.sending.is_none());
+                [send, self.stop_at()].into_iter().flatten().min()
+            }
+            Status::Idle => self.next_scheduled_at,
+            Status::Paused => None,
+        }
+    }
+
+    /// The campaign as the message API shows it.
+    pub fn view(&self, url: Option<&str>) -> Value {
+        json!({
+            "status": self.status,
+            "settings": self.settings,
+            "target": self.target,
+            "remembered": url.and_then(|url| self.remembered(url)),
+            "startedAt": self.started_at,
+            "nextSendAt": self.next_send_at.filter(|_| self.status == Status::Running),
+            "nextScheduledAt": self.next_scheduled_at,
+            "messagesSentToday": self.sent_today,
+            "totalMessagesSent": self.total_sent,
+            "lastError": self.last_error,
+        })
+    }
+
+    /// The status.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    fn expect(&self, status: Status, action: &'static str) -> Result<(), CampaignError> {
+        if self.status == status {
+            return Ok(());
+        }
+        let now = match self.status {
+            Status::Idle => "not running",
+            Status::Running => "running",
+            Status::Paused => "paused",
+        };
+        Err(CampaignError::WrongState(now, action))
+    }
+
+    fn enter_pause(&mut self, now: Millis) -> Raised {
+        self.status = Status::Paused;
+        self.next_send_at = None;
+        (EventKind::CampaignPaused, json!({"timestamp": now.iso8601(), "stats": self.stats()}))
+    }
+
+    fn enter_stop(&mut self, now: Millis) -> Raised {
+        self.status = Status::Idle;
+        self.next_send_at = None;
+        self.started_at = None;
+        (EventKind::CampaignStopped, json!({"timestamp": now.iso8601(), "stats": self.stats()}))
+    }
+
+    fn error_event(&self, error: String, now: Millis) -> Raised {
+        (EventKind::Error, json!({"error": error, "timestamp": now.iso8601()}))
+    }
+
+    fn stats(&self) -> Value {
+        json!({"messagesSentToday": self.sent_today, "totalMessagesSent": self.total_sent})
+    }
+
+    fn cron(&self) -> Option<Cron> {
+        Cron::parse(&self.settings.schedule.as_ref()?.cron).ok()
+    }
+
+    fn scheduled_stop_messages(&self) -> Option<u32> {
+        self.settings.schedule.as_ref().filter(|_| self.scheduled_run)?.stop_after_messages
+    }
+
+    fn stop_at(&self) -> Option<Millis> {
+        let minutes = self.settings.schedule.as_ref().filter(|_| self.scheduled_run)?.stop_after_minutes?;
+        Some(self.started_at?.plus(u64::from(minutes) * 60_000))
+    }
+
+    /// Resets the day's count when local midnight has passed.
+    fn roll_day(&mut self, now: Millis) {
+        let local = i64::try_from(now.0).unwrap_or(i64::MAX) + i64::from(self.utc_offset_minutes) * 60_000;
+        let day = local.div_euclid(DAY_MS);
+        if day != self.day {
+            self.day = day;
+            self.sent_today = 0;
+        }
+    }
+
+    fn next_phrase(&mut self) -> usize {
+        let count = self.settings.phrases.len();
+        match (self.settings.order, self.last_phrase.filter(|i| *i < count)) {
+            (_, _) if count == 1 => 0,
+            (Order::Sequential, last) => last.map_or(0, |i| (i + 1) % count),
+            (Order::Random, None) => self.random(count as u64) as usize,
+            (Order::Random, Some(last)) => {
+                // One of the others, uniformly.
+                let pick = self.random(count as u64 - 1) as usize;
+                if pick >= last { pick + 1 } else { pick }
+            }
+        }
+    }
+
+    /// A number below `bound` (xorshift64*: the order of phrases needs no
+    /// cryptographic strength, only to differ between runs).
+    fn random(&mut self, bound: u64) -> u64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
+    }
+}
+
+/// `https://chat.example:8443` for a page URL; only http(s) pages.
+fn site_of(url: &str) -> Option<String> {
+    let url = Url::parse(url).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
+}

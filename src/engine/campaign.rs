@@ -1,0 +1,96 @@
+//! The engine's side of campaigns: the campaign is stored with everything
+//! else (one key, `campaign`), and the events it raises are delivered like
+//! any other.
+
+use super::{Engine, EngineError, Key};
+use crate::campaign::{Campaign, Raised, Selectors, SendCommand, SettingsInput};
+use crate::time::Millis;
+
+/// A change of a campaign's state the user asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Start sending.
+    Start,
+    /// Pause a running campaign.
+    Pause,
+    /// Resume a paused one.
+    Resume,
+    /// Stop.
+    Stop,
+}
+
+impl Engine {
+    /// The campaign.
+    pub fn campaign(&self) -> &Campaign {
+        &self.campaign
+    }
+
+    /// Local time's offset east of UTC, in minutes: the campaign's day
+    /// ends at local midnight and its schedule is in local time.
+    pub fn set_utc_offset(&mut self, minutes: i32) {
+        self.campaign.set_utc_offset(minutes);
+    }
+
+    /// Changes the campaign's settings; nothing changes on error.
+    pub fn configure_campaign(&mut self, input: SettingsInput, now: Millis) -> Result<(), EngineError> {
+        self.campaign.configure(input, now)?;
+        self.dirty.insert(Key::Campaign);
+        Ok(())
+    }
+
+    /// Points the campaign at `selectors` in a tab showing `url`.
+    pub fn set_campaign_target(&mut self, tab_id: u32, url: &str, selectors: Selectors) -> Result<(), EngineError> {
+        self.campaign.set_target(tab_id, url, selectors)?;
+        self.dirty.insert(Key::Campaign);
+        Ok(())
+    }
+
+    /// Starts, pauses, resumes or stops the campaign, raising its event.
+    pub fn control_campaign(&mut self, control: Control, now: Millis) -> Result<(), EngineError> {
+        let raised = match control {
+            Control::Start => self.campaign.start(now),
+            Control::Pause => self.campaign.pause(now),
+            Control::Resume => self.campaign.resume(now),
+            Control::Stop => self.campaign.stop(now),
+        }?;
+        self.raise(raised, now);
+        Ok(())
+    }
+
+    /// The next text the campaign wants typed, after starting or ending a
+    /// scheduled run whose time has come.
+    pub fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
+        let raised = self.campaign.tick(now);
+        self.raise(raised, now);
+        let command = self.campaign.poll_send(now)?;
+        self.dirty.insert(Key::Campaign);
+        Some(command)
+    }
+
+    /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
+    pub fn campaign_sent(&mut self, seq: u64, result: Result<String, String>, now: Millis) {
+        let raised = self.campaign.send_result(seq, result, now);
+        self.raise(raised, now);
+        self.dirty.insert(Key::Campaign);
+    }
+
+    /// Delivers the campaign's events. An event the outbox cannot take is
+    /// logged by `emit` (too large) or dropped (outbox full: 10,000 events
+    /// already wait), never allowed to stop the campaign.
+    fn raise(&mut self, raised: Vec<Raised>, now: Millis) {
+        if !raised.is_empty() {
+            self.dirty.insert(Key::Campaign);
+        }
+        for (kind, data) in raised {
+            let _ = self.emit(kind.as_str(), data, now);
+        }
+    }
+}
+
+impl Campaign {
+    /// The engine's random seed folded into the campaign's; see [`Campaign::seeded`].
+    pub(super) fn seed_from(bytes: [u8; 16]) -> u64 {
+        let (a, b) = bytes.split_at(8);
+        u64::from_le_bytes(a.try_into().unwrap_or_default()) ^ u64::from_le_bytes(b.try_into().unwrap_or_default())
+    }
+}
