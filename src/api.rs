@@ -3,16 +3,17 @@
 //!
 //! Requests are JSON objects `{type, ...}`; see the README for the table.
 //! Replies are `{ok: true, value}` or `{ok: false, error: {code, message,
-//! field}}` — [`reply`] builds both. Trust is by sender: requests from
-//! the content script are refused.
+//! field}}` — [`reply`] builds both. Trust is by sender: the content
+//! script may only set the campaign's target to its own tab (the picker).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
+use crate::campaign::{Selectors, SettingsInput};
 use crate::config::WebhookInput;
-use crate::engine::{Attempt, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
+use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
 use crate::event::EventKind;
 use crate::filter::Filters;
 use crate::preset::Preset;
@@ -25,12 +26,17 @@ const DEFAULT_LIST_LIMIT: usize = 50;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// Who sent a message, as the background's listener established it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sender {
     /// The settings page or the popup.
     ExtensionPage,
     /// The content script in a web page's tab.
-    ContentScript,
+    ContentScript {
+        /// The tab it runs in.
+        tab_id: u32,
+        /// The page's URL.
+        url: String,
+    },
 }
 
 /// A request, parsed from the message's JSON.
@@ -142,6 +148,44 @@ pub enum Request {
     /// Counts for the last 24 hours and the latest deliveries (the popup).
     #[serde(rename = "stats.summary")]
     StatsSummary,
+    /// The campaign: status, settings, target, counters; with `url`, the
+    /// selectors remembered for that page's site.
+    #[serde(rename = "campaign.get")]
+    CampaignGet {
+        /// The page the popup is on.
+        url: Option<String>,
+    },
+    /// Changes the campaign's settings.
+    #[serde(rename = "campaign.configure")]
+    CampaignConfigure {
+        /// The fields to change.
+        settings: SettingsInput,
+    },
+    /// Points the campaign at a chat input (and send button) in a tab.
+    /// From the content script (the picker), the tab is its own.
+    #[serde(rename = "campaign.setTarget")]
+    CampaignSetTarget {
+        /// The tab (extension pages only).
+        tab_id: Option<u32>,
+        /// The page's URL (extension pages only).
+        url: Option<String>,
+        /// CSS selector of the message box.
+        input: String,
+        /// CSS selector of the send button.
+        button: Option<String>,
+    },
+    /// Starts sending.
+    #[serde(rename = "campaign.start")]
+    CampaignStart,
+    /// Pauses.
+    #[serde(rename = "campaign.pause")]
+    CampaignPause,
+    /// Resumes after a pause.
+    #[serde(rename = "campaign.resume")]
+    CampaignResume,
+    /// Stops.
+    #[serde(rename = "campaign.stop")]
+    CampaignStop,
 }
 
 /// Why a request failed.
@@ -259,10 +303,19 @@ fn delivery_view(delivery: &Delivery) -> Value {
 /// `secrets.generate`.
 pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
     // Content scripts live in web pages: nothing here is theirs to read or
-    // change (webhook URLs and logs can hold tokens).
-    if sender != Sender::ExtensionPage {
-        let kind = message.get("type").and_then(Value::as_str).unwrap_or("this request");
-        return Err(ApiError::NotAllowed(kind.to_string()));
+    // change (webhook URLs and logs can hold tokens), except the picker's
+    // choice of target in its own tab.
+    let kind = message.get("type").and_then(Value::as_str).unwrap_or("this request");
+    if let Sender::ContentScript { tab_id, url } = &sender {
+        if kind != "campaign.setTarget" {
+            return Err(ApiError::NotAllowed(kind.to_string()));
+        }
+        let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let Request::CampaignSetTarget { tab_id: None, url: None, input, button } = request else {
+            return Err(ApiError::BadRequest("a content script sets the target of its own tab only".into()));
+        };
+        engine.set_campaign_target(*tab_id, url, Selectors { input, button })?;
+        return Ok(Reply::Now(engine.campaign().view(Some(url))));
     }
     let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
@@ -312,8 +365,29 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
         }
         Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret }),
         Request::StatsSummary => summary(engine, now),
+        Request::CampaignGet { url } => engine.campaign().view(url.as_deref()),
+        Request::CampaignConfigure { settings } => {
+            engine.configure_campaign(settings, now)?;
+            engine.campaign().view(None)
+        }
+        Request::CampaignSetTarget { tab_id, url, input, button } => {
+            let (Some(tab_id), Some(url)) = (tab_id, url) else {
+                return Err(ApiError::BadRequest("campaign.setTarget needs tabId and url".into()));
+            };
+            engine.set_campaign_target(tab_id, &url, Selectors { input, button })?;
+            engine.campaign().view(Some(&url))
+        }
+        Request::CampaignStart => control(engine, Control::Start, now)?,
+        Request::CampaignPause => control(engine, Control::Pause, now)?,
+        Request::CampaignResume => control(engine, Control::Resume, now)?,
+        Request::CampaignStop => control(engine, Control::Stop, now)?,
     };
     Ok(Reply::Now(value))
+}
+
+fn control(engine: &mut Engine, control: Control, now: Millis) -> Result<Value, ApiError> {
+    engine.control_campaign(control, now)?;
+    Ok(engine.campaign().view(None))
 }
 
 /// What kind of failure an attempt was, for a plain-language reason:

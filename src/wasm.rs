@@ -18,6 +18,7 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{AbortController, RequestRedirect, ResponseType};
 
 use crate::api::{self, ApiError, Reply, Sender};
+use crate::campaign::SendCommand;
 use crate::engine::{Engine, Notice, Outcome, Snapshot, Transmit};
 use crate::signing::{standard_signature, SecretKey};
 use crate::time::Millis;
@@ -51,12 +52,22 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn changed(this: &Host);
 
+    /// Has the content script in tab `command.tabId` type `command.text`
+    /// and send it; resolves to `{ok: true}` or `{ok: false, error}`.
+    #[wasm_bindgen(method, js_name = sendToTab)]
+    async fn send_to_tab(this: &Host, command: JsValue) -> JsValue;
+
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buffer: &mut [u8]);
 }
 
 fn now() -> Millis {
     Millis(js_sys::Date::now() as u64)
+}
+
+/// Local time's offset east of UTC, in minutes (JS gives it west).
+fn utc_offset_minutes() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
 fn random<const N: usize>() -> [u8; N] {
@@ -135,11 +146,12 @@ impl Background {
         Ok(Background { runtime })
     }
 
-    /// Answers one message-API request; `sender` is `"page"` or `"content"`.
+    /// Answers one message-API request; `sender` is `"page"` or
+    /// `"content"`, and for a content script `tab` is its tab (`{id, url}`).
     /// The promise always resolves, to `{ok: true, value}` or `{ok: false, error}`.
-    pub fn handle(&self, message: JsValue, sender: String) -> js_sys::Promise {
+    pub fn handle(&self, message: JsValue, sender: String, tab: JsValue) -> js_sys::Promise {
         let runtime = self.runtime.clone();
-        future_to_promise(async move { Ok(to_js(&api::reply(answer(&runtime, message, &sender).await))) })
+        future_to_promise(async move { Ok(to_js(&api::reply(answer(&runtime, message, &sender, tab).await))) })
     }
 
     /// Called when an alarm fires: sends whatever is due.
@@ -148,12 +160,20 @@ impl Background {
     }
 }
 
-async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str) -> Result<Value, ApiError> {
-    let sender = match sender {
-        "page" => Sender::ExtensionPage,
-        "content" => Sender::ContentScript,
+/// The tab a content script runs in, as the listener passes it.
+#[derive(serde::Deserialize)]
+struct Tab {
+    id: u32,
+    url: String,
+}
+
+async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsValue) -> Result<Value, ApiError> {
+    let sender = match (sender, serde_wasm_bindgen::from_value::<Tab>(tab)) {
+        ("page", _) => Sender::ExtensionPage,
+        ("content", Ok(tab)) => Sender::ContentScript { tab_id: tab.id, url: tab.url },
         _ => return Err(ApiError::BadRequest(format!("unknown sender {sender:?}"))),
     };
+    runtime.engine.borrow_mut().set_utc_offset(utc_offset_minutes());
     let message: Value = serde_wasm_bindgen::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let reply = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
     // Registered before anything awaits: once the write below lands, the
@@ -225,8 +245,12 @@ async fn write_batches(runtime: Rc<Runtime>) {
 /// callers whose delivery finished, and have the changes written.
 fn kick(runtime: &Rc<Runtime>) {
     let now = now();
+    runtime.engine.borrow_mut().set_utc_offset(utc_offset_minutes());
     while let Some(transmit) = runtime.engine.borrow_mut().poll_transmit(now) {
         spawn_local(attempt(runtime.clone(), transmit));
+    }
+    while let Some(command) = runtime.engine.borrow_mut().poll_campaign_send(now) {
+        spawn_local(type_in_tab(runtime.clone(), command));
     }
     arm_timer(runtime, now);
     resolve_waiters(runtime);
@@ -268,6 +292,23 @@ async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
         Outcome::NetworkError { message: permission_missing(&transmit.request.url) }
     };
     runtime.engine.borrow_mut().handle_response(transmit.attempt, outcome, now());
+    kick(&runtime);
+}
+
+/// One campaign message, typed and sent by the content script.
+async fn type_in_tab(runtime: Rc<Runtime>, command: SendCommand) {
+    #[derive(serde::Deserialize)]
+    struct TabReply {
+        ok: bool,
+        error: Option<String>,
+    }
+    let reply = serde_wasm_bindgen::from_value::<TabReply>(runtime.host.send_to_tab(to_js(&command)).await);
+    let result = match reply {
+        Ok(TabReply { ok: true, .. }) => Ok(command.text),
+        Ok(TabReply { error, .. }) => Err(error.unwrap_or_else(|| "the chat tab did not send the message".into())),
+        Err(error) => Err(format!("the chat tab gave an unreadable answer: {error}")),
+    };
+    runtime.engine.borrow_mut().campaign_sent(command.seq, result, now());
     kick(&runtime);
 }
 

@@ -19,6 +19,10 @@ fn ask(engine: &mut Engine, message: Value) -> Value {
     ask_as(engine, Sender::ExtensionPage, message)
 }
 
+fn content() -> Sender {
+    Sender::ContentScript { tab_id: 4, url: "https://chat.test/room/1".into() }
+}
+
 fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
     request["headers"].as_array()?.iter().find(|pair| pair[0] == name).and_then(|pair| pair[1].as_str())
 }
@@ -26,8 +30,8 @@ fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
 #[test]
 fn content_scripts_may_read_and_change_nothing() {
     let mut engine = Engine::new([1; 16]);
-    for kind in ["webhooks.list", "events.emit", "webhooks.revealSecret", "deliveries.list"] {
-        let answer = ask_as(&mut engine, Sender::ContentScript, json!({"type": kind}));
+    for kind in ["webhooks.list", "events.emit", "webhooks.revealSecret", "deliveries.list", "campaign.get", "campaign.start", "campaign.configure"] {
+        let answer = ask_as(&mut engine, content(), json!({"type": kind}));
         assert_eq!(answer["error"]["code"], "not_allowed", "{kind}");
         assert_eq!(answer["error"]["message"], format!("{kind} is only accepted from the extension's own pages"));
     }
@@ -97,4 +101,34 @@ fn presets_are_checked_on_their_fields_and_shape_the_body() {
     let body: Value = serde_json::from_str(preview["value"]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["text"], "Campaign paused after 25 messages today");
     assert_eq!(body["blocks"][0]["type"], "section");
+}
+
+#[test]
+fn the_picker_sets_the_target_of_its_own_tab_only() {
+    let mut engine = Engine::new([1; 16]);
+    let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "input": "#compose", "button": "button.send"}));
+    assert_eq!(answer["value"]["target"], json!({"tabId": 4, "site": "https://chat.test", "input": "#compose", "button": "button.send"}));
+    let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "tabId": 9, "url": "https://evil.test/", "input": "#x"}));
+    assert_eq!(answer["error"]["code"], "bad_request");
+    let remembered = ask(&mut engine, json!({"type": "campaign.get", "url": "https://chat.test/room/2"}));
+    assert_eq!(remembered["value"]["remembered"], json!({"input": "#compose", "button": "button.send"}));
+    assert_eq!(remembered["value"]["target"]["tabId"], 4);
+}
+
+#[test]
+fn campaign_requests_drive_the_campaign_and_name_bad_fields() {
+    let mut engine = Engine::new([1; 16]);
+    let refused = ask(&mut engine, json!({"type": "campaign.start"}));
+    assert_eq!((refused["error"]["code"].as_str(), refused["error"]["field"].as_str()), (Some("invalid_input"), Some("phrases")));
+    let configured = ask(&mut engine, json!({"type": "campaign.configure", "settings": {"phrases": ["hi", "hello"], "intervalMinSeconds": 2, "intervalMaxSeconds": 3}}));
+    assert_eq!(configured["value"]["settings"]["phrases"], json!(["hi", "hello"]));
+    let refused = ask(&mut engine, json!({"type": "campaign.start"}));
+    assert_eq!(refused["error"]["field"], "target");
+    ask(&mut engine, json!({"type": "campaign.setTarget", "tabId": 3, "url": "http://127.0.0.1:5000/", "input": "textarea"}));
+    let started = ask(&mut engine, json!({"type": "campaign.start"}));
+    assert_eq!(started["value"]["status"], "running");
+    let refused = ask(&mut engine, json!({"type": "campaign.resume"}));
+    assert_eq!(refused["error"], json!({"code": "campaign_state", "message": "the campaign is running, so it cannot resume", "field": null}));
+    assert_eq!(ask(&mut engine, json!({"type": "campaign.pause"}))["value"]["status"], "paused");
+    assert_eq!(ask(&mut engine, json!({"type": "campaign.stop"}))["value"]["status"], "idle");
 }

@@ -15,8 +15,15 @@ wasm_bindgen_test_configure!(run_in_service_worker);
 #[wasm_bindgen(inline_js = r#"
 export function memoryHost(initial, reachable = true) {
   const stored = structuredClone(initial);
+  const typed = [];
   return {
     stored,
+    typed,
+    // A chat tab whose send button vanished after the second message.
+    sendToTab: async (command) => {
+      typed.push(command);
+      return typed.length <= 2 ? { ok: true } : { ok: false, error: 'Failed to find send button' };
+    },
     canReach: () => reachable,
     load: async () => structuredClone(stored),
     save: async (set, remove) => {
@@ -28,12 +35,14 @@ export function memoryHost(initial, reachable = true) {
   };
 }
 export function storedOf(host) { return host.stored; }
+export function typedOf(host) { return host.typed; }
 "#)]
 extern "C" {
     fn memoryHost(initial: JsValue) -> Host;
     #[wasm_bindgen(js_name = memoryHost)]
     fn memory_host_without_access(initial: JsValue, reachable: bool) -> Host;
     fn storedOf(host: &Host) -> JsValue;
+    fn typedOf(host: &Host) -> JsValue;
 }
 
 /// Plain JS objects, as extension storage and messages hold (the default
@@ -48,7 +57,8 @@ fn rust(value: JsValue) -> Value {
 }
 
 async fn ask(background: &Background, message: Value, sender: &str) -> Value {
-    rust(JsFuture::from(background.handle(js(message), sender.into())).await.unwrap())
+    let tab = if sender == "content" { js(json!({"id": 5, "url": "https://chat.test/"})) } else { JsValue::NULL };
+    rust(JsFuture::from(background.handle(js(message), sender.into(), tab)).await.unwrap())
 }
 
 #[wasm_bindgen_test]
@@ -130,4 +140,29 @@ async fn a_test_to_an_origin_without_host_permission_fails_with_that_reason() {
         reply["value"]["error"],
         "permission missing: AutoHook may not reach https://h.test; grant access on the settings page"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_campaign_types_through_the_host_and_pauses_when_the_tab_reports_an_error() {
+    let host = memoryHost(js(json!({})));
+    let background = Background::start(host.clone().unchecked_into()).await.unwrap();
+    let target = json!({"type": "campaign.setTarget", "input": "#msg", "button": "#send"});
+    assert_eq!(ask(&background, target, "content").await["ok"], true);
+    let settings = json!({"phrases": ["one"], "intervalMinSeconds": 1, "intervalMaxSeconds": 1, "sendBy": "button", "dailyLimit": 0});
+    ask(&background, json!({"type": "campaign.configure", "settings": settings}), "page").await;
+    assert_eq!(ask(&background, json!({"type": "campaign.start"}), "page").await["value"]["status"], "running");
+    let mut campaign = Value::Null;
+    for _ in 0..50 {
+        gloo_timers::future::TimeoutFuture::new(100).await;
+        campaign = ask(&background, json!({"type": "campaign.get"}), "page").await["value"].clone();
+        if campaign["status"] == "paused" {
+            break;
+        }
+    }
+    assert_eq!(campaign["status"], "paused", "{campaign}");
+    assert_eq!(campaign["totalMessagesSent"], 2);
+    assert_eq!(campaign["lastError"], "Failed to find send button");
+    let typed = rust(typedOf(&host));
+    assert_eq!(typed[0], json!({"seq": 1, "tabId": 5, "text": "one", "input": "#msg", "button": "#send", "sendBy": "button"}));
+    assert_eq!(rust(storedOf(&host))["campaign"]["status"], "paused");
 }

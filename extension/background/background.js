@@ -10,7 +10,7 @@ const ready = Promise.all([init({ module_or_path: new URL('../pkg/autohook_bg.wa
   .then(() => Background.start(host));
 
 // For developers, in the service worker's console:
-// `await autohook.handle({ type: 'webhooks.list' }, 'page')`. The benchmark
+// `await autohook.handle({ type: 'webhooks.list' }, 'page', null)`. The benchmark
 // raises events this way, as the background's own campaigns do. Only the
 // extension's own contexts can reach this scope.
 ready.then((background) => { globalThis.autohook = background; });
@@ -20,7 +20,7 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const kind = senderKind(sender);
   if (!kind) return false;
   ready
-    .then((background) => background.handle(message, kind))
+    .then((background) => background.handle(message, kind, kind === 'content' ? { id: sender.tab.id, url: sender.tab.url } : null))
     .catch((error) => ({ ok: false, error: { code: error.code ?? 'internal', message: String(error.message ?? error) } }))
     .then(sendResponse);
   return true;

@@ -40,7 +40,7 @@ async function autohookRate(round, from) {
   const hook = await call('webhooks.create', { webhook: { url: receiver.url(path), secret: SECRET, events: ['message_sent'], ratePerMinute: 10_000 } });
   const started = performance.now();
   const message = "{ type: 'events.emit', event: 'message_sent', data: { message: 'bench', totalMessagesSent: i } }";
-  const send = from === 'worker' ? `autohook.handle(${message}, 'page')` : `chrome.runtime.sendMessage(${message})`;
+  const send = from === 'worker' ? `autohook.handle(${message}, 'page', null)` : `chrome.runtime.sendMessage(${message})`;
   const burst = `Promise.all(Array.from({ length: ${EVENTS} }, (_, i) => ${send}))`;
   await (from === 'worker' ? inWorker(burst) : page.evaluate(burst));
   await receiver.waitFor(() => arrived(path) >= EVENTS, 120_000);
