@@ -1,6 +1,7 @@
 // What the Rust background needs from the browser, behind the small
 // interface `src/wasm.rs` declares as `Host`: storage, a wake-up alarm,
-// whether a URL's origin is granted, and a broadcast that state changed.
+// whether a URL's origin is granted, a broadcast that state changed, and
+// the content script that types campaign messages into the chat tab.
 import { ext } from './ext.js';
 import { canReach } from './permissions.js';
 
@@ -21,6 +22,16 @@ export const host = {
   changed() {
     // Nobody listening (no page open) is not an error.
     ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});
+  },
+  async sendToTab(command) {
+    try {
+      // Injected each time: the tab may have reloaded since the last message.
+      await ext.scripting.executeScript({ target: { tabId: command.tabId }, files: ['content/send.js'] });
+      const reply = await ext.tabs.sendMessage(command.tabId, { type: 'autohook.send', ...command });
+      return reply ?? { ok: false, error: 'The chat tab did not answer' };
+    } catch (error) {
+      return { ok: false, error: `Cannot reach the chat tab: ${error.message}` };
+    }
   },
 };
 

@@ -1,0 +1,124 @@
+// "Pick input": the user clicks the chat's message box, then its send button
+// (or presses Enter to send with the Enter key). The choice goes to the
+// background as CSS selectors (campaign.setTarget, the one request a content
+// script may make), which remembers them for this site. A likely input is
+// suggested first. Esc cancels. Injected by the popup; classic script.
+(() => {
+  const ext = globalThis.browser ?? globalThis.chrome;
+  const t = (key, ...subs) => ext.i18n.getMessage(key, subs) || key;
+  globalThis.autohookPicker?.cancel();
+
+  const EDITABLE = 'textarea, input:not([type]), input[type=text], input[type=search], [contenteditable=""], [contenteditable=true]';
+  const host = document.createElement('autohook-picker');
+  const shadow = host.attachShadow({ mode: 'closed' });
+  const style = document.createElement('style');
+  style.textContent = `
+    .bar { position: fixed; inset: 8px 8px auto; z-index: 2147483647; padding: 10px 14px; border-radius: 8px;
+      font: 14px system-ui, sans-serif; background: #1d2433; color: #fff; box-shadow: 0 4px 16px #0006; }
+    .box { position: fixed; z-index: 2147483646; pointer-events: none; border: 2px solid #4b8df8;
+      background: #4b8df833; border-radius: 4px; transition: all 60ms; }
+    .box.suggested { border-style: dashed; }`;
+  const bar = Object.assign(document.createElement('div'), { className: 'bar', role: 'status' });
+  const box = Object.assign(document.createElement('div'), { className: 'box' });
+  shadow.append(style, bar, box);
+  document.documentElement.append(host);
+
+  let step = 'input';
+  let input = null;
+  let suggested = suggest();
+
+  function suggest() {
+    const visible = [...document.querySelectorAll(EDITABLE)].filter((el) => el.getClientRects().length && !el.disabled);
+    // Chat boxes sit low on the page and are wide: prefer the lowest, then the widest.
+    const [best] = visible.sort((a, b) => b.getBoundingClientRect().bottom - a.getBoundingClientRect().bottom
+      || b.getBoundingClientRect().width - a.getBoundingClientRect().width);
+    return best ?? null;
+  }
+
+  function outline(el, isSuggestion = false) {
+    box.hidden = !el;
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    Object.assign(box.style, { left: `${r.left - 2}px`, top: `${r.top - 2}px`, width: `${r.width}px`, height: `${r.height}px` });
+    box.classList.toggle('suggested', isSuggestion);
+  }
+
+  function unique(selector) {
+    try { return document.querySelectorAll(selector).length === 1; } catch { return false; }
+  }
+
+  /** A short selector that finds `el` alone: an id, a telling attribute, or a path. */
+  function selectorFor(el) {
+    const tag = el.localName;
+    const own = [el.id && `#${CSS.escape(el.id)}`,
+      ...['name', 'aria-label', 'data-testid', 'placeholder'].map((a) => el.hasAttribute(a) && `${tag}[${a}="${CSS.escape(el.getAttribute(a))}"]`)];
+    const found = own.find((s) => s && unique(s));
+    if (found) return found;
+    const parts = [];
+    for (let node = el; node.parentElement; node = node.parentElement) {
+      if (node.id && unique(`#${CSS.escape(node.id)}`)) { parts.unshift(`#${CSS.escape(node.id)}`); break; }
+      const same = [...node.parentElement.children].filter((c) => c.localName === node.localName);
+      parts.unshift(same.length > 1 ? `${node.localName}:nth-of-type(${same.indexOf(node) + 1})` : node.localName);
+    }
+    return parts.join(' > ');
+  }
+
+  function show(key) {
+    bar.textContent = t(key);
+  }
+
+  async function finish(button) {
+    step = 'done';
+    const target = { type: 'campaign.setTarget', input: selectorFor(input), button: button ? selectorFor(button) : null };
+    const reply = await ext.runtime.sendMessage(target).catch((error) => ({ ok: false, error }));
+    bar.textContent = reply?.ok ? t('pickerSaved') : t('pickerFailed', reply?.error?.message ?? String(reply?.error));
+    outline(null);
+    setTimeout(cancel, 2500);
+  }
+
+  function onMove(event) {
+    if (step === 'done' || event.target === host) return;
+    const el = step === 'input' ? event.target.closest(EDITABLE) : event.target;
+    outline(el ?? (step === 'input' ? suggested : null), !el);
+  }
+
+  function onClick(event) {
+    if (step === 'done' || event.target === host) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (step === 'input') {
+      input = event.target.closest(EDITABLE);
+      if (!input) return show('pickerNotInput');
+      step = 'button';
+      return show('pickerButton');
+    }
+    finish(event.target.closest('button, [role=button], input[type=submit], input[type=button]') ?? event.target);
+  }
+
+  function onKey(event) {
+    if (step === 'done') return;
+    if (event.key === 'Escape') return cancel();
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (step === 'input' && suggested) {
+      input = suggested;
+      step = 'button';
+      show('pickerButton');
+    } else if (step === 'button') {
+      finish(null);
+    }
+  }
+
+  function cancel() {
+    for (const [type, listener] of listeners) document.removeEventListener(type, listener, true);
+    host.remove();
+    delete globalThis.autohookPicker;
+  }
+
+  const listeners = [['mousemove', onMove], ['click', onClick], ['keydown', onKey]];
+  for (const [type, listener] of listeners) document.addEventListener(type, listener, true);
+  globalThis.autohookPicker = { cancel };
+  show(suggested ? 'pickerInputSuggested' : 'pickerInput');
+  outline(suggested, true);
+})();

@@ -1,0 +1,53 @@
+// Types one campaign message into the chat the user picked and sends it,
+// then reports back. Injected by the background before each message (a
+// classic script, so it guards against being set up twice in one page).
+// It only types and clicks: what to send and when is decided in Rust.
+(() => {
+  if (globalThis.autohookSend) return;
+  const ext = globalThis.browser ?? globalThis.chrome;
+
+  /** Puts `text` into a textarea, input or contenteditable as typing would. */
+  function type(input, text) {
+    input.focus();
+    if (input.isContentEditable) {
+      document.getSelection().selectAllChildren(input);
+      // insertText fires the input events editors such as Slack's listen to.
+      if (!document.execCommand('insertText', false, text)) input.textContent = text;
+      return;
+    }
+    // The prototype's setter, so frameworks that track `value` see the change.
+    const proto = Object.getPrototypeOf(input);
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(input, text);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  function pressEnter(input) {
+    const init = { key: 'Enter', code: 'Enter', keyCode: 13, which: 13, bubbles: true, cancelable: true };
+    const handled = !input.dispatchEvent(new KeyboardEvent('keydown', init));
+    input.dispatchEvent(new KeyboardEvent('keypress', init));
+    input.dispatchEvent(new KeyboardEvent('keyup', init));
+    // A plain form submits on Enter only for real key presses: do it for it.
+    if (!handled && input.form) input.form.requestSubmit();
+  }
+
+  globalThis.autohookSend = ({ text, input: inputSelector, button: buttonSelector, sendBy }) => {
+    const input = document.querySelector(inputSelector);
+    if (!input) return { ok: false, error: 'Failed to find message input' };
+    const button = sendBy === 'button' ? document.querySelector(buttonSelector) : null;
+    if (sendBy === 'button' && !button) return { ok: false, error: 'Failed to find send button' };
+    type(input, text);
+    if (button) button.click();
+    else pressEnter(input);
+    return { ok: true };
+  };
+
+  ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (message?.type !== 'autohook.send' || sender.id !== ext.runtime.id) return false;
+    try {
+      sendResponse(globalThis.autohookSend(message));
+    } catch (error) {
+      sendResponse({ ok: false, error: `Sending failed: ${error.message}` });
+    }
+    return false;
+  });
+})();

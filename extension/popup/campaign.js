@@ -1,0 +1,90 @@
+// The popup's campaign panel: status and counters, the target in the
+// current tab (Pick input, or the input remembered for this site), the
+// controls, and the settings. Everything goes through campaign.* requests.
+import { call, ext } from '../shared/ext.js';
+import { onStateChanged, t, throttled } from '../shared/dom.js';
+import { requestAccess } from '../shared/permissions.js';
+
+const $ = (id) => document.getElementById(id);
+const FIELDS = ['phrases', 'intervalMinSeconds', 'intervalMaxSeconds', 'dailyLimit', 'order', 'sendBy', 'includeText', 'cron', 'stopAfterMessages', 'stopAfterMinutes'];
+const CONTROLS = { start: 'idle', pause: 'running', resume: 'paused', stop: ['running', 'paused'] };
+const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
+const pageTab = /^https?:/.test(tab?.url ?? '') ? tab : null;
+let filled = false;
+
+function fill(settings) {
+  $('phrases').value = settings.phrases.join('\n');
+  for (const name of ['intervalMinSeconds', 'intervalMaxSeconds', 'order', 'sendBy']) $(name).value = settings[name];
+  $('dailyLimit').value = settings.dailyLimit ?? 0;
+  $('includeText').checked = settings.includeText;
+  $('cron').value = settings.schedule?.cron ?? '';
+  $('stopAfterMessages').value = settings.schedule?.stopAfterMessages ?? '';
+  $('stopAfterMinutes').value = settings.schedule?.stopAfterMinutes ?? '';
+}
+
+function render(campaign) {
+  $('campaign-status').textContent = t(`campaign_${campaign.status}`);
+  $('campaign-status').className = campaign.status;
+  $('campaign-counts').textContent = t('campaignCounts', String(campaign.messagesSentToday), String(campaign.totalMessagesSent));
+  const target = campaign.target;
+  $('campaign-target').textContent = target ? t('campaignTarget', target.input, target.site) : t('campaignNoTarget');
+  const remembered = campaign.remembered;
+  $('use-remembered').hidden = !(pageTab && remembered && target?.tabId !== pageTab.id);
+  $('pick').disabled = !pageTab;
+  for (const [action, states] of Object.entries(CONTROLS)) $(`campaign-${action}`).disabled = ![states].flat().includes(campaign.status);
+  $('campaign-error').textContent = campaign.lastError ? t('campaignLastError', campaign.lastError) : '';
+  if (!filled) fill(campaign.settings);
+  filled = true;
+}
+
+async function refresh() {
+  render(await call('campaign.get', { url: pageTab?.url }));
+}
+
+/** Runs a request, showing its error under its field (or the controls). */
+async function attempt(request) {
+  for (const field of [...FIELDS, 'schedule']) $(`${field}-error`)?.replaceChildren();
+  try {
+    render(await request());
+    $('campaign-error').textContent = '';
+  } catch (error) {
+    const slot = error.field && $(`${error.field}-error`);
+    (slot || $('campaign-error')).textContent = error.message;
+  }
+}
+
+function settingsInput() {
+  const number = (id) => Number($(id).value || 0);
+  return {
+    phrases: $('phrases').value.split('\n'),
+    intervalMinSeconds: number('intervalMinSeconds'),
+    intervalMaxSeconds: number('intervalMaxSeconds'),
+    dailyLimit: number('dailyLimit'),
+    order: $('order').value,
+    sendBy: $('sendBy').value,
+    includeText: $('includeText').checked,
+    schedule: { cron: $('cron').value, stopAfterMessages: number('stopAfterMessages'), stopAfterMinutes: number('stopAfterMinutes') },
+  };
+}
+
+$('campaign-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  attempt(() => call('campaign.configure', { settings: settingsInput() }));
+});
+for (const action of Object.keys(CONTROLS)) {
+  $(`campaign-${action}`).addEventListener('click', () => attempt(() => call(`campaign.${action}`)));
+}
+$('use-remembered').addEventListener('click', async () => {
+  const { remembered } = await call('campaign.get', { url: pageTab.url });
+  attempt(() => call('campaign.setTarget', { tabId: pageTab.id, url: pageTab.url, ...remembered }));
+});
+$('pick').addEventListener('click', () => {
+  // Asked inside the click: access to the chat's site lets later messages
+  // reach the tab after a reload (the click's activeTab grant would not).
+  requestAccess(pageTab.url)
+    .then(() => ext.scripting.executeScript({ target: { tabId: pageTab.id }, files: ['content/picker.js'] }))
+    .then(() => window.close())
+    .catch((error) => { $('campaign-error').textContent = error.message; });
+});
+onStateChanged(throttled(() => refresh().catch(console.error)));
+await refresh();
