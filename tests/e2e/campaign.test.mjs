@@ -1,0 +1,116 @@
+// Campaigns in real Chromium: AutoHook types into a chat page served on
+// loopback and every campaign event reaches the loopback receiver, signed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { receiverAndSettingsPage } from './browsers.mjs';
+import { caller, eventually } from './api.mjs';
+import { chatMessages, startChat } from './chat.mjs';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const EVERY_EVENT = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
+
+/** Chromium with AutoHook, a receiver subscribed to every event, and the chat page open in a tab. */
+async function setUp(t, settings) {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  receiver.secret('/campaign', SECRET);
+  await call('webhooks.create', { webhook: { url: receiver.url('/campaign'), secret: SECRET, events: EVERY_EVENT } });
+  const url = await startChat(t);
+  const chat = await chromium.browser.newPage();
+  await chat.goto(url);
+  const tabId = await page.evaluate(async (room) => (await chrome.tabs.query({})).find((tab) => tab.url === room)?.id, url);
+  assert.ok(tabId, 'the chat tab is visible to the extension');
+  await call('campaign.configure', { settings: { intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0, ...settings } });
+  await call('campaign.setTarget', { tabId, url, input: '#msg', button: '#send' });
+  /** Event names the receiver got, and their data, in arrival order. */
+  const events = () => receiver.deliveries.map((d) => d.json);
+  const named = (name) => events().filter((e) => e.event === name);
+  return { receiver, chromium, page, call, chat, url, tabId, events, named };
+}
+
+test('3 phrases, 1 s apart, daily limit 3: the chat gets 3 messages and the receiver every campaign event', async (t) => {
+  const { receiver, call, chat, named } = await setUp(t, { phrases: ['alpha', 'beta', 'gamma'], dailyLimit: 3, sendBy: 'button' });
+  await call('campaign.start');
+  await receiver.waitFor((all) => all.some((d) => d.json.event === 'campaign_stopped'), 20_000);
+  await receiver.waitFor((all) => all.length === 6);
+  const sent = await chatMessages(chat);
+  assert.equal(sent.length, 3);
+  assert.ok(sent.every((text) => ['alpha', 'beta', 'gamma'].includes(text)));
+  assert.ok(sent[0] !== sent[1] && sent[1] !== sent[2], `a phrase twice in a row: ${sent}`);
+  const counts = named('message_sent').map((e) => e.data.messagesSentToday).sort();
+  assert.deepEqual(counts, [1, 2, 3]);
+  assert.deepEqual(named('message_sent').map((e) => e.data.message).sort(), [...sent].sort());
+  assert.equal(named('campaign_started').length, 1);
+  assert.deepEqual(named('daily_limit_reached').map((e) => [e.data.limit, e.data.messagesSentToday]), [[3, 3]]);
+  assert.deepEqual(named('campaign_stopped')[0].data.stats, { messagesSentToday: 3, totalMessagesSent: 3 });
+  assert.ok(receiver.deliveries.every((d) => d.verified.standard && d.verified.hex));
+  assert.equal((await call('campaign.get')).status, 'idle');
+});
+
+test('pause and resume raise their events; a vanished send button raises error and pauses', async (t) => {
+  const { receiver, call, chat, named } = await setUp(t, { phrases: ['one', 'two'], sendBy: 'button' });
+  await call('campaign.start');
+  await eventually(async () => (await chatMessages(chat)).length >= 1, { what: 'first message typed' });
+  await call('campaign.pause');
+  await receiver.waitFor(() => named('campaign_paused').length === 1);
+  const whilePaused = (await chatMessages(chat)).length;
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal((await chatMessages(chat)).length, whilePaused, 'nothing is sent while paused');
+  await call('campaign.resume');
+  await receiver.waitFor(() => named('campaign_resumed').length === 1);
+  await eventually(async () => (await chatMessages(chat)).length > whilePaused, { what: 'a message after resuming' });
+
+  await chat.$eval('#send', (button) => button.remove());
+  await receiver.waitFor(() => named('error').length === 1 && named('campaign_paused').length === 2, 10_000);
+  assert.equal(named('error')[0].data.error, 'Failed to find send button');
+  const campaign = await call('campaign.get');
+  assert.equal(campaign.status, 'paused');
+  assert.equal(campaign.lastError, 'Failed to find send button');
+});
+
+test('a campaign keeps sending after Chrome stops the service worker', async (t) => {
+  const { chromium, page, chat, url } = await setUp(t, { phrases: ['ping', 'pong'], intervalMinSeconds: 2, intervalMaxSeconds: 2 });
+  await caller(page)('campaign.start');
+  await eventually(async () => (await chatMessages(chat)).length >= 1, { what: 'first message typed' });
+  // No extension page stays open: only the campaign's alarm can wake the worker.
+  await page.goto(url);
+  await chromium.stopWorker(page);
+  const before = (await chatMessages(chat)).length;
+  await eventually(async () => (await chatMessages(chat)).length > before, { what: 'a message after the worker stopped', timeoutMs: 75_000 });
+  const call = caller(await chromium.openPage('popup/popup.html'));
+  const campaign = await call('campaign.get');
+  assert.equal(campaign.status, 'running');
+  assert.ok(campaign.totalMessagesSent > before);
+});
+
+test('crossing 10 messages raises milestone once', async (t) => {
+  const { receiver, call, named } = await setUp(t, { phrases: ['a', 'b', 'c'], dailyLimit: 11 });
+  await call('campaign.start');
+  // started, 11 × message_sent, milestone, daily_limit_reached, stopped
+  await receiver.waitFor((all) => all.length === 15, 30_000);
+  assert.deepEqual(named('milestone').map((e) => [e.data.milestone, e.data.value]), [['10_messages', 10]]);
+  assert.equal(named('message_sent').length, 11);
+});
+
+test('Pick input: Enter takes the suggested chat box, clicks choose box and button; the choice is kept for the site', async (t) => {
+  const { page, call, chat, tabId, url } = await setUp(t, { phrases: ['x'] });
+  // What the popup's Pick input button does.
+  const pick = () => page.evaluate((id) => chrome.scripting.executeScript({ target: { tabId: id }, files: ['content/picker.js'] }), tabId);
+  const target = (check) => eventually(async () => {
+    const campaign = await call('campaign.get', { url });
+    return check(campaign.target) && campaign;
+  }, { what: 'target saved' });
+
+  await pick();
+  await chat.keyboard.press('Enter');
+  await chat.keyboard.press('Enter');
+  await target((saved) => saved.input === '#msg' && saved.button === null);
+
+  await pick();
+  await chat.click('#msg');
+  await chat.click('#send');
+  const campaign = await target((saved) => saved.button === '#send');
+  assert.deepEqual(campaign.target, { tabId, site: new URL(url).origin, input: '#msg', button: '#send' });
+  assert.deepEqual(campaign.remembered, { input: '#msg', button: '#send' });
+  assert.deepEqual(await chat.$$eval('#log li', (items) => items.length), 0, 'the picker\'s clicks did not reach the page');
+});

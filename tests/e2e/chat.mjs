@@ -1,0 +1,43 @@
+// A small chat page served on loopback for campaign tests: a message box,
+// a send button, and a list of what was sent. Enter or the button sends.
+import { createServer } from 'node:http';
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Test chat</title></head>
+<body>
+  <h1>Test chat</h1>
+  <ul id="log"></ul>
+  <form id="compose" onsubmit="return false">
+    <input id="search" type="search" placeholder="Search" style="position:absolute;top:0">
+    <textarea id="msg" rows="2" cols="40"></textarea>
+    <button id="send" type="button">Send</button>
+  </form>
+  <script>
+    const box = document.getElementById('msg');
+    function post() {
+      if (!box.value) return;
+      const item = document.createElement('li');
+      item.textContent = box.value;
+      document.getElementById('log').append(item);
+      box.value = '';
+    }
+    document.getElementById('send').addEventListener('click', post);
+    box.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); post(); }
+    });
+  </script>
+</body></html>`;
+
+/** Serves the chat page until `t` ends; returns its URL. */
+export async function startChat(t) {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(PAGE);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${server.address().port}/room`;
+}
+
+/** The messages the chat page shows, oldest first. */
+export const chatMessages = (chatPage) => chatPage.$$eval('#log li', (items) => items.map((li) => li.textContent));
