@@ -2,7 +2,8 @@
 // loopback and every campaign event reaches the loopback receiver, signed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndSettingsPage } from './browsers.mjs';
+import { launchFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { startReceiver } from './receiver.mjs';
 import { caller, eventually } from './api.mjs';
 import { chatMessages, startChat } from './chat.mjs';
 
@@ -113,4 +114,41 @@ test('Pick input: Enter takes the suggested chat box, clicks choose box and butt
   assert.deepEqual(campaign.target, { tabId, site: new URL(url).origin, input: '#msg', button: '#send' });
   assert.deepEqual(campaign.remembered, { input: '#msg', button: '#send' });
   assert.deepEqual(await chat.$$eval('#log li', (items) => items.length), 0, 'the picker\'s clicks did not reach the page');
+});
+
+test('Firefox ESR: a campaign types into the chat tab and its events arrive signed', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const url = await startChat(t);
+  const firefox = await launchFirefox();
+  t.after(() => firefox.close());
+  const { driver, By } = firefox;
+  await driver.get(url);
+  const chatWindow = await driver.getWindowHandle();
+  await firefox.openPage('options/options.html');
+  const call = async (type, fields = {}) => {
+    const reply = await driver.executeAsyncScript(
+      'const done = arguments[arguments.length - 1]; browser.runtime.sendMessage(arguments[0]).then(done, (e) => done({ ok: false, error: String(e) }));',
+      { type, ...fields },
+    );
+    if (!reply?.ok) throw new Error(`${type} failed: ${JSON.stringify(reply)}`);
+    return reply.value;
+  };
+  const tabId = await driver.executeAsyncScript(
+    'const done = arguments[arguments.length - 1]; browser.tabs.query({}).then((tabs) => done(tabs.find((tab) => tab.url === arguments[0])?.id));',
+    url,
+  );
+  receiver.secret('/campaign', SECRET);
+  await call('webhooks.create', { webhook: { url: receiver.url('/campaign'), secret: SECRET, events: EVERY_EVENT } });
+  await call('campaign.configure', { settings: { phrases: ['hola', 'adiós'], intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 2 } });
+  await call('campaign.setTarget', { tabId, url, input: '#msg', button: '#send' });
+  await call('campaign.start');
+  await receiver.waitFor((all) => all.length === 5, 20_000);
+  assert.deepEqual(receiver.deliveries.map((d) => d.json.event).sort(),
+    ['campaign_started', 'campaign_stopped', 'daily_limit_reached', 'message_sent', 'message_sent']);
+  assert.ok(receiver.deliveries.every((d) => d.verified.standard && d.verified.hex));
+  await driver.switchTo().window(chatWindow);
+  const typed = await Promise.all((await driver.findElements(By.css('#log li'))).map((li) => li.getText()));
+  assert.equal(typed.length, 2);
+  assert.notEqual(typed[0], typed[1]);
 });
