@@ -18,6 +18,7 @@ pub mod event;
 pub mod filter;
 pub mod ids;
 pub mod preset;
+pub mod redact;
 pub mod request;
 pub mod signing;
 pub mod stats;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
+use crate::redact;
 use crate::request::HttpRequest;
 use crate::time::Millis;
 
@@ -13,8 +14,6 @@ pub const LOGGED_BODY_BYTES: usize = 4096;
 pub const LOGGED_RESPONSE_BYTES: usize = 1024;
 /// Longest `Retry-After` honoured.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
-/// Header names whose values the log never keeps.
-const SENSITIVE_HEADER_WORDS: [&str; 6] = ["auth", "token", "secret", "key", "cookie", "password"];
 
 /// Where a delivery stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,8 +129,8 @@ pub struct Attempt {
     pub response_body: Option<String>,
 }
 
-/// The last request sent, as the log keeps it: sensitive header values
-/// redacted, the body cut to 4 KB.
+/// The last request sent, as the log keeps it: credentials in header
+/// values and the URL redacted (see [`crate::redact`]), the body cut to 4 KB.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedRequest {
@@ -154,14 +153,13 @@ impl LoggedRequest {
             .headers
             .iter()
             .map(|(name, value)| {
-                let lower = name.to_ascii_lowercase();
-                let sensitive = SENSITIVE_HEADER_WORDS.iter().any(|word| lower.contains(word));
-                (name.clone(), if sensitive { "[redacted]".to_string() } else { value.clone() })
+                let value = if redact::is_sensitive_header(name) { redact::REDACTED.to_string() } else { value.clone() };
+                (name.clone(), value)
             })
             .collect();
         let body = request.body.as_deref().map(|b| truncate(b, LOGGED_BODY_BYTES).to_string());
         let body_truncated = request.body.as_ref().is_some_and(|b| b.len() > LOGGED_BODY_BYTES);
-        LoggedRequest { method: request.method.into(), url: request.url.clone(), headers, body, body_truncated }
+        LoggedRequest { method: request.method.into(), url: redact::url(&request.url), headers, body, body_truncated }
     }
 }
 
