@@ -152,3 +152,34 @@ test('Firefox ESR: a campaign types into the chat tab and its events arrive sign
   assert.equal(typed.length, 2);
   assert.notEqual(typed[0], typed[1]);
 });
+
+test('Chromium popup: campaign settings are saved with errors under their fields, and the controls drive the campaign', async (t) => {
+  const { chromium, call, chat } = await setUp(t, { phrases: ['seed'] });
+  const popup = await chromium.openPage('popup/popup.html');
+  await popup.setViewport({ width: 380, height: 900 });
+  await popup.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Stopped');
+  assert.match(await popup.$eval('#campaign-target', (e) => e.textContent), /^Types into #msg on http:\/\/127\.0\.0\.1:\d+$/);
+  await popup.click('#campaign-settings summary');
+  await popup.$eval('#phrases', (e) => { e.value = 'Hello there\nGeneral Kenobi'; });
+  await popup.$eval('#cron', (e) => { e.value = '0 25 * * *'; });
+  await popup.click('#campaign-save');
+  await popup.waitForFunction(() => document.querySelector('#schedule-error').textContent !== '');
+  assert.equal(await popup.$eval('#schedule-error', (e) => e.textContent), 'schedule: column 3: hour: "25" is not a value from 0 to 23');
+  assert.deepEqual((await call('campaign.get')).settings.phrases, ['seed'], 'a refused save changes nothing');
+
+  await popup.$eval('#cron', (e) => { e.value = '0 9 * * 1-5'; });
+  await popup.click('#campaign-save');
+  await popup.waitForFunction(() => document.querySelector('#schedule-error').textContent === '');
+  const saved = (await call('campaign.get')).settings;
+  assert.deepEqual([saved.phrases, saved.schedule.cron], [['Hello there', 'General Kenobi'], '0 9 * * 1-5']);
+  await popup.screenshot({ path: new URL('../screenshots/popup-campaign.png', import.meta.url).pathname });
+
+  assert.equal(await popup.$eval('#campaign-pause', (e) => e.disabled), true);
+  await popup.click('#campaign-start');
+  await popup.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Running');
+  await eventually(async () => (await chatMessages(chat)).length >= 1, { what: 'a message typed' });
+  await popup.waitForFunction(() => /^[1-9]\d* today/.test(document.querySelector('#campaign-counts').textContent));
+  await popup.click('#campaign-stop');
+  await popup.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Stopped');
+  assert.ok(['Hello there', 'General Kenobi'].includes((await chatMessages(chat))[0]));
+});
