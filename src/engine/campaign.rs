@@ -87,10 +87,9 @@ impl Engine {
     }
 }
 
-impl Campaign {
-    /// The engine's random seed folded into the campaign's; see [`Campaign::seeded`].
-    pub(super) fn seed_from(bytes: [u8; 16]) -> u64 {
-        let (a, b) = bytes.split_at(8);
-        u64::from_le_bytes(a.try_into().unwrap_or_default()) ^ u64::from_le_bytes(b.try_into().unwrap_or_default())
-    }
+/// The engine's random seed folded into the campaign's (see [`Campaign::seeded`]).
+pub(super) fn campaign_seed(bytes: [u8; 16]) -> u64 {
+    let (low, high) = bytes.split_at(8);
+    let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
+    word(low) ^ word(high)
 }

@@ -183,7 +183,7 @@ impl Engine {
             dirty: BTreeSet::new(),
             not_durable: HashMap::new(),
             batch: 0,
-            campaign: snapshot.campaign.seeded(Campaign::seed_from(seed)),
+            campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
         };
         for delivery in snapshot.outbox {
             let interrupted = delivery.awaiting_result();
