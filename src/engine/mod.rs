@@ -569,8 +569,8 @@ impl Engine {
         let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, test, now)).collect();
         // A template that cannot render this event fails the delivery when
         // it is first due, logged like any other failure.
-        let oversized = targets.iter().zip(&new).find_map(|(&index, delivery)| {
-            let size = request::build(&self.webhooks[index].config, &event, &delivery.id, now).ok()?.payload_len();
+        let oversized = targets.iter().find_map(|&index| {
+            let size = request::payload_len(&self.webhooks[index].config, &event).ok()?;
             (size > MAX_PAYLOAD_BYTES).then_some(size)
         });
         if let Some(size) = oversized {
