@@ -11,6 +11,8 @@ const CONTROLS = { start: 'idle', pause: 'running', resume: 'paused', stop: ['ru
 const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
 const pageTab = /^https?:/.test(tab?.url ?? '') ? tab : null;
 let filled = false;
+/** The selectors saved for this tab's site, as the last campaign.get said. */
+let remembered = null;
 
 function fill(settings) {
   $('phrases').value = settings.phrases.join('\n');
@@ -28,7 +30,7 @@ function render(campaign) {
   $('campaign-counts').textContent = t('campaignCounts', String(campaign.messagesSentToday), String(campaign.totalMessagesSent));
   const target = campaign.target;
   $('campaign-target').textContent = target ? t('campaignTarget', target.input, target.site) : t('campaignNoTarget');
-  const remembered = campaign.remembered;
+  remembered = campaign.remembered ?? remembered;
   $('use-remembered').hidden = !(pageTab && remembered && target?.tabId !== pageTab.id);
   $('pick').disabled = !pageTab;
   for (const [action, states] of Object.entries(CONTROLS)) $(`campaign-${action}`).disabled = ![states].flat().includes(campaign.status);
@@ -74,8 +76,7 @@ $('campaign-form').addEventListener('submit', (event) => {
 for (const action of Object.keys(CONTROLS)) {
   $(`campaign-${action}`).addEventListener('click', () => attempt(() => call(`campaign.${action}`)));
 }
-$('use-remembered').addEventListener('click', async () => {
-  const { remembered } = await call('campaign.get', { url: pageTab.url });
+$('use-remembered').addEventListener('click', () => {
   attempt(() => call('campaign.setTarget', { tabId: pageTab.id, url: pageTab.url, ...remembered }));
 });
 $('pick').addEventListener('click', () => {
