@@ -36,16 +36,35 @@ export function localize(root = document) {
   document.documentElement.lang = ext.i18n.getUILanguage();
 }
 
-/** Calls `render` at most once per frame, however often state changes. */
-export function throttled(render) {
-  let queued = false;
+/**
+ * Calls `render` (which may return a promise) when asked, but never two at
+ * once and at most once every `everyMs`: a burst of deliveries sends the
+ * page dozens of "changed" notices a second, and redrawing the log for each
+ * cost more CPU than the deliveries themselves. A call during a render
+ * brings one more render after it, so the last state is always shown.
+ */
+export function throttled(render, everyMs = 300) {
+  let state = 'idle';
+  let again = false;
+  let last = -Infinity;
+  const run = async () => {
+    state = 'running';
+    last = Date.now();
+    try {
+      await render();
+    } finally {
+      state = 'idle';
+      if (again) schedule();
+    }
+  };
+  const schedule = () => {
+    state = 'scheduled';
+    again = false;
+    setTimeout(() => requestAnimationFrame(run), Math.max(0, last + everyMs - Date.now()));
+  };
   return () => {
-    if (queued) return;
-    queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      render();
-    });
+    if (state === 'idle') schedule();
+    else if (state === 'running') again = true;
   };
 }
 

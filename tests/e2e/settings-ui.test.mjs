@@ -107,8 +107,10 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   await receiver.waitFor((all) => all.length === 3);
   assert.equal(receiver.deliveries[2].json.data.error, 'back on');
 
-  // The log: open the newest row, redeliver it: the same webhook-id again.
-  await page.waitForSelector('#log-list li');
+  // The log: open the newest row (once the page has redrawn it: redraws are
+  // throttled), redeliver it: the same webhook-id again.
+  const [newest] = await call('deliveries.list', { limit: 1 });
+  await page.waitForSelector(`#log-list li:first-child[data-id="${newest.id}"]`);
   await click(page, '#log-list li summary');
   await page.waitForSelector('#log-list li details[open] .redeliver', { visible: true });
   await page.screenshot({ path: `${SHOTS}settings-log.png`, fullPage: true });
