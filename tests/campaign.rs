@@ -198,7 +198,7 @@ fn a_running_campaign_survives_a_restart_from_storage() {
     let mut sim = Sim::new(settings(&["a", "b"], 5));
     sim.control(Control::Start);
     sim.run(2);
-    let stored: serde_json::Map<String, Value> = sim.engine.take_changes().set;
+    let stored = sim.engine.take_changes().set;
     let due = sim.engine.campaign().next_wake().unwrap();
     assert_eq!(due, sim.now.plus(1000));
     let mut restarted = Engine::restore(Snapshot::from_stored(stored).unwrap(), [9; 16], sim.now);

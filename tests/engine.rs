@@ -16,7 +16,7 @@ const START: Millis = Millis(1_700_000_000_000);
 struct Sim {
     engine: Engine,
     now: Millis,
-    storage: BTreeMap<String, Value>,
+    storage: BTreeMap<String, String>,
 }
 
 impl Sim {
@@ -81,7 +81,7 @@ impl Sim {
     /// A new engine from what was stored, as after a service-worker restart.
     fn restart(&mut self) {
         self.persist();
-        let snapshot = Snapshot::from_stored(self.storage.clone().into_iter().collect()).unwrap();
+        let snapshot = Snapshot::from_stored(self.storage.clone()).unwrap();
         self.engine = Engine::restore(snapshot, [8; 16], self.now);
     }
 
@@ -296,8 +296,8 @@ fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
     sim.persist();
     sim.respond(&sent[7], status(200));
     let changes = sim.engine.take_changes();
-    let set: Vec<&str> = changes.set.iter().map(|(key, _)| key.as_str()).collect();
-    assert_eq!(set, ["webhooks".to_string(), format!("log/{}", sent[7].delivery_id)]);
+    let set: Vec<&str> = changes.set.keys().map(|key| key.as_str()).collect();
+    assert_eq!(set, [format!("log/{}", sent[7].delivery_id), "webhooks".to_string()]);
     assert_eq!(changes.remove, [format!("outbox/{}", sent[7].delivery_id)]);
 }
 
@@ -344,6 +344,24 @@ fn results_need_no_write_before_the_next_send() {
     sim.advance();
     let retry = sim.engine.poll_transmit(sim.now).expect("the retry goes out before the result is written");
     assert_eq!(header(&retry, "webhook-id"), header(&sent[0], "webhook-id"));
+}
+
+#[test]
+fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_now() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/", "secret": "s3cret"}));
+    sim.emit("message_sent");
+    let first = sim.transmits();
+    sim.respond(&first[0], status(200));
+    sim.emit("error");
+    sim.persist();
+    let as_objects: Vec<(String, Value)> =
+        sim.storage.iter().map(|(key, text)| (key.clone(), serde_json::from_str(text).unwrap())).collect();
+    assert!(as_objects.iter().all(|(_, value)| value.is_object() || value.is_array()), "every value is JSON text");
+    let old = Snapshot::from_stored(as_objects).unwrap();
+    let new = Snapshot::from_stored(sim.storage.clone()).unwrap();
+    assert_eq!((old.webhooks.len(), old.outbox.len(), old.log.len()), (1, 1, 1));
+    assert_eq!((old.settings, old.webhooks, old.outbox, old.log), (new.settings, new.webhooks, new.outbox, new.log));
 }
 
 #[test]

@@ -56,6 +56,12 @@ fn rust(value: JsValue) -> Value {
     serde_wasm_bindgen::from_value(value).unwrap()
 }
 
+/// What the host stored under `key`, parsed from the JSON text written there.
+fn stored(host: &Host, key: &str) -> Option<Value> {
+    let text = rust(storedOf(host)).get(key)?.as_str().expect("stored values are JSON text").to_string();
+    Some(serde_json::from_str(&text).unwrap())
+}
+
 async fn ask(background: &Background, message: Value, sender: &str) -> Value {
     let tab = if sender == "content" { js(json!({"id": 5, "url": "https://chat.test/"})) } else { JsValue::NULL };
     rust(JsFuture::from(background.handle(js(message), sender.into(), tab)).await.unwrap())
@@ -94,8 +100,7 @@ async fn a_created_webhook_is_saved_through_the_host_without_its_secret_in_repli
     assert_eq!(reply["ok"], true);
     assert_eq!(reply["value"]["hasSecret"], true);
     assert!(!reply.to_string().contains("s3cret"));
-    let stored = rust(storedOf(&host));
-    assert_eq!(stored["webhooks"][0]["url"], "https://h.test/in");
+    assert_eq!(stored(&host, "webhooks").unwrap()[0]["url"], "https://h.test/in");
 }
 
 #[wasm_bindgen_test]
@@ -107,7 +112,7 @@ async fn invalid_input_replies_with_code_and_field_and_stores_nothing() {
         reply,
         json!({"ok": false, "error": {"code": "invalid_input", "field": "url", "message": "url must use http or https, not ftp"}})
     );
-    assert_eq!(rust(storedOf(&host)).get("webhooks"), None);
+    assert_eq!(stored(&host, "webhooks"), None);
 }
 
 #[wasm_bindgen_test]
@@ -164,5 +169,5 @@ async fn a_campaign_types_through_the_host_and_pauses_when_the_tab_reports_an_er
     assert_eq!(campaign["lastError"], "Failed to find send button");
     let typed = rust(typedOf(&host));
     assert_eq!(typed[0], json!({"seq": 1, "tabId": 5, "text": "one", "input": "#msg", "button": "#send", "sendBy": "button"}));
-    assert_eq!(rust(storedOf(&host))["campaign"]["status"], "paused");
+    assert_eq!(stored(&host, "campaign").unwrap()["status"], "paused");
 }

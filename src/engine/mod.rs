@@ -468,8 +468,8 @@ impl Engine {
     /// every key changed since the last call, set to its value or removed.
     pub fn take_changes(&mut self) -> Changes {
         // These types hold only strings, numbers and string-keyed maps.
-        fn to_json(value: &impl serde::Serialize) -> Value {
-            serde_json::to_value(value).expect("state serializes to JSON")
+        fn to_json(value: &impl serde::Serialize) -> String {
+            serde_json::to_string(value).expect("state serializes to JSON")
         }
         let dirty = std::mem::take(&mut self.dirty);
         self.batch += 1;

@@ -1,9 +1,10 @@
 //! What the engine keeps between service-worker lifetimes, and how it is
 //! split into storage keys so a change rewrites only what changed.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -63,19 +64,31 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Rebuilds the state from every stored key. Keys that are not
-    /// AutoHook's are ignored; a delivery stored both in the outbox and in
-    /// the log (the worker stopped between the two writes of a batch)
-    /// counts as finished.
-    pub fn from_stored(stored: serde_json::Map<String, Value>) -> Result<Snapshot, serde_json::Error> {
+    /// Rebuilds the state from every stored key. Values are JSON text (see
+    /// [`Changes`]) or, as earlier versions wrote them, plain objects.
+    /// Keys that are not AutoHook's are ignored; a delivery stored both in
+    /// the outbox and in the log (the worker stopped between the two writes
+    /// of a batch) counts as finished.
+    pub fn from_stored<V: Into<Value>>(
+        stored: impl IntoIterator<Item = (String, V)>,
+    ) -> Result<Snapshot, serde_json::Error> {
+        // Through `Value`, so each stored type has one deserializer in the
+        // Wasm rather than two (text and object); this runs once per start.
+        fn decode<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+            match value {
+                Value::String(text) => serde_json::from_value(serde_json::from_str(&text)?),
+                object => serde_json::from_value(object),
+            }
+        }
         let mut snapshot = Snapshot::default();
         for (key, value) in stored {
+            let value = value.into();
             match Key::parse(&key) {
-                Some(Key::Settings) => snapshot.settings = serde_json::from_value(value)?,
-                Some(Key::Webhooks) => snapshot.webhooks = serde_json::from_value(value)?,
-                Some(Key::Campaign) => snapshot.campaign = serde_json::from_value(value)?,
-                Some(Key::Outbox(_)) => snapshot.outbox.push(serde_json::from_value(value)?),
-                Some(Key::Log(_)) => snapshot.log.push(serde_json::from_value(value)?),
+                Some(Key::Settings) => snapshot.settings = decode(value)?,
+                Some(Key::Webhooks) => snapshot.webhooks = decode(value)?,
+                Some(Key::Campaign) => snapshot.campaign = decode(value)?,
+                Some(Key::Outbox(_)) => snapshot.outbox.push(decode(value)?),
+                Some(Key::Log(_)) => snapshot.log.push(decode(value)?),
                 None => {}
             }
         }
@@ -134,12 +147,17 @@ impl fmt::Display for Key {
 /// driver writes `set` before removing, so an interrupted batch leaves a
 /// delivery in both places (resolved by [`Snapshot::from_stored`]), never in
 /// neither.
+///
+/// Values are JSON text rather than objects: handing `storage.set` one
+/// string per key costs a fraction of building the object in JS property by
+/// property and having the browser walk it again to store it, and a burst of
+/// deliveries writes a few kilobytes per delivery.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Changes {
     /// This batch's number, for [`super::Engine::changes_saved`].
     pub batch: u64,
-    /// Keys with their new values, as the object `storage.set` takes.
-    pub set: serde_json::Map<String, Value>,
+    /// Keys with their new values as JSON text.
+    pub set: BTreeMap<String, String>,
     /// Keys to delete.
     pub remove: Vec<String>,
 }
