@@ -17,6 +17,7 @@
 
 mod campaign;
 mod delivery;
+mod outbox;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -36,6 +37,7 @@ use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
 use delivery::{truncate, LOGGED_RESPONSE_BYTES};
+use outbox::Outbox;
 
 /// Most webhooks a user can have.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -140,7 +142,7 @@ pub enum Notice {
 pub struct Engine {
     settings: Settings,
     webhooks: Vec<Webhook>,
-    outbox: Vec<Delivery>,
+    outbox: Outbox,
     log: VecDeque<Delivery>,
     ids: IdGen,
     /// Attempts awaiting a result: their delivery, and the request as the
@@ -173,7 +175,7 @@ impl Engine {
         let mut engine = Engine {
             settings: snapshot.settings,
             webhooks: snapshot.webhooks,
-            outbox: Vec::new(),
+            outbox: Outbox::default(),
             log: snapshot.log.into(),
             ids: IdGen::new(seed),
             in_flight: BTreeMap::new(),
@@ -186,13 +188,15 @@ impl Engine {
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
         };
         for delivery in snapshot.outbox {
-            let interrupted = delivery.awaiting_result();
+            let (id, interrupted) = (delivery.id.clone(), delivery.awaiting_result());
             engine.outbox.push(delivery);
             if interrupted {
                 let interruption = Outcome::NetworkError {
                     message: "interrupted: the extension was stopped during the attempt".into(),
                 };
-                engine.finish_attempt(engine.outbox.len() - 1, interruption, now);
+                engine.finish_attempt(&id, interruption, now);
+            } else {
+                engine.outbox.queue(&id);
             }
         }
         engine.trim_log();
@@ -366,9 +370,9 @@ impl Engine {
     /// meanwhile are ignored.
     pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
         let Some((delivery_id, request)) = self.in_flight.remove(&attempt) else { return };
-        if let Some(index) = self.outbox.iter().position(|d| d.id == delivery_id) {
-            self.outbox[index].request = Some(request);
-            self.finish_attempt(index, outcome, now);
+        if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
+            delivery.request = Some(request);
+            self.finish_attempt(&delivery_id, outcome, now);
         }
     }
 
@@ -379,29 +383,26 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
-        let (index, delivery_header, request) = loop {
-            let floors = self.rate_floors(now);
-            let index = (0..self.outbox.len())
-                .filter(|&i| self.sendable(&self.outbox[i]) && Engine::due_at(&self.outbox[i], &floors) <= now)
-                .min_by_key(|&i| self.outbox[i].next_at)?;
-            drop(floors);
-            let delivery = &self.outbox[index];
+        let (delivery_id, delivery_header, request) = loop {
+            let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
+            let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
             // Deleting or disabling a webhook cancels its deliveries, so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
             match request::build(&webhook.config, &delivery.event, &delivery_header, now) {
-                Ok(request) => break (index, delivery_header, request),
+                Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
                     // without a field they need fails here, once, unsent.
                     webhook.stats.triggers += 1;
                     webhook.stats.failures += 1;
                     self.dirty.insert(Key::Webhooks);
-                    self.finish(index, DeliveryState::Failed, Some(format!("template: {error}")), now);
+                    let id = delivery.id.clone();
+                    self.finish(&id, DeliveryState::Failed, Some(format!("template: {error}")), now);
                 }
             }
         };
-        let delivery = &mut self.outbox[index];
+        let delivery = self.outbox.get_mut(&delivery_id).expect("taken from the outbox just now");
         let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
         if delivery.attempts.is_empty() {
             webhook.stats.triggers += 1;
@@ -438,8 +439,8 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return campaign;
         }
-        let floors = self.rate_floors(now);
-        let delivery = self.outbox.iter().filter(|d| self.sendable(d)).map(|d| Engine::due_at(d, &floors)).min();
+        let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
+        let delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
         delivery.into_iter().chain(campaign).min()
     }
 
@@ -451,7 +452,14 @@ impl Engine {
     /// Tells the engine the batch `take_changes` numbered `batch` (and every
     /// earlier one) is in storage, so the deliveries it holds may be sent.
     pub fn changes_saved(&mut self, batch: u64) {
-        self.not_durable.retain(|_, holder| holder.is_none_or(|b| b > batch));
+        let outbox = &mut self.outbox;
+        self.not_durable.retain(|id, holder| {
+            let saved = holder.is_some_and(|b| b <= batch);
+            if saved {
+                outbox.queue(id);
+            }
+            !saved
+        });
     }
 
     /// Takes back a batch whose write failed: its keys go into the next
@@ -475,9 +483,9 @@ impl Engine {
         self.batch += 1;
         let batch = self.batch;
         self.not_durable.values_mut().filter(|holder| holder.is_none()).for_each(|holder| *holder = Some(batch));
-        let mut deliveries: HashMap<&str, &Delivery> = HashMap::new();
-        if dirty.iter().any(|k| matches!(k, Key::Outbox(_) | Key::Log(_))) {
-            deliveries.extend(self.outbox.iter().chain(&self.log).map(|d| (d.id.as_str(), d)));
+        let mut logged: HashMap<&str, &Delivery> = HashMap::new();
+        if dirty.iter().any(|k| matches!(k, Key::Log(_))) {
+            logged.extend(self.log.iter().map(|d| (d.id.as_str(), d)));
         }
         let mut changes = Changes { batch, ..Changes::default() };
         for key in dirty {
@@ -485,10 +493,9 @@ impl Engine {
                 Key::Settings => Some(to_json(&self.settings)),
                 Key::Webhooks => Some(to_json(&self.webhooks)),
                 Key::Campaign => Some(to_json(&self.campaign)),
-                Key::Outbox(id) | Key::Log(id) => deliveries
-                    .get(id.as_str())
-                    .filter(|d| (d.state == DeliveryState::Pending) == matches!(key, Key::Outbox(_)))
-                    .map(to_json),
+                // A finished delivery has left the outbox for the log.
+                Key::Outbox(id) => self.outbox.get(id).map(to_json),
+                Key::Log(id) => logged.get(id.as_str()).map(to_json),
             };
             match value {
                 Some(value) => {
@@ -504,43 +511,6 @@ impl Engine {
 
     fn webhook_index(&self, id: &str) -> Result<usize, EngineError> {
         self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
-    }
-
-    /// Whether `delivery` waits for its next attempt and is in storage.
-    fn sendable(&self, delivery: &Delivery) -> bool {
-        !delivery.awaiting_result() && (self.not_durable.is_empty() || !self.not_durable.contains_key(&delivery.id))
-    }
-
-    /// For each webhook, the earliest time a first attempt may start: now
-    /// while it is under its rate for the last minute, else when the oldest
-    /// start that counts leaves the window. Computed once per poll rather
-    /// than per delivery.
-    fn rate_floors(&self, now: Millis) -> Vec<(&str, Millis)> {
-        let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
-        self.webhooks
-            .iter()
-            .map(|webhook| {
-                let rate = webhook.config.rate_per_minute as usize;
-                let floor = match self.recent_starts.get(&webhook.id) {
-                    // `starts` is in time order, so the window's start is a binary search.
-                    Some(starts) if starts.len() - starts.partition_point(|t| *t <= window_start) >= rate => {
-                        starts[starts.len() - rate].plus(RATE_WINDOW_MS)
-                    }
-                    _ => Millis(0),
-                };
-                (webhook.id.as_str(), floor)
-            })
-            .collect()
-    }
-
-    /// When `delivery` may next be attempted: its own time, pushed back for
-    /// a first attempt while its webhook has used up its rate (`floors`).
-    fn due_at(delivery: &Delivery, floors: &[(&str, Millis)]) -> Millis {
-        if !delivery.attempts.is_empty() || delivery.test {
-            return delivery.next_at;
-        }
-        let floor = floors.iter().find(|(id, _)| *id == delivery.webhook_id).map_or(Millis(0), |(_, at)| *at);
-        delivery.next_at.max(floor)
     }
 
     /// A pending delivery of `event` to the webhook at `index`.
@@ -586,16 +556,16 @@ impl Engine {
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
         self.dirty.extend(ids.iter().cloned().map(Key::Outbox));
         self.not_durable.extend(ids.iter().map(|id| (id.clone(), None)));
-        self.outbox.extend(new);
+        new.into_iter().for_each(|delivery| self.outbox.push(delivery));
         Ok(ids)
     }
 
     /// Records the outcome of the outbox entry's last attempt and decides
     /// what comes next: done, retry later, or failed.
-    fn finish_attempt(&mut self, index: usize, outcome: Outcome, now: Millis) {
-        let webhook_index = self.webhooks.iter().position(|w| w.id == self.outbox[index].webhook_id);
+    fn finish_attempt(&mut self, id: &str, outcome: Outcome, now: Millis) {
+        let Some(delivery) = self.outbox.get_mut(id) else { return };
+        let webhook_index = self.webhooks.iter().position(|w| w.id == delivery.webhook_id);
         let timeout_ms = webhook_index.map_or(0, |i| self.webhooks[i].config.timeout_ms);
-        let delivery = &mut self.outbox[index];
         let Some(attempt) = delivery.last_attempt_mut() else { return };
         let duration = now.since(attempt.started_at);
         attempt.duration_ms = Some(duration);
@@ -616,36 +586,39 @@ impl Engine {
         match outcome.verdict(now) {
             Verdict::Success => {
                 webhook.stats.successes += 1;
-                self.finish(index, DeliveryState::Delivered, None, now);
+                self.finish(id, DeliveryState::Delivered, None, now);
             }
             Verdict::Retry(after) if !test && retries_done < schedule.len() => {
                 let delay = schedule[retries_done].max(after.unwrap_or(0));
-                self.outbox[index].next_at = now.plus(delay);
+                if let Some(delivery) = self.outbox.get_mut(id) {
+                    delivery.next_at = now.plus(delay);
+                }
+                self.outbox.queue(id);
             }
             Verdict::Retry(_) | Verdict::Fail => {
                 webhook.stats.failures += 1;
-                self.finish(index, DeliveryState::Failed, error, now);
+                self.finish(id, DeliveryState::Failed, error, now);
             }
             Verdict::Gone => {
                 webhook.stats.failures += 1;
                 let reason = "the receiver answered 410 Gone".to_string();
                 webhook.config.enabled = false;
                 webhook.disabled_reason = Some(reason.clone());
-                let id = webhook.id.clone();
-                self.finish(index, DeliveryState::Failed, Some(reason), now);
-                self.cancel_pending(&id, "webhook was turned off: the receiver answered 410 Gone", now);
+                let webhook_id = webhook.id.clone();
+                self.finish(id, DeliveryState::Failed, Some(reason), now);
+                self.cancel_pending(&webhook_id, "webhook was turned off: the receiver answered 410 Gone", now);
             }
         }
     }
 
     fn cancel_pending(&mut self, webhook_id: &str, reason: &str, now: Millis) {
-        while let Some(index) = self.outbox.iter().position(|d| d.webhook_id == webhook_id) {
-            self.finish(index, DeliveryState::Cancelled, Some(reason.to_string()), now);
+        for id in self.outbox.ids_of(webhook_id) {
+            self.finish(&id, DeliveryState::Cancelled, Some(reason.to_string()), now);
         }
     }
 
-    fn finish(&mut self, index: usize, state: DeliveryState, reason: Option<String>, now: Millis) {
-        let mut delivery = self.outbox.remove(index);
+    fn finish(&mut self, id: &str, state: DeliveryState, reason: Option<String>, now: Millis) {
+        let Some(mut delivery) = self.outbox.remove(id) else { return };
         delivery.state = state;
         delivery.reason = reason;
         delivery.finished_at = Some(now);
@@ -667,4 +640,34 @@ impl Engine {
             }
         }
     }
+}
+
+/// For each webhook, the earliest time a first attempt may start: now while
+/// it is under its rate for the last minute, else when the oldest start that
+/// counts leaves the window. Computed once per poll rather than per delivery.
+fn rate_floors<'a>(
+    webhooks: &'a [Webhook],
+    recent_starts: &HashMap<String, VecDeque<Millis>>,
+    now: Millis,
+) -> Vec<(&'a str, Millis)> {
+    let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
+    webhooks
+        .iter()
+        .map(|webhook| {
+            let rate = webhook.config.rate_per_minute as usize;
+            let floor = match recent_starts.get(&webhook.id) {
+                // `starts` is in time order, so the window's start is a binary search.
+                Some(starts) if starts.len() - starts.partition_point(|t| *t <= window_start) >= rate => {
+                    starts[starts.len() - rate].plus(RATE_WINDOW_MS)
+                }
+                _ => Millis(0),
+            };
+            (webhook.id.as_str(), floor)
+        })
+        .collect()
+}
+
+/// `webhook_id`'s entry in [`rate_floors`].
+fn floor_of(floors: &[(&str, Millis)], webhook_id: &str) -> Millis {
+    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Millis(0), |(_, at)| *at)
 }

@@ -1,0 +1,235 @@
+//! The unfinished deliveries, found by id and by when they are due.
+//!
+//! A burst fills the outbox with thousands of deliveries and every response
+//! asks for the next one to send. Scanning them all each time cost more
+//! than signing the request; here each webhook keeps its ready deliveries
+//! in order of due time, so picking the next is a look at the head of at
+//! most two queues per webhook.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::delivery::Delivery;
+use crate::time::Millis;
+
+/// Where a ready delivery sits: its webhook's queue of first attempts (held
+/// back by the rate limit) or of the rest (retries and Tests, which are not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lane {
+    First,
+    Other,
+}
+
+#[derive(Debug)]
+struct Entry {
+    delivery: Delivery,
+    /// Set while the delivery is in its webhook's ready queue.
+    queued: Option<(Lane, Millis)>,
+}
+
+/// One webhook's ready deliveries by `(next_at, seq)`, one set per lane.
+#[derive(Debug, Default)]
+struct Queues {
+    first: BTreeSet<(Millis, u64)>,
+    other: BTreeSet<(Millis, u64)>,
+}
+
+impl Queues {
+    fn lane(&mut self, lane: Lane) -> &mut BTreeSet<(Millis, u64)> {
+        match lane {
+            Lane::First => &mut self.first,
+            Lane::Other => &mut self.other,
+        }
+    }
+}
+
+/// Unfinished deliveries in the order they were made. A delivery is
+/// *ready* once [`Outbox::queue`] puts it in line, until it is taken for an
+/// attempt, changed through [`Outbox::get_mut`], or removed.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    entries: BTreeMap<u64, Entry>,
+    by_id: HashMap<String, u64>,
+    ready: HashMap<String, Queues>,
+    next_seq: u64,
+}
+
+impl Outbox {
+    /// How many deliveries it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Adds a delivery, not yet ready.
+    pub fn push(&mut self, delivery: Delivery) {
+        self.next_seq += 1;
+        self.by_id.insert(delivery.id.clone(), self.next_seq);
+        self.entries.insert(self.next_seq, Entry { delivery, queued: None });
+    }
+
+    /// Deliveries, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Delivery> {
+        self.entries.values().map(|entry| &entry.delivery)
+    }
+
+    /// The delivery with `id`.
+    pub fn get(&self, id: &str) -> Option<&Delivery> {
+        self.entries.get(self.by_id.get(id)?).map(|entry| &entry.delivery)
+    }
+
+    /// The delivery with `id`, taken out of line so it can be changed;
+    /// [`Outbox::queue`] puts it back.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Delivery> {
+        let seq = *self.by_id.get(id)?;
+        self.unqueue(seq);
+        self.entries.get_mut(&seq).map(|entry| &mut entry.delivery)
+    }
+
+    /// Puts the delivery with `id` in line for its next attempt at its
+    /// `next_at`. First attempts (not Tests) go in the lane the rate limit
+    /// holds back.
+    pub fn queue(&mut self, id: &str) {
+        let Some(&seq) = self.by_id.get(id) else { return };
+        self.unqueue(seq);
+        let entry = self.entries.get_mut(&seq).expect("by_id and entries agree");
+        let delivery = &entry.delivery;
+        let lane = if delivery.attempts.is_empty() && !delivery.test { Lane::First } else { Lane::Other };
+        let queues = self.ready.entry(delivery.webhook_id.clone()).or_default();
+        queues.lane(lane).insert((delivery.next_at, seq));
+        entry.queued = Some((lane, delivery.next_at));
+    }
+
+    /// Takes out of line the ready delivery due first at `now` (the
+    /// earliest `next_at`, then the oldest), where a webhook's first
+    /// attempts may not start before `floor(webhook_id)`.
+    pub fn take_due(&mut self, now: Millis, floor: impl Fn(&str) -> Millis) -> Option<&mut Delivery> {
+        let (_, seq) = self.heads(floor).filter(|(due, _, _)| *due <= now).map(|(_, next_at, seq)| (next_at, seq)).min()?;
+        self.unqueue(seq);
+        self.entries.get_mut(&seq).map(|entry| &mut entry.delivery)
+    }
+
+    /// When the first ready delivery falls due, under the same `floor`.
+    pub fn next_due(&self, floor: impl Fn(&str) -> Millis) -> Option<Millis> {
+        self.heads(floor).map(|(due, _, _)| due).min()
+    }
+
+    /// Removes the delivery with `id`.
+    pub fn remove(&mut self, id: &str) -> Option<Delivery> {
+        let seq = self.by_id.remove(id)?;
+        self.unqueue(seq);
+        self.entries.remove(&seq).map(|entry| entry.delivery)
+    }
+
+    /// The ids of `webhook_id`'s deliveries.
+    pub fn ids_of(&self, webhook_id: &str) -> Vec<String> {
+        self.iter().filter(|d| d.webhook_id == webhook_id).map(|d| d.id.clone()).collect()
+    }
+
+    /// Each lane's head as `(due, next_at, seq)`.
+    fn heads<'a>(&'a self, floor: impl Fn(&str) -> Millis + 'a) -> impl Iterator<Item = (Millis, Millis, u64)> + 'a {
+        self.ready.iter().flat_map(move |(webhook_id, queues)| {
+            let first = queues.first.first().map(|&(at, seq)| (at.max(floor(webhook_id)), at, seq));
+            let other = queues.other.first().map(|&(at, seq)| (at, at, seq));
+            first.into_iter().chain(other)
+        })
+    }
+
+    fn unqueue(&mut self, seq: u64) {
+        let Some(entry) = self.entries.get_mut(&seq) else { return };
+        let Some((lane, at)) = entry.queued.take() else { return };
+        let webhook_id = &entry.delivery.webhook_id;
+        if let Some(queues) = self.ready.get_mut(webhook_id) {
+            queues.lane(lane).remove(&(at, seq));
+            if queues.first.is_empty() && queues.other.is_empty() {
+                self.ready.remove(webhook_id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::DeliveryState;
+    use crate::event::{Event, EventKind};
+    use serde_json::json;
+
+    fn delivery(id: &str, webhook_id: &str, next_at: u64) -> Delivery {
+        Delivery {
+            id: id.into(),
+            webhook_id: webhook_id.into(),
+            webhook_name: webhook_id.into(),
+            event: Event { id: format!("msg_{id}"), kind: EventKind::Error, at: Millis(0), data: json!({}) },
+            created_at: Millis(0),
+            state: DeliveryState::Pending,
+            finished_at: None,
+            next_at: Millis(next_at),
+            test: false,
+            attempts: Vec::new(),
+            request: None,
+            reason: None,
+        }
+    }
+
+    fn outbox(deliveries: &[(&str, &str, u64)]) -> Outbox {
+        let mut outbox = Outbox::default();
+        for &(id, webhook_id, next_at) in deliveries {
+            outbox.push(delivery(id, webhook_id, next_at));
+            outbox.queue(id);
+        }
+        outbox
+    }
+
+    fn no_floor(_: &str) -> Millis {
+        Millis(0)
+    }
+
+    #[test]
+    fn takes_the_earliest_due_then_the_oldest_and_never_twice() {
+        let mut outbox = outbox(&[("a", "w1", 50), ("b", "w2", 10), ("c", "w1", 10), ("d", "w1", 99)]);
+        let mut taken = Vec::new();
+        while let Some(delivery) = outbox.take_due(Millis(60), no_floor) {
+            taken.push(delivery.id.clone());
+        }
+        assert_eq!(taken, ["b", "c", "a"]);
+        assert_eq!(outbox.next_due(no_floor), Some(Millis(99)));
+        assert_eq!(outbox.len(), 4, "taking is not removing");
+    }
+
+    #[test]
+    fn only_queued_deliveries_are_due() {
+        let mut outbox = Outbox::default();
+        outbox.push(delivery("a", "w1", 0));
+        assert!(outbox.take_due(Millis(5), no_floor).is_none(), "not yet in line");
+        assert_eq!(outbox.next_due(no_floor), None);
+        outbox.queue("a");
+        outbox.get_mut("a").unwrap().next_at = Millis(7);
+        assert!(outbox.take_due(Millis(5), no_floor).is_none(), "changing takes it out of line");
+        outbox.queue("a");
+        assert_eq!(outbox.next_due(no_floor), Some(Millis(7)), "queued again at its new time");
+        assert_eq!(outbox.remove("a").unwrap().id, "a");
+        assert_eq!(outbox.next_due(no_floor), None);
+        assert!(outbox.get("a").is_none());
+    }
+
+    #[test]
+    fn the_floor_holds_back_first_attempts_but_not_retries() {
+        let mut outbox = Outbox::default();
+        outbox.push(delivery("first", "w1", 0));
+        outbox.queue("first");
+        let mut retry = delivery("retry", "w1", 5);
+        retry.attempts.push(crate::engine::Attempt {
+            delivery_header: "retry.1".into(),
+            started_at: Millis(0),
+            duration_ms: Some(1),
+            status: Some(500),
+            error: None,
+            response_body: None,
+        });
+        outbox.push(retry);
+        outbox.queue("retry");
+        let floor = |webhook_id: &str| if webhook_id == "w1" { Millis(100) } else { Millis(0) };
+        assert_eq!(outbox.take_due(Millis(10), floor).map(|d| d.id.clone()), Some("retry".into()));
+        assert!(outbox.take_due(Millis(10), floor).is_none());
+        assert_eq!(outbox.next_due(floor), Some(Millis(100)));
+    }
+}
