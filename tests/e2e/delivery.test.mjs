@@ -169,6 +169,20 @@ test('a webhook on an origin without host permission fails with that reason and 
   assert.equal(receiver.deliveries.length, 0);
 });
 
+test('a refused connection fails the Test with the browser\'s reason, and an event is retried then counted as one failure', async (t) => {
+  const { call, finished, stats } = await setUp(t);
+  // Nothing listens on port 9 (discard) on these machines' loopback.
+  const hook = await call('webhooks.create', { webhook: { url: 'http://127.0.0.1:9/closed', events: ['error'], retrySchedule: [100] } });
+  const result = await call('webhooks.test', { id: hook.id });
+  assert.equal(result.ok, false);
+  assert.match(result.error, /^connection failed: \S/);
+  const { deliveries: [id] } = await call('events.emit', { event: 'error', data: { error: 'boom' } });
+  const delivery = await finished(id);
+  assert.equal(delivery.state, 'failed');
+  assert.deepEqual(delivery.attempts.map((a) => [a.status, /^connection failed: /.test(a.error)]), [[null, true], [null, true]]);
+  assert.deepEqual(await stats(hook.id).then((s) => [s.triggers, s.successes, s.failures]), [2, 0, 2]);
+});
+
 test('a filter that excludes an event leaves the receiver untouched and the log says why', async (t) => {
   const { receiver, call, webhook } = await setUp(t);
   await webhook('/filtered', { events: ['message_sent', 'error'], filters: { match: 'any', conditions: ['data.messagesSentToday >= 100', 'event == error'] } });
