@@ -175,9 +175,14 @@ struct Tab {
 }
 
 async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsValue) -> Result<Value, ApiError> {
-    let sender = match (sender, serde_wasm_bindgen::from_value::<Tab>(tab)) {
-        ("page", _) => Sender::ExtensionPage,
-        ("content", Ok(tab)) => Sender::ContentScript { tab_id: tab.id, url: tab.url },
+    // The tab is read only for a content script: failing to read the null a
+    // page passes would build a JS Error per event.
+    let sender = match sender {
+        "page" => Sender::ExtensionPage,
+        "content" => match serde_wasm_bindgen::from_value::<Tab>(tab) {
+            Ok(tab) => Sender::ContentScript { tab_id: tab.id, url: tab.url },
+            Err(error) => return Err(ApiError::BadRequest(format!("content script without a tab: {error}"))),
+        },
         _ => return Err(ApiError::BadRequest(format!("unknown sender {sender:?}"))),
     };
     runtime.engine.borrow_mut().set_utc_offset(utc_offset_minutes());

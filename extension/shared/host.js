@@ -8,6 +8,10 @@ import { canReach } from './permissions.js';
 const WAKE_ALARM = 'autohook.wake';
 // Chrome will not fire an alarm sooner than 30 s from now.
 const MIN_ALARM_DELAY_MS = 30_000;
+// Pages redraw at most every 300 ms (shared/dom.js), so telling them more
+// often only costs a broadcast through the browser per write batch.
+const CHANGED_EVERY_MS = 250;
+const notice = { last: 0, pending: false };
 
 export const host = {
   load: () => ext.storage.local.get(null),
@@ -20,8 +24,19 @@ export const host = {
   },
   canReach,
   changed() {
-    // Nobody listening (no page open) is not an error.
-    ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});
+    if (notice.pending) return;
+    const send = () => {
+      Object.assign(notice, { pending: false, last: Date.now() });
+      // Nobody listening (no page open) is not an error.
+      ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});
+    };
+    const wait = notice.last + CHANGED_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      send();
+    } else {
+      notice.pending = true;
+      setTimeout(send, wait);
+    }
   },
   async sendToTab(command) {
     try {
