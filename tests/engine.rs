@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use autohook::config::WebhookInput;
 use autohook::engine::{
-    DeliveryState, Engine, EngineError, Outcome, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
+    DeliveryState, Engine, EngineError, Outcome, Settings, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
 };
 use autohook::time::Millis;
 use serde_json::{json, Value};
@@ -297,8 +297,8 @@ fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
     sim.respond(&sent[7], status(200));
     let changes = sim.engine.take_changes();
     let set: Vec<&str> = changes.set.keys().map(|key| key.as_str()).collect();
-    assert_eq!(set, [format!("log/{}", sent[7].delivery_id), "webhooks".to_string()]);
-    assert_eq!(changes.remove, [format!("outbox/{}", sent[7].delivery_id)]);
+    assert_eq!(set, [format!("delivery/{}", sent[7].delivery_id), "webhooks".to_string()]);
+    assert!(changes.remove.is_empty(), "finishing rewrites the delivery's key: {:?}", changes.remove);
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn a_failed_write_is_written_again_and_holds_its_deliveries_back_until_then() {
     let failed = sim.engine.take_changes();
     sim.engine.changes_failed(failed);
     let again = sim.engine.take_changes();
-    assert!(again.set.contains_key(&format!("outbox/{}", ids[0])));
+    assert!(again.set.contains_key(&format!("delivery/{}", ids[0])));
     assert!(again.set.contains_key("webhooks"));
     assert_eq!(sim.engine.poll_transmit(sim.now), None, "not sent before the write succeeds");
     sim.engine.changes_saved(again.batch);
@@ -365,21 +365,41 @@ fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_no
 }
 
 #[test]
-fn a_delivery_stored_in_both_outbox_and_log_counts_as_finished_after_a_restart() {
+fn deliveries_in_the_legacy_outbox_and_log_keys_load_and_move_to_their_delivery_keys() {
     let mut sim = Sim::new();
     sim.webhook(json!({"url": "https://h.test/"}));
-    sim.emit("message_sent");
-    let sent = sim.transmits();
-    let outbox_key = format!("outbox/{}", sent[0].delivery_id);
-    let stale = sim.storage[&outbox_key].clone();
-    sim.respond(&sent[0], status(200));
+    let done = sim.emit("message_sent").remove(0);
+    let first = sim.transmits();
+    let stale_pending = sim.storage[&format!("delivery/{done}")].clone();
+    sim.respond(&first[0], status(200));
+    sim.engine.set_settings(Settings { enabled: true });
+    let waiting = sim.emit("message_sent").remove(0);
     sim.persist();
-    // The worker stopped after the batch's `set` and before its `remove`.
-    sim.storage.insert(outbox_key, stale);
+    // As an earlier version stored them, stopped between a batch's set and
+    // remove: the finished delivery is in both `outbox/` and `log/`.
+    let legacy: BTreeMap<String, String> = sim
+        .storage
+        .iter()
+        .map(|(key, value)| match key.strip_prefix("delivery/") {
+            Some(id) if id == waiting => (format!("outbox/{id}"), value.clone()),
+            Some(id) => (format!("log/{id}"), value.clone()),
+            None => (key.clone(), value.clone()),
+        })
+        .chain([(format!("outbox/{done}"), stale_pending)])
+        .collect();
+    sim.storage = legacy;
     sim.restart();
-    assert!(sim.transmits().is_empty());
-    assert!(!sim.advance(), "nothing waits");
-    assert_eq!(sim.engine.deliveries().count(), 1);
+    let sent = sim.run(|_| status(200));
+    assert_eq!(sent.len(), 1, "only the unfinished delivery is sent");
+    assert_eq!(sent[0].1.delivery_id, waiting);
+    sim.persist();
+    let keys: Vec<&str> = sim.storage.keys().map(String::as_str).collect();
+    assert_eq!(keys, {
+        let mut expected = vec![format!("delivery/{done}"), format!("delivery/{waiting}"), "settings".into(), "webhooks".into()];
+        expected.sort();
+        expected
+    });
+    assert!(sim.engine.deliveries().all(|d| d.state == DeliveryState::Delivered));
 }
 
 #[test]

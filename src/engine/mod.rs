@@ -199,6 +199,12 @@ impl Engine {
                 engine.outbox.queue(&id);
             }
         }
+        // Deliveries read from legacy keys move to their current key.
+        for key in snapshot.legacy_keys {
+            let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+            engine.dirty.insert(Key::Delivery(id.into()));
+            engine.dirty.insert(Key::Legacy(key));
+        }
         engine.trim_log();
         engine
     }
@@ -426,7 +432,7 @@ impl Engine {
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
         self.in_flight.insert(attempt, (delivery.id.clone(), LoggedRequest::redacted(&request)));
-        self.dirty.insert(Key::Outbox(delivery.id.clone()));
+        self.dirty.insert(Key::Delivery(delivery.id.clone()));
         self.dirty.insert(Key::Webhooks);
         Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
     }
@@ -484,7 +490,7 @@ impl Engine {
         let batch = self.batch;
         self.not_durable.values_mut().filter(|holder| holder.is_none()).for_each(|holder| *holder = Some(batch));
         let mut logged: HashMap<&str, &Delivery> = HashMap::new();
-        if dirty.iter().any(|k| matches!(k, Key::Log(_))) {
+        if dirty.iter().any(|k| matches!(k, Key::Delivery(_))) {
             logged.extend(self.log.iter().map(|d| (d.id.as_str(), d)));
         }
         let mut changes = Changes { batch, ..Changes::default() };
@@ -493,9 +499,8 @@ impl Engine {
                 Key::Settings => Some(to_json(&self.settings)),
                 Key::Webhooks => Some(to_json(&self.webhooks)),
                 Key::Campaign => Some(to_json(&self.campaign)),
-                // A finished delivery has left the outbox for the log.
-                Key::Outbox(id) => self.outbox.get(id).map(to_json),
-                Key::Log(id) => logged.get(id.as_str()).map(to_json),
+                Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
+                Key::Legacy(_) => None,
             };
             match value {
                 Some(value) => {
@@ -554,7 +559,7 @@ impl Engine {
             return Err(error);
         }
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
-        self.dirty.extend(ids.iter().cloned().map(Key::Outbox));
+        self.dirty.extend(ids.iter().cloned().map(Key::Delivery));
         self.not_durable.extend(ids.iter().map(|id| (id.clone(), None)));
         new.into_iter().for_each(|delivery| self.outbox.push(delivery));
         Ok(ids)
@@ -577,7 +582,7 @@ impl Engine {
         let error = attempt.error.clone();
         let retries_done = delivery.attempts.len() - 1;
         let test = delivery.test;
-        self.dirty.insert(Key::Outbox(delivery.id.clone()));
+        self.dirty.insert(Key::Delivery(delivery.id.clone()));
         let Some(webhook_index) = webhook_index else { return };
         let webhook = &mut self.webhooks[webhook_index];
         webhook.stats.record_attempt(duration, outcome.status());
@@ -622,13 +627,12 @@ impl Engine {
         delivery.state = state;
         delivery.reason = reason;
         delivery.finished_at = Some(now);
-        self.dirty.insert(Key::Outbox(delivery.id.clone()));
         self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
         self.push_log(delivery);
     }
 
     fn push_log(&mut self, delivery: Delivery) {
-        self.dirty.insert(Key::Log(delivery.id.clone()));
+        self.dirty.insert(Key::Delivery(delivery.id.clone()));
         self.log.push_back(delivery);
         self.trim_log();
     }
@@ -636,7 +640,7 @@ impl Engine {
     fn trim_log(&mut self) {
         while self.log.len() > LOG_CAPACITY {
             if let Some(dropped) = self.log.pop_front() {
-                self.dirty.insert(Key::Log(dropped.id));
+                self.dirty.insert(Key::Delivery(dropped.id));
             }
         }
     }

@@ -1,14 +1,14 @@
 //! What the engine keeps between service-worker lifetimes, and how it is
 //! split into storage keys so a change rewrites only what changed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::delivery::Delivery;
+use super::delivery::{Delivery, DeliveryState};
 use crate::campaign::Campaign;
 use crate::config::WebhookConfig;
 use crate::stats::Stats;
@@ -61,14 +61,18 @@ pub struct Snapshot {
     pub log: Vec<Delivery>,
     /// The campaign.
     pub campaign: Campaign,
+    /// Keys in the layout of earlier versions (`outbox/<id>`, `log/<id>`),
+    /// to remove once their deliveries are written under `delivery/<id>`.
+    pub legacy_keys: Vec<String>,
 }
 
 impl Snapshot {
     /// Rebuilds the state from every stored key. Values are JSON text (see
     /// [`Changes`]) or, as earlier versions wrote them, plain objects.
-    /// Keys that are not AutoHook's are ignored; a delivery stored both in
-    /// the outbox and in the log (the worker stopped between the two writes
-    /// of a batch) counts as finished.
+    /// Keys that are not AutoHook's are ignored. A delivery under both a
+    /// current and a legacy key is read from the current one; one under
+    /// both legacy keys (a worker stopped between a batch's set and remove)
+    /// counts as finished.
     pub fn from_stored<V: Into<Value>>(
         stored: impl IntoIterator<Item = (String, V)>,
     ) -> Result<Snapshot, serde_json::Error> {
@@ -81,19 +85,37 @@ impl Snapshot {
             }
         }
         let mut snapshot = Snapshot::default();
+        // Ranked so the copy to keep of a delivery stored twice wins.
+        let mut deliveries: HashMap<String, (u8, Delivery)> = HashMap::new();
         for (key, value) in stored {
             let value = value.into();
-            match Key::parse(&key) {
-                Some(Key::Settings) => snapshot.settings = decode(value)?,
-                Some(Key::Webhooks) => snapshot.webhooks = decode(value)?,
-                Some(Key::Campaign) => snapshot.campaign = decode(value)?,
-                Some(Key::Outbox(_)) => snapshot.outbox.push(decode(value)?),
-                Some(Key::Log(_)) => snapshot.log.push(decode(value)?),
-                None => {}
+            let rank = match Key::parse(&key) {
+                Some(Key::Settings) => {
+                    snapshot.settings = decode(value)?;
+                    continue;
+                }
+                Some(Key::Webhooks) => {
+                    snapshot.webhooks = decode(value)?;
+                    continue;
+                }
+                Some(Key::Campaign) => {
+                    snapshot.campaign = decode(value)?;
+                    continue;
+                }
+                Some(Key::Delivery(_)) => 2,
+                Some(Key::Legacy(_)) => {
+                    snapshot.legacy_keys.push(key.clone());
+                    u8::from(key.starts_with("log/"))
+                }
+                None => continue,
+            };
+            let delivery: Delivery = decode(value)?;
+            if deliveries.get(&delivery.id).is_none_or(|(kept, _)| *kept < rank) {
+                deliveries.insert(delivery.id.clone(), (rank, delivery));
             }
         }
-        let logged: HashSet<String> = snapshot.log.iter().map(|d| d.id.clone()).collect();
-        snapshot.outbox.retain(|d| !logged.contains(&d.id));
+        let (outbox, log) = deliveries.into_values().map(|(_, d)| d).partition(|d| d.state == DeliveryState::Pending);
+        (snapshot.outbox, snapshot.log) = (outbox, log);
         snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         snapshot.log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
         Ok(snapshot)
@@ -102,7 +124,9 @@ impl Snapshot {
 
 /// A storage key. Settings and webhooks are small and stored whole; each
 /// delivery has its own key, so a response rewrites one delivery rather
-/// than the whole outbox and log.
+/// than the whole outbox and log, and finishing a delivery rewrites its key
+/// rather than moving it to another (a remove costs the browser about as
+/// much as a set).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
     /// [`Settings`]: `settings`.
@@ -111,10 +135,10 @@ pub enum Key {
     Webhooks,
     /// The campaign: `campaign`.
     Campaign,
-    /// An unfinished delivery: `outbox/<id>`.
-    Outbox(String),
-    /// A finished delivery: `log/<id>`.
-    Log(String),
+    /// A delivery, unfinished or in the log: `delivery/<id>`.
+    Delivery(String),
+    /// Where earlier versions kept a delivery: `outbox/<id>` or `log/<id>`.
+    Legacy(String),
 }
 
 impl Key {
@@ -124,8 +148,8 @@ impl Key {
             None if key == "settings" => Some(Key::Settings),
             None if key == "webhooks" => Some(Key::Webhooks),
             None if key == "campaign" => Some(Key::Campaign),
-            Some(("outbox", id)) => Some(Key::Outbox(id.into())),
-            Some(("log", id)) => Some(Key::Log(id.into())),
+            Some(("delivery", id)) => Some(Key::Delivery(id.into())),
+            Some(("outbox" | "log", _)) => Some(Key::Legacy(key.into())),
             _ => None,
         }
     }
@@ -137,16 +161,16 @@ impl fmt::Display for Key {
             Key::Settings => f.write_str("settings"),
             Key::Webhooks => f.write_str("webhooks"),
             Key::Campaign => f.write_str("campaign"),
-            Key::Outbox(id) => write!(f, "outbox/{id}"),
-            Key::Log(id) => write!(f, "log/{id}"),
+            Key::Delivery(id) => write!(f, "delivery/{id}"),
+            Key::Legacy(key) => f.write_str(key),
         }
     }
 }
 
-/// One batch of storage writes: keys to set, then keys to remove. The
-/// driver writes `set` before removing, so an interrupted batch leaves a
-/// delivery in both places (resolved by [`Snapshot::from_stored`]), never in
-/// neither.
+/// One batch of storage writes: keys to set, then keys to remove (log
+/// entries past the log's capacity, legacy keys). The driver writes `set`
+/// before removing, so an interrupted batch leaves a key too many, never one
+/// too few.
 ///
 /// Values are JSON text rather than objects: handing `storage.set` one
 /// string per key costs a fraction of building the object in JS property by
@@ -175,7 +199,14 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_foreign_keys_are_ignored() {
-        for key in [Key::Settings, Key::Webhooks, Key::Campaign, Key::Outbox("dlv_1".into()), Key::Log("dlv_2".into())] {
+        for key in [
+            Key::Settings,
+            Key::Webhooks,
+            Key::Campaign,
+            Key::Delivery("dlv_1".into()),
+            Key::Legacy("outbox/dlv_2".into()),
+            Key::Legacy("log/dlv_3".into()),
+        ] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }
         for foreign in ["grantedOrigins", "outbox", "other/x", "settings/x"] {
