@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response, ResponseType};
+use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, ResponseType};
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::campaign::SendCommand;
@@ -332,11 +332,8 @@ fn permission_missing(url: &str) -> String {
 /// One fetch, aborted after the webhook's timeout; redirects are not followed.
 async fn send(transmit: &Transmit) -> Outcome {
     let request = &transmit.request;
-    let Ok(controller) = AbortController::new() else {
-        return Outcome::NetworkError { message: "AbortController unavailable".into() };
-    };
-    let signal = controller.signal();
-    let _deadline = Timeout::new(u32::try_from(transmit.timeout_ms).unwrap_or(u32::MAX), move || controller.abort());
+    // The browser's own timer: no controller, closure or clearTimeout per request.
+    let signal = AbortSignal::timeout_with_f64(transmit.timeout_ms as f64);
     let init = RequestInit::new();
     init.set_method(request.method);
     init.set_redirect(RequestRedirect::Manual);
