@@ -10,6 +10,7 @@ import { caller, eventually } from '../e2e/api.mjs';
 const EVENTS = 1000;
 const ROUNDS = 3;
 const HMAC_CALLS = 20_000;
+const STORAGE_KEYS = 1000;
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const BODY_1KB = JSON.stringify({ message: 'x'.repeat(1000) }).slice(0, 1024);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -20,13 +21,14 @@ const page = await chromium.openPage('options/options.html');
 const call = caller(page);
 const arrived = (path) => receiver.deliveries.filter((d) => d.path === path).length;
 
-/** Runs `expression` in the service worker and awaits it. */
+/** Runs `expression` in the service worker, awaits it and returns its (JSON) value. */
 async function inWorker(expression) {
   const worker = chromium.browser.targets().find((t) => t.type() === 'service_worker');
   const session = await worker.createCDPSession();
-  const { exceptionDetails } = await session.send('Runtime.evaluate', { expression, awaitPromise: true });
+  const { result, exceptionDetails } = await session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
   await session.detach();
   if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? exceptionDetails.text);
+  return result.value;
 }
 
 /**
@@ -104,6 +106,30 @@ async function emitToWire(stopFirst, round) {
   return delivery.receivedAt - started;
 }
 
+/**
+ * Keys per second through chrome.storage.local (set, then remove), in
+ * batches of 50 as AutoHook writes, with a logged delivery stored as its
+ * JSON text (as AutoHook stores it) or as the object itself.
+ */
+async function storageRates(record) {
+  return inWorker(`(async () => {
+    const record = ${JSON.stringify(record)};
+    const text = JSON.stringify(record);
+    const time = async (value, tag) => {
+      const started = performance.now();
+      for (let batch = 0; batch < ${STORAGE_KEYS / 50}; batch++) {
+        const keys = Array.from({ length: 50 }, (_, i) => 'bench/' + tag + '/' + (batch * 50 + i));
+        await chrome.storage.local.set(Object.fromEntries(keys.map((key) => [key, value])));
+        await chrome.storage.local.remove(keys);
+      }
+      return ${STORAGE_KEYS} / ((performance.now() - started) / 1000);
+    };
+    const rounds = [];
+    for (let round = 0; round < ${ROUNDS}; round++) rounds.push({ text: await time(text, 't' + round), object: await time(record, 'o' + round) });
+    return rounds;
+  })()`);
+}
+
 /** Round trips per second of the message API alone: the floor under event intake. */
 async function messageRate() {
   const started = performance.now();
@@ -121,6 +147,8 @@ for (let round = 0; round < ROUNDS; round++) {
   const messages = await messageRate();
   throughput.push({ bare, worker, fromPage, messages, ratio: worker / bare, pageRatio: fromPage / bare });
 }
+const [logged] = await call('deliveries.list', { limit: 1 });
+const storage = (await storageRates(logged)).map((r) => ({ ...r, ratio: r.text / r.object }));
 const hmac = (await hmacRates()).map((r) => ({ ...r, ratio: r.wasm / r.webcrypto }));
 const latency = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -154,6 +182,17 @@ shown for context, as the ceiling on that second path.
 |---|---|---|---|---|---|---|
 ${throughput.map((r, i) => `| ${i + 1} | ${n(r.bare)} | ${n(r.worker)} | ${n(r.ratio, 2)}× | ${n(r.fromPage)} | ${n(r.pageRatio, 2)}× | ${n(r.messages)} |`).join('\n')}
 | **median** | | | **${n(median(throughput.map((r) => r.ratio)), 2)}×** | | **${n(median(throughput.map((r) => r.pageRatio)), 2)}×** | |
+
+## Storage: a delivery record as JSON text vs as an object
+
+${n(STORAGE_KEYS)} keys set then removed through \`chrome.storage.local\` in
+batches of 50, each a logged delivery (${n(JSON.stringify(logged).length)} bytes of JSON)
+stored as its JSON text, as AutoHook stores it, or as the object.
+
+| Round | JSON text (keys/s) | Object (keys/s) | Text ÷ object |
+|---|---|---|---|
+${storage.map((r, i) => `| ${i + 1} | ${n(r.text)} | ${n(r.object)} | ${n(r.ratio, 2)}× |`).join('\n')}
+| **median** | | | **${n(median(storage.map((r) => r.ratio)), 2)}×** |
 
 ## HMAC-SHA256 of a 1 KB body: Wasm vs WebCrypto
 
