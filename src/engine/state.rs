@@ -125,8 +125,8 @@ impl Snapshot {
 /// A storage key. Settings and webhooks are small and stored whole; each
 /// delivery has its own key, so a response rewrites one delivery rather
 /// than the whole outbox and log, and finishing a delivery rewrites its key
-/// rather than moving it to another (a remove costs the browser about as
-/// much as a set).
+/// rather than moving it to another (which cost a set, a remove, and a
+/// second storage call per batch).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
     /// [`Settings`]: `settings`.
