@@ -1,6 +1,7 @@
 // Building the UI without innerHTML: every string goes in as text, so a
 // webhook named `<img src=x onerror=alert(1)>` shows as exactly that.
 import { ext } from './ext.js';
+import { throttled as throttle } from './throttle.js';
 
 /** The localized message `key` with `subs` for $1, $2…; the key itself if missing. */
 export function t(key, ...subs) {
@@ -37,36 +38,10 @@ export function localize(root = document) {
 }
 
 /**
- * Calls `render` (which may return a promise) when asked, but never two at
- * once and at most once every `everyMs`: a burst of deliveries sends the
- * page dozens of "changed" notices a second, and redrawing the log for each
- * cost more CPU than the deliveries themselves. A call during a render
- * brings one more render after it, so the last state is always shown.
+ * `render` as a page redraws on state changes: in an animation frame, at
+ * most every 300 ms and never two at once (see ./throttle.js).
  */
-export function throttled(render, everyMs = 300) {
-  let state = 'idle';
-  let again = false;
-  let last = -Infinity;
-  const run = async () => {
-    state = 'running';
-    last = Date.now();
-    try {
-      await render();
-    } finally {
-      state = 'idle';
-      if (again) schedule();
-    }
-  };
-  const schedule = () => {
-    state = 'scheduled';
-    again = false;
-    setTimeout(() => requestAnimationFrame(run), Math.max(0, last + everyMs - Date.now()));
-  };
-  return () => {
-    if (state === 'idle') schedule();
-    else if (state === 'running') again = true;
-  };
-}
+export const throttled = (render) => throttle(() => new Promise(requestAnimationFrame).then(render), 300);
 
 /** Runs `listener` whenever the background says its state changed. */
 export function onStateChanged(listener) {

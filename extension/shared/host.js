@@ -4,6 +4,7 @@
 // the content script that types campaign messages into the chat tab.
 import { ext } from './ext.js';
 import { canReach } from './permissions.js';
+import { throttled } from './throttle.js';
 
 const WAKE_ALARM = 'autohook.wake';
 // Chrome will not fire an alarm sooner than 30 s from now.
@@ -11,7 +12,6 @@ const MIN_ALARM_DELAY_MS = 30_000;
 // Pages redraw at most every 300 ms (shared/dom.js), so telling them more
 // often only costs a broadcast through the browser per write batch.
 const CHANGED_EVERY_MS = 250;
-const notice = { last: 0, pending: false };
 
 export const host = {
   load: () => ext.storage.local.get(null),
@@ -23,21 +23,10 @@ export const host = {
     ext.alarms.create(WAKE_ALARM, { when: Math.max(when, Date.now() + MIN_ALARM_DELAY_MS) });
   },
   canReach,
-  changed() {
-    if (notice.pending) return;
-    const send = () => {
-      Object.assign(notice, { pending: false, last: Date.now() });
-      // Nobody listening (no page open) is not an error.
-      ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});
-    };
-    const wait = notice.last + CHANGED_EVERY_MS - Date.now();
-    if (wait <= 0) {
-      send();
-    } else {
-      notice.pending = true;
-      setTimeout(send, wait);
-    }
-  },
+  // Nobody listening (no page open) is not an error.
+  changed: throttled(() => {
+    ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});
+  }, CHANGED_EVERY_MS),
   async sendToTab(command) {
     try {
       // Injected each time: the tab may have reloaded since the last message.
