@@ -280,8 +280,48 @@ fn an_attempt_cut_off_by_a_restart_counts_as_failed_and_is_retried() {
     let sent = sim.run(|_| status(200));
     assert_eq!(sent.len(), 1);
     assert_eq!(header(&sent[0].1, "webhook-id"), header(&first[0], "webhook-id"));
+    assert_ne!(header(&sent[0].1, "x-autohook-delivery"), header(&first[0], "x-autohook-delivery"));
     let delivery = sim.engine.deliveries().next().unwrap();
     assert_eq!(delivery.attempts.len(), 2);
+    assert!(delivery.attempts[0].error.as_deref().unwrap().starts_with("interrupted"));
+}
+
+#[test]
+fn starting_attempts_writes_one_small_key_rather_than_each_delivery() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    for _ in 0..20 {
+        sim.emit("message_sent");
+    }
+    let sent = sim.transmits();
+    assert_eq!(sent.len(), 20);
+    let changes = sim.engine.take_changes();
+    let set: Vec<&str> = changes.set.keys().map(String::as_str).collect();
+    assert_eq!(set, ["inflight", "webhooks"]);
+    let in_flight: BTreeMap<String, Value> = serde_json::from_str(&changes.set["inflight"]).unwrap();
+    assert_eq!(in_flight.len(), 20);
+    assert_eq!(in_flight[&sent[3].delivery_id]["deliveryHeader"], header(&sent[3], "x-autohook-delivery"));
+}
+
+#[test]
+fn an_attempt_in_both_its_delivery_and_the_in_flight_key_counts_once_after_a_restart() {
+    let mut sim = Sim::new();
+    sim.webhook(json!({"url": "https://h.test/"}));
+    sim.emit("campaign_started");
+    let first = sim.transmits();
+    sim.persist();
+    // As a store written in two steps could leave it: the attempt under
+    // `inflight` and, without a result, in the delivery's key as well.
+    let key = format!("delivery/{}", first[0].delivery_id);
+    let in_flight: Value = serde_json::from_str(&sim.storage["inflight"]).unwrap();
+    let mut delivery: Value = serde_json::from_str(&sim.storage[&key]).unwrap();
+    delivery["attempts"] = json!([in_flight[&first[0].delivery_id]]);
+    sim.storage.insert(key, delivery.to_string());
+    sim.restart();
+    let sent = sim.run(|_| status(200));
+    let delivery = sim.engine.deliveries().next().unwrap();
+    let headers: Vec<&str> = delivery.attempts.iter().map(|a| a.delivery_header.as_str()).collect();
+    assert_eq!(headers, [header(&first[0], "x-autohook-delivery"), header(&sent[0].1, "x-autohook-delivery")]);
     assert!(delivery.attempts[0].error.as_deref().unwrap().starts_with("interrupted"));
 }
 
@@ -297,7 +337,7 @@ fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
     sim.respond(&sent[7], status(200));
     let changes = sim.engine.take_changes();
     let set: Vec<&str> = changes.set.keys().map(|key| key.as_str()).collect();
-    assert_eq!(set, [format!("delivery/{}", sent[7].delivery_id), "webhooks".to_string()]);
+    assert_eq!(set, [&format!("delivery/{}", sent[7].delivery_id), "inflight", "webhooks"]);
     assert!(changes.remove.is_empty(), "finishing rewrites the delivery's key: {:?}", changes.remove);
 }
 
@@ -395,7 +435,8 @@ fn deliveries_in_the_legacy_outbox_and_log_keys_load_and_move_to_their_delivery_
     sim.persist();
     let keys: Vec<&str> = sim.storage.keys().map(String::as_str).collect();
     assert_eq!(keys, {
-        let mut expected = vec![format!("delivery/{done}"), format!("delivery/{waiting}"), "settings".into(), "webhooks".into()];
+        let mut expected =
+            vec![format!("delivery/{done}"), format!("delivery/{waiting}"), "inflight".into(), "settings".into(), "webhooks".into()];
         expected.sort();
         expected
     });

@@ -147,7 +147,7 @@ pub struct Engine {
     ids: IdGen,
     /// Attempts awaiting a result: their delivery, and the request as the
     /// log will keep it (stored with the result, so starting an attempt
-    /// writes only a small marker).
+    /// writes only its entry under [`Key::InFlight`]).
     in_flight: BTreeMap<AttemptId, (String, LoggedRequest)>,
     next_attempt: u64,
     recent_starts: HashMap<String, VecDeque<Millis>>,
@@ -187,7 +187,18 @@ impl Engine {
             batch: 0,
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
         };
-        for delivery in snapshot.outbox {
+        let mut in_flight = snapshot.in_flight;
+        if !in_flight.is_empty() {
+            engine.dirty.insert(Key::InFlight);
+        }
+        for mut delivery in snapshot.outbox {
+            // An attempt recorded only under `inflight` joins its delivery;
+            // one its key already holds (with or without a result) does not.
+            if let Some(attempt) = in_flight.remove(&delivery.id) {
+                if delivery.attempts.iter().all(|a| a.delivery_header != attempt.delivery_header) {
+                    delivery.attempts.push(attempt);
+                }
+            }
             let (id, interrupted) = (delivery.id.clone(), delivery.awaiting_result());
             engine.outbox.push(delivery);
             if interrupted {
@@ -376,6 +387,7 @@ impl Engine {
     /// meanwhile are ignored.
     pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
         let Some((delivery_id, request)) = self.in_flight.remove(&attempt) else { return };
+        self.dirty.insert(Key::InFlight);
         if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
             delivery.request = Some(request);
             self.finish_attempt(&delivery_id, outcome, now);
@@ -432,7 +444,7 @@ impl Engine {
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
         self.in_flight.insert(attempt, (delivery.id.clone(), LoggedRequest::redacted(&request)));
-        self.dirty.insert(Key::Delivery(delivery.id.clone()));
+        self.dirty.insert(Key::InFlight);
         self.dirty.insert(Key::Webhooks);
         Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
     }
@@ -499,6 +511,7 @@ impl Engine {
                 Key::Settings => Some(to_json(&self.settings)),
                 Key::Webhooks => Some(to_json(&self.webhooks)),
                 Key::Campaign => Some(to_json(&self.campaign)),
+                Key::InFlight => Some(to_json(&self.attempts_in_flight())),
                 Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
                 Key::Legacy(_) => None,
             };
@@ -513,6 +526,14 @@ impl Engine {
     }
 
     // ----- internals -----
+
+    /// The attempt each delivery has in flight, as [`Key::InFlight`] stores
+    /// it. Deliveries cancelled meanwhile are in the log, not here.
+    fn attempts_in_flight(&self) -> BTreeMap<&str, &Attempt> {
+        let delivery = |(id, _): &(String, LoggedRequest)| self.outbox.get(id);
+        let pairs = self.in_flight.values().filter_map(delivery);
+        pairs.filter_map(|d| Some((d.id.as_str(), d.attempts.last()?))).collect()
+    }
 
     fn webhook_index(&self, id: &str) -> Result<usize, EngineError> {
         self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
