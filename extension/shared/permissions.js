@@ -5,10 +5,15 @@
 import { ext } from './ext.js';
 
 const granted = new Set();
+// canReach's answers by URL: the background asks before every attempt, and
+// parsing the URL against each pattern showed in a burst's profile.
+const answers = new Map();
+const MAX_ANSWERS = 64;
 
 async function refresh() {
   const { origins = [] } = await ext.permissions.getAll();
   granted.clear();
+  answers.clear();
   for (const origin of origins) granted.add(origin);
 }
 
@@ -38,8 +43,14 @@ function covers(pattern, url) {
 
 /** Whether the extension may reach `url` (a string); call after permissionsReady. */
 export function canReach(text) {
-  const url = new URL(text);
-  return [...granted].some((pattern) => covers(pattern, url));
+  let answer = answers.get(text);
+  if (answer === undefined) {
+    const url = new URL(text);
+    answer = [...granted].some((pattern) => covers(pattern, url));
+    if (answers.size >= MAX_ANSWERS) answers.clear();
+    answers.set(text, answer);
+  }
+  return answer;
 }
 
 /** The host-permission pattern for a URL's origin, e.g. `https://h.test/*`. */
