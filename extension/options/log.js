@@ -26,21 +26,44 @@ function request({ request: sent }) {
   return [h('h4', {}, t('logRequest')), h('pre', {}, lines.join('\n'), sent.bodyTruncated ? '\n…' : '')];
 }
 
+/** What an opened row shows: reason, attempts, request, response, Redeliver. */
+function body(delivery) {
+  const last = delivery.attempts.at(-1);
+  return [
+    delivery.reason && h('p', { class: 'notice' }, delivery.reason),
+    attempts(delivery),
+    request(delivery),
+    last?.responseBody ? [h('h4', {}, t('logResponse')), h('pre', {}, last.responseBody)] : null,
+    h('button', { type: 'button', class: 'quiet redeliver', onclick: () => call('deliveries.redeliver', { id: delivery.id }) }, t('redeliver')),
+  ].flat().filter(Boolean);
+}
+
 function row(delivery) {
   const last = delivery.attempts.at(-1);
-  const details = h('details', { open: open.has(delivery.id), ontoggle: (event) => (event.target.open ? open.add(delivery.id) : open.delete(delivery.id)) },
+  // A row's body is built when it is first opened: during a burst the page
+  // redraws 100 rows every 300 ms, and the bodies were most of that DOM.
+  let filled = false;
+  const fill = (details) => {
+    if (!filled) details.append(...body(delivery));
+    filled = true;
+  };
+  const toggled = ({ target }) => {
+    if (!target.open) return open.delete(delivery.id);
+    open.add(delivery.id);
+    fill(target);
+  };
+  const details = h('details', { ontoggle: toggled },
     h('summary', {},
       timeElement(delivery.createdAt),
       h('strong', {}, delivery.webhookName),
       h('code', {}, delivery.event.kind),
       h('span', { class: `state ${stateClass(delivery.state)}` }, t(`state_${delivery.state}`)),
       last?.status ? h('span', {}, `HTTP ${last.status}`) : null,
-      h('span', { class: 'hint' }, t('logAttempts', delivery.attempts.length))),
-    delivery.reason && h('p', { class: 'notice' }, delivery.reason),
-    attempts(delivery),
-    request(delivery),
-    last?.responseBody ? [h('h4', {}, t('logResponse')), h('pre', {}, last.responseBody)] : null,
-    h('button', { type: 'button', class: 'quiet redeliver', onclick: () => call('deliveries.redeliver', { id: delivery.id }) }, t('redeliver')));
+      h('span', { class: 'hint' }, t('logAttempts', delivery.attempts.length))));
+  if (open.has(delivery.id)) {
+    fill(details);
+    details.open = true;
+  }
   return h('li', { 'data-id': delivery.id }, details);
 }
 
