@@ -104,8 +104,9 @@ fn to_js(value: &impl Serialize) -> JsValue {
 /// A message as JSON, read through the browser's `JSON.stringify` for the
 /// same reason as [`to_js`].
 fn from_js(value: &JsValue) -> Result<Value, String> {
-    let text = js_sys::JSON::stringify(value).map_err(|e| describe(&e))?;
-    serde_json::from_str(&String::from(text)).map_err(|e| e.to_string())
+    // `undefined` (no message at all) stringifies to `undefined`, not text.
+    let text = js_sys::JSON::stringify(value).map_err(|e| describe(&e))?.as_string();
+    serde_json::from_str(&text.ok_or("the message is not JSON")?).map_err(|e| e.to_string())
 }
 
 /// The Standard Webhooks `webhook-signature` value for a payload, computed

@@ -116,6 +116,15 @@ async fn invalid_input_replies_with_code_and_field_and_stores_nothing() {
 }
 
 #[wasm_bindgen_test]
+async fn a_message_that_is_not_json_gets_a_bad_request_reply() {
+    let background = Background::start(memoryHost(js(json!({})))).await.unwrap();
+    for message in [JsValue::UNDEFINED, js_sys::Function::new_no_args("").into()] {
+        let reply = rust(JsFuture::from(background.handle(message, "page".into(), JsValue::NULL)).await.unwrap());
+        assert_eq!(reply["error"]["code"], "bad_request", "{reply}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn content_scripts_may_not_emit_events() {
     let background = Background::start(memoryHost(js(json!({})))).await.unwrap();
     let reply = ask(&background, json!({"type": "events.emit", "event": "error"}), "content").await;
