@@ -42,6 +42,14 @@ async function inWorker(expression) {
   return result.value;
 }
 
+/** Per second: from starting `run` until all EVENTS requests to `path` have arrived. */
+async function rateOf(path, run) {
+  const started = performance.now();
+  await run();
+  await receiver.waitFor(() => arrived(path) >= EVENTS, 120_000);
+  return EVENTS / ((performance.now() - started) / 1000);
+}
+
 /**
  * Events per second through AutoHook, emitted all at once until all are on
  * the wire: raised inside the service worker through the same request
@@ -51,36 +59,42 @@ async function inWorker(expression) {
 async function autohookRate(round, from) {
   const path = `/autohook/${from}/${round}`;
   const hook = await call('webhooks.create', { webhook: { url: receiver.url(path), secret: SECRET, events: ['message_sent'], ratePerMinute: 10_000 } });
-  const started = performance.now();
   const message = "{ type: 'events.emit', event: 'message_sent', data: { message: 'bench', totalMessagesSent: i } }";
   const send = from === 'worker' ? `autohook.handle(${message}, 'page', null)` : `chrome.runtime.sendMessage(${message})`;
   const burst = `Promise.all(Array.from({ length: ${EVENTS} }, (_, i) => ${send}))`;
-  await (from === 'worker' ? inWorker(burst) : page.evaluate(burst));
-  await receiver.waitFor(() => arrived(path) >= EVENTS, 120_000);
-  const seconds = (performance.now() - started) / 1000;
+  const rate = await rateOf(path, () => (from === 'worker' ? inWorker(burst) : page.evaluate(burst)));
   await eventually(async () => (await call('deliveries.list', { state: 'pending' })).length === 0, { timeoutMs: 60_000 });
   await call('webhooks.delete', { id: hook.id });
-  return EVENTS / seconds;
+  return rate;
 }
 
 /**
- * Requests per second for a bare fetch loop in the same service worker, as
- * many in flight as AutoHook allows (32), sending the headers and body of
- * the last request AutoHook sent (so only AutoHook's own work differs).
+ * Worker code for the fetch loops: EVENTS POSTs of `sample`'s headers
+ * and body to `path`, as many in flight as AutoHook allows (32), running
+ * `afterEach` (code that may use the request's index `i`) after each.
+ */
+function fetchLoop(path, sample, afterEach = '') {
+  return `
+    const body = ${JSON.stringify(sample.body)};
+    const headers = ${JSON.stringify(sample.headers)};
+    let next = 0;
+    const lane = async () => {
+      for (let i; (i = next++) < ${EVENTS};) {
+        await (await fetch(${JSON.stringify(receiver.url(path))}, { method: 'POST', body, headers })).text();
+        ${afterEach}
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, lane));`;
+}
+
+/**
+ * Requests per second for a bare fetch loop in the same service worker,
+ * sending the headers and body of the last request AutoHook sent (so only
+ * AutoHook's own work differs).
  */
 async function bareFetchRate(round, sample) {
   const path = `/bare/${round}`;
-  const started = performance.now();
-  await inWorker(`(async () => {
-    let next = 0;
-    const body = ${JSON.stringify(sample.body)};
-    const headers = ${JSON.stringify(sample.headers)};
-    const lane = async () => { while (next++ < ${EVENTS}) await (await fetch(${JSON.stringify(receiver.url(path))}, { method: 'POST', body, headers })).text(); };
-    await Promise.all(Array.from({ length: 32 }, lane));
-  })()`);
-  await receiver.waitFor(() => arrived(path) >= EVENTS, 120_000);
-  const seconds = (performance.now() - started) / 1000;
-  return EVENTS / seconds;
+  return rateOf(path, () => inWorker(`(async () => { ${fetchLoop(path, sample)} })()`));
 }
 
 /**
@@ -94,10 +108,7 @@ async function bareFetchRate(round, sample) {
 async function durableFetchRate(round, sample, records) {
   const path = `/durable/${round}`;
   const prefix = `bench/durable/${round}/`;
-  const started = performance.now();
-  await inWorker(`(async () => {
-    const body = ${JSON.stringify(sample.body)};
-    const headers = ${JSON.stringify(sample.headers)};
+  const rate = await rateOf(path, () => inWorker(`(async () => {
     const [pending, finished] = ${JSON.stringify([records.pending, records.finished])};
     let set = {}, remove = [];
     const write = () => globalThis.benchWrites ??= (async () => {
@@ -111,21 +122,13 @@ async function durableFetchRate(round, sample, records) {
     })();
     for (let i = 0; i < ${EVENTS}; i++) set['${prefix}' + i] = pending;
     await write();
-    let next = 0;
-    const lane = async () => {
-      for (let i; (i = next++) < ${EVENTS};) {
-        await (await fetch(${JSON.stringify(receiver.url(path))}, { method: 'POST', body, headers })).text();
+    ${fetchLoop(path, sample, `
         set['${prefix}' + i] = finished;
         if (i >= 500) remove.push('${prefix}' + (i - 500));
-        write();
-      }
-    };
-    await Promise.all(Array.from({ length: 32 }, lane));
-  })()`);
-  await receiver.waitFor(() => arrived(path) >= EVENTS, 120_000);
-  const seconds = (performance.now() - started) / 1000;
+        write();`)}
+  })()`));
   await inWorker(`globalThis.benchWrites?.then(() => chrome.storage.local.remove(Array.from({ length: ${EVENTS} }, (_, i) => '${prefix}' + i)))`);
-  return EVENTS / seconds;
+  return rate;
 }
 
 /** Calls per second: Wasm `signPayload` vs awaited WebCrypto `subtle.sign`, same 1 KB body, in one page. */
