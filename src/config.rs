@@ -1,6 +1,26 @@
 //! Webhook settings: raw input from the message API parsed once, at the edge,
 //! into a [`WebhookConfig`] that is valid by construction, or a
 //! [`ConfigError`] that names the field and what is wrong with it.
+//!
+//! ## Limits
+//!
+//! Every field has a size limit, so no input is too large to store, show
+//! or check, and going over it is an error naming the field:
+//!
+//! | field | limit |
+//! |---|---|
+//! | `name` | under 100 characters |
+//! | `url` | 2048 characters |
+//! | `headers` | 20 headers; names up to 128 characters, values up to 4096 |
+//! | `headersJson` | 100000 characters |
+//! | `secret` | 256 characters |
+//! | `events` | 32 names |
+//! | `filters` | 20 conditions of up to 500 characters each; lists do not nest |
+//! | `template` | 16384 characters and 256 tags |
+//! | `chatId` | 64 characters |
+//! | `retrySchedule` | 10 delays of up to 3600000 ms |
+//! | `timeoutMs` | 1000 to 120000 ms |
+//! | `ratePerMinute` | 1 to 10000 |
 
 use std::collections::BTreeMap;
 
@@ -13,7 +33,7 @@ use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
 use crate::preset::Preset;
 use crate::signing::{SecretError, SecretKey};
-use crate::template::{query_template, Target, Template, TemplateError};
+use crate::template::{query_template, Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
 
 /// Retry delays after the first attempt, in milliseconds.
 pub const DEFAULT_RETRY_SCHEDULE: [u64; 3] = [1000, 2000, 3000];
@@ -22,6 +42,22 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// First attempts per webhook per minute; the excess waits in the outbox.
 pub const DEFAULT_RATE_PER_MINUTE: u32 = 100;
 const MAX_NAME_CHARS: usize = 100;
+/// Browsers and servers commonly cap URLs near 2 KB (8 KB at most).
+const MAX_URL_CHARS: usize = 2048;
+/// Custom headers per webhook; a receiver needs a few.
+const MAX_HEADERS: usize = 20;
+const MAX_HEADER_NAME_CHARS: usize = 128;
+/// Room for a long bearer token or JWT.
+const MAX_HEADER_VALUE_CHARS: usize = 4096;
+const MAX_HEADERS_JSON_CHARS: usize = 100_000;
+// The JSON text must hold every header at its longest, with quoting and indentation.
+const _: () = assert!(MAX_HEADERS_JSON_CHARS >= MAX_HEADERS * (MAX_HEADER_NAME_CHARS + MAX_HEADER_VALUE_CHARS + 16));
+/// `whsec_` and a base64 key of 32 to 64 bytes, or a plain passphrase.
+const MAX_SECRET_CHARS: usize = 256;
+/// More than every event kind, even named twice.
+const MAX_EVENT_NAMES: usize = 32;
+/// Telegram chat ids are 64-bit numbers or `@` and a 5-32 character name.
+const MAX_CHAT_ID_CHARS: usize = 64;
 const MAX_RETRIES: usize = 10;
 const MAX_RETRY_DELAY_MS: u64 = 3_600_000;
 const TIMEOUT_RANGE_MS: (u64, u64) = (1000, 120_000);
@@ -170,6 +206,30 @@ pub enum ConfigError {
     /// `user:password@` in a URL would leak into logs and exports.
     #[error("url must not contain a user name or password; use a header instead")]
     UrlCredentials,
+    /// A text over its limit (see the module's table of limits).
+    #[error("{what} must be at most {max} characters (it has {chars})")]
+    TooLong {
+        /// The message-API field.
+        field: &'static str,
+        /// Which text: the field, or a part of it such as one header's value.
+        what: String,
+        /// The limit.
+        max: usize,
+        /// The text's length in characters.
+        chars: usize,
+    },
+    /// A list over its limit.
+    #[error("{field} must have at most {max} {items} (it has {count})")]
+    TooMany {
+        /// The message-API field.
+        field: &'static str,
+        /// What the list holds.
+        items: &'static str,
+        /// The limit.
+        max: usize,
+        /// How many it has.
+        count: usize,
+    },
     /// An empty name.
     #[error("name must not be empty")]
     NameEmpty,
@@ -262,6 +322,7 @@ impl ConfigError {
     pub fn field(&self) -> &'static str {
         use ConfigError::*;
         match self {
+            TooLong { field, .. } | TooMany { field, .. } => field,
             UrlMissing | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => "url",
             TemplateMissing | Template(_) => "template",
             NameEmpty | NameTooLong(_) => "name",
@@ -288,7 +349,8 @@ impl WebhookConfig {
         let url = parse_url(input.url.as_deref().ok_or(ConfigError::UrlMissing)?)?;
         let name = match input.name {
             Some(name) => name,
-            None => url.host_str().unwrap_or_default().to_string(),
+            // A host can be longer than a name may be; the name it gives must not be refused.
+            None => url.host_str().unwrap_or_default().chars().take(MAX_NAME_CHARS - 1).collect(),
         };
         let base = WebhookConfig {
             name,
@@ -339,6 +401,7 @@ impl WebhookConfig {
             next.secret = if secret.is_empty() {
                 None
             } else {
+                check_chars("secret", "secret", &secret, MAX_SECRET_CHARS)?;
                 SecretKey::parse(&secret)?;
                 Some(secret)
             };
@@ -371,7 +434,9 @@ impl WebhookConfig {
             next.preset = serde_json::from_value(Value::String(preset.clone())).map_err(|_| ConfigError::Preset(preset))?;
         }
         if let Some(chat_id) = input.chat_id {
-            next.chat_id = Some(chat_id.trim().to_string()).filter(|id| !id.is_empty());
+            let chat_id = chat_id.trim();
+            check_chars("chatId", "chatId", chat_id, MAX_CHAT_ID_CHARS)?;
+            next.chat_id = Some(chat_id.to_string()).filter(|id| !id.is_empty());
         }
         if next.preset == Preset::Telegram && next.chat_id.is_none() {
             return Err(ConfigError::ChatIdMissing);
@@ -380,6 +445,9 @@ impl WebhookConfig {
             return Err(ConfigError::PresetNeedsBody);
         }
         if let Some(template) = input.template {
+            // Checked here too: a template is kept while another preset is
+            // chosen, and then it is not parsed.
+            check_chars("template", "template", &template, MAX_TEMPLATE_CHARS)?;
             next.template = Some(template).filter(|t| !t.trim().is_empty());
         }
         next.check_templates()?;
@@ -405,9 +473,10 @@ impl WebhookConfig {
     }
 
     /// The signing key, if the webhook has a secret.
-    pub fn key(&self) -> Option<SecretKey> {
-        // Secrets are validated when stored, so parsing again cannot fail.
-        self.secret.as_deref().and_then(|secret| SecretKey::parse(secret).ok())
+    pub fn key(&self) -> Result<Option<SecretKey>, SecretError> {
+        // Validated when saved, but what storage holds may have been written
+        // by another build or tool: an error here must reach the caller.
+        self.secret.as_deref().map(SecretKey::parse).transpose()
     }
 
     /// Whether this webhook wants `kind` (the Test event always gets through).
@@ -425,8 +494,26 @@ fn check_name(name: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// Refuses `text`, which `what` names in the message, when it has more
+/// than `max` characters.
+fn check_chars(field: &'static str, what: &str, text: &str, max: usize) -> Result<(), ConfigError> {
+    if text.chars().nth(max).is_none() {
+        return Ok(());
+    }
+    Err(ConfigError::TooLong { field, what: what.to_string(), max, chars: text.chars().count() })
+}
+
+/// Refuses a list of `count` `items` when it has more than `max`.
+fn check_count(field: &'static str, items: &'static str, count: usize, max: usize) -> Result<(), ConfigError> {
+    if count > max {
+        return Err(ConfigError::TooMany { field, items, max, count });
+    }
+    Ok(())
+}
+
 /// Parses a webhook URL: http(s) only, no credentials.
 pub fn parse_url(text: &str) -> Result<Url, ConfigError> {
+    check_chars("url", "url", text.trim(), MAX_URL_CHARS)?;
     let url = Url::parse(text.trim()).map_err(|e| ConfigError::UrlUnparsable(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ConfigError::UrlScheme(url.scheme().to_string()));
@@ -451,6 +538,7 @@ fn parse_events(names: &[String]) -> Result<Vec<EventKind>, ConfigError> {
     if names.is_empty() {
         return Err(ConfigError::NoEvents);
     }
+    check_count("events", "names", names.len(), MAX_EVENT_NAMES)?;
     let mut kinds = Vec::with_capacity(names.len());
     for name in names {
         let kind = EventKind::parse(name).ok_or_else(|| ConfigError::UnknownEvent(name.clone()))?;
@@ -462,6 +550,7 @@ fn parse_events(names: &[String]) -> Result<Vec<EventKind>, ConfigError> {
 }
 
 fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
+    check_chars("headers", "headersJson", text, MAX_HEADERS_JSON_CHARS)?;
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
@@ -475,6 +564,7 @@ fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
 fn parse_headers(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
     let object: &serde_json::Map<String, Value> =
         value.as_object().ok_or(ConfigError::HeadersNotObject)?;
+    check_count("headers", "headers", object.len(), MAX_HEADERS)?;
     let mut seen = BTreeMap::new();
     for (name, value) in object {
         let value = value.as_str().ok_or_else(|| ConfigError::HeaderNotString(name.clone()))?;
@@ -485,6 +575,8 @@ fn parse_headers(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
+    check_chars("headers", "a header name", name, MAX_HEADER_NAME_CHARS)?;
+    check_chars("headers", &format!("header {name:?}'s value"), value, MAX_HEADER_VALUE_CHARS)?;
     let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(is_token_char) {
         return Err(ConfigError::HeaderName(name.to_string()));
@@ -549,6 +641,13 @@ mod tests {
         assert_eq!(WebhookConfig::create(bad.clone()).unwrap_err(), ConfigError::NameEmpty);
         bad.name = Some("x".repeat(100));
         assert_eq!(WebhookConfig::create(bad).unwrap_err(), ConfigError::NameTooLong(100));
+    }
+
+    #[test]
+    fn a_long_host_gives_a_name_cut_to_fit() {
+        let host = format!("{}.test", "a".repeat(120));
+        let config = WebhookConfig::create(input(&format!("https://{host}/"))).unwrap();
+        assert_eq!(config.name, host[..MAX_NAME_CHARS - 1]);
     }
 
     #[test]
@@ -627,11 +726,65 @@ mod tests {
         assert_eq!(WebhookConfig::create(with_secret.clone()).unwrap_err().field(), "secret");
         with_secret.secret = Some("plain".into());
         let config = WebhookConfig::create(with_secret).unwrap();
-        assert!(config.key().is_some());
+        assert!(config.key().is_ok_and(|key| key.is_some()));
         let cleared = config
             .apply(WebhookInput { secret: Some(String::new()), ..Default::default() })
             .unwrap();
         assert_eq!(cleared.secret, None);
+    }
+
+    #[test]
+    fn every_size_limit_is_an_error_naming_its_field() {
+        let long = |n: usize| "a".repeat(n + 1);
+        let many_headers: serde_json::Map<String, Value> = (0..=MAX_HEADERS).map(|i| (format!("X-{i}"), json!("v"))).collect();
+        let cases: [(WebhookInput, &str, String); 9] = [
+            (input(&format!("https://h.test/{}", long(MAX_URL_CHARS))), "url", "url must be at most 2048 characters (it has 2064)".into()),
+            (WebhookInput { headers: Some(Value::Object(many_headers)), ..input("https://h.test/") }, "headers", "headers must have at most 20 headers (it has 21)".into()),
+            (WebhookInput { headers: Some(json!({long(MAX_HEADER_NAME_CHARS): "v"})), ..input("https://h.test/") }, "headers", "a header name must be at most 128 characters (it has 129)".into()),
+            (WebhookInput { headers: Some(json!({"X-A": long(MAX_HEADER_VALUE_CHARS)})), ..input("https://h.test/") }, "headers", "header \"X-A\"'s value must be at most 4096 characters (it has 4097)".into()),
+            (WebhookInput { headers_json: Some(format!("{{\"X-A\": \"{}\"}}", long(MAX_HEADERS_JSON_CHARS))), ..input("https://h.test/") }, "headers", "headersJson must be at most 100000 characters (it has 100012)".into()),
+            (WebhookInput { secret: Some(long(MAX_SECRET_CHARS)), ..input("https://h.test/") }, "secret", "secret must be at most 256 characters (it has 257)".into()),
+            (WebhookInput { events: Some(vec!["error".into(); MAX_EVENT_NAMES + 1]), ..input("https://h.test/") }, "events", "events must have at most 32 names (it has 33)".into()),
+            (WebhookInput { template: Some(long(MAX_TEMPLATE_CHARS)), ..input("https://h.test/") }, "template", "template must be at most 16384 characters (it has 16385)".into()),
+            (WebhookInput { chat_id: Some(format!(" {} ", long(MAX_CHAT_ID_CHARS))), ..input("https://h.test/") }, "chatId", "chatId must be at most 64 characters (it has 65)".into()),
+        ];
+        for (input, field, message) in cases {
+            let error = WebhookConfig::create(input).unwrap_err();
+            assert_eq!((error.field(), error.to_string()), (field, message));
+        }
+        let at_the_limits = WebhookInput {
+            headers: Some(Value::Object((0..MAX_HEADERS).map(|i| (format!("X-{i}-{}", long(MAX_HEADER_NAME_CHARS - 6)), json!(long(MAX_HEADER_VALUE_CHARS - 1)))).collect())),
+            secret: Some(long(MAX_SECRET_CHARS - 1)),
+            chat_id: Some(long(MAX_CHAT_ID_CHARS - 1)),
+            ..input(&format!("https://h.test/{}", long(MAX_URL_CHARS - 17)))
+        };
+        WebhookConfig::create(at_the_limits).unwrap();
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_enforced_ones() {
+        use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
+        use crate::template::MAX_TAGS;
+        let rows: [(&str, &[u64]); 12] = [
+            ("name", &[MAX_NAME_CHARS as u64]),
+            ("url", &[MAX_URL_CHARS as u64]),
+            ("headers", &[MAX_HEADERS as u64, MAX_HEADER_NAME_CHARS as u64, MAX_HEADER_VALUE_CHARS as u64]),
+            ("headersJson", &[MAX_HEADERS_JSON_CHARS as u64]),
+            ("secret", &[MAX_SECRET_CHARS as u64]),
+            ("events", &[MAX_EVENT_NAMES as u64]),
+            ("filters", &[MAX_CONDITIONS as u64, MAX_CONDITION_CHARS as u64]),
+            ("template", &[MAX_TEMPLATE_CHARS as u64, MAX_TAGS as u64]),
+            ("chatId", &[MAX_CHAT_ID_CHARS as u64]),
+            ("retrySchedule", &[MAX_RETRIES as u64, MAX_RETRY_DELAY_MS]),
+            ("timeoutMs", &[TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1]),
+            ("ratePerMinute", &[u64::from(RATE_RANGE.0), u64::from(RATE_RANGE.1)]),
+        ];
+        let source = include_str!("config.rs");
+        for (field, limits) in rows {
+            let row = source.lines().find(|line| line.starts_with(&format!("//! | `{field}` |"))).unwrap_or_else(|| panic!("no row for {field}"));
+            let numbers: Vec<u64> = row.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+            assert_eq!(numbers, limits, "{row}");
+        }
     }
 
     #[test]

@@ -9,10 +9,22 @@
 //!
 //! Examples: `data.messagesSentToday >= 100`, `data.error contains "button"`,
 //! `event in [error, daily_limit_reached]`.
+//!
+//! Limits, so a filter costs little on every event and any text, however
+//! long or strange, parses to a filter or to an error with a column:
+//! at most [`MAX_CONDITIONS`] conditions of [`MAX_CONDITION_CHARS`]
+//! characters each, and lists do not nest (`[a, [b]]` is refused).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
+
+/// Most conditions in one webhook's filter: each is parsed and checked
+/// against every event the webhook gets.
+pub const MAX_CONDITIONS: usize = 20;
+/// Longest condition, in characters: room for a path, an operator and a
+/// list of a few dozen values.
+pub const MAX_CONDITION_CHARS: usize = 500;
 
 /// Whether every condition must hold, or one is enough.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +54,7 @@ pub struct Filters {
 pub struct FilterError {
     /// 1-based index of the condition.
     pub number: usize,
-    /// 1-based column in it.
+    /// 1-based column in it, counted in characters.
     pub column: usize,
     /// What is wrong.
     pub problem: String,
@@ -79,9 +91,17 @@ struct Condition {
 }
 
 impl Filters {
-    /// Validates the conditions; `None` when there are none.
+    /// Validates the conditions; `None` when there are none. Blank
+    /// conditions are dropped before they are counted.
     pub fn parse(mode: Match, conditions: Vec<String>) -> Result<Option<Filters>, FilterError> {
         let conditions: Vec<String> = conditions.into_iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+        if conditions.len() > MAX_CONDITIONS {
+            return Err(FilterError {
+                number: MAX_CONDITIONS + 1,
+                column: 1,
+                problem: format!("a filter may have at most {MAX_CONDITIONS} conditions (this one has {})", conditions.len()),
+            });
+        }
         for (index, text) in conditions.iter().enumerate() {
             parse_condition(text).map_err(|(column, problem)| FilterError { number: index + 1, column, problem })?;
         }
@@ -133,38 +153,48 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// A cursor over one condition's text; errors carry a 1-based column.
+///
+/// The cursor is the unread suffix itself, only ever advanced by `str`
+/// methods (`strip_prefix`, `trim_start`, `split_at` at a found index), so
+/// it always starts on a character boundary and no input can make a slice
+/// panic.
 struct Scanner<'a> {
     text: &'a str,
-    at: usize,
+    rest: &'a str,
 }
 
 type Parsed<T> = Result<T, (usize, String)>;
 
-impl Scanner<'_> {
-    fn rest(&self) -> &str {
-        &self.text[self.at..]
+/// Characters people type for an operator, and the operator to write instead.
+const LOOKALIKES: [(char, &str); 4] = [('≥', ">="), ('≤', "<="), ('≠', "!="), ('=', "==")];
+
+impl<'a> Scanner<'a> {
+    /// 1-based column, in characters, of the cursor.
+    fn column(&self) -> usize {
+        let read = self.text.len() - self.rest.len();
+        self.text.get(..read).map_or(0, |before| before.chars().count()) + 1
     }
 
     fn skip_space(&mut self) {
-        self.at = self.text.len() - self.rest().trim_start().len();
+        self.rest = self.rest.trim_start();
     }
 
     fn error<T>(&self, problem: impl Into<String>) -> Parsed<T> {
-        Err((self.text[..self.at].chars().count() + 1, problem.into()))
+        Err((self.column(), problem.into()))
     }
 
-    fn word(&mut self) -> &str {
-        let start = self.at;
-        let len = self.rest().find(|c: char| !(c.is_alphanumeric() || "_.-".contains(c))).unwrap_or(self.rest().len());
-        self.at += len;
-        &self.text[start..self.at]
+    fn word(&mut self) -> &'a str {
+        let len = self.rest.find(|c: char| !(c.is_alphanumeric() || "_.-".contains(c))).unwrap_or(self.rest.len());
+        let (word, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        word
     }
 
     fn path(&mut self) -> Parsed<Vec<String>> {
-        let start = self.at;
-        let word = self.word().to_string();
+        let start = self.rest;
+        let word = self.word();
         if word.is_empty() || word.split('.').any(str::is_empty) {
-            self.at = start;
+            self.rest = start;
             return self.error("expected a field such as event or data.message");
         }
         Ok(word.split('.').map(String::from).collect())
@@ -172,22 +202,38 @@ impl Scanner<'_> {
 
     fn operator(&mut self) -> Parsed<Op> {
         for (text, op) in OPERATORS {
+            let Some(after) = self.rest.strip_prefix(text) else { continue };
+            // `in` must not be the start of a word such as `index`.
             let alphabetic = text.starts_with(char::is_alphabetic);
-            let follows = self.rest()[text.len().min(self.rest().len())..].chars().next();
-            if self.rest().starts_with(text) && !(alphabetic && follows.is_some_and(char::is_alphanumeric)) {
-                self.at += text.len();
+            if !(alphabetic && after.starts_with(char::is_alphanumeric)) {
+                self.rest = after;
                 return Ok(op);
             }
         }
-        self.error("expected an operator: ==, !=, >, >=, <, <=, contains or in")
+        let expected = "expected an operator: ==, !=, >, >=, <, <=, contains or in";
+        match self.rest.chars().next().and_then(|c| LOOKALIKES.iter().find(|(lookalike, _)| *lookalike == c)) {
+            Some((lookalike, instead)) => self.error(format!("{expected} (write {instead} for {lookalike})")),
+            None => self.error(expected),
+        }
     }
 
     fn value(&mut self) -> Parsed<Value> {
         self.skip_space();
-        match self.rest().chars().next() {
+        match self.rest.strip_prefix('[') {
+            Some(rest) => {
+                self.rest = rest;
+                self.list()
+            }
+            None => self.scalar(),
+        }
+    }
+
+    /// A value that is not a list.
+    fn scalar(&mut self) -> Parsed<Value> {
+        match self.rest.chars().next() {
             None => self.error("expected a value"),
             Some('"') => self.string(),
-            Some('[') => self.list(),
+            Some('[') => self.error("lists cannot be nested: a list holds numbers, words or \"strings\""),
             Some(_) => {
                 let word = self.word();
                 if word.is_empty() {
@@ -205,51 +251,61 @@ impl Scanner<'_> {
 
     fn string(&mut self) -> Parsed<Value> {
         // A JSON string: the same escapes everyone already knows.
-        let mut stream = serde_json::Deserializer::from_str(self.rest()).into_iter::<String>();
-        match stream.next() {
-            Some(Ok(text)) => {
-                self.at += stream.byte_offset();
+        let mut stream = serde_json::Deserializer::from_str(self.rest).into_iter::<String>();
+        // The stream stops right after the closing quote, a boundary.
+        match (stream.next(), self.rest.get(stream.byte_offset()..)) {
+            (Some(Ok(text)), Some(rest)) => {
+                self.rest = rest;
                 Ok(Value::String(text))
             }
             _ => self.error("unterminated or invalid string"),
         }
     }
 
+    /// The items of a list, after its `[`. Items are never lists, so
+    /// parsing does not recurse and no depth of `[` can exhaust the stack.
     fn list(&mut self) -> Parsed<Value> {
-        self.at += 1;
         let mut items = Vec::new();
         loop {
             self.skip_space();
-            if self.rest().starts_with(']') && items.is_empty() {
-                self.at += 1;
-                return Ok(Value::Array(items));
-            }
-            items.push(self.value()?);
-            self.skip_space();
-            match self.rest().chars().next() {
-                Some(',') => self.at += 1,
-                Some(']') => {
-                    self.at += 1;
+            if items.is_empty() {
+                if let Some(rest) = self.rest.strip_prefix(']') {
+                    self.rest = rest;
                     return Ok(Value::Array(items));
                 }
-                _ => return self.error("expected , or ] in the list"),
+            }
+            items.push(self.scalar()?);
+            self.skip_space();
+            if let Some(rest) = self.rest.strip_prefix(',') {
+                self.rest = rest;
+            } else if let Some(rest) = self.rest.strip_prefix(']') {
+                self.rest = rest;
+                return Ok(Value::Array(items));
+            } else {
+                return self.error("expected , or ] in the list");
             }
         }
     }
 }
 
 fn parse_condition(text: &str) -> Parsed<Condition> {
-    let mut scanner = Scanner { text, at: 0 };
+    let chars = text.chars().count();
+    if chars > MAX_CONDITION_CHARS {
+        return Err((MAX_CONDITION_CHARS + 1, format!("a condition may have at most {MAX_CONDITION_CHARS} characters (this one has {chars})")));
+    }
+    let mut scanner = Scanner { text, rest: text };
     let path = scanner.path()?;
     scanner.skip_space();
     let op = scanner.operator()?;
+    scanner.skip_space();
+    let value_column = scanner.column();
     let value = scanner.value()?;
     scanner.skip_space();
-    if !scanner.rest().is_empty() {
+    if !scanner.rest.is_empty() {
         return scanner.error("unexpected text after the value");
     }
     if op == Op::In && !value.is_array() {
-        return Err((text.len() + 1, "in needs a list, e.g. [error, milestone]".into()));
+        return Err((value_column, "in needs a list, e.g. [error, milestone]".into()));
     }
     Ok(Condition { path, op, value })
 }
@@ -304,6 +360,41 @@ mod tests {
         assert_eq!(error("event == a b").problem, "unexpected text after the value");
         assert_eq!(error("event ==").problem, "expected a value");
         assert_eq!(error("event contains").to_string(), "condition 2, column 15: expected a value");
+    }
+
+    #[test]
+    fn any_unicode_gets_an_error_at_its_character_column() {
+        let error = |text: &str| Filters::parse(Match::All, vec![text.into()]).unwrap_err();
+        let wide = error("data.messagesSentToday ≥ 100");
+        assert_eq!((wide.column, wide.problem.as_str()), (24, "expected an operator: ==, !=, >, >=, <, <=, contains or in (write >= for ≥)"));
+        assert_eq!(error("data.x≠1").column, 7);
+        assert_eq!(error("é.x == \"🎉").column, 8, "columns count characters, not bytes");
+        assert_eq!(error("🎉").column, 1);
+        assert_eq!(error("event == é ü").column, 12);
+        assert_eq!(error("event in 🎉").problem, "expected a value");
+        let not_a_list = error("event in café");
+        assert_eq!((not_a_list.column, not_a_list.problem.as_str()), (10, "in needs a list, e.g. [error, milestone]"));
+    }
+
+    #[test]
+    fn lists_do_not_nest_however_deep_the_brackets_go() {
+        let error = |text: &str| Filters::parse(Match::All, vec![text.into()]).unwrap_err();
+        let nested = error("event in [a, [b]]");
+        assert_eq!((nested.column, nested.problem.as_str()), (14, "lists cannot be nested: a list holds numbers, words or \"strings\""));
+        let deep = format!("event == {}", "[".repeat(MAX_CONDITION_CHARS - 9));
+        assert_eq!(error(&deep).column, 11);
+        assert!(check(Match::All, &["data.tags == [a, b]"]).is_none(), "one level of list still compares");
+    }
+
+    #[test]
+    fn too_many_or_too_long_conditions_are_refused_with_the_limit() {
+        let many = Filters::parse(Match::All, vec!["event == error".into(); MAX_CONDITIONS + 1]).unwrap_err();
+        assert_eq!(many.to_string(), "condition 21, column 1: a filter may have at most 20 conditions (this one has 21)");
+        assert!(Filters::parse(Match::All, vec!["event == error".into(); MAX_CONDITIONS]).is_ok());
+        let long = format!("event == \"{}\"", "é".repeat(MAX_CONDITION_CHARS));
+        let error = Filters::parse(Match::All, vec![long]).unwrap_err();
+        assert_eq!((error.number, error.column), (1, MAX_CONDITION_CHARS + 1));
+        assert_eq!(error.problem, "a condition may have at most 500 characters (this one has 511)");
     }
 
     #[test]

@@ -14,6 +14,18 @@
 //! beyond Latin-1 (which fetch refuses in headers) become `?`; query values
 //! are percent-encoded. Templates are checked when saved, so a user sees a
 //! position and a reason, not a failed delivery.
+//!
+//! A JSON template is checked twice over. On parse, its text with every
+//! tag replaced by a stand-in must be JSON: `null` where a value goes, so
+//! a tag cannot continue a number (`-{{x}}`), and text that is not a valid
+//! escape inside a string, so a tag cannot finish one (`"\u{{x}}"`). On
+//! every render the output itself is parsed, so whatever the data, a body
+//! that is not JSON is an error, never sent. "JSON" is what serde_json
+//! reads into a `Value`, its nesting limit of 128 included: a body nested
+//! deeper than common parsers accept is refused too.
+//!
+//! Limits: at most [`MAX_TEMPLATE_CHARS`] characters and [`MAX_TAGS`] tags,
+//! so any text parses quickly to a template or an error with a position.
 
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Utc};
@@ -25,6 +37,12 @@ use url::Url;
 use crate::event::{Event, EventKind};
 use crate::preset::{cut, sentence};
 use crate::time::Millis;
+
+/// Longest template, in characters: a large chat message body with room
+/// to spare, and far under the 256 KB payload limit.
+pub const MAX_TEMPLATE_CHARS: usize = 16 * 1024;
+/// Most tags in one template.
+pub const MAX_TAGS: usize = 256;
 
 /// Where a template's output goes, which decides how values are escaped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,12 +118,21 @@ struct Rendered {
 
 impl<'a> Template<'a> {
     /// Parses `source`; for [`Target::Json`] also checks that the text
-    /// around the tags is JSON, so every render is.
+    /// around the tags is JSON whatever the tags hold.
     pub fn parse(source: &'a str, target: Target) -> Result<Template<'a>, TemplateError> {
+        if let Some((offset, _)) = source.char_indices().nth(MAX_TEMPLATE_CHARS) {
+            let chars = source.chars().count();
+            return Err(position(source, offset, format!("a template may have at most {MAX_TEMPLATE_CHARS} characters (this one has {chars})")));
+        }
         let mut parts = Vec::new();
+        let mut tags = 0;
         let mut pos = 0;
         while let Some(found) = source[pos..].find("{{") {
             let at = pos + found;
+            if tags == MAX_TAGS {
+                return Err(position(source, at, format!("a template may have at most {MAX_TAGS} tags")));
+            }
+            tags += 1;
             if at > pos {
                 parts.push(Part::Text(pos..at));
             }
@@ -125,7 +152,8 @@ impl<'a> Template<'a> {
     }
 
     /// Parses `source` and renders it for a sample of each of `events`, so a
-    /// path one of them lacks is reported now rather than at delivery.
+    /// path one of them lacks, or (for [`Target::Json`]) an output that is
+    /// not JSON, is reported now rather than at delivery.
     pub fn check(source: &str, target: Target, events: &[EventKind]) -> Result<(), TemplateError> {
         let template = Template::parse(source, target)?;
         for &kind in events {
@@ -136,17 +164,34 @@ impl<'a> Template<'a> {
         Ok(())
     }
 
-    /// The template filled in from `event`.
+    /// The template filled in from `event`; for [`Target::Json`], an
+    /// output that does not parse as JSON is an error at the tag or text
+    /// where parsing stopped.
     pub fn render(&self, event: &Event) -> Result<String, TemplateError> {
         let envelope = event.envelope();
         let mut out = String::with_capacity(self.source.len() + 64);
+        // Where each part starts in `out`, to place a JSON error in the source.
+        let mut starts = Vec::with_capacity(self.parts.len());
         for part in &self.parts {
+            starts.push(out.len());
             match part {
                 Part::Text(range) => out.push_str(&self.source[range.clone()]),
                 Part::Tag(tag) => {
                     let (value, raw_json) = self.evaluate(tag, event, &envelope)?;
                     self.write(tag, &value, raw_json, &mut out);
                 }
+            }
+        }
+        if self.target == Target::Json {
+            if let Err(error) = serde_json::from_str::<Value>(&out) {
+                let (offset, reason) = json_error(&out, &error);
+                let stopped_in = self.parts.iter().zip(starts).take_while(|(_, start)| *start <= offset).last();
+                let at = match stopped_in {
+                    Some((Part::Text(range), start)) => (range.start + (offset - start)).min(range.end),
+                    Some((Part::Tag(tag), _)) => tag.at,
+                    None => 0,
+                };
+                return Err(self.error(at, format!("the rendered body is not JSON: {reason}")));
             }
         }
         Ok(out)
@@ -241,29 +286,33 @@ impl<'a> Template<'a> {
     }
 
     /// Parses the template with each tag replaced by a stand-in of the
-    /// same length (text in a string, `0` elsewhere), so a JSON error's
-    /// position is the template's.
+    /// same byte length, so a JSON error's position is the template's.
+    /// The stand-ins are chosen so that text accepted around them is
+    /// accepted around any value: in a string, `x`s (neither a valid escape
+    /// nor a hex digit, so `"\{{a}}"` and `"\u{{a}}"` fail); elsewhere
+    /// `null` and spaces (a whole value that no digit, sign or dot before
+    /// it can join, so `-{{a}}` and `1{{a}}` fail). A tag is at least 5
+    /// bytes (`{{a}}`), so `null` always fits.
     fn check_skeleton(&self) -> Result<(), TemplateError> {
         let mut skeleton = String::with_capacity(self.source.len());
         for part in &self.parts {
             match part {
                 Part::Text(range) => skeleton.push_str(&self.source[range.clone()]),
+                Part::Tag(tag) if tag.in_string => skeleton.extend(std::iter::repeat_n('x', tag.len)),
                 Part::Tag(tag) => {
-                    skeleton.push(if tag.in_string { 'a' } else { '0' });
-                    let filler = if tag.in_string { 'a' } else { ' ' };
-                    skeleton.extend(std::iter::repeat_n(filler, tag.len - 1));
+                    skeleton.push_str("null");
+                    skeleton.extend(std::iter::repeat_n(' ', tag.len.saturating_sub(4)));
                 }
             }
         }
-        let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&skeleton) else { return Ok(()) };
-        let line_start: usize = skeleton.split_inclusive('\n').take(error.line().saturating_sub(1)).map(str::len).sum();
-        let mut offset = (line_start + error.column().saturating_sub(1)).min(self.source.len());
-        while !self.source.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let reason = error.to_string();
-        let reason = reason.split(" at line ").next().unwrap_or(&reason);
-        Err(self.error(offset, format!("the template is not JSON: {reason}")))
+        let Err(error) = serde_json::from_str::<Value>(&skeleton) else { return Ok(()) };
+        let (offset, reason) = json_error(&skeleton, &error);
+        // Within a stand-in, the tag is what does not fit.
+        let at = self.parts.iter().find_map(|part| match part {
+            Part::Tag(tag) if (tag.at..tag.at + tag.len).contains(&offset) => Some(tag.at),
+            _ => None,
+        });
+        Err(self.error(at.unwrap_or(offset), format!("the template is not JSON: {reason}")))
     }
 
     fn error(&self, offset: usize, problem: String) -> TemplateError {
@@ -271,8 +320,19 @@ impl<'a> Template<'a> {
     }
 }
 
-/// A [`TemplateError`] at byte `offset` of `source`.
+/// Where a JSON parse of `text` stopped, as a byte offset, and why, without
+/// serde_json's " at line … column …" (the caller gives its own position).
+fn json_error(text: &str, error: &serde_json::Error) -> (usize, String) {
+    let line_start: usize = text.split_inclusive('\n').take(error.line().saturating_sub(1)).map(str::len).sum();
+    let reason = error.to_string();
+    let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+    (line_start + error.column().saturating_sub(1), reason)
+}
+
+/// A [`TemplateError`] at byte `offset` of `source`, or at the start of the
+/// character it falls in (or at the end, if past it).
 fn position(source: &str, offset: usize, problem: String) -> TemplateError {
+    let offset = (0..=offset.min(source.len())).rev().find(|&i| source.is_char_boundary(i)).unwrap_or(0);
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
@@ -397,14 +457,14 @@ impl Parser<'_> {
         Ok(path)
     }
 
-    /// A `"…"` string with `\"` and `\\` escapes.
+    /// A `"…"` string with `\"` and `\\` escapes, at its opening quote.
     fn string(&mut self) -> Result<String, String> {
         let mut text = String::new();
-        let mut chars = self.rest()[1..].char_indices();
+        let mut chars = self.rest().char_indices().skip(1);
         while let Some((i, c)) = chars.next() {
             match c {
                 '"' => {
-                    self.pos += i + 2;
+                    self.pos += i + 1;
                     return Ok(text);
                 }
                 '\\' => match chars.next() {
@@ -590,6 +650,46 @@ mod tests {
         let error = problem(r#"{ {{event}}: 1 }"#, Target::Json);
         assert_eq!(error.column, 3, "{error}");
         assert!(problem("", Target::Json).problem.contains("not JSON"));
+    }
+
+    #[test]
+    fn text_that_a_value_would_break_is_refused_at_the_tag() {
+        let cases = [
+            (r#"{"a": "\u{{event}}"}"#, 10, "invalid escape"),
+            (r#"{"a": "\u00{{event}}"}"#, 12, "invalid escape"),
+            (r#"{"a": "\{{event}}"}"#, 9, "invalid escape"),
+            (r#"{"a": -{{event | json}}}"#, 8, "invalid number"),
+            (r#"{"a": 1{{data.n}}}"#, 8, "expected `,` or `}`"),
+            (r#"{"a": 1.{{data.n}}}"#, 9, "invalid number"),
+        ];
+        for (source, column, reason) in cases {
+            let error = problem(source, Target::Json);
+            assert_eq!((error.line, error.column), (1, column), "{source}: {error}");
+            assert_eq!(error.problem, format!("the template is not JSON: {reason}"), "{source}");
+        }
+    }
+
+    #[test]
+    fn a_rendered_body_that_is_not_json_is_an_error_not_a_request() {
+        // Event data is at most as deep as a parser accepts, but a template
+        // nests it deeper; such a body fails at the tag instead of going out.
+        let deep = (0..127).fold(json!(1), |inner, _| json!([inner]));
+        let error = render(r#"{"a": {"b": {{data | json}}}}"#, deep.clone()).unwrap_err();
+        assert_eq!((error.line, error.column), (1, 13), "{error}");
+        assert_eq!(error.problem, "the rendered body is not JSON: recursion limit exceeded");
+        assert!(render(r#"{"a": "{{data | json}}"}"#, deep).is_ok(), "inside a string it is text");
+    }
+
+    #[test]
+    fn templates_over_the_size_limits_are_refused_where_the_limit_is_passed() {
+        let long = format!("\"{}\"", "é".repeat(MAX_TEMPLATE_CHARS));
+        let error = problem(&long, Target::Header);
+        assert_eq!((error.line, error.column), (1, MAX_TEMPLATE_CHARS + 1));
+        assert_eq!(error.problem, "a template may have at most 16384 characters (this one has 16386)");
+        let many = format!("[{}]", vec!["{{event}}"; MAX_TAGS + 1].join(","));
+        let error = problem(&many, Target::Json);
+        assert_eq!((error.column, error.problem.as_str()), (2 + MAX_TAGS * 10, "a template may have at most 256 tags"));
+        assert!(Template::parse(&format!("[{}]", vec!["{{event}}"; MAX_TAGS].join(",")), Target::Json).is_ok());
     }
 
     #[test]

@@ -6,17 +6,24 @@
 //! comma list of those; months and weekdays also take English names
 //! (`jan`, `mon`), and Sunday is 0 or 7. As in Vixie cron, when both
 //! day-of-month and day-of-week are restricted, a day matching either runs.
+//!
+//! An expression has at most [`MAX_CRON_CHARS`] characters; any text parses
+//! to a [`Cron`] or to an error with a column counted in characters.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike};
 use thiserror::Error;
 
 use crate::time::Millis;
 
+/// Longest expression, in characters: every minute listed one by one
+/// (`0,1,…,59`, 170 characters) still fits.
+pub const MAX_CRON_CHARS: usize = 256;
+
 /// Why an expression does not parse: where, and what is wrong.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[error("column {column}: {problem}")]
 pub struct CronError {
-    /// 1-based column in the expression.
+    /// 1-based column in the expression, counted in characters.
     pub column: usize,
     /// What is wrong.
     pub problem: String,
@@ -59,9 +66,25 @@ const FIELDS: [Field; 5] = [
 /// `0 0 30 2 *` (30 February) never matches.
 const HORIZON_DAYS: i64 = 366 * 5;
 
+/// A problem at a byte offset of the expression. Offsets come from
+/// splitting at ASCII separators, so they are character boundaries;
+/// [`Cron::parse`] turns them into columns.
+type Parsed<T> = Result<T, (usize, String)>;
+
 impl Cron {
     /// Parses a five-field expression.
     pub fn parse(text: &str) -> Result<Cron, CronError> {
+        Cron::fields(text).map_err(|(offset, problem)| {
+            let column = text.get(..offset).map_or(text.chars().count(), |before| before.chars().count()) + 1;
+            CronError { column, problem }
+        })
+    }
+
+    fn fields(text: &str) -> Parsed<Cron> {
+        if let Some((offset, _)) = text.char_indices().nth(MAX_CRON_CHARS) {
+            let chars = text.chars().count();
+            return Err((offset, format!("an expression may have at most {MAX_CRON_CHARS} characters (this one has {chars})")));
+        }
         let mut fields = Vec::with_capacity(5);
         let mut offset = 0;
         for part in text.split(' ') {
@@ -71,15 +94,12 @@ impl Cron {
             offset += part.len() + 1;
         }
         if fields.len() != 5 {
-            let column = fields.get(5).map_or(text.len() + 1, |(at, _)| at + 1);
-            return Err(CronError {
-                column,
-                problem: format!("expected 5 fields (minute hour day month weekday), found {}", fields.len()),
-            });
+            let at = fields.get(5).map_or(text.len(), |(at, _)| *at);
+            return Err((at, format!("expected 5 fields (minute hour day month weekday), found {}", fields.len())));
         }
         let mut sets = [0u64; 5];
-        for (i, (at, part)) in fields.iter().enumerate() {
-            sets[i] = parse_field(&FIELDS[i], part, *at)?;
+        for ((set, field), (at, part)) in sets.iter_mut().zip(&FIELDS).zip(&fields) {
+            *set = parse_field(field, part, *at)?;
         }
         // Sunday is both 0 and 7.
         if sets[4] & (1 << 7) != 0 {
@@ -100,17 +120,19 @@ impl Cron {
     /// matches, in local time `utc_offset_minutes` east of UTC; `None` if
     /// none comes within five years.
     pub fn next_after(&self, after: Millis, utc_offset_minutes: i32) -> Option<Millis> {
+        // Checked arithmetic: near chrono's last representable date, `None`
+        // (no start) rather than an overflow panic.
         let offset_ms = i64::from(utc_offset_minutes) * 60_000;
-        let local = DateTime::from_timestamp_millis(i64::try_from(after.0).ok()? + offset_ms)?.naive_utc();
-        let mut t = local.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1);
-        let end = t + Duration::days(HORIZON_DAYS);
+        let local = DateTime::from_timestamp_millis(i64::try_from(after.0).ok()?.checked_add(offset_ms)?)?.naive_utc();
+        let mut t = local.with_second(0)?.with_nanosecond(0)?.checked_add_signed(Duration::minutes(1))?;
+        let end = t.checked_add_signed(Duration::days(HORIZON_DAYS)).unwrap_or(NaiveDateTime::MAX);
         while t < end {
             if !self.day_matches(&t) {
-                t = (t.date() + Duration::days(1)).and_hms_opt(0, 0, 0)?;
+                t = t.date().succ_opt()?.and_hms_opt(0, 0, 0)?;
             } else if self.hours & (1 << t.hour()) == 0 {
-                t = t.with_minute(0)? + Duration::hours(1);
+                t = t.with_minute(0)?.checked_add_signed(Duration::hours(1))?;
             } else if self.minutes & (1 << t.minute()) == 0 {
-                t += Duration::minutes(1);
+                t = t.checked_add_signed(Duration::minutes(1))?;
             } else {
                 return u64::try_from(t.and_utc().timestamp_millis() - offset_ms).ok().map(Millis);
             }
@@ -131,7 +153,7 @@ impl Cron {
     }
 }
 
-fn parse_field(field: &Field, text: &str, at: usize) -> Result<u64, CronError> {
+fn parse_field(field: &Field, text: &str, at: usize) -> Parsed<u64> {
     let mut set = 0u64;
     let mut offset = at;
     for item in text.split(',') {
@@ -142,14 +164,13 @@ fn parse_field(field: &Field, text: &str, at: usize) -> Result<u64, CronError> {
 }
 
 /// One list item: `*`, `v`, `a-b`, each optionally `/step`.
-fn parse_item(field: &Field, item: &str, at: usize) -> Result<u64, CronError> {
-    let fail = |column: usize, problem: String| CronError { column: column + 1, problem };
+fn parse_item(field: &Field, item: &str, at: usize) -> Parsed<u64> {
     let (range, step) = match item.split_once('/') {
         Some((range, step)) => {
             let step_at = at + range.len() + 1;
             match step.parse::<u32>() {
                 Ok(n) if n > 0 => (range, n),
-                _ => return Err(fail(step_at, format!("{}: step {step:?} must be a whole number from 1", field.name))),
+                _ => return Err((step_at, format!("{}: step {step:?} must be a whole number from 1", field.name))),
             }
         }
         None => (item, 1),
@@ -166,20 +187,17 @@ fn parse_item(field: &Field, item: &str, at: usize) -> Result<u64, CronError> {
         },
     };
     if low > high {
-        return Err(fail(at, format!("{}: range {range} runs backwards", field.name)));
+        return Err((at, format!("{}: range {range} runs backwards", field.name)));
     }
     Ok((low..=high).step_by(step as usize).fold(0, |set, v| set | (1 << v)))
 }
 
-fn value(field: &Field, text: &str, at: usize) -> Result<u32, CronError> {
+fn value(field: &Field, text: &str, at: usize) -> Parsed<u32> {
     let lower = text.to_ascii_lowercase();
-    let named = field.names.iter().position(|n| *n == lower).map(|i| i as u32 + field.min);
+    let named = field.names.iter().zip(field.min..).find_map(|(name, v)| (*name == lower).then_some(v));
     match named.or_else(|| text.parse::<u32>().ok()) {
         Some(v) if (field.min..=field.max).contains(&v) => Ok(v),
-        _ => Err(CronError {
-            column: at + 1,
-            problem: format!("{}: {text:?} is not a value from {} to {}", field.name, field.min, field.max),
-        }),
+        _ => Err((at, format!("{}: {text:?} is not a value from {} to {}", field.name, field.min, field.max))),
     }
 }
 
@@ -228,6 +246,26 @@ mod tests {
     }
 
     #[test]
+    fn expressions_over_the_length_limit_are_refused_at_the_limit() {
+        let long = format!("0 0 * * {}", "1,".repeat(MAX_CRON_CHARS));
+        let error = Cron::parse(&long).unwrap_err();
+        assert_eq!(error.column, MAX_CRON_CHARS + 1);
+        assert_eq!(error.problem, format!("an expression may have at most 256 characters (this one has {})", long.chars().count()));
+        let every_minute: Vec<String> = (0..60).map(|m| m.to_string()).collect();
+        assert!(Cron::parse(&format!("{} * * * *", every_minute.join(","))).is_ok());
+    }
+
+    #[test]
+    fn the_end_of_time_has_no_next_start_instead_of_overflowing() {
+        let cron = Cron::parse("* * * * *").unwrap();
+        let last = chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis() as u64;
+        assert_eq!(cron.next_after(Millis(u64::MAX), 0), None);
+        assert_eq!(cron.next_after(Millis(last), i32::MAX), None);
+        assert_eq!(cron.next_after(Millis(last - 300 * 86_400_000), 0), Some(Millis(last - 300 * 86_400_000 - 59_999 + 60_000)));
+        assert_eq!(Cron::parse("0 0 1 1 *").unwrap().next_after(Millis(last - 300 * 86_400_000), 0), None);
+    }
+
+    #[test]
     fn impossible_dates_never_fire() {
         assert_eq!(next("0 0 30 2 *", utc(2026, 1, 1, 0, 0), 0), None);
     }
@@ -242,6 +280,8 @@ mod tests {
             ("0 */0 * * *", 5, "hour: step \"0\" must be a whole number from 1"),
             ("0 9 * foo *", 7, "month: \"foo\" is not a value from 1 to 12"),
             ("0 9,25 * * *", 5, "hour: \"25\" is not a value from 0 to 23"),
+            ("0 9 * é *", 7, "month: \"é\" is not a value from 1 to 12"),
+            ("0 9 ≥ * * *", 11, "expected 5 fields"),
         ];
         for (expr, column, problem) in cases {
             let error = Cron::parse(expr).unwrap_err();
