@@ -2,10 +2,13 @@
 //! human sentence per event, so a webhook can point straight at Slack,
 //! Discord, Teams, Telegram or IFTTT without middleware. Over-long text is
 //! cut with an ellipsis to the service's documented limits, never left for
-//! the service to reject.
+//! the service to reject: counted in the unit the service counts ([`Unit`]),
+//! after escaping, and cut between grapheme clusters. Event data comes from
+//! web pages, so it is escaped wherever the service would read it as markup.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::event::{Event, EventKind};
 
@@ -36,17 +39,87 @@ pub enum Preset {
     Custom,
 }
 
-/// Slack: a section block's text.
-pub const SLACK_SECTION_CHARS: usize = 3000;
-/// Discord: message content, embed title, embed description, all embeds.
-pub const DISCORD_LIMITS: (usize, usize, usize, usize) = (2000, 256, 4096, 6000);
-/// Teams: the whole card message, in bytes.
-pub const TEAMS_MAX_BYTES: usize = 28 * 1024;
-/// Telegram: message text.
-pub const TELEGRAM_TEXT_CHARS: usize = 4096;
-const TEAMS_TEXT_CHARS: usize = 4000;
+/// How a service counts the length of a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Unicode scalar values (Rust `char`s, Python 3 `len`).
+    Chars,
+    /// UTF-16 code units: two for a character beyond the Basic Multilingual
+    /// Plane (most emoji), so never fewer than [`Unit::Chars`]. Used where a
+    /// service says "characters" without saying which.
+    Utf16,
+    /// UTF-8 bytes of the text once written as a JSON string, escapes
+    /// included, as `serde_json` writes it: `\"`, `\\` and control
+    /// characters are escaped, nothing else.
+    JsonBytes,
+}
+
+impl Unit {
+    /// How many of this unit `c` takes.
+    pub fn of(self, c: char) -> usize {
+        match self {
+            Unit::Chars => 1,
+            Unit::Utf16 => c.len_utf16(),
+            Unit::JsonBytes => match c {
+                '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+                c if c < ' ' => "\\u0000".len(),
+                c => c.len_utf8(),
+            },
+        }
+    }
+
+    /// How many of this unit `text` takes.
+    pub fn count(self, text: &str) -> usize {
+        text.chars().map(|c| self.of(c)).sum()
+    }
+}
+
+/// A service's limit on one text field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// The most the field may hold.
+    pub max: usize,
+    /// What `max` counts.
+    pub unit: Unit,
+}
+
+/// Slack: 3000 characters in a section block's text (Block Kit reference,
+/// "section": "Maximum length for the text in this field is 3000
+/// characters"). The top-level `text` gets the same cut (Slack would take
+/// 40,000) so the notification says what the block says. Slack does not say
+/// which characters it counts; UTF-16 code units are the larger count.
+pub const SLACK_TEXT: Limit = Limit { max: 3000, unit: Unit::Utf16 };
+/// Discord: message content. Discord counts code points: "Our API uses
+/// Python 3, so the API calculates length based on the number of
+/// codepoints" (Discord staff, discord/discord-api-docs#1315).
+pub const DISCORD_CONTENT: Limit = Limit { max: 2000, unit: Unit::Chars };
+/// Discord: embed title (Embed Limits, Discord developer docs).
+pub const DISCORD_TITLE: Limit = Limit { max: 256, unit: Unit::Chars };
+/// Discord: embed description.
+pub const DISCORD_DESCRIPTION: Limit = Limit { max: 4096, unit: Unit::Chars };
+/// Discord: "the sum of all characters in an embed structure must not
+/// exceed 6000 characters"; title, description and footer, here.
+pub const DISCORD_EMBED_CHARS: usize = 6000;
+const DISCORD_FOOTER: &str = "AutoHook";
+const _: () = assert!(DISCORD_TITLE.max + DISCORD_DESCRIPTION.max + DISCORD_FOOTER.len() <= DISCORD_EMBED_CHARS);
+/// Telegram: `sendMessage` text is "1-4096 characters after entities
+/// parsing" (Bot API). Telegram measures entity offsets and lengths in
+/// UTF-16 code units (core.telegram.org/api/entities) and reports differ on
+/// whether the text limit does too, so UTF-16 code units: never over either.
+pub const TELEGRAM_TEXT: Limit = Limit { max: 4096, unit: Unit::Utf16 };
+/// Teams: the whole request body, in UTF-8 bytes. Microsoft: "The message
+/// size limit is 28 KB. When the size exceeds 28 KB, you receive an error"
+/// (Create Incoming Webhooks); the Workflows connector says "about 28 KB".
+/// Read as 28,000 bytes, the smaller of the two KBs it could mean.
+pub const TEAMS_MAX_BYTES: usize = 28_000;
+/// Teams: the sentence. With the facts' budget below and the card's fixed
+/// JSON (under 1 KB) the body stays near 25 KB, whatever the data.
+const TEAMS_TEXT: Limit = Limit { max: 12_000, unit: Unit::JsonBytes };
 const TEAMS_FACTS: usize = 10;
-const TEAMS_FACT_CHARS: usize = 200;
+const TEAMS_FACT_TITLE: Limit = Limit { max: 200, unit: Unit::JsonBytes };
+const TEAMS_FACT_VALUE: Limit = Limit { max: 1000, unit: Unit::JsonBytes };
+/// Ends a cut text.
+const ELLIPSIS: char = '…';
 
 impl Preset {
     /// Whether the body is the plain envelope.
@@ -60,24 +133,26 @@ impl Preset {
         let sentence = sentence(event);
         match self {
             Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n | Preset::Custom => event.envelope(),
-            Preset::Slack => json!({
-                "text": cut(&sentence, SLACK_SECTION_CHARS),
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": cut(&slack_escape(&sentence), SLACK_SECTION_CHARS)}}],
-            }),
-            Preset::Discord => {
-                let (content, title, description, _) = DISCORD_LIMITS;
+            Preset::Slack => {
+                // Both fields are mrkdwn: escaped, `<!channel>` or `<@U…>` from a web
+                // page is text, not a mention.
+                let text = fit(&sentence, SLACK_TEXT, Escape::Mrkdwn);
                 json!({
-                    "content": cut(&sentence, content),
-                    // Message text comes from web pages: never let it ping @everyone.
-                    "allowed_mentions": {"parse": []},
-                    "embeds": [{
-                        "title": cut(&title_of(event), title),
-                        "description": cut(&details(event), description),
-                        "timestamp": event.at.iso8601(),
-                        "footer": {"text": "AutoHook"},
-                    }],
+                    "text": text,
+                    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
                 })
             }
+            Preset::Discord => json!({
+                "content": fit(&sentence, DISCORD_CONTENT, Escape::Plain),
+                // Message text comes from web pages: never let it ping @everyone.
+                "allowed_mentions": {"parse": []},
+                "embeds": [{
+                    "title": fit(&title_of(event), DISCORD_TITLE, Escape::Plain),
+                    "description": fit(&details(event), DISCORD_DESCRIPTION, Escape::Plain),
+                    "timestamp": event.at.iso8601(),
+                    "footer": {"text": DISCORD_FOOTER},
+                }],
+            }),
             Preset::Teams => json!({
                 "type": "message",
                 "attachments": [{
@@ -88,13 +163,13 @@ impl Preset {
                         "version": "1.4",
                         "body": [
                             {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(event)},
-                            {"type": "TextBlock", "text": cut(&sentence, TEAMS_TEXT_CHARS), "wrap": true},
+                            {"type": "TextBlock", "text": fit(&sentence, TEAMS_TEXT, Escape::Plain), "wrap": true},
                             {"type": "FactSet", "facts": facts(event)},
                         ],
                     },
                 }],
             }),
-            Preset::Telegram => json!({"chat_id": chat_id.unwrap_or_default(), "text": cut(&sentence, TELEGRAM_TEXT_CHARS)}),
+            Preset::Telegram => json!({"chat_id": chat_id.unwrap_or_default(), "text": fit(&sentence, TELEGRAM_TEXT, Escape::Plain)}),
             Preset::Ifttt => json!({"value1": event.kind.as_str(), "value2": sentence, "value3": event.data.to_string()}),
         }
     }
@@ -134,7 +209,7 @@ fn details(event: &Event) -> String {
     serde_json::to_string_pretty(&event.data).unwrap_or_default()
 }
 
-/// The data's fields as Adaptive Card facts, bounded in count and length.
+/// The data's fields as Adaptive Card facts, bounded in count and size.
 fn facts(event: &Event) -> Vec<Value> {
     let empty = Map::new();
     let fields = event.data.as_object().unwrap_or(&empty);
@@ -143,24 +218,73 @@ fn facts(event: &Event) -> Vec<Value> {
         .take(TEAMS_FACTS)
         .map(|(name, value)| {
             let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-            json!({"title": cut(name, TEAMS_FACT_CHARS), "value": cut(&value, TEAMS_FACT_CHARS)})
+            json!({"title": fit(name, TEAMS_FACT_TITLE, Escape::Plain), "value": fit(&value, TEAMS_FACT_VALUE, Escape::Plain)})
         })
         .collect()
 }
 
-/// Slack's mrkdwn treats `&`, `<` and `>` as control characters.
-fn slack_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// How a field's text is written.
+#[derive(Clone, Copy)]
+enum Escape {
+    /// As it is.
+    Plain,
+    /// Slack mrkdwn, where `&`, `<` and `>` are control characters
+    /// (`<!channel>` notifies a whole channel) and must be written as
+    /// entities.
+    Mrkdwn,
 }
 
-/// `text` cut to at most `max` characters, ending in "…" when cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
+impl Escape {
+    /// What `c` is written as, when not as itself.
+    fn entity(self, c: char) -> Option<&'static str> {
+        match (self, c) {
+            (Escape::Mrkdwn, '&') => Some("&amp;"),
+            (Escape::Mrkdwn, '<') => Some("&lt;"),
+            (Escape::Mrkdwn, '>') => Some("&gt;"),
+            _ => None,
+        }
     }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+
+    fn apply(self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match self.entity(c) {
+                Some(entity) => out.push_str(entity),
+                None => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// `text` written with `escape` and, if that is over `limit`, cut to fit
+/// with "…" at the end. The limit holds for the written (escaped) text, and
+/// the cut falls between grapheme clusters of `text`, so it never splits an
+/// emoji sequence, a letter from its accents, or an entity. Reads only as
+/// far as the limit reaches.
+fn fit(text: &str, limit: Limit, escape: Escape) -> String {
+    let cost = |c: char| escape.entity(c).map_or_else(|| limit.unit.of(c), str::len);
+    // What may be kept when "…" must follow.
+    let room = limit.max.saturating_sub(limit.unit.of(ELLIPSIS));
+    let (mut used, mut kept) = (0, 0);
+    for (start, grapheme) in text.grapheme_indices(true) {
+        used += grapheme.chars().map(cost).sum::<usize>();
+        if used > limit.max {
+            let mut cut = escape.apply(&text[..kept]);
+            cut.push(ELLIPSIS);
+            return cut;
+        }
+        if used <= room {
+            kept = start + grapheme.len();
+        }
+    }
+    escape.apply(text)
+}
+
+/// `text` cut to at most `max` characters on a grapheme boundary, ending in
+/// "…" when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    fit(text, Limit { max, unit: Unit::Chars }, Escape::Plain)
 }
 
 #[cfg(test)]
@@ -193,6 +317,10 @@ mod tests {
         value.as_str().map_or(0, |s| s.chars().count())
     }
 
+    fn within(value: &Value, limit: Limit) -> bool {
+        value.as_str().is_some_and(|s| limit.unit.count(s) <= limit.max)
+    }
+
     #[test]
     fn every_preset_renders_every_event_within_its_service_limits() {
         for event in events() {
@@ -202,16 +330,16 @@ mod tests {
                 assert!(serde_json::from_str::<Value>(&text).is_ok(), "{preset:?} {:?}", event.kind);
                 match preset {
                     Preset::Slack => {
-                        assert!(chars(&body["text"]) <= SLACK_SECTION_CHARS && chars(&body["text"]) > 0);
-                        assert!(chars(&body["blocks"][0]["text"]["text"]) <= SLACK_SECTION_CHARS);
-                        assert!(!body["blocks"][0]["text"]["text"].as_str().unwrap().contains('<'));
+                        for text in [&body["text"], &body["blocks"][0]["text"]["text"]] {
+                            assert!(within(text, SLACK_TEXT) && chars(text) > 0);
+                            assert!(!text.as_str().unwrap().contains(['<', '>']));
+                        }
                     }
                     Preset::Discord => {
-                        let (content, title, description, total) = DISCORD_LIMITS;
                         let embed = &body["embeds"][0];
-                        assert!(chars(&body["content"]) <= content && chars(&embed["title"]) <= title);
-                        assert!(chars(&embed["description"]) <= description);
-                        assert!(chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]) <= total);
+                        assert!(within(&body["content"], DISCORD_CONTENT) && within(&embed["title"], DISCORD_TITLE));
+                        assert!(within(&embed["description"], DISCORD_DESCRIPTION));
+                        assert!(chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]) <= DISCORD_EMBED_CHARS);
                         assert_eq!(body["allowed_mentions"]["parse"], json!([]));
                     }
                     Preset::Teams => {
@@ -221,7 +349,7 @@ mod tests {
                     }
                     Preset::Telegram => {
                         assert_eq!(body["chat_id"], "-1001234");
-                        assert!(chars(&body["text"]) <= TELEGRAM_TEXT_CHARS && chars(&body["text"]) > 0);
+                        assert!(within(&body["text"], TELEGRAM_TEXT) && chars(&body["text"]) > 0);
                     }
                     Preset::Ifttt => {
                         assert_eq!(body.as_object().unwrap().keys().collect::<Vec<_>>(), ["value1", "value2", "value3"]);
@@ -249,5 +377,41 @@ mod tests {
         assert_eq!(cut("héllo", 5), "héllo");
         assert_eq!(cut("héllo wörld", 5), "héll…");
         assert_eq!(cut("🎉🎉🎉", 2).chars().count(), 2);
+    }
+
+    #[test]
+    fn cuts_fall_between_grapheme_clusters() {
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(cut(&format!("ab{family}cd"), 6), "ab…", "a ZWJ sequence is kept whole or not at all");
+        assert_eq!(cut("ae\u{301}\u{302}x", 3), "a…", "an accent stays on its letter");
+        let utf16 = Limit { max: 4, unit: Unit::Utf16 };
+        assert_eq!(fit("ab🎉🎉", utf16, Escape::Plain), "ab…", "an emoji is two UTF-16 units");
+    }
+
+    #[test]
+    fn slack_text_is_escaped_in_every_field_and_fits_after_escaping() {
+        let data = json!({"message": format!("<!channel> <@U123> & {}", "<".repeat(5000))});
+        let event = Event { id: "m".into(), kind: EventKind::MessageSent, at: Millis(0), data };
+        let body = Preset::Slack.render(&event, None);
+        for text in [&body["text"], &body["blocks"][0]["text"]["text"]] {
+            let text = text.as_str().unwrap();
+            assert!(text.starts_with("Message sent: “&lt;!channel&gt; &lt;@U123&gt; &amp; &lt;"), "{text}");
+            assert!(Unit::Utf16.count(text) <= SLACK_TEXT.max);
+            assert!(text.ends_with("&lt;…"), "an entity is never cut in half");
+        }
+    }
+
+    #[test]
+    fn a_teams_card_stays_under_its_limit_with_every_field_at_its_worst() {
+        // Control characters take 6 bytes in JSON, 4-byte characters 4.
+        let worst = "\u{1}𝔘\"".repeat(20_000);
+        let mut data = Map::new();
+        for i in 0..TEAMS_FACTS + 5 {
+            data.insert(format!("{i}{worst}"), Value::String(worst.clone()));
+        }
+        data.insert("message".into(), Value::String(worst));
+        let event = Event { id: "m".into(), kind: EventKind::MessageSent, at: Millis(0), data: Value::Object(data) };
+        let body = Preset::Teams.render(&event, None).to_string();
+        assert!(body.len() <= TEAMS_MAX_BYTES, "{} bytes", body.len());
     }
 }

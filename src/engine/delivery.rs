@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
-use crate::redact;
+use crate::redact::{self, Redactor, REDACTED};
 use crate::request::HttpRequest;
+use crate::signing::SECRET_PREFIX;
 use crate::time::Millis;
 
 /// Request bodies kept in the log are cut to this many bytes.
@@ -90,6 +91,20 @@ impl Outcome {
         }
     }
 
+    /// The outcome as the log keeps it: the start of the response body and
+    /// any error message with the request's credentials scrubbed, since a
+    /// receiver may echo the request back.
+    pub fn redacted(self, redactor: &Redactor) -> Outcome {
+        match self {
+            Outcome::Response { status, retry_after, body } => {
+                let (body, _) = logged_start(redactor, &body, LOGGED_RESPONSE_BYTES);
+                Outcome::Response { status, retry_after, body }
+            }
+            Outcome::NetworkError { message } => Outcome::NetworkError { message: redactor.scrub(&message) },
+            Outcome::Timeout => Outcome::Timeout,
+        }
+    }
+
     /// A plain-language reason for a failed outcome.
     pub fn error(&self, timeout_ms: u64) -> Option<String> {
         match self {
@@ -129,16 +144,16 @@ pub struct Attempt {
     pub response_body: Option<String>,
 }
 
-/// The last request sent, as the log keeps it: credentials in header
-/// values and the URL redacted (see [`crate::redact`]), the body cut to 4 KB.
+/// The last request sent, as the log keeps it: no credential anywhere
+/// (see [`crate::redact`]), the body cut to 4 KB.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedRequest {
     /// Method.
     pub method: String,
-    /// URL.
+    /// URL, without its fragment.
     pub url: String,
-    /// Headers with secret-looking values replaced.
+    /// Headers, credential headers' values replaced.
     pub headers: Vec<(String, String)>,
     /// The start of the body.
     pub body: Option<String>,
@@ -147,20 +162,48 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
-    /// What the log keeps of `request`.
-    pub fn redacted(request: &HttpRequest) -> LoggedRequest {
+    /// What the log keeps of `request`, sent by a webhook that signs with
+    /// `secret`; and the [`Redactor`] holding the request's credentials, to
+    /// scrub its response with ([`Outcome::redacted`]).
+    pub fn redacted(request: &HttpRequest, secret: Option<&str>) -> (LoggedRequest, Redactor) {
+        let (url, url_secrets) = redact::url(&request.url);
+        let credentials = request.headers.iter().filter(|(name, _)| redact::is_sensitive_header(name)).map(|(_, value)| value.as_str());
+        // `Bearer <token>`: an echo may carry the token alone.
+        let tokens = credentials.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token.trim()));
+        // `whsec_<base64>`: the base64 alone is the key too.
+        let secrets = secret.into_iter().flat_map(|secret| [secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
+        let values = secrets.chain(credentials).chain(tokens).chain(url_secrets.iter().map(String::as_str));
+        let redactor = Redactor::new(values);
         let headers = request
             .headers
             .iter()
             .map(|(name, value)| {
-                let value = if redact::is_sensitive_header(name) { redact::REDACTED.to_string() } else { value.clone() };
+                let value = if redact::is_sensitive_header(name) { REDACTED.to_string() } else { redactor.scrub(value) };
                 (name.clone(), value)
             })
             .collect();
-        let body = request.body.as_deref().map(|b| truncate(b, LOGGED_BODY_BYTES).to_string());
-        let body_truncated = request.body.as_ref().is_some_and(|b| b.len() > LOGGED_BODY_BYTES);
-        LoggedRequest { method: request.method.into(), url: redact::url(&request.url), headers, body, body_truncated }
+        let (body, body_truncated) = match request.body.as_deref() {
+            Some(body) => {
+                let (body, cut) = logged_start(&redactor, body, LOGGED_BODY_BYTES);
+                (Some(body), cut)
+            }
+            None => (None, false),
+        };
+        let logged = LoggedRequest { method: request.method.into(), url: redactor.scrub(&url), headers, body, body_truncated };
+        (logged, redactor)
     }
+}
+
+/// The start of `text` the log keeps, at most `max` bytes, and whether
+/// anything was cut. `redactor` scrubs before the cut, reading far enough
+/// past it that no cut leaves part of a credential, but no further: a body
+/// can be 256 KB and a response any size.
+fn logged_start(redactor: &Redactor, text: &str, max: usize) -> (String, bool) {
+    let keep = truncate(text, max).len();
+    let window = truncate(text, keep.saturating_add(redactor.reach()));
+    let scrubbed = redactor.scrub_until(window, keep);
+    let cut = text.len() > max || scrubbed.len() > max;
+    (truncate(&scrubbed, max).to_string(), cut)
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a
@@ -262,11 +305,30 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
             body: Some("é".repeat(3000)),
         };
-        let logged = LoggedRequest::redacted(&request);
+        let (logged, _) = LoggedRequest::redacted(&request, None);
         assert_eq!(logged.headers[0].1, "[redacted]");
         assert_eq!(logged.headers[1].1, "ops");
         assert_eq!(logged.body.as_ref().unwrap().len(), 4096);
         assert!(logged.body_truncated);
+    }
+
+    #[test]
+    fn credentials_are_scrubbed_before_the_cut_so_none_is_left_half_shown() {
+        let token = "tok_0123456789abcdef";
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://h.test/in#x".into(),
+            headers: vec![("Authorization".into(), format!("Bearer {token}")), ("X-Echo".into(), token.into())],
+            body: Some(format!("{}{token}", "a".repeat(LOGGED_BODY_BYTES - 5))),
+        };
+        let (logged, redactor) = LoggedRequest::redacted(&request, None);
+        assert_eq!(logged.url, "https://h.test/in");
+        assert_eq!(logged.headers[1].1, "[redacted]");
+        assert!(logged.body.as_ref().unwrap().ends_with("a[reda") && logged.body_truncated);
+        let echo = format!("{}{token}", "b".repeat(LOGGED_RESPONSE_BYTES - 3));
+        let answer = Outcome::Response { status: 200, retry_after: None, body: echo }.redacted(&redactor);
+        let Outcome::Response { body, .. } = answer else { unreachable!("a response stays a response") };
+        assert!(body.ends_with("b[re") && body.len() == LOGGED_RESPONSE_BYTES, "{body}");
     }
 
     #[test]
