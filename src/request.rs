@@ -9,7 +9,7 @@ use url::Url;
 use crate::config::{Method, WebhookConfig};
 use crate::event::{Event, PAYLOAD_VERSION, SOURCE};
 use crate::preset::Preset;
-use crate::signing::{hex_signature, standard_signature};
+use crate::signing::{hex_signature, standard_signature, SecretError};
 use crate::template::{query_template, Target, Template, TemplateError};
 use crate::time::Millis;
 
@@ -74,10 +74,25 @@ fn rendered(config: &WebhookConfig, event: &Event) -> Result<(Url, Option<String
     Ok((url, body))
 }
 
+/// Why a request could not be built. Nothing is sent then: the delivery
+/// fails with this reason.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BuildError {
+    /// One of the webhook's templates cannot render this event.
+    #[error("template: {0}")]
+    Template(#[from] TemplateError),
+    /// The stored secret does not parse. Fail closed: a receiver that
+    /// checks signatures must never get an unsigned request in its place.
+    #[error("secret {0}; not sent, since it would go out unsigned")]
+    Secret(#[from] SecretError),
+}
+
 /// Builds the request for one attempt at delivering `event` to `config`.
 /// `delivery_id` is the attempt's unique id; `now` its signing time. Fails
-/// only when one of the webhook's templates cannot render this event.
-pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, TemplateError> {
+/// when one of the webhook's templates cannot render this event, or when
+/// its secret cannot be used.
+pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, BuildError> {
+    let key = config.key()?;
     let (url, body) = rendered(config, event)?;
     let payload = body.clone().unwrap_or_else(|| url.query().unwrap_or_default().to_string());
     let mut headers = Vec::with_capacity(config.headers.len() + 7);
@@ -94,7 +109,7 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
     headers.push((header::EVENT.into(), event.kind.as_str().into()));
     headers.push((header::DELIVERY.into(), delivery_id.into()));
     headers.push((header::ID.into(), event.id.clone()));
-    if let Some(key) = config.key() {
+    if let Some(key) = key {
         let timestamp = now.unix_seconds();
         headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
         headers.push((

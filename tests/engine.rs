@@ -81,7 +81,7 @@ impl Sim {
     /// A new engine from what was stored, as after a service-worker restart.
     fn restart(&mut self) {
         self.persist();
-        let snapshot = Snapshot::from_stored(self.storage.clone()).unwrap();
+        let snapshot = Snapshot::from_stored(self.storage.clone());
         self.engine = Engine::restore(snapshot, [8; 16], self.now);
     }
 
@@ -398,8 +398,8 @@ fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_no
     let as_objects: Vec<(String, Value)> =
         sim.storage.iter().map(|(key, text)| (key.clone(), serde_json::from_str(text).unwrap())).collect();
     assert!(as_objects.iter().all(|(_, value)| value.is_object() || value.is_array()), "every value is JSON text");
-    let old = Snapshot::from_stored(as_objects).unwrap();
-    let new = Snapshot::from_stored(sim.storage.clone()).unwrap();
+    let old = Snapshot::from_stored(as_objects);
+    let new = Snapshot::from_stored(sim.storage.clone());
     assert_eq!((old.webhooks.len(), old.outbox.len(), old.log.len()), (1, 1, 1));
     assert_eq!((old.settings, old.webhooks, old.outbox, old.log), (new.settings, new.webhooks, new.outbox, new.log));
 }

@@ -18,6 +18,8 @@
 mod campaign;
 mod delivery;
 mod outbox;
+mod recovery;
+mod replies;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -26,18 +28,21 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use campaign::Control;
-pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict};
-pub use state::{Changes, Key, Settings, Snapshot, Webhook};
+pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
+pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
+pub use state::{Changes, Key, Settings, Snapshot, Unreadable, Webhook};
 
 use crate::campaign::{Campaign, CampaignError};
 use crate::config::{ConfigError, WebhookConfig, WebhookInput};
 use crate::event::{Event, EventKind};
 use crate::ids::IdGen;
-use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
+use crate::redact::Redactor;
+use crate::request::{self, BuildError, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
-use delivery::{truncate, LOGGED_RESPONSE_BYTES};
+use delivery::truncate;
 use outbox::Outbox;
+use replies::Replies;
 
 /// Most webhooks a user can have.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -145,10 +150,11 @@ pub struct Engine {
     outbox: Outbox,
     log: VecDeque<Delivery>,
     ids: IdGen,
-    /// Attempts awaiting a result: their delivery, and the request as the
-    /// log will keep it (stored with the result, so starting an attempt
-    /// writes only its entry under [`Key::InFlight`]).
-    in_flight: BTreeMap<AttemptId, (String, LoggedRequest)>,
+    /// Attempts awaiting a result: their delivery, the request as the log
+    /// will keep it (stored with the result, so starting an attempt writes
+    /// only its entry under [`Key::InFlight`]), and the request's
+    /// credentials, to scrub from the response.
+    in_flight: BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
     next_attempt: u64,
     recent_starts: HashMap<String, VecDeque<Millis>>,
     notices: VecDeque<Notice>,
@@ -160,6 +166,9 @@ pub struct Engine {
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
     campaign: Campaign,
+    replies: Replies,
+    /// Records that could not be read, set aside by name (`unreadable/<name>`).
+    set_aside: BTreeMap<String, Unreadable>,
 }
 
 impl Engine {
@@ -186,7 +195,13 @@ impl Engine {
             not_durable: HashMap::new(),
             batch: 0,
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
+            replies: snapshot.replies,
+            set_aside: snapshot.set_aside,
         };
+        for record in snapshot.unreadable {
+            engine.set_aside(record);
+        }
+        engine.disable_invalid_webhooks(now);
         let mut in_flight = snapshot.in_flight;
         if !in_flight.is_empty() {
             engine.dirty.insert(Key::InFlight);
@@ -216,6 +231,7 @@ impl Engine {
             engine.dirty.insert(Key::Delivery(id.into()));
             engine.dirty.insert(Key::Legacy(key));
         }
+        engine.cancel_orphans(now);
         engine.trim_log();
         engine
     }
@@ -247,7 +263,19 @@ impl Engine {
         self.deliveries().find(|d| d.id == id).ok_or_else(|| EngineError::UnknownDelivery(id.into()))
     }
 
+    /// The reply already given to request `id`, if it is still kept.
+    pub fn remembered_reply(&self, id: &str, now: Millis) -> Option<&Reply> {
+        self.replies.get(id, now)
+    }
+
     // ----- commands -----
+
+    /// Keeps the reply to request `id`, so a repeat of it is answered
+    /// with this rather than run again.
+    pub fn remember_reply(&mut self, id: String, reply: Reply, now: Millis) {
+        self.replies.remember(id, reply, now);
+        self.dirty.insert(Key::Replies);
+    }
 
     /// Adds a webhook.
     pub fn create_webhook(&mut self, input: WebhookInput, now: Millis) -> Result<&Webhook, EngineError> {
@@ -273,6 +301,9 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let config = self.webhooks[index].config.apply(input)?;
         let was_enabled = self.webhooks[index].config.enabled;
+        if config.enabled && !was_enabled {
+            Engine::check_whole(&config)?;
+        }
         let webhook = &mut self.webhooks[index];
         if config.enabled {
             webhook.disabled_reason = None;
@@ -378,7 +409,10 @@ impl Engine {
         };
         let kind = kind.unwrap_or(config.events[0]);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        Ok(request::build(&config, &event, "dlv_preview.1", now)?)
+        request::build(&config, &event, "dlv_preview.1", now).map_err(|error| match error {
+            BuildError::Template(error) => EngineError::Template(error),
+            BuildError::Secret(error) => EngineError::Invalid(ConfigError::Secret(error)),
+        })
     }
 
     // ----- network and timer input -----
@@ -386,11 +420,11 @@ impl Engine {
     /// Feeds back the result of an attempt. Results for deliveries cancelled
     /// meanwhile are ignored.
     pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
-        let Some((delivery_id, request)) = self.in_flight.remove(&attempt) else { return };
+        let Some((delivery_id, request, redactor)) = self.in_flight.remove(&attempt) else { return };
         self.dirty.insert(Key::InFlight);
         if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
             delivery.request = Some(request);
-            self.finish_attempt(&delivery_id, outcome, now);
+            self.finish_attempt(&delivery_id, outcome.redacted(&redactor), now);
         }
     }
 
@@ -411,12 +445,13 @@ impl Engine {
                 Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
-                    // without a field they need fails here, once, unsent.
+                    // without a field they need fails here, once, unsent; so
+                    // does any delivery whose stored secret does not parse.
                     webhook.stats.triggers += 1;
                     webhook.stats.failures += 1;
                     self.dirty.insert(Key::Webhooks);
                     let id = delivery.id.clone();
-                    self.finish(&id, DeliveryState::Failed, Some(format!("template: {error}")), now);
+                    self.finish(&id, DeliveryState::Failed, Some(error.to_string()), now);
                 }
             }
         };
@@ -443,7 +478,8 @@ impl Engine {
         });
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        self.in_flight.insert(attempt, (delivery.id.clone(), LoggedRequest::redacted(&request)));
+        let (logged, redactor) = LoggedRequest::redacted(&request, webhook.config.secret.as_deref());
+        self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);
         self.dirty.insert(Key::Webhooks);
         Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
@@ -512,6 +548,8 @@ impl Engine {
                 Key::Webhooks => Some(to_json(&self.webhooks)),
                 Key::Campaign => Some(to_json(&self.campaign)),
                 Key::InFlight => Some(to_json(&self.attempts_in_flight())),
+                Key::Replies => Some(to_json(&self.replies)),
+                Key::Unreadable(name) => self.set_aside.get(name).map(to_json),
                 Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
                 Key::Legacy(_) => None,
             };
@@ -530,7 +568,7 @@ impl Engine {
     /// The attempt each delivery has in flight, as [`Key::InFlight`] stores
     /// it. Deliveries cancelled meanwhile are in the log, not here.
     fn attempts_in_flight(&self) -> BTreeMap<&str, &Attempt> {
-        let delivery = |(id, _): &(String, LoggedRequest)| self.outbox.get(id);
+        let delivery = |(id, ..): &(String, LoggedRequest, Redactor)| self.outbox.get(id);
         let pairs = self.in_flight.values().filter_map(delivery);
         pairs.filter_map(|d| Some((d.id.as_str(), d.attempts.last()?))).collect()
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::delivery::{Attempt, Delivery, DeliveryState};
+use super::replies::Replies;
 use crate::campaign::Campaign;
 use crate::config::WebhookConfig;
 use crate::stats::Stats;
@@ -64,68 +65,113 @@ pub struct Snapshot {
     /// Attempts that had started when this was written, by delivery id;
     /// their delivery's own key may not show them yet (see [`Key::InFlight`]).
     pub in_flight: BTreeMap<String, Attempt>,
+    /// Replies to recent requests that changed state, by request id.
+    pub replies: Replies,
     /// Keys in the layout of earlier versions (`outbox/<id>`, `log/<id>`),
     /// to remove once their deliveries are written under `delivery/<id>`.
     pub legacy_keys: Vec<String>,
+    /// Records set aside by an earlier start, by their `unreadable/` name.
+    pub set_aside: BTreeMap<String, Unreadable>,
+    /// Records this load could not read; the engine sets them aside.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A stored record that could not be read. It is moved aside under its own
+/// key (`unreadable/<where it was>`) rather than failing the whole load, so
+/// one truncated write or a record from another build costs that record,
+/// not the extension; the settings page lists it with a Delete button.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unreadable {
+    /// Where it was stored: a key (`delivery/dlv_…`, `settings`) or an
+    /// entry of one (`webhooks[2]`).
+    pub origin: String,
+    /// Why it could not be read.
+    pub reason: String,
+    /// The stored text, exactly as found.
+    pub text: String,
+}
+
+/// Decodes one stored value: JSON text (what is written now) or, as earlier
+/// versions wrote it, a plain object. By reference, so a failure still has
+/// the value to set aside.
+fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+    match value {
+        Value::String(text) => serde_json::from_str(text),
+        object => T::deserialize(object),
+    }
+    .map_err(|error| error.to_string())
+}
+
+/// A stored value as text, for an [`Unreadable`] record.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        object => object.to_string(),
+    }
 }
 
 impl Snapshot {
-    /// Rebuilds the state from every stored key. Values are JSON text (see
-    /// [`Changes`]) or, as earlier versions wrote them, plain objects.
-    /// Keys that are not AutoHook's are ignored. A delivery under both a
-    /// current and a legacy key is read from the current one; one under
-    /// both legacy keys (a worker stopped between a batch's set and remove)
-    /// counts as finished.
-    pub fn from_stored<V: Into<Value>>(
-        stored: impl IntoIterator<Item = (String, V)>,
-    ) -> Result<Snapshot, serde_json::Error> {
-        // Through `Value`, so each stored type has one deserializer in the
-        // Wasm rather than two (text and object); this runs once per start.
-        fn decode<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
-            match value {
-                Value::String(text) => serde_json::from_value(serde_json::from_str(&text)?),
-                object => serde_json::from_value(object),
-            }
-        }
+    /// Rebuilds the state from every stored key, one record at a time:
+    /// a record that does not decode is kept in [`Snapshot::unreadable`]
+    /// and everything else loads. The `webhooks` list is read entry by
+    /// entry for the same reason. Keys that are not AutoHook's are ignored.
+    /// A delivery under both a current and a legacy key is read from the
+    /// current one; one under both legacy keys (a worker stopped between a
+    /// batch's set and remove) counts as finished.
+    pub fn from_stored<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> Snapshot {
         let mut snapshot = Snapshot::default();
         // Ranked so the copy to keep of a delivery stored twice wins.
         let mut deliveries: HashMap<String, (u8, Delivery)> = HashMap::new();
         for (key, value) in stored {
             let value = value.into();
-            let rank = match Key::parse(&key) {
-                Some(Key::Settings) => {
-                    snapshot.settings = decode(value)?;
-                    continue;
+            let Some(parsed) = Key::parse(&key) else { continue };
+            let read = match parsed {
+                Key::Settings => decode(&value).map(|settings| snapshot.settings = settings),
+                Key::Webhooks => decode::<Vec<Value>>(&value).map(|entries| snapshot.read_webhooks(entries)),
+                Key::Campaign => decode(&value).map(|campaign| snapshot.campaign = campaign),
+                Key::InFlight => decode(&value).map(|in_flight| snapshot.in_flight = in_flight),
+                Key::Replies => decode(&value).map(|replies| snapshot.replies = replies),
+                Key::Unreadable(name) => {
+                    // A set-aside record is shown as found, even if its own wrapper broke.
+                    let record = decode(&value).unwrap_or_else(|reason| Unreadable { origin: name.clone(), reason, text: text_of(&value) });
+                    snapshot.set_aside.insert(name, record);
+                    Ok(())
                 }
-                Some(Key::Webhooks) => {
-                    snapshot.webhooks = decode(value)?;
-                    continue;
-                }
-                Some(Key::Campaign) => {
-                    snapshot.campaign = decode(value)?;
-                    continue;
-                }
-                Some(Key::InFlight) => {
-                    snapshot.in_flight = decode(value)?;
-                    continue;
-                }
-                Some(Key::Delivery(_)) => 2,
-                Some(Key::Legacy(_)) => {
-                    snapshot.legacy_keys.push(key.clone());
-                    u8::from(key.starts_with("log/"))
-                }
-                None => continue,
+                Key::Delivery(_) | Key::Legacy(_) => decode::<Delivery>(&value).map(|delivery| {
+                    let rank = match parsed {
+                        Key::Delivery(_) => 2,
+                        _ => {
+                            snapshot.legacy_keys.push(key.clone());
+                            u8::from(key.starts_with("log/"))
+                        }
+                    };
+                    if deliveries.get(&delivery.id).is_none_or(|(kept, _)| *kept < rank) {
+                        deliveries.insert(delivery.id.clone(), (rank, delivery));
+                    }
+                }),
             };
-            let delivery: Delivery = decode(value)?;
-            if deliveries.get(&delivery.id).is_none_or(|(kept, _)| *kept < rank) {
-                deliveries.insert(delivery.id.clone(), (rank, delivery));
+            if let Err(reason) = read {
+                snapshot.unreadable.push(Unreadable { origin: key, reason, text: text_of(&value) });
             }
         }
         let (outbox, log) = deliveries.into_values().map(|(_, d)| d).partition(|d| d.state == DeliveryState::Pending);
         (snapshot.outbox, snapshot.log) = (outbox, log);
         snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         snapshot.log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
-        Ok(snapshot)
+        snapshot
+    }
+
+    fn read_webhooks(&mut self, entries: Vec<Value>) {
+        for (index, entry) in entries.into_iter().enumerate() {
+            match decode::<Webhook>(&entry) {
+                Ok(webhook) => self.webhooks.push(webhook),
+                Err(reason) => {
+                    let origin = format!("webhooks[{index}]");
+                    self.unreadable.push(Unreadable { origin, reason, text: entry.to_string() });
+                }
+            }
+        }
     }
 }
 
@@ -153,9 +199,22 @@ pub enum Key {
     Delivery(String),
     /// Where earlier versions kept a delivery: `outbox/<id>` or `log/<id>`.
     Legacy(String),
+    /// Replies to recent state-changing requests, so a request repeated
+    /// after its reply was lost is answered, not run twice: `replies`.
+    Replies,
+    /// A record that could not be read, set aside: `unreadable/<name>`.
+    Unreadable(String),
 }
 
 impl Key {
+    /// Whether the value carries credentials (webhook secrets, credential
+    /// header values, URLs that are tokens, and copies of them in replies
+    /// or set-aside records): the shell seals these at rest, so a content
+    /// script that can read storage (Firefox) sees only ciphertext.
+    pub fn is_sealed(&self) -> bool {
+        matches!(self, Key::Webhooks | Key::Replies | Key::Unreadable(_))
+    }
+
     /// Reads a stored key; `None` for keys that are not AutoHook's.
     pub fn parse(key: &str) -> Option<Key> {
         match key.split_once('/') {
@@ -163,7 +222,9 @@ impl Key {
             None if key == "webhooks" => Some(Key::Webhooks),
             None if key == "campaign" => Some(Key::Campaign),
             None if key == "inflight" => Some(Key::InFlight),
+            None if key == "replies" => Some(Key::Replies),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
+            Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
             Some(("outbox" | "log", _)) => Some(Key::Legacy(key.into())),
             _ => None,
         }
@@ -179,6 +240,8 @@ impl fmt::Display for Key {
             Key::InFlight => f.write_str("inflight"),
             Key::Delivery(id) => write!(f, "delivery/{id}"),
             Key::Legacy(key) => f.write_str(key),
+            Key::Replies => f.write_str("replies"),
+            Key::Unreadable(name) => write!(f, "unreadable/{name}"),
         }
     }
 }
@@ -223,6 +286,9 @@ mod tests {
             Key::Delivery("dlv_1".into()),
             Key::Legacy("outbox/dlv_2".into()),
             Key::Legacy("log/dlv_3".into()),
+            Key::Replies,
+            Key::Unreadable("webhooks[2]".into()),
+            Key::Unreadable("delivery/dlv_4".into()),
         ] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }

@@ -1,0 +1,194 @@
+//! A profile that is not what this build wrote degrades, never bricks: each
+//! stored record is read on its own, unreadable ones are set aside, invalid
+//! webhooks are turned off with the reason; and a request repeated after its
+//! reply was lost is answered once, not run twice — across a restart too.
+
+use std::collections::BTreeMap;
+
+use autohook::api::{handle, reply, Reply, Sender};
+use autohook::engine::{DeliveryState, Engine, Outcome, Snapshot};
+use autohook::time::Millis;
+use serde_json::{json, Value};
+
+const NOW: Millis = Millis(1_700_000_000_000);
+
+/// An engine with the storage it writes, restartable from that storage.
+struct Profile {
+    engine: Engine,
+    storage: BTreeMap<String, String>,
+}
+
+impl Profile {
+    fn new() -> Profile {
+        Profile { engine: Engine::new([3; 16]), storage: BTreeMap::new() }
+    }
+
+    fn ask(&mut self, message: Value) -> Value {
+        let result = handle(&mut self.engine, message, Sender::ExtensionPage, NOW, &[5; 32]).map(|reply| match reply {
+            Reply::Now(value) => value,
+            Reply::AfterDelivery(id) => json!({ "after": id }),
+        });
+        reply(result)
+    }
+
+    fn persist(&mut self) {
+        let changes = self.engine.take_changes();
+        self.storage.extend(changes.set);
+        for key in changes.remove {
+            self.storage.remove(&key);
+        }
+        self.engine.changes_saved(changes.batch);
+    }
+
+    fn restart(&mut self) {
+        self.persist();
+        self.engine = Engine::restore(Snapshot::from_stored(self.storage.clone()), [4; 16], NOW);
+        self.persist();
+    }
+
+    fn create(&mut self, url: &str) -> String {
+        let created = self.ask(json!({"type": "webhooks.create", "webhook": {"url": url, "secret": "whsec_c2VjcmV0"}}));
+        created["value"]["id"].as_str().expect("created").to_string()
+    }
+
+    /// Rewrites the stored webhooks list through `change`.
+    fn edit_stored_webhooks(&mut self, change: impl FnOnce(&mut Vec<Value>)) {
+        let mut list: Vec<Value> = serde_json::from_str(&self.storage["webhooks"]).unwrap();
+        change(&mut list);
+        self.storage.insert("webhooks".into(), serde_json::to_string(&list).unwrap());
+    }
+}
+
+#[test]
+fn unreadable_records_are_set_aside_and_everything_else_loads() {
+    let mut profile = Profile::new();
+    let (kept, _) = (profile.create("https://a.test/in"), profile.create("https://b.test/in"));
+    let deliveries = profile.engine.emit("message_sent", json!({"message": "hi"}), NOW).unwrap();
+    profile.persist();
+    let broken_delivery = format!("delivery/{}", deliveries[0]);
+    let truncated = profile.storage[&broken_delivery][..40].to_string();
+    profile.storage.insert(broken_delivery.clone(), truncated.clone());
+    profile.storage.insert("settings".into(), "{\"enabled\": tru".into());
+    profile.edit_stored_webhooks(|list| list[1]["url"] = json!(5));
+
+    profile.restart();
+
+    let webhooks = profile.ask(json!({"type": "webhooks.list"}))["value"].clone();
+    assert_eq!(webhooks.as_array().unwrap().len(), 1);
+    assert_eq!(webhooks[0]["id"], kept.as_str());
+    let pending: Vec<_> = profile.engine.deliveries().map(|d| (d.id.clone(), d.state)).collect();
+    assert!(pending.iter().all(|(id, _)| *id != deliveries[0]), "the unreadable delivery is not loaded");
+    assert!(pending.contains(&(deliveries[1].clone(), DeliveryState::Cancelled)), "the unreadable webhook's delivery is cancelled: {pending:?}");
+    assert_eq!(profile.ask(json!({"type": "settings.get"}))["value"], json!({"enabled": true}));
+
+    let listed = profile.ask(json!({"type": "storage.unreadable"}))["value"].clone();
+    let mut origins: Vec<&str> = listed.as_array().unwrap().iter().map(|r| r["origin"].as_str().unwrap()).collect();
+    origins.sort();
+    assert_eq!(origins, [broken_delivery.as_str(), "settings", "webhooks[1]"]);
+    let delivery_record = listed.as_array().unwrap().iter().find(|r| r["origin"] == broken_delivery.as_str()).unwrap();
+    assert_eq!(delivery_record["preview"], truncated.as_str());
+    assert!(delivery_record["reason"].as_str().unwrap().contains("EOF"), "{delivery_record}");
+
+    // Set aside under their own keys; the originals hold only what was readable.
+    assert!(!profile.storage.contains_key(&broken_delivery));
+    assert!(profile.storage.contains_key(&format!("unreadable/{broken_delivery}")));
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&profile.storage["webhooks"]).unwrap().len(), 1);
+    assert_eq!(profile.storage["settings"], "{\"enabled\":true}");
+
+    // A second start finds the same three records, not six.
+    profile.restart();
+    assert_eq!(profile.ask(json!({"type": "storage.unreadable"}))["value"].as_array().unwrap().len(), 3);
+    let name = format!("{broken_delivery}");
+    assert_eq!(profile.ask(json!({"type": "storage.deleteUnreadable", "name": name}))["ok"], true);
+    profile.persist();
+    assert!(!profile.storage.contains_key(&format!("unreadable/{broken_delivery}")));
+    let again = profile.ask(json!({"type": "storage.deleteUnreadable", "name": name}));
+    assert_eq!(again["error"]["code"], "bad_request");
+}
+
+#[test]
+fn a_record_that_is_not_even_json_text_is_set_aside_too() {
+    let stored = vec![("campaign".to_string(), json!([1, 2])), ("webhooks".into(), json!("not json"))];
+    let snapshot = Snapshot::from_stored(stored);
+    let origins: Vec<&str> = snapshot.unreadable.iter().map(|r| r.origin.as_str()).collect();
+    assert_eq!(origins, ["campaign", "webhooks"]);
+}
+
+#[test]
+fn a_stored_webhook_whose_secret_no_longer_parses_is_turned_off_and_never_sends_unsigned() {
+    let mut profile = Profile::new();
+    let id = profile.create("https://a.test/in");
+    profile.persist();
+    profile.edit_stored_webhooks(|list| list[0]["secret"] = json!("whsec_!!not base64!!"));
+    profile.restart();
+
+    let webhook = profile.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert_eq!(webhook["enabled"], false);
+    let reason = webhook["disabledReason"].as_str().unwrap();
+    assert!(reason.contains("secret") && reason.contains("base64"), "{reason}");
+    assert!(profile.engine.emit("message_sent", json!({}), NOW).unwrap().is_empty(), "a turned-off webhook gets nothing");
+
+    // Turning it on needs the secret fixed first; the error names the field.
+    let refused = profile.ask(json!({"type": "webhooks.setEnabled", "id": id, "enabled": true}));
+    assert_eq!(refused["error"]["field"], "secret");
+    assert_eq!(profile.ask(json!({"type": "webhooks.list"}))["value"][0]["enabled"], false, "a refused request changes nothing");
+
+    // A Test still goes through the engine, and fails closed rather than unsigned.
+    let test = profile.ask(json!({"type": "webhooks.test", "id": id}));
+    let delivery_id = test["value"]["after"].as_str().unwrap().to_string();
+    profile.persist();
+    let sent = profile.engine.poll_transmit(NOW);
+    assert!(sent.is_none(), "nothing is sent with a secret that does not parse: {sent:?}");
+    let delivery = profile.engine.delivery(&delivery_id).unwrap();
+    assert_eq!(delivery.state, DeliveryState::Failed);
+    assert!(delivery.reason.as_deref().unwrap().contains("secret"), "{:?}", delivery.reason);
+
+    let fixed = profile.ask(json!({"type": "webhooks.update", "id": id, "changes": {"secret": "whsec_bmV3", "enabled": true}}));
+    assert_eq!(fixed["value"]["enabled"], true, "{fixed}");
+    assert_eq!(fixed["value"]["disabledReason"], Value::Null);
+}
+
+#[test]
+fn a_repeated_request_id_gets_the_first_answer_and_acts_once_even_after_a_restart() {
+    let mut profile = Profile::new();
+    profile.create("https://a.test/in");
+    let emit = json!({"type": "events.emit", "event": "message_sent", "data": {}, "requestId": "r-1"});
+    let first = profile.ask(emit.clone());
+    assert_eq!(profile.ask(emit.clone()), first);
+    profile.restart();
+    assert_eq!(profile.ask(emit), first, "the answer outlives the worker that gave it");
+    assert_eq!(profile.engine.deliveries().count(), 1, "the event was raised once");
+
+    let other = profile.ask(json!({"type": "events.emit", "event": "message_sent", "requestId": "r-2"}));
+    assert_ne!(other, first);
+    let created = json!({"type": "webhooks.create", "webhook": {"url": "https://b.test/"}, "requestId": "r-3"});
+    assert_eq!(profile.ask(created.clone()), profile.ask(created));
+    assert_eq!(profile.engine.webhooks().len(), 2);
+}
+
+#[test]
+fn request_ids_are_scoped_to_their_sender_and_checked() {
+    let mut profile = Profile::new();
+    let listed = profile.ask(json!({"type": "webhooks.list", "requestId": 7}));
+    assert_eq!(listed["error"]["code"], "bad_request");
+    assert!(listed["error"]["message"].as_str().unwrap().contains("requestId"));
+    profile.ask(json!({"type": "settings.set", "enabled": false, "requestId": "same"}));
+    let content = Sender::ContentScript { tab_id: 1, url: "https://chat.test/".into() };
+    let from_page_id = handle(&mut profile.engine, json!({"type": "settings.set", "enabled": true, "requestId": "same"}), content, NOW, &[0; 32]);
+    assert!(from_page_id.is_err(), "a content script does not get the page's remembered answer");
+}
+
+#[test]
+fn an_interrupted_test_delivery_is_answered_from_the_log_after_a_restart() {
+    let mut profile = Profile::new();
+    let id = profile.create("https://a.test/in");
+    let test = profile.ask(json!({"type": "webhooks.test", "id": id, "requestId": "t-1"}));
+    profile.persist();
+    let transmit = profile.engine.poll_transmit(NOW).expect("the test is sent");
+    profile.restart();
+    let repeat = profile.ask(json!({"type": "webhooks.test", "id": id, "requestId": "t-1"}));
+    assert_eq!(repeat, test, "the repeat waits on the same delivery");
+    let delivery = profile.engine.delivery(test["value"]["after"].as_str().unwrap()).unwrap();
+    assert_eq!(delivery.state, DeliveryState::Failed, "interrupted, and a Test is not retried");
+    profile.engine.handle_response(transmit.attempt, Outcome::Timeout, NOW);
+}
