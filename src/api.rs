@@ -4,7 +4,10 @@
 //! Requests are JSON objects `{type, ...}`; see the README for the table.
 //! Replies are `{ok: true, value}` or `{ok: false, error: {code, message,
 //! field}}` — [`reply`] builds both. Trust is by sender: the content
-//! script may only set the campaign's target to its own tab (the picker).
+//! script may only set the campaign's target to its own tab (the picker),
+//! and only with the one-time token of a pick the user started from the
+//! popup (`campaign.beginPick`), since a compromised page could send
+//! anything the content script can.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -13,7 +16,8 @@ use url::Url;
 
 use crate::campaign::{Selectors, SettingsInput};
 use crate::config::WebhookInput;
-use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook};
+pub use crate::engine::Reply;
+use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
 use crate::event::EventKind;
 use crate::filter::Filters;
 use crate::preset::Preset;
@@ -148,6 +152,15 @@ pub enum Request {
     /// Counts for the last 24 hours and the latest deliveries (the popup).
     #[serde(rename = "stats.summary")]
     StatsSummary,
+    /// Stored records that could not be read and were set aside.
+    #[serde(rename = "storage.unreadable")]
+    StorageUnreadable,
+    /// Deletes a set-aside record for good.
+    #[serde(rename = "storage.deleteUnreadable")]
+    StorageDeleteUnreadable {
+        /// Its name, as `storage.unreadable` lists it.
+        name: String,
+    },
     /// The campaign: status, settings, target, counters; with `url`, the
     /// selectors remembered for that page's site.
     #[serde(rename = "campaign.get")]
@@ -173,6 +186,17 @@ pub enum Request {
         input: String,
         /// CSS selector of the send button.
         button: Option<String>,
+        /// The pick's one-time token (the content script only; required there).
+        token: Option<String>,
+    },
+    /// Opens a pick in a tab: replies with the one-time token the popup
+    /// hands to the picker it injects there.
+    #[serde(rename = "campaign.beginPick")]
+    CampaignBeginPick {
+        /// The tab the picker goes into.
+        tab_id: u32,
+        /// The page's URL: the pick holds for its site only.
+        url: String,
     },
     /// Starts sending.
     #[serde(rename = "campaign.start")]
@@ -221,14 +245,6 @@ impl ApiError {
     }
 }
 
-/// What to answer.
-#[derive(Debug, PartialEq)]
-pub enum Reply {
-    /// Answer with this value now.
-    Now(Value),
-    /// Answer with [`delivery_result`] once this delivery has finished.
-    AfterDelivery(String),
-}
 
 /// A webhook as pages see it: the secret is never sent, only whether there is one.
 #[derive(Serialize)]
@@ -300,8 +316,42 @@ fn delivery_view(delivery: &Delivery) -> Value {
 }
 
 /// Parses and runs one request. `random` supplies fresh bytes for
-/// `secrets.generate`.
-pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+/// `secrets.generate` and `campaign.beginPick`.
+///
+/// A message may carry a `requestId` (the shell sets one on every request):
+/// a request that changes state is answered once, and a repeat of the same
+/// id from the same sender gets that first answer without running again.
+/// The shell repeats a request only when the browser dropped its reply.
+pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+    let request_id = match message.as_object_mut().and_then(|fields| fields.remove("requestId")) {
+        None => None,
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => {
+            // Scoped by sender, so no other context can read a page's answer.
+            Some(match &sender {
+                Sender::ExtensionPage => format!("page:{id}"),
+                Sender::ContentScript { tab_id, .. } => format!("tab {tab_id}:{id}"),
+            })
+        }
+        Some(_) => return Err(ApiError::BadRequest(format!("requestId must be text of 1 to {MAX_REQUEST_ID_CHARS} characters"))),
+    };
+    if let Some(reply) = request_id.as_deref().and_then(|id| engine.remembered_reply(id, now)) {
+        return Ok(reply.clone());
+    }
+    let changes_state = !matches!(message.get("type").and_then(Value::as_str), Some(kind) if READ_ONLY.contains(&kind));
+    let reply = dispatch(engine, message, sender, now, random)?;
+    if let (Some(id), true) = (request_id, changes_state) {
+        engine.remember_reply(id, reply.clone(), now);
+    }
+    Ok(reply)
+}
+
+/// Requests that change nothing: a repeat of one simply runs again.
+const READ_ONLY: [&str; 10] = [
+    "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "deliveries.list",
+    "deliveries.get", "stats.summary", "secrets.generate", "campaign.get", "storage.unreadable",
+];
+
+fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
     // Content scripts live in web pages: nothing here is theirs to read or
     // change (webhook URLs and logs can hold tokens), except the picker's
     // choice of target in its own tab.
@@ -311,10 +361,10 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
             return Err(ApiError::NotAllowed(kind.to_string()));
         }
         let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let Request::CampaignSetTarget { tab_id: None, url: None, input, button } = request else {
+        let Request::CampaignSetTarget { tab_id: None, url: None, input, button, token } = request else {
             return Err(ApiError::BadRequest("a content script sets the target of its own tab only".into()));
         };
-        engine.set_campaign_target(*tab_id, url, Selectors { input, button })?;
+        engine.finish_campaign_pick(*tab_id, url, Selectors { input, button }, token.as_deref(), now)?;
         return Ok(Reply::Now(engine.campaign().view(Some(url))));
     }
     let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -365,17 +415,29 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
         }
         Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret }),
         Request::StatsSummary => summary(engine, now),
+        Request::StorageUnreadable => Value::Array(engine.unreadable().map(unreadable_view).collect()),
+        Request::StorageDeleteUnreadable { name } => {
+            if !engine.delete_unreadable(&name) {
+                return Err(ApiError::BadRequest(format!("no unreadable record is named {name:?}")));
+            }
+            Value::Null
+        }
         Request::CampaignGet { url } => engine.campaign().view(url.as_deref()),
         Request::CampaignConfigure { settings } => {
             engine.configure_campaign(settings, now)?;
             engine.campaign().view(None)
         }
-        Request::CampaignSetTarget { tab_id, url, input, button } => {
+        Request::CampaignSetTarget { tab_id, url, input, button, token: _ } => {
             let (Some(tab_id), Some(url)) = (tab_id, url) else {
                 return Err(ApiError::BadRequest("campaign.setTarget needs tabId and url".into()));
             };
             engine.set_campaign_target(tab_id, &url, Selectors { input, button })?;
             engine.campaign().view(Some(&url))
+        }
+        Request::CampaignBeginPick { tab_id, url } => {
+            let token = pick_token(random);
+            let expires_at = engine.begin_campaign_pick(tab_id, &url, token.clone(), now)?;
+            json!({ "token": token, "expiresAt": expires_at })
         }
         Request::CampaignStart => control(engine, Control::Start, now)?,
         Request::CampaignPause => control(engine, Control::Pause, now)?,
@@ -385,9 +447,24 @@ pub fn handle(engine: &mut Engine, message: Value, sender: Sender, now: Millis, 
     Ok(Reply::Now(value))
 }
 
+/// A pick's one-time token: 128 random bits as hex.
+fn pick_token(random: &[u8; 32]) -> String {
+    random[..16].iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 fn control(engine: &mut Engine, control: Control, now: Millis) -> Result<Value, ApiError> {
     engine.control_campaign(control, now)?;
     Ok(engine.campaign().view(None))
+}
+
+/// How much of a set-aside record's text a page is shown.
+const UNREADABLE_PREVIEW_CHARS: usize = 200;
+
+/// A set-aside record as the settings page lists it: where it was, why it
+/// could not be read, its size and the start of its text.
+fn unreadable_view((name, record): (&str, &crate::engine::Unreadable)) -> Value {
+    let preview: String = record.text.chars().take(UNREADABLE_PREVIEW_CHARS).collect();
+    json!({ "name": name, "origin": record.origin, "reason": record.reason, "bytes": record.text.len(), "preview": preview })
 }
 
 /// What kind of failure an attempt was, for a plain-language reason:

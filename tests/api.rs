@@ -103,16 +103,83 @@ fn presets_are_checked_on_their_fields_and_shape_the_body() {
     assert_eq!(body["blocks"][0]["type"], "section");
 }
 
+/// `ask_as` at another time than `NOW`.
+fn ask_at(engine: &mut Engine, sender: Sender, message: Value, now: Millis) -> Value {
+    reply(handle(engine, message, sender, now, &[9; 32]).map(|reply| match reply {
+        Reply::Now(value) => value,
+        Reply::AfterDelivery(id) => json!({ "after": id }),
+    }))
+}
+
+/// Opens a pick in tab 4 on chat.test, as the popup's Pick input does, and returns its token.
+fn begin_pick(engine: &mut Engine) -> String {
+    let pick = ask(engine, json!({"type": "campaign.beginPick", "tabId": 4, "url": "https://chat.test/room/1"}));
+    assert_eq!(pick["value"]["expiresAt"], NOW.0 + 5 * 60_000, "{pick}");
+    pick["value"]["token"].as_str().unwrap().to_string()
+}
+
 #[test]
-fn the_picker_sets_the_target_of_its_own_tab_only() {
+fn the_picker_sets_the_target_of_its_own_tab_only_with_the_token_of_the_pick_the_popup_started() {
     let mut engine = Engine::new([1; 16]);
-    let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "input": "#compose", "button": "button.send"}));
+    let token = begin_pick(&mut engine);
+    assert_eq!(token.len(), 32, "128 random bits");
+    let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "token": token, "input": "#compose", "button": "button.send"}));
     assert_eq!(answer["value"]["target"], json!({"tabId": 4, "site": "https://chat.test", "input": "#compose", "button": "button.send"}));
+    assert!(!answer.to_string().contains(&token), "the token is not echoed");
     let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "tabId": 9, "url": "https://evil.test/", "input": "#x"}));
     assert_eq!(answer["error"]["code"], "bad_request");
     let remembered = ask(&mut engine, json!({"type": "campaign.get", "url": "https://chat.test/room/2"}));
     assert_eq!(remembered["value"]["remembered"], json!({"input": "#compose", "button": "button.send"}));
     assert_eq!(remembered["value"]["target"]["tabId"], 4);
+}
+
+#[test]
+fn a_content_scripts_target_is_refused_without_a_matching_open_unexpired_unused_pick_token() {
+    let mut engine = Engine::new([1; 16]);
+    let set_target = |token: Option<&str>| {
+        let mut message = json!({"type": "campaign.setTarget", "input": "#compose"});
+        if let Some(token) = token {
+            message["token"] = json!(token);
+        }
+        message
+    };
+    let refused = |answer: Value, message: &str| {
+        assert_eq!(answer["error"], json!({"code": "not_allowed", "message": message, "field": "token"}), "{answer}");
+    };
+    let invalid = "token: no pick started from the popup for this tab has this token; press Pick input again";
+
+    refused(ask_as(&mut engine, content(), set_target(None)),
+        "token: a web page may set the target only with the token of a pick started from the popup (Pick input)");
+    refused(ask_as(&mut engine, content(), set_target(Some("guess"))), invalid);
+    let token = begin_pick(&mut engine);
+    refused(ask_as(&mut engine, content(), set_target(None)),
+        "token: a web page may set the target only with the token of a pick started from the popup (Pick input)");
+    refused(ask_as(&mut engine, content(), set_target(Some(&token[1..]))), invalid);
+    let other_tab = Sender::ContentScript { tab_id: 5, url: "https://chat.test/room/1".into() };
+    refused(ask_as(&mut engine, other_tab, set_target(Some(&token))), invalid);
+    let other_site = Sender::ContentScript { tab_id: 4, url: "https://evil.test/".into() };
+    refused(ask_as(&mut engine, other_site, set_target(Some(&token))),
+        "token: the pick was started on https://chat.test, but the tab is now on https://evil.test; press Pick input again");
+    let late = Millis(NOW.0 + 5 * 60_000);
+    refused(ask_at(&mut engine, content(), set_target(Some(&token)), late), "token: the pick expired (5 minutes); press Pick input again");
+    assert_eq!(ask(&mut engine, json!({"type": "campaign.get"}))["value"]["target"], Value::Null, "a refusal changes nothing");
+
+    // Refusals did not use the token up; the right one in time is taken once.
+    let just_in_time = Millis(NOW.0 + 5 * 60_000 - 1);
+    assert_eq!(ask_at(&mut engine, content(), set_target(Some(&token)), just_in_time)["ok"], true);
+    refused(ask_as(&mut engine, content(), set_target(Some(&token))), invalid);
+}
+
+#[test]
+fn only_extension_pages_may_begin_a_pick_and_only_on_a_web_page() {
+    let mut engine = Engine::new([1; 16]);
+    let begin = json!({"type": "campaign.beginPick", "tabId": 4, "url": "https://chat.test/room/1"});
+    let answer = ask_as(&mut engine, content(), begin);
+    assert_eq!(answer["error"]["code"], "not_allowed");
+    let answer = ask(&mut engine, json!({"type": "campaign.beginPick", "tabId": 4, "url": "chrome://settings"}));
+    assert_eq!((answer["error"]["code"].as_str(), answer["error"]["field"].as_str()), (Some("invalid_input"), Some("target")));
+    let answer = ask(&mut engine, json!({"type": "campaign.beginPick", "url": "https://chat.test/"}));
+    assert_eq!(answer["error"]["code"], "bad_request");
 }
 
 #[test]

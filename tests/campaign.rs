@@ -1,7 +1,7 @@
 //! Campaigns against the sans-IO engine with a simulated clock: what is
 //! typed when, which events reach webhooks, and what survives a restart.
 
-use autohook::campaign::{Selectors, SendCommand, Status};
+use autohook::campaign::{Selectors, SendCommand, SendFailure, Status};
 use autohook::config::WebhookInput;
 use autohook::engine::{Control, Engine, Snapshot};
 use autohook::time::Millis;
@@ -201,7 +201,7 @@ fn a_running_campaign_survives_a_restart_from_storage() {
     let stored = sim.engine.take_changes().set;
     let due = sim.engine.campaign().next_wake().unwrap();
     assert_eq!(due, sim.now.plus(1000));
-    let mut restarted = Engine::restore(Snapshot::from_stored(stored).unwrap(), [9; 16], sim.now);
+    let mut restarted = Engine::restore(Snapshot::from_stored(stored), [9; 16], sim.now);
     assert_eq!(restarted.campaign().status(), &Status::Running);
     assert_eq!(restarted.campaign().next_wake(), Some(due), "the alarm is armed for the same send");
     assert!(restarted.poll_campaign_send(due).is_some());
@@ -262,4 +262,94 @@ fn selectors_are_remembered_per_site() {
     let remembered = sim.engine.campaign().remembered("http://127.0.0.1:8080/other/page").unwrap();
     assert_eq!(remembered.input, "#msg");
     assert!(sim.engine.campaign().remembered("http://127.0.0.1:9090/chat").is_none());
+}
+
+#[test]
+fn a_tab_that_went_to_another_site_gets_nothing_and_the_campaign_pauses_naming_where_it_went() {
+    let mut sim = Sim::new(settings(&["a", "b"], 0));
+    sim.control(Control::Start);
+    let command = sim.due().unwrap();
+    assert_eq!(command.site, "http://127.0.0.1:8080", "the content script types only on this origin");
+    // The content script found the tab on another origin and typed nothing.
+    sim.engine.campaign_sent(command.seq, Err(SendFailure::WrongSite("http://localhost:8080".into())), sim.now);
+    let message = "the chat tab is now on http://localhost:8080, not http://127.0.0.1:8080; nothing was typed";
+    assert_eq!(sim.engine.campaign().status(), &Status::Paused);
+    assert_eq!(sim.view()["lastError"], message);
+    assert_eq!(sim.view()["totalMessagesSent"], 0);
+    let events = sim.events();
+    assert_eq!(sim.names(), ["campaign_started", "error", "campaign_paused"]);
+    assert_eq!(events[1].1["error"], message);
+    assert_eq!(sim.engine.poll_timeout(sim.now), None, "nothing more is due until the user resumes");
+    sim.now = sim.now.plus(60_000);
+    assert!(sim.due().is_none());
+}
+
+#[test]
+fn every_send_allows_the_targets_origin_so_another_page_or_a_reload_on_that_site_keeps_sending() {
+    let mut sim = Sim::new(settings(&["a", "b"], 0));
+    sim.control(Control::Start);
+    let before = sim.run(2);
+    // The chat reloaded on another room of the same site and the user chose it again.
+    let selectors = Selectors { input: "#msg".into(), button: Some("#send".into()) };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat?room=2#latest", selectors).unwrap();
+    let after = sim.run(2);
+    assert!(before.iter().chain(&after).all(|(_, c)| c.site == "http://127.0.0.1:8080" && c.tab_id == 7));
+    assert_eq!(sim.engine.campaign().status(), &Status::Running);
+    assert_eq!(sim.view()["totalMessagesSent"], 4);
+}
+
+#[test]
+fn a_browser_restart_forgets_the_tab_and_the_next_send_pauses_asking_to_pick_the_chat_again() {
+    let mut sim = Sim::new(settings(&["a", "b"], 0));
+    sim.control(Control::Start);
+    sim.run(1);
+    sim.engine.take_changes();
+    sim.engine.browser_restarted();
+    let stored = sim.engine.take_changes().set;
+    let campaign: Value = serde_json::from_str(&stored["campaign"]).unwrap();
+    assert_eq!(campaign["target"], Value::Null, "the forgotten tab is stored as such");
+    assert_eq!(sim.view()["target"], Value::Null);
+    let remembered = sim.engine.campaign().remembered("http://127.0.0.1:8080/chat").unwrap();
+    assert_eq!(remembered.input, "#msg", "the selectors stay remembered for the site");
+
+    sim.now = sim.engine.poll_timeout(sim.now).unwrap();
+    assert!(sim.due().is_none(), "nothing goes to whatever tab has the old id");
+    assert_eq!(sim.engine.campaign().status(), &Status::Paused);
+    let message = "no chat tab: the browser restarted, so the chat must be chosen again (Pick input, or Use the saved input here, in the popup); nothing was typed";
+    assert_eq!(sim.view()["lastError"], message);
+    assert_eq!(sim.names()[2..], ["error", "campaign_paused"]);
+    assert_eq!(sim.events()[2].1["error"], message);
+    assert_eq!(sim.engine.poll_timeout(sim.now), None, "paused, not due forever");
+
+    let error = sim.engine.control_campaign(Control::Resume, sim.now).unwrap_err();
+    assert_eq!((error.field(), error.to_string().as_str()), (Some("target"), "target: pick the chat's input first"));
+    let selectors = Selectors { input: "#msg".into(), button: Some("#send".into()) };
+    sim.engine.set_campaign_target(12, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    sim.control(Control::Resume);
+    assert_eq!(sim.due().unwrap().tab_id, 12);
+}
+
+#[test]
+fn a_pick_is_stored_so_the_picker_can_finish_after_the_worker_restarts_but_only_once() {
+    let mut sim = Sim::new(settings(&["a"], 0));
+    let expires = sim.engine.begin_campaign_pick(9, "https://chat.test/room", "t0ken".into(), sim.now).unwrap();
+    assert_eq!(expires, sim.now.plus(5 * 60_000));
+    assert!(!sim.view().to_string().contains("t0ken"), "the token is never shown");
+    let stored = sim.engine.take_changes().set;
+    let mut restarted = Engine::restore(Snapshot::from_stored(stored), [9; 16], sim.now);
+    let selectors = || Selectors { input: "#compose".into(), button: None };
+    restarted.finish_campaign_pick(9, "https://chat.test/room", selectors(), Some("t0ken"), sim.now.plus(60_000)).unwrap();
+    assert_eq!(restarted.campaign().view(None)["target"]["site"], "https://chat.test");
+    let again = restarted.finish_campaign_pick(9, "https://chat.test/room", selectors(), Some("t0ken"), sim.now.plus(61_000));
+    assert_eq!(again.unwrap_err().code(), "not_allowed");
+}
+
+#[test]
+fn a_browser_restart_also_closes_an_open_pick() {
+    let mut sim = Sim::new(settings(&["a"], 0));
+    sim.engine.begin_campaign_pick(9, "https://chat.test/", "t0ken".into(), sim.now).unwrap();
+    sim.engine.browser_restarted();
+    let selectors = Selectors { input: "#compose".into(), button: None };
+    let error = sim.engine.finish_campaign_pick(9, "https://chat.test/", selectors, Some("t0ken"), sim.now).unwrap_err();
+    assert_eq!(error.code(), "not_allowed", "tab 9 may now be another tab");
 }

@@ -3,10 +3,15 @@
 // background as CSS selectors (campaign.setTarget, the one request a content
 // script may make), which remembers them for this site. A likely input is
 // suggested first. Esc cancels. Injected by the popup; classic script.
+// Only the user's own clicks and keys count (the page can fake events, not
+// make them trusted), and the choice carries the one-time token of the pick
+// the popup started, which it leaves in this isolated world just before.
 (() => {
   const ext = globalThis.browser ?? globalThis.chrome;
   const t = (key, ...subs) => ext.i18n.getMessage(key, subs) || key;
   globalThis.autohookPicker?.cancel();
+  const token = globalThis.autohookPickToken;
+  delete globalThis.autohookPickToken;
 
   const EDITABLE = 'textarea, input:not([type]), input[type=text], input[type=search], [contenteditable=""], [contenteditable=true]';
   const host = document.createElement('autohook-picker');
@@ -69,7 +74,7 @@
 
   async function finish(button) {
     step = 'done';
-    const target = { type: 'campaign.setTarget', input: selectorFor(input), button: button ? selectorFor(button) : null };
+    const target = { type: 'campaign.setTarget', token, input: selectorFor(input), button: button ? selectorFor(button) : null };
     const reply = await ext.runtime.sendMessage(target).catch((error) => ({ ok: false, error }));
     bar.textContent = reply?.ok ? t('pickerSaved') : t('pickerFailed', reply?.error?.message ?? String(reply?.error));
     outline(null);
@@ -77,13 +82,13 @@
   }
 
   function onMove(event) {
-    if (step === 'done' || event.target === host) return;
+    if (!event.isTrusted || step === 'done' || event.target === host) return;
     const el = step === 'input' ? event.target.closest(EDITABLE) : event.target;
     outline(el ?? (step === 'input' ? suggested : null), !el);
   }
 
   function onClick(event) {
-    if (step === 'done' || event.target === host) return;
+    if (!event.isTrusted || step === 'done' || event.target === host) return;
     event.preventDefault();
     event.stopPropagation();
     if (step === 'input') {
@@ -96,7 +101,7 @@
   }
 
   function onKey(event) {
-    if (step === 'done') return;
+    if (!event.isTrusted || step === 'done') return;
     if (event.key === 'Escape') return cancel();
     if (event.key !== 'Enter') return;
     event.preventDefault();

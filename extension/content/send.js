@@ -2,6 +2,8 @@
 // then reports back. Injected by the background before each message (a
 // classic script, so it guards against being set up twice in one page).
 // It only types and clicks: what to send and when is decided in Rust.
+// One check is here because only here it cannot race: the page must still be
+// on the site the chat was picked on, or nothing is typed.
 (() => {
   if (globalThis.autohookSend) return;
   const ext = globalThis.browser ?? globalThis.chrome;
@@ -30,7 +32,9 @@
     if (!handled && input.form) input.form.requestSubmit();
   }
 
-  globalThis.autohookSend = ({ text, input: inputSelector, button: buttonSelector, sendBy }) => {
+  globalThis.autohookSend = ({ site, text, input: inputSelector, button: buttonSelector, sendBy }) => {
+    // The tab may have left the chat since the background chose it: report where it is instead.
+    if (location.origin !== site) return { ok: false, wrongSite: location.origin };
     const input = document.querySelector(inputSelector);
     if (!input) return { ok: false, error: 'Failed to find message input' };
     const button = sendBy === 'button' ? document.querySelector(buttonSelector) : null;

@@ -82,8 +82,13 @@ $('use-remembered').addEventListener('click', () => {
 $('pick').addEventListener('click', () => {
   // Asked inside the click: access to the chat's site lets later messages
   // reach the tab after a reload (the click's activeTab grant would not).
+  // The pick's one-time token goes into the picker's world first: without
+  // it the background refuses the picker's choice.
+  const target = { tabId: pageTab.id };
   requestAccess(pageTab.url)
-    .then(() => ext.scripting.executeScript({ target: { tabId: pageTab.id }, files: ['content/picker.js'] }))
+    .then(() => call('campaign.beginPick', { tabId: pageTab.id, url: pageTab.url }))
+    .then(({ token }) => ext.scripting.executeScript({ target, args: [token], func: (value) => { globalThis.autohookPickToken = value; } }))
+    .then(() => ext.scripting.executeScript({ target, files: ['content/picker.js'] }))
     .then(() => window.close())
     .catch((error) => { $('campaign-error').textContent = error.message; });
 });

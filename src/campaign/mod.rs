@@ -6,6 +6,15 @@
 //! Counters reset at local midnight (the caller gives its UTC offset);
 //! `chrome.alarms` wakes the worker for sends and scheduled starts, so a
 //! campaign outlives the popup and the service worker.
+//!
+//! Trust: a campaign types only into the site (origin) its target was
+//! chosen on. Each [`SendCommand`] carries that site and the content script
+//! compares it with the page's own origin right before typing, so a tab
+//! that navigated elsewhere gets nothing ([`SendFailure::WrongSite`]). A
+//! browser restart forgets the tab ([`Campaign::browser_restarted`]), since
+//! tab ids are reused. A web page's content script may choose the target
+//! only with the one-time token of a pick the user started from the popup
+//! ([`Campaign::begin_pick`], [`Campaign::finish_pick`]).
 
 pub mod cron;
 
@@ -20,6 +29,10 @@ use crate::event::EventKind;
 use crate::time::Millis;
 use cron::{Cron, CronError};
 
+/// The `error` when a send is due and no tab is bound.
+const NO_CHAT_TAB: &str =
+    "no chat tab: the browser restarted, so the chat must be chosen again (Pick input, or Use the saved input here, in the popup); nothing was typed";
+
 /// Message counts at which `milestone` fires.
 pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1000, 5000, 10000];
 const MAX_PHRASES: usize = 1000;
@@ -27,6 +40,10 @@ const MAX_PHRASE_CHARS: usize = 4096;
 const MAX_INTERVAL_SECONDS: u32 = 86_400;
 const MAX_SELECTOR_CHARS: usize = 1000;
 const DAY_MS: i64 = 86_400_000;
+/// How long a pick started from the popup may take: long enough to find
+/// the chat and click twice, short enough that a forgotten pick does not
+/// leave the target open to change.
+pub const PICK_MINUTES: u64 = 5;
 
 /// Phrase order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +234,24 @@ pub enum CampaignError {
     /// The day's messages are all sent.
     #[error("dailyLimit: today's {0} messages are sent; the count resets at midnight")]
     LimitReached(u32),
+    /// A content script's target without a pick token.
+    #[error("token: a web page may set the target only with the token of a pick started from the popup (Pick input)")]
+    PickTokenMissing,
+    /// No open pick for this tab has this token (none started, another
+    /// tab's, already used, or replaced by a newer pick).
+    #[error("token: no pick started from the popup for this tab has this token; press Pick input again")]
+    PickTokenInvalid,
+    /// The pick was started too long ago.
+    #[error("token: the pick expired ({PICK_MINUTES} minutes); press Pick input again")]
+    PickExpired,
+    /// The tab left the site the pick was started on.
+    #[error("token: the pick was started on {started}, but the tab is now on {now}; press Pick input again")]
+    PickSite {
+        /// The site the pick was started on.
+        started: String,
+        /// The tab's site now.
+        now: String,
+    },
 }
 
 impl CampaignError {
@@ -232,6 +267,7 @@ impl CampaignError {
             Cron(_) | CronNever(_) => "schedule",
             NoTarget | NoButton | Selector | Site(_) => "target",
             LimitReached(_) => "dailyLimit",
+            PickTokenMissing | PickTokenInvalid | PickExpired | PickSite { .. } => "token",
             Running | WrongState(..) => return None,
         })
     }
@@ -241,6 +277,10 @@ impl CampaignError {
         match self {
             CampaignError::Running | CampaignError::WrongState(..) => "campaign_state",
             CampaignError::LimitReached(_) => "daily_limit_reached",
+            CampaignError::PickTokenMissing
+            | CampaignError::PickTokenInvalid
+            | CampaignError::PickExpired
+            | CampaignError::PickSite { .. } => "not_allowed",
             _ => "invalid_input",
         }
     }
@@ -254,6 +294,10 @@ pub struct SendCommand {
     pub seq: u64,
     /// The tab.
     pub tab_id: u32,
+    /// The only origin the tab may show for the text to be typed: checked
+    /// by the content script in the page itself, where no navigation can
+    /// slip in between the check and the typing.
+    pub site: String,
     /// What to type.
     pub text: String,
     /// Where.
@@ -261,6 +305,46 @@ pub struct SendCommand {
     pub selectors: Selectors,
     /// Enter or button.
     pub send_by: SendBy,
+}
+
+/// Why a send did not go out: the content script's answer, typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendFailure {
+    /// The tab showed this origin, not the target's site: nothing was typed.
+    WrongSite(String),
+    /// The tab could not be reached, or could not type or send: why.
+    Failed(String),
+}
+
+impl From<String> for SendFailure {
+    fn from(reason: String) -> SendFailure {
+        SendFailure::Failed(reason)
+    }
+}
+
+impl From<&str> for SendFailure {
+    fn from(reason: &str) -> SendFailure {
+        SendFailure::Failed(reason.to_string())
+    }
+}
+
+/// A send handed out and not yet answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Sending {
+    seq: u64,
+    /// The site the command allowed, for the message if the tab was elsewhere.
+    site: String,
+}
+
+/// A pick the user started from the popup: the one-time token that lets
+/// the picker in that tab, on that site, set the target until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pick {
+    token: String,
+    tab_id: u32,
+    site: String,
+    expires_at: Millis,
 }
 
 /// An event the campaign raised, for the engine to deliver.
@@ -289,6 +373,9 @@ pub struct Campaign {
     run_sent: u64,
     last_phrase: Option<usize>,
     last_error: Option<String>,
+    /// The open pick, if any. Stored, so a pick survives the worker
+    /// stopping while the user looks for the chat's input.
+    pick: Option<Pick>,
     /// Random state, seeded afresh by each engine (see [`Campaign::seeded`]).
     #[serde(skip)]
     rng: u64,
@@ -296,7 +383,7 @@ pub struct Campaign {
     /// The send handed out and not yet answered. Not stored: after a
     /// restart the text is sent again (at-least-once, like deliveries).
     #[serde(skip)]
-    sending: Option<u64>,
+    sending: Option<Sending>,
     #[serde(skip)]
     utc_offset_minutes: i32,
 }
@@ -393,6 +480,52 @@ impl Campaign {
         Ok(())
     }
 
+    /// Opens a pick in tab `tab_id` showing `url`, replacing any open one,
+    /// and returns when it expires. `token` is fresh and random: the popup
+    /// hands it to the picker it injects, and [`Campaign::finish_pick`]
+    /// takes it once.
+    pub fn begin_pick(&mut self, tab_id: u32, url: &str, token: String, now: Millis) -> Result<Millis, CampaignError> {
+        let site = site_of(url).ok_or_else(|| CampaignError::Site(url.to_string()))?;
+        let expires_at = now.plus(PICK_MINUTES * 60_000);
+        self.pick = Some(Pick { token, tab_id, site, expires_at });
+        Ok(expires_at)
+    }
+
+    /// The picker's choice in tab `tab_id` showing `url`: accepted only with
+    /// the open pick's `token`, for that tab and site, before it expires,
+    /// and only once. A refusal changes nothing.
+    pub fn finish_pick(
+        &mut self,
+        tab_id: u32,
+        url: &str,
+        selectors: Selectors,
+        token: Option<&str>,
+        now: Millis,
+    ) -> Result<(), CampaignError> {
+        let token = token.ok_or(CampaignError::PickTokenMissing)?;
+        let pick = self.pick.as_ref().filter(|p| p.tab_id == tab_id && same_secret(&p.token, token));
+        let pick = pick.ok_or(CampaignError::PickTokenInvalid)?;
+        if now >= pick.expires_at {
+            return Err(CampaignError::PickExpired);
+        }
+        let site = site_of(url).ok_or_else(|| CampaignError::Site(url.to_string()))?;
+        if site != pick.site {
+            return Err(CampaignError::PickSite { started: pick.site.clone(), now: site });
+        }
+        self.set_target(tab_id, url, selectors)?;
+        self.pick = None;
+        Ok(())
+    }
+
+    /// Forgets the target's tab (and any open pick): after a browser
+    /// restart its id may belong to an unrelated tab. The selectors stay
+    /// remembered for their site, so choosing the chat again is one click;
+    /// a running campaign pauses with an error at its next send.
+    pub fn browser_restarted(&mut self) {
+        self.target = None;
+        self.pick = None;
+    }
+
     /// The selectors remembered for `url`'s site.
     pub fn remembered(&self, url: &str) -> Option<&Selectors> {
         self.sites.get(&site_of(url)?)
@@ -433,9 +566,11 @@ impl Campaign {
         Ok(vec![self.enter_pause(now)])
     }
 
-    /// Resumes a paused campaign; the next message goes out now.
+    /// Resumes a paused campaign; the next message goes out now. Not
+    /// without a target: it would only pause again.
     pub fn resume(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
         self.expect(Status::Paused, "resume")?;
+        self.target.as_ref().ok_or(CampaignError::NoTarget)?;
         self.status = Status::Running;
         self.last_error = None;
         self.next_send_at = Some(now);
@@ -465,6 +600,14 @@ impl Campaign {
         if self.status == Status::Running && self.stop_at().is_some_and(|at| at <= now) {
             raised.push(self.enter_stop(now));
         }
+        // A send is due but there is no tab to type into (the browser
+        // restarted): say so and pause, rather than wait due forever.
+        if self.status == Status::Running && self.target.is_none() && self.sending.is_none() && self.next_send_at.is_some_and(|at| at <= now) {
+            let error = NO_CHAT_TAB.to_string();
+            self.last_error = Some(error.clone());
+            raised.push(self.error_event(error, now));
+            raised.push(self.enter_pause(now));
+        }
         raised
     }
 
@@ -477,10 +620,11 @@ impl Campaign {
         let index = self.next_phrase();
         self.last_phrase = Some(index);
         self.seq += 1;
-        self.sending = Some(self.seq);
+        self.sending = Some(Sending { seq: self.seq, site: target.site.clone() });
         Some(SendCommand {
             seq: self.seq,
             tab_id: target.tab_id,
+            site: target.site,
             text: self.settings.phrases[index].clone(),
             selectors: target.selectors,
             send_by: self.settings.send_by,
@@ -489,17 +633,22 @@ impl Campaign {
 
     /// What became of send `seq`: typed and sent, or why not. An error
     /// pauses the campaign rather than ending it.
-    pub fn send_result(&mut self, seq: u64, result: Result<String, String>, now: Millis) -> Vec<Raised> {
-        if self.sending != Some(seq) {
+    pub fn send_result(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) -> Vec<Raised> {
+        let Some(sending) = self.sending.take_if(|s| s.seq == seq) else {
             return Vec::new();
-        }
-        self.sending = None;
+        };
         let text = match result {
             Ok(text) => text,
-            Err(error) => {
+            Err(failure) => {
                 if self.status != Status::Running {
                     return Vec::new();
                 }
+                let error = match failure {
+                    SendFailure::WrongSite(found) => {
+                        format!("the chat tab is now on {found}, not {}; nothing was typed", sending.site)
+                    }
+                    SendFailure::Failed(error) => error,
+                };
                 self.last_error = Some(error.clone());
                 return vec![self.error_event(error, now), self.enter_pause(now)];
             }
@@ -648,6 +797,12 @@ impl Campaign {
         self.rng = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
     }
+}
+
+/// Whether two tokens are equal, in time that does not depend on where
+/// they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// `https://chat.example:8443` for a page URL; only http(s) pages.

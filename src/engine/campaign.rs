@@ -3,7 +3,7 @@
 //! any other.
 
 use super::{Engine, EngineError, Key};
-use crate::campaign::{Campaign, Raised, Selectors, SendCommand, SettingsInput};
+use crate::campaign::{Campaign, Raised, Selectors, SendCommand, SendFailure, SettingsInput};
 use crate::time::Millis;
 
 /// A change of a campaign's state the user asks for.
@@ -38,11 +38,45 @@ impl Engine {
         Ok(())
     }
 
-    /// Points the campaign at `selectors` in a tab showing `url`.
+    /// Points the campaign at `selectors` in a tab showing `url`, as the
+    /// user chose in an extension page.
     pub fn set_campaign_target(&mut self, tab_id: u32, url: &str, selectors: Selectors) -> Result<(), EngineError> {
         self.campaign.set_target(tab_id, url, selectors)?;
         self.dirty.insert(Key::Campaign);
         Ok(())
+    }
+
+    /// Opens a pick in tab `tab_id` showing `url` for the picker the popup
+    /// injects there, with the fresh random `token` it will hand back;
+    /// returns when the pick expires (see [`Campaign::begin_pick`]).
+    pub fn begin_campaign_pick(&mut self, tab_id: u32, url: &str, token: String, now: Millis) -> Result<Millis, EngineError> {
+        let expires_at = self.campaign.begin_pick(tab_id, url, token, now)?;
+        self.dirty.insert(Key::Campaign);
+        Ok(expires_at)
+    }
+
+    /// The picker's choice from its own tab: accepted once, with the open
+    /// pick's token (see [`Campaign::finish_pick`]).
+    pub fn finish_campaign_pick(
+        &mut self,
+        tab_id: u32,
+        url: &str,
+        selectors: Selectors,
+        token: Option<&str>,
+        now: Millis,
+    ) -> Result<(), EngineError> {
+        self.campaign.finish_pick(tab_id, url, selectors, token, now)?;
+        self.dirty.insert(Key::Campaign);
+        Ok(())
+    }
+
+    /// Call once when the browser (not just the worker) has started afresh:
+    /// tab ids are reused across browser sessions, so the campaign forgets
+    /// its tab rather than type into whatever tab has that id now (see
+    /// [`Campaign::browser_restarted`]).
+    pub fn browser_restarted(&mut self) {
+        self.campaign.browser_restarted();
+        self.dirty.insert(Key::Campaign);
     }
 
     /// Starts, pauses, resumes or stops the campaign, raising its event.
@@ -68,7 +102,7 @@ impl Engine {
     }
 
     /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
-    pub fn campaign_sent(&mut self, seq: u64, result: Result<String, String>, now: Millis) {
+    pub fn campaign_sent(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) {
         let raised = self.campaign.send_result(seq, result, now);
         self.raise(raised, now);
         self.dirty.insert(Key::Campaign);

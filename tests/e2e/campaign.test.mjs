@@ -10,6 +10,20 @@ import { chatMessages, startChat } from './chat.mjs';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const EVERY_EVENT = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
 
+/**
+ * What the popup's Pick input button does, from extension page `page`: open a
+ * pick for the tab, leave its token in the tab's isolated world, inject the picker.
+ */
+async function pick(page, tabId, url) {
+  await page.evaluate(async (id, room) => {
+    const reply = await chrome.runtime.sendMessage({ type: 'campaign.beginPick', tabId: id, url: room });
+    if (!reply?.ok) throw new Error(`campaign.beginPick failed: ${JSON.stringify(reply)}`);
+    const target = { tabId: id };
+    await chrome.scripting.executeScript({ target, args: [reply.value.token], func: (token) => { globalThis.autohookPickToken = token; } });
+    await chrome.scripting.executeScript({ target, files: ['content/picker.js'] });
+  }, tabId, url);
+}
+
 /** Chromium with AutoHook, a receiver subscribed to every event, and the chat page open in a tab. */
 async function setUp(t, settings) {
   const { receiver, chromium, page } = await receiverAndSettingsPage(t);
@@ -95,25 +109,82 @@ test('crossing 10 messages raises milestone once', async (t) => {
 
 test('Pick input: Enter takes the suggested chat box, clicks choose box and button; the choice is kept for the site', async (t) => {
   const { page, call, chat, tabId, url } = await setUp(t, { phrases: ['x'] });
-  // What the popup's Pick input button does.
-  const pick = () => page.evaluate((id) => chrome.scripting.executeScript({ target: { tabId: id }, files: ['content/picker.js'] }), tabId);
   const target = (check) => eventually(async () => {
     const campaign = await call('campaign.get', { url });
     return check(campaign.target) && campaign;
   }, { what: 'target saved' });
 
-  await pick();
+  await pick(page, tabId, url);
   await chat.keyboard.press('Enter');
   await chat.keyboard.press('Enter');
   await target((saved) => saved.input === '#msg' && saved.button === null);
 
-  await pick();
+  await pick(page, tabId, url);
   await chat.click('#msg');
   await chat.click('#send');
   const campaign = await target((saved) => saved.button === '#send');
   assert.deepEqual(campaign.target, { tabId, site: new URL(url).origin, input: '#msg', button: '#send' });
   assert.deepEqual(campaign.remembered, { input: '#msg', button: '#send' });
   assert.deepEqual(await chat.$$eval('#log li', (items) => items.length), 0, 'the picker\'s clicks did not reach the page');
+});
+
+test('a chat tab that moves to another site (127.0.0.1 → localhost) gets nothing typed; the campaign pauses and the error names where it went', async (t) => {
+  const { receiver, call, chat, url, named } = await setUp(t, { phrases: ['one', 'two'], intervalMinSeconds: 3, intervalMaxSeconds: 3 });
+  await call('campaign.start');
+  await eventually(async () => (await chatMessages(chat)).length >= 1, { what: 'first message typed' });
+  // The next message is 3 s away: the tab is on the other site (the same server) long before.
+  const moved = url.replace('//127.0.0.1:', '//localhost:');
+  await chat.goto(moved);
+  await receiver.waitFor(() => named('error').length === 1 && named('campaign_paused').length === 1, 15_000);
+  const message = `the chat tab is now on ${new URL(moved).origin}, not ${new URL(url).origin}; nothing was typed`;
+  assert.equal(named('error')[0].data.error, message);
+  const campaign = await call('campaign.get');
+  assert.deepEqual([campaign.status, campaign.lastError], ['paused', message]);
+  assert.equal(named('message_sent').length, campaign.totalMessagesSent);
+  assert.deepEqual(await chatMessages(chat), [], 'nothing was sent on localhost');
+  assert.equal(await chat.$eval('#msg', (box) => box.value), '', 'nor typed into its box');
+});
+
+test('a chat tab that reloads on the same site keeps getting messages', async (t) => {
+  const { call, chat } = await setUp(t, { phrases: ['one', 'two'], intervalMinSeconds: 3, intervalMaxSeconds: 3 });
+  await call('campaign.start');
+  await eventually(async () => (await chatMessages(chat)).length >= 1, { what: 'first message typed' });
+  // Reloaded between two messages; the new page's log starts empty, so what it shows came after.
+  await chat.reload();
+  await eventually(async () => (await chatMessages(chat)).length >= 2, { what: 'two messages after the reload', timeoutMs: 20_000 });
+  const campaign = await call('campaign.get');
+  assert.deepEqual([campaign.status, campaign.lastError], ['running', null]);
+  assert.ok(campaign.totalMessagesSent >= 3);
+});
+
+test('a content script may not set the target without the token of a pick the user started, and the picker ignores faked clicks', async (t) => {
+  const { page, call, chat, tabId, url } = await setUp(t, { phrases: ['x'] });
+  // From AutoHook's own content-script world in the chat tab: what a compromised page could send.
+  const [{ result: refused }] = await page.evaluate((id) => chrome.scripting.executeScript({
+    target: { tabId: id },
+    func: () => chrome.runtime.sendMessage({ type: 'campaign.setTarget', input: '#search', button: null }),
+  }), tabId);
+  assert.equal(refused.ok, false, JSON.stringify(refused));
+  assert.deepEqual([refused.error.code, refused.error.field], ['not_allowed', 'token']);
+  assert.match(refused.error.message, /only with the token of a pick started from the popup/);
+  assert.equal((await call('campaign.get')).target.input, '#msg', 'the target is unchanged');
+
+  // From the settings page the target may change: a decoy the clicks below must replace.
+  await call('campaign.setTarget', { tabId, url, input: '#search', button: null });
+  await pick(page, tabId, url);
+  // Clicks the page makes itself are not the user's: the picker lets them pass.
+  await chat.evaluate(() => {
+    document.querySelector('#msg').click();
+    document.querySelector('#send').click();
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal((await call('campaign.get')).target.input, '#search', 'faked clicks chose nothing');
+  await chat.click('#msg');
+  await chat.click('#send');
+  await eventually(async () => {
+    const { target } = await call('campaign.get', { url });
+    return target.input === '#msg' && target.button === '#send';
+  }, { what: 'the user\'s own clicks saved' });
 });
 
 test('Firefox ESR: a campaign types into the chat tab and its events arrive signed', async (t) => {

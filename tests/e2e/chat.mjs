@@ -28,7 +28,11 @@ const PAGE = `<!doctype html>
   </script>
 </body></html>`;
 
-/** Serves the chat page until `t` ends; returns its URL. */
+/**
+ * Serves the chat page until `t` ends; returns its URL, on 127.0.0.1. The same
+ * server answers as localhost too (Chromium falls back to 127.0.0.1), which is
+ * another origin: a chat tab that "moved to another site".
+ */
 export async function startChat(t) {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
