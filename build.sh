@@ -6,19 +6,22 @@
 #   ./build.sh run        local receiver + Chromium with the extension loaded
 #   ./build.sh run --headless   the same, delivering one test event, then exit
 #   ./build.sh bench      measure in headless Chromium, write tests/bench/BENCHMARKS.md
+#   ./build.sh fuzz [S]   the property/fuzz targets (tests/fuzz.rs) with fresh
+#                         seeds, round after round, for S seconds (default 600)
 #
-# How the toolchain works here is recorded in ../shared/TOOLCHAIN.md: the
-# wasm32 standard library comes from Debian's rustc-web and is built with
-# -Z build-std; wasm-pack runs in --mode force.
+# How the toolchain works on these machines is in the README ("Toolchain"):
+# the wasm32 standard library comes from Debian's rustc-web and is built with
+# -Z build-std; wasm-bindgen writes the JS glue, with the reset function the
+# background needs to start a fresh instance after a trap.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver firefox-esr zip)
-WASM_PACK_VERSION=0.15.1
 GECKODRIVER_VERSION=0.37.1
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
 BUILD_STD=(-Z build-std=std,panic_abort)
+WASM_TARGET=wasm32-unknown-unknown
 E2E=tests/e2e
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -48,7 +51,7 @@ ensure_cargo_tool() {
   say "installing $crate $version from crates.io (a few minutes, once)"
   # Not --locked: the registry mirror here lacks some versions those lockfiles pin.
   cargo install --quiet "$crate" --version "$version" \
-    || die "cargo install $crate $version failed: it is needed to build (wasm-bindgen, wasm-pack) or test (geckodriver)"
+    || die "cargo install $crate $version failed: it is needed to build (wasm-bindgen) or test (geckodriver)"
 }
 
 ensure_npm_packages() {
@@ -65,18 +68,25 @@ setup() {
   export RUSTC_BOOTSTRAP=1
   [ -n "$WASM_BINDGEN_VERSION" ] || die "Cargo.lock names no wasm-bindgen version"
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
-  ensure_cargo_tool wasm-pack wasm-pack "$WASM_PACK_VERSION"
   ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION"
   ensure_npm_packages
 }
 
+# build_wasm OUT_DIR TARGET_DIR [CARGO_ARGS...]: the module and its JS glue.
+# Not wasm-pack: it cannot pass --experimental-reset-state-function (the
+# glue's __wbg_reset_state, which the background calls after a trap), and
+# its install cost ~3 minutes on a fresh machine for what is two commands.
 build_wasm() {
-  say "building the Wasm module"
-  wasm-pack --quiet build --mode force --target web --release --no-pack --out-dir target/pkg . -- "${BUILD_STD[@]}" \
-    || die "wasm-pack build failed"
+  local out=$1 target_dir=$2
+  shift 2
+  say "building the Wasm module into $out"
+  cargo build --quiet --release --target "$WASM_TARGET" --target-dir "$target_dir" "${BUILD_STD[@]}" "$@" \
+    || die "cargo build for $WASM_TARGET failed"
+  wasm-bindgen --target web --no-typescript --experimental-reset-state-function \
+    --out-dir "$out" "$target_dir/$WASM_TARGET/release/autohook.wasm" || die "wasm-bindgen failed"
 }
 
-# Writes dist/BROWSER/manifest.json from extension/manifest.json: Chrome gets
+# write_manifest BROWSER DIST: DIST/BROWSER/manifest.json from extension/manifest.json: Chrome gets
 # the service worker, Firefox the event-page scripts and its gecko settings.
 write_manifest() {
   node -e '
@@ -92,26 +102,39 @@ write_manifest() {
       delete manifest.background.service_worker;
     }
     require("fs").writeFileSync(out, JSON.stringify(manifest, null, 2) + "\n");
-  ' extension/manifest.json "$1" "dist/$1/manifest.json"
+  ' extension/manifest.json "$1" "$2/$1/manifest.json"
 }
 
+# assemble PKG DIST: DIST/chrome and DIST/firefox from extension/ and PKG.
 assemble() {
+  local pkg=$1 dist=$2 browser
+  for browser in chrome firefox; do
+    rm -rf "${dist:?}/$browser"
+    mkdir -p "$dist/$browser/pkg"
+    cp -r extension/. "$dist/$browser/"
+    cp "$pkg/autohook.js" "$pkg/autohook_bg.wasm" "$dist/$browser/pkg/"
+    write_manifest "$browser" "$dist"
+  done
+}
+
+build() {
+  setup
+  build_wasm target/pkg target
+  assemble target/pkg dist
   local browser
   for browser in chrome firefox; do
-    rm -rf "dist/$browser" "dist/autohook-$browser.zip"
-    mkdir -p "dist/$browser/pkg"
-    cp -r extension/. "dist/$browser/"
-    cp target/pkg/autohook.js target/pkg/autohook_bg.wasm "dist/$browser/pkg/"
-    write_manifest "$browser"
+    rm -f "dist/autohook-$browser.zip"
     (cd "dist/$browser" && zip -qr "../autohook-$browser.zip" .)
   done
   say "dist/chrome, dist/firefox and their zips are ready ($(wc -c < target/pkg/autohook_bg.wasm) bytes of Wasm)"
 }
 
-build() {
-  setup
-  build_wasm
-  assemble
+# The same extension with a module built with --features test-hooks, in
+# dist/test-hooks/: only the E2E tests of crash recovery and dropped replies
+# load it. Its own target dir, so switching features never rebuilds the other.
+build_test_hooks() {
+  build_wasm target/pkg-test-hooks target/test-hooks --features test-hooks
+  assemble target/pkg-test-hooks dist/test-hooks
 }
 
 # Adds "N passed; M failed" counts from cargo test output to the totals.
@@ -142,6 +165,7 @@ run_suite() {
 
 test_all() {
   build
+  build_test_hooks
   local logs=target/test-logs
   mkdir -p "$logs"
   PASSED=0 FAILED=0 SUITE_FAILURES=()
@@ -165,10 +189,26 @@ test_all() {
   [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
 }
 
+# Each round runs every target of tests/fuzz.rs with FUZZ_CASES inputs
+# (100 000 by default; `./build.sh test` runs far fewer) from a new random
+# seed; a failing input is shrunk and printed, and the run stops there.
+fuzz() {
+  local seconds=${1:-600} round=0
+  local until=$((SECONDS + seconds))
+  export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
+  while [ "$SECONDS" -lt "$until" ]; do
+    round=$((round + 1))
+    say "fuzz round $round ($((until - SECONDS)) s left)"
+    FUZZ_CASES=${FUZZ_CASES:-100000} cargo test --release --quiet --test fuzz || die "fuzz round $round found a failing input (above)"
+  done
+  say "fuzzed for ${seconds} s, $round rounds, nothing found"
+}
+
 case "${1:-build}" in
   build) build ;;
   test) test_all ;;
   run) shift; build; node "$E2E/run.mjs" "$@" ;;
   bench) build; node tests/bench/run.mjs ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh run [--headless], ./build.sh bench)" ;;
+  fuzz) fuzz "${2:-600}" ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds])" ;;
 esac

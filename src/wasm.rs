@@ -6,7 +6,7 @@
 //! one timer (and an alarm) → write changes in batches, one write at a time.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -14,11 +14,11 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, ResponseType};
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, RequestRedirect, Response, ResponseType};
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::campaign::SendCommand;
-use crate::engine::{Engine, Notice, Outcome, Snapshot, Transmit};
+use crate::engine::{DeliveryState, Engine, Key, Notice, Outcome, Snapshot, Transmit, LOGGED_RESPONSE_BYTES};
 use crate::signing::{standard_signature, SecretKey};
 use crate::time::Millis;
 
@@ -32,10 +32,16 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     async fn load(this: &Host) -> Result<JsValue, JsValue>;
 
-    /// Sets the keys of the object `set`, then removes the keys listed in
-    /// `remove` (in that order: see [`crate::engine::Changes`]).
+    /// Sets the keys of the objects `set` and `sealed` (whose values it
+    /// encrypts first: they carry credentials), then removes the keys listed
+    /// in `remove` (in that order: see [`crate::engine::Changes`]).
     #[wasm_bindgen(method, catch)]
-    async fn save(this: &Host, set: JsValue, remove: JsValue) -> Result<JsValue, JsValue>;
+    async fn save(this: &Host, set: JsValue, sealed: JsValue, remove: JsValue) -> Result<JsValue, JsValue>;
+
+    /// Whether this is the first start since the browser itself started:
+    /// tab ids from before then may now belong to unrelated tabs.
+    #[wasm_bindgen(method, js_name = newBrowserSession)]
+    async fn new_browser_session(this: &Host) -> JsValue;
 
     /// Asks the browser to wake the background at this Unix time in ms,
     /// in case it is stopped before the in-memory timer fires.
@@ -55,6 +61,11 @@ extern "C" {
     /// and send it; resolves to `{ok: true}` or `{ok: false, error}`.
     #[wasm_bindgen(method, js_name = sendToTab)]
     async fn send_to_tab(this: &Host, command: JsValue) -> JsValue;
+
+    /// The global timer, for the wait on a response body (a promise rather
+    /// than a closure kept alive per request).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
 
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buffer: &mut [u8]);
@@ -143,14 +154,17 @@ pub struct Background {
 #[wasm_bindgen]
 impl Background {
     /// Loads stored state and resumes whatever the outbox holds.
+    /// Records that do not decode are set aside rather than failing the
+    /// start (see [`Snapshot::from_stored`]).
     pub async fn start(host: Host) -> Result<Background, JsValue> {
-        let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {e:?}")))?;
-        let unreadable = |e: &dyn std::fmt::Display| js_error("storage", &format!("stored state does not parse: {e}"));
-        let stored: serde_json::Map<String, Value> =
-            serde_wasm_bindgen::from_value(stored).map_err(|e| unreadable(&e))?;
-        let snapshot = Snapshot::from_stored(stored).map_err(|e| unreadable(&e))?;
+        let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {}", describe(&e))))?;
+        let snapshot = Snapshot::from_stored(stored_texts(&stored));
+        let mut engine = Engine::restore(snapshot, random(), now());
+        if host.new_browser_session().await.is_truthy() {
+            engine.browser_restarted();
+        }
         let runtime = Rc::new(Runtime {
-            engine: RefCell::new(Engine::restore(snapshot, random(), now())),
+            engine: RefCell::new(engine),
             host,
             waiters: RefCell::default(),
             writing: Cell::new(false),
@@ -177,6 +191,31 @@ impl Background {
     }
 }
 
+/// Every stored key with its value as JSON text. Values written now are
+/// text already; anything else (an earlier version's object, or whatever
+/// another tool wrote) becomes text through the browser's `JSON.stringify`,
+/// so the core parses it with serde_json's nesting limit instead of walking
+/// an arbitrarily deep object, and a value that cannot be text (a cycle, too
+/// deep) is still an entry the core sets aside rather than a failed start.
+fn stored_texts(stored: &JsValue) -> Vec<(String, Value)> {
+    let entries = js_sys::Object::entries(stored.unchecked_ref());
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.unchecked_into();
+            let (key, value) = (entry.get(0).as_string()?, entry.get(1));
+            let text = match value.as_string() {
+                Some(text) => text,
+                None => match js_sys::JSON::stringify(&value) {
+                    Ok(text) => text.as_string().unwrap_or_default(),
+                    Err(error) => format!("(not storable as text: {})", describe(&error)),
+                },
+            };
+            Some((key, Value::String(text)))
+        })
+        .collect()
+}
+
 /// The tab a content script runs in, as the listener passes it.
 #[derive(serde::Deserialize)]
 struct Tab {
@@ -196,25 +235,66 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
         _ => return Err(ApiError::BadRequest(format!("unknown sender {sender:?}"))),
     };
     runtime.engine.borrow_mut().set_utc_offset(utc_offset_minutes());
-    let message = from_js(&message).map_err(ApiError::BadRequest)?;
+    #[allow(unused_mut)]
+    let mut message = from_js(&message).map_err(ApiError::BadRequest)?;
+    #[cfg(feature = "test-hooks")]
+    let hold_reply = test_hooks::before(runtime, &mut message).await;
     let reply = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
     // Registered before anything awaits: once the write below lands, the
-    // delivery may go out and finish before this function runs again.
+    // delivery may go out and finish before this function runs again. A
+    // repeated request may name one that finished already (a restart
+    // counted its attempt as interrupted): nothing is left to wait for.
     let finished = match &reply {
-        Reply::AfterDelivery(id) => Some(js_sys::Promise::new(&mut |resolve, _reject| {
+        Reply::AfterDelivery(id) if !finished_already(runtime, id) => Some(js_sys::Promise::new(&mut |resolve, _reject| {
             runtime.waiters.borrow_mut().entry(id.clone()).or_default().push(resolve);
         })),
-        Reply::Now(_) => None,
+        Reply::AfterDelivery(_) | Reply::Now(_) => None,
     };
     // Whatever the request changed is stored before the reply goes out.
     persist(runtime).await;
     kick(runtime);
+    #[cfg(feature = "test-hooks")]
+    if hold_reply {
+        std::future::pending::<()>().await;
+    }
     if let Some(finished) = finished {
         let _ = JsFuture::from(finished).await;
     }
     match reply {
         Reply::Now(value) => Ok(value),
         Reply::AfterDelivery(id) => api::delivery_result(&runtime.engine.borrow(), &id),
+    }
+}
+
+fn finished_already(runtime: &Runtime, delivery_id: &str) -> bool {
+    runtime.engine.borrow().delivery(delivery_id).is_ok_and(|delivery| delivery.state != DeliveryState::Pending)
+}
+
+/// Faults that only a test build (`--features test-hooks`) can trigger, so
+/// the end-to-end suite can prove the shell survives a trap in the module
+/// and a reply the browser drops. Release builds have none of this.
+#[cfg(feature = "test-hooks")]
+mod test_hooks {
+    use super::*;
+
+    /// `test.trap` traps at once; `test.trapLater` after an await, inside a
+    /// task of the executor rather than the call from JS; a message with
+    /// `testHoldReply: true` is handled and stored, but never answered (the
+    /// returned flag), until the test stops the worker.
+    pub(super) async fn before(runtime: &Rc<Runtime>, message: &mut Value) -> bool {
+        match message.get("type").and_then(Value::as_str) {
+            Some("test.trap") => panic!("test.trap: a trap while answering"),
+            Some("test.trapLater") => {
+                persist(runtime).await;
+                panic!("test.trapLater: a trap in a task after an await");
+            }
+            _ => {
+                let hold = message.as_object_mut().and_then(|fields| fields.remove("testHoldReply")).is_some();
+                // Only the first try is held: the shell's repeat must be answered.
+                let id = message.get("requestId").and_then(Value::as_str).map(|id| format!("page:{id}"));
+                hold && !id.is_some_and(|id| runtime.engine.borrow().remembered_reply(&id, now()).is_some())
+            }
+        }
     }
 }
 
@@ -241,7 +321,9 @@ async fn write_batches(runtime: Rc<Runtime>) {
         let waiters = std::mem::take(&mut *runtime.write_waiters.borrow_mut());
         let changes = runtime.engine.borrow_mut().take_changes();
         if !changes.is_empty() {
-            match runtime.host.save(to_js(&changes.set), to_js(&changes.remove)).await {
+            let (sealed, set): (BTreeMap<_, _>, BTreeMap<_, _>) =
+                changes.set.iter().partition(|(key, _)| Key::parse(key).is_some_and(|key| key.is_sealed()));
+            match runtime.host.save(to_js(&set), to_js(&sealed), to_js(&changes.remove)).await {
                 Ok(_) => {
                     runtime.engine.borrow_mut().changes_saved(changes.batch);
                     runtime.host.changed();
@@ -319,16 +401,23 @@ async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
 
 /// One campaign message, typed and sent by the content script.
 async fn type_in_tab(runtime: Rc<Runtime>, command: SendCommand) {
+    use crate::campaign::SendFailure;
     #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
     struct TabReply {
         ok: bool,
         error: Option<String>,
+        /// The origin the tab showed instead of `command.site`; nothing was typed.
+        wrong_site: Option<String>,
     }
     let reply = serde_wasm_bindgen::from_value::<TabReply>(runtime.host.send_to_tab(to_js(&command)).await);
     let result = match reply {
         Ok(TabReply { ok: true, .. }) => Ok(command.text),
-        Ok(TabReply { error, .. }) => Err(error.unwrap_or_else(|| "the chat tab did not send the message".into())),
-        Err(error) => Err(format!("the chat tab gave an unreadable answer: {error}")),
+        Ok(TabReply { wrong_site: Some(found), .. }) => Err(SendFailure::WrongSite(found)),
+        Ok(TabReply { error, .. }) => {
+            Err(SendFailure::Failed(error.unwrap_or_else(|| "the chat tab did not send the message".into())))
+        }
+        Err(error) => Err(SendFailure::Failed(format!("the chat tab gave an unreadable answer: {error}"))),
     };
     runtime.engine.borrow_mut().campaign_sent(command.seq, result, now());
     kick(&runtime);
@@ -364,10 +453,7 @@ async fn send(transmit: &Transmit) -> Outcome {
     if response.type_() == ResponseType::Opaqueredirect {
         return Outcome::Response { status: 0, retry_after: None, body: String::new() };
     }
-    let body = match response.text() {
-        Ok(text) => JsFuture::from(text).await.ok().and_then(|text| text.as_string()).unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let body = start_of_body(&response).await;
     let status = response.status();
     // Only these statuses honour it (see `Outcome::verdict`).
     let retry_after = match status {
@@ -375,6 +461,51 @@ async fn send(transmit: &Transmit) -> Outcome {
         _ => None,
     };
     Outcome::Response { status, retry_after, body }
+}
+
+/// How long the body may take after the status has arrived. The status
+/// decides the outcome; the body is only logged (its first KB), so a
+/// receiver that never finishes it must not hold the attempt (and a Test
+/// caller) until the timeout.
+const BODY_WAIT_MS: i32 = 1000;
+
+/// The first [`LOGGED_RESPONSE_BYTES`] of the body, read from the stream
+/// until that much, the end, or [`BODY_WAIT_MS`] (whichever comes first);
+/// then the rest is cancelled, so a large body never enters the worker's
+/// memory (`response.text()` would read all of it).
+async fn start_of_body(response: &Response) -> String {
+    let Some(stream) = response.body() else { return String::new() };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let waited = js_sys::Promise::new(&mut |resolve, _reject| {
+        set_timeout(&resolve, BODY_WAIT_MS);
+    });
+    let mut bytes = Vec::new();
+    while bytes.len() < LOGGED_RESPONSE_BYTES {
+        let next = js_sys::Promise::race(&js_sys::Array::of2(&reader.read(), &waited));
+        // The timer resolves with `undefined`; a read with `{done, value}`.
+        let Ok(chunk) = JsFuture::from(next).await else { break };
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        if chunk.is_undefined() || field("done").is_truthy() {
+            break;
+        }
+        let value = field("value");
+        let Some(chunk) = value.dyn_ref::<js_sys::Uint8Array>() else { break };
+        let wanted = (LOGGED_RESPONSE_BYTES - bytes.len()).min(chunk.length() as usize);
+        bytes.extend(chunk.subarray(0, wanted as u32).to_vec());
+    }
+    // Ends the download; the promise it returns has nothing to report.
+    let _ = reader.cancel();
+    text_prefix(bytes)
+}
+
+/// The bytes as text, without a character cut in half at the end.
+fn text_prefix(mut bytes: Vec<u8>) -> String {
+    if let Err(error) = std::str::from_utf8(&bytes) {
+        if error.error_len().is_none() {
+            bytes.truncate(error.valid_up_to());
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The request's headers, handed over as one JSON array of pairs rather

@@ -7,6 +7,7 @@ import { onAccessChanged, permissionsReady } from '../shared/permissions.js';
 import { openEditor } from './editor.js';
 import { renderWebhooks } from './list.js';
 import { renderLog, onFilterChange } from './log.js';
+import { renderUnreadable } from './unreadable.js';
 
 localize();
 const globalSwitch = document.getElementById('global-enabled');
@@ -30,7 +31,7 @@ async function refresh({ force = false } = {}) {
     const rerender = () => refresh({ force: true }).catch(console.error);
     renderWebhooks(document.getElementById('webhook-list'), webhooks, { edit: openEditor, rerender });
   }
-  await renderLog(webhooks);
+  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable'))]);
 }
 const rerender = throttled(() => refresh().catch(console.error));
 

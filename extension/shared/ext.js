@@ -12,16 +12,28 @@ export class ApiError extends Error {
   }
 }
 
+// How each browser reports a reply it dropped because the background stopped
+// while answering (Chrome rejects; Firefox rejects or resolves undefined),
+// as opposed to an answer or a real failure to send.
+const DROPPED_REPLY = /message (port|channel) closed|Receiving end does not exist|Could not establish connection|went out of scope/i;
+
 /**
  * Sends one message-API request to the background and returns its value.
+ * A reply the browser dropped is asked for once more with the same
+ * `requestId`, which the background answers from memory if the first try
+ * already ran: a repeat never emits, creates or sends twice.
  * @param {string} type e.g. 'webhooks.create'
  * @param {object} [params] the request's other fields
  */
 export async function call(type, params = {}) {
-  // A worker stopped while answering drops the reply; a second try starts it again.
-  const send = () => ext.runtime.sendMessage({ type, ...params });
+  const message = { type, ...params, requestId: crypto.randomUUID() };
+  const send = () =>
+    ext.runtime.sendMessage(message).catch((error) => {
+      if (DROPPED_REPLY.test(error?.message ?? '')) return undefined;
+      throw error;
+    });
   const reply = (await send()) ?? (await send());
-  if (!reply) throw new ApiError({ code: 'no_reply', message: 'the background did not answer' });
+  if (!reply) throw new ApiError({ code: 'no_reply', message: 'the background did not answer', field: null });
   if (!reply.ok) throw new ApiError(reply.error);
   return reply.value;
 }

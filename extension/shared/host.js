@@ -3,6 +3,7 @@
 // whether a URL's origin is granted, a broadcast that state changed, and
 // the content script that types campaign messages into the chat tab.
 import { ext } from './ext.js';
+import { seal, unseal } from './seal.js';
 import { canReach } from './permissions.js';
 import { throttled } from './throttle.js';
 
@@ -14,10 +15,28 @@ const MIN_ALARM_DELAY_MS = 30_000;
 const CHANGED_EVERY_MS = 250;
 
 export const host = {
-  load: () => ext.storage.local.get(null),
-  async save(set, remove) {
+  async load() {
+    const stored = await ext.storage.local.get(null);
+    const values = await Promise.all(Object.values(stored).map(unseal));
+    return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
+  },
+  // `sealed` holds the values the core says carry credentials.
+  async save(set, sealed, remove) {
+    const sealedValues = await Promise.all(Object.values(sealed).map(seal));
+    Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
     await ext.storage.local.set(set);
     if (remove.length) await ext.storage.local.remove(remove);
+  },
+  // Chrome can keep content scripts out of storage.local altogether; Firefox
+  // offers this only for storage.session, and relies on sealing.
+  async restrictStorage() {
+    await ext.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch((error) => console.warn('AutoHook: storage access level', error));
+  },
+  // storage.session outlives the worker but not the browser.
+  async newBrowserSession() {
+    if ((await ext.storage.session.get('browserSession')).browserSession) return false;
+    await ext.storage.session.set({ browserSession: true });
+    return true;
   },
   wakeAt(when) {
     ext.alarms.create(WAKE_ALARM, { when: Math.max(when, Date.now() + MIN_ALARM_DELAY_MS) });
