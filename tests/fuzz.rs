@@ -1,0 +1,687 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Fuzz targets for every parser of outside input, run with a short budget
+//! in the normal test run. In Wasm a panic is a trap that stops the
+//! background, so each target asserts first that no input panics, then
+//! that an error says where (a field, a column), then a real property of
+//! the parser where there is one.
+//!
+//! Inputs are both arbitrary text (any Unicode, any length) and
+//! structure-aware: generated from the grammar, so cases get past the first
+//! character and reach the deeper paths. `FUZZ_CASES=100000 cargo test
+//! --release --test fuzz` runs a longer campaign; a failure prints the
+//! shrunk input and writes nothing into the repository.
+//!
+//! Targets, by input: filters, templates, cron, webhook config (headers,
+//! URLs, whole inputs), receiver replies, incoming messages, stored records.
+
+use std::collections::BTreeMap;
+
+use autohook::api::{self, Sender};
+use autohook::campaign::cron::{Cron, MAX_CRON_CHARS};
+use autohook::config::{FiltersInput, WebhookConfig, WebhookInput};
+use autohook::engine::{Engine, Outcome, Snapshot, Verdict};
+use autohook::event::{Event, EventKind};
+use autohook::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
+use autohook::template::{Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
+use autohook::time::Millis;
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
+use serde_json::{Map, Value};
+
+// ---------------------------------------------------------------------------
+// Budget and shared strategies
+// ---------------------------------------------------------------------------
+
+/// Cases per target when `FUZZ_CASES` is not set: 12 targets, 30,000
+/// inputs, 19 s for a debug `cargo test --test fuzz` on two cores with
+/// other builds running (load 2.8).
+const DEFAULT_CASES: u32 = 2_500;
+
+/// The budget every target runs with: `FUZZ_CASES` cases (or
+/// [`DEFAULT_CASES`]), and no failure-persistence files, so a run never
+/// writes into the repository. XorShift rather than the default ChaCha:
+/// in a debug build ChaCha took most of the time (perf), and test inputs
+/// need no cryptographic randomness.
+fn budget() -> ProptestConfig {
+    let cases = std::env::var("FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_CASES);
+    ProptestConfig { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..ProptestConfig::default() }
+}
+
+/// Any text, weighted towards what breaks parsers: short, with the
+/// characters that matter to our grammars, non-ASCII and multi-byte.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => any::<String>(),
+        4 => "[ -~]{0,40}",
+        3 => "[{}\\[\\]\"\\\\:,|.*/ 0-9a-z≥≤≠é🎉\u{a0}\t\n-]{0,60}",
+        1 => ("[\\[{\"\\\\é]", 1usize..5000).prop_map(|(c, n)| c.repeat(n)),
+    ]
+}
+
+/// Any JSON value, a few levels deep, with keys from a small alphabet so
+/// generated paths find something.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|n| serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)),
+        text().prop_map(Value::String),
+        "[a-c]{1,3}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map("[a-c]{1,2}|message|error|n", inner, 0..5)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+fn event_kind() -> impl Strategy<Value = EventKind> {
+    prop::sample::select(EventKind::ALL.to_vec())
+}
+
+/// An event as the content script could send it: any id, time and data.
+fn event() -> impl Strategy<Value = Event> {
+    (text(), event_kind(), any::<u64>(), json()).prop_map(|(id, kind, at, data)| Event { id, kind, at: Millis(at), data })
+}
+
+/// The 1-based column `column` lies in `text` or just after its end.
+fn within(text: &str, column: usize) -> bool {
+    (1..=text.chars().count() + 1).contains(&column)
+}
+
+// ---------------------------------------------------------------------------
+// Filters
+// ---------------------------------------------------------------------------
+
+fn condition_value() -> impl Strategy<Value = String> {
+    let scalar = prop_oneof![
+        2 => any::<i64>().prop_map(|n| n.to_string()),
+        1 => any::<f64>().prop_map(|n| n.to_string()),
+        4 => "[a-c]{1,3}|true|false|null|-|\\.|[a-z_é-]{1,8}",
+        2 => any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+        1 => "\"([^\"\\\\]|\\\\[\"\\\\/bfnrtuq]|\\\\u[0-9a-fA-F]{0,4})*\"?",
+    ];
+    prop_oneof![
+        5 => scalar.clone(),
+        3 => (prop::collection::vec(scalar, 0..6), "[,\\] ]{0,1}").prop_map(|(items, end)| format!("[{}]{end}", items.join(", "))),
+        1 => (prop_oneof![1usize..50, 1usize..5000], any::<bool>()).prop_map(|(depth, closed)| {
+            format!("{}1{}", "[".repeat(depth), if closed { "]".repeat(depth) } else { String::new() })
+        }),
+    ]
+}
+
+/// A condition from the grammar, with the mistakes people make: unknown
+/// and lookalike operators, odd spacing, trailing text.
+fn condition() -> impl Strategy<Value = String> {
+    let path = prop_oneof![4 => "(event|id|data)(\\.[a-c]{1,2}){0,3}", 1 => "[a-zé_.-]{0,12}"];
+    let op = prop_oneof![
+        6 => prop::sample::select(vec!["==", "!=", ">", ">=", "<", "<=", "contains", "in"]),
+        1 => prop::sample::select(vec!["≥", "≤", "≠", "=", "=>", "is", ""]),
+    ];
+    let space = prop_oneof![4 => Just(" "), 1 => prop::sample::select(vec!["", "  ", "\t", "\u{a0}", "\u{3000}"])];
+    let tail = prop_oneof![8 => Just(String::new()), 1 => text()];
+    (path, space.clone(), op, space, condition_value(), tail).prop_map(|(p, s1, o, s2, v, t)| format!("{p}{s1}{o}{s2}{v}{t}"))
+}
+
+/// Parses `conditions` and checks what the parser promises: an error names
+/// a condition that exists and a column inside it; a filter never panics
+/// on any envelope, and when all its conditions hold, any one does.
+fn check_filters(conditions: Vec<String>, envelopes: &[Value]) -> Result<(), TestCaseError> {
+    let kept: Vec<String> = conditions.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+    match Filters::parse(Match::All, conditions.clone()) {
+        Err(error) => {
+            let condition = kept.get(error.number.wrapping_sub(1));
+            prop_assert!(condition.is_some_and(|c| within(c, error.column)), "{error} for {kept:?}");
+            prop_assert!(!error.problem.is_empty());
+        }
+        Ok(None) => prop_assert!(kept.is_empty()),
+        Ok(Some(all)) => {
+            prop_assert!(kept.len() <= MAX_CONDITIONS && kept.iter().all(|c| c.chars().count() <= MAX_CONDITION_CHARS));
+            let any = Filters::parse(Match::Any, conditions).ok().flatten().expect("the same conditions parse either way");
+            for envelope in envelopes {
+                if all.rejects(envelope).is_none() {
+                    prop_assert_eq!(any.rejects(envelope), None, "all hold but none does: {:?} on {}", kept, envelope);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    #[test]
+    fn filters_parse_any_text_to_a_filter_or_a_positioned_error(conditions in prop::collection::vec(text(), 0..4)) {
+        check_filters(conditions, &[])?;
+    }
+
+    #[test]
+    fn generated_filters_parse_totally_and_all_implies_any(
+        conditions in prop::collection::vec(condition(), 1..4),
+        envelopes in prop::collection::vec(json(), 1..4),
+    ) {
+        check_filters(conditions, &envelopes)?;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Templates
+// ---------------------------------------------------------------------------
+
+const TARGETS: [Target; 3] = [Target::Json, Target::Header, Target::Query];
+
+/// A tag from the grammar: paths, literals, filters and their arguments,
+/// and broken variants of each.
+fn tag() -> impl Strategy<Value = String> {
+    let expr = prop_oneof![
+        prop::sample::select(vec![
+            "event", "timestamp", "id", "data", "data.message", "data.messagesSentToday", "data.timestamp", "sentence",
+            "data.items.0", "data.nope", "data..x", "\"{{\"", "\"lit\\\"é\"", "\"open", "", "é",
+        ])
+        .prop_map(String::from),
+        "(data\\.)?[a-c]{1,2}(\\.[0-9])?",
+    ];
+    let filter = prop::sample::select(vec![
+        "truncate:5", "truncate:1", "truncate:0", "truncate:99999999999999999999", "truncate", "default:\"-\"",
+        "default:3", "default:none", "default:99999999999999999999", "upper", "lower", "json", "date:\"%Y-%m-%d\"",
+        "date:\"%s %z %+\"", "date:\"%Q\"", "date:\"%\"", "upper:1", "shout", "",
+    ]);
+    let space = prop::sample::select(vec!["", " ", "  "]);
+    (space.clone(), expr, prop::collection::vec(filter, 0..4), space)
+        .prop_map(|(s1, expr, filters, s2)| format!("{{{{{s1}{expr}{}{s2}}}}}", filters.iter().map(|f| format!(" | {f}")).collect::<String>()))
+}
+
+/// Text that goes inside a JSON string around tags: plain, escaped, and
+/// the escapes a value could complete (`\`, `\u`, `\u00`).
+fn string_text() -> impl Strategy<Value = String> {
+    prop::sample::select(vec!["", "a", "é🎉", " ", "\\n", "\\\"", "\\\\", "\\u00e9", "\\", "\\u", "\\u00", "{", "}}"]).prop_map(String::from)
+}
+
+/// A JSON body template: JSON whose slots hold tags, bare or inside
+/// strings, sometimes with a stray character where a value touches a tag
+/// (`-{{x}}`, `1{{x}}`).
+fn json_template() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        3 => tag(),
+        3 => (string_text(), tag(), string_text()).prop_map(|(a, t, b)| format!("\"{a}{t}{b}\"")),
+        1 => (prop::sample::select(vec!["-", "1", "1.", "1e", "\"", "t", "[", "{"]), tag()).prop_map(|(p, t)| format!("{p}{t}")),
+        1 => (tag(), prop::sample::select(vec!["1", ".5", "e3", "\"", ",", "]"])).prop_map(|(t, s)| format!("{t}{s}")),
+        2 => json().prop_map(|v| v.to_string()),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(", "))),
+            prop::collection::vec(("[a-c]{1,2}", inner), 0..4).prop_map(|pairs| {
+                let members: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+                format!("{{\n  {}\n}}", members.join(",\n  "))
+            }),
+        ]
+    })
+}
+
+/// An error's line and column lie inside `source`.
+fn in_source(source: &str, error: &TemplateError) -> bool {
+    source.split('\n').nth(error.line.wrapping_sub(1)).is_some_and(|line| within(line, error.column))
+}
+
+/// Parses `source` for `target`; if it parses, renders `events` and checks
+/// that errors are placed in the source and JSON output parses.
+fn check_template(source: &str, target: Target, events: &[Event]) -> Result<(), TestCaseError> {
+    let template = match Template::parse(source, target) {
+        Err(error) => {
+            prop_assert!(in_source(source, &error), "{error} outside {source:?}");
+            return Ok(());
+        }
+        Ok(template) => template,
+    };
+    prop_assert!(source.chars().count() <= MAX_TEMPLATE_CHARS);
+    for event in events {
+        match template.render(event) {
+            Err(error) => prop_assert!(in_source(source, &error), "{error} outside {source:?}"),
+            Ok(out) if target == Target::Json => {
+                prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{source:?} rendered {out:?}");
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A sample event of `kind`, as [`Template::check`] renders on save.
+fn sample(kind: EventKind) -> Event {
+    let at = Millis(1_700_000_000_000);
+    Event { id: "msg_sample".into(), kind, at, data: kind.sample_data(at) }
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    #[test]
+    fn templates_parse_any_text_for_every_target(source in text(), event in event()) {
+        for target in TARGETS {
+            check_template(&source, target, std::slice::from_ref(&event))?;
+        }
+    }
+
+    #[test]
+    fn generated_tags_in_any_text_parse_and_render_for_every_target(
+        pieces in prop::collection::vec(prop_oneof![tag(), text(), string_text()], 0..8),
+        event in event(),
+    ) {
+        let source = pieces.concat();
+        for target in TARGETS {
+            check_template(&source, target, std::slice::from_ref(&event))?;
+        }
+    }
+
+    /// "Templates render JSON or are refused": a template `check` accepts
+    /// renders JSON for every sample event; and a template that parses
+    /// never renders text that is not JSON, whatever the event (the
+    /// stand-ins of the parse-time check are sound).
+    #[test]
+    fn json_templates_that_are_accepted_render_json(source in json_template(), event in event()) {
+        if Template::check(&source, Target::Json, &EventKind::ALL).is_ok() {
+            let template = Template::parse(&source, Target::Json).expect("check parsed it");
+            for kind in EventKind::ALL {
+                let out = template.render(&sample(kind)).expect("check rendered it");
+                prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{source:?} rendered {out:?}");
+            }
+        }
+        check_template(&source, Target::Json, std::slice::from_ref(&event))?;
+        if let Ok(template) = Template::parse(&source, Target::Json) {
+            if let Err(error) = template.render(&event) {
+                prop_assert!(!error.problem.contains("rendered body is not JSON"), "{source:?}: {error}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Cron
+// ---------------------------------------------------------------------------
+
+fn cron_field() -> impl Strategy<Value = String> {
+    let item = prop_oneof![
+        Just("*".to_string()),
+        (0u32..70).prop_map(|n| n.to_string()),
+        (0u32..70, 0u32..70).prop_map(|(a, b)| format!("{a}-{b}")),
+        (0u32..70).prop_map(|n| format!("*/{n}")),
+        (0u32..40, 0u32..70, 0u32..20).prop_map(|(a, b, n)| format!("{a}-{b}/{n}")),
+        prop::sample::select(vec!["jan", "DEC", "mon-fri", "sun", "sat-sun", "foo", "", "-", "/", "*/", "1-", "é", "4294967296"]).prop_map(String::from),
+    ];
+    prop::collection::vec(item, 1..4).prop_map(|items| items.join(","))
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    #[test]
+    fn cron_parses_any_text_to_an_expression_or_a_positioned_error(expr in text()) {
+        if let Err(error) = Cron::parse(&expr) {
+            prop_assert!(within(&expr, error.column), "{error} for {expr:?}");
+        }
+    }
+
+    /// A start is always a whole minute strictly after the time asked about.
+    #[test]
+    fn generated_cron_expressions_parse_and_the_next_start_is_later(
+        fields in prop::collection::vec(cron_field(), 4..7),
+        separator in prop::sample::select(vec![" ", "  ", "\t"]),
+        after in prop_oneof![any::<u64>(), 0u64..4_102_444_800_000],
+        offset in prop_oneof![any::<i32>(), -840i32..=840],
+    ) {
+        let expr = fields.join(separator);
+        match Cron::parse(&expr) {
+            Err(error) => prop_assert!(within(&expr, error.column), "{error} for {expr:?}"),
+            Ok(cron) => {
+                prop_assert!(expr.chars().count() <= MAX_CRON_CHARS);
+                if let Some(next) = cron.next_after(Millis(after), offset) {
+                    prop_assert!(next > Millis(after) && next.0 % 60_000 == 0, "{expr:?} after {after}: {next:?}");
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Webhook config: headers, URLs, whole inputs
+// ---------------------------------------------------------------------------
+
+/// Every field a [`autohook::config::ConfigError`] may name.
+const FIELDS: [&str; 13] = [
+    "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters",
+    "preset", "chatId", "template",
+];
+
+fn header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "X-[A-Za-z0-9-]{1,12}",
+        1 => prop::sample::select(vec!["Cookie", "sec-x", "Proxy-A", "webhook-id", "X-AutoHook-Event", "Content-Type", ""]).prop_map(String::from),
+        1 => text(),
+    ]
+}
+
+fn header_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => "[ -~é]{0,30}".prop_map(Value::String),
+        2 => (string_text(), tag()).prop_map(|(a, t)| Value::String(format!("{a}{t}"))),
+        1 => text().prop_map(Value::String),
+        1 => json(),
+    ]
+}
+
+fn headers() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => prop::collection::vec((header_name(), header_value()), 0..25).prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
+        1 => json(),
+    ]
+}
+
+fn url() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => ("https?://[a-z0-9.-]{1,150}(:[0-9]{1,6})?/[a-z/é%]{0,20}", prop::option::of(prop::collection::vec(prop_oneof![tag(), "[a-z=&]{0,6}".boxed()], 0..4)))
+            .prop_map(|(base, query)| match query {
+                Some(parts) => format!("{base}?{}", parts.concat()),
+                None => base,
+            }),
+        1 => "(ftp|file|data|javascript|https?)://[ -~]{0,30}",
+        1 => text(),
+    ]
+}
+
+/// A field that is usually left out, so the others get a chance to be valid.
+fn maybe<S: Strategy>(strategy: S) -> impl Strategy<Value = Option<S::Value>> {
+    prop::option::weighted(0.3, strategy)
+}
+
+fn webhook_input() -> impl Strategy<Value = WebhookInput> {
+    let names = prop_oneof![event_kind().prop_map(|k| k.as_str().to_string()), text()];
+    let preset = prop::sample::select(vec!["raw", "slack", "discord", "teams", "telegram", "ifttt", "zapier", "make", "n8n", "custom", "Raw", ""]);
+    let filters = (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
+        .prop_map(|(any, conditions)| FiltersInput { mode: if any { Match::Any } else { Match::All }, conditions });
+    (
+        (maybe(text()), prop::option::weighted(0.95, prop_oneof![3 => "https://[a-z]{1,10}\\.test/[a-z]{0,5}", 1 => url()]), maybe(prop_oneof![4 => "(?i)post|get|put|patch", 1 => text()])),
+        (maybe(prop::collection::vec(names, 0..4)), maybe(headers()), maybe(prop_oneof![3 => headers().prop_map(|h| h.to_string()), 1 => text()])),
+        (maybe(prop_oneof!["whsec_[A-Za-z0-9+/=]{0,60}", text()]), maybe(prop::collection::vec(prop_oneof![1 => any::<u64>(), 4 => 0u64..3_600_000], 0..12))),
+        (maybe(prop_oneof![any::<u64>(), 1000u64..=120_000]), maybe(prop_oneof![any::<u32>(), 1u32..=10_000]), maybe(filters), maybe(any::<bool>())),
+        (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
+    )
+        .prop_map(|((name, url, method), (events, headers, headers_json), (secret, retry_schedule), (timeout_ms, rate_per_minute, filters, enabled), (preset, chat_id, template))| {
+            WebhookInput {
+                name, url, method, events, headers, headers_json, secret, enabled, retry_schedule,
+                timeout_ms, rate_per_minute, filters, preset, chat_id, template,
+            }
+        })
+}
+
+/// Creates a webhook from `input` and checks the promises of
+/// [`WebhookConfig::create`]: an error names a field; a config it accepts
+/// is accepted again unchanged (what storage re-reads) and survives a JSON
+/// round trip.
+fn check_config(input: WebhookInput) -> Result<(), TestCaseError> {
+    match WebhookConfig::create(input) {
+        Err(error) => {
+            prop_assert!(FIELDS.contains(&error.field()), "{error:?}");
+            prop_assert!(!error.to_string().is_empty());
+        }
+        Ok(config) => {
+            let again = config.apply(WebhookInput::default());
+            prop_assert_eq!(again.as_ref(), Ok(&config));
+            let stored = serde_json::to_string(&config).expect("a config serializes");
+            prop_assert_eq!(&serde_json::from_str::<WebhookConfig>(&stored).expect("and reads back"), &config);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    #[test]
+    fn headers_json_text_gives_headers_or_a_headers_error(text in prop_oneof![text(), headers().prop_map(|h| h.to_string())]) {
+        let input = WebhookInput { url: Some("https://h.test/".into()), headers_json: Some(text), ..Default::default() };
+        if let Err(error) = WebhookConfig::create(input.clone()) {
+            prop_assert_eq!(error.field(), "headers", "{}", error);
+        }
+        check_config(input)?;
+    }
+
+    #[test]
+    fn header_maps_give_headers_or_a_headers_error(headers in headers()) {
+        let input = WebhookInput { url: Some("https://h.test/".into()), headers: Some(headers), ..Default::default() };
+        if let Err(error) = WebhookConfig::create(input.clone()) {
+            prop_assert_eq!(error.field(), "headers", "{}", error);
+        }
+        check_config(input)?;
+    }
+
+    #[test]
+    fn any_url_gives_a_webhook_or_a_url_error(url in url()) {
+        let input = WebhookInput { url: Some(url), ..Default::default() };
+        if let Err(error) = WebhookConfig::create(input.clone()) {
+            prop_assert_eq!(error.field(), "url", "{}", error);
+        }
+        check_config(input)?;
+    }
+
+    #[test]
+    fn any_webhook_input_gives_a_webhook_or_an_error_naming_a_field(input in webhook_input()) {
+        check_config(input)?;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Receiver replies
+// ---------------------------------------------------------------------------
+
+/// `Retry-After` as receivers send it, well or badly.
+fn retry_after() -> impl Strategy<Value = Option<String>> {
+    prop::option::of(prop_oneof![
+        any::<u64>().prop_map(|n| n.to_string()),
+        "[ ]?[0-9]{1,25}[ ]?",
+        "(Mon|Wed|Xyz), [0-9]{1,2} (Jan|Oct|Foo) [0-9]{1,6} [0-9]{2}:[0-9]{2}:[0-9]{2} (GMT|UTC|\\+9999|-0000)",
+        text(),
+    ])
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    /// 2xx succeeds, 410 disables, a delay is only ever honoured for 429
+    /// and 503 and never beyond an hour; a failure always has a reason.
+    #[test]
+    fn any_status_and_retry_after_give_a_verdict(
+        status in prop_oneof![any::<u16>(), 0u16..600],
+        retry_after in retry_after(),
+        body in text(),
+        now in any::<u64>(),
+        timeout_ms in any::<u64>(),
+    ) {
+        let outcome = Outcome::Response { status, retry_after, body };
+        let verdict = outcome.verdict(Millis(now));
+        prop_assert_eq!(verdict == Verdict::Success, (200..=299).contains(&status));
+        prop_assert_eq!(verdict == Verdict::Gone, status == 410);
+        if let Verdict::Retry(Some(delay)) = verdict {
+            prop_assert!(matches!(status, 429 | 503) && delay <= 3_600_000, "{status}: {delay}");
+        }
+        prop_assert_eq!(outcome.status(), Some(status));
+        prop_assert_eq!(outcome.error(timeout_ms).is_none(), (200..=299).contains(&status));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Incoming messages
+// ---------------------------------------------------------------------------
+
+/// Every request type there is, and a few that are not.
+const REQUEST_TYPES: [&str; 31] = [
+    "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled",
+    "webhooks.test", "webhooks.preview", "webhooks.revealSecret", "settings.get", "settings.set", "events.emit",
+    "deliveries.list", "deliveries.get", "deliveries.redeliver", "stats.clear", "stats.summary",
+    "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget", "campaign.beginPick",
+    "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable",
+    "storage.deleteUnreadable", "", "webhooks", "test.trap", "constructor",
+];
+
+/// A message shaped like a request: a known type and fields under the
+/// names requests use, each any JSON (or a valid webhook input), plus
+/// arbitrary JSON for messages that are nothing like one.
+fn message() -> impl Strategy<Value = Value> {
+    let field = prop_oneof![
+        4 => json(),
+        1 => webhook_input_json(),
+        1 => "(wh|dlv|msg)_[A-Za-z0-9_-]{0,22}".prop_map(Value::String),
+    ];
+    let names = "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|[a-z]{1,8}";
+    let request = (prop::sample::select(REQUEST_TYPES.to_vec()), prop::collection::btree_map(names, field, 0..6)).prop_map(|(kind, fields)| {
+        let mut message: Map<String, Value> = fields.into_iter().collect();
+        message.insert("type".into(), Value::from(kind));
+        Value::Object(message)
+    });
+    prop_oneof![4 => request, 1 => json()]
+}
+
+fn webhook_input_json() -> impl Strategy<Value = Value> {
+    (url(), maybe(headers()), maybe(text()), maybe(prop::collection::vec(text(), 0..3))).prop_map(|(url, headers, secret, conditions)| {
+        serde_json::json!({ "url": url, "headers": headers, "secret": secret, "filters": conditions.map(|c| serde_json::json!({"conditions": c})) })
+    })
+}
+
+fn sender() -> impl Strategy<Value = Sender> {
+    prop_oneof![
+        3 => Just(Sender::ExtensionPage),
+        1 => (any::<u32>(), url()).prop_map(|(tab_id, url)| Sender::ContentScript { tab_id, url }),
+    ]
+}
+
+/// An engine with a webhook, a delivery in the log and one in the outbox,
+/// and everything written: the state requests act on.
+fn populated() -> (Engine, BTreeMap<String, String>) {
+    let mut engine = Engine::new([1; 16]);
+    let input = serde_json::json!({"url": "https://h.test/in", "secret": "whsec_c2VjcmV0", "filters": {"conditions": ["event != error"]}});
+    engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook");
+    engine.emit("message_sent", serde_json::json!({"message": "hi"}), Millis(2)).expect("subscribed");
+    let mut storage = BTreeMap::new();
+    let changes = engine.take_changes();
+    storage.extend(changes.set);
+    engine.changes_saved(changes.batch);
+    if let Some(transmit) = engine.poll_transmit(Millis(3)) {
+        engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body: "ok".into() }, Millis(4));
+    }
+    engine.emit("milestone", serde_json::json!({"milestone": "10_messages"}), Millis(5)).expect("subscribed");
+    let changes = engine.take_changes();
+    storage.extend(changes.set);
+    engine.changes_saved(changes.batch);
+    (engine, storage)
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    /// Any message from any sender is answered with a value or an error
+    /// with a code; a refused one changes nothing that would be stored.
+    #[test]
+    fn any_message_is_answered_and_a_refused_one_changes_nothing(messages in prop::collection::vec((message(), sender()), 1..4)) {
+        let (mut engine, _) = populated();
+        for (message, sender) in messages {
+            let result = api::handle(&mut engine, message, sender, Millis(10), &[7; 32]);
+            let refused = result.is_err();
+            let reply = api::reply(result.map(|reply| match reply {
+                api::Reply::Now(value) => value,
+                api::Reply::AfterDelivery(id) => Value::String(id),
+            }));
+            prop_assert!(reply["ok"].is_boolean());
+            let changes = engine.take_changes();
+            if refused {
+                prop_assert!(reply["error"]["code"].as_str().is_some_and(|code| !code.is_empty()), "{reply}");
+                prop_assert!(changes.is_empty(), "a refused request wrote {:?}", changes.set.keys().collect::<Vec<_>>());
+            }
+            engine.changes_saved(changes.batch);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stored records
+// ---------------------------------------------------------------------------
+
+/// A stored value turned into what a truncated write, another build or a
+/// sync tool might leave: cut short, a byte range replaced, a field set to
+/// any JSON, or something else altogether.
+fn corrupt(stored: String) -> impl Strategy<Value = String> {
+    let len = stored.len();
+    let field = stored.clone();
+    prop_oneof![
+        (0..=len).prop_map({ let stored = stored.clone(); move |at| stored.get(..at).unwrap_or(&stored).to_string() }),
+        (0..=len, 0..8usize, text()).prop_map(move |(at, n, with)| {
+            let at = (0..=at).rev().find(|&i| stored.is_char_boundary(i)).unwrap_or(0);
+            let end = (at + n..=stored.len()).find(|&i| stored.is_char_boundary(i)).unwrap_or(stored.len());
+            format!("{}{with}{}", &stored[..at], &stored[end..])
+        }),
+        ("[a-zA-Z]{1,16}|id|url|secret|events|state|attempts|filters|template|status|target", json()).prop_map(move |(name, value)| {
+            let mut record: Value = serde_json::from_str(&field).unwrap_or(Value::Null);
+            let target = match &mut record { Value::Array(items) => items.first_mut(), other => Some(other) };
+            if let Some(Value::Object(fields)) = target {
+                fields.insert(name, value);
+            }
+            record.to_string()
+        }),
+        text(),
+        json().prop_map(|value| value.to_string()),
+    ]
+}
+
+/// A valid profile with some of its records corrupted, and keys of every
+/// kind AutoHook reads (and some it does not) added with any value.
+fn stored_profile() -> impl Strategy<Value = BTreeMap<String, String>> {
+    let (_, storage) = populated();
+    let records: Vec<(String, String)> = storage.into_iter().collect();
+    let kept = records.iter().map(|(key, text)| {
+        let key = key.clone();
+        prop_oneof![3 => Just(text.clone()), 2 => corrupt(text.clone())].prop_map(move |text| (key.clone(), text))
+    }).collect::<Vec<_>>();
+    let extra_key = "settings|webhooks|campaign|inflight|replies|(delivery|unreadable|outbox|log)/[a-z_0-9]{0,6}|other";
+    (kept, prop::collection::vec((extra_key, prop_oneof![text(), json().prop_map(|v| v.to_string())]), 0..4))
+        .prop_map(|(kept, extra)| kept.into_iter().chain(extra).collect())
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    /// Any stored profile loads: what does not decode is set aside once
+    /// (a second start finds nothing new to set aside), and the engine
+    /// answers and raises events afterwards.
+    #[test]
+    fn any_stored_profile_loads_and_sets_aside_what_it_cannot_read_once(stored in stored_profile()) {
+        let mut storage = stored;
+        for start in 0..2 {
+            let snapshot = Snapshot::from_stored(storage.clone());
+            if start == 1 {
+                prop_assert!(snapshot.unreadable.is_empty(), "set aside again: {:?}", snapshot.unreadable);
+            }
+            let mut engine = Engine::restore(snapshot, [2; 16], Millis(100));
+            let changes = engine.take_changes();
+            storage.extend(changes.set);
+            for key in changes.remove {
+                storage.remove(&key);
+            }
+            engine.changes_saved(changes.batch);
+            let listed = api::handle(&mut engine, serde_json::json!({"type": "webhooks.list"}), Sender::ExtensionPage, Millis(100), &[0; 32]);
+            prop_assert!(listed.is_ok());
+            let emitted = engine.emit("message_sent", Value::Object(Map::new()), Millis(101));
+            prop_assert!(emitted.is_ok(), "{:?}", emitted);
+            while let Some(transmit) = engine.poll_transmit(Millis(102)) {
+                engine.handle_response(transmit.attempt, Outcome::Timeout, Millis(103));
+            }
+            let changes = engine.take_changes();
+            storage.extend(changes.set);
+            for key in changes.remove {
+                storage.remove(&key);
+            }
+        }
+    }
+}
