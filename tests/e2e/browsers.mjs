@@ -1,7 +1,7 @@
 // Starts the system's Chromium and Firefox ESR with a built extension loaded.
 // Chromium: puppeteer-core over a pipe. Firefox: geckodriver + selenium,
 // opening extension pages from the chrome context (WebDriver itself refuses
-// to navigate to moz-extension:// URLs); see ../../../shared/TOOLCHAIN.md.
+// to navigate to moz-extension:// URLs); see the README's "Toolchain".
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { Builder, By, until } from 'selenium-webdriver';
@@ -17,12 +17,16 @@ const GECKO_ID = 'autohook@autohook.dev';
 // Fixed so the extension's pages have a known moz-extension:// origin.
 const GECKO_UUID = '6f0a4c0e-52a4-4b8e-9a52-4e5bd3a1c0de';
 
-export async function launchChromium({ headless = true } = {}) {
+/**
+ * Chromium with AutoHook loaded; `build: 'test-hooks'` loads the build whose
+ * module can be made to trap or hold a reply (dist/test-hooks/).
+ */
+export async function launchChromium({ headless = true, build = '' } = {}) {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless,
     pipe: true,
-    enableExtensions: [`${DIST}chrome`],
+    enableExtensions: [`${DIST}${build && `${build}/`}chrome`],
     args: CHROMIUM_ARGS,
   });
   const errors = [];

@@ -40,8 +40,10 @@ export function verify(secret, headers, payload) {
 /**
  * Starts a receiver on 127.0.0.1 with a free port.
  * - `receiver.script(path, [500, 500, 200])`: statuses to answer on a path, in
- *   order (the last one repeats); 'hang' never answers; an object
- *   {status, headers} sets response headers too.
+ *   order (the last one repeats); 'hang' never answers; 'stall' sends 200
+ *   and the start of a body it never finishes; 'flood' sends 200 and up to
+ *   FLOOD_BYTES of body as fast as the client reads (`streamed(path)` says
+ *   how much went out); an object {status, headers} sets response headers too.
  * - `receiver.secret(path, secret)`: verify requests to `path` with `secret`.
  * - `receiver.service(path, 'slack')`: refuse with 400 what that service would.
  */
@@ -52,6 +54,7 @@ export async function startReceiver({ log = false } = {}) {
   const services = new Map();
   const waiters = new Set();
   const hanging = new Set();
+  const streamed = new Map();
 
   const server = createServer((req, res) => {
     const chunks = [];
@@ -76,7 +79,7 @@ export async function startReceiver({ log = false } = {}) {
       deliveries.push(delivery);
       if (log) printDelivery(delivery);
       for (const waiter of waiters) waiter();
-      answer(res, delivery.rejected ? 400 : nextStep(url.pathname));
+      answer(res, delivery.rejected ? 400 : nextStep(url.pathname), url.pathname);
     });
   });
 
@@ -86,10 +89,25 @@ export async function startReceiver({ log = false } = {}) {
     return steps.length > 1 ? steps.shift() : steps[0];
   }
 
-  function answer(res, step) {
+  function answer(res, step, path) {
     if (step === 'hang') {
       hanging.add(res);
       return;
+    }
+    if (step === 'stall' || step === 'flood') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      hanging.add(res);
+      if (step === 'stall') return void res.write('started, never finished');
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => {
+        while (!res.destroyed && (streamed.get(path) ?? 0) < FLOOD_BYTES) {
+          streamed.set(path, (streamed.get(path) ?? 0) + chunk.length);
+          if (!res.write(chunk)) return;
+        }
+        res.end();
+      };
+      res.on('drain', pump);
+      return void pump();
     }
     const { status, headers = {} } = typeof step === 'object' ? step : { status: step };
     res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
@@ -104,6 +122,8 @@ export async function startReceiver({ log = false } = {}) {
     deliveries,
     url: (path) => `${base}${path}`,
     script: (path, steps) => scripts.set(path, [...steps]),
+    /** Bytes of body a 'flood' step on `path` has handed to the socket. */
+    streamed: (path) => streamed.get(path) ?? 0,
     secret: (path, secret) => secrets.set(path, secret),
     /** Answers requests to `path` as `service` would: 400 for a body it refuses (see services.mjs). */
     service: (path, service) => services.set(path, service),
@@ -131,6 +151,9 @@ export async function startReceiver({ log = false } = {}) {
     },
   };
 }
+
+/** The most a 'flood' answer sends: far more than any client should read. */
+const FLOOD_BYTES = 256 * 1024 * 1024;
 
 function parseJson(text) {
   try {

@@ -1,0 +1,208 @@
+// Trust: nothing a page, a receiver, a profile or a keystroke does can stop,
+// trick or bypass the background. Hostile input gets an error and the next
+// request works; a trap is answered and recovered from; a receiver cannot
+// hold an attempt or flood the worker; a corrupted profile degrades; a
+// broken secret fails closed; content scripts cannot read credentials; a
+// dropped reply is retried and acted on once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, launchFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { asker, caller, eventually } from './api.mjs';
+import { startReceiver } from './receiver.mjs';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const TOKEN = 'Bearer tok-8c1f0e9a77';
+
+test('hostile filters, templates, cron and messages get a clear error, and the next request works', async (t) => {
+  const { receiver, page } = await receiverAndSettingsPage(t);
+  const ask = asker(page);
+  const base = { url: receiver.url('/hook') };
+  const refusals = [
+    [{ ...base, filters: { conditions: ['data.messagesSentToday ≥ 100'] } }, 'filters'],
+    [{ ...base, filters: { conditions: [`event in ${'['.repeat(5000)}`] } }, 'filters'],
+    [{ ...base, preset: 'custom', template: '{"a": "\\u{{event}}"}' }, 'template'],
+    [{ ...base, preset: 'custom', template: '{"a": -{{event | json}}}' }, 'template'],
+    [{ ...base, preset: 'custom', template: '{{'.repeat(50_000) }, 'template'],
+    [{ ...base, name: 'n'.repeat(10_000) }, 'name'],
+    [{ url: `https://example.com/${'a'.repeat(100_000)}` }, 'url'],
+    [{ ...base, headersJson: '['.repeat(10_000) }, 'headers'],
+  ];
+  for (const [webhook, field] of refusals) {
+    for (const type of ['webhooks.preview', 'webhooks.create']) {
+      const reply = await ask(type, { webhook });
+      assert.equal(reply.ok, false, `${type} ${JSON.stringify(webhook).slice(0, 80)}`);
+      assert.equal(reply.error.field, field, JSON.stringify(reply.error));
+      assert.ok(reply.error.message.length > 0);
+    }
+    assert.deepEqual(await ask('webhooks.list'), { ok: true, value: [] }, 'the background still answers, and nothing was stored');
+  }
+  const schedule = await ask('campaign.configure', { settings: { schedule: { cron: `0 9 ${'1,'.repeat(20_000)}1 * *` } } });
+  assert.equal(schedule.error.field, 'schedule');
+  // Built in the page: puppeteer itself cannot pass an argument this deep.
+  const deep = await page.evaluate((depth) => chrome.runtime.sendMessage({
+    type: 'events.emit', event: 'message_sent', data: JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
+  }), 3000);
+  assert.equal(deep.error.code, 'bad_request');
+  assert.match(deep.error.message, /recursion limit/);
+  assert.equal((await ask('settings.get')).ok, true);
+});
+
+test('a trap in the module answers every caller with internal, and a fresh core carries on from storage', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const chromium = await launchChromium({ build: 'test-hooks' });
+  t.after(() => chromium.close());
+  const page = await chromium.openPage('options/options.html');
+  const [ask, call] = [asker(page), caller(page)];
+  receiver.secret('/after', SECRET);
+  receiver.script('/hang', ['hang']);
+  const hook = await call('webhooks.create', { webhook: { url: receiver.url('/after'), secret: SECRET, events: ['message_sent'] } });
+  const hanging = await call('webhooks.create', { webhook: { url: receiver.url('/hang'), timeoutMs: 120_000 } });
+
+  // A Test waiting on a receiver that never answers is in flight when the module traps.
+  const waiting = ask('webhooks.test', { id: hanging.id });
+  await receiver.waitFor((all) => all.some((d) => d.path === '/hang'));
+  assert.equal((await ask('test.trap')).error.code, 'internal');
+  assert.equal((await waiting).error.code, 'internal', 'the caller left waiting by the trap is answered');
+  assert.deepEqual((await call('webhooks.list')).map((w) => w.id), [hook.id, hanging.id], 'state comes back from storage');
+
+  assert.equal((await ask('test.trapLater')).error.code, 'internal', 'a trap in a task after an await');
+  const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: { message: 'after the traps' } });
+  await receiver.waitFor((all) => all.some((d) => d.path === '/after'));
+  const delivered = receiver.deliveries.find((d) => d.path === '/after');
+  assert.deepEqual(delivered.verified, { standard: true, hex: true });
+  assert.equal(delivered.json.data.message, 'after the traps');
+  await eventually(async () => (await call('deliveries.get', { id })).state === 'delivered', { what: 'delivered and logged' });
+});
+
+test('a receiver that never finishes its body, or floods it, cannot hold an attempt or fill the worker', async (t) => {
+  const { receiver, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  receiver.script('/stall', ['stall']);
+  receiver.script('/flood', ['flood']);
+  const stall = await call('webhooks.create', { webhook: { url: receiver.url('/stall'), timeoutMs: 60_000 } });
+  const flood = await call('webhooks.create', { webhook: { url: receiver.url('/flood'), timeoutMs: 60_000 } });
+
+  const stalled = await call('webhooks.test', { id: stall.id });
+  assert.equal(stalled.ok, true, JSON.stringify(stalled));
+  assert.equal(stalled.status, 200);
+  assert.equal(stalled.responseBody, 'started, never finished');
+
+  const flooded = await call('webhooks.test', { id: flood.id });
+  assert.equal(flooded.ok, true, JSON.stringify(flooded));
+  assert.equal(flooded.responseBody, 'x'.repeat(1024), 'the first KB, as the log keeps it');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.ok(receiver.streamed('/flood') < 32 * 1024 * 1024, `the download was cancelled after ${receiver.streamed('/flood')} bytes`);
+});
+
+/** The stored form of a webhook whose secret no longer parses, as another build might leave it. */
+const brokenWebhook = (url) => ({
+  id: 'wh_broken', name: 'Broken secret', url, method: 'POST', events: ['message_sent'], headers: [],
+  secret: 'whsec_***not base64***', enabled: true, retrySchedule: [1000], timeoutMs: 10000, ratePerMinute: 100,
+  createdAt: 1, updatedAt: 1, disabledReason: null,
+});
+
+test('a corrupted profile degrades: unreadable records are set aside with Delete, a broken secret fails closed', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const [ask, call] = [asker(page), caller(page)];
+  await call('settings.get');
+  await chromium.stopWorker(page);
+  await page.evaluate((webhooks) => chrome.storage.local.set({
+    webhooks: JSON.stringify(webhooks),
+    settings: '{"enabled": tr',
+    'delivery/dlv_cut': '{"id": "dlv_cut", "webhookId": "wh_',
+  }), [brokenWebhook(receiver.url('/signed')), { id: 'wh_half', url: 42 }]);
+
+  const [webhook] = await call('webhooks.list');
+  assert.equal(webhook.enabled, false);
+  assert.match(webhook.disabledReason, /secret/);
+  const unreadable = await call('storage.unreadable');
+  assert.deepEqual(unreadable.map((r) => r.origin).sort(), ['delivery/dlv_cut', 'settings', 'webhooks[1]']);
+
+  const tested = await call('webhooks.test', { id: webhook.id });
+  assert.equal(tested.ok, false);
+  assert.match(tested.error, /secret .*not sent, since it would go out unsigned/);
+  const enable = await ask('webhooks.setEnabled', { id: webhook.id, enabled: true });
+  assert.equal(enable.error.field, 'secret');
+  assert.equal(receiver.deliveries.length, 0, 'nothing went out unsigned');
+
+  await page.reload();
+  await page.waitForSelector('#unreadable:not([hidden]) li');
+  assert.equal((await page.$$('#unreadable li')).length, 3);
+  await page.click('#unreadable li[data-name="settings"] button');
+  await page.waitForFunction(() => document.querySelectorAll('#unreadable li').length === 2);
+  assert.equal((await call('storage.unreadable')).length, 2);
+});
+
+/** What a content script in a loopback tab reads from storage.local. */
+const readStorageAsContentScript = `
+  const tab = (await ext.tabs.query({})).find((candidate) => candidate.url?.startsWith(arguments[0]));
+  const [{ result }] = await ext.scripting.executeScript({ target: { tabId: tab.id }, func: async () => {
+    try { return JSON.stringify(await (globalThis.browser ?? chrome).storage.local.get(null)); }
+    catch (error) { return 'refused: ' + error.message; }
+  } });
+  return result;`;
+
+function assertNoCredentials(seen) {
+  assert.ok(!seen.includes(SECRET) && !seen.includes('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), 'no secret');
+  assert.ok(!seen.includes('tok-8c1f0e9a77'), 'no credential header');
+}
+
+test('Chromium: a content script cannot read secrets or credential headers from storage', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  await call('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET, headers: { Authorization: TOKEN } } });
+  const tab = await chromium.browser.newPage();
+  await tab.goto(receiver.url('/chat'));
+  const seen = await page.evaluate(`(async () => { const ext = chrome; ${readStorageAsContentScript} })()`.replace('arguments[0]', JSON.stringify(receiver.base)));
+  assertNoCredentials(seen);
+  assert.match(seen, /^refused: /, 'Chrome keeps content scripts out of storage.local');
+});
+
+test('Firefox ESR: a content script reads only sealed credentials from storage', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const firefox = await launchFirefox();
+  t.after(() => firefox.close());
+  const { driver } = firefox;
+  await driver.get(receiver.url('/chat'));
+  await firefox.openPage('options/options.html');
+  const run = (script, ...args) => driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1]; const ext = browser; (async () => {${script}})().then(done, (e) => done('error: ' + e.message));`, ...args);
+  const created = await run('return browser.runtime.sendMessage(arguments[0]);',
+    { type: 'webhooks.create', webhook: { url: receiver.url('/hook'), secret: SECRET, headers: { Authorization: TOKEN } } });
+  assert.equal(created.ok, true, JSON.stringify(created));
+  await eventually(async () => (await run('return JSON.stringify(await browser.storage.local.get("webhooks"));')).includes('sealed:v1:'),
+    { what: 'webhooks stored sealed' });
+  const seen = await run(readStorageAsContentScript, receiver.base);
+  assert.ok(!seen.startsWith('error: '), seen);
+  assertNoCredentials(seen);
+  assert.match(seen, /"webhooks":"sealed:v1:/);
+});
+
+test('a reply dropped by a stopping worker is asked for again and the event is raised once', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const chromium = await launchChromium({ build: 'test-hooks' });
+  t.after(() => chromium.close());
+  const page = await chromium.openPage('options/options.html');
+  const call = caller(page);
+  receiver.secret('/once', SECRET);
+  await call('webhooks.create', { webhook: { url: receiver.url('/once'), secret: SECRET, events: ['message_sent'] } });
+
+  // Through the pages' own call(): the background stores and sends the event
+  // but holds its reply; the worker is stopped before it answers.
+  await page.evaluate(async () => {
+    const { call: send } = await import(chrome.runtime.getURL('shared/ext.js'));
+    globalThis.emitted = send('events.emit', { event: 'message_sent', data: { message: 'once' }, testHoldReply: true });
+  });
+  // Stopped once the delivery's result is stored: only the reply is lost.
+  await eventually(async () => (await call('deliveries.list'))[0]?.state === 'delivered', { what: 'delivered, reply still held' });
+  await chromium.stopWorker(page);
+  const { deliveries } = await page.evaluate(() => globalThis.emitted);
+  assert.equal(deliveries.length, 1);
+  await eventually(async () => (await call('deliveries.get', { id: deliveries[0] })).state === 'delivered', { what: 'the one delivery logged' });
+  assert.equal(receiver.deliveries.length, 1, 'the event was raised and sent once');
+  assert.deepEqual(receiver.deliveries[0].verified, { standard: true, hex: true });
+  assert.equal((await call('deliveries.list')).length, 1);
+});
