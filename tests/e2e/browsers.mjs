@@ -81,14 +81,15 @@ export async function launchChromium({ headless = true, build = '' } = {}) {
   };
 }
 
-export async function launchFirefox() {
+/** Firefox ESR with AutoHook installed; `build` as for launchChromium. */
+export async function launchFirefox({ build = '' } = {}) {
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr')
     .addArguments('-headless')
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: GECKO_UUID }));
   const service = new firefox.ServiceBuilder(process.env.GECKODRIVER ?? 'geckodriver').addArguments('--allow-system-access');
   const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
-  await driver.installAddon(`${DIST}firefox`, true);
+  await driver.installAddon(`${DIST}${build && `${build}/`}firefox`, true);
   return {
     driver,
     By,

@@ -43,7 +43,8 @@ export function verify(secret, headers, payload) {
  *   order (the last one repeats); 'hang' never answers; 'stall' sends 200
  *   and the start of a body it never finishes; 'flood' sends 200 and up to
  *   FLOOD_BYTES of body as fast as the client reads (`streamed(path)` says
- *   how much went out); an object {status, headers} sets response headers too.
+ *   how much went out); 'echo' answers 200 with the request's headers and
+ *   body; an object {status, headers} sets response headers too.
  * - `receiver.secret(path, secret)`: verify requests to `path` with `secret`.
  * - `receiver.service(path, 'slack')`: refuse with 400 what that service would.
  */
@@ -79,7 +80,9 @@ export async function startReceiver({ log = false } = {}) {
       deliveries.push(delivery);
       if (log) printDelivery(delivery);
       for (const waiter of waiters) waiter();
-      answer(res, delivery.rejected ? 400 : nextStep(url.pathname), url.pathname);
+      const step = delivery.rejected ? 400 : nextStep(url.pathname);
+      if (step === 'echo') return void res.end(JSON.stringify({ url: req.url, headers: req.headers, body }));
+      answer(res, step, url.pathname);
     });
   });
 

@@ -206,3 +206,54 @@ test('a reply dropped by a stopping worker is asked for again and the event is r
   assert.deepEqual(receiver.deliveries[0].verified, { standard: true, hex: true });
   assert.equal((await call('deliveries.list')).length, 1);
 });
+
+test('the log holds no credential, even when the receiver echoes the request back', async (t) => {
+  const { receiver, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  receiver.script('/bot123456:AAH-secret-token_99/sendMessage', ['echo']);
+  const secret = 'plain-signing-secret-42';
+  const hook = await call('webhooks.create', { webhook: {
+    url: receiver.url('/bot123456:AAH-secret-token_99/sendMessage?token=qs-token-777#fragment-token-888'),
+    secret, headers: { Authorization: TOKEN, 'X-Copy': TOKEN.split(' ')[1] },
+  } });
+  const { deliveryId } = await call('webhooks.test', { id: hook.id });
+  const delivery = await call('deliveries.get', { id: deliveryId });
+  assert.equal(delivery.attempts.at(-1).status, 200);
+  const logged = JSON.stringify(delivery);
+  for (const credential of [secret, 'tok-8c1f0e9a77', 'AAH-secret-token_99', 'qs-token-777', 'fragment-token-888']) {
+    assert.ok(!logged.includes(credential), `the log shows ${credential}`);
+    assert.ok(!logged.includes(encodeURIComponent(credential)), `the log shows ${credential} percent-encoded`);
+  }
+  assert.ok(receiver.deliveries[0].headers.authorization === TOKEN, 'the receiver got the real request');
+});
+
+test('Firefox ESR: hostile input, a stalled receiver, a trap and a corrupted profile leave a working background', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const firefox = await launchFirefox({ build: 'test-hooks' });
+  t.after(() => firefox.close());
+  const { driver } = firefox;
+  await firefox.openPage('options/options.html');
+  const run = (script, ...args) => driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1]; (async () => {${script}})().then(done, (e) => done({ thrown: String(e) }));`, ...args);
+  const ask = (type, fields = {}) => run('return browser.runtime.sendMessage(arguments[0]);', { type, ...fields });
+  receiver.secret('/after', SECRET);
+  receiver.script('/stall', ['stall']);
+  const hook = (await ask('webhooks.create', { webhook: { url: receiver.url('/after'), secret: SECRET, events: ['message_sent'] } })).value;
+
+  const hostile = await ask('webhooks.preview', { webhook: { url: receiver.url('/x'), filters: { conditions: ['data.n ≥ 100'] } } });
+  assert.equal(hostile.error.field, 'filters');
+  const stall = (await ask('webhooks.create', { webhook: { url: receiver.url('/stall'), timeoutMs: 60_000 } })).value;
+  const stalled = (await ask('webhooks.test', { id: stall.id })).value;
+  assert.deepEqual([stalled.ok, stalled.responseBody], [true, 'started, never finished']);
+
+  // The fresh core after the trap loads what is stored now, sealed records included.
+  await run('await browser.storage.local.set(arguments[0]);', { settings: '{"enabled": tr', 'delivery/dlv_cut': '{"id": "dlv_' });
+  assert.equal((await ask('test.trap')).error.code, 'internal');
+  const unreadable = (await ask('storage.unreadable')).value;
+  assert.deepEqual(unreadable.map((r) => r.origin).sort(), ['delivery/dlv_cut', 'settings']);
+  assert.deepEqual((await ask('webhooks.list')).value.map((w) => w.id), [hook.id, stall.id]);
+  await ask('events.emit', { event: 'message_sent', data: { message: 'after' } });
+  await receiver.waitFor((all) => all.some((d) => d.path === '/after'));
+  assert.deepEqual(receiver.deliveries.find((d) => d.path === '/after').verified, { standard: true, hex: true });
+});
