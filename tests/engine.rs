@@ -1,6 +1,8 @@
 //! Delivery scenarios against the sans-IO engine with a simulated clock:
 //! the harness jumps time to the engine's next wake-up, so nothing sleeps.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use autohook::config::WebhookInput;
@@ -70,12 +72,7 @@ impl Sim {
     }
 
     fn persist(&mut self) {
-        let changes = self.engine.take_changes();
-        self.storage.extend(changes.set);
-        for key in changes.remove {
-            self.storage.remove(&key);
-        }
-        self.engine.changes_saved(changes.batch);
+        common::persist(&mut self.engine, &mut self.storage);
     }
 
     /// A new engine from what was stored, as after a service-worker restart.

@@ -14,6 +14,8 @@
 //! Targets, by input: filters, templates, cron, webhook config (headers,
 //! URLs, whole inputs), receiver replies, incoming messages, stored records.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use autohook::api::{self, Sender};
@@ -566,16 +568,12 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
     engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook");
     engine.emit("message_sent", serde_json::json!({"message": "hi"}), Millis(2)).expect("subscribed");
     let mut storage = BTreeMap::new();
-    let changes = engine.take_changes();
-    storage.extend(changes.set);
-    engine.changes_saved(changes.batch);
+    common::persist(&mut engine, &mut storage);
     if let Some(transmit) = engine.poll_transmit(Millis(3)) {
         engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body: "ok".into() }, Millis(4));
     }
     engine.emit("milestone", serde_json::json!({"milestone": "10_messages"}), Millis(5)).expect("subscribed");
-    let changes = engine.take_changes();
-    storage.extend(changes.set);
-    engine.changes_saved(changes.batch);
+    common::persist(&mut engine, &mut storage);
     (engine, storage)
 }
 
@@ -664,12 +662,7 @@ proptest! {
                 prop_assert!(snapshot.unreadable.is_empty(), "set aside again: {:?}", snapshot.unreadable);
             }
             let mut engine = Engine::restore(snapshot, [2; 16], Millis(100));
-            let changes = engine.take_changes();
-            storage.extend(changes.set);
-            for key in changes.remove {
-                storage.remove(&key);
-            }
-            engine.changes_saved(changes.batch);
+            common::persist(&mut engine, &mut storage);
             let listed = api::handle(&mut engine, serde_json::json!({"type": "webhooks.list"}), Sender::ExtensionPage, Millis(100), &[0; 32]);
             prop_assert!(listed.is_ok());
             let emitted = engine.emit("message_sent", Value::Object(Map::new()), Millis(101));
@@ -677,11 +670,7 @@ proptest! {
             while let Some(transmit) = engine.poll_transmit(Millis(102)) {
                 engine.handle_response(transmit.attempt, Outcome::Timeout, Millis(103));
             }
-            let changes = engine.take_changes();
-            storage.extend(changes.set);
-            for key in changes.remove {
-                storage.remove(&key);
-            }
+            common::persist(&mut engine, &mut storage);
         }
     }
 }

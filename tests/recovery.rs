@@ -3,6 +3,8 @@
 //! webhooks are turned off with the reason; and a request repeated after its
 //! reply was lost is answered once, not run twice — across a restart too.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use autohook::api::{handle, reply, Reply, Sender};
@@ -32,12 +34,7 @@ impl Profile {
     }
 
     fn persist(&mut self) {
-        let changes = self.engine.take_changes();
-        self.storage.extend(changes.set);
-        for key in changes.remove {
-            self.storage.remove(&key);
-        }
-        self.engine.changes_saved(changes.batch);
+        common::persist(&mut self.engine, &mut self.storage);
     }
 
     fn restart(&mut self) {
