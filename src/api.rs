@@ -17,7 +17,7 @@ use url::Url;
 use crate::campaign::{Selectors, SettingsInput};
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
-use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
+use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Key, Settings, Webhook, MAX_REQUEST_ID_CHARS};
 use crate::event::EventKind;
 use crate::filter::Filters;
 use crate::preset::Preset;
@@ -325,24 +325,34 @@ fn delivery_view(delivery: &Delivery) -> Value {
 pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
     let request_id = match message.as_object_mut().and_then(|fields| fields.remove("requestId")) {
         None => None,
-        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => {
-            // Scoped by sender, so no other context can read a page's answer.
-            Some(match &sender {
-                Sender::ExtensionPage => format!("page:{id}"),
-                Sender::ContentScript { tab_id, .. } => format!("tab {tab_id}:{id}"),
-            })
-        }
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => Some(request_key(&sender, &id)),
         Some(_) => return Err(ApiError::BadRequest(format!("requestId must be text of 1 to {MAX_REQUEST_ID_CHARS} characters"))),
     };
+    let kind = message.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    // A campaign reply carries every phrase: the campaign as it is now is
+    // what a repeat answers, so only a marker is kept.
+    let campaign_view = kind.starts_with("campaign.") && kind != "campaign.beginPick";
     if let Some(reply) = request_id.as_deref().and_then(|id| engine.remembered_reply(id, now)) {
-        return Ok(reply.clone());
+        return Ok(match reply {
+            Reply::Now(Value::Null) if campaign_view => Reply::Now(engine.campaign().view(None)),
+            reply => reply.clone(),
+        });
     }
-    let changes_state = !matches!(message.get("type").and_then(Value::as_str), Some(kind) if READ_ONLY.contains(&kind));
     let reply = dispatch(engine, message, sender, now, random)?;
-    if let (Some(id), true) = (request_id, changes_state) {
-        engine.remember_reply(id, reply.clone(), now);
+    if let (Some(id), false) = (request_id, READ_ONLY.contains(&kind.as_str())) {
+        let kept = if campaign_view { Reply::Now(Value::Null) } else { reply.clone() };
+        engine.remember_reply(id, kept, now);
     }
     Ok(reply)
+}
+
+/// The key a request id is kept under: scoped by sender, so no other
+/// context can read a page's answer by guessing its id.
+pub fn request_key(sender: &Sender, id: &str) -> String {
+    match sender {
+        Sender::ExtensionPage => format!("page:{id}"),
+        Sender::ContentScript { tab_id, .. } => format!("tab {tab_id}:{id}"),
+    }
 }
 
 /// Requests that change nothing: a repeat of one simply runs again.
@@ -365,7 +375,8 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             return Err(ApiError::BadRequest("a content script sets the target of its own tab only".into()));
         };
         engine.finish_campaign_pick(*tab_id, url, Selectors { input, button }, token.as_deref(), now)?;
-        return Ok(Reply::Now(engine.campaign().view(Some(url))));
+        // Only what it set: the campaign's phrases and settings are not the page's to read.
+        return Ok(Reply::Now(json!({ "target": engine.campaign().view(None)["target"] })));
     }
     let request: Request = serde_json::from_value(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
@@ -461,9 +472,12 @@ fn control(engine: &mut Engine, control: Control, now: Millis) -> Result<Value, 
 const UNREADABLE_PREVIEW_CHARS: usize = 200;
 
 /// A set-aside record as the settings page lists it: where it was, why it
-/// could not be read, its size and the start of its text.
+/// could not be read, its size and the start of its text, unless it came
+/// from a key that holds credentials (a webhook's secret is shown only on
+/// Reveal).
 fn unreadable_view((name, record): (&str, &crate::engine::Unreadable)) -> Value {
-    let preview: String = record.text.chars().take(UNREADABLE_PREVIEW_CHARS).collect();
+    let sealed = Key::parse(record.origin.split('[').next().unwrap_or_default()).is_none_or(|key| key.is_sealed());
+    let preview: String = if sealed { String::new() } else { record.text.chars().take(UNREADABLE_PREVIEW_CHARS).collect() };
     json!({ "name": name, "origin": record.origin, "reason": record.reason, "bytes": record.text.len(), "preview": preview })
 }
 

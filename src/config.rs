@@ -501,6 +501,9 @@ fn check_count(field: &'static str, items: &'static str, count: usize, max: usiz
 pub fn parse_url(text: &str) -> Result<Url, ConfigError> {
     check_chars("url", "url", text.trim(), MAX_URL_CHARS)?;
     let url = Url::parse(text.trim()).map_err(|e| ConfigError::UrlUnparsable(e.to_string()))?;
+    // Also as stored: percent-encoding can make a short non-ASCII URL long,
+    // and a stored URL is checked again on every start.
+    check_chars("url", "url", url.as_str(), MAX_URL_CHARS)?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ConfigError::UrlScheme(url.scheme().to_string()));
     }

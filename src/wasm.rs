@@ -1,7 +1,9 @@
 //! The only browser-facing module: binds the sans-IO [`Engine`] to fetch
 //! (web-sys), timers (gloo-timers) and the extension's storage and alarms
-//! (through the `Host` object the JS shell passes in). It holds no logic of
-//! its own beyond the driver loop the engine's contract asks for:
+//! (through the `Host` object the JS shell passes in). It decides nothing
+//! about deliveries or campaigns; besides IO plumbing (reading stored
+//! values as text, a bounded read of a response body) it runs the driver
+//! loop the engine's contract asks for:
 //! send what is due (deliveries once their batch of writes is stored) → arm
 //! one timer (and an alarm) → write changes in batches, one write at a time.
 
@@ -18,7 +20,7 @@ use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Re
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::campaign::SendCommand;
-use crate::engine::{DeliveryState, Engine, Key, Notice, Outcome, Snapshot, Transmit, LOGGED_RESPONSE_BYTES};
+use crate::engine::{DeliveryState, Engine, Key, Notice, Outcome, Snapshot, Transmit};
 use crate::signing::{standard_signature, SecretKey};
 use crate::time::Millis;
 
@@ -266,8 +268,11 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     }
 }
 
+/// Whether there is nothing to wait for: the delivery finished, or is gone
+/// (set aside as unreadable, or out of the log), and `delivery_result`
+/// answers at once.
 fn finished_already(runtime: &Runtime, delivery_id: &str) -> bool {
-    runtime.engine.borrow().delivery(delivery_id).is_ok_and(|delivery| delivery.state != DeliveryState::Pending)
+    !runtime.engine.borrow().delivery(delivery_id).is_ok_and(|delivery| delivery.state == DeliveryState::Pending)
 }
 
 /// Faults that only a test build (`--features test-hooks`) can trigger, so
@@ -277,8 +282,9 @@ fn finished_already(runtime: &Runtime, delivery_id: &str) -> bool {
 mod test_hooks {
     use super::*;
 
-    /// `test.trap` traps at once; `test.trapLater` after an await, inside a
-    /// task of the executor rather than the call from JS; a message with
+    /// `test.trap` traps in the request's first poll; `test.trapLater` after
+    /// an await, once a write batch has run (both inside executor tasks:
+    /// `handle` only starts one); a message with
     /// `testHoldReply: true` is handled and stored, but never answered (the
     /// returned flag), until the test stops the worker.
     pub(super) async fn before(runtime: &Rc<Runtime>, message: &mut Value) -> bool {
@@ -291,7 +297,7 @@ mod test_hooks {
             _ => {
                 let hold = message.as_object_mut().and_then(|fields| fields.remove("testHoldReply")).is_some();
                 // Only the first try is held: the shell's repeat must be answered.
-                let id = message.get("requestId").and_then(Value::as_str).map(|id| format!("page:{id}"));
+                let id = message.get("requestId").and_then(Value::as_str).map(|id| api::request_key(&Sender::ExtensionPage, id));
                 hold && !id.is_some_and(|id| runtime.engine.borrow().remembered_reply(&id, now()).is_some())
             }
         }
@@ -453,7 +459,7 @@ async fn send(transmit: &Transmit) -> Outcome {
     if response.type_() == ResponseType::Opaqueredirect {
         return Outcome::Response { status: 0, retry_after: None, body: String::new() };
     }
-    let body = start_of_body(&response).await;
+    let body = start_of_body(&response, transmit.response_bytes).await;
     let status = response.status();
     // Only these statuses honour it (see `Outcome::verdict`).
     let retry_after = match status {
@@ -469,18 +475,19 @@ async fn send(transmit: &Transmit) -> Outcome {
 /// caller) until the timeout.
 const BODY_WAIT_MS: i32 = 1000;
 
-/// The first [`LOGGED_RESPONSE_BYTES`] of the body, read from the stream
-/// until that much, the end, or [`BODY_WAIT_MS`] (whichever comes first);
-/// then the rest is cancelled, so a large body never enters the worker's
-/// memory (`response.text()` would read all of it).
-async fn start_of_body(response: &Response) -> String {
+/// The first `limit` bytes of the body (what the log keeps, and enough past
+/// it to scrub a credential across the cut: [`Transmit::response_bytes`]),
+/// read from the stream until that much, the end, or [`BODY_WAIT_MS`]
+/// (whichever comes first); then the rest is cancelled, so a large body
+/// never enters the worker's memory (`response.text()` would read all of it).
+async fn start_of_body(response: &Response, limit: usize) -> String {
     let Some(stream) = response.body() else { return String::new() };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let waited = js_sys::Promise::new(&mut |resolve, _reject| {
         set_timeout(&resolve, BODY_WAIT_MS);
     });
     let mut bytes = Vec::new();
-    while bytes.len() < LOGGED_RESPONSE_BYTES {
+    while bytes.len() < limit {
         let next = js_sys::Promise::race(&js_sys::Array::of2(&reader.read(), &waited));
         // The timer resolves with `undefined`; a read with `{done, value}`.
         let Ok(chunk) = JsFuture::from(next).await else { break };
@@ -490,11 +497,15 @@ async fn start_of_body(response: &Response) -> String {
         }
         let value = field("value");
         let Some(chunk) = value.dyn_ref::<js_sys::Uint8Array>() else { break };
-        let wanted = (LOGGED_RESPONSE_BYTES - bytes.len()).min(chunk.length() as usize);
+        let wanted = (limit - bytes.len()).min(chunk.length() as usize);
         bytes.extend(chunk.subarray(0, wanted as u32).to_vec());
     }
-    // Ends the download; the promise it returns has nothing to report.
-    let _ = reader.cancel();
+    // Ends the download. Its promise rejects if the stream already failed
+    // (aborted at the timeout): nothing to report, but not left unhandled.
+    let cancelled = reader.cancel();
+    spawn_local(async move {
+        let _ = JsFuture::from(cancelled).await;
+    });
     text_prefix(bytes)
 }
 

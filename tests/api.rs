@@ -126,6 +126,7 @@ fn the_picker_sets_the_target_of_its_own_tab_only_with_the_token_of_the_pick_the
     let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "token": token, "input": "#compose", "button": "button.send"}));
     assert_eq!(answer["value"]["target"], json!({"tabId": 4, "site": "https://chat.test", "input": "#compose", "button": "button.send"}));
     assert!(!answer.to_string().contains(&token), "the token is not echoed");
+    assert_eq!(answer["value"].as_object().unwrap().len(), 1, "only the target: the phrases are not the page's to read");
     let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "tabId": 9, "url": "https://evil.test/", "input": "#x"}));
     assert_eq!(answer["error"]["code"], "bad_request");
     let remembered = ask(&mut engine, json!({"type": "campaign.get", "url": "https://chat.test/room/2"}));

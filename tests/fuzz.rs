@@ -573,6 +573,14 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
         engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body: "ok".into() }, Millis(4));
     }
     engine.emit("milestone", serde_json::json!({"milestone": "10_messages"}), Millis(5)).expect("subscribed");
+    // A running campaign with a target, so its stored record can be corrupted too.
+    for message in [
+        serde_json::json!({"type": "campaign.configure", "settings": {"phrases": ["one", "two"], "intervalMinSeconds": 1, "intervalMaxSeconds": 1}}),
+        serde_json::json!({"type": "campaign.setTarget", "tabId": 3, "url": "https://chat.test/", "input": "#m"}),
+        serde_json::json!({"type": "campaign.start"}),
+    ] {
+        api::handle(&mut engine, message, Sender::ExtensionPage, Millis(6), &[0; 32]).expect("a valid campaign request");
+    }
     common::persist(&mut engine, &mut storage);
     (engine, storage)
 }
@@ -620,7 +628,7 @@ fn corrupt(stored: String) -> impl Strategy<Value = String> {
             let end = (at + n..=stored.len()).find(|&i| stored.is_char_boundary(i)).unwrap_or(stored.len());
             format!("{}{with}{}", &stored[..at], &stored[end..])
         }),
-        ("[a-zA-Z]{1,16}|id|url|secret|events|state|attempts|filters|template|status|target", json()).prop_map(move |(name, value)| {
+        ("[a-zA-Z]{1,16}|id|url|secret|events|state|attempts|filters|template|status|target|ratePerMinute|settings|nextSendAt|sending|lastPhrase|pick", json()).prop_map(move |(name, value)| {
             let mut record: Value = serde_json::from_str(&field).unwrap_or(Value::Null);
             let target = match &mut record { Value::Array(items) => items.first_mut(), other => Some(other) };
             if let Some(Value::Object(fields)) = target {
@@ -652,9 +660,12 @@ proptest! {
 
     /// Any stored profile loads: what does not decode is set aside once
     /// (a second start finds nothing new to set aside), and the engine
-    /// answers and raises events afterwards.
+    /// answers any message, raises events, sends and types afterwards.
     #[test]
-    fn any_stored_profile_loads_and_sets_aside_what_it_cannot_read_once(stored in stored_profile()) {
+    fn any_stored_profile_loads_and_sets_aside_what_it_cannot_read_once(
+        stored in stored_profile(),
+        messages in prop::collection::vec(message(), 0..3),
+    ) {
         let mut storage = stored;
         for start in 0..2 {
             let snapshot = Snapshot::from_stored(storage.clone());
@@ -667,6 +678,14 @@ proptest! {
             prop_assert!(listed.is_ok());
             let emitted = engine.emit("message_sent", Value::Object(Map::new()), Millis(101));
             prop_assert!(emitted.is_ok(), "{:?}", emitted);
+            for message in &messages {
+                let _ = api::handle(&mut engine, message.clone(), Sender::ExtensionPage, Millis(101), &[1; 32]);
+            }
+            for at in [Millis(102), Millis(100_000_000)] {
+                while let Some(command) = engine.poll_campaign_send(at) {
+                    engine.campaign_sent(command.seq, Ok(command.text), at);
+                }
+            }
             while let Some(transmit) = engine.poll_transmit(Millis(102)) {
                 engine.handle_response(transmit.attempt, Outcome::Timeout, Millis(103));
             }

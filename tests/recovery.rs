@@ -187,5 +187,84 @@ fn an_interrupted_test_delivery_is_answered_from_the_log_after_a_restart() {
     assert_eq!(repeat, test, "the repeat waits on the same delivery");
     let delivery = profile.engine.delivery(test["value"]["after"].as_str().unwrap()).unwrap();
     assert_eq!(delivery.state, DeliveryState::Failed, "interrupted, and a Test is not retried");
+    let id = delivery.id.clone();
     profile.engine.handle_response(transmit.attempt, Outcome::Timeout, NOW);
+    assert_eq!(profile.engine.delivery(&id).unwrap().state, DeliveryState::Failed, "a result from before the restart changes nothing");
+}
+
+#[test]
+fn a_webhook_turned_off_on_load_sends_none_of_its_queued_deliveries() {
+    let mut profile = Profile::new();
+    profile.create("https://a.test/in");
+    let queued = profile.engine.emit("message_sent", json!({}), NOW).unwrap();
+    profile.persist();
+    profile.edit_stored_webhooks(|list| list[0]["ratePerMinute"] = json!(0));
+    profile.restart();
+    assert!(profile.engine.poll_transmit(NOW).is_none(), "nothing goes out with settings that no longer validate");
+    let delivery = profile.engine.delivery(&queued[0]).unwrap();
+    assert_eq!(delivery.state, DeliveryState::Cancelled);
+    assert!(delivery.reason.as_deref().unwrap().contains("stored settings are invalid"), "{:?}", delivery.reason);
+}
+
+#[test]
+fn stored_values_that_validation_would_refuse_cannot_panic_the_engine() {
+    let mut profile = Profile::new();
+    let id = profile.create("https://a.test/in");
+    profile.ask(json!({"type": "campaign.configure", "settings": {"phrases": ["hello"]}}));
+    profile.persist();
+    profile.edit_stored_webhooks(|list| {
+        list[0]["events"] = json!([]);
+        list[0]["ratePerMinute"] = json!(0);
+    });
+    let mut campaign: Value = serde_json::from_str(&profile.storage["campaign"]).unwrap();
+    campaign["status"] = json!("running");
+    campaign["settings"]["phrases"] = json!([]);
+    campaign["nextSendAt"] = json!(NOW.0 - 1);
+    campaign["target"] = json!({"tabId": 3, "site": "https://chat.test", "input": "#m", "button": null});
+    profile.storage.insert("campaign".into(), campaign.to_string());
+    profile.restart();
+
+    let preview = profile.ask(json!({"type": "webhooks.preview", "id": id, "webhook": {}}));
+    assert!(preview["ok"].is_boolean(), "{preview}");
+    assert!(profile.engine.poll_campaign_send(NOW).is_none(), "no phrase to type");
+    let campaign = profile.ask(json!({"type": "campaign.get"}))["value"].clone();
+    assert_eq!(campaign["status"], "paused");
+    assert!(campaign["lastError"].as_str().unwrap().contains("no phrases"), "{campaign}");
+}
+
+#[test]
+fn a_record_set_aside_before_its_original_was_removed_is_not_set_aside_twice() {
+    let mut profile = Profile::new();
+    profile.storage.insert("delivery/dlv_x".into(), "{\"id\":".into());
+    profile.restart();
+    // As if the worker stopped between the batch's set and its remove.
+    profile.storage.insert("delivery/dlv_x".into(), "{\"id\":".into());
+    profile.restart();
+    assert_eq!(profile.ask(json!({"type": "storage.unreadable"}))["value"].as_array().unwrap().len(), 1);
+    assert!(!profile.storage.contains_key("delivery/dlv_x"));
+}
+
+#[test]
+fn a_url_that_grows_when_percent_encoded_is_judged_as_stored() {
+    let mut profile = Profile::new();
+    let long = format!("https://a.test/{}", "é".repeat(700));
+    let refused = profile.ask(json!({"type": "webhooks.create", "webhook": {"url": long}}));
+    assert_eq!(refused["error"]["field"], "url", "{refused}");
+    let fits = format!("https://a.test/{}", "é".repeat(300));
+    let id = profile.ask(json!({"type": "webhooks.create", "webhook": {"url": fits}}))["value"]["id"].clone();
+    profile.restart();
+    let webhook = profile.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert_eq!((webhook["id"].clone(), webhook["enabled"].clone()), (id, json!(true)), "still valid after a restart");
+}
+
+#[test]
+fn a_repeated_campaign_request_gets_the_campaign_as_it_is_without_keeping_every_phrase() {
+    let mut profile = Profile::new();
+    let phrases: Vec<String> = (0..200).map(|n| format!("phrase {n} {}", "x".repeat(400))).collect();
+    let configure = json!({"type": "campaign.configure", "settings": {"phrases": phrases}, "requestId": "c-1"});
+    let first = profile.ask(configure.clone());
+    assert_eq!(first["ok"], true);
+    profile.persist();
+    assert!(profile.storage["replies"].len() < 1000, "the phrases are not kept again: {} bytes", profile.storage["replies"].len());
+    assert_eq!(profile.ask(configure), first);
 }

@@ -2,57 +2,76 @@
 // Listeners are registered synchronously at the top level, as MV3 requires;
 // each awaits the current core. All logic is in Rust; this file only keeps
 // the core answering: if the Wasm module traps, every request in flight is
-// answered `internal`, the instance is replaced by a fresh one started from
-// storage, and the next request works.
+// answered `internal`, the instance is discarded, and the next request (or
+// alarm) starts a fresh one from storage. Never a restart loop: a start that
+// traps again is retried only by the next caller.
 import init, { Background, __wbg_reset_state as resetModule } from '../pkg/autohook.js';
 import { ext } from '../shared/ext.js';
 import { host, senderKind } from '../shared/host.js';
 import { permissionsReady } from '../shared/permissions.js';
 
-const loaded = Promise.all([init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }), permissionsReady, host.restrictStorage()]);
-// The core answering now, and the promise of it. For developers, in the
-// worker's console: `await autohook.handle({ type: 'webhooks.list' }, 'page', null)`;
-// the benchmark raises events this way, as campaigns do.
+const load = () => Promise.all([init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }), permissionsReady, host.restrictStorage()]);
+let loaded;
+// The core's promise (null: the next caller starts one), the core it
+// resolved to, and how to fail a start that trapped (it would never settle).
+// For developers, in the worker's console: `await autohook.handle({ type:
+// 'webhooks.list' }, 'page', null)`; the benchmark raises events this way.
+let core = null;
 let latest;
-let core;
-const start = () => (core = loaded.then(() => Background.start(host)).then((background) => (globalThis.autohook = latest = background)));
-start();
+let failStart = () => {};
 // Replies owed to requests the current core is working on.
 const inFlight = new Set();
 
 const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error: the background restarted from storage; try again', field: null } };
 
-/** A trap (or a stack overflow) inside the Wasm module, not a JS error. */
-const isTrap = (error) =>
-  error instanceof WebAssembly.RuntimeError || (error instanceof RangeError && /wasm/.test(error.stack ?? ''));
+function start() {
+  loaded ??= load().catch((error) => ((loaded = undefined), Promise.reject(error)));
+  const starting = new Promise((resolve, reject) => {
+    failStart = reject;
+    loaded.then(() => Background.start(host)).then(resolve, reject);
+  });
+  core = starting;
+  starting.then(
+    (background) => core === starting && (globalThis.autohook = latest = background),
+    () => core === starting && (core = null),
+  );
+  return starting;
+}
 
-/** Replaces the core that trapped (once, however many calls saw it trap). */
-function recover(trapped, error) {
-  if (!trapped || trapped !== latest) return;
-  console.error('AutoHook: the core trapped; starting a fresh one from storage', error);
+/** A trap (or a stack overflow: RangeError in V8, InternalError in SpiderMonkey) inside the module. */
+const isTrap = (error) =>
+  error instanceof WebAssembly.RuntimeError || ((error instanceof RangeError || error?.name === 'InternalError') && /wasm/.test(error.stack ?? ''));
+
+/** Discards the core that trapped, starting or started; once per core. */
+function recover(error) {
+  if (core === null) return;
+  console.error('AutoHook: the core trapped; the next request starts a fresh one from storage', error);
+  core = null;
   latest = undefined;
   for (const respond of inFlight) respond(INTERNAL);
   inFlight.clear();
+  failStart(error);
   resetModule();
-  start();
 }
 
-/** Runs `use(background)`; a trap answers `internal` and replaces the core. */
+/** Runs `use(background)`; a trap answers `internal` and discards the core. */
 async function withCore(use) {
-  // A start that failed (storage unreachable) is tried again by the next caller.
-  const background = await core.catch(() => start());
+  const background = await (core ?? start());
   try {
     return await use(background);
   } catch (error) {
     if (!isTrap(error)) throw error;
-    recover(background, error);
+    if (background === latest) recover(error);
     return INTERNAL;
   }
 }
 
-// A trap in a task the core runs on its own (a response, a timer) surfaces here.
-addEventListener('error', (event) => isTrap(event.error) && recover(latest, event.error));
-addEventListener('unhandledrejection', (event) => isTrap(event.reason) && recover(latest, event.reason));
+// A trap in a task the core runs on its own (its start, a response, a
+// timer) surfaces here. Tasks of a discarded instance cannot trap: after
+// resetModule they throw plain Errors ("closure from previous instance").
+addEventListener('error', (event) => isTrap(event.error) && recover(event.error));
+addEventListener('unhandledrejection', (event) => isTrap(event.reason) && recover(event.reason));
+start();
 
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (message?.type === 'changed') return false;
@@ -74,4 +93,4 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 ext.alarms.onAlarm.addListener(() => withCore((background) => background.wake()));
-ext.runtime.onStartup.addListener(() => core);
+ext.runtime.onStartup.addListener(() => core ?? start());

@@ -12,9 +12,11 @@ export class ApiError extends Error {
   }
 }
 
-// How each browser reports a reply it dropped because the background stopped
-// while answering (Chrome rejects; Firefox rejects or resolves undefined),
-// as opposed to an answer or a real failure to send.
+// How each browser reports a reply it did not deliver: dropped because the
+// background stopped while answering (Chrome rejects, Firefox rejects or
+// resolves undefined), or never taken because the background was not
+// listening yet. Either way a repeat is safe: the request id makes it act
+// at most once. Anything else is a real failure to send.
 const DROPPED_REPLY = /message (port|channel) closed|Receiving end does not exist|Could not establish connection|went out of scope/i;
 
 /**

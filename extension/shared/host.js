@@ -14,18 +14,29 @@ const MIN_ALARM_DELAY_MS = 30_000;
 // often only costs a broadcast through the browser per write batch.
 const CHANGED_EVERY_MS = 250;
 
+// The save under way, if any: a core started after a trap must not read
+// storage before the last write of the core it replaces has landed.
+let saving = Promise.resolve();
+
 export const host = {
   async load() {
+    await saving;
     const stored = await ext.storage.local.get(null);
     const values = await Promise.all(Object.values(stored).map(unseal));
     return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
   },
-  // `sealed` holds the values the core says carry credentials.
-  async save(set, sealed, remove) {
-    const sealedValues = await Promise.all(Object.values(sealed).map(seal));
-    Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
-    await ext.storage.local.set(set);
-    if (remove.length) await ext.storage.local.remove(remove);
+  // `sealed` holds the values the core says carry credentials. If they
+  // cannot be sealed, nothing is written (the core writes it all again with
+  // its next batch): better a delay than credentials stored in the clear.
+  save(set, sealed, remove) {
+    const write = saving.then(async () => {
+      const sealedValues = await Promise.all(Object.values(sealed).map(seal));
+      Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
+      await ext.storage.local.set(set);
+      if (remove.length) await ext.storage.local.remove(remove);
+    });
+    saving = write.catch(() => {});
+    return write;
   },
   // Chrome can keep content scripts out of storage.local altogether; Firefox
   // offers this only for storage.session, and relies on sealing.

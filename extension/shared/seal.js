@@ -43,14 +43,17 @@ export async function seal(text) {
 
 /**
  * A stored value as text: a sealed one decrypted, anything else as it is.
- * One that no longer decrypts (its key is gone) stays as found, and the
- * core sets it aside as unreadable instead of failing the start.
+ * One that does not decrypt (damaged, or sealed under a key that is gone)
+ * stays as found, and the core sets it aside as unreadable. A key that
+ * cannot be loaded right now (IndexedDB failing) rejects instead: the start
+ * fails and is tried again, rather than setting every webhook aside.
  */
 export async function unseal(value) {
   if (typeof value !== 'string' || !value.startsWith(PREFIX)) return value;
+  const key = await storageKey();
   try {
     const bytes = fromBase64(value.slice(PREFIX.length));
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12) }, await storageKey(), bytes.slice(12));
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12) }, key, bytes.slice(12));
     return new TextDecoder().decode(plain);
   } catch (error) {
     console.error('AutoHook: a sealed value does not decrypt', error);

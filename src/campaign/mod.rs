@@ -33,6 +33,9 @@ use cron::{Cron, CronError};
 const NO_CHAT_TAB: &str =
     "no chat tab: the browser restarted, so the chat must be chosen again (Pick input, or Use the saved input here, in the popup); nothing was typed";
 
+/// The `error` when a send is due and a stored campaign has no phrases.
+const NO_PHRASES: &str = "no phrases to send: add some in the campaign's settings; nothing was typed";
+
 /// Message counts at which `milestone` fires.
 pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1000, 5000, 10000];
 const MAX_PHRASES: usize = 1000;
@@ -601,9 +604,18 @@ impl Campaign {
             raised.push(self.enter_stop(now));
         }
         // A send is due but there is no tab to type into (the browser
-        // restarted): say so and pause, rather than wait due forever.
-        if self.status == Status::Running && self.target.is_none() && self.sending.is_none() && self.next_send_at.is_some_and(|at| at <= now) {
-            let error = NO_CHAT_TAB.to_string();
+        // restarted), or nothing to type (a stored campaign another build
+        // wrote): say so and pause, rather than wait due forever.
+        let due = self.status == Status::Running && self.sending.is_none() && self.next_send_at.is_some_and(|at| at <= now);
+        let missing = if self.target.is_none() {
+            Some(NO_CHAT_TAB)
+        } else if self.settings.phrases.is_empty() {
+            Some(NO_PHRASES)
+        } else {
+            None
+        };
+        if let (true, Some(missing)) = (due, missing) {
+            let error = missing.to_string();
             self.last_error = Some(error.clone());
             raised.push(self.error_event(error, now));
             raised.push(self.enter_pause(now));
@@ -618,6 +630,9 @@ impl Campaign {
         }
         let target = self.target.clone()?;
         let index = self.next_phrase();
+        // Never out of range: configure refuses an empty list, and `tick`
+        // pauses a stored campaign that has none before a send is due.
+        let text = self.settings.phrases.get(index)?.clone();
         self.last_phrase = Some(index);
         self.seq += 1;
         self.sending = Some(Sending { seq: self.seq, site: target.site.clone() });
@@ -625,7 +640,7 @@ impl Campaign {
             seq: self.seq,
             tab_id: target.tab_id,
             site: target.site,
-            text: self.settings.phrases[index].clone(),
+            text,
             selectors: target.selectors,
             send_by: self.settings.send_by,
         })

@@ -130,6 +130,11 @@ pub struct Transmit {
     pub request: HttpRequest,
     /// Abort the attempt after this long and report [`Outcome::Timeout`].
     pub timeout_ms: u64,
+    /// How much of the response body to read: the part the log keeps, and
+    /// far enough past it that a credential the receiver echoes across the
+    /// cut is still found and scrubbed whole. Bounded by the field limits
+    /// (the longest credential, encoded), so never the whole of a large body.
+    pub response_bytes: usize,
 }
 
 /// Something the driver may want to tell waiting callers.
@@ -201,7 +206,9 @@ impl Engine {
         for record in snapshot.unreadable {
             engine.set_aside(record);
         }
-        engine.disable_invalid_webhooks(now);
+        // Rewritten once per start: a value an earlier version stored
+        // plain is sealed from then on (see `Key::is_sealed`).
+        engine.dirty.extend(snapshot.sealed_keys);
         let mut in_flight = snapshot.in_flight;
         if !in_flight.is_empty() {
             engine.dirty.insert(Key::InFlight);
@@ -231,6 +238,7 @@ impl Engine {
             engine.dirty.insert(Key::Delivery(id.into()));
             engine.dirty.insert(Key::Legacy(key));
         }
+        engine.disable_invalid_webhooks(now);
         engine.cancel_orphans(now);
         engine.trim_log();
         engine
@@ -407,7 +415,8 @@ impl Engine {
             Some(id) => self.webhook(id)?.config.apply(input)?,
             None => WebhookConfig::create(input)?,
         };
-        let kind = kind.unwrap_or(config.events[0]);
+        // A stored webhook may list no events (validated again only on load).
+        let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
         request::build(&config, &event, "dlv_preview.1", now).map_err(|error| match error {
             BuildError::Template(error) => EngineError::Template(error),
@@ -479,10 +488,11 @@ impl Engine {
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
         let (logged, redactor) = LoggedRequest::redacted(&request, webhook.config.secret.as_deref());
+        let response_bytes = LOGGED_RESPONSE_BYTES + redactor.reach();
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);
         self.dirty.insert(Key::Webhooks);
-        Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms })
+        Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms, response_bytes })
     }
 
     /// When to call [`Engine::poll_transmit`] next, if anything waits.
@@ -717,7 +727,8 @@ fn rate_floors<'a>(
     webhooks
         .iter()
         .map(|webhook| {
-            let rate = webhook.config.rate_per_minute as usize;
+            // At least 1: a stored rate of 0 (validated again only on load) would index past the end.
+            let rate = (webhook.config.rate_per_minute as usize).max(1);
             let floor = match recent_starts.get(&webhook.id) {
                 // `starts` is in time order, so the window's start is a binary search.
                 Some(starts) if starts.len() - starts.partition_point(|t| *t <= window_start) >= rate => {

@@ -28,14 +28,19 @@ impl Engine {
     /// earlier record holds, and has its original key rewritten with what
     /// was readable (or removed).
     pub(super) fn set_aside(&mut self, record: Unreadable) {
-        let name = (1..)
-            .map(|n| if n == 1 { record.origin.clone() } else { format!("{} ({n})", record.origin) })
-            .find(|name| !self.set_aside.contains_key(name))
-            .expect("an unbounded range has a free name");
         let original = record.origin.split('[').next().unwrap_or_default();
         if let Some(key) = Key::parse(original) {
             self.dirty.insert(key);
         }
+        // The same record again: a worker stopped after a batch set it
+        // aside but before it removed the original.
+        if self.set_aside.values().any(|kept| kept.origin == record.origin && kept.text == record.text) {
+            return;
+        }
+        let name = (1..)
+            .map(|n| if n == 1 { record.origin.clone() } else { format!("{} ({n})", record.origin) })
+            .find(|name| !self.set_aside.contains_key(name))
+            .expect("an unbounded range has a free name");
         self.dirty.insert(Key::Unreadable(name.clone()));
         self.set_aside.insert(name, record);
     }

@@ -12,9 +12,13 @@ use serde_json::Value;
 use crate::time::Millis;
 
 /// Most replies kept: a repeat follows its lost reply within about a second,
-/// so a few dozen cover any burst a page makes, and the key stays small
-/// (it is rewritten with every batch that answers such a request).
+/// so a few dozen cover any burst a page makes.
 pub const KEPT_REPLIES: usize = 64;
+/// Most bytes of JSON the kept replies may take together: the key is
+/// rewritten with every batch that answers such a request, and storage has
+/// a quota. Past it the oldest go first; a reply larger than this alone is
+/// not kept (a repeat of it then runs again).
+pub const KEPT_REPLY_BYTES: usize = 64 * 1024;
 /// How long a reply is kept.
 pub const KEPT_REPLY_MS: u64 = 10 * 60_000;
 /// Longest request id accepted.
@@ -35,6 +39,9 @@ struct Entry {
     id: String,
     at: Millis,
     reply: Reply,
+    /// The size of `reply` as JSON, counted once.
+    #[serde(default)]
+    bytes: usize,
 }
 
 /// The kept replies, oldest first.
@@ -51,9 +58,15 @@ impl Replies {
     /// Keeps `reply` as the answer to request `id`, forgetting the oldest
     /// past [`KEPT_REPLIES`] or [`KEPT_REPLY_MS`].
     pub fn remember(&mut self, id: String, reply: Reply, now: Millis) {
-        self.0.push_back(Entry { id, at: now, reply });
-        while self.0.len() > KEPT_REPLIES || self.0.front().is_some_and(|e| e.at.plus(KEPT_REPLY_MS) <= now) {
-            self.0.pop_front();
+        let bytes = serde_json::to_string(&reply).map_or(usize::MAX, |json| json.len());
+        if bytes > KEPT_REPLY_BYTES {
+            return;
+        }
+        self.0.push_back(Entry { id, at: now, reply, bytes });
+        let mut total: usize = self.0.iter().map(|e| e.bytes).sum();
+        while self.0.len() > KEPT_REPLIES || total > KEPT_REPLY_BYTES || self.0.front().is_some_and(|e| e.at.plus(KEPT_REPLY_MS) <= now) {
+            let Some(dropped) = self.0.pop_front() else { break };
+            total -= dropped.bytes;
         }
     }
 }
@@ -73,5 +86,19 @@ mod tests {
         }
         assert_eq!(replies.get("a", Millis(3)), None);
         assert_eq!(replies.get("0", Millis(3)), Some(&Reply::AfterDelivery("0".into())));
+    }
+
+    #[test]
+    fn kept_replies_stay_within_their_byte_budget() {
+        let mut replies = Replies::default();
+        let big = Reply::Now(Value::String("x".repeat(KEPT_REPLY_BYTES / 3)));
+        for n in 0..4 {
+            replies.remember(n.to_string(), big.clone(), Millis(0));
+        }
+        assert_eq!(replies.get("0", Millis(1)), None, "the oldest made room");
+        assert!(replies.get("3", Millis(1)).is_some());
+        replies.remember("huge".into(), Reply::Now(Value::String("x".repeat(KEPT_REPLY_BYTES))), Millis(0));
+        assert_eq!(replies.get("huge", Millis(1)), None, "too large to keep at all");
+        assert!(replies.get("3", Millis(1)).is_some(), "and it pushed nothing out");
     }
 }

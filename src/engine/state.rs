@@ -74,6 +74,9 @@ pub struct Snapshot {
     pub set_aside: BTreeMap<String, Unreadable>,
     /// Records this load could not read; the engine sets them aside.
     pub unreadable: Vec<Unreadable>,
+    /// Keys found in storage whose values are sealed at rest: rewritten on
+    /// start, so one an earlier version stored in the clear is sealed.
+    pub sealed_keys: Vec<Key>,
 }
 
 /// A stored record that could not be read. It is moved aside under its own
@@ -126,6 +129,9 @@ impl Snapshot {
         for (key, value) in stored {
             let value = value.into();
             let Some(parsed) = Key::parse(&key) else { continue };
+            if parsed.is_sealed() {
+                snapshot.sealed_keys.push(parsed.clone());
+            }
             let read = match parsed {
                 Key::Settings => decode(&value).map(|settings| snapshot.settings = settings),
                 Key::Webhooks => decode::<Vec<Value>>(&value).map(|entries| snapshot.read_webhooks(entries)),
@@ -209,10 +215,13 @@ pub enum Key {
 impl Key {
     /// Whether the value carries credentials (webhook secrets, credential
     /// header values, URLs that are tokens, and copies of them in replies
-    /// or set-aside records): the shell seals these at rest, so a content
-    /// script that can read storage (Firefox) sees only ciphertext.
+    /// or set-aside records) or the campaign (its phrases, and the open
+    /// pick's token): the shell seals these at rest, so a content script
+    /// that can read storage (Firefox) sees only ciphertext. Deliveries are
+    /// not sealed: the log holds no credential, and sealing every delivery
+    /// write would cost the throughput the outbox exists for.
     pub fn is_sealed(&self) -> bool {
-        matches!(self, Key::Webhooks | Key::Replies | Key::Unreadable(_))
+        matches!(self, Key::Webhooks | Key::Campaign | Key::Replies | Key::Unreadable(_))
     }
 
     /// Reads a stored key; `None` for keys that are not AutoHook's.
