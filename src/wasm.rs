@@ -160,7 +160,10 @@ impl Background {
     /// start (see [`Snapshot::from_stored`]).
     pub async fn start(host: Host) -> Result<Background, JsValue> {
         let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {}", describe(&e))))?;
-        let snapshot = Snapshot::from_stored(stored_texts(&stored));
+        let stored = stored_texts(&stored);
+        #[cfg(feature = "test-hooks")]
+        test_hooks::on_start(&stored);
+        let snapshot = Snapshot::from_stored(stored);
         let mut engine = Engine::restore(snapshot, random(), now());
         if host.new_browser_session().await.is_truthy() {
             engine.browser_restarted();
@@ -281,6 +284,13 @@ fn finished_already(runtime: &Runtime, delivery_id: &str) -> bool {
 #[cfg(feature = "test-hooks")]
 mod test_hooks {
     use super::*;
+
+    /// Traps while starting as long as storage holds `test.trapOnStart`.
+    pub(super) fn on_start(stored: &[(String, Value)]) {
+        if stored.iter().any(|(key, _)| key == "test.trapOnStart") {
+            panic!("test.trapOnStart: a trap while starting");
+        }
+    }
 
     /// `test.trap` traps in the request's first poll; `test.trapLater` after
     /// an await, once a write batch has run (both inside executor tasks:

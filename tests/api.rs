@@ -8,11 +8,7 @@ use serde_json::{json, Value};
 const NOW: Millis = Millis(1_700_000_000_000);
 
 fn ask_as(engine: &mut Engine, sender: Sender, message: Value) -> Value {
-    let result = handle(engine, message, sender, NOW, &[9; 32]).map(|reply| match reply {
-        Reply::Now(value) => value,
-        Reply::AfterDelivery(id) => json!({ "after": id }),
-    });
-    reply(result)
+    ask_at(engine, sender, message, NOW)
 }
 
 fn ask(engine: &mut Engine, message: Value) -> Value {
@@ -104,6 +100,7 @@ fn presets_are_checked_on_their_fields_and_shape_the_body() {
 }
 
 /// `ask_as` at another time than `NOW`.
+/// The wire reply to `message` from `sender` at `now`; a Test's reply names its delivery.
 fn ask_at(engine: &mut Engine, sender: Sender, message: Value, now: Millis) -> Value {
     reply(handle(engine, message, sender, now, &[9; 32]).map(|reply| match reply {
         Reply::Now(value) => value,

@@ -149,7 +149,7 @@ fn a_failed_send_raises_error_and_pauses_instead_of_stopping() {
     let mut sim = Sim::new(json!({"phrases": ["a"], "sendBy": "button", "intervalMinSeconds": 1, "intervalMaxSeconds": 1}));
     sim.control(Control::Start);
     let command = sim.due().unwrap();
-    sim.engine.campaign_sent(command.seq, Err("Failed to find send button".into()), sim.now);
+    sim.engine.campaign_sent(command.seq, Err(SendFailure::Failed("Failed to find send button".into())), sim.now);
     assert_eq!(sim.engine.campaign().status(), &Status::Paused);
     assert_eq!(sim.view()["lastError"], "Failed to find send button");
     let events = sim.events();

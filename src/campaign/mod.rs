@@ -319,18 +319,6 @@ pub enum SendFailure {
     Failed(String),
 }
 
-impl From<String> for SendFailure {
-    fn from(reason: String) -> SendFailure {
-        SendFailure::Failed(reason)
-    }
-}
-
-impl From<&str> for SendFailure {
-    fn from(reason: &str) -> SendFailure {
-        SendFailure::Failed(reason.to_string())
-    }
-}
-
 /// A send handed out and not yet answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Sending {

@@ -75,6 +75,21 @@ test('a trap in the module answers every caller with internal, and a fresh core 
   await eventually(async () => (await call('deliveries.get', { id })).state === 'delivered', { what: 'delivered and logged' });
 });
 
+test('a core that traps while starting answers internal, never loops, and starts once storage is fixed', async (t) => {
+  const chromium = await launchChromium({ build: 'test-hooks' });
+  t.after(() => chromium.close());
+  const page = await chromium.openPage('options/options.html');
+  const [ask, call] = [asker(page), caller(page)];
+  const hook = await call('webhooks.create', { webhook: { url: 'http://127.0.0.1:9/in' } });
+  await page.evaluate(() => chrome.storage.local.set({ 'test.trapOnStart': 'yes' }));
+  assert.equal((await ask('test.trap')).error.code, 'internal');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    assert.equal((await ask('webhooks.list')).error.code, 'internal', 'each caller gets an answer, and tries one start');
+  }
+  await page.evaluate(() => chrome.storage.local.remove('test.trapOnStart'));
+  assert.deepEqual((await call('webhooks.list')).map((w) => w.id), [hook.id]);
+});
+
 test('a receiver that never finishes its body, or floods it, cannot hold an attempt or fill the worker', async (t) => {
   const { receiver, page } = await receiverAndSettingsPage(t);
   const call = caller(page);
