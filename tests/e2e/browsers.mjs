@@ -106,6 +106,14 @@ export async function launchFirefox({ build = '' } = {}) {
       await driver.switchTo().window(handles.at(-1));
       await driver.wait(async () => (await driver.getCurrentUrl()) === url, 10_000);
     },
+    /** Stops the event page as Firefox does when idle (terminateBackground, from the chrome context). */
+    async stopBackground() {
+      await driver.setContext(firefox.Context.CHROME);
+      await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+        const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+        ExtensionParent.GlobalManager.getExtension(arguments[0]).terminateBackground().then(done);`, GECKO_ID);
+      await driver.setContext(firefox.Context.CONTENT);
+    },
     close: () => driver.quit(),
   };
 }

@@ -222,6 +222,30 @@ test('a reply dropped by a stopping worker is asked for again and the event is r
   assert.equal((await call('deliveries.list')).length, 1);
 });
 
+test('Firefox ESR: a reply dropped by a stopped event page is asked for again and the event is raised once', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const firefox = await launchFirefox({ build: 'test-hooks' });
+  t.after(() => firefox.close());
+  const { driver } = firefox;
+  await firefox.openPage('options/options.html');
+  // `window`: each script runs in its own sandbox, so globalThis would not last.
+  const run = (script, ...args) => driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1]; (async () => {${script}})().then(done, (e) => done({ thrown: String(e) }));`, ...args);
+  receiver.secret('/once', SECRET);
+  await run('return browser.runtime.sendMessage(arguments[0]);', { type: 'webhooks.create', webhook: { url: receiver.url('/once'), secret: SECRET } });
+  await run(`const { call } = await import(browser.runtime.getURL('shared/ext.js'));
+    window.emitted = call('events.emit', { event: 'message_sent', data: { message: 'once' }, testHoldReply: true }).catch((e) => ({ thrown: String(e) }));`);
+  const list = () => run('return (await browser.runtime.sendMessage({ type: "deliveries.list" })).value;');
+  await eventually(async () => (await list())[0]?.state === 'delivered', { what: 'delivered, reply still held' });
+  await firefox.stopBackground();
+  const { deliveries } = await run('return await window.emitted;');
+  assert.equal(deliveries.length, 1);
+  assert.equal((await list()).length, 1);
+  assert.equal(receiver.deliveries.length, 1, 'the event was raised and sent once');
+  assert.deepEqual(receiver.deliveries[0].verified, { standard: true, hex: true });
+});
+
 test('the log holds no credential, even when the receiver echoes the request back', async (t) => {
   const { receiver, page } = await receiverAndSettingsPage(t);
   const call = caller(page);
