@@ -6,8 +6,9 @@
 #   ./build.sh run        local receiver + Chromium with the extension loaded
 #   ./build.sh run --headless   the same, delivering one test event, then exit
 #   ./build.sh bench      measure in headless Chromium, write tests/bench/BENCHMARKS.md
-#   ./build.sh fuzz [S]   the property/fuzz targets (tests/fuzz.rs) with fresh
-#                         seeds, round after round, for S seconds (default 600)
+#   ./build.sh fuzz [S]   fuzz for S seconds (default 600): libFuzzer on the
+#                         coverage-guided targets (tests/fuzz-targets), then
+#                         the structure-aware ones (tests/fuzz.rs) with fresh seeds
 #
 # How the toolchain works on these machines is in the README ("Toolchain"):
 # the wasm32 standard library comes from Debian's rustc-web and is built with
@@ -18,6 +19,7 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver firefox-esr zip)
 GECKODRIVER_VERSION=0.37.1
+CARGO_FUZZ_VERSION=0.13.2
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
 BUILD_STD=(-Z build-std=std,panic_abort)
@@ -193,13 +195,24 @@ test_all() {
   [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
 }
 
-# Each round runs every target of tests/fuzz.rs with FUZZ_CASES inputs
-# (100 000 by default; `./build.sh test` runs far fewer) from a new random
-# seed; a failing input is shrunk and printed, and the run stops there.
+# Three quarters of the time go to libFuzzer (cargo-fuzz, coverage-guided,
+# split evenly over tests/fuzz-targets; a crash stops the run and leaves the
+# input in tests/fuzz-targets/artifacts/), the rest to rounds of every
+# target of tests/fuzz.rs with FUZZ_CASES inputs (100 000 by default;
+# `./build.sh test` runs far fewer) from a new random seed, a failing input
+# shrunk and printed. --sanitizer none: Debian's toolchain has no ASan
+# runtime, and safe Rust needs only the panics, which libFuzzer catches.
 fuzz() {
-  local seconds=${1:-600} round=0
-  local until=$((SECONDS + seconds))
-  export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
+  local seconds=${1:-600} round=0 target targets=(text_parsers messages stored)
+  setup
+  ensure_cargo_tool cargo-fuzz cargo-fuzz "$CARGO_FUZZ_VERSION"
+  local each=$((seconds * 3 / 4 / ${#targets[@]}))
+  for target in "${targets[@]}"; do
+    say "libFuzzer: $target for $each s"
+    (cd tests/fuzz-targets && cargo fuzz run --fuzz-dir . --sanitizer none "$target" -- -max_total_time="$each") \
+      || die "libFuzzer found a crash in $target (input in tests/fuzz-targets/artifacts/$target/)"
+  done
+  local until=$((SECONDS + seconds / 4))
   while [ "$SECONDS" -lt "$until" ]; do
     round=$((round + 1))
     say "fuzz round $round ($((until - SECONDS)) s left)"

@@ -1,0 +1,25 @@
+//! Any bytes as a stored profile: NUL-separated key/value pairs, loaded,
+//! restored and driven (sends, campaign). Only a panic is a finding.
+#![no_main]
+
+use autohook::engine::{Engine, Outcome, Snapshot};
+use autohook::time::Millis;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let parts: Vec<&str> = text.split('\0').collect();
+    let stored = parts.chunks(2).filter_map(|pair| Some((pair.first()?.to_string(), serde_json::Value::String(pair.get(1)?.to_string()))));
+    let mut engine = Engine::restore(Snapshot::from_stored(stored), [1; 16], Millis(10));
+    let _ = engine.take_changes();
+    let _ = engine.emit("message_sent", serde_json::json!({}), Millis(11));
+    engine.changes_saved(u64::MAX);
+    while let Some(transmit) = engine.poll_transmit(Millis(12)) {
+        engine.handle_response(transmit.attempt, Outcome::Timeout, Millis(13));
+    }
+    for at in [Millis(14), Millis(u64::MAX / 2)] {
+        while let Some(command) = engine.poll_campaign_send(at) {
+            engine.campaign_sent(command.seq, Ok(command.text), at);
+        }
+    }
+});
