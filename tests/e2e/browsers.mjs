@@ -130,3 +130,25 @@ export async function receiverAndSettingsPage(t) {
   const page = await chromium.openPage('options/options.html');
   return { receiver, chromium, page };
 }
+
+/**
+ * For one test `t`: a loopback receiver and Firefox ESR with AutoHook (the
+ * `build` given), its settings page open, after a tab on the receiver's
+ * `visit` path if one is named; both closed when the test ends. `run`
+ * executes an async script in the settings page (`ext` is the extension
+ * namespace, a throw becomes `{thrown}`; each script has its own sandbox,
+ * so state that must last goes on `window`), `ask` sends one request.
+ */
+export async function receiverAndFirefox(t, { build = '', visit = null } = {}) {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const firefox = await launchFirefox({ build });
+  t.after(() => firefox.close());
+  const { driver } = firefox;
+  if (visit) await driver.get(receiver.url(visit));
+  await firefox.openPage('options/options.html');
+  const run = (script, ...args) => driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1]; const ext = browser; (async () => {${script}})().then(done, (e) => done({ thrown: String(e) }));`, ...args);
+  const ask = (type, fields = {}) => run('return browser.runtime.sendMessage(arguments[0]);', { type, ...fields });
+  return { receiver, firefox, driver, run, ask };
+}
