@@ -168,8 +168,11 @@ impl LoggedRequest {
     pub fn redacted(request: &HttpRequest, secret: Option<&str>) -> (LoggedRequest, Redactor) {
         let (url, url_secrets) = redact::url(&request.url);
         let credentials = request.headers.iter().filter(|(name, _)| redact::is_sensitive_header(name)).map(|(_, value)| value.as_str());
-        // `Bearer <token>`: an echo may carry the token alone.
-        let tokens = credentials.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token.trim()));
+        // `Bearer <token>`: an echo may carry the token alone, as configured
+        // (padding included, which can take it past the minimum length) or
+        // trimmed, as the browser sends it.
+        let tokens = credentials.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token));
+        let tokens = tokens.flat_map(|token| [token, token.trim()]);
         // `whsec_<base64>`: the base64 alone is the key too.
         let secrets = secret.into_iter().flat_map(|secret| [secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
         let values = secrets.chain(credentials).chain(tokens).chain(url_secrets.iter().map(String::as_str));
@@ -329,6 +332,19 @@ mod tests {
         let answer = Outcome::Response { status: 200, retry_after: None, body: echo }.redacted(&redactor);
         let Outcome::Response { body, .. } = answer else { unreachable!("a response stays a response") };
         assert!(body.ends_with("b[re") && body.len() == LOGGED_RESPONSE_BYTES, "{body}");
+    }
+
+    #[test]
+    fn a_bearer_token_padded_past_the_minimum_is_scrubbed_as_configured() {
+        // Trimmed it is 5 characters, under the minimum; as configured, 7.
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://h.test/in".into(),
+            headers: vec![("Authorization".into(), "Bearer 7aaaa  ".into())],
+            body: Some("{\"error\":[\"7aaaa  \"]}".into()),
+        };
+        let (logged, _) = LoggedRequest::redacted(&request, None);
+        assert_eq!(logged.body.as_deref(), Some("{\"error\":[\"[redacted]\"]}"));
     }
 
     #[test]
