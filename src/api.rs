@@ -17,7 +17,7 @@ use url::Url;
 use crate::campaign::{Selectors, SettingsInput};
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
-use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Key, Settings, Webhook, MAX_REQUEST_ID_CHARS};
+use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
 use crate::event::EventKind;
 use crate::filter::Filters;
 use crate::preset::Preset;
@@ -476,7 +476,7 @@ const UNREADABLE_PREVIEW_CHARS: usize = 200;
 /// from a key that holds credentials (a webhook's secret is shown only on
 /// Reveal).
 fn unreadable_view((name, record): (&str, &crate::engine::Unreadable)) -> Value {
-    let sealed = Key::parse(record.origin.split('[').next().unwrap_or_default()).is_none_or(|key| key.is_sealed());
+    let sealed = record.origin_key().is_none_or(|key| key.is_sealed());
     let preview: String = if sealed { String::new() } else { record.text.chars().take(UNREADABLE_PREVIEW_CHARS).collect() };
     json!({ "name": name, "origin": record.origin, "reason": record.reason, "bytes": record.text.len(), "preview": preview })
 }

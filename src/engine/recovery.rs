@@ -28,8 +28,7 @@ impl Engine {
     /// earlier record holds, and has its original key rewritten with what
     /// was readable (or removed).
     pub(super) fn set_aside(&mut self, record: Unreadable) {
-        let original = record.origin.split('[').next().unwrap_or_default();
-        if let Some(key) = Key::parse(original) {
+        if let Some(key) = record.origin_key() {
             self.dirty.insert(key);
         }
         // The same record again: a worker stopped after a batch set it
@@ -51,7 +50,7 @@ impl Engine {
     pub(super) fn disable_invalid_webhooks(&mut self, now: Millis) {
         let mut disabled = Vec::new();
         for webhook in &mut self.webhooks {
-            let Err(error) = WebhookConfig::create(input_of(&webhook.config)) else { continue };
+            let Err(error) = Engine::check_whole(&webhook.config) else { continue };
             let reason = format!("its stored settings are invalid ({}: {error}); fix them and turn it on again", error.field());
             if webhook.config.enabled || webhook.disabled_reason.as_deref() != Some(reason.as_str()) {
                 webhook.config.enabled = false;

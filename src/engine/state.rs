@@ -95,6 +95,13 @@ pub struct Unreadable {
     pub text: String,
 }
 
+impl Unreadable {
+    /// The key it was stored under (for an entry, the list's key).
+    pub fn origin_key(&self) -> Option<Key> {
+        Key::parse(self.origin.split('[').next().unwrap_or_default())
+    }
+}
+
 /// Decodes one stored value: JSON text (what is written now) or, as earlier
 /// versions wrote it, a plain object. By reference, so a failure still has
 /// the value to set aside.

@@ -119,13 +119,14 @@ export async function launchFirefox({ build = '' } = {}) {
 }
 
 /**
- * For one test `t`: a loopback receiver and Chromium with AutoHook, its
- * settings page open; both closed when the test ends, even if it fails.
+ * For one test `t`: a loopback receiver and Chromium with AutoHook (the
+ * `build` given, as for launchChromium), its settings page open; both
+ * closed when the test ends, even if it fails.
  */
-export async function receiverAndSettingsPage(t) {
+export async function receiverAndSettingsPage(t, { build = '' } = {}) {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const chromium = await launchChromium();
+  const chromium = await launchChromium({ build });
   t.after(() => chromium.close());
   const page = await chromium.openPage('options/options.html');
   return { receiver, chromium, page };

@@ -48,11 +48,7 @@ test('hostile filters, templates, cron and messages get a clear error, and the n
 });
 
 test('a trap in the module answers every caller with internal, and a fresh core carries on from storage', async (t) => {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium({ build: 'test-hooks' });
-  t.after(() => chromium.close());
-  const page = await chromium.openPage('options/options.html');
+  const { receiver, page } = await receiverAndSettingsPage(t, { build: 'test-hooks' });
   const [ask, call] = [asker(page), caller(page)];
   receiver.secret('/after', SECRET);
   receiver.script('/hang', ['hang']);
@@ -187,11 +183,7 @@ test('Firefox ESR: a content script reads only sealed credentials from storage',
 });
 
 test('a reply dropped by a stopping worker is asked for again and the event is raised once', async (t) => {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium({ build: 'test-hooks' });
-  t.after(() => chromium.close());
-  const page = await chromium.openPage('options/options.html');
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t, { build: 'test-hooks' });
   const call = caller(page);
   receiver.secret('/once', SECRET);
   await call('webhooks.create', { webhook: { url: receiver.url('/once'), secret: SECRET, events: ['message_sent'] } });
