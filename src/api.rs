@@ -224,6 +224,10 @@ pub enum ApiError {
     /// The engine refused it.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// It was done, but storage refused the write, so a restart of the
+    /// background before the next write lands would undo it.
+    #[error("done, but not saved: storage refused the write ({0}); it is written again with the next change")]
+    NotSaved(String),
 }
 
 impl ApiError {
@@ -232,6 +236,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotAllowed(_) => "not_allowed",
+            ApiError::NotSaved(_) => "not_saved",
             ApiError::Engine(error) => error.code(),
         }
     }

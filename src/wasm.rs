@@ -20,7 +20,7 @@ use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Re
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::campaign::SendCommand;
-use crate::engine::{DeliveryState, Engine, Key, Notice, Outcome, Snapshot, Transmit};
+use crate::engine::{DeliveryState, Driver, Engine, Key, Notice, Outcome, Snapshot, Transmit};
 use crate::signing::{standard_signature, SecretKey};
 use crate::time::Millis;
 
@@ -255,9 +255,12 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
         })),
         Reply::AfterDelivery(_) | Reply::Now(_) => None,
     };
-    // Whatever the request changed is stored before the reply goes out.
-    persist(runtime).await;
+    // Whatever the request changed is stored before the reply goes out; a
+    // caller told "done" about a change a restart would lose could not
+    // know to ask again.
+    let saved = persist(runtime).await;
     kick(runtime);
+    saved.map_err(ApiError::NotSaved)?;
     #[cfg(feature = "test-hooks")]
     if hold_reply {
         std::future::pending::<()>().await;
@@ -301,7 +304,7 @@ mod test_hooks {
         match message.get("type").and_then(Value::as_str) {
             Some("test.trap") => panic!("test.trap: a trap while answering"),
             Some("test.trapLater") => {
-                persist(runtime).await;
+                let _ = persist(runtime).await;
                 panic!("test.trapLater: a trap in a task after an await");
             }
             _ => {
@@ -314,12 +317,17 @@ mod test_hooks {
     }
 }
 
-/// Resolves once everything the engine changed before this call is in
-/// storage.
-async fn persist(runtime: &Rc<Runtime>) {
+/// Resolves once the write holding everything the engine changed before
+/// this call has been made: `Ok` if it landed, else what storage said.
+async fn persist(runtime: &Rc<Runtime>) -> Result<(), String> {
     let written = js_sys::Promise::new(&mut |resolve, _reject| runtime.write_waiters.borrow_mut().push(resolve));
     request_write(runtime);
-    let _ = JsFuture::from(written).await;
+    // Resolved with `null` once saved, or the error's text.
+    match JsFuture::from(written).await.map(|failure| failure.as_string()) {
+        Ok(None) => Ok(()),
+        Ok(Some(failure)) => Err(failure),
+        Err(error) => Err(describe(&error)),
+    }
 }
 
 /// Makes sure a write of the engine's current changes follows. One write
@@ -336,6 +344,7 @@ async fn write_batches(runtime: Rc<Runtime>) {
     while runtime.write_requested.replace(false) {
         let waiters = std::mem::take(&mut *runtime.write_waiters.borrow_mut());
         let changes = runtime.engine.borrow_mut().take_changes();
+        let mut outcome = JsValue::NULL;
         if !changes.is_empty() {
             let (sealed, set): (BTreeMap<_, _>, BTreeMap<_, _>) =
                 changes.set.iter().partition(|(key, _)| Key::parse(key).is_some_and(|key| key.is_sealed()));
@@ -351,57 +360,73 @@ async fn write_batches(runtime: Rc<Runtime>) {
                 Err(error) => {
                     web_sys::console::error_2(&"AutoHook: saving state failed".into(), &error);
                     runtime.engine.borrow_mut().changes_failed(changes);
+                    outcome = describe(&error).into();
                 }
             }
         }
         for resolve in waiters {
-            let _ = resolve.call0(&JsValue::NULL);
+            let _ = resolve.call1(&JsValue::NULL, &outcome);
         }
     }
     runtime.writing.set(false);
 }
 
-/// One pass of the driver: send what is due, arm the timer, answer Test
-/// callers whose delivery finished, and have the changes written.
+/// One pass of the driver: the engine's drain ([`Engine::drive`]) into
+/// fetches, tab messages, answers to Test callers and the timer, then the
+/// changes written.
 fn kick(runtime: &Rc<Runtime>) {
     let now = now();
-    runtime.engine.borrow_mut().set_utc_offset(utc_offset_minutes());
-    while let Some(transmit) = runtime.engine.borrow_mut().poll_transmit(now) {
-        spawn_local(attempt(runtime.clone(), transmit));
-    }
-    while let Some(command) = runtime.engine.borrow_mut().poll_campaign_send(now) {
-        spawn_local(type_in_tab(runtime.clone(), command));
-    }
-    arm_timer(runtime, now);
-    resolve_waiters(runtime);
+    let mut engine = runtime.engine.borrow_mut();
+    engine.set_utc_offset(utc_offset_minutes());
+    engine.drive(now, &mut BrowserDriver { runtime, now });
+    drop(engine);
     request_write(runtime);
 }
 
-fn arm_timer(runtime: &Rc<Runtime>, now: Millis) {
-    let next = runtime.engine.borrow().poll_timeout(now);
-    if next == runtime.timer_at.get() {
-        return;
-    }
-    runtime.timer_at.set(next);
-    let Some(at) = next else {
-        runtime.timer.replace(None);
-        return;
-    };
-    let delay = u32::try_from(at.since(now)).unwrap_or(u32::MAX);
-    let again = runtime.clone();
-    let timeout = Timeout::new(delay, move || {
-        again.timer_at.set(None);
-        kick(&again);
-    });
-    runtime.timer.replace(Some(timeout));
-    runtime.host.wake_at(at.0 as f64);
+/// Where the drain's outputs go in the browser. Nothing here touches the
+/// engine, which the drain holds: each output only starts a task (which
+/// feeds its result back later) or resolves a waiting caller.
+struct BrowserDriver<'a> {
+    runtime: &'a Rc<Runtime>,
+    now: Millis,
 }
 
-fn resolve_waiters(runtime: &Runtime) {
-    while let Some(Notice::Finished { delivery_id }) = runtime.engine.borrow_mut().poll_notice() {
-        for resolve in runtime.waiters.borrow_mut().remove(&delivery_id).unwrap_or_default() {
+impl Driver for BrowserDriver<'_> {
+    fn transmit(&mut self, transmit: Transmit) {
+        spawn_local(attempt(self.runtime.clone(), transmit));
+    }
+
+    fn type_message(&mut self, command: SendCommand) {
+        spawn_local(type_in_tab(self.runtime.clone(), command));
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        let Notice::Finished { delivery_id } = notice;
+        for resolve in self.runtime.waiters.borrow_mut().remove(&delivery_id).unwrap_or_default() {
             let _ = resolve.call0(&JsValue::NULL);
         }
+    }
+
+    /// One timer for the next wake-up, and an alarm as a backstop in case
+    /// the browser stops the background before it fires.
+    fn wake_at(&mut self, next: Option<Millis>) {
+        let runtime = self.runtime;
+        if next == runtime.timer_at.get() {
+            return;
+        }
+        runtime.timer_at.set(next);
+        let Some(at) = next else {
+            runtime.timer.replace(None);
+            return;
+        };
+        let delay = u32::try_from(at.since(self.now)).unwrap_or(u32::MAX);
+        let again = runtime.clone();
+        let timeout = Timeout::new(delay, move || {
+            again.timer_at.set(None);
+            kick(&again);
+        });
+        runtime.timer.replace(Some(timeout));
+        runtime.host.wake_at(at.0 as f64);
     }
 }
 

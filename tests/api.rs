@@ -1,7 +1,7 @@
 //! The message API as pages use it: requests in, `{ok, value | error}` out.
 
 use autohook::api::{handle, reply, Reply, Sender};
-use autohook::engine::{Engine, Outcome};
+use autohook::engine::{Engine, Outcome, Output};
 use autohook::time::Millis;
 use serde_json::{json, Value};
 
@@ -71,7 +71,7 @@ fn summary_counts_the_last_day_by_outcome_and_lists_the_newest_five() {
         engine.emit("message_sent", json!({}), at).unwrap();
         engine.take_changes();
         engine.changes_saved(u64::MAX);
-        let transmit = engine.poll_transmit(at).unwrap();
+        let Output::Transmit(transmit) = engine.poll(at) else { panic!("a request is due") };
         engine.handle_response(transmit.attempt, Outcome::Response { status, retry_after: None, body: String::new() }, at);
     }
     let summary = ask(&mut engine, json!({"type": "stats.summary"}));

@@ -7,85 +7,12 @@ use std::collections::BTreeMap;
 
 use autohook::config::WebhookInput;
 use autohook::engine::{
-    DeliveryState, Engine, EngineError, Outcome, Settings, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
+    DeliveryState, EngineError, Outcome, Settings, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
 };
-use autohook::time::Millis;
+
 use serde_json::{json, Value};
 
-const START: Millis = Millis(1_700_000_000_000);
-
-/// An engine, a clock, and a fake storage that keeps what the engine writes.
-struct Sim {
-    engine: Engine,
-    now: Millis,
-    storage: BTreeMap<String, String>,
-}
-
-impl Sim {
-    fn new() -> Sim {
-        Sim { engine: Engine::new([7; 16]), now: START, storage: BTreeMap::new() }
-    }
-
-    fn webhook(&mut self, input: Value) -> String {
-        let input: WebhookInput = serde_json::from_value(input).unwrap();
-        self.engine.create_webhook(input, self.now).unwrap().id.clone()
-    }
-
-    fn emit(&mut self, event: &str) -> Vec<String> {
-        self.engine.emit(event, json!({"message": "hi"}), self.now).unwrap()
-    }
-
-    /// Everything due now, in the order the engine gives it.
-    fn transmits(&mut self) -> Vec<Transmit> {
-        self.persist();
-        std::iter::from_fn(|| self.engine.poll_transmit(self.now)).collect()
-    }
-
-    fn respond(&mut self, transmit: &Transmit, outcome: Outcome) {
-        self.engine.handle_response(transmit.attempt, outcome, self.now);
-    }
-
-    /// Jumps the clock to the next wake-up; false if nothing waits.
-    fn advance(&mut self) -> bool {
-        match self.engine.poll_timeout(self.now) {
-            Some(at) => {
-                self.now = self.now.max(at);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Runs until nothing waits, answering each request with `answer`.
-    fn run(&mut self, mut answer: impl FnMut(&Transmit) -> Outcome) -> Vec<(Millis, Transmit)> {
-        let mut sent = Vec::new();
-        loop {
-            for transmit in self.transmits() {
-                let outcome = answer(&transmit);
-                self.respond(&transmit, outcome);
-                sent.push((self.now, transmit));
-            }
-            if !self.advance() {
-                return sent;
-            }
-        }
-    }
-
-    fn persist(&mut self) {
-        common::persist(&mut self.engine, &mut self.storage);
-    }
-
-    /// A new engine from what was stored, as after a service-worker restart.
-    fn restart(&mut self) {
-        self.persist();
-        let snapshot = Snapshot::from_stored(self.storage.clone());
-        self.engine = Engine::restore(snapshot, [8; 16], self.now);
-    }
-
-    fn stats(&self, id: &str) -> autohook::stats::Stats {
-        self.engine.webhook(id).unwrap().stats.clone()
-    }
-}
+use common::{Sim, START};
 
 fn status(code: u16) -> Outcome {
     Outcome::Response { status: code, retry_after: None, body: format!("answer {code}") }
@@ -97,7 +24,7 @@ fn header<'a>(transmit: &'a Transmit, name: &str) -> &'a str {
 
 #[test]
 fn retries_after_500_twice_then_delivers_at_1s_and_2s() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("message_sent");
     let mut answers = vec![status(500), status(500), status(200)].into_iter();
@@ -121,7 +48,7 @@ fn retries_after_500_twice_then_delivers_at_1s_and_2s() {
 
 #[test]
 fn always_500_makes_four_attempts_then_counts_one_failure() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("error");
     let sent = sim.run(|_| status(500));
@@ -135,7 +62,7 @@ fn always_500_makes_four_attempts_then_counts_one_failure() {
 #[test]
 fn client_errors_and_redirects_are_not_retried() {
     for code in [404, 400, 301] {
-        let mut sim = Sim::new();
+        let mut sim = Sim::new(7);
         let id = sim.webhook(json!({"url": "https://h.test/"}));
         sim.emit("error");
         assert_eq!(sim.run(|_| status(code)).len(), 1, "{code}");
@@ -145,7 +72,7 @@ fn client_errors_and_redirects_are_not_retried() {
 
 #[test]
 fn timeouts_and_network_errors_are_retried() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/", "timeoutMs": 2000}));
     sim.emit("error");
     let mut answers = vec![Outcome::Timeout, Outcome::NetworkError { message: "refused".into() }, status(204)].into_iter();
@@ -161,7 +88,7 @@ fn timeouts_and_network_errors_are_retried() {
 
 #[test]
 fn retry_after_on_429_is_honoured() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("error");
     let mut answers =
@@ -172,7 +99,7 @@ fn retry_after_on_429_is_honoured() {
 
 #[test]
 fn gone_disables_the_webhook_with_the_reason_and_cancels_its_queue() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("error");
     sim.emit("milestone");
@@ -191,7 +118,7 @@ fn gone_disables_the_webhook_with_the_reason_and_cancels_its_queue() {
 
 #[test]
 fn switches_off_mean_no_delivery() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let on = sim.webhook(json!({"url": "https://a.test/"}));
     sim.webhook(json!({"url": "https://b.test/", "enabled": false}));
     sim.webhook(json!({"url": "https://c.test/", "events": ["milestone"]}));
@@ -205,7 +132,7 @@ fn switches_off_mean_no_delivery() {
 
 #[test]
 fn the_eleventh_webhook_is_refused_and_nothing_changes() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     for i in 0..MAX_WEBHOOKS {
         sim.webhook(json!({"url": format!("https://h{i}.test/")}));
     }
@@ -218,7 +145,7 @@ fn the_eleventh_webhook_is_refused_and_nothing_changes() {
 
 #[test]
 fn unknown_ids_are_named_in_the_error() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let error = sim.engine.test("wh_nope", sim.now).unwrap_err();
     assert_eq!(error.to_string(), "no webhook has id \"wh_nope\"");
     assert_eq!(error.field(), Some("id"));
@@ -227,7 +154,7 @@ fn unknown_ids_are_named_in_the_error() {
 
 #[test]
 fn a_payload_over_256kb_is_refused_and_logged_but_not_queued() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     let big = json!({"message": "x".repeat(300 * 1024)});
     let error = sim.engine.emit("message_sent", big, sim.now).unwrap_err();
@@ -240,7 +167,7 @@ fn a_payload_over_256kb_is_refused_and_logged_but_not_queued() {
 
 #[test]
 fn the_rate_limit_holds_the_excess_for_the_next_minute() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 3}));
     for _ in 0..5 {
         sim.emit("message_sent");
@@ -252,7 +179,7 @@ fn the_rate_limit_holds_the_excess_for_the_next_minute() {
 
 #[test]
 fn a_restart_while_a_retry_waits_resends_with_the_same_event_id() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("campaign_started");
     let first = sim.transmits();
@@ -269,7 +196,7 @@ fn a_restart_while_a_retry_waits_resends_with_the_same_event_id() {
 
 #[test]
 fn an_attempt_cut_off_by_a_restart_counts_as_failed_and_is_retried() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("campaign_started");
     let first = sim.transmits();
@@ -285,7 +212,7 @@ fn an_attempt_cut_off_by_a_restart_counts_as_failed_and_is_retried() {
 
 #[test]
 fn starting_attempts_writes_one_small_key_rather_than_each_delivery() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     for _ in 0..20 {
         sim.emit("message_sent");
@@ -302,7 +229,7 @@ fn starting_attempts_writes_one_small_key_rather_than_each_delivery() {
 
 #[test]
 fn an_attempt_in_both_its_delivery_and_the_in_flight_key_counts_once_after_a_restart() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("campaign_started");
     let first = sim.transmits();
@@ -324,7 +251,7 @@ fn an_attempt_in_both_its_delivery_and_the_in_flight_key_counts_once_after_a_res
 
 #[test]
 fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     for _ in 0..50 {
         sim.emit("message_sent");
@@ -340,24 +267,24 @@ fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
 
 #[test]
 fn a_delivery_is_not_sent_until_the_batch_holding_it_is_saved() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("message_sent");
-    assert_eq!(sim.engine.poll_transmit(sim.now), None, "not yet written");
+    assert!(sim.drain().transmits.is_empty(), "not yet written");
     let first = sim.engine.take_changes();
     sim.emit("error");
     let second = sim.engine.take_changes();
-    assert_eq!(sim.engine.poll_transmit(sim.now), None, "written but not confirmed");
+    assert!(sim.drain().transmits.is_empty(), "written but not confirmed");
     sim.engine.changes_saved(first.batch);
-    let sent: Vec<Transmit> = std::iter::from_fn(|| sim.engine.poll_transmit(sim.now)).collect();
+    let sent: Vec<Transmit> = sim.drain().transmits;
     assert_eq!(sent.len(), 1, "only the first batch's delivery");
     sim.engine.changes_saved(second.batch);
-    assert!(sim.engine.poll_transmit(sim.now).is_some());
+    assert!(!sim.drain().transmits.is_empty());
 }
 
 #[test]
 fn a_failed_write_is_written_again_and_holds_its_deliveries_back_until_then() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     let ids = sim.emit("message_sent");
     let failed = sim.engine.take_changes();
@@ -365,27 +292,27 @@ fn a_failed_write_is_written_again_and_holds_its_deliveries_back_until_then() {
     let again = sim.engine.take_changes();
     assert!(again.set.contains_key(&format!("delivery/{}", ids[0])));
     assert!(again.set.contains_key("webhooks"));
-    assert_eq!(sim.engine.poll_transmit(sim.now), None, "not sent before the write succeeds");
+    assert!(sim.drain().transmits.is_empty(), "not sent before the write succeeds");
     sim.engine.changes_saved(again.batch);
-    assert!(sim.engine.poll_transmit(sim.now).is_some());
+    assert!(!sim.drain().transmits.is_empty());
 }
 
 #[test]
 fn results_need_no_write_before_the_next_send() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("message_sent");
     sim.emit("message_sent");
     let sent = sim.transmits();
     sim.respond(&sent[0], status(503));
     sim.advance();
-    let retry = sim.engine.poll_transmit(sim.now).expect("the retry goes out before the result is written");
+    let retry = sim.drain().transmits.pop().expect("the retry goes out before the result is written");
     assert_eq!(header(&retry, "webhook-id"), header(&sent[0], "webhook-id"));
 }
 
 #[test]
 fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_now() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/", "secret": "s3cret"}));
     sim.emit("message_sent");
     let first = sim.transmits();
@@ -403,7 +330,7 @@ fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_no
 
 #[test]
 fn deliveries_in_the_legacy_outbox_and_log_keys_load_and_move_to_their_delivery_keys() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     let done = sim.emit("message_sent").remove(0);
     let first = sim.transmits();
@@ -442,7 +369,7 @@ fn deliveries_in_the_legacy_outbox_and_log_keys_load_and_move_to_their_delivery_
 
 #[test]
 fn stats_stay_exact_with_hundreds_of_deliveries_answered_out_of_order() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let ids: Vec<String> =
         (0..3).map(|i| sim.webhook(json!({"url": format!("https://h{i}.test/"), "ratePerMinute": 1000}))).collect();
     for _ in 0..200 {
@@ -476,7 +403,7 @@ fn stats_stay_exact_with_hundreds_of_deliveries_answered_out_of_order() {
 
 #[test]
 fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let kept = sim.webhook(json!({"url": "https://a.test/"}));
     let deleted = sim.webhook(json!({"url": "https://b.test/"}));
     sim.emit("message_sent");
@@ -497,7 +424,7 @@ fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
 
 #[test]
 fn the_log_keeps_the_last_500_deliveries() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 10000}));
     let first = sim.emit("message_sent")[0].clone();
     for _ in 0..LOG_CAPACITY {
@@ -510,7 +437,7 @@ fn the_log_keeps_the_last_500_deliveries() {
 
 #[test]
 fn redelivery_sends_the_same_event_id_again() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     let original = sim.emit("milestone")[0].clone();
     let first = sim.run(|_| status(200));
@@ -522,7 +449,7 @@ fn redelivery_sends_the_same_event_id_again() {
 
 #[test]
 fn a_test_delivery_makes_one_attempt_whatever_the_switches_say() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "enabled": false, "events": ["error"]}));
     sim.engine.set_settings(autohook::engine::Settings { enabled: false });
     sim.engine.test(&id, sim.now).unwrap();
@@ -533,7 +460,7 @@ fn a_test_delivery_makes_one_attempt_whatever_the_switches_say() {
 
 #[test]
 fn get_webhooks_carry_the_envelope_in_the_query() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/in?k=v", "method": "GET", "secret": "s"}));
     sim.emit("message_sent");
     let sent = sim.run(|_| status(200));
@@ -544,7 +471,7 @@ fn get_webhooks_carry_the_envelope_in_the_query() {
 
 #[test]
 fn a_filtered_out_event_is_logged_as_skipped_and_never_sent() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "filters": {"match": "all", "conditions": ["data.messagesSentToday >= 100"]}}));
     sim.engine.emit("message_sent", json!({"messagesSentToday": 99}), sim.now).unwrap();
     assert!(sim.transmits().is_empty());
@@ -559,7 +486,7 @@ fn a_filtered_out_event_is_logged_as_skipped_and_never_sent() {
 
 #[test]
 fn a_condition_that_does_not_parse_is_refused_with_its_position() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let input = serde_json::from_value(json!({"url": "https://h.test/", "filters": {"conditions": ["event is error"]}})).unwrap();
     let error = sim.engine.create_webhook(input, sim.now).unwrap_err();
     assert_eq!(error.field(), Some("filters"));
@@ -572,7 +499,7 @@ fn a_condition_that_does_not_parse_is_refused_with_its_position() {
 
 #[test]
 fn a_custom_template_is_the_body_and_the_signature_covers_its_bytes() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let template = "{\"text\": \"{{sentence}}\",\n \"count\": {{data.messagesSentToday | default:0}}}";
     sim.webhook(json!({"url": "https://h.test/", "secret": "s", "preset": "custom", "template": template,
                        "headers": {"X-Event": "{{event | upper}}"}}));
@@ -587,7 +514,7 @@ fn a_custom_template_is_the_body_and_the_signature_covers_its_bytes() {
 
 #[test]
 fn a_get_query_template_is_sent_instead_of_the_envelope_and_signed() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/in?key=k&text={{ sentence }}&n={{data.messagesSentToday | default:\"0\"}}",
                        "method": "GET", "secret": "s"}));
     sim.engine.emit("campaign_started", json!({}), sim.now).unwrap();
@@ -600,7 +527,7 @@ fn a_get_query_template_is_sent_instead_of_the_envelope_and_signed() {
 
 #[test]
 fn templates_that_cannot_render_are_refused_on_save_naming_the_field() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let cases = [
         (json!({"preset": "custom"}), "template", "template is required for the custom preset"),
         (json!({"preset": "custom", "template": "{\"a\": {{event}"}), "template", "template: line 1, column 7: this {{ has no closing }}"),
@@ -619,7 +546,7 @@ fn templates_that_cannot_render_are_refused_on_save_naming_the_field() {
 
 #[test]
 fn an_event_missing_a_templated_field_fails_once_without_a_request() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "preset": "custom", "events": ["message_sent"],
                                 "template": "{\"m\": \"{{data.message}}\"}"}));
     sim.engine.emit("message_sent", json!({"count": 1}), sim.now).unwrap();

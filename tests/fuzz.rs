@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use autohook::api::{self, Sender};
 use autohook::campaign::cron::{Cron, MAX_CRON_CHARS};
 use autohook::config::{FiltersInput, WebhookConfig, WebhookInput};
-use autohook::engine::{Engine, Outcome, Snapshot, Verdict};
+use autohook::engine::{Engine, Outcome, Output, Snapshot, Verdict};
 use autohook::event::{Event, EventKind};
 use autohook::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use autohook::template::{Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
@@ -570,7 +570,7 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
     engine.emit("message_sent", serde_json::json!({"message": "hi"}), Millis(2)).expect("subscribed");
     let mut storage = BTreeMap::new();
     common::persist(&mut engine, &mut storage);
-    if let Some(transmit) = engine.poll_transmit(Millis(3)) {
+    if let Output::Transmit(transmit) = engine.poll(Millis(3)) {
         engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body: "ok".into() }, Millis(4));
     }
     engine.emit("milestone", serde_json::json!({"milestone": "10_messages"}), Millis(5)).expect("subscribed");
@@ -683,12 +683,14 @@ proptest! {
                 let _ = api::handle(&mut engine, message.clone(), Sender::ExtensionPage, Millis(101), &[1; 32]);
             }
             for at in [Millis(102), Millis(100_000_000)] {
-                while let Some(command) = engine.poll_campaign_send(at) {
-                    engine.campaign_sent(command.seq, Ok(command.text), at);
+                loop {
+                    match engine.poll(at) {
+                        Output::Transmit(transmit) => engine.handle_response(transmit.attempt, Outcome::Timeout, at.plus(1)),
+                        Output::Type(command) => engine.campaign_sent(command.seq, Ok(command.text), at),
+                        Output::Notice(_) => {}
+                        Output::Timeout(_) => break,
+                    }
                 }
-            }
-            while let Some(transmit) = engine.poll_transmit(Millis(102)) {
-                engine.handle_response(transmit.attempt, Outcome::Timeout, Millis(103));
             }
             common::persist(&mut engine, &mut storage);
         }

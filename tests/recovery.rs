@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Drained;
+
 use std::collections::BTreeMap;
 
 use autohook::api::{handle, reply, Reply, Sender};
@@ -35,6 +37,13 @@ impl Profile {
 
     fn persist(&mut self) {
         common::persist(&mut self.engine, &mut self.storage);
+    }
+
+    /// What the driver would be asked to do now.
+    fn drain(&mut self) -> Drained {
+        let mut drained = Drained::default();
+        self.engine.drive(NOW, &mut drained);
+        drained
     }
 
     fn restart(&mut self) {
@@ -134,8 +143,8 @@ fn a_stored_webhook_whose_secret_no_longer_parses_is_turned_off_and_never_sends_
     let test = profile.ask(json!({"type": "webhooks.test", "id": id}));
     let delivery_id = test["value"]["after"].as_str().unwrap().to_string();
     profile.persist();
-    let sent = profile.engine.poll_transmit(NOW);
-    assert!(sent.is_none(), "nothing is sent with a secret that does not parse: {sent:?}");
+    let sent = profile.drain().transmits;
+    assert!(sent.is_empty(), "nothing is sent with a secret that does not parse: {sent:?}");
     let delivery = profile.engine.delivery(&delivery_id).unwrap();
     assert_eq!(delivery.state, DeliveryState::Failed);
     assert!(delivery.reason.as_deref().unwrap().contains("secret"), "{:?}", delivery.reason);
@@ -181,7 +190,7 @@ fn an_interrupted_test_delivery_is_answered_from_the_log_after_a_restart() {
     let id = profile.create("https://a.test/in");
     let test = profile.ask(json!({"type": "webhooks.test", "id": id, "requestId": "t-1"}));
     profile.persist();
-    let transmit = profile.engine.poll_transmit(NOW).expect("the test is sent");
+    let transmit = profile.drain().transmits.pop().expect("the test is sent");
     profile.restart();
     let repeat = profile.ask(json!({"type": "webhooks.test", "id": id, "requestId": "t-1"}));
     assert_eq!(repeat, test, "the repeat waits on the same delivery");
@@ -200,7 +209,7 @@ fn a_webhook_turned_off_on_load_sends_none_of_its_queued_deliveries() {
     profile.persist();
     profile.edit_stored_webhooks(|list| list[0]["ratePerMinute"] = json!(0));
     profile.restart();
-    assert!(profile.engine.poll_transmit(NOW).is_none(), "nothing goes out with settings that no longer validate");
+    assert!(profile.drain().transmits.is_empty(), "nothing goes out with settings that no longer validate");
     let delivery = profile.engine.delivery(&queued[0]).unwrap();
     assert_eq!(delivery.state, DeliveryState::Cancelled);
     assert!(delivery.reason.as_deref().unwrap().contains("stored settings are invalid"), "{:?}", delivery.reason);
@@ -226,7 +235,7 @@ fn stored_values_that_validation_would_refuse_cannot_panic_the_engine() {
 
     let preview = profile.ask(json!({"type": "webhooks.preview", "id": id, "webhook": {}}));
     assert!(preview["ok"].is_boolean(), "{preview}");
-    assert!(profile.engine.poll_campaign_send(NOW).is_none(), "no phrase to type");
+    assert!(profile.drain().typed.is_empty(), "no phrase to type");
     let campaign = profile.ask(json!({"type": "campaign.get"}))["value"].clone();
     assert_eq!(campaign["status"], "paused");
     assert!(campaign["lastError"].as_str().unwrap().contains("no phrases"), "{campaign}");

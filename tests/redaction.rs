@@ -5,7 +5,7 @@
 //! carries them, are nowhere in what the log keeps.
 
 use autohook::config::WebhookInput;
-use autohook::engine::{Engine, LoggedRequest, Outcome};
+use autohook::engine::{Engine, LoggedRequest, Outcome, Output};
 use autohook::redact::{MIN_SECRET_CHARS, REDACTED};
 use autohook::request::HttpRequest;
 use autohook::time::Millis;
@@ -199,7 +199,7 @@ proptest! {
         let ids = engine.emit("message_sent", json!({"message": message, "error": values}), now).unwrap();
         let batch = engine.take_changes().batch;
         engine.changes_saved(batch);
-        let transmit = engine.poll_transmit(now).unwrap();
+        let Output::Transmit(transmit) = engine.poll(now) else { panic!("a request is due") };
         let answer = Outcome::Response { status: 400, retry_after: None, body: echo(&transmit.request, 0) };
         engine.handle_response(transmit.attempt, answer, now);
         let delivery = engine.delivery(&ids[0]).unwrap();

@@ -93,7 +93,7 @@ impl Engine {
 
     /// The next text the campaign wants typed, after starting or ending a
     /// scheduled run whose time has come.
-    pub fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
+    pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
         let raised = self.campaign.tick(now);
         self.raise(raised, now);
         let command = self.campaign.poll_send(now)?;

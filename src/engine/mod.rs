@@ -4,16 +4,22 @@
 //!
 //! - Commands change configuration or raise events (`create_webhook`,
 //!   `emit`, `test`, `redeliver`, …); each takes the current time.
-//! - [`Engine::handle_response`] feeds back what an attempt got.
-//! - Outputs are drained in a fixed order: [`Engine::poll_transmit`] until
-//!   `None` (each a fully signed request), then [`Engine::poll_timeout`] (when
-//!   to call again), then [`Engine::poll_notice`], and [`Engine::take_changes`]
-//!   for the storage sections to write.
+//! - [`Engine::handle_response`] and [`Engine::campaign_sent`] feed back
+//!   what a request or a typed message came to.
+//! - [`Engine::poll`] yields the next [`Output`], in this order: every
+//!   [`Output::Transmit`] due (a fully signed request), then every
+//!   [`Output::Type`] (a campaign message for the chat tab), then every
+//!   [`Output::Notice`], and last [`Output::Timeout`]: when to poll again.
+//!   The driver calls it until that last one, after every input; that loop
+//!   is [`Engine::drive`], which the browser adapter and the test harness
+//!   both run, so a scenario test runs what the browser runs.
+//! - [`Engine::take_changes`] gives the storage writes to make, and
+//!   [`Engine::changes_saved`] / [`Engine::changes_failed`] what became of them.
 //!
-//! A delivery is in durable storage before its first attempt:
-//! `poll_transmit` skips deliveries until the driver reports the batch of
-//! writes holding them done ([`Engine::changes_saved`]). Everything else
-//! (attempt results, stats, the log) is written after the fact, in batches.
+//! A delivery is in durable storage before its first attempt: `poll` yields
+//! no transmit for it until the driver reports the batch of writes holding
+//! it done ([`Engine::changes_saved`]). Everything else (attempt results,
+//! stats, the log) is written after the fact, in batches.
 
 mod campaign;
 mod delivery;
@@ -32,7 +38,7 @@ pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Ver
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use state::{Changes, Key, Settings, Snapshot, Unreadable, Webhook};
 
-use crate::campaign::{Campaign, CampaignError};
+use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, WebhookConfig, WebhookInput};
 use crate::event::{Event, EventKind};
 use crate::ids::IdGen;
@@ -135,6 +141,37 @@ pub struct Transmit {
     /// cut is still found and scrubbed whole. Bounded by the field limits
     /// (the longest credential, encoded), so never the whole of a large body.
     pub response_bytes: usize,
+}
+
+/// What the driver does next: one step of [`Engine::poll`]'s drain.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use = "an output is work the driver must do (or a wake-up to arm)"]
+pub enum Output {
+    /// Send this request, then feed back what came of it with
+    /// [`Engine::handle_response`].
+    Transmit(Transmit),
+    /// Have the chat tab type and send this, then feed back what came of it
+    /// with [`Engine::campaign_sent`].
+    Type(SendCommand),
+    /// Tell whoever waits.
+    Notice(Notice),
+    /// Nothing more is due now: poll again at this time, or, if `None`,
+    /// only after the next input. Always the last output of a drain.
+    Timeout(Option<Millis>),
+}
+
+/// The driver's side of [`Engine::drive`]: where each output goes. Each
+/// method only starts work (a fetch, a message to a tab) or records it:
+/// results come back later as inputs, never from inside the drain.
+pub trait Driver {
+    /// Start sending the request.
+    fn transmit(&mut self, transmit: Transmit);
+    /// Start typing the campaign's message.
+    fn type_message(&mut self, command: SendCommand);
+    /// Tell whoever waits.
+    fn notice(&mut self, notice: Notice);
+    /// Arm the wake-up (or disarm it, for `None`).
+    fn wake_at(&mut self, at: Option<Millis>);
 }
 
 /// Something the driver may want to tell waiting callers.
@@ -439,8 +476,36 @@ impl Engine {
 
     // ----- outputs -----
 
+    /// The next thing for the driver to do, in the order the module docs
+    /// give; [`Output::Timeout`] ends a drain.
+    pub fn poll(&mut self, now: Millis) -> Output {
+        if let Some(transmit) = self.poll_transmit(now) {
+            return Output::Transmit(transmit);
+        }
+        if let Some(command) = self.poll_campaign_send(now) {
+            return Output::Type(command);
+        }
+        if let Some(notice) = self.notices.pop_front() {
+            return Output::Notice(notice);
+        }
+        Output::Timeout(self.poll_timeout(now))
+    }
+
+    /// Drains [`Engine::poll`] into `driver` until the wake-up time: the
+    /// one loop every driver runs.
+    pub fn drive(&mut self, now: Millis, driver: &mut impl Driver) {
+        loop {
+            match self.poll(now) {
+                Output::Transmit(transmit) => driver.transmit(transmit),
+                Output::Type(command) => driver.type_message(command),
+                Output::Notice(notice) => driver.notice(notice),
+                Output::Timeout(at) => return driver.wake_at(at),
+            }
+        }
+    }
+
     /// The next request due at `now`, signed and ready to send.
-    pub fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
+    fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
@@ -495,10 +560,10 @@ impl Engine {
         Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms, response_bytes })
     }
 
-    /// When to call [`Engine::poll_transmit`] next, if anything waits.
+    /// When a delivery or the campaign is next due, if anything waits.
     /// `None` also while the in-flight limit is reached: a response will
     /// free a slot and the driver polls again then.
-    pub fn poll_timeout(&self, now: Millis) -> Option<Millis> {
+    fn poll_timeout(&self, now: Millis) -> Option<Millis> {
         let campaign = self.campaign.next_wake();
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return campaign;
@@ -506,11 +571,6 @@ impl Engine {
         let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
         let delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
         delivery.into_iter().chain(campaign).min()
-    }
-
-    /// The next notice, if any.
-    pub fn poll_notice(&mut self) -> Option<Notice> {
-        self.notices.pop_front()
     }
 
     /// Tells the engine the batch `take_changes` numbered `batch` (and every

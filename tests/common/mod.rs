@@ -1,17 +1,176 @@
-//! What the scenario tests share: a fake storage the engine writes into,
-//! as the driver in `src/wasm.rs` does with `chrome.storage.local`.
+//! What the scenario tests share: the engine driven by [`Engine::drive`],
+//! the same drain `src/wasm.rs` runs, with a simulated clock that jumps to
+//! the next wake-up (nothing sleeps) and a fake storage that keeps what the
+//! engine writes, as `chrome.storage.local` does. [`faults`] adds a world
+//! around it that stops the worker, fails writes and misbehaves as a
+//! receiver, from a schedule.
+// Each test file is its own crate and uses a part of this.
+#![allow(dead_code)]
+
+pub mod faults;
 
 use std::collections::BTreeMap;
 
-use autohook::engine::Engine;
+use autohook::campaign::SendCommand;
+use autohook::config::WebhookInput;
+use autohook::engine::{Driver, Engine, Notice, Outcome, Snapshot, Transmit};
+use autohook::stats::Stats;
+use autohook::time::Millis;
+use serde_json::{json, Value};
+
+/// 2023-11-14 22:13:20 UTC: where simulated clocks start.
+pub const START: Millis = Millis(1_700_000_000_000);
 
 /// Takes the engine's changes, applies them to `storage` (sets, then
-/// removes, as the driver does) and reports the batch saved.
-pub fn persist(engine: &mut Engine, storage: &mut BTreeMap<String, String>) {
+/// removes, as the driver does) and reports the batch saved; whether there
+/// was anything to write.
+pub fn persist(engine: &mut Engine, storage: &mut BTreeMap<String, String>) -> bool {
     let changes = engine.take_changes();
+    let wrote = !changes.is_empty();
     storage.extend(changes.set);
     for key in changes.remove {
         storage.remove(&key);
     }
     engine.changes_saved(changes.batch);
+    wrote
+}
+
+/// What one drain asked the driver to do.
+#[derive(Debug, Default)]
+pub struct Drained {
+    /// Requests to send, in the order given.
+    pub transmits: Vec<Transmit>,
+    /// Campaign messages to type.
+    pub typed: Vec<SendCommand>,
+    /// Deliveries that reached a final state.
+    pub finished: Vec<String>,
+    /// When to drain again.
+    pub wake: Option<Millis>,
+}
+
+impl Driver for Drained {
+    fn transmit(&mut self, transmit: Transmit) {
+        self.transmits.push(transmit);
+    }
+
+    fn type_message(&mut self, command: SendCommand) {
+        self.typed.push(command);
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        let Notice::Finished { delivery_id } = notice;
+        self.finished.push(delivery_id);
+    }
+
+    fn wake_at(&mut self, at: Option<Millis>) {
+        self.wake = at;
+    }
+}
+
+/// An engine, a clock, and the storage the engine writes into.
+pub struct Sim {
+    pub engine: Engine,
+    pub now: Millis,
+    pub storage: BTreeMap<String, String>,
+    /// Seeds each restarted engine differently, as fresh random bytes would.
+    restarts: u8,
+}
+
+impl Sim {
+    /// A fresh profile at [`START`]; `seed` fills the engine's random seed.
+    pub fn new(seed: u8) -> Sim {
+        Sim::at(seed, START)
+    }
+
+    /// A fresh profile at `now`.
+    pub fn at(seed: u8, now: Millis) -> Sim {
+        Sim { engine: Engine::new([seed; 16]), now, storage: BTreeMap::new(), restarts: 0 }
+    }
+
+    /// One drain at the current time.
+    pub fn drain(&mut self) -> Drained {
+        let mut drained = Drained::default();
+        self.engine.drive(self.now, &mut drained);
+        drained
+    }
+
+    /// Writes what changed, as the driver does after each drain; whether
+    /// there was anything to write.
+    pub fn persist(&mut self) -> bool {
+        persist(&mut self.engine, &mut self.storage)
+    }
+
+    /// A new engine from what was stored, as after the browser stopped the
+    /// worker: whatever was not written is gone.
+    pub fn restart_from_storage(&mut self) {
+        self.restarts = self.restarts.wrapping_add(1);
+        let snapshot = Snapshot::from_stored(self.storage.clone());
+        self.engine = Engine::restore(snapshot, [self.restarts; 16], self.now);
+    }
+
+    /// Writes what changed, then restarts from storage.
+    pub fn restart(&mut self) {
+        self.persist();
+        self.restart_from_storage();
+    }
+
+    /// Adds a webhook from message-API input.
+    pub fn webhook(&mut self, input: Value) -> String {
+        let input: WebhookInput = serde_json::from_value(input).expect("webhook input");
+        self.engine.create_webhook(input, self.now).expect("webhook created").id.clone()
+    }
+
+    /// The stats of webhook `id`.
+    pub fn stats(&self, id: &str) -> Stats {
+        self.engine.webhook(id).expect("a webhook with this id").stats.clone()
+    }
+
+    /// Raises `event` with a small message.
+    pub fn emit(&mut self, event: &str) -> Vec<String> {
+        self.engine.emit(event, json!({"message": "hi"}), self.now).expect("event accepted")
+    }
+
+    /// Writes what changed, then the requests due now, in the order given.
+    pub fn transmits(&mut self) -> Vec<Transmit> {
+        self.persist();
+        self.drain().transmits
+    }
+
+    /// Feeds back what `transmit` got.
+    pub fn respond(&mut self, transmit: &Transmit, outcome: Outcome) {
+        self.engine.handle_response(transmit.attempt, outcome, self.now);
+    }
+
+    /// Jumps the clock to the next wake-up; false if nothing waits. Only
+    /// when nothing is due now: what a drain starts must not be dropped.
+    pub fn advance(&mut self) -> bool {
+        let drained = self.drain();
+        assert!(drained.transmits.is_empty() && drained.typed.is_empty(), "advanced past work due now: {drained:?}");
+        match drained.wake {
+            // A wake-up now with nothing to do would be a busy loop.
+            Some(at) => {
+                assert!(at > self.now, "woken at {at:?} for nothing at {:?}", self.now);
+                self.now = at;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs until nothing waits, answering each request with `answer`;
+    /// returns them with the time each was sent.
+    pub fn run(&mut self, mut answer: impl FnMut(&Transmit) -> Outcome) -> Vec<(Millis, Transmit)> {
+        let mut sent = Vec::new();
+        loop {
+            let transmits = self.transmits();
+            if transmits.is_empty() && !self.advance() {
+                return sent;
+            }
+            for transmit in transmits {
+                let outcome = answer(&transmit);
+                self.respond(&transmit, outcome);
+                sent.push((self.now, transmit));
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use autohook::api::{self, Sender};
-use autohook::engine::Engine;
+use autohook::engine::{Engine, Output};
 use autohook::time::Millis;
 use libfuzzer_sys::fuzz_target;
 
@@ -15,5 +15,5 @@ fuzz_target!(|data: &[u8]| {
     for sender in [Sender::ExtensionPage, Sender::ContentScript { tab_id: 1, url: "https://chat.test/".into() }] {
         let _ = api::handle(&mut engine, message.clone(), sender, Millis(2), &[3; 32]);
     }
-    while engine.poll_transmit(Millis(3)).is_some() {}
+    while !matches!(engine.poll(Millis(3)), Output::Timeout(_)) {}
 });

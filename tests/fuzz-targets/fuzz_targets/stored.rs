@@ -2,7 +2,7 @@
 //! restored and driven (sends, campaign). Only a panic is a finding.
 #![no_main]
 
-use autohook::engine::{Engine, Outcome, Snapshot};
+use autohook::engine::{Engine, Outcome, Output, Snapshot};
 use autohook::time::Millis;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,12 +14,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = engine.take_changes();
     let _ = engine.emit("message_sent", serde_json::json!({}), Millis(11));
     engine.changes_saved(u64::MAX);
-    while let Some(transmit) = engine.poll_transmit(Millis(12)) {
-        engine.handle_response(transmit.attempt, Outcome::Timeout, Millis(13));
-    }
-    for at in [Millis(14), Millis(u64::MAX / 2)] {
-        while let Some(command) = engine.poll_campaign_send(at) {
-            engine.campaign_sent(command.seq, Ok(command.text), at);
+    for at in [Millis(12), Millis(u64::MAX / 2)] {
+        loop {
+            match engine.poll(at) {
+                Output::Transmit(transmit) => engine.handle_response(transmit.attempt, Outcome::Timeout, at.plus(1)),
+                Output::Type(command) => engine.campaign_sent(command.seq, Ok(command.text), at),
+                Output::Notice(_) => {}
+                Output::Timeout(_) => break,
+            }
         }
     }
 });
