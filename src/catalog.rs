@@ -14,6 +14,7 @@ use crate::config::{
 use crate::event::{sentence, Event, EventKind};
 use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use crate::preset::{Body, Preset};
+use crate::request::MAX_PAYLOAD_BYTES;
 use crate::template::{MAX_TAGS, MAX_TEMPLATE_CHARS};
 use crate::time::Millis;
 
@@ -29,11 +30,12 @@ pub const ERROR_CODES: [&str; 14] = [
 /// - `events`: `[{name, subscribable, sample, sentence}]`, in the order the
 ///   UI lists them; `test` is not `subscribable` (it reaches every webhook).
 /// - `presets`: `[{name, label, needs, sendsEnvelope, usesTemplate,
-///   limits: [{field, max, unit}]}]`; `label` is `null` where the page
+///   limits: [{field, max, unit}]}]`, the default first; `label` is `null` where the page
 ///   translates the name (`preset_<name>`), `needs` the webhook fields it
 ///   requires.
 /// - `limits`: `{webhook, campaign}`, each field's `maxChars`, `maxItems`,
-///   `min`, `max` (and `maxNameChars`, `maxValueChars`, `maxTags`).
+///   `min`, `max` (and `maxNameChars`, `maxValueChars`, `maxTags`), and
+///   `webhook.payload.maxBytes`, the most a request body may hold.
 /// - `errorCodes`: every error `code`.
 pub fn view(now: Millis) -> Value {
     let events: Vec<Value> = EventKind::ALL
@@ -73,6 +75,8 @@ fn limits() -> Value {
             "retrySchedule": {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
             "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
             "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
+            // Not a field: the most a body or query AutoHook sends may hold.
+            "payload": {"maxBytes": MAX_PAYLOAD_BYTES},
         },
         "campaign": {
             "phrases": {"maxItems": MAX_PHRASES, "maxChars": MAX_PHRASE_CHARS},
@@ -102,6 +106,7 @@ mod tests {
         let subscribable: Vec<&Value> = catalog["events"].as_array().unwrap().iter().filter(|e| e["subscribable"] == true).collect();
         assert_eq!(subscribable.len(), EventKind::ALL.len() - 1, "all but test");
         assert_eq!(catalog["presets"][3]["label"], "Microsoft Teams");
+        assert_eq!(Preset::ALL[0], Preset::default(), "the page selects the first preset for a new webhook");
         assert_eq!(catalog["events"][0]["sample"]["message"], "Hello from AutoHook!");
     }
 
