@@ -15,6 +15,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::campaign::{Selectors, SettingsInput};
+use crate::catalog;
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
 use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
@@ -198,6 +199,10 @@ pub enum Request {
         /// The page's URL: the pick holds for its site only.
         url: String,
     },
+    /// The catalog: event kinds, presets, field limits and error codes,
+    /// what the pages build their forms from (see [`crate::catalog`]).
+    #[serde(rename = "catalog.get")]
+    CatalogGet,
     /// Starts sending.
     #[serde(rename = "campaign.start")]
     CampaignStart,
@@ -361,9 +366,9 @@ pub fn request_key(sender: &Sender, id: &str) -> String {
 }
 
 /// Requests that change nothing: a repeat of one simply runs again.
-const READ_ONLY: [&str; 10] = [
+const READ_ONLY: [&str; 11] = [
     "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "deliveries.list",
-    "deliveries.get", "stats.summary", "secrets.generate", "campaign.get", "storage.unreadable",
+    "deliveries.get", "stats.summary", "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get",
 ];
 
 fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
@@ -455,6 +460,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             let expires_at = engine.begin_campaign_pick(tab_id, &url, token.clone(), now)?;
             json!({ "token": token, "expiresAt": expires_at })
         }
+        Request::CatalogGet => catalog::view(now),
         Request::CampaignStart => control(engine, Control::Start, now)?,
         Request::CampaignPause => control(engine, Control::Pause, now)?,
         Request::CampaignResume => control(engine, Control::Resume, now)?,

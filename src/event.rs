@@ -1,5 +1,10 @@
 //! What happened: the event kinds a webhook can subscribe to, and the
 //! envelope every delivery carries.
+//!
+//! Each kind is declared once, in [`event_kinds!`] below: its wire name, a
+//! sample of its data and its sentence. [`EventKind::ALL`], the wire names,
+//! parsing, serde and the catalog the settings page builds its checkboxes
+//! from (`catalog.get`) all follow from that one list.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -12,80 +17,143 @@ pub const SOURCE: &str = "AutoHook";
 /// of the extension, so receivers can tell when the shape changes.
 pub const PAYLOAD_VERSION: &str = "1.0";
 
-/// An event a webhook can subscribe to. `Test` is only raised by the Test
-/// button and reaches a webhook whatever it subscribes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
+/// Declares [`EventKind`] and everything derived from its list. Each row:
+/// doc, `Variant = "wire_name"`, `sample:` a plausible `data` (shaped as
+/// AutoChat's guide shows it) from the time, `sentence:` what happened, in
+/// words, from the event.
+macro_rules! event_kinds {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident = $name:literal {
+            sample: |$now:ident| $sample:expr,
+            sentence: |$event:ident| $sentence:expr $(,)?
+        }
+    ),* $(,)?) => {
+        /// An event a webhook can subscribe to. `Test` is only raised by the Test
+        /// button and reaches a webhook whatever it subscribes to.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum EventKind {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $kind,)*
+        }
+
+        impl EventKind {
+            /// Every kind, in the order the UI lists them.
+            pub const ALL: [EventKind; [$($name),*].len()] = [$(EventKind::$kind),*];
+
+            /// The wire name, e.g. `message_sent`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(EventKind::$kind => $name,)*
+                }
+            }
+
+            /// A plausible `data` for this kind: what the settings page
+            /// previews a request with and templates are checked against.
+            pub fn sample_data(self, now: Millis) -> Value {
+                match self {
+                    $(EventKind::$kind => {
+                        let $now = now;
+                        $sample
+                    })*
+                }
+            }
+        }
+
+        /// "Campaign paused after 25 messages today": what happened, in a
+        /// sentence (the presets' text and a template's `{{sentence}}`).
+        pub fn sentence(event: &Event) -> String {
+            match event.kind {
+                $(EventKind::$kind => {
+                    let $event = event;
+                    $sentence
+                })*
+            }
+        }
+    };
+}
+
+event_kinds! {
     /// A campaign typed and sent one message.
-    MessageSent,
+    MessageSent = "message_sent" {
+        sample: |_now| json!({"message": "Hello from AutoHook!", "messagesSentToday": 25, "totalMessagesSent": 340}),
+        sentence: |e| match text(e, "message") {
+            Some(message) => format!("Message sent: “{message}” ({} today, {} in total)", count(e, "messagesSentToday"), count(e, "totalMessagesSent")),
+            None => format!("Message sent ({} today, {} in total)", count(e, "messagesSentToday"), count(e, "totalMessagesSent")),
+        },
+    },
     /// A campaign started.
-    CampaignStarted,
+    CampaignStarted = "campaign_started" {
+        sample: |now| json!({"timestamp": now.iso8601()}),
+        sentence: |_e| "Campaign started".into(),
+    },
     /// A campaign stopped.
-    CampaignStopped,
+    CampaignStopped = "campaign_stopped" {
+        sample: |now| json!({"timestamp": now.iso8601(), "stats": sample_stats()}),
+        sentence: |e| format!("Campaign stopped after {} messages today", stat(e, "messagesSentToday")),
+    },
     /// A campaign was paused.
-    CampaignPaused,
+    CampaignPaused = "campaign_paused" {
+        sample: |now| json!({"timestamp": now.iso8601(), "stats": sample_stats()}),
+        sentence: |e| format!("Campaign paused after {} messages today", stat(e, "messagesSentToday")),
+    },
     /// A paused campaign resumed.
-    CampaignResumed,
+    CampaignResumed = "campaign_resumed" {
+        sample: |now| json!({"timestamp": now.iso8601()}),
+        sentence: |_e| "Campaign resumed".into(),
+    },
     /// The campaign's daily limit was reached.
-    DailyLimitReached,
+    DailyLimitReached = "daily_limit_reached" {
+        sample: |now| json!({"limit": 100, "messagesSentToday": 100, "timestamp": now.iso8601()}),
+        sentence: |e| format!("Daily limit of {} messages reached", count(e, "limit")),
+    },
     /// Something failed in the page (e.g. the send button disappeared).
-    Error,
+    Error = "error" {
+        sample: |now| json!({"error": "Failed to find send button", "timestamp": now.iso8601()}),
+        sentence: |e| format!("Error: {}", text(e, "error").unwrap_or_else(|| "unknown".into())),
+    },
     /// A message-count milestone was crossed.
-    Milestone,
+    Milestone = "milestone" {
+        sample: |now| json!({"milestone": "100_messages", "value": 100, "timestamp": now.iso8601()}),
+        sentence: |e| format!("Milestone: {} messages sent", count(e, "value")),
+    },
     /// Raised by the Test button.
-    Test,
+    Test = "test" {
+        sample: |_now| json!({"message": "Test delivery from AutoHook"}),
+        sentence: |_e| "Test delivery from AutoHook".into(),
+    },
 }
 
 impl EventKind {
-    /// Every kind, in the order the UI lists them.
-    pub const ALL: [EventKind; 9] = [
-        EventKind::MessageSent,
-        EventKind::CampaignStarted,
-        EventKind::CampaignStopped,
-        EventKind::CampaignPaused,
-        EventKind::CampaignResumed,
-        EventKind::DailyLimitReached,
-        EventKind::Error,
-        EventKind::Milestone,
-        EventKind::Test,
-    ];
-
-    /// The wire name, e.g. `message_sent`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::MessageSent => "message_sent",
-            EventKind::CampaignStarted => "campaign_started",
-            EventKind::CampaignStopped => "campaign_stopped",
-            EventKind::CampaignPaused => "campaign_paused",
-            EventKind::CampaignResumed => "campaign_resumed",
-            EventKind::DailyLimitReached => "daily_limit_reached",
-            EventKind::Error => "error",
-            EventKind::Milestone => "milestone",
-            EventKind::Test => "test",
-        }
-    }
-
     /// The kind with this wire name, if any.
     pub fn parse(name: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    /// A plausible `data` for this kind, shaped as AutoChat's guide shows
-    /// it: what the settings page previews a request with.
-    pub fn sample_data(self, now: Millis) -> Value {
-        let timestamp = now.iso8601();
-        let stats = json!({"messagesSentToday": 25, "totalMessagesSent": 340});
-        match self {
-            EventKind::MessageSent => json!({"message": "Hello from AutoHook!", "messagesSentToday": 25, "totalMessagesSent": 340}),
-            EventKind::CampaignStarted | EventKind::CampaignResumed => json!({"timestamp": timestamp}),
-            EventKind::CampaignStopped | EventKind::CampaignPaused => json!({"timestamp": timestamp, "stats": stats}),
-            EventKind::DailyLimitReached => json!({"limit": 100, "messagesSentToday": 100, "timestamp": timestamp}),
-            EventKind::Error => json!({"error": "Failed to find send button", "timestamp": timestamp}),
-            EventKind::Milestone => json!({"milestone": "100_messages", "value": 100, "timestamp": timestamp}),
-            EventKind::Test => json!({"message": "Test delivery from AutoHook"}),
-        }
+    /// Whether a webhook can subscribe to it: every kind but `test`, which
+    /// reaches a webhook whatever it subscribes to.
+    pub fn is_subscribable(self) -> bool {
+        self != EventKind::Test
     }
+}
+
+/// The counters stop and pause events carry, in samples.
+fn sample_stats() -> Value {
+    json!({"messagesSentToday": 25, "totalMessagesSent": 340})
+}
+
+/// A text field of the event's data.
+fn text(event: &Event, key: &str) -> Option<String> {
+    event.data.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// A field of the event's data as written in a sentence, `?` when missing.
+fn count(event: &Event, key: &str) -> String {
+    event.data.get(key).map(|v| v.to_string()).unwrap_or_else(|| "?".into())
+}
+
+/// A count from `data.stats`, where stop and pause events keep them.
+fn stat(event: &Event, key: &str) -> String {
+    event.data.get("stats").and_then(|s| s.get(key)).map(|v| v.to_string()).unwrap_or_else(|| "?".into())
 }
 
 /// One occurrence of an event. Its `id` is the Standard Webhooks message id:

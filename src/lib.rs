@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod campaign;
+pub mod catalog;
 pub mod config;
 pub mod engine;
 pub mod event;

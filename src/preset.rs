@@ -10,37 +10,138 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::event::{Event, EventKind};
+pub use crate::event::sentence;
+use crate::event::Event;
+#[cfg(test)]
+use crate::event::EventKind;
 
-/// The body shape a webhook sends.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Preset {
+/// Declares [`Preset`] and everything derived from its list. Each row:
+/// doc, `Variant = "wire_name"`, `label:` the service's name as the
+/// settings page shows it (`None`: a translated name, `preset_<name>` in
+/// the locales), `needs:` the webhook fields it requires, `body:` what it
+/// sends ([`Body`]), `limits:` the service's documented limits.
+macro_rules! presets {
+    ($(
+        $(#[$meta:meta])*
+        $preset:ident = $name:literal {
+            label: $label:expr,
+            needs: [$($field:literal),*],
+            body: $body:expr,
+            limits: [$($limit:expr),*] $(,)?
+        }
+    ),* $(,)?) => {
+        /// The body shape a webhook sends.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum Preset {
+            $($(#[$meta])* #[serde(rename = $name)] $preset,)*
+        }
+
+        impl Preset {
+            /// Every preset, in the order the settings page lists them.
+            pub const ALL: [Preset; [$($name),*].len()] = [$(Preset::$preset),*];
+
+            /// The wire name, e.g. `slack`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Preset::$preset => $name,)*
+                }
+            }
+
+            /// The service's name (`None`: the settings page translates it).
+            pub fn label(self) -> Option<&'static str> {
+                match self {
+                    $(Preset::$preset => $label,)*
+                }
+            }
+
+            /// The message-API webhook fields this preset requires.
+            pub fn needs(self) -> &'static [&'static str] {
+                match self {
+                    $(Preset::$preset => &[$($field),*],)*
+                }
+            }
+
+            /// What this preset sends.
+            pub fn body(self) -> Body {
+                match self {
+                    $(Preset::$preset => $body,)*
+                }
+            }
+
+            /// The service's documented limits; text is cut to fit them.
+            pub fn limits(self) -> &'static [ServiceLimit] {
+                match self {
+                    $(Preset::$preset => {
+                        const LIMITS: &[ServiceLimit] = &[$($limit),*];
+                        LIMITS
+                    })*
+                }
+            }
+        }
+    };
+}
+
+presets! {
     /// The AutoHook envelope.
     #[default]
-    Raw,
+    Raw = "raw" { label: None, needs: [], body: Body::Envelope, limits: [] },
     /// Slack incoming webhook: `text` and `blocks`.
-    Slack,
+    Slack = "slack" { label: Some("Slack"), needs: [], body: Body::Service(slack), limits: [ServiceLimit::new("text", SLACK_TEXT)] },
     /// Discord webhook: `content` and one embed.
-    Discord,
+    Discord = "discord" {
+        label: Some("Discord"), needs: [], body: Body::Service(discord),
+        limits: [ServiceLimit::new("content", DISCORD_CONTENT), ServiceLimit::new("embed title", DISCORD_TITLE),
+                 ServiceLimit::new("embed description", DISCORD_DESCRIPTION), ServiceLimit::new("embed", Limit { max: DISCORD_EMBED_CHARS, unit: Unit::Chars })],
+    },
     /// Microsoft Teams (Workflows): a message with an Adaptive Card.
-    Teams,
+    Teams = "teams" { label: Some("Microsoft Teams"), needs: [], body: Body::Service(teams), limits: [ServiceLimit::new("request", Limit { max: TEAMS_MAX_BYTES, unit: Unit::Bytes })] },
     /// Telegram Bot API `sendMessage`: `chat_id` and `text`.
-    Telegram,
+    Telegram = "telegram" { label: Some("Telegram"), needs: ["chatId"], body: Body::Service(telegram), limits: [ServiceLimit::new("text", TELEGRAM_TEXT)] },
     /// IFTTT Maker: `value1`..`value3`.
-    Ifttt,
-    /// Zapier catch hook: the envelope.
-    Zapier,
-    /// Make custom webhook: the envelope.
-    Make,
-    /// n8n webhook node: the envelope.
-    N8n,
+    Ifttt = "ifttt" { label: Some("IFTTT"), needs: [], body: Body::Service(ifttt), limits: [] },
+    /// Zapier catch hook: the envelope; a catch hook takes up to 10 MB per request.
+    Zapier = "zapier" { label: Some("Zapier"), needs: [], body: Body::Envelope, limits: [ServiceLimit::new("request", Limit { max: 10 * MB, unit: Unit::Bytes })] },
+    /// Make custom webhook: the envelope; up to 5 MB per request.
+    Make = "make" { label: Some("Make"), needs: [], body: Body::Envelope, limits: [ServiceLimit::new("request", Limit { max: 5 * MB, unit: Unit::Bytes })] },
+    /// n8n webhook node: the envelope; up to 16 MB by default (`N8N_PAYLOAD_SIZE_MAX`).
+    N8n = "n8n" { label: Some("n8n"), needs: [], body: Body::Envelope, limits: [ServiceLimit::new("request", Limit { max: 16 * MB, unit: Unit::Bytes })] },
     /// The webhook's own JSON template (see [`crate::template`]).
-    Custom,
+    Custom = "custom" { label: None, needs: ["template"], body: Body::Template, limits: [] },
+}
+
+/// A megabyte, as the services' documentation counts them.
+const MB: usize = 1_000_000;
+
+/// What a preset sends.
+#[derive(Clone, Copy, Debug)]
+pub enum Body {
+    /// The AutoHook envelope as it is.
+    Envelope,
+    /// The webhook's template, rendered (see [`crate::request::build`]).
+    Template,
+    /// A service's own shape: the event, its sentence and Telegram's chat id.
+    Service(fn(&Event, &str, Option<&str>) -> Value),
+}
+
+/// One documented limit of a service, on one part of what it accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ServiceLimit {
+    /// The part: `text`, `content`, `request` (the whole request body), ….
+    pub field: &'static str,
+    /// How much of it the service takes.
+    #[serde(flatten)]
+    pub limit: Limit,
+}
+
+impl ServiceLimit {
+    const fn new(field: &'static str, limit: Limit) -> ServiceLimit {
+        ServiceLimit { field, limit }
+    }
 }
 
 /// How a service counts the length of a text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Unit {
     /// Unicode scalar values (Rust `char`s, Python 3 `len`).
     Chars,
@@ -52,6 +153,8 @@ pub enum Unit {
     /// included, as `serde_json` writes it: `\"`, `\\` and control
     /// characters are escaped, nothing else.
     JsonBytes,
+    /// UTF-8 bytes, as a whole request body is measured.
+    Bytes,
 }
 
 impl Unit {
@@ -65,6 +168,7 @@ impl Unit {
                 c if c < ' ' => "\\u0000".len(),
                 c => c.len_utf8(),
             },
+            Unit::Bytes => c.len_utf8(),
         }
     }
 
@@ -75,7 +179,7 @@ impl Unit {
 }
 
 /// A service's limit on one text field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Limit {
     /// The most the field may hold.
     pub max: usize,
@@ -122,82 +226,85 @@ const TEAMS_FACT_VALUE: Limit = Limit { max: 1000, unit: Unit::JsonBytes };
 const ELLIPSIS: char = '…';
 
 impl Preset {
+    /// The preset with this wire name, if any.
+    pub fn parse(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|preset| preset.as_str() == name)
+    }
+
+    /// Every wire name, as an error message lists them: `raw, slack or custom`.
+    pub fn one_of() -> String {
+        let names: Vec<&str> = Preset::ALL.iter().map(|p| p.as_str()).collect();
+        match names.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
     /// Whether the body is the plain envelope.
     pub fn is_raw(self) -> bool {
-        matches!(self, Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n)
+        matches!(self.body(), Body::Envelope)
     }
 
     /// The body for `event`; `chat_id` is Telegram's. The custom preset's
     /// body comes from its template instead (see [`crate::request::build`]).
     pub fn render(self, event: &Event, chat_id: Option<&str>) -> Value {
-        let sentence = sentence(event);
-        match self {
-            Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n | Preset::Custom => event.envelope(),
-            Preset::Slack => {
-                // Both fields are mrkdwn: escaped, `<!channel>` or `<@U…>` from a web
-                // page is text, not a mention.
-                let text = fit(&sentence, SLACK_TEXT, Escape::Mrkdwn);
-                json!({
-                    "text": text,
-                    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-                })
-            }
-            Preset::Discord => json!({
-                "content": fit(&sentence, DISCORD_CONTENT, Escape::Plain),
-                // Message text comes from web pages: never let it ping @everyone.
-                "allowed_mentions": {"parse": []},
-                "embeds": [{
-                    "title": fit(&title_of(event), DISCORD_TITLE, Escape::Plain),
-                    "description": fit(&details(event), DISCORD_DESCRIPTION, Escape::Plain),
-                    "timestamp": event.at.iso8601(),
-                    "footer": {"text": DISCORD_FOOTER},
-                }],
-            }),
-            Preset::Teams => json!({
-                "type": "message",
-                "attachments": [{
-                    "contentType": "application/vnd.microsoft.card.adaptive",
-                    "content": {
-                        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                        "type": "AdaptiveCard",
-                        "version": "1.4",
-                        "body": [
-                            {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(event)},
-                            {"type": "TextBlock", "text": fit(&sentence, TEAMS_TEXT, Escape::Plain), "wrap": true},
-                            {"type": "FactSet", "facts": facts(event)},
-                        ],
-                    },
-                }],
-            }),
-            Preset::Telegram => json!({"chat_id": chat_id.unwrap_or_default(), "text": fit(&sentence, TELEGRAM_TEXT, Escape::Plain)}),
-            Preset::Ifttt => json!({"value1": event.kind.as_str(), "value2": sentence, "value3": event.data.to_string()}),
+        match self.body() {
+            Body::Envelope | Body::Template => event.envelope(),
+            Body::Service(render) => render(event, &sentence(event), chat_id),
         }
     }
 }
 
-/// "Campaign paused after 25 messages today": what happened, in a sentence.
-pub fn sentence(event: &Event) -> String {
-    let text = |key: &str| event.data.get(key).and_then(Value::as_str).map(str::to_string);
-    let count = |key: &str| event.data.get(key).map(|v| v.to_string()).unwrap_or_else(|| "?".into());
-    match event.kind {
-        EventKind::MessageSent => match text("message") {
-            Some(message) => format!("Message sent: “{message}” ({} today, {} in total)", count("messagesSentToday"), count("totalMessagesSent")),
-            None => format!("Message sent ({} today, {} in total)", count("messagesSentToday"), count("totalMessagesSent")),
-        },
-        EventKind::CampaignStarted => "Campaign started".into(),
-        EventKind::CampaignStopped => format!("Campaign stopped after {} messages today", stat(event, "messagesSentToday")),
-        EventKind::CampaignPaused => format!("Campaign paused after {} messages today", stat(event, "messagesSentToday")),
-        EventKind::CampaignResumed => "Campaign resumed".into(),
-        EventKind::DailyLimitReached => format!("Daily limit of {} messages reached", count("limit")),
-        EventKind::Error => format!("Error: {}", text("error").unwrap_or_else(|| "unknown".into())),
-        EventKind::Milestone => format!("Milestone: {} messages sent", count("value")),
-        EventKind::Test => "Test delivery from AutoHook".into(),
-    }
+fn slack(_event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+    // Both fields are mrkdwn: escaped, `<!channel>` or `<@U…>` from a web
+    // page is text, not a mention.
+    let text = fit(sentence, SLACK_TEXT, Escape::Mrkdwn);
+    json!({
+        "text": text,
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    })
 }
 
-/// A count from `data.stats`, where stop and pause events keep them.
-fn stat(event: &Event, key: &str) -> String {
-    event.data.get("stats").and_then(|s| s.get(key)).map(|v| v.to_string()).unwrap_or_else(|| "?".into())
+fn discord(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+    json!({
+        "content": fit(sentence, DISCORD_CONTENT, Escape::Plain),
+        // Message text comes from web pages: never let it ping @everyone.
+        "allowed_mentions": {"parse": []},
+        "embeds": [{
+            "title": fit(&title_of(event), DISCORD_TITLE, Escape::Plain),
+            "description": fit(&details(event), DISCORD_DESCRIPTION, Escape::Plain),
+            "timestamp": event.at.iso8601(),
+            "footer": {"text": DISCORD_FOOTER},
+        }],
+    })
+}
+
+fn teams(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [
+                    {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(event)},
+                    {"type": "TextBlock", "text": fit(sentence, TEAMS_TEXT, Escape::Plain), "wrap": true},
+                    {"type": "FactSet", "facts": facts(event)},
+                ],
+            },
+        }],
+    })
+}
+
+fn telegram(_event: &Event, sentence: &str, chat_id: Option<&str>) -> Value {
+    json!({"chat_id": chat_id.unwrap_or_default(), "text": fit(sentence, TELEGRAM_TEXT, Escape::Plain)})
+}
+
+fn ifttt(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+    json!({"value1": event.kind.as_str(), "value2": sentence, "value3": event.data.to_string()})
 }
 
 fn title_of(event: &Event) -> String {
@@ -292,11 +399,6 @@ mod tests {
     use super::*;
     use crate::time::Millis;
 
-    const PRESETS: [Preset; 9] = [
-        Preset::Raw, Preset::Slack, Preset::Discord, Preset::Teams, Preset::Telegram,
-        Preset::Ifttt, Preset::Zapier, Preset::Make, Preset::N8n,
-    ];
-
     /// Every event with its sample data, and once more with hostile, huge text.
     fn events() -> Vec<Event> {
         let long = format!("{}\"quotes\" \n newlines, ünïcödé 🎉 </script> <@everyone> & ", "x".repeat(10_000));
@@ -324,10 +426,15 @@ mod tests {
     #[test]
     fn every_preset_renders_every_event_within_its_service_limits() {
         for event in events() {
-            for preset in PRESETS {
+            for preset in Preset::ALL {
                 let body = preset.render(&event, Some("-1001234"));
                 let text = body.to_string();
                 assert!(serde_json::from_str::<Value>(&text).is_ok(), "{preset:?} {:?}", event.kind);
+                if !matches!(preset.body(), Body::Service(_)) {
+                    // The envelope; a template's preset renders as the envelope too.
+                    assert_eq!(body, event.envelope());
+                    continue;
+                }
                 match preset {
                     Preset::Slack => {
                         for text in [&body["text"], &body["blocks"][0]["text"]["text"]] {
@@ -354,11 +461,28 @@ mod tests {
                     Preset::Ifttt => {
                         assert_eq!(body.as_object().unwrap().keys().collect::<Vec<_>>(), ["value1", "value2", "value3"]);
                     }
-                    Preset::Raw | Preset::Zapier | Preset::Make | Preset::N8n => assert_eq!(body, event.envelope()),
-                    Preset::Custom => unreachable!("not in PRESETS: its body is its template's"),
+                    other => panic!("{other:?} shapes its own body: check it here against its service's limits"),
                 }
             }
         }
+    }
+
+    #[test]
+    fn wire_names_round_trip_and_the_error_lists_them_all() {
+        for preset in Preset::ALL {
+            assert_eq!(Preset::parse(preset.as_str()), Some(preset));
+            assert_eq!(serde_json::to_value(preset).unwrap(), preset.as_str());
+            assert_eq!(serde_json::from_value::<Preset>(json!(preset.as_str())).unwrap(), preset);
+            assert!(Preset::one_of().contains(preset.as_str()));
+        }
+        assert_eq!(Preset::parse("Slack"), None);
+        assert!(Preset::one_of().starts_with("raw, slack, ") && Preset::one_of().ends_with(" or custom"));
+    }
+
+    #[test]
+    fn the_envelope_presets_are_the_raw_ones() {
+        let raw: Vec<&str> = Preset::ALL.into_iter().filter(|p| p.is_raw()).map(Preset::as_str).collect();
+        assert_eq!(raw, ["raw", "zapier", "make", "n8n"]);
     }
 
     #[test]

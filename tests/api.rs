@@ -34,6 +34,30 @@ fn content_scripts_may_read_and_change_nothing() {
 }
 
 #[test]
+fn pages_read_the_catalog_and_content_scripts_do_not() {
+    let mut engine = Engine::new([1; 16]);
+    let catalog = ask(&mut engine, json!({"type": "catalog.get", "requestId": "c1"}));
+    assert_eq!(catalog["ok"], true);
+    let value = &catalog["value"];
+    let telegram = value["presets"].as_array().unwrap().iter().find(|p| p["name"] == "telegram").unwrap();
+    assert_eq!((&telegram["label"], &telegram["needs"], &telegram["sendsEnvelope"]), (&json!("Telegram"), &json!(["chatId"]), &json!(false)));
+    assert_eq!(telegram["limits"], json!([{"field": "text", "max": 4096, "unit": "utf16"}]));
+    assert_eq!(value["limits"]["webhook"]["timeoutMs"], json!({"min": 1000, "max": 120000}));
+    assert!(value["errorCodes"].as_array().unwrap().contains(&json!("invalid_input")));
+    // Every event the catalog lists can be previewed, and the subscribable ones are a webhook's defaults.
+    let created = ask(&mut engine, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in"}}));
+    let subscribable: Vec<&Value> = value["events"].as_array().unwrap().iter().filter(|e| e["subscribable"] == true).map(|e| &e["name"]).collect();
+    assert_eq!(created["value"]["events"].as_array().unwrap().iter().collect::<Vec<_>>(), subscribable);
+    for event in value["events"].as_array().unwrap() {
+        let preview = ask(&mut engine, json!({"type": "webhooks.preview", "webhook": {"url": "https://h.test/"}, "event": event["name"]}));
+        assert_eq!(preview["ok"], true, "{event}");
+    }
+    assert_eq!(ask(&mut engine, json!({"type": "catalog.get", "requestId": "c1"})), catalog, "read-only: a repeat runs again");
+    let refused = ask_as(&mut engine, content(), json!({"type": "catalog.get"}));
+    assert_eq!(refused["error"]["code"], "not_allowed", "a content script needs none of it");
+}
+
+#[test]
 fn preview_signs_with_the_stored_secret_when_editing_and_names_bad_fields() {
     let mut engine = Engine::new([1; 16]);
     let created = ask(&mut engine, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "secret": "s3cret"}}));

@@ -24,6 +24,7 @@ use autohook::config::{FiltersInput, WebhookConfig, WebhookInput};
 use autohook::engine::{Engine, Outcome, Output, Snapshot, Verdict};
 use autohook::event::{Event, EventKind};
 use autohook::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
+use autohook::preset::Preset;
 use autohook::template::{Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
 use autohook::time::Millis;
 use proptest::prelude::*;
@@ -402,7 +403,7 @@ fn maybe<S: Strategy>(strategy: S) -> impl Strategy<Value = Option<S::Value>> {
 
 fn webhook_input() -> impl Strategy<Value = WebhookInput> {
     let names = prop_oneof![event_kind().prop_map(|k| k.as_str().to_string()), text()];
-    let preset = prop::sample::select(vec!["raw", "slack", "discord", "teams", "telegram", "ifttt", "zapier", "make", "n8n", "custom", "Raw", ""]);
+    let preset = prop::sample::select(Preset::ALL.map(Preset::as_str).into_iter().chain(["Raw", ""]).collect::<Vec<_>>());
     let filters = (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
         .prop_map(|(any, conditions)| FiltersInput { mode: if any { Match::Any } else { Match::All }, conditions });
     (
@@ -521,13 +522,13 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every request type there is, and a few that are not.
-const REQUEST_TYPES: [&str; 31] = [
+const REQUEST_TYPES: [&str; 32] = [
     "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled",
     "webhooks.test", "webhooks.preview", "webhooks.revealSecret", "settings.get", "settings.set", "events.emit",
     "deliveries.list", "deliveries.get", "deliveries.redeliver", "stats.clear", "stats.summary",
     "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget", "campaign.beginPick",
     "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable",
-    "storage.deleteUnreadable", "", "webhooks", "test.trap", "constructor",
+    "storage.deleteUnreadable", "catalog.get", "", "webhooks", "test.trap", "constructor",
 ];
 
 /// A message shaped like a request: a known type and fields under the

@@ -2,12 +2,15 @@
 // answers: validation errors next to their field, the rendered request
 // preview, and the Test result.
 import { call } from '../shared/ext.js';
+import { applyLimits, catalog, translated } from '../shared/catalog.js';
 import { h, t } from '../shared/dom.js';
 import { describeResult } from '../shared/format.js';
 import { requestAccess } from '../shared/permissions.js';
 import { headersInput, setHeaders } from './headers.js';
 
-const EVENTS = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
+const { events, presets, limits } = await catalog;
+const SUBSCRIBABLE = events.filter((event) => event.subscribable);
+const PRESETS = new Map(presets.map((preset) => [preset.name, preset]));
 const FIELDS = ['name', 'url', 'method', 'preset', 'chatId', 'template', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
 const $ = (id) => document.getElementById(id);
 const panel = $('editor');
@@ -15,10 +18,13 @@ const form = $('webhook-form');
 const result = $('result');
 let editing = null;
 
-const choices = EVENTS.map((name) => h('input', { type: 'checkbox', value: name, name: 'event' }));
-$('event-choices').replaceChildren(...choices.map((box) =>
-  h('label', {}, box, h('span', {}, h('code', {}, box.value), ' ', h('small', {}, t(`event_${box.value}`))))));
-$('preview-event').replaceChildren(...[...EVENTS, 'test'].map((name) => h('option', { value: name }, name)));
+const choices = SUBSCRIBABLE.map(({ name }) => h('input', { type: 'checkbox', value: name, name: 'event' }));
+$('event-choices').replaceChildren(...SUBSCRIBABLE.map(({ name, sentence }, i) =>
+  h('label', {}, choices[i], h('span', {}, h('code', {}, name), ' ', h('small', {}, translated(`event_${name}`, sentence))))));
+$('preview-event').replaceChildren(...events.map(({ name }) => h('option', { value: name }, name)));
+const presetLabel = (preset) => preset.label ?? t(`preset_${preset.name}`);
+$('preset').replaceChildren(...presets.map((preset) => h('option', { value: preset.name }, presetLabel(preset))));
+applyLimits(limits.webhook);
 const checkAll = (on) => { for (const box of choices) box.checked = on; form.dispatchEvent(new Event('input')); };
 $('events-all').addEventListener('click', () => checkAll(true));
 $('events-none').addEventListener('click', () => checkAll(false));
@@ -40,8 +46,7 @@ function input() {
     url: $('url').value,
     method: $('method').value,
     preset: $('preset').value,
-    ...($('preset').value === 'telegram' ? { chatId: $('chatId').value } : {}),
-    ...($('preset').value === 'custom' ? { template: $('template').value } : {}),
+    ...Object.fromEntries(PRESETS.get($('preset').value).needs.map((field) => [field, $(field).value])),
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
@@ -68,12 +73,19 @@ async function refreshPreview() {
   }
 }
 
-/** Telegram's chat id, the custom template, and the note on a service's limits. */
+/** The service's limits, as the catalog gives them, and any note of its own. */
+function presetNote(preset) {
+  const each = preset.limits.map(({ field, max, unit }) => t('limitUpTo', field, t(`unit_${unit}`, max.toLocaleString())));
+  const payload = t('unit_bytes', limits.webhook.payload.maxBytes.toLocaleString());
+  const limitsNote = each.length ? t(preset.sendsEnvelope ? 'presetEnvelopeLimits' : 'presetCutLimits', presetLabel(preset), each.join(', '), payload) : '';
+  return [limitsNote, translated(`presetNote_${preset.name}`, '')].filter(Boolean).join(' ');
+}
+
+/** The fields the chosen preset needs (Telegram's chat id, the custom template), and its note. */
 function showPresetFields() {
-  const preset = $('preset').value;
-  $('chat-id-field').hidden = preset !== 'telegram';
-  $('template-field').hidden = preset !== 'custom';
-  $('preset-note').textContent = ['zapier', 'make', 'n8n'].includes(preset) ? t(`presetNote_${preset}`) : '';
+  const preset = PRESETS.get($('preset').value);
+  for (const field of form.querySelectorAll('[data-preset-field]')) field.hidden = !preset.needs.includes(field.dataset.presetField);
+  $('preset-note').textContent = presetNote(preset);
 }
 
 function warnPlainHttp() {
@@ -86,12 +98,12 @@ function warnPlainHttp() {
 /** Opens the form for `webhook` (or a new one, pre-filled with `prefill`). */
 export function openEditor(webhook = null, prefill = {}) {
   editing = webhook;
-  const source = webhook ?? { method: 'POST', events: EVENTS, headers: {}, ...prefill };
+  const source = webhook ?? { method: 'POST', events: SUBSCRIBABLE.map(({ name }) => name), preset: presets[0].name, headers: {}, ...prefill };
   $('editor-title').textContent = t(webhook ? 'editWebhook' : 'newWebhook');
   $('name').value = webhook?.name ?? '';
   $('url').value = source.url ?? '';
   $('method').value = source.method;
-  $('preset').value = source.preset ?? 'raw';
+  $('preset').value = source.preset;
   $('chatId').value = source.chatId ?? '';
   $('template').value = source.template ?? '';
   showPresetFields();

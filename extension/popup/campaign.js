@@ -2,12 +2,14 @@
 // current tab (Pick input, or the input remembered for this site), the
 // controls, and the settings. Everything goes through campaign.* requests.
 import { call, ext } from '../shared/ext.js';
+import { applyLimits, catalog } from '../shared/catalog.js';
 import { onStateChanged, t, throttled } from '../shared/dom.js';
 import { requestAccess } from '../shared/permissions.js';
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ['phrases', 'intervalMinSeconds', 'intervalMaxSeconds', 'dailyLimit', 'order', 'sendBy', 'includeText', 'cron', 'stopAfterMessages', 'stopAfterMinutes'];
 const CONTROLS = { start: 'idle', pause: 'running', resume: 'paused', stop: ['running', 'paused'] };
+applyLimits((await catalog).limits.campaign);
 const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
 const pageTab = /^https?:/.test(tab?.url ?? '') ? tab : null;
 let filled = false;

@@ -38,10 +38,10 @@ const NO_PHRASES: &str = "no phrases to send: add some in the campaign's setting
 
 /// Message counts at which `milestone` fires.
 pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1000, 5000, 10000];
-const MAX_PHRASES: usize = 1000;
-const MAX_PHRASE_CHARS: usize = 4096;
-const MAX_INTERVAL_SECONDS: u32 = 86_400;
-const MAX_SELECTOR_CHARS: usize = 1000;
+pub(crate) const MAX_PHRASES: usize = 1000;
+pub(crate) const MAX_PHRASE_CHARS: usize = 4096;
+pub(crate) const MAX_INTERVAL_SECONDS: u32 = 86_400;
+pub(crate) const MAX_SELECTOR_CHARS: usize = 1000;
 const DAY_MS: i64 = 86_400_000;
 /// How long a pick started from the popup may take: long enough to find
 /// the chat and click twice, short enough that a forgotten pick does not

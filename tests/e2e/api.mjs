@@ -16,6 +16,11 @@ export function caller(page) {
   };
 }
 
+/** Every event a webhook can subscribe to, as the core's catalog lists them (`call` as `caller` returns). */
+export async function everyEvent(call) {
+  return (await call('catalog.get')).events.filter((event) => event.subscribable).map((event) => event.name);
+}
+
 /** Polls `probe` until it returns something truthy, and returns that. */
 export async function eventually(probe, { timeoutMs = 15_000, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { receiverAndSettingsPage } from './browsers.mjs';
-import { caller, eventually } from './api.mjs';
+import { caller, everyEvent, eventually } from './api.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
@@ -200,12 +200,15 @@ test('a filter that excludes an event leaves the receiver untouched and the log 
 
 test('every preset\'s body for every event is accepted by a receiver that checks it as the service does', async (t) => {
   const { receiver, call } = await setUp(t);
-  const presets = { slack: 'slack', discord: 'discord', teams: 'teams', telegram: 'telegram', ifttt: 'ifttt', zapier: 'raw', make: 'raw', n8n: 'raw' };
-  const events = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
+  // Every preset but a template's (tested below), each checked as its service checks: an envelope as any JSON.
+  const presets = (await call('catalog.get')).presets.filter((preset) => !preset.usesTemplate);
+  const events = await everyEvent(call);
+  const values = { chatId: '-1001234567890' };
   const hooks = [];
-  for (const [preset, service] of Object.entries(presets)) {
-    receiver.service(`/${preset}`, service);
-    hooks.push(await call('webhooks.create', { webhook: { url: receiver.url(`/${preset}`), preset, events, retrySchedule: [], ...(preset === 'telegram' && { chatId: '-1001234567890' }) } }));
+  for (const { name, sendsEnvelope, needs } of presets) {
+    receiver.service(`/${name}`, sendsEnvelope ? 'raw' : name);
+    const needed = Object.fromEntries(needs.map((field) => [field, values[field]]));
+    hooks.push(await call('webhooks.create', { webhook: { url: receiver.url(`/${name}`), preset: name, events, retrySchedule: [], ...needed } }));
   }
   const long = `${'x'.repeat(9000)} "quoted" \n new line ünïcödé 🎉 </script> <@everyone> &`;
   const data = { message: long, error: long, messagesSentToday: 100, totalMessagesSent: 1000, limit: 100, milestone: '1000_messages', value: 1000, stats: { messagesSentToday: 100, totalMessagesSent: 1000 } };

@@ -1,0 +1,187 @@
+//! The catalog (`catalog.get`): what the pages build their forms from, so
+//! the JavaScript names no event kind, no preset and no limit. Event kinds
+//! come from [`EventKind::ALL`], presets from [`Preset::ALL`], limits from
+//! the consts the validation itself uses, error codes from [`ERROR_CODES`].
+
+use serde_json::{json, Value};
+
+use crate::campaign::cron::MAX_CRON_CHARS;
+use crate::campaign::{MAX_INTERVAL_SECONDS, MAX_PHRASES, MAX_PHRASE_CHARS, MAX_SELECTOR_CHARS};
+use crate::config::{
+    MAX_CHAT_ID_CHARS, MAX_EVENT_NAMES, MAX_HEADERS, MAX_HEADERS_JSON_CHARS, MAX_HEADER_NAME_CHARS, MAX_HEADER_VALUE_CHARS,
+    MAX_NAME_CHARS, MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_SECRET_CHARS, MAX_URL_CHARS, RATE_RANGE, TIMEOUT_RANGE_MS,
+};
+use crate::event::{sentence, Event, EventKind};
+use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
+use crate::preset::{Body, Preset};
+use crate::request::MAX_PAYLOAD_BYTES;
+use crate::template::{MAX_TAGS, MAX_TEMPLATE_CHARS};
+use crate::time::Millis;
+
+/// Every `code` an error reply can carry (the README's "Error codes").
+pub const ERROR_CODES: [&str; 14] = [
+    "bad_request", "not_allowed", "invalid_input", "too_many_webhooks", "unknown_webhook", "unknown_delivery",
+    "unknown_event", "payload_too_large", "outbox_full", "template_failed", "campaign_state", "daily_limit_reached",
+    "storage", "internal",
+];
+
+/// The catalog, with samples dated `now`.
+///
+/// - `events`: `[{name, subscribable, sample, sentence}]`, in the order the
+///   UI lists them; `test` is not `subscribable` (it reaches every webhook).
+/// - `presets`: `[{name, label, needs, sendsEnvelope, usesTemplate,
+///   limits: [{field, max, unit}]}]`, the default first; `label` is `null` where the page
+///   translates the name (`preset_<name>`), `needs` the webhook fields it
+///   requires.
+/// - `limits`: `{webhook, campaign}`, each field's `maxChars`, `maxItems`,
+///   `min`, `max` (and `maxNameChars`, `maxValueChars`, `maxTags`), and
+///   `webhook.payload.maxBytes`, the most a request body may hold.
+/// - `errorCodes`: every error `code`.
+pub fn view(now: Millis) -> Value {
+    let events: Vec<Value> = EventKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let sample = Event { id: "msg_sample".into(), kind, at: now, data: kind.sample_data(now) };
+            json!({"name": kind.as_str(), "subscribable": kind.is_subscribable(), "sample": sample.data, "sentence": sentence(&sample)})
+        })
+        .collect();
+    let presets: Vec<Value> = Preset::ALL
+        .into_iter()
+        .map(|preset| {
+            json!({
+                "name": preset.as_str(), "label": preset.label(), "needs": preset.needs(),
+                "sendsEnvelope": preset.is_raw(), "usesTemplate": matches!(preset.body(), Body::Template),
+                "limits": preset.limits(),
+            })
+        })
+        .collect();
+    json!({"events": events, "presets": presets, "limits": limits(), "errorCodes": ERROR_CODES})
+}
+
+/// Each input field's limits, as validation enforces them.
+fn limits() -> Value {
+    json!({
+        "webhook": {
+            // A name must be under MAX_NAME_CHARS.
+            "name": {"maxChars": MAX_NAME_CHARS - 1},
+            "url": {"maxChars": MAX_URL_CHARS},
+            "headers": {"maxItems": MAX_HEADERS, "maxNameChars": MAX_HEADER_NAME_CHARS, "maxValueChars": MAX_HEADER_VALUE_CHARS},
+            "headersJson": {"maxChars": MAX_HEADERS_JSON_CHARS},
+            "secret": {"maxChars": MAX_SECRET_CHARS},
+            "events": {"maxItems": MAX_EVENT_NAMES},
+            "filters": {"maxItems": MAX_CONDITIONS, "maxChars": MAX_CONDITION_CHARS},
+            "template": {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
+            "chatId": {"maxChars": MAX_CHAT_ID_CHARS},
+            "retrySchedule": {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
+            "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
+            "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
+            // Not a field: the most a body or query AutoHook sends may hold.
+            "payload": {"maxBytes": MAX_PAYLOAD_BYTES},
+        },
+        "campaign": {
+            "phrases": {"maxItems": MAX_PHRASES, "maxChars": MAX_PHRASE_CHARS},
+            "intervalMinSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
+            "intervalMaxSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
+            "input": {"maxChars": MAX_SELECTOR_CHARS},
+            "button": {"maxChars": MAX_SELECTOR_CHARS},
+            // The campaign's `schedule.cron`.
+            "cron": {"maxChars": MAX_CRON_CHARS},
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::CampaignError;
+    use crate::config::{ConfigError, WebhookConfig, WebhookInput};
+    use crate::engine::EngineError;
+
+    #[test]
+    fn lists_every_event_kind_and_preset_once_in_declaration_order() {
+        let catalog = view(Millis(0));
+        let names = |list: &str| catalog[list].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(names("events"), EventKind::ALL.map(|k| k.as_str().to_string()));
+        assert_eq!(names("presets"), Preset::ALL.map(|p| p.as_str().to_string()));
+        let subscribable: Vec<&Value> = catalog["events"].as_array().unwrap().iter().filter(|e| e["subscribable"] == true).collect();
+        assert_eq!(subscribable.len(), EventKind::ALL.len() - 1, "all but test");
+        assert_eq!(catalog["presets"][3]["label"], "Microsoft Teams");
+        assert_eq!(Preset::ALL[0], Preset::default(), "the page selects the first preset for a new webhook");
+        assert_eq!(catalog["events"][0]["sample"]["message"], "Hello from AutoHook!");
+    }
+
+    /// What a preset `needs` is what validation requires: without each
+    /// field the webhook is refused on it, with them all it is accepted.
+    #[test]
+    fn a_presets_needs_are_the_fields_validation_requires() {
+        let value = |field: &str| match field {
+            "chatId" => "-1001234567890",
+            "template" => r#"{"text": "{{sentence}}"}"#,
+            other => panic!("no sample value for {other}: add one here"),
+        };
+        let input = |preset: Preset, fields: &[&str]| -> WebhookInput {
+            let mut input = json!({"url": "https://example.com/hook", "preset": preset.as_str()});
+            for field in fields {
+                input[*field] = json!(value(field));
+            }
+            serde_json::from_value(input).unwrap()
+        };
+        for preset in Preset::ALL {
+            let needs = preset.needs();
+            WebhookConfig::create(input(preset, needs)).unwrap_or_else(|e| panic!("{preset:?} with {needs:?}: {e}"));
+            for missing in needs {
+                let rest: Vec<&str> = needs.iter().copied().filter(|f| f != missing).collect();
+                let error = WebhookConfig::create(input(preset, &rest)).unwrap_err();
+                assert_eq!(error.field(), *missing, "{preset:?} without {missing}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_preset_error_lists_every_preset() {
+        let message = ConfigError::Preset("hipchat".into()).to_string();
+        assert_eq!(message, format!("preset must be {}, not \"hipchat\"", Preset::one_of()));
+        assert!(Preset::ALL.iter().all(|p| message.contains(p.as_str())));
+    }
+
+    #[test]
+    fn error_codes_are_documented_and_cover_what_errors_say() {
+        let readme = include_str!("../README.md");
+        let documented = readme.split("**Error codes:**").nth(1).unwrap().split("\n\n").next().unwrap();
+        for code in ERROR_CODES {
+            assert!(documented.contains(&format!("`{code}`")), "{code} is not in the README's Error codes");
+        }
+        let errors = [
+            EngineError::TooManyWebhooks, EngineError::UnknownWebhook(String::new()), EngineError::UnknownDelivery(String::new()),
+            EngineError::UnknownEvent(String::new()), EngineError::PayloadTooLarge(0), EngineError::OutboxFull,
+            EngineError::Invalid(ConfigError::NoEvents), EngineError::Campaign(CampaignError::Running),
+            EngineError::Campaign(CampaignError::LimitReached(1)), EngineError::Campaign(CampaignError::PickExpired),
+        ];
+        for error in errors {
+            assert!(ERROR_CODES.contains(&error.code()), "{}", error.code());
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_event_kind_and_preset() {
+        let readme = include_str!("../README.md");
+        let events = readme.split("**Events:**").nth(1).unwrap().split("\n\n").next().unwrap();
+        for kind in EventKind::ALL {
+            assert!(events.contains(&format!("`{}`", kind.as_str())), "the README's Events do not name {}", kind.as_str());
+        }
+        for preset in Preset::ALL {
+            let row = format!("| `{}` ", preset.as_str());
+            assert!(readme.lines().any(|line| line.starts_with(&row)), "the README's Presets table has no row for {}", preset.as_str());
+        }
+    }
+
+    #[test]
+    fn limits_are_the_enforced_ones() {
+        let limits = limits();
+        let name = "x".repeat(limits["webhook"]["name"]["maxChars"].as_u64().unwrap() as usize);
+        let input = WebhookInput { url: Some("https://example.com/".into()), name: Some(name.clone()), ..Default::default() };
+        WebhookConfig::create(input).unwrap();
+        let input = WebhookInput { url: Some("https://example.com/".into()), name: Some(format!("{name}x")), ..Default::default() };
+        assert_eq!(WebhookConfig::create(input).unwrap_err().field(), "name");
+    }
+}
