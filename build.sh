@@ -3,6 +3,8 @@
 #
 #   ./build.sh            install what is missing, build Wasm, assemble dist/
 #   ./build.sh test       build if needed, then run every suite
+#   ./build.sh check      format, lints and native tests in under a minute:
+#                         no Debian packages, browsers or Wasm build
 #   ./build.sh run        local receiver + Chromium with the extension loaded
 #   ./build.sh run --headless   the same, delivering one test event, then exit
 #   ./build.sh bench      measure in headless Chromium, write tests/bench/BENCHMARKS.md
@@ -25,6 +27,11 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 BUILD_STD=(-Z build-std=std,panic_abort)
 WASM_TARGET=wasm32-unknown-unknown
 E2E=tests/e2e
+# Rustup's stable toolchain, which has rustfmt and clippy. Debian's
+# rustc-web has neither, and rustup's clippy cannot lint with Debian's
+# rustc (crates from one compiler, the rest from the other: E0514), so
+# formatting and lints use rustup's whole toolchain, as `check` does.
+RUSTUP_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -60,7 +67,19 @@ ensure_npm_packages() {
   local stamp=$E2E/node_modules/.package-lock.json
   if [ -f "$stamp" ] && [ "$stamp" -nt "$E2E/package-lock.json" ]; then return; fi
   say "installing test tooling from $E2E/package-lock.json"
-  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $E2E (puppeteer-core, selenium-webdriver)"
+  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $E2E (puppeteer-core, selenium-webdriver, eslint)"
+}
+
+# with_rustup COMMAND...: COMMAND with rustup's cargo, rustc, rustfmt and clippy,
+# whatever setup() put first on PATH.
+with_rustup() { env -u RUSTC_BOOTSTRAP PATH="$RUSTUP_BIN:$PATH" "$@"; }
+
+ensure_lint_tools() {
+  if with_rustup cargo fmt --version >/dev/null 2>&1 && with_rustup cargo clippy --version >/dev/null 2>&1; then return; fi
+  [ -x "$RUSTUP_BIN/rustup" ] || die "cargo fmt and cargo clippy need rustup's stable toolchain (https://rustup.rs) in $RUSTUP_BIN"
+  say "adding rustfmt and clippy to rustup's toolchain"
+  "$RUSTUP_BIN/rustup" component add rustfmt clippy \
+    || die "rustup component add rustfmt clippy failed (it downloads from static.rust-lang.org)"
 }
 
 setup() {
@@ -159,40 +178,88 @@ count_tap() {
   FAILED=$((FAILED + ${fail:-0}))
 }
 
-# run_suite NAME LOG COMMAND...: runs a suite, showing and keeping its output.
+# run_suite NAME LOG COUNT COMMAND...: runs a suite, showing and keeping its
+# output, and adds its results to the totals with COUNT LOG. A suite that
+# fails with no failed test to show for it (it did not build, or it is a
+# check that found something) counts as one failure.
 run_suite() {
-  local name=$1 log=$2
-  shift 2
+  local name=$1 log=$2 count=$3 failed=$FAILED start=$SECONDS
+  shift 3
   say "$name"
-  if ! "$@" 2>&1 | tee "$log"; then SUITE_FAILURES+=("$name"); fi
+  if "$@" 2>&1 | tee "$log"; then
+    "$count" "$log"
+    say "$name: ok in $((SECONDS - start)) s"
+    return
+  fi
+  "$count" "$log"
+  SUITE_FAILURES+=("$name")
+  [ "$FAILED" -gt "$failed" ] || FAILED=$((FAILED + 1))
+  say "$name: FAILED in $((SECONDS - start)) s"
+}
+
+check_format() {
+  with_rustup cargo fmt --check && with_rustup rustfmt --check --edition 2021 tests/fuzz-targets/fuzz_targets/*.rs
+}
+
+# The checks before any test, each a suite that fails on any finding: the
+# format (rustfmt.toml; the fuzz targets are a crate of their own), clippy
+# with -D warnings (lints in Cargo.toml; native only, as clippy cannot
+# build for wasm32 here) and ESLint (eslint.config.mjs). LOGS: a directory.
+run_checks() {
+  local logs=$1
+  run_suite "format (cargo fmt --check)" "$logs/fmt.log" true check_format
+  run_suite "lints (cargo clippy -D warnings)" "$logs/clippy.log" true \
+    with_rustup cargo clippy --quiet --keep-going --all-targets -- -D warnings
+  run_suite "JS lints (ESLint)" "$logs/eslint.log" true "$E2E/node_modules/.bin/eslint" --max-warnings 0 .
+}
+
+# Prints the totals; fails if anything failed.
+report() {
+  [ ${#SUITE_FAILURES[@]} -eq 0 ] || say "failed: ${SUITE_FAILURES[*]}"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
 }
 
 test_all() {
   setup
-  # The release module last, so a later ./build.sh has nothing to rebuild.
-  build_test_hooks
-  build
+  ensure_lint_tools
   local logs=target/test-logs
   mkdir -p "$logs"
   PASSED=0 FAILED=0 SUITE_FAILURES=()
+  # First, as they take seconds and the build minutes.
+  run_checks "$logs"
+  # The release module last, so a later ./build.sh has nothing to rebuild.
+  build_test_hooks
+  build
 
-  run_suite "native tests (cargo test)" "$logs/native.log" cargo test --quiet
-  count_cargo "$logs/native.log"
+  run_suite "native tests (cargo test)" "$logs/native.log" count_cargo cargo test --quiet
 
-  run_suite "wasm tests (headless Chromium)" "$logs/wasm.log" \
+  run_suite "wasm tests (headless Chromium)" "$logs/wasm.log" count_cargo \
     env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
       CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/webdriver.json \
       cargo test --target wasm32-unknown-unknown "${BUILD_STD[@]}" --test wasm
-  count_cargo "$logs/wasm.log"
 
-  run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" \
+  run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" count_tap \
     node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 "$E2E"/*.test.mjs
-  count_tap "$logs/e2e.log"
 
-  if [ ${#SUITE_FAILURES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=${#SUITE_FAILURES[@]}; fi
-  [ ${#SUITE_FAILURES[@]} -eq 0 ] || say "failed: ${SUITE_FAILURES[*]}"
-  echo "$PASSED passed, $FAILED failed"
-  [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
+  report
+}
+
+# What a change must pass before the browsers see it, with rustup's
+# toolchain and no setup(): no apt, no cargo install, no Wasm build. Only
+# ESLint may need installing (npm ci in tests/e2e).
+check() {
+  ensure_lint_tools
+  ensure_npm_packages
+  local logs=target/check-logs
+  mkdir -p "$logs"
+  PASSED=0 FAILED=0 SUITE_FAILURES=()
+  run_checks "$logs"
+  # A tenth of the fuzz targets' cases (tests/fuzz.rs): the full budget is
+  # ./build.sh test's.
+  run_suite "native tests (cargo test)" "$logs/native.log" count_cargo \
+    with_rustup env FUZZ_CASES="${FUZZ_CASES:-250}" cargo test --quiet
+  report
 }
 
 # Three quarters of the time go to libFuzzer (cargo-fuzz, coverage-guided,
@@ -224,8 +291,9 @@ fuzz() {
 case "${1:-build}" in
   build) build ;;
   test) test_all ;;
+  check) check ;;
   run) shift; build; node "$E2E/run.mjs" "$@" ;;
   bench) build; node tests/bench/run.mjs ;;
   fuzz) fuzz "${2:-600}" ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds])" ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds])" ;;
 esac

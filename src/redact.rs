@@ -321,7 +321,7 @@ mod tests {
 
     #[test]
     fn urls_name_the_secrets_they_hide_decoded_and_lose_their_fragment() {
-        let (shown, hidden) = self::url("https://api.telegram.org/bot123456:ABC%20DEF/sendMessage?chat=1&api_key=a+b%26c#token=xyz");
+        let (shown, hidden) = url("https://api.telegram.org/bot123456:ABC%20DEF/sendMessage?chat=1&api_key=a+b%26c#token=xyz");
         assert_eq!(shown, "https://api.telegram.org/bot[redacted]/sendMessage?chat=1&api_key=[redacted]");
         assert_eq!(hidden, ["123456:ABC DEF", "a b&c"]);
     }

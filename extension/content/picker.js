@@ -30,7 +30,7 @@
 
   let step = 'input';
   let input = null;
-  let suggested = suggest();
+  const suggested = suggest();
 
   function suggest() {
     const visible = [...document.querySelectorAll(EDITABLE)].filter((el) => el.getClientRects().length && !el.disabled);

@@ -2,7 +2,7 @@
 // switch. State lives in the background; this page re-reads it whenever
 // the background says it changed, so it stays live without reloading.
 import { call } from '../shared/ext.js';
-import { localize, onStateChanged, throttled } from '../shared/dom.js';
+import { localize, onStateChanged, renderThrottled } from '../shared/dom.js';
 import { onAccessChanged, permissionsReady } from '../shared/permissions.js';
 import { openEditor } from './editor.js';
 import { renderWebhooks } from './list.js';
@@ -33,7 +33,7 @@ async function refresh({ force = false } = {}) {
   }
   await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable'))]);
 }
-const rerender = throttled(() => refresh().catch(console.error));
+const rerender = renderThrottled(() => refresh().catch(console.error));
 
 globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
 document.getElementById('add').addEventListener('click', () => openEditor());

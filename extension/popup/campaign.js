@@ -3,7 +3,7 @@
 // controls, and the settings. Everything goes through campaign.* requests.
 import { call, ext } from '../shared/ext.js';
 import { applyLimits, catalog } from '../shared/catalog.js';
-import { onStateChanged, t, throttled } from '../shared/dom.js';
+import { onStateChanged, t, renderThrottled } from '../shared/dom.js';
 import { requestAccess } from '../shared/permissions.js';
 
 const $ = (id) => document.getElementById(id);
@@ -94,5 +94,5 @@ $('pick').addEventListener('click', () => {
     .then(() => window.close())
     .catch((error) => { $('campaign-error').textContent = error.message; });
 });
-onStateChanged(throttled(() => refresh().catch(console.error)));
+onStateChanged(renderThrottled(() => refresh().catch(console.error)));
 await refresh();

@@ -1,7 +1,7 @@
 // The toolbar popup: the global switch, the last 24 hours, the latest
 // deliveries, a switch per webhook, and the way to the settings page.
 import { call, ext } from '../shared/ext.js';
-import { h, localize, onStateChanged, t, throttled } from '../shared/dom.js';
+import { h, localize, onStateChanged, t, renderThrottled } from '../shared/dom.js';
 import { stateClass, timeElement } from '../shared/format.js';
 
 localize();
@@ -30,5 +30,5 @@ async function refresh() {
 
 globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
 document.getElementById('open-settings').addEventListener('click', () => ext.runtime.openOptionsPage().then(() => window.close()));
-onStateChanged(throttled(() => refresh().catch(console.error)));
+onStateChanged(renderThrottled(() => refresh().catch(console.error)));
 await refresh();

@@ -1,7 +1,7 @@
 // Building the UI without innerHTML: every string goes in as text, so a
 // webhook named `<img src=x onerror=alert(1)>` shows as exactly that.
 import { ext } from './ext.js';
-import { throttled as throttle } from './throttle.js';
+import { throttled } from './throttle.js';
 
 /** The localized message `key` with `subs` for $1, $2…; the key itself if missing. */
 export function t(key, ...subs) {
@@ -39,9 +39,9 @@ export function localize(root = document) {
 
 /**
  * `render` as a page redraws on state changes: in an animation frame, at
- * most every 300 ms and never two at once (see ./throttle.js).
+ * most every 300 ms and never two at once (./throttle.js's `throttled`).
  */
-export const throttled = (render) => throttle(() => new Promise(requestAnimationFrame).then(render), 300);
+export const renderThrottled = (render) => throttled(() => new Promise(requestAnimationFrame).then(render), 300);
 
 /** Runs `listener` whenever the background says its state changed. */
 export function onStateChanged(listener) {

@@ -65,9 +65,8 @@ export function originPattern(url) {
  * reports what is wrong with it when the webhook is saved).
  */
 export function requestAccess(text) {
-  let url;
   try {
-    url = new URL(text);
+    new URL(text);
   } catch {
     return Promise.resolve(true);
   }

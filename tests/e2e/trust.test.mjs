@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, receiverAndFirefox, receiverAndSettingsPage } from './browsers.mjs';
 import { asker, caller, eventually } from './api.mjs';
-import { startReceiver } from './receiver.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const TOKEN = 'Bearer tok-8c1f0e9a77';
