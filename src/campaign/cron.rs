@@ -11,6 +11,7 @@
 //! to a [`Cron`] or to an error with a column counted in characters.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::time::Millis;
@@ -29,9 +30,12 @@ pub struct CronError {
     pub problem: String,
 }
 
-/// A parsed expression: the allowed values of each field as bit sets.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parsed expression: the allowed values of each field as bit sets, and
+/// the text they were parsed from, which is what is stored and shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Cron {
+    source: String,
     minutes: u64,
     hours: u64,
     days: u64,
@@ -80,6 +84,11 @@ impl Cron {
         })
     }
 
+    /// The text it was parsed from.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
     fn fields(text: &str) -> Parsed<Cron> {
         if let Some((offset, _)) = text.char_indices().nth(MAX_CRON_CHARS) {
             let chars = text.chars().count();
@@ -106,6 +115,7 @@ impl Cron {
             sets[4] |= 1;
         }
         Ok(Cron {
+            source: text.to_string(),
             minutes: sets[0],
             hours: sets[1],
             days: sets[2],
@@ -198,6 +208,20 @@ fn value(field: &Field, text: &str, at: usize) -> Parsed<u32> {
     match named.or_else(|| text.parse::<u32>().ok()) {
         Some(v) if (field.min..=field.max).contains(&v) => Ok(v),
         _ => Err((at, format!("{}: {text:?} is not a value from {} to {}", field.name, field.min, field.max))),
+    }
+}
+
+impl TryFrom<String> for Cron {
+    type Error = CronError;
+
+    fn try_from(text: String) -> Result<Cron, CronError> {
+        Cron::parse(&text)
+    }
+}
+
+impl From<Cron> for String {
+    fn from(cron: Cron) -> String {
+        cron.source
     }
 }
 
