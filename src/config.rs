@@ -1033,6 +1033,83 @@ mod tests {
         }
     }
 
+    /// A webhook with every parsed field set: secret, filters, templates.
+    fn full() -> WebhookConfig {
+        WebhookConfig::create(WebhookInput {
+            url: Some("https://h.test/in?text={{data.message | default:\"x\"}}".into()),
+            method: Some("put".into()),
+            headers: Some(json!({"X-Event": "{{event | upper}}", "X-Team": "ops"})),
+            secret: Some("whsec_c2VjcmV0".into()),
+            filters: Some(FiltersInput { mode: Match::Any, conditions: vec![" event == error ".into(), "".into()] }),
+            preset: Some("custom".into()),
+            template: Some(r#"{"text": "{{sentence}}"}"#.into()),
+            ..input("https://unused.test/")
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stored_webhook_round_trips_to_the_same_parsed_config() {
+        let config = full();
+        let stored = serde_json::to_value(&config).unwrap();
+        assert_eq!(stored["secret"], "whsec_c2VjcmV0", "stored as the text the user gave");
+        assert_eq!(stored["method"], "PUT");
+        assert_eq!(stored["preset"], "custom");
+        assert_eq!(stored["filters"], json!({"match": "any", "conditions": ["event == error"]}));
+        assert_eq!(stored["headers"], json!([["X-Event", "{{event | upper}}"], ["X-Team", "ops"]]));
+        let read: WebhookConfig = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(read, config, "the same parsed config, templates and key included");
+        assert!(read.body_template().is_some() && read.query_template().is_some());
+        let header_templates: Vec<bool> = read.headers_with_templates().map(|(_, t)| t.is_some()).collect();
+        assert_eq!(header_templates, [true, false], "only a value with tags is a template");
+        assert_eq!(serde_json::to_value(StoredConfig::from(read.to_raw())).unwrap(), stored);
+    }
+
+    #[test]
+    fn a_stored_webhook_from_before_presets_takes_the_default_preset() {
+        let mut stored = serde_json::to_value(WebhookConfig::create(input("https://h.test/")).unwrap()).unwrap();
+        for later in ["filters", "preset", "chatId", "template"] {
+            stored.as_object_mut().unwrap().remove(later);
+        }
+        let read: WebhookConfig = serde_json::from_value(stored).unwrap();
+        assert_eq!((read.preset, read.filters, read.template), (Preset::default(), None, None));
+    }
+
+    #[test]
+    fn a_stored_invalid_field_keeps_its_error_and_its_text() {
+        let mut stored = serde_json::to_value(full()).unwrap();
+        stored["secret"] = json!("whsec_!!not base64!!");
+        let read: StoredConfig = serde_json::from_value(stored.clone()).unwrap();
+        let StoredConfig::Invalid(invalid) = &read else { panic!("{read:?}") };
+        assert_eq!(invalid.error, ConfigError::Secret(SecretError::BadBase64));
+        assert_eq!(invalid.error.field(), "secret");
+        assert_eq!(read.valid().unwrap_err(), &invalid.error);
+        assert!(!read.enabled(), "settings that do not parse are never on");
+        assert_eq!(read.secret(), Some("whsec_!!not base64!!"), "kept to reveal and to fix");
+        assert_eq!(serde_json::to_value(&read).unwrap(), stored, "written back as found");
+    }
+
+    #[test]
+    fn a_stored_invalid_webhook_is_fixed_only_by_a_change_that_makes_it_whole() {
+        let mut raw = full().to_raw();
+        raw.rate_per_minute = 0;
+        let stored = StoredConfig::from(raw);
+        let rename = WebhookInput { name: Some("renamed".into()), ..Default::default() };
+        assert_eq!(stored.apply(rename).unwrap_err(), ConfigError::Rate);
+        let fix = WebhookInput { rate_per_minute: Some(60), ..Default::default() };
+        let fixed = stored.apply(fix).unwrap();
+        assert_eq!(fixed, WebhookConfig { rate_per_minute: 60, ..full() });
+    }
+
+    #[test]
+    fn enum_fields_parse_from_their_names() {
+        assert_eq!(parse_variant::<Preset>("telegram"), Some(Preset::Telegram));
+        assert_eq!(parse_variant::<Preset>("Telegram"), None);
+        assert_eq!(parse_variant::<Match>("any"), Some(Match::Any));
+        let error = WebhookConfig::create(WebhookInput { preset: Some("fax".into()), ..input("https://h.test/") }).unwrap_err();
+        assert_eq!(error, ConfigError::Preset("fax".into()));
+    }
+
     #[test]
     fn limits_on_retries_timeout_and_rate() {
         let config = WebhookConfig::create(input("https://example.com/")).unwrap();

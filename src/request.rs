@@ -213,6 +213,18 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_webhook_whose_settings_do_not_parse_fails_closed_naming_the_field() {
+        let mut raw = config("https://h.test/", "POST", Some("s3cret")).to_raw();
+        raw.secret = Some("whsec_!!".into());
+        let error = build_stored(&StoredConfig::from(raw.clone()), &event(), "dlv_1", Millis(5_000)).unwrap_err();
+        assert_eq!(error.to_string(), "secret starts with whsec_ but the rest is not valid base64; not sent, since it would go out unsigned");
+        raw.secret = None;
+        raw.timeout_ms = 0;
+        let error = build_stored(&StoredConfig::from(raw), &event(), "dlv_1", Millis(5_000)).unwrap_err();
+        assert!(error.to_string().starts_with("not sent: its stored settings are invalid (timeoutMs: "), "{error}");
+    }
+
+    #[test]
     fn unsigned_webhooks_carry_ids_but_no_signature() {
         let request = build(&config("https://h.test/", "PUT", None), &event(), "dlv_1", Millis(5_000)).unwrap();
         assert_eq!(request.method, "PUT");

@@ -241,6 +241,16 @@ mod tests {
     }
 
     #[test]
+    fn an_expression_is_stored_as_its_text_and_read_back_parsed() {
+        let cron = Cron::parse("*/15 9-17 * * mon-fri").unwrap();
+        let stored = serde_json::to_string(&cron).unwrap();
+        assert_eq!(stored, "\"*/15 9-17 * * mon-fri\"");
+        assert_eq!(serde_json::from_str::<Cron>(&stored).unwrap(), cron);
+        let error = serde_json::from_str::<Cron>("\"0 25 * * *\"").unwrap_err();
+        assert!(error.to_string().starts_with("column 3: "), "a stored expression that does not parse says where: {error}");
+    }
+
+    #[test]
     fn weekdays_at_nine_skip_the_weekend() {
         // Friday 2026-11-20 09:00 UTC has passed: next is Monday the 23rd.
         assert_eq!(next("0 9 * * 1-5", utc(2026, 11, 20, 9, 0), 0), Some(utc(2026, 11, 23, 9, 0)));
