@@ -2,6 +2,12 @@
 //! into a [`WebhookConfig`] that is valid by construction, or a
 //! [`ConfigError`] that names the field and what is wrong with it.
 //!
+//! Settings are stored as text ([`RawConfig`]) and there is one parser,
+//! [`WebhookConfig::parse`]: input ([`WebhookInput`]) is applied to the text
+//! and the whole parsed again, and storage is read through the same parse.
+//! What was stored but no longer parses is a [`StoredConfig::Invalid`],
+//! which keeps the text and the error rather than dropping either.
+//!
 //! ## Limits
 //!
 //! Every field has a size limit, so no input is too large to store, show
