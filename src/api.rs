@@ -9,7 +9,7 @@
 //! popup (`campaign.beginPick`), since a compromised page could send
 //! anything the content script can.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
@@ -20,10 +20,7 @@ use crate::config::WebhookInput;
 pub use crate::engine::Reply;
 use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
 use crate::event::EventKind;
-use crate::filter::Filters;
-use crate::preset::Preset;
 use crate::signing::generate_secret;
-use crate::stats::StatsView;
 use crate::template::query_template;
 use crate::time::Millis;
 
@@ -256,55 +253,26 @@ impl ApiError {
 }
 
 
-/// A webhook as pages see it: the secret is never sent, only whether there is one.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WebhookView<'a> {
-    id: &'a str,
-    name: &'a str,
-    url: String,
-    method: &'static str,
-    events: &'a [EventKind],
-    headers: serde_json::Map<String, Value>,
-    has_secret: bool,
-    enabled: bool,
-    disabled_reason: Option<&'a str>,
-    created_at: Millis,
-    updated_at: Millis,
-    retry_schedule: &'a [u64],
-    timeout_ms: u64,
-    rate_per_minute: u32,
-    filters: Option<&'a Filters>,
-    preset: Preset,
-    chat_id: Option<&'a str>,
-    template: Option<&'a str>,
-    stats: StatsView,
-}
-
+/// A webhook as pages see it: as stored (its settings' own serialization,
+/// so a new setting shows with no change here), except that the secret is
+/// never sent, only whether there is one; the URL reads as typed; headers
+/// are an object of names to values; and the stats come with their rates.
 fn webhook_view(webhook: &Webhook) -> Value {
-    let config = &webhook.config;
-    let view = WebhookView {
-        id: &webhook.id,
-        name: &config.name,
-        url: display_url(&config.url),
-        method: config.method.as_str(),
-        events: &config.events,
-        headers: config.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect(),
-        has_secret: config.secret.is_some(),
-        enabled: config.enabled,
-        disabled_reason: webhook.disabled_reason.as_deref(),
-        created_at: webhook.created_at,
-        updated_at: webhook.updated_at,
-        retry_schedule: &config.retry_schedule,
-        timeout_ms: config.timeout_ms,
-        rate_per_minute: config.rate_per_minute,
-        filters: config.filters.as_ref(),
-        preset: config.preset,
-        chat_id: config.chat_id.as_deref(),
-        template: config.template.as_deref(),
-        stats: webhook.stats.view(),
-    };
-    serde_json::to_value(view).expect("views serialize to JSON")
+    let mut view = serde_json::to_value(webhook).expect("webhooks serialize to JSON");
+    let Some(fields) = view.as_object_mut() else { unreachable!("a struct serializes to an object") };
+    let secret = fields.remove("secret");
+    fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
+    if let Some(Value::String(url)) = fields.get_mut("url") {
+        if let Ok(parsed) = Url::parse(url) {
+            *url = display_url(&parsed);
+        }
+    }
+    if let Some(headers) = fields.get_mut("headers") {
+        let pairs = headers.as_array().into_iter().flatten().filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), pair.get(1)?.clone())));
+        *headers = Value::Object(pairs.collect());
+    }
+    fields.insert("stats".into(), json!(webhook.stats.view()));
+    view
 }
 
 /// The URL as the user typed it: a query template reads with its spaces
@@ -434,7 +402,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             };
             json!(engine.preview(id.as_deref(), webhook, kind, now)?)
         }
-        Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret }),
+        Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret() }),
         Request::StatsSummary => summary(engine, now),
         Request::StorageUnreadable => Value::Array(engine.unreadable().map(unreadable_view).collect()),
         Request::StorageDeleteUnreadable { name } => {

@@ -2,6 +2,12 @@
 //! into a [`WebhookConfig`] that is valid by construction, or a
 //! [`ConfigError`] that names the field and what is wrong with it.
 //!
+//! Settings are stored as text ([`RawConfig`]) and there is one parser,
+//! [`WebhookConfig::parse`]: input ([`WebhookInput`]) is applied to the text
+//! and the whole parsed again, and storage is read through the same parse.
+//! What was stored but no longer parses is a [`StoredConfig::Invalid`],
+//! which keeps the text and the error rather than dropping either.
+//!
 //! ## Limits
 //!
 //! Every field has a size limit, so no input is too large to store, show
@@ -10,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
@@ -18,7 +25,7 @@ use url::Url;
 use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
 use crate::preset::Preset;
-use crate::signing::{SecretError, SecretKey};
+use crate::signing::{Secret, SecretError};
 use crate::template::{query_template, Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
 
 /// Retry delays after the first attempt, in milliseconds.
@@ -126,8 +133,8 @@ pub struct WebhookInput {
     pub template: Option<String>,
 }
 
-/// Filters as a caller sends them.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// Filters as a caller sends them, and as they are stored.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FiltersInput {
     /// `all` (default) or `any`.
@@ -138,9 +145,52 @@ pub struct FiltersInput {
     pub conditions: Vec<String>,
 }
 
-/// A webhook's settings, valid by construction.
+/// A webhook's settings as text: what storage holds (written by this build,
+/// or by another one or a sync tool) and what [`WebhookInput`] edits.
+/// [`WebhookConfig::parse`] is the one way from it to settings that can be
+/// used; the engine keeps only its result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct RawConfig {
+    /// Display name.
+    pub name: String,
+    /// Where deliveries go.
+    pub url: String,
+    /// The method's name.
+    pub method: String,
+    /// Event names.
+    pub events: Vec<String>,
+    /// Custom headers, in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// Signing secret.
+    pub secret: Option<String>,
+    /// Whether it receives events.
+    pub enabled: bool,
+    /// Delays before each retry, in milliseconds.
+    pub retry_schedule: Vec<u64>,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// First attempts allowed per minute.
+    pub rate_per_minute: u32,
+    /// Filter conditions.
+    #[serde(default)]
+    pub filters: Option<FiltersInput>,
+    /// The preset's name; earlier versions stored none (the default).
+    #[serde(default = "default_preset_name")]
+    pub preset: String,
+    /// Telegram's `chat_id`.
+    #[serde(default)]
+    pub chat_id: Option<String>,
+    /// The `custom` preset's body template.
+    #[serde(default)]
+    pub template: Option<String>,
+}
+
+/// A webhook's settings, valid by construction: every field parsed once,
+/// when input is saved or storage is read, so sending never parses and
+/// has no parse error to drop. Stored as its [`RawConfig`] text.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "RawConfig")]
 pub struct WebhookConfig {
     /// Display name, 1 to 99 characters.
     pub name: String,
@@ -152,8 +202,8 @@ pub struct WebhookConfig {
     pub events: Vec<EventKind>,
     /// Custom headers, in the order given.
     pub headers: Vec<(String, String)>,
-    /// Signing secret as the user gave it (`whsec_…` or plain text).
-    pub secret: Option<String>,
+    /// Signing secret: its text and its key.
+    pub secret: Option<Secret>,
     /// Whether it receives events.
     pub enabled: bool,
     /// Delays before each retry, in milliseconds.
@@ -163,22 +213,53 @@ pub struct WebhookConfig {
     /// First attempts allowed per minute.
     pub rate_per_minute: u32,
     /// Deliver only events these conditions let through.
-    #[serde(default)]
     pub filters: Option<Filters>,
     /// The body's shape.
-    #[serde(default)]
     pub preset: Preset,
     /// Telegram's `chat_id`.
-    #[serde(default)]
     pub chat_id: Option<String>,
     /// The body template of the `custom` preset, kept while another preset
     /// is chosen so switching back does not lose it.
-    #[serde(default)]
     pub template: Option<String>,
+    /// The templates a request is rendered from, parsed.
+    templates: Templates,
+}
+
+/// A webhook's templates, parsed from its settings' text.
+#[derive(Clone, Debug, PartialEq)]
+struct Templates {
+    /// The body, for the `custom` preset.
+    body: Option<Template>,
+    /// For each header in order, its value as a template if it has tags.
+    headers: Vec<Option<Template>>,
+    /// The URL's query, if it has tags.
+    query: Option<Template>,
+}
+
+/// A webhook's settings as read from storage: parsed, or, when what was
+/// stored no longer parses (another build or a sync tool wrote it), kept as
+/// found with the error, so the webhook still loads, is listed, never sends,
+/// and can be fixed or deleted. Stored as its text either way.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(from = "RawConfig")]
+pub enum StoredConfig {
+    /// Settings that parse.
+    Valid(WebhookConfig),
+    /// Settings that do not.
+    Invalid(InvalidConfig),
+}
+
+/// Stored settings that do not parse, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvalidConfig {
+    /// The settings as stored.
+    pub raw: RawConfig,
+    /// The first field that does not parse.
+    pub error: ConfigError,
 }
 
 /// Why webhook input was refused. [`ConfigError::field`] names the field.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
     /// No URL on create.
     #[error("url is required")]
@@ -330,19 +411,15 @@ impl ConfigError {
 }
 
 impl WebhookConfig {
-    /// Validates `input` for a new webhook.
+    /// Validates `input` for a new webhook: defaults, with `input` applied.
     pub fn create(input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
         let url = parse_url(input.url.as_deref().ok_or(ConfigError::UrlMissing)?)?;
-        let name = match input.name {
-            Some(name) => name,
+        let defaults = RawConfig {
             // A host can be longer than a name may be; the name it gives must not be refused.
-            None => url.host_str().unwrap_or_default().chars().take(MAX_NAME_CHARS - 1).collect(),
-        };
-        let base = WebhookConfig {
-            name,
-            url,
-            method: Method::Post,
-            events: EventKind::ALL.into_iter().filter(|k| *k != EventKind::Test).collect(),
+            name: url.host_str().unwrap_or_default().chars().take(MAX_NAME_CHARS - 1).collect(),
+            url: url.to_string(),
+            method: Method::Post.as_str().into(),
+            events: EventKind::ALL.into_iter().filter(|k| *k != EventKind::Test).map(|k| k.as_str().into()).collect(),
             headers: Vec::new(),
             secret: None,
             enabled: true,
@@ -350,125 +427,297 @@ impl WebhookConfig {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             rate_per_minute: DEFAULT_RATE_PER_MINUTE,
             filters: None,
-            preset: Preset::Raw,
+            preset: preset_name(Preset::Raw),
             chat_id: None,
             template: None,
         };
-        base.apply(WebhookInput { url: None, name: None, ..input }).and_then(|config| {
-            check_name(&config.name)?;
-            Ok(config)
-        })
+        WebhookConfig::parse(&defaults.apply(input)?)
     }
 
     /// This config with the fields `input` sets replaced, all validated;
     /// `self` is untouched, so a refused update changes nothing.
     pub fn apply(&self, input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
-        let mut next = self.clone();
-        if let Some(url) = input.url {
-            next.url = parse_url(&url)?;
-        }
-        if let Some(name) = input.name {
-            check_name(&name)?;
-            next.name = name;
-        }
-        if let Some(method) = input.method {
-            next.method = parse_method(&method)?;
-        }
-        if let Some(events) = input.events {
-            next.events = parse_events(&events)?;
-        }
-        next.headers = match (input.headers, input.headers_json) {
-            (Some(_), Some(_)) => return Err(ConfigError::HeadersTwice),
-            (Some(value), None) => parse_headers(&value)?,
-            (None, Some(text)) => parse_headers(&parse_headers_json(&text)?)?,
-            (None, None) => next.headers,
+        WebhookConfig::parse(&self.to_raw().apply(input)?)
+    }
+
+    /// Parses settings' text: the one check both input and what storage
+    /// holds go through, so stored settings meet the rules new input meets.
+    pub fn parse(raw: &RawConfig) -> Result<WebhookConfig, ConfigError> {
+        let url = parse_url(&raw.url)?;
+        check_name(&raw.name)?;
+        let method = parse_method(&raw.method)?;
+        let events = parse_events(&raw.events)?;
+        let headers = parse_headers(&raw.headers)?;
+        let secret = match raw.secret.as_deref() {
+            Some(secret) => {
+                check_chars("secret", "secret", secret, MAX_SECRET_CHARS)?;
+                Some(Secret::parse(secret)?)
+            }
+            None => None,
         };
-        if let Some(secret) = input.secret {
-            next.secret = if secret.is_empty() {
-                None
-            } else {
-                check_chars("secret", "secret", &secret, MAX_SECRET_CHARS)?;
-                SecretKey::parse(&secret)?;
-                Some(secret)
-            };
+        if raw.retry_schedule.len() > MAX_RETRIES || raw.retry_schedule.iter().any(|ms| *ms > MAX_RETRY_DELAY_MS) {
+            return Err(ConfigError::RetrySchedule);
         }
-        if let Some(enabled) = input.enabled {
-            next.enabled = enabled;
+        if !(TIMEOUT_RANGE_MS.0..=TIMEOUT_RANGE_MS.1).contains(&raw.timeout_ms) {
+            return Err(ConfigError::Timeout);
         }
-        if let Some(schedule) = input.retry_schedule {
-            if schedule.len() > MAX_RETRIES || schedule.iter().any(|ms| *ms > MAX_RETRY_DELAY_MS) {
-                return Err(ConfigError::RetrySchedule);
-            }
-            next.retry_schedule = schedule;
+        if !(RATE_RANGE.0..=RATE_RANGE.1).contains(&raw.rate_per_minute) {
+            return Err(ConfigError::Rate);
         }
-        if let Some(timeout) = input.timeout_ms {
-            if !(TIMEOUT_RANGE_MS.0..=TIMEOUT_RANGE_MS.1).contains(&timeout) {
-                return Err(ConfigError::Timeout);
-            }
-            next.timeout_ms = timeout;
-        }
-        if let Some(rate) = input.rate_per_minute {
-            if !(RATE_RANGE.0..=RATE_RANGE.1).contains(&rate) {
-                return Err(ConfigError::Rate);
-            }
-            next.rate_per_minute = rate;
-        }
-        if let Some(filters) = input.filters {
-            next.filters = Filters::parse(filters.mode, filters.conditions)?;
-        }
-        if let Some(preset) = input.preset {
-            next.preset = serde_json::from_value(Value::String(preset.clone())).map_err(|_| ConfigError::Preset(preset))?;
-        }
-        if let Some(chat_id) = input.chat_id {
-            let chat_id = chat_id.trim();
+        let filters = match &raw.filters {
+            Some(filters) => Filters::parse(filters.mode, filters.conditions.clone())?,
+            None => None,
+        };
+        let preset: Preset = parse_variant(&raw.preset).ok_or_else(|| ConfigError::Preset(raw.preset.clone()))?;
+        if let Some(chat_id) = &raw.chat_id {
             check_chars("chatId", "chatId", chat_id, MAX_CHAT_ID_CHARS)?;
-            next.chat_id = Some(chat_id.to_string()).filter(|id| !id.is_empty());
         }
-        if next.preset == Preset::Telegram && next.chat_id.is_none() {
+        if preset == Preset::Telegram && raw.chat_id.is_none() {
             return Err(ConfigError::ChatIdMissing);
         }
-        if !next.preset.is_raw() && next.method == Method::Get {
+        if !preset.is_raw() && method == Method::Get {
             return Err(ConfigError::PresetNeedsBody);
         }
-        if let Some(template) = input.template {
+        if let Some(template) = &raw.template {
             // Checked here too: a template is kept while another preset is
             // chosen, and then it is not parsed.
-            check_chars("template", "template", &template, MAX_TEMPLATE_CHARS)?;
-            next.template = Some(template).filter(|t| !t.trim().is_empty());
+            check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
         }
-        next.check_templates()?;
-        Ok(next)
+        let templates = Templates::parse(&url, &headers, preset, raw.template.as_deref(), &events)?;
+        Ok(WebhookConfig {
+            name: raw.name.clone(),
+            url,
+            method,
+            events,
+            headers,
+            secret,
+            enabled: raw.enabled,
+            retry_schedule: raw.retry_schedule.clone(),
+            timeout_ms: raw.timeout_ms,
+            rate_per_minute: raw.rate_per_minute,
+            filters,
+            preset,
+            chat_id: raw.chat_id.clone(),
+            template: raw.template.clone(),
+            templates,
+        })
     }
 
-    /// Renders every template for a sample of every event the webhook can
-    /// get, so one that would fail is refused now, with its position.
-    fn check_templates(&self) -> Result<(), ConfigError> {
-        let mut events = self.events.clone();
-        events.push(EventKind::Test);
-        if self.preset == Preset::Custom {
-            let template = self.template.as_deref().ok_or(ConfigError::TemplateMissing)?;
-            Template::check(template, Target::Json, &events).map_err(ConfigError::Template)?;
+    /// The text these settings were parsed from (as stored).
+    pub fn to_raw(&self) -> RawConfig {
+        RawConfig {
+            name: self.name.clone(),
+            url: self.url.to_string(),
+            method: self.method.as_str().into(),
+            events: self.events.iter().map(|kind| kind.as_str().into()).collect(),
+            headers: self.headers.clone(),
+            secret: self.secret.as_ref().map(|secret| secret.as_str().into()),
+            enabled: self.enabled,
+            retry_schedule: self.retry_schedule.clone(),
+            timeout_ms: self.timeout_ms,
+            rate_per_minute: self.rate_per_minute,
+            filters: self.filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() }),
+            preset: preset_name(self.preset),
+            chat_id: self.chat_id.clone(),
+            template: self.template.clone(),
         }
-        for (name, value) in self.headers.iter().filter(|(_, value)| value.contains("{{")) {
-            Template::check(value, Target::Header, &events).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e))?;
-        }
-        if let Some(query) = query_template(&self.url) {
-            Template::check(&query, Target::Query, &events).map_err(ConfigError::QueryTemplate)?;
-        }
-        Ok(())
-    }
-
-    /// The signing key, if the webhook has a secret.
-    pub fn key(&self) -> Result<Option<SecretKey>, SecretError> {
-        // Validated when saved, but what storage holds may have been written
-        // by another build or tool: an error here must reach the caller.
-        self.secret.as_deref().map(SecretKey::parse).transpose()
     }
 
     /// Whether this webhook wants `kind` (the Test event always gets through).
     pub fn wants(&self, kind: EventKind) -> bool {
         kind == EventKind::Test || self.events.contains(&kind)
     }
+
+    /// The body template, when the preset is `custom`.
+    pub fn body_template(&self) -> Option<&Template> {
+        self.templates.body.as_ref()
+    }
+
+    /// The URL's query template, if the query has tags.
+    pub fn query_template(&self) -> Option<&Template> {
+        self.templates.query.as_ref()
+    }
+
+    /// Each header with its value's template, if the value has tags.
+    pub fn headers_with_templates(&self) -> impl Iterator<Item = (&(String, String), Option<&Template>)> {
+        self.headers.iter().zip(self.templates.headers.iter().map(Option::as_ref))
+    }
+}
+
+impl Templates {
+    /// Parses every template and renders it for a sample of every event the
+    /// webhook can get, so one that would fail is refused now, with its
+    /// position.
+    fn parse(url: &Url, headers: &[(String, String)], preset: Preset, body: Option<&str>, events: &[EventKind]) -> Result<Templates, ConfigError> {
+        let mut events = events.to_vec();
+        events.push(EventKind::Test);
+        let body = match preset {
+            Preset::Custom => {
+                let template = body.ok_or(ConfigError::TemplateMissing)?;
+                Some(Template::check(template, Target::Json, &events).map_err(ConfigError::Template)?)
+            }
+            _ => None,
+        };
+        let headers = headers
+            .iter()
+            .map(|(name, value)| match value.contains("{{") {
+                true => Template::check(value, Target::Header, &events).map(Some).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e)),
+                false => Ok(None),
+            })
+            .collect::<Result<_, _>>()?;
+        let query = match query_template(url) {
+            Some(query) => Some(Template::check(&query, Target::Query, &events).map_err(ConfigError::QueryTemplate)?),
+            None => None,
+        };
+        Ok(Templates { body, headers, query })
+    }
+}
+
+impl TryFrom<RawConfig> for WebhookConfig {
+    type Error = ConfigError;
+
+    fn try_from(raw: RawConfig) -> Result<WebhookConfig, ConfigError> {
+        WebhookConfig::parse(&raw)
+    }
+}
+
+impl Serialize for WebhookConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_raw().serialize(serializer)
+    }
+}
+
+impl RawConfig {
+    /// This text with the fields `input` sets replaced; only what input
+    /// alone decides is checked here (the shape of headers), the rest when
+    /// the result is parsed.
+    pub fn apply(&self, input: WebhookInput) -> Result<RawConfig, ConfigError> {
+        let mut next = self.clone();
+        let WebhookInput {
+            name, url, method, events, headers, headers_json, secret, enabled, retry_schedule,
+            timeout_ms, rate_per_minute, filters, preset, chat_id, template,
+        } = input;
+        next.headers = match (headers, headers_json) {
+            (Some(_), Some(_)) => return Err(ConfigError::HeadersTwice),
+            (Some(value), None) => header_pairs(&value)?,
+            (None, Some(text)) => header_pairs(&parse_headers_json(&text)?)?,
+            (None, None) => next.headers,
+        };
+        replace(&mut next.name, name);
+        replace(&mut next.url, url);
+        replace(&mut next.method, method);
+        replace(&mut next.events, events);
+        if let Some(secret) = secret {
+            // An empty secret removes it.
+            next.secret = Some(secret).filter(|s| !s.is_empty());
+        }
+        replace(&mut next.enabled, enabled);
+        replace(&mut next.retry_schedule, retry_schedule);
+        replace(&mut next.timeout_ms, timeout_ms);
+        replace(&mut next.rate_per_minute, rate_per_minute);
+        if let Some(filters) = filters {
+            next.filters = Some(filters);
+        }
+        replace(&mut next.preset, preset);
+        if let Some(chat_id) = chat_id {
+            next.chat_id = Some(chat_id.trim().to_string()).filter(|id| !id.is_empty());
+        }
+        if let Some(template) = template {
+            next.template = Some(template).filter(|t| !t.trim().is_empty());
+        }
+        Ok(next)
+    }
+}
+
+/// Sets `field` to `value` when there is one.
+fn replace<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+impl StoredConfig {
+    /// The settings, or why the stored ones do not parse.
+    pub fn valid(&self) -> Result<&WebhookConfig, &ConfigError> {
+        match self {
+            StoredConfig::Valid(config) => Ok(config),
+            StoredConfig::Invalid(invalid) => Err(&invalid.error),
+        }
+    }
+
+    /// The settings with `input` applied, parsed whole: an invalid stored
+    /// field must be fixed by the same change.
+    pub fn apply(&self, input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
+        match self {
+            StoredConfig::Valid(config) => config.apply(input),
+            StoredConfig::Invalid(invalid) => WebhookConfig::parse(&invalid.raw.apply(input)?),
+        }
+    }
+
+    /// Display name.
+    pub fn name(&self) -> &str {
+        match self {
+            StoredConfig::Valid(config) => &config.name,
+            StoredConfig::Invalid(invalid) => &invalid.raw.name,
+        }
+    }
+
+    /// Whether it receives events; settings that do not parse never do.
+    pub fn enabled(&self) -> bool {
+        self.valid().is_ok_and(|config| config.enabled)
+    }
+
+    /// Turns it off.
+    pub fn disable(&mut self) {
+        match self {
+            StoredConfig::Valid(config) => config.enabled = false,
+            StoredConfig::Invalid(invalid) => invalid.raw.enabled = false,
+        }
+    }
+
+    /// The signing secret's text as stored, parsed or not.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            StoredConfig::Valid(config) => config.secret.as_ref().map(Secret::as_str),
+            StoredConfig::Invalid(invalid) => invalid.raw.secret.as_deref(),
+        }
+    }
+}
+
+impl From<RawConfig> for StoredConfig {
+    fn from(raw: RawConfig) -> StoredConfig {
+        match WebhookConfig::parse(&raw) {
+            Ok(config) => StoredConfig::Valid(config),
+            Err(error) => StoredConfig::Invalid(InvalidConfig { raw, error }),
+        }
+    }
+}
+
+impl Serialize for StoredConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StoredConfig::Valid(config) => config.serialize(serializer),
+            StoredConfig::Invalid(invalid) => invalid.raw.serialize(serializer),
+        }
+    }
+}
+
+/// A unit enum's variant from its serde name, without building a JSON value.
+pub(crate) fn parse_variant<T: DeserializeOwned>(text: &str) -> Option<T> {
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(text)).ok()
+}
+
+/// A preset's serde name, as [`parse_variant`] reads it back.
+fn preset_name(preset: Preset) -> String {
+    match serde_json::to_value(preset) {
+        Ok(Value::String(name)) => name,
+        // A unit variant serializes to its name.
+        _ => unreachable!("a preset serializes to its name"),
+    }
+}
+
+fn default_preset_name() -> String {
+    preset_name(Preset::default())
 }
 
 fn check_name(name: &str) -> Result<(), ConfigError> {
@@ -550,15 +799,28 @@ fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
     })
 }
 
-fn parse_headers(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
+/// Headers as given (an object of names to strings) as name-value pairs.
+fn header_pairs(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
     let object: &serde_json::Map<String, Value> =
         value.as_object().ok_or(ConfigError::HeadersNotObject)?;
     check_count("headers", "headers", object.len(), MAX_HEADERS)?;
+    object
+        .iter()
+        .map(|(name, value)| match value.as_str() {
+            Some(value) => Ok((name.clone(), value.to_string())),
+            None => Err(ConfigError::HeaderNotString(name.clone())),
+        })
+        .collect()
+}
+
+/// Checks every header; of names that differ only in case the last is
+/// kept, and they are sent in the order of their names.
+fn parse_headers(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, ConfigError> {
+    check_count("headers", "headers", pairs.len(), MAX_HEADERS)?;
     let mut seen = BTreeMap::new();
-    for (name, value) in object {
-        let value = value.as_str().ok_or_else(|| ConfigError::HeaderNotString(name.clone()))?;
+    for (name, value) in pairs {
         check_header(name, value)?;
-        seen.insert(name.to_ascii_lowercase(), (name.clone(), value.to_string()));
+        seen.insert(name.to_ascii_lowercase(), (name.clone(), value.clone()));
     }
     Ok(seen.into_values().collect())
 }
@@ -715,7 +977,8 @@ mod tests {
         assert_eq!(WebhookConfig::create(with_secret.clone()).unwrap_err().field(), "secret");
         with_secret.secret = Some("plain".into());
         let config = WebhookConfig::create(with_secret).unwrap();
-        assert!(config.key().is_ok_and(|key| key.is_some()));
+        let key = config.secret.as_ref().map(Secret::key);
+        assert_eq!(key, Some(&crate::signing::SecretKey::parse("plain").unwrap()));
         let cleared = config
             .apply(WebhookInput { secret: Some(String::new()), ..Default::default() })
             .unwrap();
@@ -774,6 +1037,83 @@ mod tests {
             let numbers: Vec<u64> = row.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
             assert_eq!(numbers, limits, "{row}");
         }
+    }
+
+    /// A webhook with every parsed field set: secret, filters, templates.
+    fn full() -> WebhookConfig {
+        WebhookConfig::create(WebhookInput {
+            url: Some("https://h.test/in?text={{data.message | default:\"x\"}}".into()),
+            method: Some("put".into()),
+            headers: Some(json!({"X-Event": "{{event | upper}}", "X-Team": "ops"})),
+            secret: Some("whsec_c2VjcmV0".into()),
+            filters: Some(FiltersInput { mode: Match::Any, conditions: vec![" event == error ".into(), "".into()] }),
+            preset: Some("custom".into()),
+            template: Some(r#"{"text": "{{sentence}}"}"#.into()),
+            ..input("https://unused.test/")
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stored_webhook_round_trips_to_the_same_parsed_config() {
+        let config = full();
+        let stored = serde_json::to_value(&config).unwrap();
+        assert_eq!(stored["secret"], "whsec_c2VjcmV0", "stored as the text the user gave");
+        assert_eq!(stored["method"], "PUT");
+        assert_eq!(stored["preset"], "custom");
+        assert_eq!(stored["filters"], json!({"match": "any", "conditions": ["event == error"]}));
+        assert_eq!(stored["headers"], json!([["X-Event", "{{event | upper}}"], ["X-Team", "ops"]]));
+        let read: WebhookConfig = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(read, config, "the same parsed config, templates and key included");
+        assert!(read.body_template().is_some() && read.query_template().is_some());
+        let header_templates: Vec<bool> = read.headers_with_templates().map(|(_, t)| t.is_some()).collect();
+        assert_eq!(header_templates, [true, false], "only a value with tags is a template");
+        assert_eq!(serde_json::to_value(StoredConfig::from(read.to_raw())).unwrap(), stored);
+    }
+
+    #[test]
+    fn a_stored_webhook_from_before_presets_takes_the_default_preset() {
+        let mut stored = serde_json::to_value(WebhookConfig::create(input("https://h.test/")).unwrap()).unwrap();
+        for later in ["filters", "preset", "chatId", "template"] {
+            stored.as_object_mut().unwrap().remove(later);
+        }
+        let read: WebhookConfig = serde_json::from_value(stored).unwrap();
+        assert_eq!((read.preset, read.filters, read.template), (Preset::default(), None, None));
+    }
+
+    #[test]
+    fn a_stored_invalid_field_keeps_its_error_and_its_text() {
+        let mut stored = serde_json::to_value(full()).unwrap();
+        stored["secret"] = json!("whsec_!!not base64!!");
+        let read: StoredConfig = serde_json::from_value(stored.clone()).unwrap();
+        let StoredConfig::Invalid(invalid) = &read else { panic!("{read:?}") };
+        assert_eq!(invalid.error, ConfigError::Secret(SecretError::BadBase64));
+        assert_eq!(invalid.error.field(), "secret");
+        assert_eq!(read.valid().unwrap_err(), &invalid.error);
+        assert!(!read.enabled(), "settings that do not parse are never on");
+        assert_eq!(read.secret(), Some("whsec_!!not base64!!"), "kept to reveal and to fix");
+        assert_eq!(serde_json::to_value(&read).unwrap(), stored, "written back as found");
+    }
+
+    #[test]
+    fn a_stored_invalid_webhook_is_fixed_only_by_a_change_that_makes_it_whole() {
+        let mut raw = full().to_raw();
+        raw.rate_per_minute = 0;
+        let stored = StoredConfig::from(raw);
+        let rename = WebhookInput { name: Some("renamed".into()), ..Default::default() };
+        assert_eq!(stored.apply(rename).unwrap_err(), ConfigError::Rate);
+        let fix = WebhookInput { rate_per_minute: Some(60), ..Default::default() };
+        let fixed = stored.apply(fix).unwrap();
+        assert_eq!(fixed, WebhookConfig { rate_per_minute: 60, ..full() });
+    }
+
+    #[test]
+    fn enum_fields_parse_from_their_names() {
+        assert_eq!(parse_variant::<Preset>("telegram"), Some(Preset::Telegram));
+        assert_eq!(parse_variant::<Preset>("Telegram"), None);
+        assert_eq!(parse_variant::<Match>("any"), Some(Match::Any));
+        let error = WebhookConfig::create(WebhookInput { preset: Some("fax".into()), ..input("https://h.test/") }).unwrap_err();
+        assert_eq!(error, ConfigError::Preset("fax".into()));
     }
 
     #[test]

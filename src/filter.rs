@@ -37,19 +37,23 @@ pub enum Match {
     Any,
 }
 
-/// A webhook's filter as the user wrote it; valid by construction
-/// ([`Filters::parse`] is the only way to make one).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A webhook's filter: the conditions as the user wrote them, and as parsed
+/// from that text once. Valid by construction ([`Filters::parse`] is the
+/// only way to make one); serialized as the text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filters {
     /// All or any.
     #[serde(rename = "match")]
     pub mode: Match,
     /// The conditions' text.
     pub conditions: Vec<String>,
+    /// `conditions`, parsed, in the same order.
+    #[serde(skip)]
+    parsed: Vec<Condition>,
 }
 
 /// Why a condition does not parse: which one, where, and what is wrong.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[error("condition {number}, column {column}: {problem}")]
 pub struct FilterError {
     /// 1-based index of the condition.
@@ -83,7 +87,7 @@ const OPERATORS: [(&str, Op); 8] = [
     ("in", Op::In),
 ];
 
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Condition {
     path: Vec<String>,
     op: Op,
@@ -102,18 +106,20 @@ impl Filters {
                 problem: format!("a filter may have at most {MAX_CONDITIONS} conditions (this one has {})", conditions.len()),
             });
         }
-        for (index, text) in conditions.iter().enumerate() {
-            parse_condition(text).map_err(|(column, problem)| FilterError { number: index + 1, column, problem })?;
-        }
-        Ok((!conditions.is_empty()).then_some(Filters { mode, conditions }))
+        let parsed = conditions
+            .iter()
+            .enumerate()
+            .map(|(index, text)| parse_condition(text).map_err(|(column, problem)| FilterError { number: index + 1, column, problem }))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((!conditions.is_empty()).then_some(Filters { mode, conditions, parsed }))
     }
 
     /// `None` when `envelope` passes; else why it was skipped.
     pub fn rejects(&self, envelope: &Value) -> Option<String> {
-        let holds = |text: &String| parse_condition(text).is_ok_and(|condition| condition.holds(envelope));
+        let mut conditions = self.conditions.iter().zip(&self.parsed);
         match self.mode {
-            Match::All => self.conditions.iter().find(|text| !holds(text)).map(|text| format!("{text} does not hold")),
-            Match::Any => (!self.conditions.iter().any(holds)).then(|| "none of the conditions holds".to_string()),
+            Match::All => conditions.find(|(_, condition)| !condition.holds(envelope)).map(|(text, _)| format!("{text} does not hold")),
+            Match::Any => (!conditions.any(|(_, condition)| condition.holds(envelope))).then(|| "none of the conditions holds".to_string()),
         }
     }
 }

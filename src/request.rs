@@ -6,11 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::config::{Method, WebhookConfig};
+use crate::config::{ConfigError, Method, StoredConfig, WebhookConfig};
 use crate::event::{Event, PAYLOAD_VERSION, SOURCE};
-use crate::preset::Preset;
 use crate::signing::{hex_signature, standard_signature, SecretError};
-use crate::template::{query_template, Target, Template, TemplateError};
+use crate::template::TemplateError;
 use crate::time::Millis;
 
 /// Largest body (or GET query) AutoHook sends.
@@ -54,21 +53,20 @@ pub fn payload_len(config: &WebhookConfig, event: &Event) -> Result<usize, Templ
 
 /// The URL and body with the event and templates filled in.
 fn rendered(config: &WebhookConfig, event: &Event) -> Result<(Url, Option<String>), TemplateError> {
-    let templated_query = query_template(&config.url);
     let mut url = config.url.clone();
-    if let Some(query) = &templated_query {
-        url.set_query(Some(&Template::parse(query, Target::Query)?.render(event)?));
+    if let Some(query) = config.query_template() {
+        url.set_query(Some(&query.render(event)?));
     }
     let body = match config.method {
         Method::Get => {
-            if templated_query.is_none() {
+            if config.query_template().is_none() {
                 append_envelope(&mut url, event);
             }
             None
         }
-        Method::Post | Method::Put | Method::Patch => Some(match (config.preset, &config.template) {
-            (Preset::Custom, Some(template)) => Template::parse(template, Target::Json)?.render(event)?,
-            (preset, _) => preset.render(event, config.chat_id.as_deref()).to_string(),
+        Method::Post | Method::Put | Method::Patch => Some(match config.body_template() {
+            Some(template) => template.render(event)?,
+            None => config.preset.render(event, config.chat_id.as_deref()).to_string(),
         }),
     };
     Ok((url, body))
@@ -84,22 +82,32 @@ pub enum BuildError {
     /// The stored secret does not parse. Fail closed: a receiver that
     /// checks signatures must never get an unsigned request in its place.
     #[error("secret {0}; not sent, since it would go out unsigned")]
-    Secret(#[from] SecretError),
+    Secret(SecretError),
+    /// Another stored setting does not parse.
+    #[error("not sent: its stored settings are invalid ({field}: {0})", field = .0.field())]
+    Invalid(ConfigError),
+}
+
+impl From<&ConfigError> for BuildError {
+    fn from(error: &ConfigError) -> BuildError {
+        match error {
+            ConfigError::Secret(error) => BuildError::Secret(error.clone()),
+            other => BuildError::Invalid(other.clone()),
+        }
+    }
 }
 
 /// Builds the request for one attempt at delivering `event` to `config`.
 /// `delivery_id` is the attempt's unique id; `now` its signing time. Fails
-/// when one of the webhook's templates cannot render this event, or when
-/// its secret cannot be used.
-pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, BuildError> {
-    let key = config.key()?;
+/// when one of the webhook's templates cannot render this event.
+pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, TemplateError> {
     let (url, body) = rendered(config, event)?;
     let payload = body.clone().unwrap_or_else(|| url.query().unwrap_or_default().to_string());
     let mut headers = Vec::with_capacity(config.headers.len() + 7);
-    for (name, value) in &config.headers {
-        let value = match value.contains("{{") {
-            true => Template::parse(value, Target::Header)?.render(event)?,
-            false => value.clone(),
+    for ((name, value), template) in config.headers_with_templates() {
+        let value = match template {
+            Some(template) => template.render(event)?,
+            None => value.clone(),
         };
         headers.push((name.clone(), value));
     }
@@ -109,16 +117,22 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
     headers.push((header::EVENT.into(), event.kind.as_str().into()));
     headers.push((header::DELIVERY.into(), delivery_id.into()));
     headers.push((header::ID.into(), event.id.clone()));
-    if let Some(key) = key {
+    if let Some(secret) = &config.secret {
         let timestamp = now.unix_seconds();
         headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
         headers.push((
             header::STANDARD_SIGNATURE.into(),
-            standard_signature(&key, &event.id, timestamp, payload.as_bytes()),
+            standard_signature(secret.key(), &event.id, timestamp, payload.as_bytes()),
         ));
-        headers.push((header::SIGNATURE.into(), hex_signature(&key, payload.as_bytes())));
+        headers.push((header::SIGNATURE.into(), hex_signature(secret.key(), payload.as_bytes())));
     }
     Ok(HttpRequest { method: config.method.as_str(), url: url.to_string(), headers, body })
+}
+
+/// [`build`] for a webhook as stored: one whose stored settings do not
+/// parse fails closed, with the reason, and nothing is sent.
+pub fn build_stored(config: &StoredConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, BuildError> {
+    Ok(build(config.valid()?, event, delivery_id, now)?)
 }
 
 /// Appends the envelope's fields to the URL's query, so a GET carries the
@@ -196,6 +210,18 @@ mod tests {
         assert_eq!(value(&request, header::SIGNATURE), Some(hex_signature(&key, query.as_bytes()).as_str()));
         let get = config("https://h.test/in?team=ops", "GET", Some("s3cret"));
         assert_eq!(payload_len(&get, &event()).unwrap(), query.len());
+    }
+
+    #[test]
+    fn a_stored_webhook_whose_settings_do_not_parse_fails_closed_naming_the_field() {
+        let mut raw = config("https://h.test/", "POST", Some("s3cret")).to_raw();
+        raw.secret = Some("whsec_!!".into());
+        let error = build_stored(&StoredConfig::from(raw.clone()), &event(), "dlv_1", Millis(5_000)).unwrap_err();
+        assert_eq!(error.to_string(), "secret starts with whsec_ but the rest is not valid base64; not sent, since it would go out unsigned");
+        raw.secret = None;
+        raw.timeout_ms = 0;
+        let error = build_stored(&StoredConfig::from(raw), &event(), "dlv_1", Millis(5_000)).unwrap_err();
+        assert!(error.to_string().starts_with("not sent: its stored settings are invalid (timeoutMs: "), "{error}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub const SECRET_PREFIX: &str = "whsec_";
 
 /// Why a secret was refused.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum SecretError {
     /// A `whsec_` secret whose remainder is not base64.
     #[error("starts with whsec_ but the rest is not valid base64")]
@@ -61,6 +61,37 @@ impl SecretKey {
     fn mac(&self) -> HmacSha256 {
         // HMAC accepts keys of any length, so this cannot fail.
         HmacSha256::new_from_slice(&self.0).expect("HMAC takes keys of any length")
+    }
+}
+
+/// A webhook's signing secret: the text the user gave, kept to store and
+/// reveal, and the key parsed from it once, so signing never parses.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    text: String,
+    key: SecretKey,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Secret {
+    /// The secret `text` stands for (see [`SecretKey::parse`]).
+    pub fn parse(text: &str) -> Result<Secret, SecretError> {
+        Ok(Secret { key: SecretKey::parse(text)?, text: text.to_string() })
+    }
+
+    /// The text as the user gave it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The key to sign with.
+    pub fn key(&self) -> &SecretKey {
+        &self.key
     }
 }
 
@@ -136,5 +167,15 @@ mod tests {
     fn debug_output_hides_the_key() {
         let key = SecretKey::parse("hunter2").unwrap();
         assert!(!format!("{key:?}").contains("hunter2"));
+        let secret = Secret::parse("hunter2").unwrap();
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_secret_keeps_its_text_and_the_key_parsed_from_it() {
+        let secret = Secret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
+        assert_eq!(secret.as_str(), "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+        assert_eq!(secret.key(), &SecretKey::parse(secret.as_str()).unwrap());
+        assert_eq!(Secret::parse("whsec_***"), Err(SecretError::BadBase64));
     }
 }

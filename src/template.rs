@@ -67,21 +67,22 @@ pub struct TemplateError {
     pub problem: String,
 }
 
-/// A parsed template, ready to render many events.
-#[derive(Debug)]
-pub struct Template<'a> {
-    source: &'a str,
+/// A parsed template, ready to render many events. It keeps its source,
+/// which is what is stored and shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    source: String,
     target: Target,
     parts: Vec<Part>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Part {
     Text(std::ops::Range<usize>),
     Tag(Tag),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Tag {
     /// Byte offset of `{{`.
     at: usize,
@@ -93,13 +94,13 @@ struct Tag {
     in_string: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Expr {
     Path(String),
     Literal(String),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Filter {
     Truncate(usize),
     Default(Value),
@@ -116,10 +117,10 @@ struct Rendered {
     raw_json: bool,
 }
 
-impl<'a> Template<'a> {
+impl Template {
     /// Parses `source`; for [`Target::Json`] also checks that the text
     /// around the tags is JSON whatever the tags hold.
-    pub fn parse(source: &'a str, target: Target) -> Result<Template<'a>, TemplateError> {
+    pub fn parse(source: &str, target: Target) -> Result<Template, TemplateError> {
         if let Some((offset, _)) = source.char_indices().nth(MAX_TEMPLATE_CHARS) {
             let chars = source.chars().count();
             return Err(position(source, offset, format!("a template may have at most {MAX_TEMPLATE_CHARS} characters (this one has {chars})")));
@@ -143,7 +144,7 @@ impl<'a> Template<'a> {
         if pos < source.len() {
             parts.push(Part::Text(pos..source.len()));
         }
-        let mut template = Template { source, target, parts };
+        let mut template = Template { source: source.to_string(), target, parts };
         if target == Target::Json {
             template.mark_strings();
             template.check_skeleton()?;
@@ -154,14 +155,19 @@ impl<'a> Template<'a> {
     /// Parses `source` and renders it for a sample of each of `events`, so a
     /// path one of them lacks, or (for [`Target::Json`]) an output that is
     /// not JSON, is reported now rather than at delivery.
-    pub fn check(source: &str, target: Target, events: &[EventKind]) -> Result<(), TemplateError> {
+    pub fn check(source: &str, target: Target, events: &[EventKind]) -> Result<Template, TemplateError> {
         let template = Template::parse(source, target)?;
         for &kind in events {
             let at = Millis(1_700_000_000_000);
             let event = Event { id: "msg_sample".into(), kind, at, data: kind.sample_data(at) };
             template.render(&event)?;
         }
-        Ok(())
+        Ok(template)
+    }
+
+    /// The text it was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The template filled in from `event`; for [`Target::Json`], an
@@ -316,7 +322,7 @@ impl<'a> Template<'a> {
     }
 
     fn error(&self, offset: usize, problem: String) -> TemplateError {
-        position(self.source, offset, problem)
+        position(&self.source, offset, problem)
     }
 }
 

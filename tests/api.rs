@@ -221,3 +221,31 @@ fn campaign_requests_drive_the_campaign_and_name_bad_fields() {
     assert_eq!(ask(&mut engine, json!({"type": "campaign.pause"}))["value"]["status"], "paused");
     assert_eq!(ask(&mut engine, json!({"type": "campaign.stop"}))["value"]["status"], "idle");
 }
+
+#[test]
+fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_secret() {
+    let mut engine = Engine::new([1; 16]);
+    let webhook = json!({
+        "url": "https://h.test/in?text={{data.message | default:\"hi there\"}}", "secret": "s3cret",
+        "headers": {"X-Team": "ops"}, "filters": {"match": "any", "conditions": ["event == error"]},
+        "preset": "slack",
+    });
+    let created = ask(&mut engine, json!({"type": "webhooks.create", "webhook": webhook}))["value"].clone();
+    let listed = ask(&mut engine, json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert_eq!(listed, created);
+    assert!(!listed.to_string().contains("s3cret"), "{listed}");
+    let mut keys: Vec<&str> = listed.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, [
+        "chatId", "createdAt", "disabledReason", "enabled", "events", "filters", "hasSecret", "headers", "id", "method",
+        "name", "preset", "ratePerMinute", "retrySchedule", "stats", "template", "timeoutMs", "updatedAt", "url",
+    ]);
+    assert_eq!(listed["hasSecret"], true);
+    assert_eq!(listed["url"], "https://h.test/in?text={{data.message | default:\"hi there\"}}", "the URL reads as typed");
+    assert_eq!(listed["headers"], json!({"X-Team": "ops"}));
+    assert_eq!(listed["filters"], json!({"match": "any", "conditions": ["event == error"]}));
+    assert_eq!((listed["method"].clone(), listed["preset"].clone()), (json!("POST"), json!("slack")));
+    assert_eq!(listed["stats"], json!(autohook::stats::Stats::default().view()), "stats come as their view, with derived rates");
+    let cleared = ask(&mut engine, json!({"type": "webhooks.update", "id": listed["id"], "changes": {"secret": ""}}));
+    assert_eq!(cleared["value"]["hasSecret"], false);
+}

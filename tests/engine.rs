@@ -108,7 +108,7 @@ fn gone_disables_the_webhook_with_the_reason_and_cancels_its_queue() {
     sim.respond(&first[0], status(500));
     sim.respond(&first[1], status(410));
     let webhook = sim.engine.webhook(&id).unwrap();
-    assert!(!webhook.config.enabled);
+    assert!(!webhook.config.enabled());
     assert_eq!(webhook.disabled_reason.as_deref(), Some("the receiver answered 410 Gone"));
     assert!(!sim.advance(), "nothing left to retry");
     let states: Vec<DeliveryState> = sim.engine.deliveries().map(|d| d.state).collect();
@@ -414,7 +414,7 @@ fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
     for transmit in &sent {
         sim.respond(transmit, status(200));
     }
-    assert_eq!(sim.engine.webhook(&kept).unwrap().config.name, "renamed");
+    assert_eq!(sim.engine.webhook(&kept).unwrap().config.name(), "renamed");
     assert_eq!(sim.engine.webhooks().len(), 1);
     let states: Vec<(String, DeliveryState)> =
         sim.engine.deliveries().map(|d| (d.webhook_id.clone(), d.state)).collect();

@@ -277,3 +277,26 @@ fn a_repeated_campaign_request_gets_the_campaign_as_it_is_without_keeping_every_
     assert!(profile.storage["replies"].len() < 1000, "the phrases are not kept again: {} bytes", profile.storage["replies"].len());
     assert_eq!(profile.ask(configure), first);
 }
+
+#[test]
+fn a_stored_webhook_naming_an_event_or_preset_this_build_lacks_loads_turned_off_not_set_aside() {
+    let mut profile = Profile::new();
+    let id = profile.create("https://a.test/in");
+    profile.persist();
+    profile.edit_stored_webhooks(|list| {
+        list[0]["events"] = json!(["message_sent", "message_edited"]);
+        list[0]["preset"] = json!("fax");
+    });
+    profile.restart();
+
+    assert_eq!(profile.ask(json!({"type": "storage.unreadable"}))["value"], json!([]));
+    let webhook = profile.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert_eq!((webhook["id"].as_str(), webhook["enabled"].clone()), (Some(id.as_str()), json!(false)));
+    assert_eq!(webhook["events"], json!(["message_sent", "message_edited"]), "listed as stored");
+    assert!(webhook["disabledReason"].as_str().unwrap().contains("events"), "{webhook}");
+    let stored: Vec<Value> = serde_json::from_str(&profile.storage["webhooks"]).unwrap();
+    assert_eq!((stored[0]["preset"].clone(), stored[0]["enabled"].clone()), (json!("fax"), json!(false)), "kept as found, turned off");
+
+    let fixed = profile.ask(json!({"type": "webhooks.update", "id": id, "changes": {"events": ["message_sent"], "preset": "raw", "enabled": true}}));
+    assert_eq!(fixed["value"]["enabled"], true, "{fixed}");
+}

@@ -11,6 +11,7 @@
 //! to a [`Cron`] or to an error with a column counted in characters.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::time::Millis;
@@ -29,9 +30,12 @@ pub struct CronError {
     pub problem: String,
 }
 
-/// A parsed expression: the allowed values of each field as bit sets.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parsed expression: the allowed values of each field as bit sets, and
+/// the text they were parsed from, which is what is stored and shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Cron {
+    source: String,
     minutes: u64,
     hours: u64,
     days: u64,
@@ -80,6 +84,11 @@ impl Cron {
         })
     }
 
+    /// The text it was parsed from.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
     fn fields(text: &str) -> Parsed<Cron> {
         if let Some((offset, _)) = text.char_indices().nth(MAX_CRON_CHARS) {
             let chars = text.chars().count();
@@ -106,6 +115,7 @@ impl Cron {
             sets[4] |= 1;
         }
         Ok(Cron {
+            source: text.to_string(),
             minutes: sets[0],
             hours: sets[1],
             days: sets[2],
@@ -201,6 +211,20 @@ fn value(field: &Field, text: &str, at: usize) -> Parsed<u32> {
     }
 }
 
+impl TryFrom<String> for Cron {
+    type Error = CronError;
+
+    fn try_from(text: String) -> Result<Cron, CronError> {
+        Cron::parse(&text)
+    }
+}
+
+impl From<Cron> for String {
+    fn from(cron: Cron) -> String {
+        cron.source
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +238,16 @@ mod tests {
 
     fn next(expr: &str, after: Millis, offset: i32) -> Option<Millis> {
         Cron::parse(expr).unwrap().next_after(after, offset)
+    }
+
+    #[test]
+    fn an_expression_is_stored_as_its_text_and_read_back_parsed() {
+        let cron = Cron::parse("*/15 9-17 * * mon-fri").unwrap();
+        let stored = serde_json::to_string(&cron).unwrap();
+        assert_eq!(stored, "\"*/15 9-17 * * mon-fri\"");
+        assert_eq!(serde_json::from_str::<Cron>(&stored).unwrap(), cron);
+        let error = serde_json::from_str::<Cron>("\"0 25 * * *\"").unwrap_err();
+        assert!(error.to_string().starts_with("column 3: "), "a stored expression that does not parse says where: {error}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
+use crate::config::parse_variant;
 use crate::event::EventKind;
 use crate::time::Millis;
 use cron::{Cron, CronError};
@@ -75,7 +76,7 @@ pub enum SendBy {
 #[serde(rename_all = "camelCase")]
 pub struct Schedule {
     /// Five-field cron expression, in local time.
-    pub cron: String,
+    pub cron: Cron,
     /// A scheduled run stops after this many messages.
     pub stop_after_messages: Option<u32>,
     /// A scheduled run stops after this many minutes.
@@ -406,11 +407,10 @@ impl Campaign {
             next.phrases = phrases;
         }
         if let Some(order) = input.order {
-            next.order = serde_json::from_value(Value::String(order.clone())).map_err(|_| CampaignError::Order(order))?;
+            next.order = parse_variant(&order).ok_or(CampaignError::Order(order))?;
         }
         if let Some(send_by) = input.send_by {
-            next.send_by =
-                serde_json::from_value(Value::String(send_by.clone())).map_err(|_| CampaignError::SendBy(send_by))?;
+            next.send_by = parse_variant(&send_by).ok_or(CampaignError::SendBy(send_by))?;
         }
         if let Some(min) = input.interval_min_seconds {
             next.interval_min_seconds = min;
@@ -432,15 +432,15 @@ impl Campaign {
         }
         let mut next_scheduled_at = self.next_scheduled_at;
         if let Some(schedule) = input.schedule {
-            let cron = schedule.cron.trim().to_string();
+            let cron = schedule.cron.trim();
             next.schedule = if cron.is_empty() {
                 next_scheduled_at = None;
                 None
             } else {
-                let parsed = Cron::parse(&cron)?;
-                next_scheduled_at = parsed.next_after(now, self.utc_offset_minutes);
+                let cron = Cron::parse(cron)?;
+                next_scheduled_at = cron.next_after(now, self.utc_offset_minutes);
                 if next_scheduled_at.is_none() {
-                    return Err(CampaignError::CronNever(cron));
+                    return Err(CampaignError::CronNever(cron.as_str().to_string()));
                 }
                 Some(Schedule {
                     cron,
@@ -753,8 +753,8 @@ impl Campaign {
         json!({"messagesSentToday": self.sent_today, "totalMessagesSent": self.total_sent})
     }
 
-    fn cron(&self) -> Option<Cron> {
-        Cron::parse(&self.settings.schedule.as_ref()?.cron).ok()
+    fn cron(&self) -> Option<&Cron> {
+        Some(&self.settings.schedule.as_ref()?.cron)
     }
 
     fn scheduled_stop_messages(&self) -> Option<u32> {

@@ -39,11 +39,11 @@ pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use state::{Changes, Key, Settings, Snapshot, Unreadable, Webhook};
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
-use crate::config::{ConfigError, WebhookConfig, WebhookInput};
+use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
 use crate::event::{Event, EventKind};
 use crate::ids::IdGen;
 use crate::redact::Redactor;
-use crate::request::{self, BuildError, HttpRequest, MAX_PAYLOAD_BYTES};
+use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
 use delivery::truncate;
@@ -330,7 +330,7 @@ impl Engine {
         let config = WebhookConfig::create(input)?;
         self.webhooks.push(Webhook {
             id: self.ids.next("wh"),
-            config,
+            config: StoredConfig::Valid(config),
             created_at: now,
             updated_at: now,
             disabled_reason: None,
@@ -340,23 +340,22 @@ impl Engine {
         Ok(self.webhooks.last().expect("just pushed"))
     }
 
-    /// Changes the fields `input` sets. Turning a webhook off cancels its
-    /// unfinished deliveries; turning it on clears an automatic disable.
+    /// Changes the fields `input` sets; the result must be valid as a
+    /// whole, so stored settings that no longer parse are fixed by the same
+    /// change. Turning a webhook off cancels its unfinished deliveries;
+    /// turning it on clears an automatic disable.
     pub fn update_webhook(&mut self, id: &str, input: WebhookInput, now: Millis) -> Result<&Webhook, EngineError> {
         let index = self.webhook_index(id)?;
         let config = self.webhooks[index].config.apply(input)?;
-        let was_enabled = self.webhooks[index].config.enabled;
-        if config.enabled && !was_enabled {
-            Engine::check_whole(&config)?;
-        }
+        let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks[index];
         if config.enabled {
             webhook.disabled_reason = None;
         }
-        webhook.config = config;
+        webhook.config = StoredConfig::Valid(config);
         webhook.updated_at = now;
         self.dirty.insert(Key::Webhooks);
-        if was_enabled && !self.webhooks[index].config.enabled {
+        if was_enabled && !self.webhooks[index].config.enabled() {
             self.cancel_pending(id, "webhook was turned off", now);
         }
         Ok(&self.webhooks[index])
@@ -399,12 +398,13 @@ impl Engine {
         if !self.settings.enabled {
             return Ok(Vec::new());
         }
-        let subscribed = (0..self.webhooks.len()).filter(|&i| self.webhooks[i].config.enabled && self.webhooks[i].config.wants(kind));
+        let subscribed = (0..self.webhooks.len()).filter(|&i| self.webhooks[i].config.valid().is_ok_and(|c| c.enabled && c.wants(kind)));
         let event = Event { id: self.ids.next("msg"), kind, at: now, data };
         let envelope = event.envelope();
         let (mut targets, mut skipped) = (Vec::new(), Vec::new());
         for index in subscribed {
-            match self.webhooks[index].config.filters.as_ref().and_then(|filters| filters.rejects(&envelope)) {
+            let filters = self.webhooks[index].config.valid().ok().and_then(|config| config.filters.as_ref());
+            match filters.and_then(|filters| filters.rejects(&envelope)) {
                 Some(why) => skipped.push((index, why)),
                 None => targets.push(index),
             }
@@ -452,13 +452,9 @@ impl Engine {
             Some(id) => self.webhook(id)?.config.apply(input)?,
             None => WebhookConfig::create(input)?,
         };
-        // A stored webhook may list no events (validated again only on load).
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        request::build(&config, &event, "dlv_preview.1", now).map_err(|error| match error {
-            BuildError::Template(error) => EngineError::Template(error),
-            BuildError::Secret(error) => EngineError::Invalid(ConfigError::Secret(error)),
-        })
+        Ok(request::build(&config, &event, "dlv_preview.1", now)?)
     }
 
     // ----- network and timer input -----
@@ -515,7 +511,7 @@ impl Engine {
             // Deleting or disabling a webhook cancels its deliveries, so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
-            match request::build(&webhook.config, &delivery.event, &delivery_header, now) {
+            match request::build_stored(&webhook.config, &delivery.event, &delivery_header, now) {
                 Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
@@ -552,12 +548,12 @@ impl Engine {
         });
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        let (logged, redactor) = LoggedRequest::redacted(&request, webhook.config.secret.as_deref());
+        let (logged, redactor) = LoggedRequest::redacted(&request, webhook.config.secret());
         let response_bytes = LOGGED_RESPONSE_BYTES + redactor.reach();
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);
         self.dirty.insert(Key::Webhooks);
-        Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.timeout_ms, response_bytes })
+        Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.valid().map_or(0, |c| c.timeout_ms), response_bytes })
     }
 
     /// When a delivery or the campaign is next due, if anything waits.
@@ -653,7 +649,7 @@ impl Engine {
         Delivery {
             id: self.ids.next("dlv"),
             webhook_id: webhook.id.clone(),
-            webhook_name: webhook.config.name.clone(),
+            webhook_name: webhook.config.name().to_string(),
             event: event.clone(),
             created_at: now,
             state: DeliveryState::Pending,
@@ -674,7 +670,7 @@ impl Engine {
         // A template that cannot render this event fails the delivery when
         // it is first due, logged like any other failure.
         let oversized = targets.iter().find_map(|&index| {
-            let size = request::payload_len(&self.webhooks[index].config, &event).ok()?;
+            let size = request::payload_len(self.webhooks[index].config.valid().ok()?, &event).ok()?;
             (size > MAX_PAYLOAD_BYTES).then_some(size)
         });
         if let Some(size) = oversized {
@@ -699,7 +695,7 @@ impl Engine {
     fn finish_attempt(&mut self, id: &str, outcome: Outcome, now: Millis) {
         let Some(delivery) = self.outbox.get_mut(id) else { return };
         let webhook_index = self.webhooks.iter().position(|w| w.id == delivery.webhook_id);
-        let timeout_ms = webhook_index.map_or(0, |i| self.webhooks[i].config.timeout_ms);
+        let timeout_ms = webhook_index.and_then(|i| self.webhooks[i].config.valid().ok()).map_or(0, |c| c.timeout_ms);
         let Some(attempt) = delivery.last_attempt_mut() else { return };
         let duration = now.since(attempt.started_at);
         attempt.duration_ms = Some(duration);
@@ -716,7 +712,7 @@ impl Engine {
         let webhook = &mut self.webhooks[webhook_index];
         webhook.stats.record_attempt(duration, outcome.status());
         self.dirty.insert(Key::Webhooks);
-        let schedule = &webhook.config.retry_schedule;
+        let schedule = webhook.config.valid().map_or(&[][..], |c| &c.retry_schedule);
         match outcome.verdict(now) {
             Verdict::Success => {
                 webhook.stats.successes += 1;
@@ -736,7 +732,7 @@ impl Engine {
             Verdict::Gone => {
                 webhook.stats.failures += 1;
                 let reason = "the receiver answered 410 Gone".to_string();
-                webhook.config.enabled = false;
+                webhook.config.disable();
                 webhook.disabled_reason = Some(reason.clone());
                 let webhook_id = webhook.id.clone();
                 self.finish(id, DeliveryState::Failed, Some(reason), now);
@@ -787,8 +783,8 @@ fn rate_floors<'a>(
     webhooks
         .iter()
         .map(|webhook| {
-            // At least 1: a stored rate of 0 (validated again only on load) would index past the end.
-            let rate = (webhook.config.rate_per_minute as usize).max(1);
+            // At least 1 (settings that do not parse send nothing anyway).
+            let rate = webhook.config.valid().map_or(1, |c| c.rate_per_minute as usize).max(1);
             let floor = match recent_starts.get(&webhook.id) {
                 // `starts` is in time order, so the window's start is a binary search.
                 Some(starts) if starts.len() - starts.partition_point(|t| *t <= window_start) >= rate => {

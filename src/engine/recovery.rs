@@ -3,10 +3,8 @@
 //! webhooks whose stored settings no longer validate are turned off with the
 //! reason, and deliveries left without a webhook are cancelled.
 
-use serde_json::Value;
-
 use super::{DeliveryState, Engine, Key, Unreadable};
-use crate::config::{FiltersInput, WebhookConfig, WebhookInput};
+use crate::config::StoredConfig;
 use crate::time::Millis;
 
 impl Engine {
@@ -44,16 +42,17 @@ impl Engine {
         self.set_aside.insert(name, record);
     }
 
-    /// Stored webhooks are checked with the rules new input meets (another
-    /// build or a sync tool may have written them); one that fails is turned
-    /// off with the reason, and its queued deliveries are cancelled.
+    /// Stored webhooks were parsed with the rules new input meets (another
+    /// build or a sync tool may have written them); one that did not parse
+    /// is turned off with the reason, and its queued deliveries are cancelled.
     pub(super) fn disable_invalid_webhooks(&mut self, now: Millis) {
         let mut disabled = Vec::new();
         for webhook in &mut self.webhooks {
-            let Err(error) = Engine::check_whole(&webhook.config) else { continue };
+            let StoredConfig::Invalid(invalid) = &mut webhook.config else { continue };
+            let error = &invalid.error;
             let reason = format!("its stored settings are invalid ({}: {error}); fix them and turn it on again", error.field());
-            if webhook.config.enabled || webhook.disabled_reason.as_deref() != Some(reason.as_str()) {
-                webhook.config.enabled = false;
+            if invalid.raw.enabled || webhook.disabled_reason.as_deref() != Some(reason.as_str()) {
+                invalid.raw.enabled = false;
                 webhook.disabled_reason = Some(reason);
                 disabled.push(webhook.id.clone());
             }
@@ -64,12 +63,6 @@ impl Engine {
         for id in disabled {
             self.cancel_pending(&id, "webhook was turned off: its stored settings are invalid", now);
         }
-    }
-
-    /// Whether the webhook's whole stored config passes validation: turning
-    /// one on that was disabled for invalid settings needs them fixed first.
-    pub(super) fn check_whole(config: &WebhookConfig) -> Result<(), crate::config::ConfigError> {
-        WebhookConfig::create(input_of(config)).map(|_| ())
     }
 
     /// Unfinished deliveries whose webhook is gone (its record was
@@ -84,27 +77,5 @@ impl Engine {
         for id in orphans {
             self.finish(&id, DeliveryState::Cancelled, Some("its webhook could not be read from storage".into()), now);
         }
-    }
-}
-
-/// The input that would create `config`, to check it with the same rules.
-fn input_of(config: &WebhookConfig) -> WebhookInput {
-    let headers = config.headers.iter().map(|(name, value)| (name.clone(), Value::String(value.clone())));
-    WebhookInput {
-        name: Some(config.name.clone()),
-        url: Some(config.url.to_string()),
-        method: Some(config.method.as_str().into()),
-        events: Some(config.events.iter().map(|kind| kind.as_str().to_string()).collect()),
-        headers: Some(Value::Object(headers.collect())),
-        headers_json: None,
-        secret: config.secret.clone(),
-        enabled: None,
-        retry_schedule: Some(config.retry_schedule.clone()),
-        timeout_ms: Some(config.timeout_ms),
-        rate_per_minute: Some(config.rate_per_minute),
-        filters: config.filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() }),
-        preset: serde_json::to_value(config.preset).ok().and_then(|v| v.as_str().map(String::from)),
-        chat_id: config.chat_id.clone(),
-        template: config.template.clone(),
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::delivery::{Attempt, Delivery, DeliveryState};
 use super::replies::Replies;
 use crate::campaign::Campaign;
-use crate::config::WebhookConfig;
+use crate::config::StoredConfig;
 use crate::stats::Stats;
 use crate::time::Millis;
 
@@ -35,9 +35,9 @@ impl Default for Settings {
 pub struct Webhook {
     /// `wh_…`.
     pub id: String,
-    /// The user's settings.
+    /// The user's settings: parsed, or as stored when they no longer parse.
     #[serde(flatten)]
-    pub config: WebhookConfig,
+    pub config: StoredConfig,
     /// When it was created.
     pub created_at: Millis,
     /// When its settings last changed.

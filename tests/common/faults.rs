@@ -158,7 +158,7 @@ impl World {
             }
             Step::Toggle(which) => {
                 let id = self.webhook(which);
-                let enabled = self.sim.engine.webhook(&id).expect("a webhook").config.enabled;
+                let enabled = self.sim.engine.webhook(&id).expect("a webhook").config.enabled();
                 let input = serde_json::from_value(json!({"enabled": !enabled})).expect("input");
                 self.sim.engine.update_webhook(&id, input, now).expect("a valid change");
             }
