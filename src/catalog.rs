@@ -5,24 +5,17 @@
 
 use serde_json::{json, Value};
 
-use crate::campaign::cron::MAX_CRON_CHARS;
-use crate::campaign::{MAX_INTERVAL_SECONDS, MAX_PHRASES, MAX_PHRASE_CHARS, MAX_SELECTOR_CHARS};
-use crate::config::{
-    MAX_CHAT_ID_CHARS, MAX_EVENT_NAMES, MAX_HEADERS, MAX_HEADERS_JSON_CHARS, MAX_HEADER_NAME_CHARS, MAX_HEADER_VALUE_CHARS,
-    MAX_NAME_CHARS, MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_SECRET_CHARS, MAX_URL_CHARS, RATE_RANGE, TIMEOUT_RANGE_MS,
-};
+use crate::{campaign, config};
 use crate::event::{sentence, Event, EventKind};
-use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use crate::preset::{Body, Preset};
 use crate::request::MAX_PAYLOAD_BYTES;
-use crate::template::{MAX_TAGS, MAX_TEMPLATE_CHARS};
 use crate::time::Millis;
 
 /// Every `code` an error reply can carry (the README's "Error codes").
-pub const ERROR_CODES: [&str; 14] = [
+pub const ERROR_CODES: [&str; 15] = [
     "bad_request", "not_allowed", "invalid_input", "too_many_webhooks", "unknown_webhook", "unknown_delivery",
     "unknown_event", "payload_too_large", "outbox_full", "template_failed", "campaign_state", "daily_limit_reached",
-    "storage", "internal",
+    "not_saved", "storage", "internal",
 ];
 
 /// The catalog, with samples dated `now`.
@@ -58,36 +51,13 @@ pub fn view(now: Millis) -> Value {
     json!({"events": events, "presets": presets, "limits": limits(), "errorCodes": ERROR_CODES})
 }
 
-/// Each input field's limits, as validation enforces them.
+/// Each input field's limits, as validation enforces them: declared with
+/// the fields (a new field's limit is one line beside its const), plus the
+/// most a request body may hold.
 fn limits() -> Value {
-    json!({
-        "webhook": {
-            // A name must be under MAX_NAME_CHARS.
-            "name": {"maxChars": MAX_NAME_CHARS - 1},
-            "url": {"maxChars": MAX_URL_CHARS},
-            "headers": {"maxItems": MAX_HEADERS, "maxNameChars": MAX_HEADER_NAME_CHARS, "maxValueChars": MAX_HEADER_VALUE_CHARS},
-            "headersJson": {"maxChars": MAX_HEADERS_JSON_CHARS},
-            "secret": {"maxChars": MAX_SECRET_CHARS},
-            "events": {"maxItems": MAX_EVENT_NAMES},
-            "filters": {"maxItems": MAX_CONDITIONS, "maxChars": MAX_CONDITION_CHARS},
-            "template": {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
-            "chatId": {"maxChars": MAX_CHAT_ID_CHARS},
-            "retrySchedule": {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
-            "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
-            "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
-            // Not a field: the most a body or query AutoHook sends may hold.
-            "payload": {"maxBytes": MAX_PAYLOAD_BYTES},
-        },
-        "campaign": {
-            "phrases": {"maxItems": MAX_PHRASES, "maxChars": MAX_PHRASE_CHARS},
-            "intervalMinSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
-            "intervalMaxSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
-            "input": {"maxChars": MAX_SELECTOR_CHARS},
-            "button": {"maxChars": MAX_SELECTOR_CHARS},
-            // The campaign's `schedule.cron`.
-            "cron": {"maxChars": MAX_CRON_CHARS},
-        },
-    })
+    let mut webhook = config::limits();
+    webhook["payload"] = json!({"maxBytes": MAX_PAYLOAD_BYTES});
+    json!({"webhook": webhook, "campaign": campaign::limits()})
 }
 
 #[cfg(test)]

@@ -68,6 +68,27 @@ const FORBIDDEN_HEADERS: [&str; 21] = [
 const RESERVED_HEADERS: [&str; 3] = ["webhook-id", "webhook-timestamp", "webhook-signature"];
 const RESERVED_PREFIX: &str = "x-autohook-";
 
+/// Each field's limits as `catalog.get` gives them to the settings page.
+pub(crate) fn limits() -> Value {
+    use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
+    use crate::template::MAX_TAGS;
+    serde_json::json!({
+        // A name must be under MAX_NAME_CHARS.
+        "name": {"maxChars": MAX_NAME_CHARS - 1},
+        "url": {"maxChars": MAX_URL_CHARS},
+        "headers": {"maxItems": MAX_HEADERS, "maxNameChars": MAX_HEADER_NAME_CHARS, "maxValueChars": MAX_HEADER_VALUE_CHARS},
+        "headersJson": {"maxChars": MAX_HEADERS_JSON_CHARS},
+        "secret": {"maxChars": MAX_SECRET_CHARS},
+        "events": {"maxItems": MAX_EVENT_NAMES},
+        "filters": {"maxItems": MAX_CONDITIONS, "maxChars": MAX_CONDITION_CHARS},
+        "template": {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
+        "chatId": {"maxChars": MAX_CHAT_ID_CHARS},
+        "retrySchedule": {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
+        "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
+        "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
+    })
+}
+
 /// HTTP method a webhook is called with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

@@ -11,10 +11,17 @@ import { headersInput, setHeaders } from './headers.js';
 const { events, presets, limits } = await catalog;
 const SUBSCRIBABLE = events.filter((event) => event.subscribable);
 const PRESETS = new Map(presets.map((preset) => [preset.name, preset]));
-const FIELDS = ['name', 'url', 'method', 'preset', 'chatId', 'template', 'events', 'headers', 'filters', 'secret', 'retrySchedule', 'timeoutMs', 'ratePerMinute'];
 const $ = (id) => document.getElementById(id);
 const panel = $('editor');
 const form = $('webhook-form');
+// Every field the core can name in an error has an `<id>-error` element.
+const FIELDS = [...form.querySelectorAll('.field-error')].map((p) => p.id.replace(/-error$/, ''));
+// Inputs marked `data-field="text|number|numbers"` map to the webhook field
+// of their id, left out when empty: a new field of that kind needs only its
+// input in options.html.
+const PLAIN = [...form.querySelectorAll('[data-field]')];
+const READ = { text: String, number: Number, numbers: (text) => text.split(/[\s,]+/).filter(Boolean).map(Number) };
+const SHOW = { text: String, number: String, numbers: (list) => list.join(', ') };
 const result = $('result');
 let editing = null;
 
@@ -40,8 +47,8 @@ function showErrors(error) {
 
 /** The form as webhook input for the message API. */
 function input() {
-  const numbers = (text) => text.split(/[\s,]+/).filter(Boolean).map(Number);
   const value = (id) => $(id).value.trim();
+  const plain = PLAIN.filter((el) => el.value.trim()).map((el) => [el.id, READ[el.dataset.field](el.value.trim())]);
   return {
     url: $('url').value,
     method: $('method').value,
@@ -52,9 +59,7 @@ function input() {
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
     ...(value('name') || editing ? { name: $('name').value } : {}),
     ...(value('secret') ? { secret: $('secret').value } : {}),
-    ...(value('retrySchedule') ? { retrySchedule: numbers(value('retrySchedule')) } : {}),
-    ...(value('timeoutMs') ? { timeoutMs: Number(value('timeoutMs')) } : {}),
-    ...(value('ratePerMinute') ? { ratePerMinute: Number(value('ratePerMinute')) } : {}),
+    ...Object.fromEntries(plain),
   };
 }
 
@@ -114,9 +119,7 @@ export function openEditor(webhook = null, prefill = {}) {
   $('secret').value = prefill.secret ?? '';
   $('secret').type = 'password';
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');
-  $('retrySchedule').value = webhook?.retrySchedule.join(', ') ?? '';
-  $('timeoutMs').value = webhook?.timeoutMs ?? '';
-  $('ratePerMinute').value = webhook?.ratePerMinute ?? '';
+  for (const el of PLAIN) el.value = webhook?.[el.id] == null ? '' : SHOW[el.dataset.field](webhook[el.id]);
   showErrors(null);
   show('');
   panel.hidden = false;

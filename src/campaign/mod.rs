@@ -43,6 +43,18 @@ pub(crate) const MAX_PHRASES: usize = 1000;
 pub(crate) const MAX_PHRASE_CHARS: usize = 4096;
 pub(crate) const MAX_INTERVAL_SECONDS: u32 = 86_400;
 pub(crate) const MAX_SELECTOR_CHARS: usize = 1000;
+/// Each setting's limits as `catalog.get` gives them to the popup.
+pub(crate) fn limits() -> Value {
+    serde_json::json!({
+        "phrases": {"maxItems": MAX_PHRASES, "maxChars": MAX_PHRASE_CHARS},
+        "intervalMinSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
+        "intervalMaxSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
+        "input": {"maxChars": MAX_SELECTOR_CHARS},
+        "button": {"maxChars": MAX_SELECTOR_CHARS},
+        // The campaign's `schedule.cron`.
+        "cron": {"maxChars": cron::MAX_CRON_CHARS},
+    })
+}
 const DAY_MS: i64 = 86_400_000;
 /// How long a pick started from the popup may take: long enough to find
 /// the chat and click twice, short enough that a forgotten pick does not
