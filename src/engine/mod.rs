@@ -28,7 +28,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use campaign::Control;
-pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
+pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use state::{Changes, Key, Settings, Snapshot, Unreadable, Webhook};
 
@@ -224,10 +224,7 @@ impl Engine {
             let (id, interrupted) = (delivery.id.clone(), delivery.awaiting_result());
             engine.outbox.push(delivery);
             if interrupted {
-                let interruption = Outcome::NetworkError {
-                    message: "interrupted: the extension was stopped during the attempt".into(),
-                };
-                engine.finish_attempt(&id, interruption, now);
+                engine.finish_attempt(&id, Outcome::Interrupted, now);
             } else {
                 engine.outbox.queue(&id);
             }
@@ -483,6 +480,7 @@ impl Engine {
             duration_ms: None,
             status: None,
             error: None,
+            failure: None,
             response_body: None,
         });
         self.next_attempt += 1;
@@ -645,6 +643,7 @@ impl Engine {
         attempt.duration_ms = Some(duration);
         attempt.status = outcome.status();
         attempt.error = outcome.error(timeout_ms);
+        attempt.failure = outcome.failure();
         if let Outcome::Response { body, .. } = &outcome {
             attempt.response_body = Some(truncate(body, LOGGED_RESPONSE_BYTES).to_string());
         }
