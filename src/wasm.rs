@@ -196,10 +196,10 @@ impl Background {
     }
 }
 
-/// Every stored key with its value as JSON text. Values written now are
-/// text already; anything else (an earlier version's object, or whatever
-/// another tool wrote) becomes text through the browser's `JSON.stringify`,
-/// so the core parses it with serde_json's nesting limit instead of walking
+/// Every stored key with its value as JSON text. Values the engine writes
+/// are text already; anything else (an object a sync or backup tool, a
+/// devtools edit or damage left) becomes text through the browser's
+/// `JSON.stringify`, so the core parses it with serde_json's nesting limit instead of walking
 /// an arbitrarily deep object, and a value that cannot be text (a cycle, too
 /// deep) is still an entry the core sets aside rather than a failed start.
 fn stored_texts(stored: &JsValue) -> Vec<(String, Value)> {

@@ -206,9 +206,6 @@ impl Engine {
         for record in snapshot.unreadable {
             engine.set_aside(record);
         }
-        // Rewritten once per start: a value an earlier version stored
-        // plain is sealed from then on (see `Key::is_sealed`).
-        engine.dirty.extend(snapshot.sealed_keys);
         let mut in_flight = snapshot.in_flight;
         if !in_flight.is_empty() {
             engine.dirty.insert(Key::InFlight);
@@ -228,12 +225,6 @@ impl Engine {
             } else {
                 engine.outbox.queue(&id);
             }
-        }
-        // Deliveries read from legacy keys move to their current key.
-        for key in snapshot.legacy_keys {
-            let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
-            engine.dirty.insert(Key::Delivery(id.into()));
-            engine.dirty.insert(Key::Legacy(key));
         }
         engine.disable_invalid_webhooks(now);
         engine.cancel_orphans(now);
@@ -559,7 +550,6 @@ impl Engine {
                 Key::Replies => Some(to_json(&self.replies)),
                 Key::Unreadable(name) => self.set_aside.get(name).map(to_json),
                 Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
-                Key::Legacy(_) => None,
             };
             match value {
                 Some(value) => {
