@@ -18,7 +18,7 @@ use crate::campaign::{Selectors, SettingsInput};
 use crate::catalog;
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
-use crate::engine::{Attempt, Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
+use crate::engine::{Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
 use crate::event::EventKind;
 use crate::signing::generate_secret;
 use crate::template::query_template;
@@ -460,21 +460,6 @@ fn unreadable_view((name, record): (&str, &crate::engine::Unreadable)) -> Value 
     json!({ "name": name, "origin": record.origin, "reason": record.reason, "bytes": record.text.len(), "preview": preview })
 }
 
-/// What kind of failure an attempt was, for a plain-language reason:
-/// `redirect`, `client_error`, `server_error`, `permission`, `timeout` or
-/// `network`; `None` for a success or an attempt still in flight.
-fn failure_kind(attempt: &Attempt) -> Option<&'static str> {
-    match (attempt.status, attempt.error.as_deref()) {
-        (Some(200..=299), _) | (None, None) => None,
-        (Some(0), _) => Some("redirect"),
-        (Some(400..=499), _) => Some("client_error"),
-        (Some(_), _) => Some("server_error"),
-        (None, Some(error)) if error.starts_with("permission missing") => Some("permission"),
-        (None, Some(error)) if error.starts_with("timed out") => Some("timeout"),
-        (None, Some(_)) => Some("network"),
-    }
-}
-
 /// The popup's numbers: deliveries finished in the last 24 hours by
 /// outcome, and the five newest deliveries.
 fn summary(engine: &Engine, now: Millis) -> Value {
@@ -512,7 +497,7 @@ pub fn delivery_result(engine: &Engine, delivery_id: &str) -> Result<Value, ApiE
         "status": attempt.and_then(|a| a.status),
         "latencyMs": attempt.and_then(|a| a.duration_ms),
         "error": delivery.reason.as_deref().or(attempt.and_then(|a| a.error.as_deref())),
-        "failure": attempt.and_then(failure_kind),
+        "failure": attempt.and_then(|a| a.failure),
         "responseBody": attempt.and_then(|a| a.response_body.as_deref()),
     }))
 }

@@ -17,7 +17,8 @@ pub struct Stats {
     pub failures: u64,
     /// When the last attempt started.
     pub last_triggered: Option<Millis>,
-    /// HTTP status of the last finished attempt; `None` after a network error.
+    /// HTTP status of the last finished attempt; `None` if none came (a
+    /// network error, a timeout, a redirect whose status the browser hid).
     pub last_status: Option<u16>,
     /// Sum of finished attempts' durations, for the mean.
     pub latency_total_ms: u64,

@@ -196,10 +196,10 @@ impl Background {
     }
 }
 
-/// Every stored key with its value as JSON text. Values written now are
-/// text already; anything else (an earlier version's object, or whatever
-/// another tool wrote) becomes text through the browser's `JSON.stringify`,
-/// so the core parses it with serde_json's nesting limit instead of walking
+/// Every stored key with its value as JSON text. Values the engine writes
+/// are text already; anything else (an object a sync or backup tool, a
+/// devtools edit or damage left) becomes text through the browser's
+/// `JSON.stringify`, so the core parses it with serde_json's nesting limit instead of walking
 /// an arbitrarily deep object, and a value that cannot be text (a cycle, too
 /// deep) is still an entry the core sets aside rather than a failed start.
 fn stored_texts(stored: &JsValue) -> Vec<(String, Value)> {
@@ -431,11 +431,8 @@ impl Driver for BrowserDriver<'_> {
 }
 
 async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
-    let outcome = if runtime.host.can_reach(&transmit.request.url) {
-        send(&transmit).await
-    } else {
-        Outcome::NetworkError { message: permission_missing(&transmit.request.url) }
-    };
+    let url = &transmit.request.url;
+    let outcome = if runtime.host.can_reach(url) { send(&transmit).await } else { Outcome::PermissionMissing { origin: origin(url) } };
     runtime.engine.borrow_mut().handle_response(transmit.attempt, outcome, now());
     kick(&runtime);
 }
@@ -464,9 +461,10 @@ async fn type_in_tab(runtime: Rc<Runtime>, command: SendCommand) {
     kick(&runtime);
 }
 
-fn permission_missing(url: &str) -> String {
-    let origin = url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization());
-    format!("permission missing: AutoHook may not reach {origin}; grant access on the settings page")
+/// The origin a host permission is granted for (`https://h.test`), or the
+/// URL as it is if it does not parse.
+fn origin(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization())
 }
 
 /// One fetch, aborted after the webhook's timeout; redirects are not followed.
@@ -480,7 +478,7 @@ async fn send(transmit: &Transmit) -> Outcome {
     init.set_signal(Some(&signal));
     let headers = match request_headers(&request.headers) {
         Ok(headers) => headers,
-        Err(error) => return Outcome::NetworkError { message: format!("invalid header: {}", describe(&error)) },
+        Err(error) => return Outcome::InvalidHeader { message: describe(&error) },
     };
     init.set_headers(&headers);
     if let Some(body) = &request.body {
@@ -489,19 +487,16 @@ async fn send(transmit: &Transmit) -> Outcome {
     let response = match JsFuture::from(fetch_with_init(&request.url, &init)).await {
         Ok(response) => Response::from(response),
         Err(_) if signal.aborted() => return Outcome::Timeout,
-        Err(error) => return Outcome::NetworkError { message: format!("connection failed: {}", describe(&error)) },
+        Err(error) => return Outcome::NetworkError { message: describe(&error) },
     };
     if response.type_() == ResponseType::Opaqueredirect {
-        return Outcome::Response { status: 0, retry_after: None, body: String::new() };
+        // `redirect: "manual"` hides the redirect's status and `Location`.
+        return Outcome::Redirect { status: None, location: None };
     }
     let body = start_of_body(&response, transmit.response_bytes).await;
-    let status = response.status();
-    // Only these statuses honour it (see `Outcome::verdict`).
-    let retry_after = match status {
-        429 | 503 => response.headers().get("retry-after").ok().flatten(),
-        _ => None,
-    };
-    Outcome::Response { status, retry_after, body }
+    // Read whatever the status: the engine decides which statuses honour it.
+    let retry_after = response.headers().get("retry-after").ok().flatten();
+    Outcome::Response { status: response.status(), retry_after, body }
 }
 
 /// How long the body may take after the status has arrived. The status

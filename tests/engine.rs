@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use autohook::config::WebhookInput;
 use autohook::engine::{
-    DeliveryState, EngineError, Outcome, Settings, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
+    DeliveryState, EngineError, Outcome, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
 };
 
 use serde_json::{json, Value};
@@ -326,45 +326,6 @@ fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_no
     let new = Snapshot::from_stored(sim.storage.clone());
     assert_eq!((old.webhooks.len(), old.outbox.len(), old.log.len()), (1, 1, 1));
     assert_eq!((old.settings, old.webhooks, old.outbox, old.log), (new.settings, new.webhooks, new.outbox, new.log));
-}
-
-#[test]
-fn deliveries_in_the_legacy_outbox_and_log_keys_load_and_move_to_their_delivery_keys() {
-    let mut sim = Sim::new(7);
-    sim.webhook(json!({"url": "https://h.test/"}));
-    let done = sim.emit("message_sent").remove(0);
-    let first = sim.transmits();
-    let stale_pending = sim.storage[&format!("delivery/{done}")].clone();
-    sim.respond(&first[0], status(200));
-    sim.engine.set_settings(Settings { enabled: true });
-    let waiting = sim.emit("message_sent").remove(0);
-    sim.persist();
-    // As an earlier version stored them, stopped between a batch's set and
-    // remove: the finished delivery is in both `outbox/` and `log/`.
-    let legacy: BTreeMap<String, String> = sim
-        .storage
-        .iter()
-        .map(|(key, value)| match key.strip_prefix("delivery/") {
-            Some(id) if id == waiting => (format!("outbox/{id}"), value.clone()),
-            Some(id) => (format!("log/{id}"), value.clone()),
-            None => (key.clone(), value.clone()),
-        })
-        .chain([(format!("outbox/{done}"), stale_pending)])
-        .collect();
-    sim.storage = legacy;
-    sim.restart();
-    let sent = sim.run(|_| status(200));
-    assert_eq!(sent.len(), 1, "only the unfinished delivery is sent");
-    assert_eq!(sent[0].1.delivery_id, waiting);
-    sim.persist();
-    let keys: Vec<&str> = sim.storage.keys().map(String::as_str).collect();
-    assert_eq!(keys, {
-        let mut expected =
-            vec![format!("delivery/{done}"), format!("delivery/{waiting}"), "inflight".into(), "settings".into(), "webhooks".into()];
-        expected.sort();
-        expected
-    });
-    assert!(sim.engine.deliveries().all(|d| d.state == DeliveryState::Delivered));
 }
 
 #[test]

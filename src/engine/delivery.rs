@@ -32,26 +32,54 @@ pub enum DeliveryState {
     Skipped,
 }
 
-/// What came back from one attempt, as the adapter saw it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+/// What happened to one attempt, as the adapter saw it: facts only. The
+/// engine decides from these alone whether to retry ([`Outcome::verdict`])
+/// and how the log words it ([`Outcome::error`], [`Outcome::failure`]).
+#[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    /// The receiver answered. A redirect (not followed) has status 0.
+    /// The receiver answered with a status that is not a redirect the
+    /// browser held back (those are [`Outcome::Redirect`]).
     Response {
         /// HTTP status.
         status: u16,
-        /// The `Retry-After` header, if any.
+        /// The `Retry-After` header, if any, whatever the status: the
+        /// engine decides which statuses honour it.
         retry_after: Option<String>,
         /// The start of the response body.
         body: String,
     },
+    /// The receiver answered with a redirect, which is not followed (a
+    /// webhook's data must not go where its owner did not point it).
+    Redirect {
+        /// The redirect's status, if the browser tells it. A fetch with
+        /// `redirect: "manual"` gets an opaque redirect, which hides it:
+        /// `None` there.
+        status: Option<u16>,
+        /// Where it pointed, if the browser tells it (an opaque redirect
+        /// does not).
+        location: Option<String>,
+    },
     /// No answer within the webhook's timeout.
     Timeout,
-    /// The request never got an answer: refused, DNS, CORS, permission.
+    /// Not sent: the extension may not reach this origin (without host
+    /// permission the browser would fail the request with a bare CORS error).
+    PermissionMissing {
+        /// The origin, e.g. `https://h.test`.
+        origin: String,
+    },
+    /// Not sent: the browser rejected one of the request's headers.
+    InvalidHeader {
+        /// What the browser said.
+        message: String,
+    },
+    /// The request got no answer: refused, DNS, TLS, CORS.
     NetworkError {
         /// What the browser said.
         message: String,
     },
+    /// The extension stopped during the attempt, so no result came back
+    /// (the engine's own outcome for such an attempt when it restarts).
+    Interrupted,
 }
 
 /// How the engine treats an outcome.
@@ -67,12 +95,40 @@ pub enum Verdict {
     Gone,
 }
 
+/// What kind of failure an attempt was, kept with it in the log so a Test's
+/// reply (`failure`) and the UI give a plain-language reason without
+/// reading the error text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// A redirect, not followed.
+    Redirect,
+    /// A 4xx status.
+    ClientError,
+    /// Any other status that is not a success: 5xx, and a 1xx or 3xx the
+    /// browser did not treat as a redirect.
+    ServerError,
+    /// The extension may not reach the receiver's origin.
+    Permission,
+    /// No answer within the timeout.
+    Timeout,
+    /// No answer at all: the connection failed, the browser rejected a
+    /// header, or the extension stopped during the attempt.
+    Network,
+}
+
 impl Outcome {
     /// Classifies the outcome: network errors, timeouts, 408, 425, 429 and
-    /// 5xx are retried; 410 disables; other 3xx and 4xx fail at once.
+    /// 5xx are retried, 429 and 503 after their `Retry-After` (at most an
+    /// hour); 410 disables; redirects and other 3xx and 4xx fail at once.
     pub fn verdict(&self, now: Millis) -> Verdict {
         match self {
-            Outcome::Timeout | Outcome::NetworkError { .. } => Verdict::Retry(None),
+            Outcome::Timeout
+            | Outcome::PermissionMissing { .. }
+            | Outcome::InvalidHeader { .. }
+            | Outcome::NetworkError { .. }
+            | Outcome::Interrupted => Verdict::Retry(None),
+            Outcome::Redirect { .. } => Verdict::Fail,
             Outcome::Response { status, retry_after, .. } => match status {
                 200..=299 => Verdict::Success,
                 410 => Verdict::Gone,
@@ -83,37 +139,67 @@ impl Outcome {
         }
     }
 
-    /// HTTP status, if the receiver answered.
+    /// HTTP status, if the receiver answered and the browser tells it.
     pub fn status(&self) -> Option<u16> {
         match self {
             Outcome::Response { status, .. } => Some(*status),
+            Outcome::Redirect { status, .. } => *status,
             _ => None,
         }
     }
 
+    /// What kind of failure this is; `None` for a success.
+    pub fn failure(&self) -> Option<Failure> {
+        Some(match self {
+            Outcome::Response { status: 200..=299, .. } => return None,
+            Outcome::Response { status: 400..=499, .. } => Failure::ClientError,
+            Outcome::Response { .. } => Failure::ServerError,
+            Outcome::Redirect { .. } => Failure::Redirect,
+            Outcome::Timeout => Failure::Timeout,
+            Outcome::PermissionMissing { .. } => Failure::Permission,
+            Outcome::InvalidHeader { .. } | Outcome::NetworkError { .. } | Outcome::Interrupted => Failure::Network,
+        })
+    }
+
     /// The outcome as the log keeps it: the start of the response body and
-    /// any error message with the request's credentials scrubbed, since a
-    /// receiver may echo the request back.
+    /// whatever else the browser or receiver said, with the request's
+    /// credentials scrubbed, since a receiver may echo the request back.
     pub fn redacted(self, redactor: &Redactor) -> Outcome {
         match self {
             Outcome::Response { status, retry_after, body } => {
                 let (body, _) = logged_start(redactor, &body, LOGGED_RESPONSE_BYTES);
                 Outcome::Response { status, retry_after, body }
             }
+            Outcome::Redirect { status, location } => {
+                let location = location.map(|location| logged_start(redactor, &location, LOGGED_RESPONSE_BYTES).0);
+                Outcome::Redirect { status, location }
+            }
+            Outcome::PermissionMissing { origin } => Outcome::PermissionMissing { origin: redactor.scrub(&origin) },
+            Outcome::InvalidHeader { message } => Outcome::InvalidHeader { message: redactor.scrub(&message) },
             Outcome::NetworkError { message } => Outcome::NetworkError { message: redactor.scrub(&message) },
             Outcome::Timeout => Outcome::Timeout,
+            Outcome::Interrupted => Outcome::Interrupted,
         }
     }
 
-    /// A plain-language reason for a failed outcome.
+    /// A plain-language reason for a failed outcome, as the log shows it.
     pub fn error(&self, timeout_ms: u64) -> Option<String> {
-        match self {
-            Outcome::Response { status: 0, .. } => Some("redirect not followed".into()),
-            Outcome::Response { status: 200..=299, .. } => None,
-            Outcome::Response { status, .. } => Some(format!("HTTP {status}")),
-            Outcome::Timeout => Some(format!("timed out after {timeout_ms} ms")),
-            Outcome::NetworkError { message } => Some(message.clone()),
-        }
+        Some(match self {
+            Outcome::Response { status: 200..=299, .. } => return None,
+            Outcome::Response { status, .. } => format!("HTTP {status}"),
+            Outcome::Redirect { status, location } => {
+                let status = status.map(|status| format!(" (HTTP {status})")).unwrap_or_default();
+                let location = location.as_ref().map(|location| format!(" to {location}")).unwrap_or_default();
+                format!("redirect not followed{status}{location}")
+            }
+            Outcome::Timeout => format!("timed out after {timeout_ms} ms"),
+            Outcome::PermissionMissing { origin } => {
+                format!("permission missing: AutoHook may not reach {origin}; grant access on the settings page")
+            }
+            Outcome::InvalidHeader { message } => format!("invalid header: {message}"),
+            Outcome::NetworkError { message } => format!("connection failed: {message}"),
+            Outcome::Interrupted => "interrupted: the extension was stopped during the attempt".into(),
+        })
     }
 }
 
@@ -138,8 +224,10 @@ pub struct Attempt {
     pub duration_ms: Option<u64>,
     /// HTTP status, if the receiver answered.
     pub status: Option<u16>,
-    /// Why it failed, if it did.
+    /// Why it failed, if it did, in plain language.
     pub error: Option<String>,
+    /// What kind of failure it was, if it was one.
+    pub failure: Option<Failure>,
     /// The first KB of the response body.
     pub response_body: Option<String>,
 }
@@ -239,7 +327,6 @@ pub struct Delivery {
     /// Where it stands.
     pub state: DeliveryState,
     /// When it reached its final state.
-    #[serde(default)]
     pub finished_at: Option<Millis>,
     /// When the next attempt is due (pending only).
     pub next_at: Millis,
@@ -280,12 +367,63 @@ mod tests {
         for status in [408, 425, 429, 500, 502, 503, 599] {
             assert_eq!(response(status, None).verdict(now), Verdict::Retry(None), "{status}");
         }
-        for status in [0, 301, 400, 401, 404, 422] {
+        for status in [301, 400, 401, 404, 422] {
             assert_eq!(response(status, None).verdict(now), Verdict::Fail, "{status}");
         }
         assert_eq!(response(204, None).verdict(now), Verdict::Success);
         assert_eq!(response(410, None).verdict(now), Verdict::Gone);
-        assert_eq!(Outcome::Timeout.verdict(now), Verdict::Retry(None));
+        for retried in [
+            Outcome::Timeout,
+            Outcome::NetworkError { message: "refused".into() },
+            Outcome::InvalidHeader { message: "bad".into() },
+            Outcome::PermissionMissing { origin: "https://h.test".into() },
+            Outcome::Interrupted,
+        ] {
+            assert_eq!(retried.verdict(now), Verdict::Retry(None), "{retried:?}");
+        }
+        assert_eq!(Outcome::Redirect { status: None, location: None }.verdict(now), Verdict::Fail);
+        assert_eq!(Outcome::Redirect { status: Some(307), location: None }.verdict(now), Verdict::Fail);
+    }
+
+    #[test]
+    fn retry_after_counts_only_on_429_and_503() {
+        let now = Millis(0);
+        assert_eq!(response(503, Some("7")).verdict(now), Verdict::Retry(Some(7000)));
+        for status in [408, 425, 500, 502] {
+            assert_eq!(response(status, Some("7")).verdict(now), Verdict::Retry(None), "{status}");
+        }
+    }
+
+    #[test]
+    fn each_outcome_has_its_wording_and_failure_kind() {
+        let redirect = |status, location: Option<&str>| Outcome::Redirect { status, location: location.map(String::from) };
+        let cases = [
+            (response(204, None), None, None),
+            (response(404, None), Some("HTTP 404"), Some(Failure::ClientError)),
+            (response(503, None), Some("HTTP 503"), Some(Failure::ServerError)),
+            (response(304, None), Some("HTTP 304"), Some(Failure::ServerError)),
+            (redirect(None, None), Some("redirect not followed"), Some(Failure::Redirect)),
+            (
+                redirect(Some(301), Some("https://elsewhere.test/")),
+                Some("redirect not followed (HTTP 301) to https://elsewhere.test/"),
+                Some(Failure::Redirect),
+            ),
+            (Outcome::Timeout, Some("timed out after 2000 ms"), Some(Failure::Timeout)),
+            (
+                Outcome::PermissionMissing { origin: "https://h.test".into() },
+                Some("permission missing: AutoHook may not reach https://h.test; grant access on the settings page"),
+                Some(Failure::Permission),
+            ),
+            (Outcome::NetworkError { message: "Failed to fetch".into() }, Some("connection failed: Failed to fetch"), Some(Failure::Network)),
+            (Outcome::InvalidHeader { message: "bad name".into() }, Some("invalid header: bad name"), Some(Failure::Network)),
+            (Outcome::Interrupted, Some("interrupted: the extension was stopped during the attempt"), Some(Failure::Network)),
+        ];
+        for (outcome, error, failure) in cases {
+            assert_eq!(outcome.error(2000).as_deref(), error, "{outcome:?}");
+            assert_eq!(outcome.failure(), failure, "{outcome:?}");
+        }
+        assert_eq!(redirect(None, None).status(), None, "an opaque redirect has no status");
+        assert_eq!(redirect(Some(308), None).status(), Some(308));
     }
 
     #[test]

@@ -34,7 +34,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use campaign::Control;
-pub use delivery::{Attempt, Delivery, DeliveryState, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
+pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use state::{Changes, Key, Settings, Snapshot, Unreadable, Webhook};
 
@@ -243,9 +243,6 @@ impl Engine {
         for record in snapshot.unreadable {
             engine.set_aside(record);
         }
-        // Rewritten once per start: a value an earlier version stored
-        // plain is sealed from then on (see `Key::is_sealed`).
-        engine.dirty.extend(snapshot.sealed_keys);
         let mut in_flight = snapshot.in_flight;
         if !in_flight.is_empty() {
             engine.dirty.insert(Key::InFlight);
@@ -261,19 +258,10 @@ impl Engine {
             let (id, interrupted) = (delivery.id.clone(), delivery.awaiting_result());
             engine.outbox.push(delivery);
             if interrupted {
-                let interruption = Outcome::NetworkError {
-                    message: "interrupted: the extension was stopped during the attempt".into(),
-                };
-                engine.finish_attempt(&id, interruption, now);
+                engine.finish_attempt(&id, Outcome::Interrupted, now);
             } else {
                 engine.outbox.queue(&id);
             }
-        }
-        // Deliveries read from legacy keys move to their current key.
-        for key in snapshot.legacy_keys {
-            let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
-            engine.dirty.insert(Key::Delivery(id.into()));
-            engine.dirty.insert(Key::Legacy(key));
         }
         engine.disable_invalid_webhooks(now);
         engine.cancel_orphans(now);
@@ -544,6 +532,7 @@ impl Engine {
             duration_ms: None,
             status: None,
             error: None,
+            failure: None,
             response_body: None,
         });
         self.next_attempt += 1;
@@ -617,7 +606,6 @@ impl Engine {
                 Key::Replies => Some(to_json(&self.replies)),
                 Key::Unreadable(name) => self.set_aside.get(name).map(to_json),
                 Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
-                Key::Legacy(_) => None,
             };
             match value {
                 Some(value) => {
@@ -701,6 +689,7 @@ impl Engine {
         attempt.duration_ms = Some(duration);
         attempt.status = outcome.status();
         attempt.error = outcome.error(timeout_ms);
+        attempt.failure = outcome.failure();
         if let Outcome::Response { body, .. } = &outcome {
             attempt.response_body = Some(truncate(body, LOGGED_RESPONSE_BYTES).to_string());
         }

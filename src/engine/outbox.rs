@@ -223,6 +223,7 @@ mod tests {
             duration_ms: Some(1),
             status: Some(500),
             error: None,
+            failure: None,
             response_body: None,
         });
         outbox.push(retry);

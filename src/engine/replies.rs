@@ -40,7 +40,6 @@ struct Entry {
     at: Millis,
     reply: Reply,
     /// The size of `reply` as JSON, counted once.
-    #[serde(default)]
     bytes: usize,
 }
 

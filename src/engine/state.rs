@@ -1,7 +1,7 @@
 //! What the engine keeps between service-worker lifetimes, and how it is
 //! split into storage keys so a change rewrites only what changed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
@@ -67,16 +67,10 @@ pub struct Snapshot {
     pub in_flight: BTreeMap<String, Attempt>,
     /// Replies to recent requests that changed state, by request id.
     pub replies: Replies,
-    /// Keys in the layout of earlier versions (`outbox/<id>`, `log/<id>`),
-    /// to remove once their deliveries are written under `delivery/<id>`.
-    pub legacy_keys: Vec<String>,
     /// Records set aside by an earlier start, by their `unreadable/` name.
     pub set_aside: BTreeMap<String, Unreadable>,
     /// Records this load could not read; the engine sets them aside.
     pub unreadable: Vec<Unreadable>,
-    /// Keys found in storage whose values are sealed at rest: rewritten on
-    /// start, so one an earlier version stored in the clear is sealed.
-    pub sealed_keys: Vec<Key>,
 }
 
 /// A stored record that could not be read. It is moved aside under its own
@@ -102,9 +96,12 @@ impl Unreadable {
     }
 }
 
-/// Decodes one stored value: JSON text (what is written now) or, as earlier
-/// versions wrote it, a plain object. By reference, so a failure still has
-/// the value to set aside.
+/// Decodes one stored value: JSON text (what the engine writes) or a plain
+/// object. The browser adapter hands over every value as text, turning one
+/// that something else stored as an object (a sync or backup tool, a
+/// devtools edit) into text first, so serde_json's nesting limit applies;
+/// native callers may pass either. By reference, so a failure still has the
+/// value to set aside.
 fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     match value {
         Value::String(text) => serde_json::from_str(text),
@@ -126,19 +123,14 @@ impl Snapshot {
     /// a record that does not decode is kept in [`Snapshot::unreadable`]
     /// and everything else loads. The `webhooks` list is read entry by
     /// entry for the same reason. Keys that are not AutoHook's are ignored.
-    /// A delivery under both a current and a legacy key is read from the
-    /// current one; one under both legacy keys (a worker stopped between a
-    /// batch's set and remove) counts as finished.
+    /// A delivery found under two keys (only a damaged store holds one) is
+    /// loaded once.
     pub fn from_stored<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> Snapshot {
         let mut snapshot = Snapshot::default();
-        // Ranked so the copy to keep of a delivery stored twice wins.
-        let mut deliveries: HashMap<String, (u8, Delivery)> = HashMap::new();
+        let mut deliveries: BTreeMap<String, Delivery> = BTreeMap::new();
         for (key, value) in stored {
             let value = value.into();
             let Some(parsed) = Key::parse(&key) else { continue };
-            if parsed.is_sealed() {
-                snapshot.sealed_keys.push(parsed.clone());
-            }
             let read = match parsed {
                 Key::Settings => decode(&value).map(|settings| snapshot.settings = settings),
                 Key::Webhooks => decode::<Vec<Value>>(&value).map(|entries| snapshot.read_webhooks(entries)),
@@ -151,24 +143,15 @@ impl Snapshot {
                     snapshot.set_aside.insert(name, record);
                     Ok(())
                 }
-                Key::Delivery(_) | Key::Legacy(_) => decode::<Delivery>(&value).map(|delivery| {
-                    let rank = match parsed {
-                        Key::Delivery(_) => 2,
-                        _ => {
-                            snapshot.legacy_keys.push(key.clone());
-                            u8::from(key.starts_with("log/"))
-                        }
-                    };
-                    if deliveries.get(&delivery.id).is_none_or(|(kept, _)| *kept < rank) {
-                        deliveries.insert(delivery.id.clone(), (rank, delivery));
-                    }
+                Key::Delivery(_) => decode::<Delivery>(&value).map(|delivery| {
+                    deliveries.entry(delivery.id.clone()).or_insert(delivery);
                 }),
             };
             if let Err(reason) = read {
                 snapshot.unreadable.push(Unreadable { origin: key, reason, text: text_of(&value) });
             }
         }
-        let (outbox, log) = deliveries.into_values().map(|(_, d)| d).partition(|d| d.state == DeliveryState::Pending);
+        let (outbox, log) = deliveries.into_values().partition(|d| d.state == DeliveryState::Pending);
         (snapshot.outbox, snapshot.log) = (outbox, log);
         snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         snapshot.log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
@@ -210,8 +193,6 @@ pub enum Key {
     InFlight,
     /// A delivery, unfinished or in the log: `delivery/<id>`.
     Delivery(String),
-    /// Where earlier versions kept a delivery: `outbox/<id>` or `log/<id>`.
-    Legacy(String),
     /// Replies to recent state-changing requests, so a request repeated
     /// after its reply was lost is answered, not run twice: `replies`.
     Replies,
@@ -241,7 +222,6 @@ impl Key {
             None if key == "replies" => Some(Key::Replies),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
             Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
-            Some(("outbox" | "log", _)) => Some(Key::Legacy(key.into())),
             _ => None,
         }
     }
@@ -255,7 +235,6 @@ impl fmt::Display for Key {
             Key::Campaign => f.write_str("campaign"),
             Key::InFlight => f.write_str("inflight"),
             Key::Delivery(id) => write!(f, "delivery/{id}"),
-            Key::Legacy(key) => f.write_str(key),
             Key::Replies => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
         }
@@ -263,7 +242,7 @@ impl fmt::Display for Key {
 }
 
 /// One batch of storage writes: keys to set, then keys to remove (log
-/// entries past the log's capacity, legacy keys). The driver writes `set`
+/// entries past the log's capacity, set-aside records deleted). The driver writes `set`
 /// before removing, so an interrupted batch leaves a key too many, never one
 /// too few.
 ///
@@ -300,15 +279,13 @@ mod tests {
             Key::Campaign,
             Key::InFlight,
             Key::Delivery("dlv_1".into()),
-            Key::Legacy("outbox/dlv_2".into()),
-            Key::Legacy("log/dlv_3".into()),
             Key::Replies,
             Key::Unreadable("webhooks[2]".into()),
             Key::Unreadable("delivery/dlv_4".into()),
         ] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }
-        for foreign in ["grantedOrigins", "outbox", "other/x", "settings/x"] {
+        for foreign in ["grantedOrigins", "outbox", "outbox/dlv_2", "log/dlv_3", "other/x", "settings/x"] {
             assert_eq!(Key::parse(foreign), None, "{foreign}");
         }
     }
