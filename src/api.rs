@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
-use crate::campaign::{Selectors, SettingsInput};
+use crate::campaign::{Selectors, CampaignInput};
 use crate::catalog;
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
-use crate::engine::{Control, Delivery, DeliveryState, Engine, EngineError, Settings, Webhook, MAX_REQUEST_ID_CHARS};
+use crate::engine::{Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, Webhook, MAX_REQUEST_ID_CHARS};
 use crate::event::EventKind;
 use crate::signing::generate_secret;
 use crate::template::query_template;
@@ -170,7 +170,7 @@ pub enum Request {
     #[serde(rename = "campaign.configure")]
     CampaignConfigure {
         /// The fields to change.
-        settings: SettingsInput,
+        settings: CampaignInput,
     },
     /// Points the campaign at a chat input (and send button) in a tab.
     /// From the content script (the picker), the tab is its own.
@@ -372,7 +372,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
         Request::WebhooksTest { id } => return Ok(Reply::AfterDelivery(engine.test(&id, now)?)),
         Request::SettingsGet => json!(engine.settings()),
         Request::SettingsSet { enabled } => {
-            engine.set_settings(Settings { enabled });
+            engine.set_settings(GlobalSettings { enabled });
             json!(engine.settings())
         }
         Request::EventsEmit { event, data } => {

@@ -26,7 +26,7 @@ use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
 use crate::preset::Preset;
 use crate::signing::{Secret, SecretError};
-use crate::template::{query_template, Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
+use crate::template::{query_template, RequestPart, Template, TemplateError, MAX_TEMPLATE_CHARS};
 
 /// Retry delays after the first attempt, in milliseconds.
 pub const DEFAULT_RETRY_SCHEDULE: [u64; 3] = [1000, 2000, 3000];
@@ -575,19 +575,19 @@ impl Templates {
         let body = match preset {
             Preset::Custom => {
                 let template = body.ok_or(ConfigError::TemplateMissing)?;
-                Some(Template::check(template, Target::Json, &events).map_err(ConfigError::Template)?)
+                Some(Template::check(template, RequestPart::Json, &events).map_err(ConfigError::Template)?)
             }
             _ => None,
         };
         let headers = headers
             .iter()
             .map(|(name, value)| match value.contains("{{") {
-                true => Template::check(value, Target::Header, &events).map(Some).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e)),
+                true => Template::check(value, RequestPart::Header, &events).map(Some).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e)),
                 false => Ok(None),
             })
             .collect::<Result<_, _>>()?;
         let query = match query_template(url) {
-            Some(query) => Some(Template::check(&query, Target::Query, &events).map_err(ConfigError::QueryTemplate)?),
+            Some(query) => Some(Template::check(&query, RequestPart::Query, &events).map_err(ConfigError::QueryTemplate)?),
             None => None,
         };
         Ok(Templates { body, headers, query })

@@ -46,7 +46,7 @@ pub const MAX_TAGS: usize = 256;
 
 /// Where a template's output goes, which decides how values are escaped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
+pub enum RequestPart {
     /// A JSON request body.
     Json,
     /// A header value.
@@ -72,7 +72,7 @@ pub struct TemplateError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
     source: String,
-    target: Target,
+    target: RequestPart,
     parts: Vec<Part>,
 }
 
@@ -90,7 +90,7 @@ struct Tag {
     len: usize,
     expr: Expr,
     filters: Vec<(Filter, usize)>,
-    /// For [`Target::Json`]: whether the tag sits inside a JSON string.
+    /// For [`RequestPart::Json`]: whether the tag sits inside a JSON string.
     in_string: bool,
 }
 
@@ -118,9 +118,9 @@ struct Rendered {
 }
 
 impl Template {
-    /// Parses `source`; for [`Target::Json`] also checks that the text
+    /// Parses `source`; for [`RequestPart::Json`] also checks that the text
     /// around the tags is JSON whatever the tags hold.
-    pub fn parse(source: &str, target: Target) -> Result<Template, TemplateError> {
+    pub fn parse(source: &str, target: RequestPart) -> Result<Template, TemplateError> {
         if let Some((offset, _)) = source.char_indices().nth(MAX_TEMPLATE_CHARS) {
             let chars = source.chars().count();
             return Err(position(source, offset, format!("a template may have at most {MAX_TEMPLATE_CHARS} characters (this one has {chars})")));
@@ -145,7 +145,7 @@ impl Template {
             parts.push(Part::Text(pos..source.len()));
         }
         let mut template = Template { source: source.to_string(), target, parts };
-        if target == Target::Json {
+        if target == RequestPart::Json {
             template.mark_strings();
             template.check_skeleton()?;
         }
@@ -153,9 +153,9 @@ impl Template {
     }
 
     /// Parses `source` and renders it for a sample of each of `events`, so a
-    /// path one of them lacks, or (for [`Target::Json`]) an output that is
+    /// path one of them lacks, or (for [`RequestPart::Json`]) an output that is
     /// not JSON, is reported now rather than at delivery.
-    pub fn check(source: &str, target: Target, events: &[EventKind]) -> Result<Template, TemplateError> {
+    pub fn check(source: &str, target: RequestPart, events: &[EventKind]) -> Result<Template, TemplateError> {
         let template = Template::parse(source, target)?;
         for &kind in events {
             let at = Millis(1_700_000_000_000);
@@ -170,7 +170,7 @@ impl Template {
         &self.source
     }
 
-    /// The template filled in from `event`; for [`Target::Json`], an
+    /// The template filled in from `event`; for [`RequestPart::Json`], an
     /// output that does not parse as JSON is an error at the tag or text
     /// where parsing stopped.
     pub fn render(&self, event: &Event) -> Result<String, TemplateError> {
@@ -188,7 +188,7 @@ impl Template {
                 }
             }
         }
-        if self.target == Target::Json {
+        if self.target == RequestPart::Json {
             if let Err(error) = serde_json::from_str::<Value>(&out) {
                 let (offset, reason) = json_error(&out, &error);
                 let stopped_in = self.parts.iter().zip(starts).take_while(|(_, start)| *start <= offset).last();
@@ -255,19 +255,19 @@ impl Template {
     /// unquoted where a JSON value is expected.
     fn write(&self, tag: &Tag, value: &Value, raw_json: bool, out: &mut String) {
         match self.target {
-            Target::Json if tag.in_string => {
+            RequestPart::Json if tag.in_string => {
                 let escaped = Value::String(text_of(value)).to_string();
                 out.push_str(&escaped[1..escaped.len() - 1]);
             }
-            Target::Json if raw_json => out.push_str(&text_of(value)),
-            Target::Json => out.push_str(&value.to_string()),
-            Target::Header => out.extend(text_of(value).chars().map(|c| match c {
+            RequestPart::Json if raw_json => out.push_str(&text_of(value)),
+            RequestPart::Json => out.push_str(&value.to_string()),
+            RequestPart::Header => out.extend(text_of(value).chars().map(|c| match c {
                 '\r' | '\n' | '\0' => ' ',
                 // fetch refuses a header value beyond Latin-1 outright.
                 c if u32::from(c) > 0xFF => '?',
                 c => c,
             })),
-            Target::Query => out.extend(url::form_urlencoded::byte_serialize(text_of(value).as_bytes())),
+            RequestPart::Query => out.extend(url::form_urlencoded::byte_serialize(text_of(value).as_bytes())),
         }
     }
 
@@ -542,7 +542,7 @@ mod tests {
     }
 
     fn render(source: &str, data: Value) -> Result<String, TemplateError> {
-        Template::parse(source, Target::Json)?.render(&event(data))
+        Template::parse(source, RequestPart::Json)?.render(&event(data))
     }
 
     fn json_of(source: &str, data: Value) -> Value {
@@ -550,7 +550,7 @@ mod tests {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text} is not JSON: {e}"))
     }
 
-    fn problem(source: &str, target: Target) -> TemplateError {
+    fn problem(source: &str, target: RequestPart) -> TemplateError {
         Template::parse(source, target).unwrap_err()
     }
 
@@ -640,7 +640,7 @@ mod tests {
             (r#"{"a": "{{data.x | }}"}"#, 19, "expected a filter name"),
         ];
         for (source, column, problem) in cases {
-            let error = self::problem(source, Target::Json);
+            let error = self::problem(source, RequestPart::Json);
             assert_eq!((error.line, error.column), (1, column), "{source}: {error}");
             assert!(error.problem.contains(problem), "{source}: {error}");
         }
@@ -648,14 +648,14 @@ mod tests {
 
     #[test]
     fn a_template_that_is_not_json_is_refused_where_it_breaks() {
-        let error = problem("{\n  \"a\": {{data.n}}\n  \"b\": 1\n}", Target::Json);
+        let error = problem("{\n  \"a\": {{data.n}}\n  \"b\": 1\n}", RequestPart::Json);
         assert_eq!((error.line, error.column), (3, 3), "{error}");
         assert!(error.problem.starts_with("the template is not JSON: expected"), "{error}");
-        let error = problem(r#"{"a": {{data.n}}{{data.m}}}"#, Target::Json);
+        let error = problem(r#"{"a": {{data.n}}{{data.m}}}"#, RequestPart::Json);
         assert_eq!((error.line, error.column), (1, 17), "{error}");
-        let error = problem(r#"{ {{event}}: 1 }"#, Target::Json);
+        let error = problem(r#"{ {{event}}: 1 }"#, RequestPart::Json);
         assert_eq!(error.column, 3, "{error}");
-        assert!(problem("", Target::Json).problem.contains("not JSON"));
+        assert!(problem("", RequestPart::Json).problem.contains("not JSON"));
     }
 
     #[test]
@@ -669,7 +669,7 @@ mod tests {
             (r#"{"a": 1.{{data.n}}}"#, 9, "invalid number"),
         ];
         for (source, column, reason) in cases {
-            let error = problem(source, Target::Json);
+            let error = problem(source, RequestPart::Json);
             assert_eq!((error.line, error.column), (1, column), "{source}: {error}");
             assert_eq!(error.problem, format!("the template is not JSON: {reason}"), "{source}");
         }
@@ -689,23 +689,23 @@ mod tests {
     #[test]
     fn templates_over_the_size_limits_are_refused_where_the_limit_is_passed() {
         let long = format!("\"{}\"", "é".repeat(MAX_TEMPLATE_CHARS));
-        let error = problem(&long, Target::Header);
+        let error = problem(&long, RequestPart::Header);
         assert_eq!((error.line, error.column), (1, MAX_TEMPLATE_CHARS + 1));
         assert_eq!(error.problem, "a template may have at most 16384 characters (this one has 16386)");
         let many = format!("[{}]", vec!["{{event}}"; MAX_TAGS + 1].join(","));
-        let error = problem(&many, Target::Json);
+        let error = problem(&many, RequestPart::Json);
         assert_eq!((error.column, error.problem.as_str()), (2 + MAX_TAGS * 10, "a template may have at most 256 tags"));
-        assert!(Template::parse(&format!("[{}]", vec!["{{event}}"; MAX_TAGS].join(",")), Target::Json).is_ok());
+        assert!(Template::parse(&format!("[{}]", vec!["{{event}}"; MAX_TAGS].join(",")), RequestPart::Json).is_ok());
     }
 
     #[test]
     fn header_values_lose_line_breaks_and_queries_are_percent_encoded() {
         let data = json!({"message": "a\r\nInjected: 1 & b=c"});
-        let header = Template::parse("Msg {{data.message}}", Target::Header).unwrap().render(&event(data.clone())).unwrap();
+        let header = Template::parse("Msg {{data.message}}", RequestPart::Header).unwrap().render(&event(data.clone())).unwrap();
         assert_eq!(header, "Msg a  Injected: 1 & b=c");
-        let latin = Template::parse("{{data.message | truncate:6}}", Target::Header).unwrap().render(&event(json!({"message": "ünï 🎉 !"}))).unwrap();
+        let latin = Template::parse("{{data.message | truncate:6}}", RequestPart::Header).unwrap().render(&event(json!({"message": "ünï 🎉 !"}))).unwrap();
         assert_eq!(latin, "ünï ??");
-        let query = Template::parse("text={{data.message}}&e={{event}}", Target::Query).unwrap().render(&event(data)).unwrap();
+        let query = Template::parse("text={{data.message}}&e={{event}}", RequestPart::Query).unwrap().render(&event(data)).unwrap();
         assert_eq!(query, "text=a%0D%0AInjected%3A+1+%26+b%3Dc&e=message_sent");
     }
 
@@ -719,8 +719,8 @@ mod tests {
     #[test]
     fn check_renders_a_sample_of_every_event() {
         let source = r#"{"m": "{{data.message}}"}"#;
-        assert!(Template::check(source, Target::Json, &[EventKind::MessageSent, EventKind::Test]).is_ok());
-        let error = Template::check(source, Target::Json, &[EventKind::MessageSent, EventKind::CampaignStarted]).unwrap_err();
+        assert!(Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::Test]).is_ok());
+        let error = Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::CampaignStarted]).unwrap_err();
         assert!(error.problem.contains("campaign_started"), "{error}");
     }
 
@@ -730,6 +730,6 @@ mod tests {
         let section = &readme[readme.find("**Templates**").unwrap()..];
         let start = section.find("```json\n").unwrap() + 8;
         let example = &section[start..start + section[start..].find("```").unwrap()];
-        Template::check(example, Target::Json, &EventKind::ALL).unwrap();
+        Template::check(example, RequestPart::Json, &EventKind::ALL).unwrap();
     }
 }

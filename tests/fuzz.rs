@@ -25,7 +25,7 @@ use autohook::engine::{Engine, Outcome, Output, Snapshot, Verdict};
 use autohook::event::{Event, EventKind};
 use autohook::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use autohook::preset::Preset;
-use autohook::template::{Target, Template, TemplateError, MAX_TEMPLATE_CHARS};
+use autohook::template::{RequestPart, Template, TemplateError, MAX_TEMPLATE_CHARS};
 use autohook::time::Millis;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
@@ -175,7 +175,7 @@ proptest! {
 // Templates
 // ---------------------------------------------------------------------------
 
-const TARGETS: [Target; 3] = [Target::Json, Target::Header, Target::Query];
+const TARGETS: [RequestPart; 3] = [RequestPart::Json, RequestPart::Header, RequestPart::Query];
 
 /// A tag from the grammar: paths, literals, filters and their arguments,
 /// and broken variants of each.
@@ -233,7 +233,7 @@ fn in_source(source: &str, error: &TemplateError) -> bool {
 
 /// Parses `source` for `target`; if it parses, renders `events` and checks
 /// that errors are placed in the source and JSON output parses.
-fn check_template(source: &str, target: Target, events: &[Event]) -> Result<(), TestCaseError> {
+fn check_template(source: &str, target: RequestPart, events: &[Event]) -> Result<(), TestCaseError> {
     let template = match Template::parse(source, target) {
         Err(error) => {
             prop_assert!(in_source(source, &error), "{error} outside {source:?}");
@@ -245,7 +245,7 @@ fn check_template(source: &str, target: Target, events: &[Event]) -> Result<(), 
     for event in events {
         match template.render(event) {
             Err(error) => prop_assert!(in_source(source, &error), "{error} outside {source:?}"),
-            Ok(out) if target == Target::Json => {
+            Ok(out) if target == RequestPart::Json => {
                 prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{source:?} rendered {out:?}");
             }
             Ok(_) => {}
@@ -287,15 +287,15 @@ proptest! {
     /// stand-ins of the parse-time check are sound).
     #[test]
     fn json_templates_that_are_accepted_render_json(source in json_template(), event in event()) {
-        if Template::check(&source, Target::Json, &EventKind::ALL).is_ok() {
-            let template = Template::parse(&source, Target::Json).expect("check parsed it");
+        if Template::check(&source, RequestPart::Json, &EventKind::ALL).is_ok() {
+            let template = Template::parse(&source, RequestPart::Json).expect("check parsed it");
             for kind in EventKind::ALL {
                 let out = template.render(&sample(kind)).expect("check rendered it");
                 prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{source:?} rendered {out:?}");
             }
         }
-        check_template(&source, Target::Json, std::slice::from_ref(&event))?;
-        if let Ok(template) = Template::parse(&source, Target::Json) {
+        check_template(&source, RequestPart::Json, std::slice::from_ref(&event))?;
+        if let Ok(template) = Template::parse(&source, RequestPart::Json) {
             if let Err(error) = template.render(&event) {
                 prop_assert!(!error.problem.contains("rendered body is not JSON"), "{source:?}: {error}");
             }

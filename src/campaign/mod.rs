@@ -98,7 +98,7 @@ pub struct Schedule {
 /// What the user configured.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Settings {
+pub struct CampaignSettings {
     /// What to send.
     pub phrases: Vec<String>,
     /// In which order.
@@ -117,9 +117,9 @@ pub struct Settings {
     pub schedule: Option<Schedule>,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
+impl Default for CampaignSettings {
+    fn default() -> CampaignSettings {
+        CampaignSettings {
             phrases: Vec::new(),
             order: Order::Random,
             interval_min_seconds: 30,
@@ -135,7 +135,7 @@ impl Default for Settings {
 /// Campaign settings as a caller sends them; missing fields stay as they are.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SettingsInput {
+pub struct CampaignInput {
     /// Phrases, one per entry; blank ones are dropped.
     pub phrases: Option<Vec<String>>,
     /// `random` or `sequential`.
@@ -179,7 +179,7 @@ pub struct Selectors {
 /// Where the campaign types.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Target {
+pub struct ChatTarget {
     /// The browser tab.
     pub tab_id: u32,
     /// The site (origin) the selectors were chosen on.
@@ -359,8 +359,8 @@ pub type Raised = (EventKind, Value);
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Campaign {
-    settings: Settings,
-    target: Option<Target>,
+    settings: CampaignSettings,
+    target: Option<ChatTarget>,
     /// Selectors remembered per site (origin).
     sites: BTreeMap<String, Selectors>,
     status: Status,
@@ -406,7 +406,7 @@ impl Campaign {
     }
 
     /// Applies `input`, all validated; nothing changes on error.
-    pub fn configure(&mut self, input: SettingsInput, now: Millis) -> Result<(), CampaignError> {
+    pub fn configure(&mut self, input: CampaignInput, now: Millis) -> Result<(), CampaignError> {
         let mut next = self.settings.clone();
         if let Some(phrases) = input.phrases {
             let phrases: Vec<String> = phrases.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
@@ -479,7 +479,7 @@ impl Campaign {
         }
         let site = site_of(url).ok_or_else(|| CampaignError::Site(url.to_string()))?;
         self.sites.insert(site.clone(), selectors.clone());
-        self.target = Some(Target { tab_id, site, selectors });
+        self.target = Some(ChatTarget { tab_id, site, selectors });
         Ok(())
     }
 

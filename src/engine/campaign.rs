@@ -3,7 +3,7 @@
 //! any other.
 
 use super::{Engine, EngineError, Key};
-use crate::campaign::{Campaign, Raised, Selectors, SendCommand, SendFailure, SettingsInput};
+use crate::campaign::{Campaign, Raised, Selectors, SendCommand, SendFailure, CampaignInput};
 use crate::time::Millis;
 
 /// A change of a campaign's state the user asks for.
@@ -32,7 +32,7 @@ impl Engine {
     }
 
     /// Changes the campaign's settings; nothing changes on error.
-    pub fn configure_campaign(&mut self, input: SettingsInput, now: Millis) -> Result<(), EngineError> {
+    pub fn configure_campaign(&mut self, input: CampaignInput, now: Millis) -> Result<(), EngineError> {
         self.campaign.configure(input, now)?;
         self.dirty.insert(Key::Campaign);
         Ok(())

@@ -36,7 +36,7 @@ use thiserror::Error;
 pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
-pub use state::{Changes, Key, Settings, Snapshot, Unreadable, Webhook};
+pub use state::{Changes, Key, GlobalSettings, Snapshot, Unreadable, Webhook};
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
@@ -187,7 +187,7 @@ pub enum Notice {
 /// The state machine. See the module docs for the contract.
 #[derive(Debug)]
 pub struct Engine {
-    settings: Settings,
+    settings: GlobalSettings,
     webhooks: Vec<Webhook>,
     outbox: Outbox,
     log: VecDeque<Delivery>,
@@ -272,7 +272,7 @@ impl Engine {
     // ----- getters -----
 
     /// Global settings.
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &GlobalSettings {
         &self.settings
     }
 
@@ -359,7 +359,7 @@ impl Engine {
     }
 
     /// Sets the global switch.
-    pub fn set_settings(&mut self, settings: Settings) {
+    pub fn set_settings(&mut self, settings: GlobalSettings) {
         self.settings = settings;
         self.dirty.insert(Key::Settings);
     }

@@ -18,14 +18,14 @@ use crate::time::Millis;
 /// Extension-wide settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct Settings {
+pub struct GlobalSettings {
     /// The global switch: when off, events are not delivered.
     pub enabled: bool,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings { enabled: true }
+impl Default for GlobalSettings {
+    fn default() -> GlobalSettings {
+        GlobalSettings { enabled: true }
     }
 }
 
@@ -53,7 +53,7 @@ pub struct Webhook {
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// Global settings.
-    pub settings: Settings,
+    pub settings: GlobalSettings,
     /// Configured webhooks.
     pub webhooks: Vec<Webhook>,
     /// Deliveries not yet finished, oldest first.
@@ -171,14 +171,14 @@ impl Snapshot {
     }
 }
 
-/// A storage key. Settings and webhooks are small and stored whole; each
+/// A storage key. GlobalSettings and webhooks are small and stored whole; each
 /// delivery has its own key, so a response rewrites one delivery rather
 /// than the whole outbox and log, and finishing a delivery rewrites its key
 /// rather than moving it to another (which cost a set, a remove, and a
 /// second storage call per batch).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
-    /// [`Settings`]: `settings`.
+    /// [`GlobalSettings`]: `settings`.
     Settings,
     /// Webhooks with their stats: `webhooks`.
     Webhooks,

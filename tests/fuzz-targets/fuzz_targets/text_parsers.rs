@@ -7,7 +7,7 @@ use autohook::campaign::cron::Cron;
 use autohook::config::{WebhookConfig, WebhookInput};
 use autohook::event::{Event, EventKind};
 use autohook::filter::{Filters, Match};
-use autohook::template::{Target, Template};
+use autohook::template::{RequestPart, Template};
 use autohook::time::Millis;
 use libfuzzer_sys::fuzz_target;
 
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1..=3 => {
-            let target = [Target::Json, Target::Header, Target::Query][usize::from(which % 6 - 1)];
+            let target = [RequestPart::Json, RequestPart::Header, RequestPart::Query][usize::from(which % 6 - 1)];
             if let Ok(template) = Template::parse(&text, target) {
                 for kind in EventKind::ALL {
                     let event = Event { id: "msg_1".into(), kind, at: Millis(1), data: kind.sample_data(Millis(1)) };
