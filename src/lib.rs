@@ -1,30 +1,67 @@
 //! AutoHook's core: webhook configuration, signing and a sans-IO delivery
 //! engine, compiled natively for tests and to WebAssembly for the extension.
 //!
-//! The [`engine::Engine`] owns webhooks, the outbox, retry state, stats and
-//! the delivery log. It is fed commands, responses and the current time
-//! ([`time::Millis`]) and answers with signed requests to send and the next
-//! wake-up; it never awaits or reads the clock. [`api`] is the message API the
-//! extension's pages speak, dispatched onto the engine. The `wasm` module (on
-//! wasm32 only) is the one adapter that binds all of it to fetch, timers and
-//! extension storage.
+//! The [`Engine`] owns webhooks, the outbox, retry state, stats and the
+//! delivery log. It is fed commands, responses and the current time
+//! ([`Millis`]) and answers through [`Engine::poll`] with signed requests to
+//! send, campaign messages to type, notices and the next wake-up; it never
+//! awaits or reads the clock. [`handle`] is the message API the extension's
+//! pages and content scripts speak, dispatched onto the engine. The `wasm`
+//! module (on wasm32 only) is the one adapter that binds all of it to fetch,
+//! timers and extension storage.
+//!
+//! The modules are private; what the adapter, the tests and the fuzz
+//! targets use is re-exported here.
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod campaign;
-pub mod catalog;
-pub mod config;
-pub mod engine;
-pub mod event;
-pub mod filter;
-pub mod ids;
-pub mod preset;
-pub mod redact;
-pub mod request;
-pub mod signing;
-pub mod stats;
-pub mod template;
-pub mod time;
-
+mod api;
+mod campaign;
+mod catalog;
+mod config;
+mod engine;
+mod event;
+mod filter;
+mod ids;
+mod preset;
+mod redact;
+mod request;
+mod signing;
+mod stats;
+mod template;
+mod time;
 #[cfg(target_arch = "wasm32")]
-pub mod wasm;
+mod wasm;
+
+// The engine, its inputs and its outputs.
+pub use engine::{
+    Attempt, AttemptId, Changes, Control, Delivery, DeliveryState, Driver, Engine, EngineError, Failure, GlobalSettings, LoggedRequest, Notice,
+    Outcome, Output, Snapshot, Transmit, Verdict, Webhook,
+};
+pub use time::Millis;
+// The message API.
+pub use api::{delivery_result, handle, reply, ApiError, Reply, Sender};
+// Webhooks and campaigns as callers describe them, and what they parse into.
+pub use campaign::{CampaignInput, Selectors, SendCommand, SendFailure, Status};
+pub use config::{ConfigError, FiltersInput, WebhookConfig, WebhookInput};
+pub use event::{sentence, Event, EventKind};
+pub use preset::{Body, Preset};
+pub use stats::Stats;
+// Parsers of outside input (each fuzzed) and what requests are made of.
+pub use campaign::cron::Cron;
+pub use filter::{Filters, Match};
+pub use request::HttpRequest;
+pub use signing::{hex_signature, standard_signature, SecretKey};
+pub use template::{RequestPart, Template, TemplateError};
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{sign_payload, Background, Host};
+
+/// The limits text and lists are held to: services' documented limits the
+/// presets cut text to, and the input limits the tests probe.
+pub mod limits {
+    pub use crate::campaign::cron::MAX_CRON_CHARS;
+    pub use crate::engine::{LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_WEBHOOKS};
+    pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
+    pub use crate::preset::{DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT};
+    pub use crate::redact::{MIN_SECRET_CHARS, REDACTED};
+    pub use crate::template::MAX_TEMPLATE_CHARS;
+}

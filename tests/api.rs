@@ -1,8 +1,6 @@
 //! The message API as pages use it: requests in, `{ok, value | error}` out.
 
-use autohook::api::{handle, reply, Reply, Sender};
-use autohook::engine::{Engine, Outcome, Output};
-use autohook::time::Millis;
+use autohook::{Engine, Millis, Outcome, Output, Reply, Sender, handle, reply};
 use serde_json::{json, Value};
 
 const NOW: Millis = Millis(1_700_000_000_000);
@@ -245,7 +243,7 @@ fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_sec
     assert_eq!(listed["headers"], json!({"X-Team": "ops"}));
     assert_eq!(listed["filters"], json!({"match": "any", "conditions": ["event == error"]}));
     assert_eq!((listed["method"].clone(), listed["preset"].clone()), (json!("POST"), json!("slack")));
-    assert_eq!(listed["stats"], json!(autohook::stats::Stats::default().view()), "stats come as their view, with derived rates");
+    assert_eq!(listed["stats"], json!(autohook::Stats::default().view()), "stats come as their view, with derived rates");
     let cleared = ask(&mut engine, json!({"type": "webhooks.update", "id": listed["id"], "changes": {"secret": ""}}));
     assert_eq!(cleared["value"]["hasSecret"], false);
 }

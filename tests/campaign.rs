@@ -1,9 +1,7 @@
 //! Campaigns against the sans-IO engine with a simulated clock: what is
 //! typed when, which events reach webhooks, and what survives a restart.
 
-use autohook::campaign::{Selectors, SendCommand, SendFailure, Status};
-use autohook::engine::{Control, Engine, Snapshot};
-use autohook::time::Millis;
+use autohook::{Control, Engine, Millis, Selectors, SendCommand, SendFailure, Snapshot, Status};
 use serde_json::{json, Value};
 
 mod common;

@@ -5,10 +5,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use autohook::config::WebhookInput;
-use autohook::engine::{
-    DeliveryState, EngineError, Outcome, Snapshot, Transmit, LOG_CAPACITY, MAX_WEBHOOKS,
-};
+use autohook::{DeliveryState, EngineError, Outcome, Snapshot, Transmit, WebhookInput};
+use autohook::limits::{LOG_CAPACITY, MAX_WEBHOOKS};
 
 use serde_json::{json, Value};
 
@@ -126,7 +124,7 @@ fn switches_off_mean_no_delivery() {
     assert_eq!(ids.len(), 1);
     assert_eq!(sim.engine.delivery(&ids[0]).unwrap().webhook_id, on);
 
-    sim.engine.set_settings(autohook::engine::GlobalSettings { enabled: false });
+    sim.engine.set_settings(autohook::GlobalSettings { enabled: false });
     assert!(sim.emit("message_sent").is_empty());
 }
 
@@ -412,7 +410,7 @@ fn redelivery_sends_the_same_event_id_again() {
 fn a_test_delivery_makes_one_attempt_whatever_the_switches_say() {
     let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "enabled": false, "events": ["error"]}));
-    sim.engine.set_settings(autohook::engine::GlobalSettings { enabled: false });
+    sim.engine.set_settings(autohook::GlobalSettings { enabled: false });
     sim.engine.test(&id, sim.now).unwrap();
     let sent = sim.run(|_| status(500));
     assert_eq!(sent.len(), 1);
@@ -468,8 +466,8 @@ fn a_custom_template_is_the_body_and_the_signature_covers_its_bytes() {
     let sent = sim.run(|_| status(200));
     let body = sent[0].1.request.body.as_deref().unwrap();
     assert_eq!(body, "{\"text\": \"Message sent: “hi” (3 today, 4 in total)\",\n \"count\": 3}");
-    let key = autohook::signing::SecretKey::parse("s").unwrap();
-    assert_eq!(header(&sent[0].1, "x-autohook-signature"), autohook::signing::hex_signature(&key, body.as_bytes()));
+    let key = autohook::SecretKey::parse("s").unwrap();
+    assert_eq!(header(&sent[0].1, "x-autohook-signature"), autohook::hex_signature(&key, body.as_bytes()));
     assert_eq!(header(&sent[0].1, "x-event"), "MESSAGE_SENT");
 }
 
@@ -482,8 +480,8 @@ fn a_get_query_template_is_sent_instead_of_the_envelope_and_signed() {
     let sent = sim.run(|_| status(200));
     let request = &sent[0].1.request;
     assert_eq!(request.url, "https://h.test/in?key=k&text=Campaign+started&n=0");
-    let key = autohook::signing::SecretKey::parse("s").unwrap();
-    assert_eq!(header(&sent[0].1, "x-autohook-signature"), autohook::signing::hex_signature(&key, b"key=k&text=Campaign+started&n=0"));
+    let key = autohook::SecretKey::parse("s").unwrap();
+    assert_eq!(header(&sent[0].1, "x-autohook-signature"), autohook::hex_signature(&key, b"key=k&text=Campaign+started&n=0"));
 }
 
 #[test]

@@ -18,15 +18,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use autohook::api::{self, Sender};
-use autohook::campaign::cron::{Cron, MAX_CRON_CHARS};
-use autohook::config::{FiltersInput, WebhookConfig, WebhookInput};
-use autohook::engine::{Engine, Outcome, Output, Snapshot, Verdict};
-use autohook::event::{Event, EventKind};
-use autohook::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
-use autohook::preset::Preset;
-use autohook::template::{RequestPart, Template, TemplateError, MAX_TEMPLATE_CHARS};
-use autohook::time::Millis;
+use autohook::{handle, reply, Reply, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, RequestPart, Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput};
+use autohook::limits::{MAX_CONDITIONS, MAX_CONDITION_CHARS, MAX_CRON_CHARS, MAX_TEMPLATE_CHARS};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
 use serde_json::{Map, Value};
@@ -354,7 +347,7 @@ proptest! {
 // Webhook config: headers, URLs, whole inputs
 // ---------------------------------------------------------------------------
 
-/// Every field a [`autohook::config::ConfigError`] may name.
+/// Every field a [`autohook::ConfigError`] may name.
 const FIELDS: [&str; 13] = [
     "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters",
     "preset", "chatId", "template",
@@ -581,7 +574,7 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
         serde_json::json!({"type": "campaign.setTarget", "tabId": 3, "url": "https://chat.test/", "input": "#m"}),
         serde_json::json!({"type": "campaign.start"}),
     ] {
-        api::handle(&mut engine, message, Sender::ExtensionPage, Millis(6), &[0; 32]).expect("a valid campaign request");
+        handle(&mut engine, message, Sender::ExtensionPage, Millis(6), &[0; 32]).expect("a valid campaign request");
     }
     common::persist(&mut engine, &mut storage);
     (engine, storage)
@@ -596,11 +589,11 @@ proptest! {
     fn any_message_is_answered_and_a_refused_one_changes_nothing(messages in prop::collection::vec((message(), sender()), 1..4)) {
         let (mut engine, _) = populated();
         for (message, sender) in messages {
-            let result = api::handle(&mut engine, message, sender, Millis(10), &[7; 32]);
+            let result = handle(&mut engine, message, sender, Millis(10), &[7; 32]);
             let refused = result.is_err();
-            let reply = api::reply(result.map(|reply| match reply {
-                api::Reply::Now(value) => value,
-                api::Reply::AfterDelivery(id) => Value::String(id),
+            let reply = reply(result.map(|reply| match reply {
+                Reply::Now(value) => value,
+                Reply::AfterDelivery(id) => Value::String(id),
             }));
             prop_assert!(reply["ok"].is_boolean());
             let changes = engine.take_changes();
@@ -676,12 +669,12 @@ proptest! {
             }
             let mut engine = Engine::restore(snapshot, [2; 16], Millis(100));
             common::persist(&mut engine, &mut storage);
-            let listed = api::handle(&mut engine, serde_json::json!({"type": "webhooks.list"}), Sender::ExtensionPage, Millis(100), &[0; 32]);
+            let listed = handle(&mut engine, serde_json::json!({"type": "webhooks.list"}), Sender::ExtensionPage, Millis(100), &[0; 32]);
             prop_assert!(listed.is_ok());
             let emitted = engine.emit("message_sent", Value::Object(Map::new()), Millis(101));
             prop_assert!(emitted.is_ok(), "{:?}", emitted);
             for message in &messages {
-                let _ = api::handle(&mut engine, message.clone(), Sender::ExtensionPage, Millis(101), &[1; 32]);
+                let _ = handle(&mut engine, message.clone(), Sender::ExtensionPage, Millis(101), &[1; 32]);
             }
             for at in [Millis(102), Millis(100_000_000)] {
                 loop {

@@ -5,12 +5,8 @@
 //! service, counted the service's way; every cut falls between grapheme
 //! clusters and ends in "…"; Slack's text is mrkdwn-escaped.
 
-use autohook::event::{Event, EventKind};
-use autohook::preset::{
-    sentence, Body, Preset, DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT,
-    TEAMS_MAX_BYTES, TELEGRAM_TEXT,
-};
-use autohook::time::Millis;
+use autohook::{Body, Event, EventKind, Millis, Preset, sentence};
+use autohook::limits::{DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Map, Value};

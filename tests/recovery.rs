@@ -9,9 +9,7 @@ use common::Drained;
 
 use std::collections::BTreeMap;
 
-use autohook::api::{handle, reply, Reply, Sender};
-use autohook::engine::{DeliveryState, Engine, Outcome, Snapshot};
-use autohook::time::Millis;
+use autohook::{DeliveryState, Engine, Millis, Outcome, Reply, Sender, Snapshot, handle, reply};
 use serde_json::{json, Value};
 
 const NOW: Millis = Millis(1_700_000_000_000);

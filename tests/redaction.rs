@@ -4,11 +4,8 @@
 //! body and the response plain and encoded every way a request or an echo
 //! carries them, are nowhere in what the log keeps.
 
-use autohook::config::WebhookInput;
-use autohook::engine::{Engine, LoggedRequest, Outcome, Output};
-use autohook::redact::{MIN_SECRET_CHARS, REDACTED};
-use autohook::request::HttpRequest;
-use autohook::time::Millis;
+use autohook::{Engine, HttpRequest, LoggedRequest, Millis, Outcome, Output, WebhookInput};
+use autohook::limits::{MIN_SECRET_CHARS, REDACTED};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -164,7 +161,7 @@ proptest! {
         let Outcome::Response { body, .. } = answer.redacted(&redactor) else { unreachable!("a response stays a response") };
         holds_none("response", &body, &values)?;
         ends_in_no_part("response", &body, &values)?;
-        prop_assert!(body.len() <= autohook::engine::LOGGED_RESPONSE_BYTES);
+        prop_assert!(body.len() <= autohook::limits::LOGGED_RESPONSE_BYTES);
         let failure = Outcome::NetworkError { message: format!("could not reach {}", request.url) };
         let Outcome::NetworkError { message } = failure.redacted(&redactor) else { unreachable!("an error stays an error") };
         holds_none("error", &message, &values)?;

@@ -13,7 +13,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use autohook::engine::{Control, DeliveryState};
+use autohook::{Control, DeliveryState};
 use common::faults::{Mode, Step, World, WEBHOOKS};
 use proptest::prelude::*;
 

@@ -3,8 +3,7 @@
 //! through the host — and the crypto crates compiled to wasm32.
 #![cfg(target_arch = "wasm32")]
 
-use autohook::signing::{standard_signature, SecretKey};
-use autohook::wasm::{sign_payload, Background, Host};
+use autohook::{Background, Host, SecretKey, sign_payload, standard_signature};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -11,8 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use autohook::engine::{Control, EngineError, Outcome, Transmit};
-use autohook::time::Millis;
+use autohook::{Control, EngineError, Millis, Outcome, Transmit};
 use serde_json::json;
 
 use super::Sim;

@@ -11,11 +11,7 @@ pub mod faults;
 
 use std::collections::BTreeMap;
 
-use autohook::campaign::SendCommand;
-use autohook::config::WebhookInput;
-use autohook::engine::{Driver, Engine, Notice, Outcome, Snapshot, Transmit};
-use autohook::stats::Stats;
-use autohook::time::Millis;
+use autohook::{Driver, Engine, Millis, Notice, Outcome, SendCommand, Snapshot, Stats, Transmit, WebhookInput};
 use serde_json::{json, Value};
 
 /// 2023-11-14 22:13:20 UTC: where simulated clocks start.

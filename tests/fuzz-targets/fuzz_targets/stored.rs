@@ -2,8 +2,7 @@
 //! restored and driven (sends, campaign). Only a panic is a finding.
 #![no_main]
 
-use autohook::engine::{Engine, Outcome, Output, Snapshot};
-use autohook::time::Millis;
+use autohook::{Engine, Millis, Outcome, Output, Snapshot};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

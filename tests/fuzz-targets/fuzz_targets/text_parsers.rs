@@ -3,12 +3,7 @@
 //! so one corpus grows for all of them. Only a panic is a finding.
 #![no_main]
 
-use autohook::campaign::cron::Cron;
-use autohook::config::{WebhookConfig, WebhookInput};
-use autohook::event::{Event, EventKind};
-use autohook::filter::{Filters, Match};
-use autohook::template::{RequestPart, Template};
-use autohook::time::Millis;
+use autohook::{Cron, Event, EventKind, Filters, Match, Millis, RequestPart, Template, WebhookConfig, WebhookInput};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
