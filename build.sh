@@ -255,10 +255,10 @@ check() {
   mkdir -p "$logs"
   PASSED=0 FAILED=0 SUITE_FAILURES=()
   run_checks "$logs"
-  # A tenth of the fuzz targets' cases (tests/fuzz.rs): the full budget is
-  # ./build.sh test's.
+  # A tenth of the fuzz targets' cases (tests/fuzz.rs) and of the fault
+  # schedules (tests/simulation.rs): the full budget is ./build.sh test's.
   run_suite "native tests (cargo test)" "$logs/native.log" count_cargo \
-    with_rustup env FUZZ_CASES="${FUZZ_CASES:-250}" cargo test --quiet
+    with_rustup env FUZZ_CASES="${FUZZ_CASES:-250}" SIM_CASES="${SIM_CASES:-100}" cargo test --quiet
   report
 }
 

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
-use crate::campaign::{Selectors, CampaignInput};
+use crate::campaign::{CampaignInput, Selectors};
 use crate::catalog;
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
@@ -252,7 +252,6 @@ impl ApiError {
     }
 }
 
-
 /// A webhook as pages see it: as stored (its settings' own serialization,
 /// so a new setting shows with no change here), except that the secret is
 /// never sent, only whether there is one; the URL reads as typed; headers
@@ -268,7 +267,8 @@ fn webhook_view(webhook: &Webhook) -> Value {
         }
     }
     if let Some(headers) = fields.get_mut("headers") {
-        let pairs = headers.as_array().into_iter().flatten().filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), pair.get(1)?.clone())));
+        let pairs =
+            headers.as_array().into_iter().flatten().filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), pair.get(1)?.clone())));
         *headers = Value::Object(pairs.collect());
     }
     fields.insert("stats".into(), json!(webhook.stats.view()));
@@ -335,8 +335,8 @@ pub fn request_key(sender: &Sender, id: &str) -> String {
 
 /// Requests that change nothing: a repeat of one simply runs again.
 const READ_ONLY: [&str; 11] = [
-    "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "deliveries.list",
-    "deliveries.get", "stats.summary", "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get",
+    "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "deliveries.list", "deliveries.get", "stats.summary",
+    "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get",
 ];
 
 fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {

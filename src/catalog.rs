@@ -5,17 +5,16 @@
 
 use serde_json::{json, Value};
 
-use crate::{campaign, config};
 use crate::event::{sentence, Event, EventKind};
 use crate::preset::{Body, Preset};
 use crate::request::MAX_PAYLOAD_BYTES;
 use crate::time::Millis;
+use crate::{campaign, config};
 
 /// Every `code` an error reply can carry (the README's "Error codes").
 pub const ERROR_CODES: [&str; 15] = [
-    "bad_request", "not_allowed", "invalid_input", "too_many_webhooks", "unknown_webhook", "unknown_delivery",
-    "unknown_event", "payload_too_large", "outbox_full", "template_failed", "campaign_state", "daily_limit_reached",
-    "not_saved", "storage", "internal",
+    "bad_request", "not_allowed", "invalid_input", "too_many_webhooks", "unknown_webhook", "unknown_delivery", "unknown_event",
+    "payload_too_large", "outbox_full", "template_failed", "campaign_state", "daily_limit_reached", "not_saved", "storage", "internal",
 ];
 
 /// The catalog, with samples dated `now`.
@@ -70,7 +69,8 @@ mod tests {
     #[test]
     fn lists_every_event_kind_and_preset_once_in_declaration_order() {
         let catalog = view(Millis(0));
-        let names = |list: &str| catalog[list].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        let names =
+            |list: &str| catalog[list].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
         assert_eq!(names("events"), EventKind::ALL.map(|k| k.as_str().to_string()));
         assert_eq!(names("presets"), Preset::ALL.map(|p| p.as_str().to_string()));
         let subscribable: Vec<&Value> = catalog["events"].as_array().unwrap().iter().filter(|e| e["subscribable"] == true).collect();
@@ -122,10 +122,16 @@ mod tests {
             assert!(documented.contains(&format!("`{code}`")), "{code} is not in the README's Error codes");
         }
         let errors = [
-            EngineError::TooManyWebhooks, EngineError::UnknownWebhook(String::new()), EngineError::UnknownDelivery(String::new()),
-            EngineError::UnknownEvent(String::new()), EngineError::PayloadTooLarge(0), EngineError::OutboxFull,
-            EngineError::Invalid(ConfigError::NoEvents), EngineError::Campaign(CampaignError::Running),
-            EngineError::Campaign(CampaignError::LimitReached(1)), EngineError::Campaign(CampaignError::PickExpired),
+            EngineError::TooManyWebhooks,
+            EngineError::UnknownWebhook(String::new()),
+            EngineError::UnknownDelivery(String::new()),
+            EngineError::UnknownEvent(String::new()),
+            EngineError::PayloadTooLarge(0),
+            EngineError::OutboxFull,
+            EngineError::Invalid(ConfigError::NoEvents),
+            EngineError::Campaign(CampaignError::Running),
+            EngineError::Campaign(CampaignError::LimitReached(1)),
+            EngineError::Campaign(CampaignError::PickExpired),
         ];
         for error in errors {
             assert!(ERROR_CODES.contains(&error.code()), "{}", error.code());

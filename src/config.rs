@@ -59,10 +59,9 @@ pub(crate) const RATE_RANGE: (u32, u32) = (1, 10_000);
 /// Headers the browser's fetch refuses to send (the Fetch standard's
 /// forbidden request headers); `Proxy-` and `Sec-` prefixes are checked apart.
 const FORBIDDEN_HEADERS: [&str; 21] = [
-    "accept-charset", "accept-encoding", "access-control-request-headers",
-    "access-control-request-method", "connection", "content-length", "cookie",
-    "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin",
-    "referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via",
+    "accept-charset", "accept-encoding", "access-control-request-headers", "access-control-request-method", "connection", "content-length",
+    "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin", "referer", "set-cookie", "te", "trailer",
+    "transfer-encoding", "upgrade", "via",
 ];
 /// Headers AutoHook sets itself on every request.
 const RESERVED_HEADERS: [&str; 3] = ["webhook-id", "webhook-timestamp", "webhook-signature"];
@@ -416,9 +415,16 @@ impl ConfigError {
             NameEmpty | NameTooLong(_) => "name",
             Method(_) => "method",
             NoEvents | UnknownEvent(_) => "events",
-            HeadersTwice | HeadersJson { .. } | HeadersNotObject | HeaderNotString(_)
-            | HeaderName(_) | HeaderValue(_) | HeaderForbidden(_) | HeaderReserved(_)
-            | HeaderNotLatin1(_) | HeaderTemplate(..) => "headers",
+            HeadersTwice
+            | HeadersJson { .. }
+            | HeadersNotObject
+            | HeaderNotString(_)
+            | HeaderName(_)
+            | HeaderValue(_)
+            | HeaderForbidden(_)
+            | HeaderReserved(_)
+            | HeaderNotLatin1(_)
+            | HeaderTemplate(..) => "headers",
             Secret(_) => "secret",
             RetrySchedule => "retrySchedule",
             Timeout => "timeoutMs",
@@ -569,7 +575,13 @@ impl Templates {
     /// Parses every template and renders it for a sample of every event the
     /// webhook can get, so one that would fail is refused now, with its
     /// position.
-    fn parse(url: &Url, headers: &[(String, String)], preset: Preset, body: Option<&str>, events: &[EventKind]) -> Result<Templates, ConfigError> {
+    fn parse(
+        url: &Url,
+        headers: &[(String, String)],
+        preset: Preset,
+        body: Option<&str>,
+        events: &[EventKind],
+    ) -> Result<Templates, ConfigError> {
         let mut events = events.to_vec();
         events.push(EventKind::Test);
         let body = match preset {
@@ -582,7 +594,9 @@ impl Templates {
         let headers = headers
             .iter()
             .map(|(name, value)| match value.contains("{{") {
-                true => Template::check(value, RequestPart::Header, &events).map(Some).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e)),
+                true => {
+                    Template::check(value, RequestPart::Header, &events).map(Some).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e))
+                }
                 false => Ok(None),
             })
             .collect::<Result<_, _>>()?;
@@ -615,8 +629,21 @@ impl RawConfig {
     pub fn apply(&self, input: WebhookInput) -> Result<RawConfig, ConfigError> {
         let mut next = self.clone();
         let WebhookInput {
-            name, url, method, events, headers, headers_json, secret, enabled, retry_schedule,
-            timeout_ms, rate_per_minute, filters, preset, chat_id, template,
+            name,
+            url,
+            method,
+            events,
+            headers,
+            headers_json,
+            secret,
+            enabled,
+            retry_schedule,
+            timeout_ms,
+            rate_per_minute,
+            filters,
+            preset,
+            chat_id,
+            template,
         } = input;
         next.headers = match (headers, headers_json) {
             (Some(_), Some(_)) => return Err(ConfigError::HeadersTwice),
@@ -822,8 +849,7 @@ fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
 
 /// Headers as given (an object of names to strings) as name-value pairs.
 fn header_pairs(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
-    let object: &serde_json::Map<String, Value> =
-        value.as_object().ok_or(ConfigError::HeadersNotObject)?;
+    let object: &serde_json::Map<String, Value> = value.as_object().ok_or(ConfigError::HeadersNotObject)?;
     check_count("headers", "headers", object.len(), MAX_HEADERS)?;
     object
         .iter()
@@ -860,10 +886,7 @@ fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::HeaderNotLatin1(name.to_string()));
     }
     let lower = name.to_ascii_lowercase();
-    if FORBIDDEN_HEADERS.contains(&lower.as_str())
-        || lower.starts_with("proxy-")
-        || lower.starts_with("sec-")
-    {
+    if FORBIDDEN_HEADERS.contains(&lower.as_str()) || lower.starts_with("proxy-") || lower.starts_with("sec-") {
         return Err(ConfigError::HeaderForbidden(name.to_string()));
     }
     if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with(RESERVED_PREFIX) {
@@ -928,10 +951,7 @@ mod tests {
         bad.events = Some(vec![]);
         assert_eq!(WebhookConfig::create(bad.clone()).unwrap_err(), ConfigError::NoEvents);
         bad.events = Some(vec!["message_sent".into(), "mesage_sent".into()]);
-        assert_eq!(
-            WebhookConfig::create(bad).unwrap_err(),
-            ConfigError::UnknownEvent("mesage_sent".into())
-        );
+        assert_eq!(WebhookConfig::create(bad).unwrap_err(), ConfigError::UnknownEvent("mesage_sent".into()));
     }
 
     #[test]
@@ -972,21 +992,14 @@ mod tests {
         let mut good = input("https://example.com/");
         good.headers_json = Some(r#"{"Authorization": "Bearer t", "X-Team": "ops"}"#.into());
         let config = WebhookConfig::create(good).unwrap();
-        assert_eq!(
-            config.headers,
-            vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())]
-        );
+        assert_eq!(config.headers, vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())]);
     }
 
     #[test]
     fn a_refused_update_leaves_the_config_as_it_was() {
         let config = WebhookConfig::create(input("https://example.com/")).unwrap();
         let before = config.clone();
-        let change = WebhookInput {
-            name: Some("renamed".into()),
-            method: Some("DELETE".into()),
-            ..Default::default()
-        };
+        let change = WebhookInput { name: Some("renamed".into()), method: Some("DELETE".into()), ..Default::default() };
         assert_eq!(config.apply(change).unwrap_err(), ConfigError::Method("DELETE".into()));
         assert_eq!(config, before);
     }
@@ -1000,9 +1013,7 @@ mod tests {
         let config = WebhookConfig::create(with_secret).unwrap();
         let key = config.secret.as_ref().map(Secret::key);
         assert_eq!(key, Some(&crate::signing::SecretKey::parse("plain").unwrap()));
-        let cleared = config
-            .apply(WebhookInput { secret: Some(String::new()), ..Default::default() })
-            .unwrap();
+        let cleared = config.apply(WebhookInput { secret: Some(String::new()), ..Default::default() }).unwrap();
         assert_eq!(cleared.secret, None);
     }
 
@@ -1012,21 +1023,60 @@ mod tests {
         let many_headers: serde_json::Map<String, Value> = (0..=MAX_HEADERS).map(|i| (format!("X-{i}"), json!("v"))).collect();
         let cases: [(WebhookInput, &str, String); 9] = [
             (input(&format!("https://h.test/{}", long(MAX_URL_CHARS))), "url", "url must be at most 2048 characters (it has 2064)".into()),
-            (WebhookInput { headers: Some(Value::Object(many_headers)), ..input("https://h.test/") }, "headers", "headers must have at most 20 headers (it has 21)".into()),
-            (WebhookInput { headers: Some(json!({long(MAX_HEADER_NAME_CHARS): "v"})), ..input("https://h.test/") }, "headers", "a header name must be at most 128 characters (it has 129)".into()),
-            (WebhookInput { headers: Some(json!({"X-A": long(MAX_HEADER_VALUE_CHARS)})), ..input("https://h.test/") }, "headers", "header \"X-A\"'s value must be at most 4096 characters (it has 4097)".into()),
-            (WebhookInput { headers_json: Some(format!("{{\"X-A\": \"{}\"}}", long(MAX_HEADERS_JSON_CHARS))), ..input("https://h.test/") }, "headers", "headersJson must be at most 100000 characters (it has 100012)".into()),
-            (WebhookInput { secret: Some(long(MAX_SECRET_CHARS)), ..input("https://h.test/") }, "secret", "secret must be at most 256 characters (it has 257)".into()),
-            (WebhookInput { events: Some(vec!["error".into(); MAX_EVENT_NAMES + 1]), ..input("https://h.test/") }, "events", "events must have at most 32 names (it has 33)".into()),
-            (WebhookInput { template: Some(long(MAX_TEMPLATE_CHARS)), ..input("https://h.test/") }, "template", "template must be at most 16384 characters (it has 16385)".into()),
-            (WebhookInput { chat_id: Some(format!(" {} ", long(MAX_CHAT_ID_CHARS))), ..input("https://h.test/") }, "chatId", "chatId must be at most 64 characters (it has 65)".into()),
+            (
+                WebhookInput { headers: Some(Value::Object(many_headers)), ..input("https://h.test/") },
+                "headers",
+                "headers must have at most 20 headers (it has 21)".into(),
+            ),
+            (
+                WebhookInput { headers: Some(json!({long(MAX_HEADER_NAME_CHARS): "v"})), ..input("https://h.test/") },
+                "headers",
+                "a header name must be at most 128 characters (it has 129)".into(),
+            ),
+            (
+                WebhookInput { headers: Some(json!({"X-A": long(MAX_HEADER_VALUE_CHARS)})), ..input("https://h.test/") },
+                "headers",
+                "header \"X-A\"'s value must be at most 4096 characters (it has 4097)".into(),
+            ),
+            (
+                WebhookInput {
+                    headers_json: Some(format!("{{\"X-A\": \"{}\"}}", long(MAX_HEADERS_JSON_CHARS))),
+                    ..input("https://h.test/")
+                },
+                "headers",
+                "headersJson must be at most 100000 characters (it has 100012)".into(),
+            ),
+            (
+                WebhookInput { secret: Some(long(MAX_SECRET_CHARS)), ..input("https://h.test/") },
+                "secret",
+                "secret must be at most 256 characters (it has 257)".into(),
+            ),
+            (
+                WebhookInput { events: Some(vec!["error".into(); MAX_EVENT_NAMES + 1]), ..input("https://h.test/") },
+                "events",
+                "events must have at most 32 names (it has 33)".into(),
+            ),
+            (
+                WebhookInput { template: Some(long(MAX_TEMPLATE_CHARS)), ..input("https://h.test/") },
+                "template",
+                "template must be at most 16384 characters (it has 16385)".into(),
+            ),
+            (
+                WebhookInput { chat_id: Some(format!(" {} ", long(MAX_CHAT_ID_CHARS))), ..input("https://h.test/") },
+                "chatId",
+                "chatId must be at most 64 characters (it has 65)".into(),
+            ),
         ];
         for (input, field, message) in cases {
             let error = WebhookConfig::create(input).unwrap_err();
             assert_eq!((error.field(), error.to_string()), (field, message));
         }
         let at_the_limits = WebhookInput {
-            headers: Some(Value::Object((0..MAX_HEADERS).map(|i| (format!("X-{i}-{}", long(MAX_HEADER_NAME_CHARS - 6)), json!(long(MAX_HEADER_VALUE_CHARS - 1)))).collect())),
+            headers: Some(Value::Object(
+                (0..MAX_HEADERS)
+                    .map(|i| (format!("X-{i}-{}", long(MAX_HEADER_NAME_CHARS - 6)), json!(long(MAX_HEADER_VALUE_CHARS - 1))))
+                    .collect(),
+            )),
             secret: Some(long(MAX_SECRET_CHARS - 1)),
             chat_id: Some(long(MAX_CHAT_ID_CHARS - 1)),
             ..input(&format!("https://h.test/{}", long(MAX_URL_CHARS - 17)))
@@ -1054,7 +1104,8 @@ mod tests {
         ];
         let readme = include_str!("../README.md");
         for (field, limits) in rows {
-            let row = readme.lines().find(|line| line.starts_with(&format!("| `{field}` |"))).unwrap_or_else(|| panic!("no row for {field}"));
+            let row =
+                readme.lines().find(|line| line.starts_with(&format!("| `{field}` |"))).unwrap_or_else(|| panic!("no row for {field}"));
             let numbers: Vec<u64> = row.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
             assert_eq!(numbers, limits, "{row}");
         }

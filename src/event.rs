@@ -200,12 +200,8 @@ mod tests {
 
     #[test]
     fn envelope_has_the_documented_fields() {
-        let event = Event {
-            id: "msg_1".into(),
-            kind: EventKind::MessageSent,
-            at: Millis(1_649_367_553_000),
-            data: json!({"message": "hi"}),
-        };
+        let event =
+            Event { id: "msg_1".into(), kind: EventKind::MessageSent, at: Millis(1_649_367_553_000), data: json!({"message": "hi"}) };
         let envelope = event.envelope();
         assert_eq!(envelope["id"], "msg_1");
         assert_eq!(envelope["event"], "message_sent");

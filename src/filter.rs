@@ -249,7 +249,11 @@ impl<'a> Scanner<'a> {
                     "true" => Value::Bool(true),
                     "false" => Value::Bool(false),
                     "null" => Value::Null,
-                    _ => word.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or_else(|| Value::String(word.to_string())),
+                    _ => word
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                        .unwrap_or_else(|| Value::String(word.to_string())),
                 })
             }
         }
@@ -297,7 +301,10 @@ impl<'a> Scanner<'a> {
 fn parse_condition(text: &str) -> Parsed<Condition> {
     let chars = text.chars().count();
     if chars > MAX_CONDITION_CHARS {
-        return Err((MAX_CONDITION_CHARS + 1, format!("a condition may have at most {MAX_CONDITION_CHARS} characters (this one has {chars})")));
+        return Err((
+            MAX_CONDITION_CHARS + 1,
+            format!("a condition may have at most {MAX_CONDITION_CHARS} characters (this one has {chars})"),
+        ));
     }
     let mut scanner = Scanner { text, rest: text };
     let path = scanner.path()?;
@@ -332,7 +339,13 @@ mod tests {
 
     #[test]
     fn the_documented_examples_hold() {
-        assert_eq!(check(Match::All, &["data.messagesSentToday >= 100", "data.error contains \"button\"", "event in [error, daily_limit_reached]"]), None);
+        assert_eq!(
+            check(
+                Match::All,
+                &["data.messagesSentToday >= 100", "data.error contains \"button\"", "event in [error, daily_limit_reached]"]
+            ),
+            None
+        );
     }
 
     #[test]
@@ -345,8 +358,10 @@ mod tests {
 
     #[test]
     fn operators_compare_as_documented() {
-        for holds in ["data.messagesSentToday == 100.0", "data.messagesSentToday != 99", "data.messagesSentToday < 101",
-            "data.messagesSentToday <= 100", "data.tags contains a", "id == \"msg_1\"", "data.missing == null"] {
+        for holds in [
+            "data.messagesSentToday == 100.0", "data.messagesSentToday != 99", "data.messagesSentToday < 101",
+            "data.messagesSentToday <= 100", "data.tags contains a", "id == \"msg_1\"", "data.missing == null",
+        ] {
             assert_eq!(check(Match::All, &[holds]), None, "{holds}");
         }
         assert!(check(Match::All, &["event in []"]).is_some(), "an empty list holds nothing");
@@ -372,7 +387,10 @@ mod tests {
     fn any_unicode_gets_an_error_at_its_character_column() {
         let error = |text: &str| Filters::parse(Match::All, vec![text.into()]).unwrap_err();
         let wide = error("data.messagesSentToday ≥ 100");
-        assert_eq!((wide.column, wide.problem.as_str()), (24, "expected an operator: ==, !=, >, >=, <, <=, contains or in (write >= for ≥)"));
+        assert_eq!(
+            (wide.column, wide.problem.as_str()),
+            (24, "expected an operator: ==, !=, >, >=, <, <=, contains or in (write >= for ≥)")
+        );
         assert_eq!(error("data.x≠1").column, 7);
         assert_eq!(error("é.x == \"🎉").column, 8, "columns count characters, not bytes");
         assert_eq!(error("🎉").column, 1);

@@ -22,10 +22,7 @@ impl IdGen {
     /// The next id, `{prefix}_` and 22 URL-safe characters (128 bits).
     pub fn next(&mut self, prefix: &str) -> String {
         self.counter += 1;
-        let digest = Sha256::new()
-            .chain_update(self.seed)
-            .chain_update(self.counter.to_le_bytes())
-            .finalize();
+        let digest = Sha256::new().chain_update(self.seed).chain_update(self.counter.to_le_bytes()).finalize();
         format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(&digest[..16]))
     }
 }

@@ -34,8 +34,8 @@ mod wasm;
 
 // The engine, its inputs and its outputs.
 pub use engine::{
-    Attempt, AttemptId, Changes, Control, Delivery, DeliveryState, Driver, Engine, EngineError, Failure, GlobalSettings, LoggedRequest, Notice,
-    Outcome, Output, Snapshot, Transmit, Verdict, Webhook,
+    Attempt, AttemptId, Changes, Control, Delivery, DeliveryState, Driver, Engine, EngineError, Failure, GlobalSettings, LoggedRequest,
+    Notice, Outcome, Output, Snapshot, Transmit, Verdict, Webhook,
 };
 pub use time::Millis;
 // The message API.
@@ -61,7 +61,9 @@ pub mod limits {
     pub use crate::campaign::cron::MAX_CRON_CHARS;
     pub use crate::engine::{LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_WEBHOOKS};
     pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
-    pub use crate::preset::{DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT};
+    pub use crate::preset::{
+        DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT,
+    };
     pub use crate::redact::{MIN_SECRET_CHARS, REDACTED};
     pub use crate::template::MAX_TEMPLATE_CHARS;
 }

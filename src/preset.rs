@@ -446,7 +446,9 @@ mod tests {
                         let embed = &body["embeds"][0];
                         assert!(within(&body["content"], DISCORD_CONTENT) && within(&embed["title"], DISCORD_TITLE));
                         assert!(within(&embed["description"], DISCORD_DESCRIPTION));
-                        assert!(chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]) <= DISCORD_EMBED_CHARS);
+                        assert!(
+                            chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]) <= DISCORD_EMBED_CHARS
+                        );
                         assert_eq!(body["allowed_mentions"]["parse"], json!([]));
                     }
                     Preset::Teams => {

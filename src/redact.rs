@@ -299,12 +299,24 @@ mod tests {
     #[test]
     fn service_urls_lose_their_secrets() {
         let cases = [
-            ("https://hooks.slack.com/services/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", "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/[redacted]"),
-            ("https://discord.com/api/webhooks/1234567890123456789/AbC-dEf_123ghIJKlmnOPqrsTUVwxyz0123456789", "https://discord.com/api/webhooks/1234567890123456789/[redacted]"),
+            (
+                "https://hooks.slack.com/services/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",
+                "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/[redacted]",
+            ),
+            (
+                "https://discord.com/api/webhooks/1234567890123456789/AbC-dEf_123ghIJKlmnOPqrsTUVwxyz0123456789",
+                "https://discord.com/api/webhooks/1234567890123456789/[redacted]",
+            ),
             ("https://api.telegram.org/bot123456:ABC-DEF1234ghIkl/sendMessage", "https://api.telegram.org/bot[redacted]/sendMessage"),
             ("https://hooks.zapier.com/hooks/catch/123456/abcdef/", "https://hooks.zapier.com/hooks/catch/123456/[redacted]/"),
-            ("https://maker.ifttt.com/trigger/autohook/with/key/dAbC123xyz", "https://maker.ifttt.com/trigger/autohook/with/key/[redacted]"),
-            ("https://x.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=Zm9v", "https://x.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=[redacted]"),
+            (
+                "https://maker.ifttt.com/trigger/autohook/with/key/dAbC123xyz",
+                "https://maker.ifttt.com/trigger/autohook/with/key/[redacted]",
+            ),
+            (
+                "https://x.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=Zm9v",
+                "https://x.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=[redacted]",
+            ),
             ("https://h.test/in?team=ops&api_key=123&event=x", "https://h.test/in?team=ops&api_key=[redacted]&event=x"),
         ];
         for (url, expected) in cases {

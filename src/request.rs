@@ -120,10 +120,7 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
     if let Some(secret) = &config.secret {
         let timestamp = now.unix_seconds();
         headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
-        headers.push((
-            header::STANDARD_SIGNATURE.into(),
-            standard_signature(secret.key(), &event.id, timestamp, payload.as_bytes()),
-        ));
+        headers.push((header::STANDARD_SIGNATURE.into(), standard_signature(secret.key(), &event.id, timestamp, payload.as_bytes())));
         headers.push((header::SIGNATURE.into(), hex_signature(secret.key(), payload.as_bytes())));
     }
     Ok(HttpRequest { method: config.method.as_str(), url: url.to_string(), headers, body })
@@ -217,7 +214,10 @@ mod tests {
         let mut raw = config("https://h.test/", "POST", Some("s3cret")).to_raw();
         raw.secret = Some("whsec_!!".into());
         let error = build_stored(&StoredConfig::from(raw.clone()), &event(), "dlv_1", Millis(5_000)).unwrap_err();
-        assert_eq!(error.to_string(), "secret starts with whsec_ but the rest is not valid base64; not sent, since it would go out unsigned");
+        assert_eq!(
+            error.to_string(),
+            "secret starts with whsec_ but the rest is not valid base64; not sent, since it would go out unsigned"
+        );
         raw.secret = None;
         raw.timeout_ms = 0;
         let error = build_stored(&StoredConfig::from(raw), &event(), "dlv_1", Millis(5_000)).unwrap_err();

@@ -123,7 +123,11 @@ impl Template {
     pub fn parse(source: &str, target: RequestPart) -> Result<Template, TemplateError> {
         if let Some((offset, _)) = source.char_indices().nth(MAX_TEMPLATE_CHARS) {
             let chars = source.chars().count();
-            return Err(position(source, offset, format!("a template may have at most {MAX_TEMPLATE_CHARS} characters (this one has {chars})")));
+            return Err(position(
+                source,
+                offset,
+                format!("a template may have at most {MAX_TEMPLATE_CHARS} characters (this one has {chars})"),
+            ));
         }
         let mut parts = Vec::new();
         let mut tags = 0;
@@ -703,7 +707,10 @@ mod tests {
         let data = json!({"message": "a\r\nInjected: 1 & b=c"});
         let header = Template::parse("Msg {{data.message}}", RequestPart::Header).unwrap().render(&event(data.clone())).unwrap();
         assert_eq!(header, "Msg a  Injected: 1 & b=c");
-        let latin = Template::parse("{{data.message | truncate:6}}", RequestPart::Header).unwrap().render(&event(json!({"message": "ünï 🎉 !"}))).unwrap();
+        let latin = Template::parse("{{data.message | truncate:6}}", RequestPart::Header)
+            .unwrap()
+            .render(&event(json!({"message": "ünï 🎉 !"})))
+            .unwrap();
         assert_eq!(latin, "ünï ??");
         let query = Template::parse("text={{data.message}}&e={{event}}", RequestPart::Query).unwrap().render(&event(data)).unwrap();
         assert_eq!(query, "text=a%0D%0AInjected%3A+1+%26+b%3Dc&e=message_sent");

@@ -30,9 +30,7 @@ impl Millis {
     /// ISO 8601 in UTC with milliseconds, e.g. `2022-04-07T21:39:13.000Z`.
     pub fn iso8601(self) -> String {
         let ms = i64::try_from(self.0).unwrap_or(i64::MAX);
-        DateTime::from_timestamp_millis(ms)
-            .unwrap_or_default()
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
+        DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
     /// Parses an HTTP date (`Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`).
@@ -54,10 +52,7 @@ mod tests {
 
     #[test]
     fn parses_imf_fixdate() {
-        assert_eq!(
-            Millis::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Millis(1_445_412_480_000))
-        );
+        assert_eq!(Millis::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Millis(1_445_412_480_000)));
         assert_eq!(Millis::parse_http_date("soon"), None);
     }
 }

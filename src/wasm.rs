@@ -452,9 +452,7 @@ async fn type_in_tab(runtime: Rc<Runtime>, command: SendCommand) {
     let result = match reply {
         Ok(TabReply { ok: true, .. }) => Ok(command.text),
         Ok(TabReply { wrong_site: Some(found), .. }) => Err(SendFailure::WrongSite(found)),
-        Ok(TabReply { error, .. }) => {
-            Err(SendFailure::Failed(error.unwrap_or_else(|| "the chat tab did not send the message".into())))
-        }
+        Ok(TabReply { error, .. }) => Err(SendFailure::Failed(error.unwrap_or_else(|| "the chat tab did not send the message".into()))),
         Err(error) => Err(SendFailure::Failed(format!("the chat tab gave an unreadable answer: {error}"))),
     };
     runtime.engine.borrow_mut().campaign_sent(command.seq, result, now());

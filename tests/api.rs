@@ -1,6 +1,6 @@
 //! The message API as pages use it: requests in, `{ok, value | error}` out.
 
-use autohook::{Engine, Millis, Outcome, Output, Reply, Sender, handle, reply};
+use autohook::{handle, reply, Engine, Millis, Outcome, Output, Reply, Sender};
 use serde_json::{json, Value};
 
 const NOW: Millis = Millis(1_700_000_000_000);
@@ -24,7 +24,9 @@ fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
 #[test]
 fn content_scripts_may_read_and_change_nothing() {
     let mut engine = Engine::new([1; 16]);
-    for kind in ["webhooks.list", "events.emit", "webhooks.revealSecret", "deliveries.list", "campaign.get", "campaign.start", "campaign.configure"] {
+    for kind in
+        ["webhooks.list", "events.emit", "webhooks.revealSecret", "deliveries.list", "campaign.get", "campaign.start", "campaign.configure"]
+    {
         let answer = ask_as(&mut engine, content(), json!({"type": kind}));
         assert_eq!(answer["error"]["code"], "not_allowed", "{kind}");
         assert_eq!(answer["error"]["message"], format!("{kind} is only accepted from the extension's own pages"));
@@ -38,13 +40,17 @@ fn pages_read_the_catalog_and_content_scripts_do_not() {
     assert_eq!(catalog["ok"], true);
     let value = &catalog["value"];
     let telegram = value["presets"].as_array().unwrap().iter().find(|p| p["name"] == "telegram").unwrap();
-    assert_eq!((&telegram["label"], &telegram["needs"], &telegram["sendsEnvelope"]), (&json!("Telegram"), &json!(["chatId"]), &json!(false)));
+    assert_eq!(
+        (&telegram["label"], &telegram["needs"], &telegram["sendsEnvelope"]),
+        (&json!("Telegram"), &json!(["chatId"]), &json!(false))
+    );
     assert_eq!(telegram["limits"], json!([{"field": "text", "max": 4096, "unit": "utf16"}]));
     assert_eq!(value["limits"]["webhook"]["timeoutMs"], json!({"min": 1000, "max": 120000}));
     assert!(value["errorCodes"].as_array().unwrap().contains(&json!("invalid_input")));
     // Every event the catalog lists can be previewed, and the subscribable ones are a webhook's defaults.
     let created = ask(&mut engine, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in"}}));
-    let subscribable: Vec<&Value> = value["events"].as_array().unwrap().iter().filter(|e| e["subscribable"] == true).map(|e| &e["name"]).collect();
+    let subscribable: Vec<&Value> =
+        value["events"].as_array().unwrap().iter().filter(|e| e["subscribable"] == true).map(|e| &e["name"]).collect();
     assert_eq!(created["value"]["events"].as_array().unwrap().iter().collect::<Vec<_>>(), subscribable);
     for event in value["events"].as_array().unwrap() {
         let preview = ask(&mut engine, json!({"type": "webhooks.preview", "webhook": {"url": "https://h.test/"}, "event": event["name"]}));
@@ -115,7 +121,8 @@ fn presets_are_checked_on_their_fields_and_shape_the_body() {
 
     let slack = create(&mut engine, json!({"url": url, "preset": "slack"}));
     assert_eq!(slack["value"]["preset"], "slack");
-    let preview = ask(&mut engine, json!({"type": "webhooks.preview", "id": slack["value"]["id"], "webhook": {}, "event": "campaign_paused"}));
+    let preview =
+        ask(&mut engine, json!({"type": "webhooks.preview", "id": slack["value"]["id"], "webhook": {}, "event": "campaign_paused"}));
     let body: Value = serde_json::from_str(preview["value"]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["text"], "Campaign paused after 25 messages today");
     assert_eq!(body["blocks"][0]["type"], "section");
@@ -142,11 +149,13 @@ fn the_picker_sets_the_target_of_its_own_tab_only_with_the_token_of_the_pick_the
     let mut engine = Engine::new([1; 16]);
     let token = begin_pick(&mut engine);
     assert_eq!(token.len(), 32, "128 random bits");
-    let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "token": token, "input": "#compose", "button": "button.send"}));
+    let answer =
+        ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "token": token, "input": "#compose", "button": "button.send"}));
     assert_eq!(answer["value"]["target"], json!({"tabId": 4, "site": "https://chat.test", "input": "#compose", "button": "button.send"}));
     assert!(!answer.to_string().contains(&token), "the token is not echoed");
     assert_eq!(answer["value"].as_object().unwrap().len(), 1, "only the target: the phrases are not the page's to read");
-    let answer = ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "tabId": 9, "url": "https://evil.test/", "input": "#x"}));
+    let answer =
+        ask_as(&mut engine, content(), json!({"type": "campaign.setTarget", "tabId": 9, "url": "https://evil.test/", "input": "#x"}));
     assert_eq!(answer["error"]["code"], "bad_request");
     let remembered = ask(&mut engine, json!({"type": "campaign.get", "url": "https://chat.test/room/2"}));
     assert_eq!(remembered["value"]["remembered"], json!({"input": "#compose", "button": "button.send"}));
@@ -168,18 +177,24 @@ fn a_content_scripts_target_is_refused_without_a_matching_open_unexpired_unused_
     };
     let invalid = "token: no pick started from the popup for this tab has this token; press Pick input again";
 
-    refused(ask_as(&mut engine, content(), set_target(None)),
-        "token: a web page may set the target only with the token of a pick started from the popup (Pick input)");
+    refused(
+        ask_as(&mut engine, content(), set_target(None)),
+        "token: a web page may set the target only with the token of a pick started from the popup (Pick input)",
+    );
     refused(ask_as(&mut engine, content(), set_target(Some("guess"))), invalid);
     let token = begin_pick(&mut engine);
-    refused(ask_as(&mut engine, content(), set_target(None)),
-        "token: a web page may set the target only with the token of a pick started from the popup (Pick input)");
+    refused(
+        ask_as(&mut engine, content(), set_target(None)),
+        "token: a web page may set the target only with the token of a pick started from the popup (Pick input)",
+    );
     refused(ask_as(&mut engine, content(), set_target(Some(&token[1..]))), invalid);
     let other_tab = Sender::ContentScript { tab_id: 5, url: "https://chat.test/room/1".into() };
     refused(ask_as(&mut engine, other_tab, set_target(Some(&token))), invalid);
     let other_site = Sender::ContentScript { tab_id: 4, url: "https://evil.test/".into() };
-    refused(ask_as(&mut engine, other_site, set_target(Some(&token))),
-        "token: the pick was started on https://chat.test, but the tab is now on https://evil.test; press Pick input again");
+    refused(
+        ask_as(&mut engine, other_site, set_target(Some(&token))),
+        "token: the pick was started on https://chat.test, but the tab is now on https://evil.test; press Pick input again",
+    );
     let late = Millis(NOW.0 + 5 * 60_000);
     refused(ask_at(&mut engine, content(), set_target(Some(&token)), late), "token: the pick expired (5 minutes); press Pick input again");
     assert_eq!(ask(&mut engine, json!({"type": "campaign.get"}))["value"]["target"], Value::Null, "a refusal changes nothing");
@@ -207,7 +222,10 @@ fn campaign_requests_drive_the_campaign_and_name_bad_fields() {
     let mut engine = Engine::new([1; 16]);
     let refused = ask(&mut engine, json!({"type": "campaign.start"}));
     assert_eq!((refused["error"]["code"].as_str(), refused["error"]["field"].as_str()), (Some("invalid_input"), Some("phrases")));
-    let configured = ask(&mut engine, json!({"type": "campaign.configure", "settings": {"phrases": ["hi", "hello"], "intervalMinSeconds": 2, "intervalMaxSeconds": 3}}));
+    let configured = ask(
+        &mut engine,
+        json!({"type": "campaign.configure", "settings": {"phrases": ["hi", "hello"], "intervalMinSeconds": 2, "intervalMaxSeconds": 3}}),
+    );
     assert_eq!(configured["value"]["settings"]["phrases"], json!(["hi", "hello"]));
     let refused = ask(&mut engine, json!({"type": "campaign.start"}));
     assert_eq!(refused["error"]["field"], "target");
@@ -215,7 +233,10 @@ fn campaign_requests_drive_the_campaign_and_name_bad_fields() {
     let started = ask(&mut engine, json!({"type": "campaign.start"}));
     assert_eq!(started["value"]["status"], "running");
     let refused = ask(&mut engine, json!({"type": "campaign.resume"}));
-    assert_eq!(refused["error"], json!({"code": "campaign_state", "message": "the campaign is running, so it cannot resume", "field": null}));
+    assert_eq!(
+        refused["error"],
+        json!({"code": "campaign_state", "message": "the campaign is running, so it cannot resume", "field": null})
+    );
     assert_eq!(ask(&mut engine, json!({"type": "campaign.pause"}))["value"]["status"], "paused");
     assert_eq!(ask(&mut engine, json!({"type": "campaign.stop"}))["value"]["status"], "idle");
 }
@@ -234,10 +255,13 @@ fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_sec
     assert!(!listed.to_string().contains("s3cret"), "{listed}");
     let mut keys: Vec<&str> = listed.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, [
-        "chatId", "createdAt", "disabledReason", "enabled", "events", "filters", "hasSecret", "headers", "id", "method",
-        "name", "preset", "ratePerMinute", "retrySchedule", "stats", "template", "timeoutMs", "updatedAt", "url",
-    ]);
+    assert_eq!(
+        keys,
+        [
+            "chatId", "createdAt", "disabledReason", "enabled", "events", "filters", "hasSecret", "headers", "id", "method", "name",
+            "preset", "ratePerMinute", "retrySchedule", "stats", "template", "timeoutMs", "updatedAt", "url",
+        ]
+    );
     assert_eq!(listed["hasSecret"], true);
     assert_eq!(listed["url"], "https://h.test/in?text={{data.message | default:\"hi there\"}}", "the URL reads as typed");
     assert_eq!(listed["headers"], json!({"X-Team": "ops"}));

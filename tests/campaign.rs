@@ -92,12 +92,13 @@ fn three_phrases_one_second_apart_stop_at_the_daily_limit_with_every_event() {
     let times: Vec<u64> = sent.iter().map(|(at, _)| at.since(NOON)).collect();
     assert_eq!(times, [0, 1000, 2000]);
     assert!(sent.iter().all(|(_, c)| c.tab_id == 7 && c.selectors.input == "#msg"));
-    assert_eq!(sim.names(), ["campaign_started", "message_sent", "message_sent", "message_sent", "daily_limit_reached", "campaign_stopped"]);
+    assert_eq!(
+        sim.names(),
+        ["campaign_started", "message_sent", "message_sent", "message_sent", "daily_limit_reached", "campaign_stopped"]
+    );
     let events = sim.events();
-    let counts: Vec<(u64, u64)> = events[1..4]
-        .iter()
-        .map(|(_, d)| (d["messagesSentToday"].as_u64().unwrap(), d["totalMessagesSent"].as_u64().unwrap()))
-        .collect();
+    let counts: Vec<(u64, u64)> =
+        events[1..4].iter().map(|(_, d)| (d["messagesSentToday"].as_u64().unwrap(), d["totalMessagesSent"].as_u64().unwrap())).collect();
     assert_eq!(counts, [(1, 1), (2, 2), (3, 3)]);
     assert_eq!(events[1].1["message"], json!(sent[0].1.text));
     assert_eq!(events[4].1["limit"], 3);
@@ -117,7 +118,8 @@ fn random_order_never_repeats_a_phrase_and_sequential_cycles() {
     for phrase in ["a", "b", "c"] {
         assert!(texts.iter().filter(|t| *t == phrase).count() > 40, "{phrase} is rarely chosen");
     }
-    let mut sim = campaign_sim(json!({"phrases": ["a", "b", "c"], "order": "sequential", "intervalMinSeconds": 1, "intervalMaxSeconds": 1}));
+    let mut sim =
+        campaign_sim(json!({"phrases": ["a", "b", "c"], "order": "sequential", "intervalMinSeconds": 1, "intervalMaxSeconds": 1}));
     sim.control(Control::Start);
     let texts: Vec<String> = sim.send_all(5).into_iter().map(|(_, c)| c.text).collect();
     assert_eq!(texts, ["a", "b", "c", "a", "b"]);
@@ -193,7 +195,9 @@ fn a_milestone_fires_once_when_crossed() {
 
 #[test]
 fn message_text_stays_out_of_payloads_when_asked() {
-    let mut sim = campaign_sim(json!({"phrases": ["secret plan"], "includeText": false, "intervalMinSeconds": 1, "intervalMaxSeconds": 1, "dailyLimit": 1}));
+    let mut sim = campaign_sim(
+        json!({"phrases": ["secret plan"], "includeText": false, "intervalMinSeconds": 1, "intervalMaxSeconds": 1, "dailyLimit": 1}),
+    );
     sim.control(Control::Start);
     sim.send_all(1);
     let (_, data) = sim.events().into_iter().find(|(n, _)| n == "message_sent").unwrap();
@@ -224,7 +228,11 @@ fn a_cron_schedule_starts_the_campaign_and_stops_it_after_n_messages_or_m_minute
     assert_eq!(sim.view()["nextScheduledAt"], json!(NOON.plus(3_600_000).0));
     assert_eq!(sim.drain().wake, Some(NOON.plus(3_600_000)));
     let sent = sim.send_all(4);
-    assert_eq!(sent.iter().map(|(at, _)| at.since(NOON) / 1000).collect::<Vec<_>>(), [3600, 3610, 3620, 90000], "three today, then tomorrow at 13:00");
+    assert_eq!(
+        sent.iter().map(|(at, _)| at.since(NOON) / 1000).collect::<Vec<_>>(),
+        [3600, 3610, 3620, 90000],
+        "three today, then tomorrow at 13:00"
+    );
     assert_eq!(sim.names()[..5], ["campaign_started", "message_sent", "message_sent", "message_sent", "campaign_stopped"]);
 
     let mut sim = campaign_sim(json!({"phrases": ["a", "b"], "intervalMinSeconds": 50, "intervalMaxSeconds": 50, "dailyLimit": 0,
@@ -246,7 +254,11 @@ fn bad_campaign_input_names_the_field_and_changes_nothing() {
         (json!({"phrases": ["  ", ""]}), "phrases", "phrases must contain at least one non-empty line"),
         (json!({"order": "shuffled"}), "order", "order must be random or sequential, not \"shuffled\""),
         (json!({"intervalMinSeconds": 0}), "intervalMinSeconds", "intervalMinSeconds must be from 1 to 86400"),
-        (json!({"intervalMinSeconds": 10, "intervalMaxSeconds": 5}), "intervalMaxSeconds", "intervalMaxSeconds must be at least intervalMinSeconds and at most 86400"),
+        (
+            json!({"intervalMinSeconds": 10, "intervalMaxSeconds": 5}),
+            "intervalMaxSeconds",
+            "intervalMaxSeconds must be at least intervalMinSeconds and at most 86400",
+        ),
         (json!({"sendBy": "click"}), "sendBy", "sendBy must be enter or button, not \"click\""),
         (json!({"schedule": {"cron": "0 25 * * *"}}), "schedule", "schedule: column 3: hour: \"25\" is not a value from 0 to 23"),
         (json!({"schedule": {"cron": "0 0 31 2 *"}}), "schedule", "schedule: \"0 0 31 2 *\" never matches a date"),

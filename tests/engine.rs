@@ -5,8 +5,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use autohook::{DeliveryState, EngineError, Outcome, Snapshot, Transmit, WebhookInput};
 use autohook::limits::{LOG_CAPACITY, MAX_WEBHOOKS};
+use autohook::{DeliveryState, EngineError, Outcome, Snapshot, Transmit, WebhookInput};
 
 use serde_json::{json, Value};
 
@@ -89,8 +89,7 @@ fn retry_after_on_429_is_honoured() {
     let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     sim.emit("error");
-    let mut answers =
-        vec![Outcome::Response { status: 429, retry_after: Some("30".into()), body: String::new() }, status(200)].into_iter();
+    let mut answers = vec![Outcome::Response { status: 429, retry_after: Some("30".into()), body: String::new() }, status(200)].into_iter();
     let sent = sim.run(|_| answers.next().unwrap());
     assert_eq!(sent[1].0.since(START), 30_000);
 }
@@ -329,8 +328,7 @@ fn state_stored_as_objects_by_earlier_versions_loads_as_the_json_text_written_no
 #[test]
 fn stats_stay_exact_with_hundreds_of_deliveries_answered_out_of_order() {
     let mut sim = Sim::new(7);
-    let ids: Vec<String> =
-        (0..3).map(|i| sim.webhook(json!({"url": format!("https://h{i}.test/"), "ratePerMinute": 1000}))).collect();
+    let ids: Vec<String> = (0..3).map(|i| sim.webhook(json!({"url": format!("https://h{i}.test/"), "ratePerMinute": 1000}))).collect();
     for _ in 0..200 {
         sim.emit("message_sent");
     }
@@ -375,8 +373,7 @@ fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
     }
     assert_eq!(sim.engine.webhook(&kept).unwrap().config.name(), "renamed");
     assert_eq!(sim.engine.webhooks().len(), 1);
-    let states: Vec<(String, DeliveryState)> =
-        sim.engine.deliveries().map(|d| (d.webhook_id.clone(), d.state)).collect();
+    let states: Vec<(String, DeliveryState)> = sim.engine.deliveries().map(|d| (d.webhook_id.clone(), d.state)).collect();
     assert!(states.contains(&(deleted, DeliveryState::Cancelled)));
     assert!(states.contains(&(kept, DeliveryState::Delivered)));
 }
@@ -449,10 +446,7 @@ fn a_condition_that_does_not_parse_is_refused_with_its_position() {
     let input = serde_json::from_value(json!({"url": "https://h.test/", "filters": {"conditions": ["event is error"]}})).unwrap();
     let error = sim.engine.create_webhook(input, sim.now).unwrap_err();
     assert_eq!(error.field(), Some("filters"));
-    assert_eq!(
-        error.to_string(),
-        "filters: condition 1, column 7: expected an operator: ==, !=, >, >=, <, <=, contains or in"
-    );
+    assert_eq!(error.to_string(), "filters: condition 1, column 7: expected an operator: ==, !=, >, >=, <, <=, contains or in");
     assert!(sim.engine.webhooks().is_empty());
 }
 
@@ -490,10 +484,21 @@ fn templates_that_cannot_render_are_refused_on_save_naming_the_field() {
     let cases = [
         (json!({"preset": "custom"}), "template", "template is required for the custom preset"),
         (json!({"preset": "custom", "template": "{\"a\": {{event}"}), "template", "template: line 1, column 7: this {{ has no closing }}"),
-        (json!({"preset": "custom", "template": "{\"m\": \"{{data.message}}\"}", "events": ["message_sent", "error"]}),
-         "template", "template: line 1, column 8: data.message is not in the error event; add | default:\"…\" if it may be missing"),
-        (json!({"headers": {"X-M": "{{data.nope | loud}}"}}), "headers", "header \"X-M\": line 1, column 15: unknown filter \"loud\"; use truncate, default, upper, lower, json or date"),
-        (json!({"url": "https://h.test/?m={{data.message", "method": "GET"}), "url", "url query: line 1, column 3: this {{ has no closing }}"),
+        (
+            json!({"preset": "custom", "template": "{\"m\": \"{{data.message}}\"}", "events": ["message_sent", "error"]}),
+            "template",
+            "template: line 1, column 8: data.message is not in the error event; add | default:\"…\" if it may be missing",
+        ),
+        (
+            json!({"headers": {"X-M": "{{data.nope | loud}}"}}),
+            "headers",
+            "header \"X-M\": line 1, column 15: unknown filter \"loud\"; use truncate, default, upper, lower, json or date",
+        ),
+        (
+            json!({"url": "https://h.test/?m={{data.message", "method": "GET"}),
+            "url",
+            "url query: line 1, column 3: this {{ has no closing }}",
+        ),
     ];
     for (mut input, field, message) in cases {
         input.as_object_mut().unwrap().entry("url").or_insert(json!("https://h.test/"));

@@ -18,8 +18,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use autohook::{handle, reply, Reply, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, RequestPart, Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput};
 use autohook::limits::{MAX_CONDITIONS, MAX_CONDITION_CHARS, MAX_CRON_CHARS, MAX_TEMPLATE_CHARS};
+use autohook::{
+    handle, reply, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, Reply, RequestPart,
+    Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
 use serde_json::{Map, Value};
@@ -68,8 +71,7 @@ fn json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 32, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::btree_map("[a-c]{1,2}|message|error|n", inner, 0..5)
-                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            prop::collection::btree_map("[a-c]{1,2}|message|error|n", inner, 0..5).prop_map(|map| Value::Object(map.into_iter().collect())),
         ]
     })
 }
@@ -175,26 +177,28 @@ const TARGETS: [RequestPart; 3] = [RequestPart::Json, RequestPart::Header, Reque
 fn tag() -> impl Strategy<Value = String> {
     let expr = prop_oneof![
         prop::sample::select(vec![
-            "event", "timestamp", "id", "data", "data.message", "data.messagesSentToday", "data.timestamp", "sentence",
-            "data.items.0", "data.nope", "data..x", "\"{{\"", "\"lit\\\"é\"", "\"open", "", "é",
+            "event", "timestamp", "id", "data", "data.message", "data.messagesSentToday", "data.timestamp", "sentence", "data.items.0",
+            "data.nope", "data..x", "\"{{\"", "\"lit\\\"é\"", "\"open", "", "é",
         ])
         .prop_map(String::from),
         "(data\\.)?[a-c]{1,2}(\\.[0-9])?",
     ];
     let filter = prop::sample::select(vec![
-        "truncate:5", "truncate:1", "truncate:0", "truncate:99999999999999999999", "truncate", "default:\"-\"",
-        "default:3", "default:none", "default:99999999999999999999", "upper", "lower", "json", "date:\"%Y-%m-%d\"",
-        "date:\"%s %z %+\"", "date:\"%Q\"", "date:\"%\"", "upper:1", "shout", "",
+        "truncate:5", "truncate:1", "truncate:0", "truncate:99999999999999999999", "truncate", "default:\"-\"", "default:3",
+        "default:none", "default:99999999999999999999", "upper", "lower", "json", "date:\"%Y-%m-%d\"", "date:\"%s %z %+\"", "date:\"%Q\"",
+        "date:\"%\"", "upper:1", "shout", "",
     ]);
     let space = prop::sample::select(vec!["", " ", "  "]);
-    (space.clone(), expr, prop::collection::vec(filter, 0..4), space)
-        .prop_map(|(s1, expr, filters, s2)| format!("{{{{{s1}{expr}{}{s2}}}}}", filters.iter().map(|f| format!(" | {f}")).collect::<String>()))
+    (space.clone(), expr, prop::collection::vec(filter, 0..4), space).prop_map(|(s1, expr, filters, s2)| {
+        format!("{{{{{s1}{expr}{}{s2}}}}}", filters.iter().map(|f| format!(" | {f}")).collect::<String>())
+    })
 }
 
 /// Text that goes inside a JSON string around tags: plain, escaped, and
 /// the escapes a value could complete (`\`, `\u`, `\u00`).
 fn string_text() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["", "a", "é🎉", " ", "\\n", "\\\"", "\\\\", "\\u00e9", "\\", "\\u", "\\u00", "{", "}}"]).prop_map(String::from)
+    prop::sample::select(vec!["", "a", "é🎉", " ", "\\n", "\\\"", "\\\\", "\\u00e9", "\\", "\\u", "\\u00", "{", "}}"])
+        .prop_map(String::from)
 }
 
 /// A JSON body template: JSON whose slots hold tags, bare or inside
@@ -307,7 +311,8 @@ fn cron_field() -> impl Strategy<Value = String> {
         (0u32..70, 0u32..70).prop_map(|(a, b)| format!("{a}-{b}")),
         (0u32..70).prop_map(|n| format!("*/{n}")),
         (0u32..40, 0u32..70, 0u32..20).prop_map(|(a, b, n)| format!("{a}-{b}/{n}")),
-        prop::sample::select(vec!["jan", "DEC", "mon-fri", "sun", "sat-sun", "foo", "", "-", "/", "*/", "1-", "é", "4294967296"]).prop_map(String::from),
+        prop::sample::select(vec!["jan", "DEC", "mon-fri", "sun", "sat-sun", "foo", "", "-", "/", "*/", "1-", "é", "4294967296"])
+            .prop_map(String::from),
     ];
     prop::collection::vec(item, 1..4).prop_map(|items| items.join(","))
 }
@@ -349,8 +354,8 @@ proptest! {
 
 /// Every field a [`autohook::ConfigError`] may name.
 const FIELDS: [&str; 13] = [
-    "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters",
-    "preset", "chatId", "template",
+    "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters", "preset", "chatId",
+    "template",
 ];
 
 fn header_name() -> impl Strategy<Value = String> {
@@ -400,18 +405,55 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
     let filters = (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
         .prop_map(|(any, conditions)| FiltersInput { mode: if any { Match::Any } else { Match::All }, conditions });
     (
-        (maybe(text()), prop::option::weighted(0.95, prop_oneof![3 => "https://[a-z]{1,10}\\.test/[a-z]{0,5}", 1 => url()]), maybe(prop_oneof![4 => "(?i)post|get|put|patch", 1 => text()])),
-        (maybe(prop::collection::vec(names, 0..4)), maybe(headers()), maybe(prop_oneof![3 => headers().prop_map(|h| h.to_string()), 1 => text()])),
-        (maybe(prop_oneof!["whsec_[A-Za-z0-9+/=]{0,60}", text()]), maybe(prop::collection::vec(prop_oneof![1 => any::<u64>(), 4 => 0u64..3_600_000], 0..12))),
-        (maybe(prop_oneof![any::<u64>(), 1000u64..=120_000]), maybe(prop_oneof![any::<u32>(), 1u32..=10_000]), maybe(filters), maybe(any::<bool>())),
+        (
+            maybe(text()),
+            prop::option::weighted(0.95, prop_oneof![3 => "https://[a-z]{1,10}\\.test/[a-z]{0,5}", 1 => url()]),
+            maybe(prop_oneof![4 => "(?i)post|get|put|patch", 1 => text()]),
+        ),
+        (
+            maybe(prop::collection::vec(names, 0..4)),
+            maybe(headers()),
+            maybe(prop_oneof![3 => headers().prop_map(|h| h.to_string()), 1 => text()]),
+        ),
+        (
+            maybe(prop_oneof!["whsec_[A-Za-z0-9+/=]{0,60}", text()]),
+            maybe(prop::collection::vec(prop_oneof![1 => any::<u64>(), 4 => 0u64..3_600_000], 0..12)),
+        ),
+        (
+            maybe(prop_oneof![any::<u64>(), 1000u64..=120_000]),
+            maybe(prop_oneof![any::<u32>(), 1u32..=10_000]),
+            maybe(filters),
+            maybe(any::<bool>()),
+        ),
         (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
     )
-        .prop_map(|((name, url, method), (events, headers, headers_json), (secret, retry_schedule), (timeout_ms, rate_per_minute, filters, enabled), (preset, chat_id, template))| {
-            WebhookInput {
-                name, url, method, events, headers, headers_json, secret, enabled, retry_schedule,
-                timeout_ms, rate_per_minute, filters, preset, chat_id, template,
-            }
-        })
+        .prop_map(
+            |(
+                (name, url, method),
+                (events, headers, headers_json),
+                (secret, retry_schedule),
+                (timeout_ms, rate_per_minute, filters, enabled),
+                (preset, chat_id, template),
+            )| {
+                WebhookInput {
+                    name,
+                    url,
+                    method,
+                    events,
+                    headers,
+                    headers_json,
+                    secret,
+                    enabled,
+                    retry_schedule,
+                    timeout_ms,
+                    rate_per_minute,
+                    filters,
+                    preset,
+                    chat_id,
+                    template,
+                }
+            },
+        )
 }
 
 /// Creates a webhook from `input` and checks the promises of
@@ -516,12 +558,11 @@ proptest! {
 
 /// Every request type there is, and a few that are not.
 const REQUEST_TYPES: [&str; 32] = [
-    "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled",
-    "webhooks.test", "webhooks.preview", "webhooks.revealSecret", "settings.get", "settings.set", "events.emit",
-    "deliveries.list", "deliveries.get", "deliveries.redeliver", "stats.clear", "stats.summary",
-    "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget", "campaign.beginPick",
-    "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable",
-    "storage.deleteUnreadable", "catalog.get", "", "webhooks", "test.trap", "constructor",
+    "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled", "webhooks.test", "webhooks.preview",
+    "webhooks.revealSecret", "settings.get", "settings.set", "events.emit", "deliveries.list", "deliveries.get", "deliveries.redeliver",
+    "stats.clear", "stats.summary", "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget", "campaign.beginPick",
+    "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable", "storage.deleteUnreadable",
+    "catalog.get", "", "webhooks", "test.trap", "constructor",
 ];
 
 /// A message shaped like a request: a known type and fields under the
@@ -533,12 +574,14 @@ fn message() -> impl Strategy<Value = Value> {
         1 => webhook_input_json(),
         1 => "(wh|dlv|msg)_[A-Za-z0-9_-]{0,22}".prop_map(Value::String),
     ];
-    let names = "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|[a-z]{1,8}";
-    let request = (prop::sample::select(REQUEST_TYPES.to_vec()), prop::collection::btree_map(names, field, 0..6)).prop_map(|(kind, fields)| {
-        let mut message: Map<String, Value> = fields.into_iter().collect();
-        message.insert("type".into(), Value::from(kind));
-        Value::Object(message)
-    });
+    let names =
+        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|[a-z]{1,8}";
+    let request =
+        (prop::sample::select(REQUEST_TYPES.to_vec()), prop::collection::btree_map(names, field, 0..6)).prop_map(|(kind, fields)| {
+            let mut message: Map<String, Value> = fields.into_iter().collect();
+            message.insert("type".into(), Value::from(kind));
+            Value::Object(message)
+        });
     prop_oneof![4 => request, 1 => json()]
 }
 
@@ -641,10 +684,13 @@ fn corrupt(stored: String) -> impl Strategy<Value = String> {
 fn stored_profile() -> impl Strategy<Value = BTreeMap<String, String>> {
     let (_, storage) = populated();
     let records: Vec<(String, String)> = storage.into_iter().collect();
-    let kept = records.iter().map(|(key, text)| {
-        let key = key.clone();
-        prop_oneof![3 => Just(text.clone()), 2 => corrupt(text.clone())].prop_map(move |text| (key.clone(), text))
-    }).collect::<Vec<_>>();
+    let kept = records
+        .iter()
+        .map(|(key, text)| {
+            let key = key.clone();
+            prop_oneof![3 => Just(text.clone()), 2 => corrupt(text.clone())].prop_map(move |text| (key.clone(), text))
+        })
+        .collect::<Vec<_>>();
     let extra_key = "settings|webhooks|campaign|inflight|replies|(delivery|unreadable|outbox|log)/[a-z_0-9]{0,6}|other";
     (kept, prop::collection::vec((extra_key, prop_oneof![text(), json().prop_map(|v| v.to_string())]), 0..4))
         .prop_map(|(kept, extra)| kept.into_iter().chain(extra).collect())

@@ -5,17 +5,47 @@
 //! service, counted the service's way; every cut falls between grapheme
 //! clusters and ends in "…"; Slack's text is mrkdwn-escaped.
 
-use autohook::{Body, Event, EventKind, Millis, Preset, sentence};
-use autohook::limits::{DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT};
+use autohook::limits::{
+    DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT,
+};
+use autohook::{sentence, Body, Event, EventKind, Millis, Preset};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Map, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 const PIECES: &[&str] = &[
-    "a", "Hello ", "é", "e\u{301}", "a\u{301}\u{302}\u{303}", "\u{301}", "🎉", "𝔘", "😀", "👍🏽",
-    "👨\u{200d}👩\u{200d}👧\u{200d}👦", "🏳\u{fe0f}\u{200d}🌈", "🇫🇷", "\u{1100}\u{1161}\u{11a8}", "<!channel>", "<!here>",
-    "<@U123ABC>", "&", "<", ">", "&amp;", "&lt;", "\"", "\\", "\n", "\r\n", "\u{0}", "\u{1f}", "…", "\u{2028}", "\u{feff}",
+    "a",
+    "Hello ",
+    "é",
+    "e\u{301}",
+    "a\u{301}\u{302}\u{303}",
+    "\u{301}",
+    "🎉",
+    "𝔘",
+    "😀",
+    "👍🏽",
+    "👨\u{200d}👩\u{200d}👧\u{200d}👦",
+    "🏳\u{fe0f}\u{200d}🌈",
+    "🇫🇷",
+    "\u{1100}\u{1161}\u{11a8}",
+    "<!channel>",
+    "<!here>",
+    "<@U123ABC>",
+    "&",
+    "<",
+    ">",
+    "&amp;",
+    "&lt;",
+    "\"",
+    "\\",
+    "\n",
+    "\r\n",
+    "\u{0}",
+    "\u{1f}",
+    "…",
+    "\u{2028}",
+    "\u{feff}",
 ];
 const FIELDS: &[&str] = &["message", "error", "limit", "value", "messagesSentToday", "totalMessagesSent", "note"];
 

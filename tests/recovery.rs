@@ -9,7 +9,7 @@ use common::Drained;
 
 use std::collections::BTreeMap;
 
-use autohook::{DeliveryState, Engine, Millis, Outcome, Reply, Sender, Snapshot, handle, reply};
+use autohook::{handle, reply, DeliveryState, Engine, Millis, Outcome, Reply, Sender, Snapshot};
 use serde_json::{json, Value};
 
 const NOW: Millis = Millis(1_700_000_000_000);
@@ -82,7 +82,10 @@ fn unreadable_records_are_set_aside_and_everything_else_loads() {
     assert_eq!(webhooks[0]["id"], kept.as_str());
     let pending: Vec<_> = profile.engine.deliveries().map(|d| (d.id.clone(), d.state)).collect();
     assert!(pending.iter().all(|(id, _)| *id != deliveries[0]), "the unreadable delivery is not loaded");
-    assert!(pending.contains(&(deliveries[1].clone(), DeliveryState::Cancelled)), "the unreadable webhook's delivery is cancelled: {pending:?}");
+    assert!(
+        pending.contains(&(deliveries[1].clone(), DeliveryState::Cancelled)),
+        "the unreadable webhook's delivery is cancelled: {pending:?}"
+    );
     assert_eq!(profile.ask(json!({"type": "settings.get"}))["value"], json!({"enabled": true}));
 
     let listed = profile.ask(json!({"type": "storage.unreadable"}))["value"].clone();
@@ -102,7 +105,7 @@ fn unreadable_records_are_set_aside_and_everything_else_loads() {
     // A second start finds the same three records, not six.
     profile.restart();
     assert_eq!(profile.ask(json!({"type": "storage.unreadable"}))["value"].as_array().unwrap().len(), 3);
-    let name = format!("{broken_delivery}");
+    let name = broken_delivery.to_string();
     assert_eq!(profile.ask(json!({"type": "storage.deleteUnreadable", "name": name}))["ok"], true);
     profile.persist();
     assert!(!profile.storage.contains_key(&format!("unreadable/{broken_delivery}")));
@@ -178,7 +181,8 @@ fn request_ids_are_scoped_to_their_sender_and_checked() {
     assert!(listed["error"]["message"].as_str().unwrap().contains("requestId"));
     profile.ask(json!({"type": "settings.set", "enabled": false, "requestId": "same"}));
     let content = Sender::ContentScript { tab_id: 1, url: "https://chat.test/".into() };
-    let from_page_id = handle(&mut profile.engine, json!({"type": "settings.set", "enabled": true, "requestId": "same"}), content, NOW, &[0; 32]);
+    let from_page_id =
+        handle(&mut profile.engine, json!({"type": "settings.set", "enabled": true, "requestId": "same"}), content, NOW, &[0; 32]);
     assert!(from_page_id.is_err(), "a content script does not get the page's remembered answer");
 }
 
@@ -295,6 +299,7 @@ fn a_stored_webhook_naming_an_event_or_preset_this_build_lacks_loads_turned_off_
     let stored: Vec<Value> = serde_json::from_str(&profile.storage["webhooks"]).unwrap();
     assert_eq!((stored[0]["preset"].clone(), stored[0]["enabled"].clone()), (json!("fax"), json!(false)), "kept as found, turned off");
 
-    let fixed = profile.ask(json!({"type": "webhooks.update", "id": id, "changes": {"events": ["message_sent"], "preset": "raw", "enabled": true}}));
+    let fixed = profile
+        .ask(json!({"type": "webhooks.update", "id": id, "changes": {"events": ["message_sent"], "preset": "raw", "enabled": true}}));
     assert_eq!(fixed["value"]["enabled"], true, "{fixed}");
 }

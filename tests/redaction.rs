@@ -4,8 +4,8 @@
 //! body and the response plain and encoded every way a request or an echo
 //! carries them, are nowhere in what the log keeps.
 
-use autohook::{Engine, HttpRequest, LoggedRequest, Millis, Outcome, Output, WebhookInput};
 use autohook::limits::{MIN_SECRET_CHARS, REDACTED};
+use autohook::{Engine, HttpRequest, LoggedRequest, Millis, Outcome, Output, WebhookInput};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -15,8 +15,8 @@ use serde_json::json;
 /// mrkdwn escaping among them. No `[` or `]`, so no value can hide inside
 /// the `[redacted]` that replaces another.
 const CHARS: &[&str] = &[
-    "a", "Z", "7", "-", "_", ".", "~", ":", "/", "?", "#", "&", "=", "+", " ", "%", "\"", "\\", "'", "<", ">", "@", ";",
-    ",", "é", "ÿ", "€", "🎉",
+    "a", "Z", "7", "-", "_", ".", "~", ":", "/", "?", "#", "&", "=", "+", " ", "%", "\"", "\\", "'", "<", ">", "@", ";", ",", "é", "ÿ",
+    "€", "🎉",
 ];
 /// What a header value may hold: Latin-1, as fetch requires.
 const HEADER_CHARS: &[&str] = &["a", "Z", "7", "-", ":", "/", "?", "&", "=", "+", " ", "%", "\"", "\\", "<", "é", "ÿ"];
@@ -25,7 +25,8 @@ const MARKERS: &[&str] = &["Q", "7", ":", "%", "é", "🎉", "\\"];
 
 fn value_of(chars: &'static [&'static str]) -> impl Strategy<Value = String> {
     let markers = MARKERS.iter().copied().filter(|m| chars.contains(m)).collect::<Vec<_>>();
-    (select(markers), prop::collection::vec(select(chars), MIN_SECRET_CHARS..30)).prop_map(|(marker, rest)| format!("{marker}{}", rest.concat()))
+    (select(markers), prop::collection::vec(select(chars), MIN_SECRET_CHARS..30))
+        .prop_map(|(marker, rest)| format!("{marker}{}", rest.concat()))
 }
 
 fn value() -> impl Strategy<Value = String> {

@@ -3,7 +3,7 @@
 //! through the host — and the crypto crates compiled to wasm32.
 #![cfg(target_arch = "wasm32")]
 
-use autohook::{Background, Host, SecretKey, sign_payload, standard_signature};
+use autohook::{sign_payload, standard_signature, Background, Host, SecretKey};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -100,12 +100,8 @@ fn sign_payload_export_matches_the_vector_and_names_a_bad_secret() {
 async fn a_created_webhook_is_saved_through_the_host_without_its_secret_in_replies() {
     let host = memoryHost(js(json!({})));
     let background = Background::start(host.clone().unchecked_into()).await.unwrap();
-    let reply = ask(
-        &background,
-        json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "secret": "s3cret"}}),
-        "page",
-    )
-    .await;
+    let reply =
+        ask(&background, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in", "secret": "s3cret"}}), "page").await;
     assert_eq!(reply["ok"], true);
     assert_eq!(reply["value"]["hasSecret"], true);
     assert!(!reply.to_string().contains("s3cret"));
@@ -148,10 +144,7 @@ async fn a_test_to_an_origin_without_host_permission_fails_with_that_reason() {
     let reply = ask(&background, json!({"type": "webhooks.test", "id": id}), "page").await;
     assert_eq!(reply["value"]["ok"], false);
     assert_eq!(reply["value"]["failure"], "permission");
-    assert_eq!(
-        reply["value"]["error"],
-        "permission missing: AutoHook may not reach https://h.test; grant access on the settings page"
-    );
+    assert_eq!(reply["value"]["error"], "permission missing: AutoHook may not reach https://h.test; grant access on the settings page");
 }
 
 #[wasm_bindgen_test]

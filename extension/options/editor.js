@@ -119,7 +119,10 @@ export function openEditor(webhook = null, prefill = {}) {
   $('secret').value = prefill.secret ?? '';
   $('secret').type = 'password';
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');
-  for (const el of PLAIN) el.value = webhook?.[el.id] == null ? '' : SHOW[el.dataset.field](webhook[el.id]);
+  for (const el of PLAIN) {
+    const value = webhook?.[el.id];
+    el.value = value === undefined ? '' : SHOW[el.dataset.field](value);
+  }
   showErrors(null);
   show('');
   panel.hidden = false;

@@ -57,12 +57,7 @@ const FIELDS: [Field; 5] = [
     Field { name: "minute", min: 0, max: 59, names: &[] },
     Field { name: "hour", min: 0, max: 23, names: &[] },
     Field { name: "day of month", min: 1, max: 31, names: &[] },
-    Field {
-        name: "month",
-        min: 1,
-        max: 12,
-        names: &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
-    },
+    Field { name: "month", min: 1, max: 12, names: &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
     Field { name: "day of week", min: 0, max: 7, names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
 ];
 
@@ -292,7 +287,7 @@ mod tests {
     #[test]
     fn the_end_of_time_has_no_next_start_instead_of_overflowing() {
         let cron = Cron::parse("* * * * *").unwrap();
-        let last = chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis() as u64;
+        let last = DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis() as u64;
         assert_eq!(cron.next_after(Millis(u64::MAX), 0), None);
         assert_eq!(cron.next_after(Millis(last), i32::MAX), None);
         assert_eq!(cron.next_after(Millis(last - 300 * 86_400_000), 0), Some(Millis(last - 300 * 86_400_000 - 59_999 + 60_000)));

@@ -678,7 +678,8 @@ impl Campaign {
         }
         let mut raised = vec![(EventKind::MessageSent, data)];
         if MILESTONES.contains(&self.total_sent) {
-            let milestone = json!({"milestone": format!("{}_messages", self.total_sent), "value": self.total_sent, "timestamp": now.iso8601()});
+            let milestone =
+                json!({"milestone": format!("{}_messages", self.total_sent), "value": self.total_sent, "timestamp": now.iso8601()});
             raised.push((EventKind::Milestone, milestone));
         }
         if self.status != Status::Running {
@@ -797,7 +798,11 @@ impl Campaign {
             (Order::Random, Some(last)) => {
                 // One of the others, uniformly.
                 let pick = self.random(count as u64 - 1) as usize;
-                if pick >= last { pick + 1 } else { pick }
+                if pick >= last {
+                    pick + 1
+                } else {
+                    pick
+                }
             }
         }
     }

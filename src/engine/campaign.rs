@@ -3,7 +3,7 @@
 //! any other.
 
 use super::{Engine, EngineError, Key};
-use crate::campaign::{Campaign, Raised, Selectors, SendCommand, SendFailure, CampaignInput};
+use crate::campaign::{Campaign, CampaignInput, Raised, Selectors, SendCommand, SendFailure};
 use crate::time::Millis;
 
 /// A change of a campaign's state the user asks for.

@@ -414,7 +414,11 @@ mod tests {
                 Some("permission missing: AutoHook may not reach https://h.test; grant access on the settings page"),
                 Some(Failure::Permission),
             ),
-            (Outcome::NetworkError { message: "Failed to fetch".into() }, Some("connection failed: Failed to fetch"), Some(Failure::Network)),
+            (
+                Outcome::NetworkError { message: "Failed to fetch".into() },
+                Some("connection failed: Failed to fetch"),
+                Some(Failure::Network),
+            ),
             (Outcome::InvalidHeader { message: "bad name".into() }, Some("invalid header: bad name"), Some(Failure::Network)),
             (Outcome::Interrupted, Some("interrupted: the extension was stopped during the attempt"), Some(Failure::Network)),
         ];
@@ -430,10 +434,7 @@ mod tests {
     fn honours_retry_after_in_seconds_or_as_a_date_capped_at_an_hour() {
         let now = Millis(1_445_412_470_000);
         assert_eq!(response(429, Some("7")).verdict(now), Verdict::Retry(Some(7000)));
-        assert_eq!(
-            response(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")).verdict(now),
-            Verdict::Retry(Some(10_000))
-        );
+        assert_eq!(response(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")).verdict(now), Verdict::Retry(Some(10_000)));
         assert_eq!(response(429, Some("86400")).verdict(now), Verdict::Retry(Some(3_600_000)));
         assert_eq!(response(429, Some("later")).verdict(now), Verdict::Retry(None));
     }

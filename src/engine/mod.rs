@@ -36,7 +36,7 @@ use thiserror::Error;
 pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
-pub use state::{Changes, Key, GlobalSettings, Snapshot, Unreadable, Webhook};
+pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
@@ -380,9 +380,7 @@ impl Engine {
     /// Raises an event: one delivery for each enabled webhook subscribed to
     /// it, none while the global switch is off. Returns the delivery ids.
     pub fn emit(&mut self, name: &str, data: Value, now: Millis) -> Result<Vec<String>, EngineError> {
-        let kind = EventKind::parse(name)
-            .filter(|k| *k != EventKind::Test)
-            .ok_or_else(|| EngineError::UnknownEvent(name.into()))?;
+        let kind = EventKind::parse(name).filter(|k| *k != EventKind::Test).ok_or_else(|| EngineError::UnknownEvent(name.into()))?;
         if !self.settings.enabled {
             return Ok(Vec::new());
         }
@@ -429,13 +427,7 @@ impl Engine {
     /// would produce for a webhook with `input` applied: to the webhook
     /// `id` when editing one (keeping its stored secret), else to a new one.
     /// Fails exactly as saving that input would.
-    pub fn preview(
-        &self,
-        id: Option<&str>,
-        input: WebhookInput,
-        kind: Option<EventKind>,
-        now: Millis,
-    ) -> Result<HttpRequest, EngineError> {
+    pub fn preview(&self, id: Option<&str>, input: WebhookInput, kind: Option<EventKind>, now: Millis) -> Result<HttpRequest, EngineError> {
         let config = match id {
             Some(id) => self.webhook(id)?.config.apply(input)?,
             None => WebhookConfig::create(input)?,
@@ -542,7 +534,13 @@ impl Engine {
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);
         self.dirty.insert(Key::Webhooks);
-        Some(Transmit { attempt, delivery_id: delivery.id.clone(), request, timeout_ms: webhook.config.valid().map_or(0, |c| c.timeout_ms), response_bytes })
+        Some(Transmit {
+            attempt,
+            delivery_id: delivery.id.clone(),
+            request,
+            timeout_ms: webhook.config.valid().map_or(0, |c| c.timeout_ms),
+            response_bytes,
+        })
     }
 
     /// When a delivery or the campaign is next due, if anything waits.
@@ -763,11 +761,7 @@ impl Engine {
 /// For each webhook, the earliest time a first attempt may start: now while
 /// it is under its rate for the last minute, else when the oldest start that
 /// counts leaves the window. Computed once per poll rather than per delivery.
-fn rate_floors<'a>(
-    webhooks: &'a [Webhook],
-    recent_starts: &HashMap<String, VecDeque<Millis>>,
-    now: Millis,
-) -> Vec<(&'a str, Millis)> {
+fn rate_floors<'a>(webhooks: &'a [Webhook], recent_starts: &HashMap<String, VecDeque<Millis>>, now: Millis) -> Vec<(&'a str, Millis)> {
     let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
     webhooks
         .iter()

@@ -68,12 +68,8 @@ impl Engine {
     /// Unfinished deliveries whose webhook is gone (its record was
     /// unreadable) can never be sent: they are cancelled, with the reason.
     pub(super) fn cancel_orphans(&mut self, now: Millis) {
-        let orphans: Vec<String> = self
-            .outbox
-            .iter()
-            .filter(|d| self.webhooks.iter().all(|w| w.id != d.webhook_id))
-            .map(|d| d.id.clone())
-            .collect();
+        let orphans: Vec<String> =
+            self.outbox.iter().filter(|d| self.webhooks.iter().all(|w| w.id != d.webhook_id)).map(|d| d.id.clone()).collect();
         for id in orphans {
             self.finish(&id, DeliveryState::Cancelled, Some("its webhook could not be read from storage".into()), now);
         }
