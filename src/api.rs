@@ -307,6 +307,7 @@ pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Mill
         Some(_) => return Err(ApiError::BadRequest(format!("requestId must be text of 1 to {MAX_REQUEST_ID_CHARS} characters"))),
     };
     let kind = message.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    let read_only = is_read_only(&message);
     // A campaign reply carries every phrase: the campaign as it is now is
     // what a repeat answers, so only a marker is kept.
     let campaign_view = kind.starts_with("campaign.") && kind != "campaign.beginPick";
@@ -317,7 +318,7 @@ pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Mill
         });
     }
     let reply = dispatch(engine, message, sender, now, random)?;
-    if let (Some(id), false) = (request_id, READ_ONLY.contains(&kind.as_str())) {
+    if let (Some(id), false) = (request_id, read_only) {
         let kept = if campaign_view { Reply::Now(Value::Null) } else { reply.clone() };
         engine.remember_reply(id, kept, now);
     }
@@ -331,6 +332,12 @@ pub fn request_key(sender: &Sender, id: &str) -> String {
         Sender::ExtensionPage => format!("page:{id}"),
         Sender::ContentScript { tab_id, .. } => format!("tab {tab_id}:{id}"),
     }
+}
+
+/// Whether `message` asks for something that changes nothing: its reply
+/// need not wait for a write that landed.
+pub fn is_read_only(message: &Value) -> bool {
+    message.get("type").and_then(Value::as_str).is_some_and(|kind| READ_ONLY.contains(&kind))
 }
 
 /// Requests that change nothing: a repeat of one simply runs again.

@@ -244,6 +244,7 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     let mut message = from_js(&message).map_err(ApiError::BadRequest)?;
     #[cfg(feature = "test-hooks")]
     let hold_reply = test_hooks::before(runtime, &mut message).await;
+    let read_only = api::is_read_only(&message);
     let reply = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
     // Registered before anything awaits: once the write below lands, the
     // delivery may go out and finish before this function runs again. A
@@ -257,10 +258,13 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     };
     // Whatever the request changed is stored before the reply goes out; a
     // caller told "done" about a change a restart would lose could not
-    // know to ask again.
+    // know to ask again. A read answers whatever storage did: it changed
+    // nothing, and a page must still load while storage refuses writes.
     let saved = persist(runtime).await;
     kick(runtime);
-    saved.map_err(ApiError::NotSaved)?;
+    if !read_only {
+        saved.map_err(ApiError::NotSaved)?;
+    }
     #[cfg(feature = "test-hooks")]
     if hold_reply {
         std::future::pending::<()>().await;

@@ -24,6 +24,8 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(status, after)| Mode::Answers(status, after)),
         Just(Mode::Refuses),
         Just(Mode::Hangs),
+        Just(Mode::Redirects),
+        Just(Mode::Unreachable),
     ];
     prop_oneof![
         6 => any::<u8>().prop_map(Step::Emit),
@@ -35,6 +37,7 @@ fn step() -> impl Strategy<Value = Step> {
         6 => prop_oneof![0..2_000u32, 0..120_000u32].prop_map(Step::Wait),
         1 => prop_oneof![-3_600_000..3_600_000i32, -60_000..60_000i32].prop_map(Step::Jump),
         2 => Just(Step::Stop),
+        1 => Just(Step::StopMidWrite),
         1 => any::<u8>().prop_map(Step::FailWrites),
         2 => mode.prop_map(Step::Receiver),
     ]
@@ -78,6 +81,11 @@ fn check(world: &World) -> Result<(), String> {
     let mut earlier: BTreeMap<&str, &common::faults::Sent> = BTreeMap::new();
     let mut delivered: BTreeMap<&str, &str> = BTreeMap::new();
     for sent in &world.sent {
+        // A delivery is written before its first attempt, so a restart
+        // can never lose one the receiver has seen.
+        if !sent.durable {
+            return Err(format!("attempt {} went out before its delivery was in storage", sent.attempt));
+        }
         if let Some(first) = earlier.get(sent.attempt.as_str()) {
             if !first.interrupted {
                 return Err(format!("attempt {} was made twice, the first not interrupted", sent.attempt));

@@ -29,6 +29,9 @@ const choices = SUBSCRIBABLE.map(({ name }) => h('input', { type: 'checkbox', va
 $('event-choices').replaceChildren(...SUBSCRIBABLE.map(({ name, sentence }, i) =>
   h('label', {}, choices[i], h('span', {}, h('code', {}, name), ' ', h('small', {}, translated(`event_${name}`, sentence))))));
 $('preview-event').replaceChildren(...events.map(({ name }) => h('option', { value: name }, name)));
+// A stored webhook may name a preset this build lacks (it loads turned off):
+// the select shows none, and saving asks for one.
+const chosenPreset = () => PRESETS.get($('preset').value) ?? presets[0];
 const presetLabel = (preset) => preset.label ?? t(`preset_${preset.name}`);
 $('preset').replaceChildren(...presets.map((preset) => h('option', { value: preset.name }, presetLabel(preset))));
 applyLimits(limits.webhook);
@@ -53,7 +56,7 @@ function input() {
     url: $('url').value,
     method: $('method').value,
     preset: $('preset').value,
-    ...Object.fromEntries(PRESETS.get($('preset').value).needs.map((field) => [field, $(field).value])),
+    ...Object.fromEntries(chosenPreset().needs.map((field) => [field, $(field).value])),
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
@@ -88,7 +91,7 @@ function presetNote(preset) {
 
 /** The fields the chosen preset needs (Telegram's chat id, the custom template), and its note. */
 function showPresetFields() {
-  const preset = PRESETS.get($('preset').value);
+  const preset = chosenPreset();
   for (const field of form.querySelectorAll('[data-preset-field]')) field.hidden = !preset.needs.includes(field.dataset.presetField);
   $('preset-note').textContent = presetNote(preset);
 }
@@ -121,7 +124,7 @@ export function openEditor(webhook = null, prefill = {}) {
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');
   for (const el of PLAIN) {
     const value = webhook?.[el.id];
-    el.value = value === undefined ? '' : SHOW[el.dataset.field](value);
+    el.value = value === undefined || value === null ? '' : SHOW[el.dataset.field](value);
   }
   showErrors(null);
   show('');

@@ -3,23 +3,23 @@
 // preset or limit is typed out in JS, HTML or the locales.
 import { call, ext } from './ext.js';
 
-/** The catalog, asked once per page. */
-export const catalog = call('catalog.get');
+/** The catalog, asked once per page; asked again if the background could not answer (a restart after a trap). */
+export const catalog = call('catalog.get').catch(() => new Promise((resolve) => setTimeout(resolve, 500)).then(() => call('catalog.get')));
 
 /** The localized message `key`, or `fallback` when no locale has it. */
 export const translated = (key, fallback) => ext.i18n.getMessage(key) || fallback;
 
 /**
- * Sets `maxlength`, and on number inputs `min` and `max`, on the element
- * named after each field of `limits` (the catalog's `limits.webhook` or
- * `limits.campaign`). A list's per-item limit (`maxItems`) is left to the core.
+ * Sets `min` and `max` on the number input named after each field of
+ * `limits` (the catalog's `limits.webhook` or `limits.campaign`). Text
+ * lengths are left to the core: a `maxlength` would cut a pasted URL or
+ * secret short without a word (and counts UTF-16 units, not characters),
+ * where the core refuses it with an error naming the limit.
  */
 export function applyLimits(limits) {
   for (const [field, limit] of Object.entries(limits)) {
     const input = document.getElementById(field);
-    if (!input) continue;
-    if (limit.maxChars && !limit.maxItems) input.maxLength = limit.maxChars;
-    if (input.type !== 'number') continue;
+    if (input?.type !== 'number') continue;
     if (limit.min !== undefined) input.min = limit.min;
     if (limit.max !== undefined) input.max = limit.max;
   }

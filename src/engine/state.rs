@@ -171,7 +171,7 @@ impl Snapshot {
     }
 }
 
-/// A storage key. GlobalSettings and webhooks are small and stored whole; each
+/// A storage key. The global settings and webhooks are small and stored whole; each
 /// delivery has its own key, so a response rewrites one delivery rather
 /// than the whole outbox and log, and finishing a delivery rewrites its key
 /// rather than moving it to another (which cost a set, a remove, and a

@@ -43,6 +43,10 @@ pub enum Step {
     /// The browser stops the worker: whatever was not written is gone, and
     /// requests in flight reached the receiver but their answers are lost.
     Stop,
+    /// The browser stops the worker in the middle of a write: its values
+    /// are set but its removals never made, and the engine never hears it
+    /// landed.
+    StopMidWrite,
     /// The next writes fail (a full disk, a sealing key out of reach).
     FailWrites(u8),
     /// How the receiver behaves from now on.
@@ -59,6 +63,10 @@ pub enum Mode {
     Refuses,
     /// Never answers: every attempt times out.
     Hangs,
+    /// Answers with a redirect, which is not followed.
+    Redirects,
+    /// Has an origin the extension may not reach: nothing is sent.
+    Unreachable,
 }
 
 /// One request the adapter started.
@@ -75,6 +83,8 @@ pub struct Sent {
     pub interrupted: bool,
     /// Its result is in storage.
     pub saved: bool,
+    /// Its delivery was in storage when it started.
+    pub durable: bool,
 }
 
 /// An answer on its way back.
@@ -171,6 +181,11 @@ impl World {
             Step::Wait(ms) => return self.wait(ms),
             Step::Jump(ms) => self.sim.now = Millis(now.0.saturating_add_signed(i64::from(ms))),
             Step::Stop => return self.stop(),
+            Step::StopMidWrite => {
+                let changes = self.sim.engine.take_changes();
+                self.sim.storage.extend(changes.set);
+                return self.stop();
+            }
             Step::FailWrites(count) => self.failing_writes = count % 4,
             Step::Receiver(mode) => self.mode = mode,
         }
@@ -283,6 +298,7 @@ impl World {
             outcome,
             interrupted: false,
             saved: false,
+            durable: self.sim.storage.contains_key(&format!("delivery/{}", transmit.delivery_id)),
         });
         self.in_flight.push(InFlight { arrives: now.plus(delay), transmit, sent: self.sent.len() - 1 });
     }
@@ -292,6 +308,8 @@ impl World {
         match self.mode {
             Mode::Refuses => Outcome::NetworkError { message: "connection refused".into() },
             Mode::Hangs => Outcome::Timeout,
+            Mode::Redirects => Outcome::Redirect { status: None, location: None },
+            Mode::Unreachable => Outcome::PermissionMissing { origin: "https://a.test".into() },
             Mode::Answers(_, after) if u64::from(after) >= transmit.timeout_ms => Outcome::Timeout,
             Mode::Answers(status, _) => Outcome::Response { status, retry_after: None, body: format!("answer {status}") },
         }

@@ -69,7 +69,7 @@ pub struct Sim {
     pub now: Millis,
     pub storage: BTreeMap<String, String>,
     /// Seeds each restarted engine differently, as fresh random bytes would.
-    restarts: u8,
+    restarts: u64,
 }
 
 impl Sim {
@@ -99,9 +99,13 @@ impl Sim {
     /// A new engine from what was stored, as after the browser stopped the
     /// worker: whatever was not written is gone.
     pub fn restart_from_storage(&mut self) {
-        self.restarts = self.restarts.wrapping_add(1);
+        self.restarts += 1;
+        // Never the first engine's seed (16 equal bytes): ids from a
+        // repeated seed would repeat, which fresh random bytes never do.
+        let mut seed = [0xA5; 16];
+        seed[..8].copy_from_slice(&self.restarts.to_le_bytes());
         let snapshot = Snapshot::from_stored(self.storage.clone());
-        self.engine = Engine::restore(snapshot, [self.restarts; 16], self.now);
+        self.engine = Engine::restore(snapshot, seed, self.now);
     }
 
     /// Writes what changed, then restarts from storage.
