@@ -723,14 +723,7 @@ proptest! {
                 let _ = handle(&mut engine, message.clone(), Sender::ExtensionPage, Millis(101), &[1; 32]);
             }
             for at in [Millis(102), Millis(100_000_000)] {
-                loop {
-                    match engine.poll(at) {
-                        Output::Transmit(transmit) => engine.handle_response(transmit.attempt, Outcome::Timeout, at.plus(1)),
-                        Output::Type(command) => engine.campaign_sent(command.seq, Ok(command.text), at),
-                        Output::Notice(_) => {}
-                        Output::Timeout(_) => break,
-                    }
-                }
+                common::answer_everything(&mut engine, at);
             }
             common::persist(&mut engine, &mut storage);
         }

@@ -11,7 +11,7 @@ pub mod faults;
 
 use std::collections::BTreeMap;
 
-use autohook::{Driver, Engine, Millis, Notice, Outcome, SendCommand, Snapshot, Stats, Transmit, WebhookInput};
+use autohook::{Driver, Engine, Millis, Notice, Outcome, Output, SendCommand, Snapshot, Stats, Transmit, WebhookInput};
 use serde_json::{json, Value};
 
 /// 2023-11-14 22:13:20 UTC: where simulated clocks start.
@@ -29,6 +29,20 @@ pub fn persist(engine: &mut Engine, storage: &mut BTreeMap<String, String>) -> b
     }
     engine.changes_saved(changes.batch);
     wrote
+}
+
+/// Polls `engine` at `at` until it rests, every request timing out and
+/// every campaign message typed: how the fuzz targets reach every output
+/// after their input.
+pub fn answer_everything(engine: &mut Engine, at: Millis) {
+    loop {
+        match engine.poll(at) {
+            Output::Transmit(transmit) => engine.handle_response(transmit.attempt, Outcome::Timeout, at.plus(1)),
+            Output::Type(command) => engine.campaign_sent(command.seq, Ok(command.text), at),
+            Output::Notice(_) => {}
+            Output::Timeout(_) => break,
+        }
+    }
 }
 
 /// What one drain asked the driver to do.

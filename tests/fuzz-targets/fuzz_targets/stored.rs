@@ -2,8 +2,11 @@
 //! restored and driven (sends, campaign). Only a panic is a finding.
 #![no_main]
 
-use autohook::{Engine, Millis, Outcome, Output, Snapshot};
+use autohook::{Engine, Millis, Snapshot};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../../common/mod.rs"]
+mod common;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -14,13 +17,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = engine.emit("message_sent", serde_json::json!({}), Millis(11));
     engine.changes_saved(u64::MAX);
     for at in [Millis(12), Millis(u64::MAX / 2)] {
-        loop {
-            match engine.poll(at) {
-                Output::Transmit(transmit) => engine.handle_response(transmit.attempt, Outcome::Timeout, at.plus(1)),
-                Output::Type(command) => engine.campaign_sent(command.seq, Ok(command.text), at),
-                Output::Notice(_) => {}
-                Output::Timeout(_) => break,
-            }
-        }
+        common::answer_everything(&mut engine, at);
     }
 });
