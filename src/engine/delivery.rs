@@ -255,7 +255,8 @@ impl LoggedRequest {
     /// scrub its response with ([`Outcome::redacted`]).
     pub fn redacted(request: &HttpRequest, secret: Option<&str>) -> (LoggedRequest, Redactor) {
         let (url, url_secrets) = redact::url(&request.url);
-        let credentials = request.headers.iter().filter(|(name, _)| redact::is_sensitive_header(name)).map(|(_, value)| value.as_str());
+        let sensitive: Vec<bool> = request.headers.iter().map(|(name, _)| redact::is_sensitive_header(name)).collect();
+        let credentials = request.headers.iter().zip(&sensitive).filter(|(_, sensitive)| **sensitive).map(|((_, value), _)| value.as_str());
         // `Bearer <token>`: an echo may carry the token alone, as configured
         // (padding included, which can take it past the minimum length) or
         // trimmed, as the browser sends it.
@@ -268,8 +269,9 @@ impl LoggedRequest {
         let headers = request
             .headers
             .iter()
-            .map(|(name, value)| {
-                let value = if redact::is_sensitive_header(name) { REDACTED.to_string() } else { redactor.scrub(value) };
+            .zip(&sensitive)
+            .map(|((name, value), sensitive)| {
+                let value = if *sensitive { REDACTED.to_string() } else { redactor.scrub(value) };
                 (name.clone(), value)
             })
             .collect();
