@@ -14,6 +14,18 @@ const MIN_ALARM_DELAY_MS = 30_000;
 // often only costs a broadcast through the browser per write batch.
 const CHANGED_EVERY_MS = 250;
 
+/**
+ * A User Timing mark, once per worker: where a cold start spends its time,
+ * for the benchmark (tests/bench/coldstart.mjs) or a developer's profile.
+ * A handful of entries per worker, nothing logged.
+ */
+const marked = new Set();
+export function mark(name) {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(name);
+}
+
 // The save under way, if any: a core started after a trap must not read
 // storage before the last write of the core it replaces has landed.
 let saving = Promise.resolve();
@@ -22,7 +34,9 @@ export const host = {
   async load() {
     await saving;
     const stored = await ext.storage.local.get(null);
+    mark('autohook.stored');
     const values = await Promise.all(Object.values(stored).map(unseal));
+    mark('autohook.unsealed');
     return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
   },
   // `sealed` holds the values the core says carry credentials. If they
@@ -34,6 +48,7 @@ export const host = {
       Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
       await ext.storage.local.set(set);
       if (remove.length) await ext.storage.local.remove(remove);
+      mark('autohook.saved');
     });
     saving = write.catch(() => {});
     return write;
@@ -52,7 +67,12 @@ export const host = {
   wakeAt(when) {
     ext.alarms.create(WAKE_ALARM, { when: Math.max(when, Date.now() + MIN_ALARM_DELAY_MS) });
   },
-  canReach,
+  mark,
+  // Asked before every attempt, so its first call marks the first send.
+  canReach(url) {
+    mark('autohook.send');
+    return canReach(url);
+  },
   // Nobody listening (no page open) is not an error.
   changed: throttled(() => {
     ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});

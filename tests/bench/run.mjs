@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { startReceiver } from '../e2e/receiver.mjs';
 import { launchChromium, DIST } from '../e2e/browsers.mjs';
 import { caller, eventually } from '../e2e/api.mjs';
+import { coldStart, coldStartSection } from './coldstart.mjs';
 
 const EVENTS = 1000;
 const ROUNDS = 5;
@@ -152,19 +153,6 @@ async function hmacRates() {
   }, SECRET, BODY_1KB, HMAC_CALLS);
 }
 
-/** Milliseconds from emitting an event to its request arriving, with the worker running or just stopped. */
-async function emitToWire(stopFirst, round) {
-  const path = `/latency/${stopFirst ? 'cold' : 'warm'}/${round}`;
-  const hook = await call('webhooks.create', { webhook: { url: receiver.url(path), secret: SECRET, events: ['error'] } });
-  if (stopFirst) await chromium.stopWorker(page);
-  const started = Date.now();
-  await page.evaluate(() => chrome.runtime.sendMessage({ type: 'events.emit', event: 'error', data: { error: 'bench' } }));
-  const [delivery] = await receiver.waitFor(() => arrived(path) === 1).then((all) => all.filter((d) => d.path === path));
-  await eventually(async () => (await call('deliveries.list', { state: 'pending' })).length === 0);
-  await call('webhooks.delete', { id: hook.id });
-  return delivery.receivedAt - started;
-}
-
 /**
  * Keys per second through chrome.storage.local (set, then remove), in
  * batches of 50 as AutoHook writes, with a logged delivery stored as its
@@ -219,12 +207,7 @@ for (let round = 0; round <= ROUNDS; round++) {
 const [logged] = await call('deliveries.list', { limit: 1 });
 const storage = (await storageRates(logged)).map((r) => ({ ...r, ratio: r.text / r.object }));
 const hmac = (await hmacRates()).map((r) => ({ ...r, ratio: r.wasm / r.webcrypto }));
-const latency = [];
-for (let round = 0; round < ROUNDS; round++) {
-  const warm = await emitToWire(false, round);
-  const cold = await emitToWire(true, round);
-  latency.push({ warm, cold, ratio: cold / Math.max(warm, 1) });
-}
+const cold = await coldStart({ chromium, receiver, page, call, rounds: ROUNDS + 2 });
 const wasm = readFileSync(`${DIST}chrome/pkg/autohook_bg.wasm`);
 await Promise.all([chromium.close(), receiver.close()]);
 
@@ -280,17 +263,7 @@ the secret, signs \`id.timestamp.body\`, base64) vs awaited
 ${hmac.map((r, i) => `| ${i + 1} | ${n(r.wasm)} | ${n(r.webcrypto)} | ${n(r.ratio, 2)}× |`).join('\n')}
 | **median** | | | **${n(median(hmac.map((r) => r.ratio)), 2)}×** |
 
-## Emit to first request on the wire: stopped vs running service worker
-
-From the page's \`events.emit\` to the receiver seeing the request; "stopped"
-means the worker was stopped over CDP first, so it includes starting the
-worker, instantiating the Wasm module and loading state.
-
-| Round | Running (ms) | Stopped (ms) | Ratio |
-|---|---|---|---|
-${latency.map((r, i) => `| ${i + 1} | ${r.warm} | ${r.cold} | ${n(r.ratio, 1)}× |`).join('\n')}
-| **median** | ${median(latency.map((r) => r.warm))} | ${median(latency.map((r) => r.cold))} | |
-
+${coldStartSection(cold)}
 ## Wasm size
 
 | | Bytes |
