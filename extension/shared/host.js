@@ -30,19 +30,36 @@ export function mark(name) {
 // storage before the last write of the core it replaces has landed.
 let saving = Promise.resolve();
 
+// Everything stored, decrypted.
+async function readAll() {
+  await saving;
+  mark('autohook.read');
+  const stored = await ext.storage.local.get(null);
+  mark('autohook.stored');
+  const values = await Promise.all(Object.values(stored).map(unseal));
+  mark('autohook.unsealed');
+  return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
+}
+
+// The first start's read, begun with the worker while the module compiles.
+// Only a start before any write may take it: a write makes it stale.
+let preloaded = null;
+
 export const host = {
-  async load() {
-    await saving;
-    const stored = await ext.storage.local.get(null);
-    mark('autohook.stored');
-    const values = await Promise.all(Object.values(stored).map(unseal));
-    mark('autohook.unsealed');
-    return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
+  preload() {
+    preloaded = readAll();
+    preloaded.catch(() => {});
+  },
+  load() {
+    const read = preloaded ?? readAll();
+    preloaded = null;
+    return read;
   },
   // `sealed` holds the values the core says carry credentials. If they
   // cannot be sealed, nothing is written (the core writes it all again with
   // its next batch): better a delay than credentials stored in the clear.
   save(set, sealed, remove) {
+    preloaded = null;
     const write = saving.then(async () => {
       const sealedValues = await Promise.all(Object.values(sealed).map(seal));
       Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));

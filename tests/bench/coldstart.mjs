@@ -22,13 +22,16 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
 });`,
   'page.html': '<!doctype html><title>Cold-start ceiling</title>',
 };
-// AutoHook's stopped time, each phase ending at a mark (or the receiver).
+// AutoHook's stopped time: the critical path, each phase from the end of the
+// one before to a mark ('wire': the receiver; 'ready': loaded and read), and
+// the storage read's own phases, which may run alongside.
 const PHASES = [
   ['Worker up', 'origin'], ['Scripts run', 'autohook.script'], ['Wasm ready', 'autohook.wasm'],
-  ['Permissions, storage access', 'autohook.loaded'], ['Storage read', 'autohook.stored'], ['Unsealed', 'autohook.unsealed'],
+  ['Permissions, storage access', 'autohook.loaded'], ['Waiting for storage', 'ready'],
   ['Texts to Rust', 'autohook.texts'], ['Records decoded', 'autohook.decoded'], ['Engine restored', 'autohook.restored'],
   ['Session read, first drive', 'autohook.started'], ['Record stored', 'autohook.saved'], ['Fetch called', 'autohook.send'], ['On the wire', 'wire'],
 ];
+const READ = [['Storage read', 'autohook.read', 'autohook.stored'], ['Unsealed', 'autohook.stored', 'autohook.unsealed']];
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Sends `message` from `page` to its extension's worker; resolves to when (ms since the epoch, the page's clock). */
@@ -67,10 +70,11 @@ export async function coldStart({ chromium, receiver, page, call, rounds = 7 }) 
       if (stopped) await chromium.stopWorker(page);
       const sent = await send(page, { type: 'events.emit', event: 'error', data: { error: 'bench' } });
       const { receivedAt } = await arrival(path);
-      const at = stopped && { ...(await marks(chromium.extensionId)), wire: receivedAt };
+      const at = stopped && { sent, ...(await marks(chromium.extensionId)), wire: receivedAt };
+      if (at) at.ready = Math.max(at['autohook.loaded'], at['autohook.unsealed']);
       await eventually(async () => (await call('deliveries.list', { state: 'pending' })).length === 0);
       await call('webhooks.delete', { id: hook.id });
-      return { ms: receivedAt - sent, phases: at && PHASES.map(([, name], i) => at[name] - (i ? at[PHASES[i - 1][1]] : sent)) };
+      return { ms: receivedAt - sent, phases: at && [...PHASES.map(([, name], i) => at[name] - at[i ? PHASES[i - 1][1] : 'sent']), ...READ.map(([, from, to]) => at[to] - at[from])] };
     },
     async ceiling(stopped, path) {
       if (stopped) await chromium.stopWorker(ceilingPage, ceilingId);
@@ -107,7 +111,7 @@ export function coldStartSection(rows) {
   const ms = (f) => rows.map(f);
   const main = [(r) => r.autohook.running.ms, (r) => r.ceiling.running.ms, (r) => r.autohook.stopped.ms, (r) => r.ceiling.stopped.ms];
   const phase = (side, i) => (r) => r[side].stopped.phases[i];
-  const broken = [...PHASES.map((_, i) => phase('autohook', i)), ...[0, 1, 2].map((i) => phase('ceiling', i))];
+  const broken = [...[...PHASES, ...READ].map((_, i) => phase('autohook', i)), ...[0, 1, 2].map((i) => phase('ceiling', i))];
   return `## Cold start: emit to first request on the wire, AutoHook vs a minimal extension (goal ≤ 1.3×)
 
 From an extension page's message to the receiver seeing the request. AutoHook:
@@ -124,18 +128,20 @@ ${table(['AutoHook running (ms)', 'Ceiling running (ms)', 'AutoHook stopped (ms)
 
 ### Where AutoHook's stopped time goes
 
-Each phase in ms, from the end of the one before (the first from the page's
-send), to User Timing marks in the worker (\`mark\` in extension/shared/host.js)
-read over CDP, on the same machine clock as the page and the receiver: worker
-up (the worker's time origin), scripts run (background.js after its imports),
-Wasm fetched, compiled and instantiated, the permissions and storage access
-level that load with it, \`storage.local.get\`, sealed values decrypted, then
-\`Background.start\`: the values handed to Rust as text, the records decoded,
-the engine restored from them, \`storage.session\` read and the first drive;
-the event's record stored, its fetch called, the request at the receiver. The ceiling's: worker up, script run, on
-the wire.
+The critical path in ms, each phase from the end of the one before (the
+first from the page's send) to a User Timing mark in the worker (\`mark\` in
+extension/shared/host.js) read over CDP, on the same machine clock as the
+page and the receiver: worker up (its time origin), scripts run
+(background.js after its imports), Wasm fetched, compiled and instantiated,
+the permissions and storage access level loaded with it, waiting for the
+storage read, then \`Background.start\`: stored values handed to Rust, records
+decoded, the engine restored, \`storage.session\` read and the first drive;
+the event's record stored, its fetch called, the request at the receiver.
+Then the storage read's own phases (\`storage.local.get\`, sealed values
+decrypted), which may run alongside the Wasm, and the ceiling's: worker up,
+script run, on the wire.
 
-${table([...PHASES.map(([name]) => name), 'Ceiling: up', 'script', 'on the wire'],
+${table([...[...PHASES, ...READ].map(([name]) => name), 'Ceiling: up', 'script', 'on the wire'],
     rows.map((r) => broken.map((f) => n(f(r)))), broken.map((f) => stats(ms(f), 0)))}
 `;
 }
