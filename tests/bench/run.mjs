@@ -128,7 +128,7 @@ async function durableFetchRate(round, sample, records) {
         if (i >= 500) remove.push('${prefix}' + (i - 500));
         write();`)}
   })()`));
-  await inWorker(`globalThis.benchWrites?.then(() => chrome.storage.local.remove(Array.from({ length: ${EVENTS} }, (_, i) => '${prefix}' + i)))`);
+  await inWorker(`Promise.resolve(globalThis.benchWrites).then(() => chrome.storage.local.remove(Array.from({ length: ${EVENTS} }, (_, i) => '${prefix}' + i)))`);
   return rate;
 }
 
