@@ -3,7 +3,7 @@
 // whether a URL's origin is granted, a broadcast that state changed, and
 // the content script that types campaign messages into the chat tab.
 import { ext } from './ext.js';
-import { seal, unseal } from './seal.js';
+import { seal, unseal, prepareKey } from './seal.js';
 import { canReach } from './permissions.js';
 import { throttled } from './throttle.js';
 
@@ -34,6 +34,8 @@ let saving = Promise.resolve();
 async function readAll() {
   await saving;
   mark('autohook.read');
+  // The key is opened while storage is read, not after.
+  prepareKey();
   const stored = await ext.storage.local.get(null);
   mark('autohook.stored');
   const values = await Promise.all(Object.values(stored).map(unseal));
