@@ -50,6 +50,8 @@ export async function coldStart({ chromium, receiver, page, call, rounds = 7 }) 
   const { browser } = chromium;
   const dir = mkdtempSync(join(tmpdir(), 'autohook-ceiling-'));
   for (const [name, text] of Object.entries(CEILING)) writeFileSync(join(dir, name), text);
+  // Installed now (CDP Extensions.loadUnpacked, as puppeteer's enableExtensions
+  // does at launch) and removed after: earlier sections see one worker only.
   const ceilingId = await browser.installExtension(dir);
   const ceilingPage = await browser.newPage();
   await ceilingPage.goto(`chrome-extension://${ceilingId}/page.html`);
