@@ -43,14 +43,19 @@ async function readAll() {
   return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
 }
 
-// The first start's read, begun with the worker while the module compiles.
-// Only a start before any write may take it: a write makes it stale.
+// The first start's reads, begun with the worker while the module compiles.
+// Only a start before any write may take them: a write makes them stale
+// (browserSession is written only by newBrowserSession, which takes its read).
 let preloaded = null;
+let sessionRead = null;
+const readSession = () => ext.storage.session.get('browserSession');
 
 export const host = {
   preload() {
     preloaded = readAll();
+    sessionRead = readSession();
     preloaded.catch(() => {});
+    sessionRead.catch(() => {});
   },
   load() {
     const read = preloaded ?? readAll();
@@ -61,7 +66,7 @@ export const host = {
   // cannot be sealed, nothing is written (the core writes it all again with
   // its next batch): better a delay than credentials stored in the clear.
   save(set, sealed, remove) {
-    preloaded = null;
+    preloaded = sessionRead = null;
     const write = saving.then(async () => {
       const sealedValues = await Promise.all(Object.values(sealed).map(seal));
       Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
@@ -79,7 +84,9 @@ export const host = {
   },
   // storage.session outlives the worker but not the browser.
   async newBrowserSession() {
-    if ((await ext.storage.session.get('browserSession')).browserSession) return false;
+    const read = sessionRead ?? readSession();
+    sessionRead = null;
+    if ((await read).browserSession) return false;
     await ext.storage.session.set({ browserSession: true });
     return true;
   },
