@@ -55,6 +55,11 @@ extern "C" {
     #[wasm_bindgen(method, js_name = canReach)]
     fn can_reach(this: &Host, url: &str) -> bool;
 
+    /// A User Timing mark, once per worker: where a start spends its time,
+    /// for the benchmark's cold-start breakdown.
+    #[wasm_bindgen(method)]
+    fn mark(this: &Host, name: &str);
+
     /// Tells open pages that state changed.
     #[wasm_bindgen(method)]
     fn changed(this: &Host);
@@ -161,10 +166,13 @@ impl Background {
     pub async fn start(host: Host) -> Result<Background, JsValue> {
         let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {}", describe(&e))))?;
         let stored = stored_texts(&stored);
+        host.mark("autohook.texts");
         #[cfg(feature = "test-hooks")]
         test_hooks::on_start(&stored);
         let snapshot = Snapshot::from_stored(stored);
+        host.mark("autohook.decoded");
         let mut engine = Engine::restore(snapshot, random(), now());
+        host.mark("autohook.restored");
         if host.new_browser_session().await.is_truthy() {
             engine.browser_restarted();
         }

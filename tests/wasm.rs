@@ -34,6 +34,7 @@ export function memoryHost(initial, reachable = true) {
     },
     newBrowserSession: async () => false,
     wakeAt() {},
+    mark() {},
     changed() {},
   };
 }

@@ -7,10 +7,13 @@
 // traps again is retried only by the next caller.
 import init, { Background, __wbg_reset_state as resetModule } from '../pkg/autohook.js';
 import { ext } from '../shared/ext.js';
-import { host, senderKind } from '../shared/host.js';
+import { host, senderKind, mark } from '../shared/host.js';
 import { permissionsReady } from '../shared/permissions.js';
 
-const load = () => Promise.all([init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }), permissionsReady, host.restrictStorage()]);
+mark('autohook.script');
+const wasmReady = () => init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }).then(() => mark('autohook.wasm'));
+// Storage is read while the module compiles: the first start takes that read.
+const load = () => (host.preload(), Promise.all([wasmReady(), permissionsReady, host.restrictStorage()]).then(() => mark('autohook.loaded')));
 let loaded;
 // The core's promise (null: the next caller starts one), the core it
 // resolved to, and how to fail a start that trapped (it would never settle).
@@ -32,7 +35,11 @@ function start() {
   });
   core = starting;
   starting.then(
-    (background) => core === starting && (globalThis.autohook = latest = background),
+    (background) => {
+      if (core !== starting) return;
+      mark('autohook.started');
+      globalThis.autohook = latest = background;
+    },
     () => core === starting && (core = null),
   );
   return starting;

@@ -3,7 +3,7 @@
 // whether a URL's origin is granted, a broadcast that state changed, and
 // the content script that types campaign messages into the chat tab.
 import { ext } from './ext.js';
-import { seal, unseal } from './seal.js';
+import { seal, unseal, prepareKey } from './seal.js';
 import { canReach } from './permissions.js';
 import { throttled } from './throttle.js';
 
@@ -14,26 +14,65 @@ const MIN_ALARM_DELAY_MS = 30_000;
 // often only costs a broadcast through the browser per write batch.
 const CHANGED_EVERY_MS = 250;
 
+/**
+ * A User Timing mark, once per worker: where a cold start spends its time,
+ * for the benchmark (tests/bench/coldstart.mjs) or a developer's profile.
+ * A handful of entries per worker, nothing logged.
+ */
+const marked = new Set();
+export function mark(name) {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(name);
+}
+
 // The save under way, if any: a core started after a trap must not read
 // storage before the last write of the core it replaces has landed.
 let saving = Promise.resolve();
 
+// Everything stored, decrypted.
+async function readAll() {
+  await saving;
+  mark('autohook.read');
+  // The key is opened while storage is read, not after.
+  prepareKey();
+  const stored = await ext.storage.local.get(null);
+  mark('autohook.stored');
+  const values = await Promise.all(Object.values(stored).map(unseal));
+  mark('autohook.unsealed');
+  return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
+}
+
+// The first start's reads, begun with the worker while the module compiles.
+// Only a start before any write may take them: a write makes them stale
+// (browserSession is written only by newBrowserSession, which takes its read).
+let preloaded = null;
+let sessionRead = null;
+const readSession = () => ext.storage.session.get('browserSession');
+
 export const host = {
-  async load() {
-    await saving;
-    const stored = await ext.storage.local.get(null);
-    const values = await Promise.all(Object.values(stored).map(unseal));
-    return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
+  preload() {
+    preloaded = readAll();
+    sessionRead = readSession();
+    preloaded.catch(() => {});
+    sessionRead.catch(() => {});
+  },
+  load() {
+    const read = preloaded ?? readAll();
+    preloaded = null;
+    return read;
   },
   // `sealed` holds the values the core says carry credentials. If they
   // cannot be sealed, nothing is written (the core writes it all again with
   // its next batch): better a delay than credentials stored in the clear.
   save(set, sealed, remove) {
+    preloaded = sessionRead = null;
     const write = saving.then(async () => {
       const sealedValues = await Promise.all(Object.values(sealed).map(seal));
       Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
       await ext.storage.local.set(set);
       if (remove.length) await ext.storage.local.remove(remove);
+      mark('autohook.saved');
     });
     saving = write.catch(() => {});
     return write;
@@ -45,14 +84,21 @@ export const host = {
   },
   // storage.session outlives the worker but not the browser.
   async newBrowserSession() {
-    if ((await ext.storage.session.get('browserSession')).browserSession) return false;
+    const read = sessionRead ?? readSession();
+    sessionRead = null;
+    if ((await read).browserSession) return false;
     await ext.storage.session.set({ browserSession: true });
     return true;
   },
   wakeAt(when) {
     ext.alarms.create(WAKE_ALARM, { when: Math.max(when, Date.now() + MIN_ALARM_DELAY_MS) });
   },
-  canReach,
+  mark,
+  // Asked before every attempt, so its first call marks the first send.
+  canReach(url) {
+    mark('autohook.send');
+    return canReach(url);
+  },
   // Nobody listening (no page open) is not an error.
   changed: throttled(() => {
     ext.runtime.sendMessage({ type: 'changed' }).catch(() => {});

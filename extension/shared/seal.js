@@ -31,6 +31,11 @@ async function loadOrCreateKey() {
 let key;
 const storageKey = () => (key ??= loadOrCreateKey().catch((error) => ((key = undefined), Promise.reject(error))));
 
+/** Starts loading the key (creating it the first time), to overlap IndexedDB with other reads. */
+export function prepareKey() {
+  storageKey().catch(() => {});
+}
+
 const toBase64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 

@@ -84,7 +84,8 @@ async function durableRate(bench, round, sample, records) {
         if (i >= 500) remove.push('${prefix}' + (i - 500));
         write();`)}
   })()`));
-  await bench.inWorker(`globalThis.benchWrites?.then(() => chrome.storage.local.remove(Array.from({ length: ${EVENTS} }, (_, i) => '${prefix}' + i)))`);
+  // Once the last write is done, or at once if none is under way (`?.then` would skip the cleanup then).
+  await bench.inWorker(`Promise.resolve(globalThis.benchWrites).then(() => chrome.storage.local.remove(Array.from({ length: ${EVENTS} }, (_, i) => '${prefix}' + i)))`);
   return rate;
 }
 

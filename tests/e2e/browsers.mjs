@@ -62,19 +62,27 @@ export async function launchChromium({ headless = true, build = '' } = {}) {
       return page;
     },
     /**
-     * Stops the service worker, as Chrome does after 30 s idle, and resolves
-     * once Chromium reports it stopped. Its console is not watched after.
+     * Stops the service worker of extension `id` (AutoHook's unless given),
+     * as Chrome does after 30 s idle, through `page` (one of its pages), and
+     * resolves once Chromium reports it stopped. Other extensions' workers
+     * keep running. Its console is not watched after.
      */
-    async stopWorker(page) {
+    async stopWorker(page, id = extensionId) {
       await workerSession?.detach();
       workerSession = null;
       const session = await page.createCDPSession();
-      const stopped = new Promise((resolve) => session.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-        if (versions.some((v) => v.runningStatus === 'stopped')) resolve();
-      }));
+      const status = new Map();
+      let changed = () => {};
+      session.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+        for (const v of versions) if (v.scriptURL.startsWith(`chrome-extension://${id}/`)) status.set(v.versionId, v.runningStatus);
+        changed();
+      });
+      const until = (holds) => new Promise((resolve) => ((changed = () => holds() && resolve()), changed()));
       await session.send('ServiceWorker.enable');
-      await session.send('ServiceWorker.stopAllWorkers');
-      await stopped;
+      await until(() => status.size > 0);
+      const running = [...status].filter(([, runningStatus]) => runningStatus !== 'stopped');
+      await Promise.all(running.map(([versionId]) => session.send('ServiceWorker.stopWorker', { versionId })));
+      await until(() => [...status.values()].every((runningStatus) => runningStatus === 'stopped'));
       await session.detach();
     },
     close: () => browser.close(),
