@@ -119,6 +119,18 @@ fn to_js(value: &impl Serialize) -> JsValue {
     js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
+/// Keys and their stored texts as one JS object, a string per value:
+/// through [`to_js`], each text (JSON already) would be escaped into JSON
+/// again and parsed back, and a write batch holds every record it stores.
+fn texts_object(texts: &BTreeMap<&String, &String>) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, text) in texts {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(text));
+    }
+    object.into()
+}
+
 /// A message as JSON, read through the browser's `JSON.stringify` for the
 /// same reason as [`to_js`].
 fn from_js(value: &JsValue) -> Result<Value, String> {
@@ -360,7 +372,7 @@ async fn write_batches(runtime: Rc<Runtime>) {
         if !changes.is_empty() {
             let (sealed, set): (BTreeMap<_, _>, BTreeMap<_, _>) =
                 changes.set.iter().partition(|(key, _)| Key::parse(key).is_some_and(|key| key.is_sealed()));
-            match runtime.host.save(to_js(&set), to_js(&sealed), to_js(&changes.remove)).await {
+            match runtime.host.save(texts_object(&set), texts_object(&sealed), to_js(&changes.remove)).await {
                 Ok(_) => {
                     runtime.engine.borrow_mut().changes_saved(changes.batch);
                     runtime.host.changed();
