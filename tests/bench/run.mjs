@@ -10,6 +10,7 @@ import { measureThroughput, throughputSection } from './throughput.mjs';
 import { measureFanOut, fanOutSection } from './fanout.mjs';
 import { storageRates, hmacRates, microSections } from './micro.mjs';
 import { coldStart, coldStartSection } from './coldstart.mjs';
+import { engineSection } from './engine.mjs';
 
 const only = process.argv[2]; // e.g. `node tests/bench/run.mjs throughput`: one section, printed, nothing written
 const bench = await openBench();
@@ -35,6 +36,7 @@ const sections = {
   },
   coldstart: async () => coldStartSection(await coldStart({ chromium, receiver, page, call, rounds: ROUNDS + 2 })),
   size: sizeSection,
+  engine: engineSection,
 };
 const written = [];
 for (const [name, measure] of Object.entries(sections)) if (!only || only === name) written.push(await measure());
