@@ -1,8 +1,8 @@
 // `./build.sh bench`: measures AutoHook in headless Chromium and writes
 // tests/bench/BENCHMARKS.md. These machines are noisy, so every comparison
 // is a ratio of two things measured in the same run, alternating rounds.
-import { writeFileSync, readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { writeFileSync } from 'node:fs';
+import { sizeSection } from './size.mjs';
 import { startReceiver } from '../e2e/receiver.mjs';
 import { launchChromium, DIST } from '../e2e/browsers.mjs';
 import { caller, eventually } from '../e2e/api.mjs';
@@ -225,7 +225,6 @@ for (let round = 0; round < ROUNDS; round++) {
   const cold = await emitToWire(true, round);
   latency.push({ warm, cold, ratio: cold / Math.max(warm, 1) });
 }
-const wasm = readFileSync(`${DIST}chrome/pkg/autohook_bg.wasm`);
 await Promise.all([chromium.close(), receiver.close()]);
 
 const n = (value, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -291,13 +290,7 @@ worker, instantiating the Wasm module and loading state.
 ${latency.map((r, i) => `| ${i + 1} | ${r.warm} | ${r.cold} | ${n(r.ratio, 1)}× |`).join('\n')}
 | **median** | ${median(latency.map((r) => r.warm))} | ${median(latency.map((r) => r.cold))} | |
 
-## Wasm size
-
-| | Bytes |
-|---|---|
-| \`autohook_bg.wasm\` | ${n(wasm.length)} |
-| gzipped (level 9) | ${n(gzipSync(wasm, { level: 9 }).length)} |
-`;
+${sizeSection(`${DIST}chrome/pkg/autohook_bg.wasm`, new URL('../../target/pkg/named/autohook_bg.wasm', import.meta.url))}`;
 const out = new URL('./BENCHMARKS.md', import.meta.url);
 writeFileSync(out, report);
 console.log(report);
