@@ -930,6 +930,16 @@ mod tests {
     }
 
     #[test]
+    fn hosts_beyond_ascii_are_refused_and_their_ascii_form_taken() {
+        // No Unicode tables in the URL parser (idna_adapter 1.0 in Cargo.lock):
+        // the settings page sends the browser's ASCII form of such a URL.
+        let error = WebhookConfig::create(input("https://bücher.example/")).unwrap_err();
+        assert_eq!(error.to_string(), "url does not parse: invalid international domain name");
+        let config = WebhookConfig::create(input("https://xn--bcher-kva.example/ü")).unwrap();
+        assert_eq!(config.url.as_str(), "https://xn--bcher-kva.example/%C3%BC");
+    }
+
+    #[test]
     fn names_must_be_present_and_short() {
         let mut bad = input("https://example.com/");
         bad.name = Some("  ".into());

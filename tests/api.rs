@@ -271,3 +271,28 @@ fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_sec
     let cleared = ask(&mut engine, json!({"type": "webhooks.update", "id": listed["id"], "changes": {"secret": ""}}));
     assert_eq!(cleared["value"]["hasSecret"], false);
 }
+
+#[test]
+fn a_malformed_request_is_refused_with_what_is_wrong() {
+    let mut engine = Engine::new([1; 16]);
+    for (message, expected) in [
+        (json!("webhooks.list"), "invalid type: string \"webhooks.list\", expected internally tagged enum Request"),
+        (json!({}), "missing field `type`"),
+        (json!({"type": true}), "invalid type: boolean `true`, expected variant identifier"),
+        (json!({"type": "webhooks.delete"}), "missing field `id`"),
+        (json!({"type": "webhooks.delete", "id": "wh_1", "extra": 1}), "unknown field `extra`, expected `id`"),
+        (json!({"type": "webhooks.delete", "id": 5}), "invalid type: integer `5`, expected a string"),
+        (json!({"type": "settings.set", "enabled": "yes"}), "invalid type: string \"yes\", expected a boolean"),
+    ] {
+        let answer = ask(&mut engine, message.clone());
+        assert_eq!(answer["error"]["code"], "bad_request", "{message}");
+        assert_eq!(answer["error"]["message"], format!("bad request: {expected}"), "{message}");
+    }
+    let unknown = ask(&mut engine, json!({"type": "nope"}));
+    assert!(
+        unknown["error"]["message"].as_str().unwrap().starts_with("bad request: unknown variant `nope`, expected one of `webhooks.list`, "),
+        "{unknown}"
+    );
+    // A request without fields ignores any it is given.
+    assert_eq!(ask(&mut engine, json!({"type": "webhooks.list", "extra": 1}))["ok"], true);
+}

@@ -100,12 +100,15 @@ impl Unreadable {
 /// object. The browser adapter hands over every value as text, turning one
 /// that something else stored as an object (a sync or backup tool, a
 /// devtools edit) into text first, so serde_json's nesting limit applies;
-/// native callers may pass either. By reference, so a failure still has the
-/// value to set aside.
+/// native callers may pass either. An object (also each entry of the
+/// `webhooks` list) is written as text and read back too: one deserializer
+/// per stored type rather than two, as serde_json's for `&Value` was ~40 KB
+/// of the Wasm module. By reference, so a failure still has the value to
+/// set aside.
 fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     match value {
         Value::String(text) => serde_json::from_str(text),
-        object => T::deserialize(object),
+        object => serde_json::from_str(&object.to_string()),
     }
     .map_err(|error| error.to_string())
 }

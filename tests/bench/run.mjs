@@ -1,31 +1,20 @@
 // `./build.sh bench`: measures AutoHook in headless Chromium and writes
 // tests/bench/BENCHMARKS.md. Run it with nothing else on the machine; every
 // comparison is a ratio measured in one run (tests/bench/common.mjs).
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { gzipSync } from 'node:zlib';
 import { DIST } from '../e2e/browsers.mjs';
-import { openBench, ROUNDS, n } from './common.mjs';
+import { openBench, ROUNDS } from './common.mjs';
 import { measureThroughput, throughputSection } from './throughput.mjs';
 import { measureFanOut, fanOutSection } from './fanout.mjs';
 import { storageRates, hmacRates, microSections } from './micro.mjs';
 import { coldStart, coldStartSection } from './coldstart.mjs';
 import { engineSection } from './engine.mjs';
+import { sizeSection } from './size.mjs';
 
 const only = process.argv[2]; // e.g. `node tests/bench/run.mjs throughput`: one section, printed, nothing written
 const bench = await openBench();
 const { receiver, chromium, page, call } = bench;
-
-function sizeSection() {
-  const wasm = readFileSync(`${DIST}chrome/pkg/autohook_bg.wasm`);
-  return `## Wasm size
-
-| | Bytes |
-|---|---|
-| \`autohook_bg.wasm\` | ${n(wasm.length)} |
-| gzipped (level 9) | ${n(gzipSync(wasm, { level: 9 }).length)} |
-`;
-}
 
 const sections = {
   throughput: async () => throughputSection(await measureThroughput(bench)),
@@ -35,7 +24,7 @@ const sections = {
     return microSections(await storageRates(bench, logged), await hmacRates(bench));
   },
   coldstart: async () => coldStartSection(await coldStart({ chromium, receiver, page, call, rounds: ROUNDS + 2 })),
-  size: sizeSection,
+  size: () => sizeSection(`${DIST}chrome/pkg/autohook_bg.wasm`, new URL('../../target/pkg/named/autohook_bg.wasm', import.meta.url)),
   engine: engineSection,
 };
 const written = [];
