@@ -100,16 +100,18 @@ apt_get() {
     || die "apt-get $1 failed: ${*:2} (the wasm32 std comes from rustc-web/rust-web-src; browsers for tests from chromium/firefox-esr)"
 }
 
-# ensure_cargo_tool BINARY CRATE VERSION
+# ensure_cargo_tool BINARY CRATE VERSION [CARGO_INSTALL_ARGS...]
 ensure_cargo_tool() {
   local binary=$1 crate=$2 version=$3
   if command -v "$binary" >/dev/null && "$binary" --version 2>/dev/null | grep -qF " $version"; then return; fi
   say "installing $crate $version from crates.io (a few minutes, once)"
-  step "cargo install $crate" cargo_install "$crate" "$version"
+  step "cargo install $crate" cargo_install "$crate" "$version" "${@:4}"
 }
 cargo_install() {
-  # Not --locked: the registry mirror here lacks some versions those lockfiles pin.
-  cargo install --quiet "$1" --version "$2" \
+  # Not --locked: the registry index here lacks some versions those
+  # lockfiles pin (wasm-bindgen-cli 0.2.130's webpki-roots 1.0.11, seen
+  # 2026-11-23 with cargo fetch --locked).
+  cargo install --quiet "$1" --version "$2" "${@:3}" \
     || die "cargo install $1 $2 failed: it is needed to build (wasm-bindgen), test (geckodriver) or fuzz (cargo-fuzz)"
 }
 
@@ -161,7 +163,9 @@ setup() {
     case $need in
       build)
         [ -n "$WASM_BINDGEN_VERSION" ] || die "Cargo.lock names no wasm-bindgen version"
-        ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION" ;;
+        # Without its default TLS (rustls, ring): wasm-bindgen-test-runner
+        # talks plain HTTP to chromedriver on loopback.
+        ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION" --no-default-features ;;
       firefox) ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" ;;
       npm) ensure_npm_packages ;;
     esac
