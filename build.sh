@@ -19,7 +19,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver firefox-esr zip)
+# Debian packages, by what needs them: building (the wasm32 std is built from
+# rust-web-src with -Z build-std; rust-web-llvm has /usr/bin/rust-lld, a link
+# to lld-22's linker), the browsers of the tests, bench and run.
+# `./build.sh` installs only the first, without their recommends: rustc-web's
+# recommends pull llvm-22-dev and 30 more packages, 62 MB that building does
+# not use (their download took 9 s here, unpacking them 9 s).
+BUILD_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 zip)
+CHROMIUM_PACKAGES=(chromium chromium-driver)
+FIREFOX_PACKAGES=(firefox-esr)
 GECKODRIVER_VERSION=0.37.1
 CARGO_FUZZ_VERSION=0.13.2
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
@@ -31,15 +39,45 @@ E2E=tests/e2e
 # rustc-web has neither, and rustup's clippy cannot lint with Debian's
 # rustc (crates from one compiler, the rest from the other: E0514), so
 # formatting and lints use rustup's whole toolchain, as `check` does.
-RUSTUP_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+RUSTUP_BIN=$(dirname "$(command -v rustup || echo "${CARGO_HOME:-$HOME/.cargo}/bin/rustup")")
+# Where `cargo install` puts wasm-bindgen, geckodriver and cargo-fuzz.
+CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+STAMPS=target/stamps
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 
+# Microseconds since the epoch, and the seconds since such a time (one decimal).
+now() { echo "${EPOCHREALTIME//[!0-9]/}"; }
+since() { local tenths=$((($(now) - $1) / 100000)); echo "$((tenths / 10)).$((tenths % 10))"; }
+START=$(now)
+trap 'say "total: $(since "$START") s"' EXIT
+
+# step NAME COMMAND...: runs COMMAND and prints how long it took. Not for a
+# condition (`step ... || ...`): bash turns off `set -e` inside it there.
+step() {
+  local name=$1 start
+  start=$(now)
+  shift
+  "$@"
+  say "$name: $(since "$start") s"
+}
+
+# signature PATH...: changes when a file under a PATH is added, removed, or
+# changes size or mtime. The stamp of a step holds the signature of its
+# inputs and outputs after it ran; the same signature later means nothing
+# to do (make's rule, but an older file or a deleted one counts too).
+signature() { { find "$@" -printf '%p %s %T@\n' 2>/dev/null || true; } | LC_ALL=C sort | sha1sum; }
+up_to_date() { local stamp=$STAMPS/$1; shift; [ -f "$stamp" ] && [ "$(signature "$@")" = "$(cat "$stamp")" ]; }
+mark_done() { local stamp=$STAMPS/$1; shift; mkdir -p "$STAMPS"; signature "$@" >"$stamp"; }
+
+# ensure_apt_packages PACKAGE...: installs those not installed yet.
 ensure_apt_packages() {
-  local missing=() package
-  for package in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  local missing=() package installed
+  # One dpkg-query for all: a process each cost ~0.1 s of a no-op build.
+  installed=$'\n'$(dpkg-query -W -f='${Status} ${Package}\n' "$@" 2>/dev/null || true)$'\n'
+  for package in "$@"; do
+    [[ $installed == *$'\n'"install ok installed $package"$'\n'* ]] || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return
   local sudo=()
@@ -47,26 +85,44 @@ ensure_apt_packages() {
     command -v sudo >/dev/null || die "need root (or sudo) to install Debian packages: ${missing[*]}"
     sudo=(sudo)
   fi
+  # The browsers keep their recommends (fonts, which the screenshots show).
+  local lean=() full=()
+  for package in "${missing[@]}"; do
+    if [[ " ${BUILD_PACKAGES[*]} nodejs npm " == *" $package "* ]]; then lean+=("$package"); else full+=("$package"); fi
+  done
   say "installing Debian packages: ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq || die "apt-get update failed: cannot reach Debian's package mirror"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null \
-    || die "apt-get could not install: ${missing[*]} (the wasm32 std comes from rustc-web/rust-web-src; browsers for tests from chromium/firefox-esr)"
+  step "apt-get update" apt_get update -qq
+  [ ${#lean[@]} -eq 0 ] || step "apt-get install ${lean[*]}" apt_get install -y -qq --no-install-recommends "${lean[@]}"
+  [ ${#full[@]} -eq 0 ] || step "apt-get install ${full[*]}" apt_get install -y -qq "${full[@]}"
+}
+apt_get() {
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get "$@" >/dev/null \
+    || die "apt-get $1 failed: ${*:2} (the wasm32 std comes from rustc-web/rust-web-src; browsers for tests from chromium/firefox-esr)"
 }
 
-# ensure_cargo_tool BINARY CRATE VERSION
+# ensure_cargo_tool BINARY CRATE VERSION [CARGO_INSTALL_ARGS...]
 ensure_cargo_tool() {
   local binary=$1 crate=$2 version=$3
   if command -v "$binary" >/dev/null && "$binary" --version 2>/dev/null | grep -qF " $version"; then return; fi
   say "installing $crate $version from crates.io (a few minutes, once)"
-  # Not --locked: the registry mirror here lacks some versions those lockfiles pin.
-  cargo install --quiet "$crate" --version "$version" \
-    || die "cargo install $crate $version failed: it is needed to build (wasm-bindgen) or test (geckodriver)"
+  step "cargo install $crate" cargo_install "$crate" "$version" "${@:4}"
+}
+cargo_install() {
+  # Not --locked: the registry index here lacks some versions those
+  # lockfiles pin (wasm-bindgen-cli 0.2.130's webpki-roots 1.0.11, seen
+  # 2026-11-23 with cargo fetch --locked).
+  cargo install --quiet "$1" --version "$2" "${@:3}" \
+    || die "cargo install $1 $2 failed: it is needed to build (wasm-bindgen), test (geckodriver) or fuzz (cargo-fuzz)"
 }
 
 ensure_npm_packages() {
   local stamp=$E2E/node_modules/.package-lock.json
   if [ -f "$stamp" ] && [ "$stamp" -nt "$E2E/package-lock.json" ]; then return; fi
+  command -v npm >/dev/null || die "npm is missing: it installs the test tooling (Debian: apt-get install npm)"
   say "installing test tooling from $E2E/package-lock.json"
+  step "npm ci" npm_ci
+}
+npm_ci() {
   (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $E2E (puppeteer-core, selenium-webdriver, eslint)"
 }
 
@@ -82,15 +138,40 @@ ensure_lint_tools() {
     || die "rustup component add rustfmt clippy failed (it downloads from static.rust-lang.org)"
 }
 
+# setup NEED...: installs what is missing for each NEED, in one apt run:
+#   toolchain  Debian's Rust with the wasm32 std's source (fuzz needs no more)
+#   build      the toolchain, zip, node and wasm-bindgen-cli: ./build.sh
+#   chromium   Chromium and chromedriver (Wasm tests, E2E, bench, run)
+#   firefox    Firefox ESR and geckodriver (E2E)
+#   npm        tests/e2e's packages: puppeteer-core, selenium-webdriver, ESLint
+#   valgrind   callgrind, which counts the engine's instructions (bench)
 setup() {
-  ensure_apt_packages
+  local need packages=()
+  for need in "$@"; do
+    case $need in
+      toolchain) packages+=("${BUILD_PACKAGES[@]}") ;;
+      build) packages+=("${BUILD_PACKAGES[@]}"); command -v node >/dev/null || packages+=(nodejs) ;;
+      chromium) packages+=("${CHROMIUM_PACKAGES[@]}") ;;
+      firefox) packages+=("${FIREFOX_PACKAGES[@]}") ;;
+      npm) command -v npm >/dev/null || packages+=(npm) ;;
+      valgrind) packages+=(valgrind) ;;
+    esac
+  done
+  ensure_apt_packages "${packages[@]}"
   # Debian's toolchain first, so one compiler builds std, the crate and tests.
-  export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
+  export PATH="/usr/bin:$CARGO_BIN:$PATH"
   export RUSTC_BOOTSTRAP=1
-  [ -n "$WASM_BINDGEN_VERSION" ] || die "Cargo.lock names no wasm-bindgen version"
-  ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
-  ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION"
-  ensure_npm_packages
+  for need in "$@"; do
+    case $need in
+      build)
+        [ -n "$WASM_BINDGEN_VERSION" ] || die "Cargo.lock names no wasm-bindgen version"
+        # Without its default TLS (rustls, ring): wasm-bindgen-test-runner
+        # talks plain HTTP to chromedriver on loopback.
+        ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION" --no-default-features ;;
+      firefox) ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" ;;
+      npm) ensure_npm_packages ;;
+    esac
+  done
 }
 
 # build_wasm OUT_DIR TARGET_DIR [CARGO_ARGS...]: the module and its JS glue.
@@ -108,17 +189,41 @@ setup() {
 # the same module with it, for the bench's table and to put names on a
 # trace's `wasm-function[N]`. The test-hooks build, which only the E2E
 # tests load, keeps its names.
+#
+# Cargo always runs (it knows what its build depends on; 0.8 s when
+# nothing changed); what follows it runs only when cargo's output, the tools
+# or this script changed since it last ran (a stamp per OUT_DIR, taken
+# after the last step that writes OUT_DIR).
 build_wasm() {
-  local out=$1 target_dir=$2 names=(--remove-name-section)
+  local out=$1 target_dir=$2
   shift 2
+  local wasm=$target_dir/$WASM_TARGET/release/autohook.wasm stamp=${out//\//-}
+  step "wasm build (cargo build${*:+ $*})" cargo_build_wasm "$target_dir" "$@"
+  local inputs=("$wasm" "$out" build.sh "$(command -v wasm-bindgen)")
+  if up_to_date "$stamp" "${inputs[@]}"; then
+    say "wasm-bindgen: $out is up to date"
+    return
+  fi
+  rm -f "$STAMPS/$stamp"
+  local names=(--remove-name-section)
   [[ " $* " == *" test-hooks "* ]] && names=()
-  say "building the Wasm module into $out"
+  step "wasm-bindgen" wasm_bindgen "$wasm" "$out" "${names[@]}"
+  mark_done "$stamp" "${inputs[@]}"
+}
+cargo_build_wasm() {
+  local target_dir=$1
+  shift
   RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort" \
     cargo build --quiet --release --target "$WASM_TARGET" --target-dir "$target_dir" "${BUILD_STD[@]}" \
     -Z build-std-features=optimize_for_size "$@" \
     || die "cargo build for $WASM_TARGET failed"
-  local module=$target_dir/$WASM_TARGET/release/autohook.wasm
-  wasm-bindgen --target web --no-typescript --experimental-reset-state-function "${names[@]}" --out-dir "$out" "$module" \
+}
+# wasm_bindgen MODULE OUT_DIR [FLAGS...]: the glue and the module in
+# OUT_DIR with FLAGS, and with names in OUT_DIR/named.
+wasm_bindgen() {
+  local module=$1 out=$2
+  shift 2
+  wasm-bindgen --target web --no-typescript --experimental-reset-state-function "$@" --out-dir "$out" "$module" \
     && wasm-bindgen --target web --no-typescript --experimental-reset-state-function --out-dir "$out/named" "$module" \
     || die "wasm-bindgen failed"
 }
@@ -154,15 +259,34 @@ assemble() {
   done
 }
 
-build() {
-  setup
-  build_wasm target/pkg target
-  assemble target/pkg dist
+# package PKG DIST [ZIP]: DIST/chrome and DIST/firefox from extension/ and
+# PKG (and their zips with ZIP), unless nothing of these changed since.
+package() {
+  local pkg=$1 dist=$2 zip=${3:-} stamp=${2//\//-}
+  local paths=(extension "$pkg" "$dist/chrome" "$dist/firefox" build.sh)
+  [ -z "$zip" ] || paths+=("$dist/autohook-chrome.zip" "$dist/autohook-firefox.zip")
+  if up_to_date "$stamp" "${paths[@]}"; then
+    say "assemble: $dist is up to date"
+    return
+  fi
+  rm -f "$STAMPS/$stamp"
+  step "assemble $dist" assemble "$pkg" "$dist"
+  [ -z "$zip" ] || step "zip" zip_dist "$dist"
+  mark_done "$stamp" "${paths[@]}"
+}
+zip_dist() {
   local browser
   for browser in chrome firefox; do
-    rm -f "dist/autohook-$browser.zip"
-    (cd "dist/$browser" && zip -qr "../autohook-$browser.zip" .)
+    rm -f "$1/autohook-$browser.zip"
+    (cd "$1/$browser" && zip -qr "../autohook-$browser.zip" .) || die "zip failed for $1/$browser"
   done
+}
+
+# build [NEED...]: setup build NEED..., then the module and dist/.
+build() {
+  setup build "$@"
+  build_wasm target/pkg target
+  package target/pkg dist zip
   say "dist/chrome, dist/firefox and their zips are ready ($(wc -c < target/pkg/autohook_bg.wasm) bytes of Wasm)"
 }
 
@@ -173,7 +297,7 @@ build() {
 # every dependency a second time (~3 min on a fresh clone, i.e. in CI).
 build_test_hooks() {
   build_wasm target/pkg-test-hooks target --features test-hooks
-  assemble target/pkg-test-hooks dist/test-hooks
+  package target/pkg-test-hooks dist/test-hooks
 }
 
 # Adds "N passed; M failed" counts from cargo test output to the totals.
@@ -232,12 +356,15 @@ run_checks() {
 # Prints the totals; fails if anything failed.
 report() {
   [ ${#SUITE_FAILURES[@]} -eq 0 ] || say "failed: ${SUITE_FAILURES[*]}"
+  # The total before the counts, which stay the last line.
+  say "total: $(since "$START") s"
+  trap - EXIT
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
 }
 
 test_all() {
-  setup
+  setup build chromium firefox npm
   ensure_lint_tools
   local logs=target/test-logs
   mkdir -p "$logs"
@@ -287,7 +414,7 @@ check() {
 # runtime, and safe Rust needs only the panics, which libFuzzer catches.
 fuzz() {
   local seconds=${1:-600} round=0 target targets=(text_parsers messages stored)
-  setup
+  setup toolchain
   ensure_cargo_tool cargo-fuzz cargo-fuzz "$CARGO_FUZZ_VERSION"
   local each=$((seconds * 3 / 4 / ${#targets[@]}))
   for target in "${targets[@]}"; do
@@ -308,8 +435,11 @@ case "${1:-build}" in
   build) build ;;
   test) test_all ;;
   check) check ;;
-  run) shift; build; node "$E2E/run.mjs" "$@" ;;
-  bench) build; node tests/bench/run.mjs ;;
+  run) shift; build chromium npm; node "$E2E/run.mjs" "$@" ;;
+  bench)
+    build chromium npm valgrind
+    step "native burst (cargo build --example burst)" cargo build --quiet --release --example burst
+    step bench node tests/bench/run.mjs ;;
   fuzz) fuzz "${2:-600}" ;;
   *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds])" ;;
 esac
