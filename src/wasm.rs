@@ -542,28 +542,10 @@ const BODY_WAIT_MS: i32 = 1000;
 /// never enters the worker's memory (`response.text()` would read all of it).
 async fn start_of_body(response: &Response, limit: usize) -> String {
     let Some(stream) = response.body() else { return String::new() };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let waited = js_sys::Promise::new(&mut |resolve, _reject| {
         set_timeout(&resolve, BODY_WAIT_MS);
     });
-    // The usual short reply, its length declared and within the limit and
-    // not compressed (a declared length counts compressed bytes: 1 KB of
-    // gzip can be 1 MB), is read whole in one step: a quarter of the glue
-    // calls and awaits of reading it as a stream, which showed in a burst's
-    // profile. If it stalls, the log shows no body rather than its start.
-    let headers = response.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
-    let declared = header("content-length").and_then(|length| length.trim().parse::<usize>().ok());
-    if declared.is_some_and(|length| length <= limit) && header("content-encoding").is_none() {
-        if let Ok(whole) = response.array_buffer() {
-            // `race` also handles a later rejection (the body aborted at the timeout).
-            let read = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&whole, &waited))).await;
-            return match read {
-                Ok(buffer) if buffer.is_instance_of::<js_sys::ArrayBuffer>() => text_prefix(js_sys::Uint8Array::new(&buffer).to_vec()),
-                _ => String::new(),
-            };
-        }
-    }
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut bytes = Vec::new();
     while bytes.len() < limit {
         let next = js_sys::Promise::race(&js_sys::Array::of2(&reader.read(), &waited));

@@ -41,16 +41,29 @@ function covers(pattern, url) {
   return schemeOk && hostOk;
 }
 
-/** Whether the extension may reach `url` (a string); call after permissionsReady. */
+/**
+ * Whether the extension may reach `url` (a string); call after permissionsReady.
+ * A URL the browser cannot parse (the core's parser may accept one it does
+ * not, e.g. an invalid xn-- label) cannot be reached: an exception here
+ * would leave the core's attempt unanswered, holding an in-flight slot.
+ */
 export function canReach(text) {
   let answer = answers.get(text);
   if (answer === undefined) {
-    const url = new URL(text);
-    answer = [...granted].some((pattern) => covers(pattern, url));
+    answer = parsesAs(text, (url) => [...granted].some((pattern) => covers(pattern, url)));
     if (answers.size >= MAX_ANSWERS) answers.clear();
     answers.set(text, answer);
   }
   return answer;
+}
+
+/** `use(url)` for the URL `text` parses as, or false if it does not. */
+function parsesAs(text, use) {
+  try {
+    return use(new URL(text));
+  } catch {
+    return false;
+  }
 }
 
 /** The host-permission pattern for a URL's origin, e.g. `https://h.test/*`. */
