@@ -28,7 +28,7 @@ mod recovery;
 mod replies;
 mod state;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 use thiserror::Error;
@@ -590,21 +590,9 @@ impl Engine {
         self.batch += 1;
         let batch = self.batch;
         self.not_durable.values_mut().filter(|holder| holder.is_none()).for_each(|holder| *holder = Some(batch));
-        // Changed deliveries no longer in the outbox are in the log, among
-        // its newest entries: found from its end, stopping once all are,
-        // rather than indexing all 500 for every write batch (which showed
-        // in a burst's profile).
-        let mut wanted: HashSet<&str> =
-            dirty.iter().filter_map(|key| if let Key::Delivery(id) = key { Some(id.as_str()) } else { None }).collect();
-        wanted.retain(|id| self.outbox.get(id).is_none());
-        let mut logged: HashMap<&str, &Delivery> = HashMap::with_capacity(wanted.len());
-        for delivery in self.log.iter().rev() {
-            if wanted.is_empty() {
-                break;
-            }
-            if wanted.remove(delivery.id.as_str()) {
-                logged.insert(delivery.id.as_str(), delivery);
-            }
+        let mut logged: HashMap<&str, &Delivery> = HashMap::new();
+        if dirty.iter().any(|k| matches!(k, Key::Delivery(_))) {
+            logged.extend(self.log.iter().map(|d| (d.id.as_str(), d)));
         }
         let mut changes = Changes { batch, ..Changes::default() };
         for key in dirty {
