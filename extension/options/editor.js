@@ -5,7 +5,7 @@ import { call } from '../shared/ext.js';
 import { applyLimits, catalog, translated } from '../shared/catalog.js';
 import { h, t } from '../shared/dom.js';
 import { describeResult } from '../shared/format.js';
-import { requestAccess } from '../shared/permissions.js';
+import { parsed, requestAccess } from '../shared/permissions.js';
 import { headersInput, setHeaders } from './headers.js';
 
 const { events, presets, limits } = await catalog;
@@ -57,11 +57,7 @@ function showErrors(error) {
 function urlInput() {
   const text = $('url').value;
   if (![...text].some((c) => c.codePointAt(0) > 0x7f)) return text;
-  try {
-    return new URL(text.trim()).href;
-  } catch {
-    return text;
-  }
+  return parsed(text.trim())?.href ?? text;
 }
 
 /** The form as webhook input for the message API. */

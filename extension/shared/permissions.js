@@ -50,19 +50,20 @@ function covers(pattern, url) {
 export function canReach(text) {
   let answer = answers.get(text);
   if (answer === undefined) {
-    answer = parsesAs(text, (url) => [...granted].some((pattern) => covers(pattern, url)));
+    const url = parsed(text);
+    answer = url !== null && [...granted].some((pattern) => covers(pattern, url));
     if (answers.size >= MAX_ANSWERS) answers.clear();
     answers.set(text, answer);
   }
   return answer;
 }
 
-/** `use(url)` for the URL `text` parses as, or false if it does not. */
-function parsesAs(text, use) {
+/** The URL `text` parses as, or null. */
+export function parsed(text) {
   try {
-    return use(new URL(text));
+    return new URL(text);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -78,11 +79,7 @@ export function originPattern(url) {
  * reports what is wrong with it when the webhook is saved).
  */
 export function requestAccess(text) {
-  try {
-    new URL(text);
-  } catch {
-    return Promise.resolve(true);
-  }
+  if (parsed(text) === null) return Promise.resolve(true);
   if (canReach(text)) return Promise.resolve(true);
   return ext.permissions.request({ origins: [originPattern(text)] });
 }
