@@ -8,8 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../e2e/api.mjs';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+import { SECRET, median, n } from './common.mjs';
 const CEILING = {
   'manifest.json': JSON.stringify({
     manifest_version: 3, name: 'Cold-start ceiling', version: '1',
@@ -32,7 +31,6 @@ const PHASES = [
   ['Session read, first drive', 'autohook.started'], ['Record stored', 'autohook.saved'], ['Fetch called', 'autohook.send'], ['On the wire', 'wire'],
 ];
 const READ = [['Storage read', 'autohook.read', 'autohook.stored'], ['Unsealed', 'autohook.stored', 'autohook.unsealed']];
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Sends `message` from `page` to its extension's worker; resolves to when (ms since the epoch, the page's clock). */
 const send = (page, message) => page.evaluate((m) => {
@@ -103,7 +101,6 @@ export async function coldStart({ chromium, receiver, page, call, rounds = 7 }) 
 
 /** The Markdown section for `coldStart`'s rows. */
 export function coldStartSection(rows) {
-  const n = (v, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const stats = (values, digits, unit = '') => [median(values), Math.min(...values), Math.max(...values)].map((v) => n(v, digits) + unit);
   const table = (head, lines, columns) => [
     `| Round | ${head.join(' | ')} |`, `|${'---|'.repeat(head.length + 1)}`,

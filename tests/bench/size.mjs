@@ -7,9 +7,9 @@
 // code is such instantiations for AutoHook's own types.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { n } from './common.mjs';
 
 const SECTIONS = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'data count'];
-const n = (x) => x.toLocaleString('en-US');
 
 /** The module's sections as `{ id, name, size, body }`, size including the header. */
 function sections(bytes) {
