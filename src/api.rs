@@ -19,7 +19,9 @@ use crate::campaign::{CampaignInput, Selectors};
 use crate::catalog;
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
-use crate::engine::{Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, Webhook, MAX_REQUEST_ID_CHARS};
+use crate::engine::{
+    Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, HeldEvents, SwitchesInput, Webhook, MAX_REQUEST_ID_CHARS,
+};
 use crate::event::EventKind;
 use crate::signing::generate_secret;
 use crate::template::query_template;
@@ -79,6 +81,9 @@ pub enum Request {
         id: String,
         /// On or off.
         enabled: bool,
+        /// Turning on an auto-disabled webhook: deliver (default) or discard its held events.
+        #[serde(default)]
+        held: HeldEvents,
     },
     /// Delivers the `test` event and replies with its result.
     #[serde(rename = "webhooks.test")]
@@ -126,6 +131,44 @@ pub enum Request {
         /// Which delivery.
         id: String,
     },
+    /// Queues again every failed delivery's event since a time.
+    #[serde(rename = "deliveries.redeliverFailed")]
+    DeliveriesRedeliverFailed {
+        /// Only this webhook's.
+        webhook_id: Option<String>,
+        /// Only deliveries that failed at or after this time (ms); default all.
+        since: Option<u64>,
+        /// Only count them.
+        #[serde(default)]
+        dry_run: bool,
+    },
+    /// Cancels unfinished deliveries (pending and held, not Tests).
+    #[serde(rename = "deliveries.cancelPending")]
+    DeliveriesCancelPending {
+        /// Only this webhook's.
+        webhook_id: Option<String>,
+    },
+    /// Which kinds of notification are on.
+    #[serde(rename = "notifications.get")]
+    NotificationsGet(IgnoredAny),
+    /// Turns kinds of notification on or off.
+    #[serde(rename = "notifications.set")]
+    NotificationsSet {
+        /// A webhook started failing.
+        failing: Option<bool>,
+        /// A webhook was turned off by AutoHook.
+        disabled: Option<bool>,
+        /// The campaign paused on an error.
+        campaign_paused: Option<bool>,
+        /// The campaign reached its daily limit.
+        daily_limit: Option<bool>,
+    },
+    /// The toolbar badge and what it counts.
+    #[serde(rename = "badge.get")]
+    BadgeGet(IgnoredAny),
+    /// The user has seen the failures so far (the log or the popup is open).
+    #[serde(rename = "badge.markSeen")]
+    BadgeMarkSeen(IgnoredAny),
     /// Zeroes the stats of one webhook, or all when `id` is absent.
     #[serde(rename = "stats.clear")]
     StatsClear {
@@ -297,8 +340,9 @@ impl ApiError {
 /// A webhook as pages see it: as stored (its settings' own serialization,
 /// so a new setting shows with no change here), except that the secret is
 /// never sent, only whether there is one; the URL reads as typed; headers
-/// are an object of names to values; and the stats come with their rates.
-fn webhook_view(webhook: &Webhook) -> Value {
+/// are an object of names to values; the stats come with their rates; and
+/// the health with how many deliveries it holds.
+fn webhook_view(engine: &Engine, webhook: &Webhook) -> Value {
     let mut view = serde_json::to_value(webhook).expect("webhooks serialize to JSON");
     let Some(fields) = view.as_object_mut() else { unreachable!("a struct serializes to an object") };
     let secret = fields.remove("secret");
@@ -314,7 +358,13 @@ fn webhook_view(webhook: &Webhook) -> Value {
         *headers = Value::Object(pairs.collect());
     }
     fields.insert("stats".into(), json!(webhook.stats.view()));
+    fields.insert("health".into(), webhook.health.view(engine.held_count(&webhook.id)));
     view
+}
+
+/// The webhook with `id` as [`webhook_view`] shows it.
+fn webhook_view_of(engine: &Engine, id: &str) -> Result<Value, ApiError> {
+    Ok(webhook_view(engine, engine.webhook(id)?))
 }
 
 /// The URL as the user typed it: a query template reads with its spaces
@@ -331,8 +381,20 @@ fn display_url(url: &Url) -> String {
     }
 }
 
-fn delivery_view(delivery: &Delivery) -> Value {
-    serde_json::to_value(delivery).expect("deliveries serialize to JSON")
+/// A delivery as stored; a pending one also says whether it waits for the
+/// browser to be back online.
+fn delivery_view(engine: &Engine, delivery: &Delivery) -> Value {
+    let mut view = serde_json::to_value(delivery).expect("deliveries serialize to JSON");
+    if delivery.state == DeliveryState::Pending && !engine.online() {
+        view["waitingForNetwork"] = Value::Bool(true);
+    }
+    view
+}
+
+fn badge_view(engine: &Engine) -> Value {
+    let badge = engine.badge();
+    let auto_disabled = engine.webhooks().iter().filter(|w| w.health.auto_disabled).count();
+    json!({ "text": badge.text, "color": badge.color, "unseenFailures": engine.unseen_failures(), "autoDisabled": auto_disabled })
 }
 
 /// Parses and runs one request. `random` supplies fresh bytes for
@@ -383,9 +445,9 @@ pub fn is_read_only(message: &Value) -> bool {
 }
 
 /// Requests that change nothing: a repeat of one simply runs again.
-const READ_ONLY: [&str; 11] = [
+const READ_ONLY: [&str; 13] = [
     "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "deliveries.list", "deliveries.get", "stats.summary",
-    "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get",
+    "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get", "notifications.get", "badge.get",
 ];
 
 fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
@@ -407,22 +469,29 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
     }
     let request = Request::parse(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
-        Request::WebhooksList(_) => Value::Array(engine.webhooks().iter().map(webhook_view).collect()),
-        Request::WebhooksCreate { webhook } => webhook_view(engine.create_webhook(webhook, now)?),
-        Request::WebhooksUpdate { id, changes } => webhook_view(engine.update_webhook(&id, changes, now)?),
+        Request::WebhooksList(_) => Value::Array(engine.webhooks().iter().map(|w| webhook_view(engine, w)).collect()),
+        Request::WebhooksCreate { webhook } => {
+            let id = engine.create_webhook(webhook, now)?.id.clone();
+            webhook_view_of(engine, &id)?
+        }
+        Request::WebhooksUpdate { id, changes } => {
+            engine.update_webhook(&id, changes, now)?;
+            webhook_view_of(engine, &id)?
+        }
         Request::WebhooksDelete { id } => {
             engine.delete_webhook(&id, now)?;
             Value::Null
         }
-        Request::WebhooksSetEnabled { id, enabled } => {
-            let changes = WebhookInput { enabled: Some(enabled), ..Default::default() };
-            webhook_view(engine.update_webhook(&id, changes, now)?)
+        Request::WebhooksSetEnabled { id, enabled, held } => {
+            engine.set_webhook_enabled(&id, enabled, held, now)?;
+            webhook_view_of(engine, &id)?
         }
         Request::WebhooksTest { id } => return Ok(Reply::AfterDelivery(engine.test(&id, now)?)),
-        Request::SettingsGet(_) => json!(engine.settings()),
+        // The notification switches have their own requests.
+        Request::SettingsGet(_) => json!({ "enabled": engine.settings().enabled }),
         Request::SettingsSet { enabled } => {
-            engine.set_settings(GlobalSettings { enabled });
-            json!(engine.settings())
+            engine.set_settings(GlobalSettings { enabled, ..engine.settings().clone() });
+            json!({ "enabled": enabled })
         }
         Request::EventsEmit { event, data } => {
             let data = if data.is_null() { json!({}) } else { data };
@@ -434,11 +503,25 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
                 .filter(|d| webhook_id.as_ref().is_none_or(|id| &d.webhook_id == id))
                 .filter(|d| state.is_none_or(|s| d.state == s))
                 .take(limit.unwrap_or(DEFAULT_LIST_LIMIT))
-                .map(delivery_view)
+                .map(|d| delivery_view(engine, d))
                 .collect(),
         ),
-        Request::DeliveriesGet { id } => delivery_view(engine.delivery(&id)?),
+        Request::DeliveriesGet { id } => delivery_view(engine, engine.delivery(&id)?),
         Request::DeliveriesRedeliver { id } => json!({ "delivery": engine.redeliver(&id, now)? }),
+        Request::DeliveriesRedeliverFailed { webhook_id, since, dry_run } => {
+            json!({ "count": engine.redeliver_failed(webhook_id.as_deref(), Millis(since.unwrap_or(0)), dry_run, now)? })
+        }
+        Request::DeliveriesCancelPending { webhook_id } => json!({ "count": engine.cancel_unfinished(webhook_id.as_deref(), now)? }),
+        Request::NotificationsGet(_) => json!(engine.settings().notifications),
+        Request::NotificationsSet { failing, disabled, campaign_paused, daily_limit } => {
+            engine.set_notifications(SwitchesInput { failing, disabled, campaign_paused, daily_limit });
+            json!(engine.settings().notifications)
+        }
+        Request::BadgeGet(_) => badge_view(engine),
+        Request::BadgeMarkSeen(_) => {
+            engine.mark_seen();
+            badge_view(engine)
+        }
         Request::StatsClear { id } => {
             engine.clear_stats(id.as_deref())?;
             Value::Null
@@ -519,7 +602,7 @@ fn summary(engine: &Engine, now: Millis) -> Value {
         match delivery.state {
             DeliveryState::Delivered => delivered += 1,
             DeliveryState::Failed => failed += 1,
-            DeliveryState::Pending | DeliveryState::Cancelled | DeliveryState::Skipped => {}
+            DeliveryState::Pending | DeliveryState::Held | DeliveryState::Cancelled | DeliveryState::Skipped => {}
         }
     }
     let latest: Vec<Value> = engine

@@ -55,6 +55,11 @@ pub(crate) const MAX_RETRIES: usize = 10;
 pub(crate) const MAX_RETRY_DELAY_MS: u64 = 3_600_000;
 pub(crate) const TIMEOUT_RANGE_MS: (u64, u64) = (1000, 120_000);
 pub(crate) const RATE_RANGE: (u32, u32) = (1, 10_000);
+/// Consecutive failed deliveries after which a webhook is turned off and
+/// its events held (Svix and GitLab stop calling a failing endpoint too).
+pub const DEFAULT_AUTO_DISABLE_AFTER: u32 = 20;
+/// A thousand failures in a row is a receiver that is gone, not flaky.
+pub(crate) const MAX_AUTO_DISABLE_AFTER: u32 = 1000;
 
 /// Headers the browser's fetch refuses to send (the Fetch standard's
 /// forbidden request headers); `Proxy-` and `Sec-` prefixes are checked apart.
@@ -85,6 +90,7 @@ pub(crate) fn limits() -> Value {
         "retrySchedule": {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
         "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
         "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
+        "autoDisableAfter": {"min": 0, "max": MAX_AUTO_DISABLE_AFTER},
     })
 }
 
@@ -142,6 +148,8 @@ pub struct WebhookInput {
     pub timeout_ms: Option<u64>,
     /// First attempts allowed per minute.
     pub rate_per_minute: Option<u32>,
+    /// Consecutive failed deliveries that turn it off (0: never).
+    pub auto_disable_after: Option<u32>,
     /// Conditions an event must meet to be delivered; no conditions, no filter.
     pub filters: Option<FiltersInput>,
     /// The body's shape: `raw` (default), `slack`, `discord`, `teams`,
@@ -192,6 +200,9 @@ pub struct RawConfig {
     pub timeout_ms: u64,
     /// First attempts allowed per minute.
     pub rate_per_minute: u32,
+    /// Consecutive failed deliveries that turn it off; earlier versions stored none.
+    #[serde(default = "default_auto_disable_after")]
+    pub auto_disable_after: u32,
     /// Filter conditions.
     #[serde(default)]
     pub filters: Option<FiltersInput>,
@@ -232,6 +243,9 @@ pub struct WebhookConfig {
     pub timeout_ms: u64,
     /// First attempts allowed per minute.
     pub rate_per_minute: u32,
+    /// Consecutive failed deliveries after which it is turned off and its
+    /// events held; 0 never.
+    pub auto_disable_after: u32,
     /// Deliver only events these conditions let through.
     pub filters: Option<Filters>,
     /// The body's shape.
@@ -402,6 +416,9 @@ pub enum ConfigError {
     /// Rate out of range.
     #[error("ratePerMinute must be between {} and {}", RATE_RANGE.0, RATE_RANGE.1)]
     Rate,
+    /// Auto-disable threshold out of range.
+    #[error("autoDisableAfter must be between 0 (never) and {MAX_AUTO_DISABLE_AFTER}")]
+    AutoDisableAfter,
 }
 
 impl ConfigError {
@@ -429,6 +446,7 @@ impl ConfigError {
             RetrySchedule => "retrySchedule",
             Timeout => "timeoutMs",
             Rate => "ratePerMinute",
+            AutoDisableAfter => "autoDisableAfter",
             Filters(_) => "filters",
             Preset(_) => "preset",
             ChatIdMissing => "chatId",
@@ -453,6 +471,7 @@ impl WebhookConfig {
             retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             rate_per_minute: DEFAULT_RATE_PER_MINUTE,
+            auto_disable_after: DEFAULT_AUTO_DISABLE_AFTER,
             filters: None,
             preset: preset_name(Preset::Raw),
             chat_id: None,
@@ -491,6 +510,9 @@ impl WebhookConfig {
         if !(RATE_RANGE.0..=RATE_RANGE.1).contains(&raw.rate_per_minute) {
             return Err(ConfigError::Rate);
         }
+        if raw.auto_disable_after > MAX_AUTO_DISABLE_AFTER {
+            return Err(ConfigError::AutoDisableAfter);
+        }
         let filters = match &raw.filters {
             Some(filters) => Filters::parse(filters.mode, filters.conditions.clone())?,
             None => None,
@@ -522,6 +544,7 @@ impl WebhookConfig {
             retry_schedule: raw.retry_schedule.clone(),
             timeout_ms: raw.timeout_ms,
             rate_per_minute: raw.rate_per_minute,
+            auto_disable_after: raw.auto_disable_after,
             filters,
             preset,
             chat_id: raw.chat_id.clone(),
@@ -543,6 +566,7 @@ impl WebhookConfig {
             retry_schedule: self.retry_schedule.clone(),
             timeout_ms: self.timeout_ms,
             rate_per_minute: self.rate_per_minute,
+            auto_disable_after: self.auto_disable_after,
             filters: self.filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() }),
             preset: preset_name(self.preset),
             chat_id: self.chat_id.clone(),
@@ -640,6 +664,7 @@ impl RawConfig {
             retry_schedule,
             timeout_ms,
             rate_per_minute,
+            auto_disable_after,
             filters,
             preset,
             chat_id,
@@ -663,6 +688,7 @@ impl RawConfig {
         replace(&mut next.retry_schedule, retry_schedule);
         replace(&mut next.timeout_ms, timeout_ms);
         replace(&mut next.rate_per_minute, rate_per_minute);
+        replace(&mut next.auto_disable_after, auto_disable_after);
         if let Some(filters) = filters {
             next.filters = Some(filters);
         }
@@ -762,6 +788,10 @@ fn preset_name(preset: Preset) -> String {
         // A unit variant serializes to its name.
         _ => unreachable!("a preset serializes to its name"),
     }
+}
+
+fn default_auto_disable_after() -> u32 {
+    DEFAULT_AUTO_DISABLE_AFTER
 }
 
 fn default_preset_name() -> String {
@@ -1098,7 +1128,7 @@ mod tests {
     fn the_documented_limits_are_the_enforced_ones() {
         use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
         use crate::template::MAX_TAGS;
-        let rows: [(&str, &[u64]); 12] = [
+        let rows: [(&str, &[u64]); 13] = [
             ("name", &[MAX_NAME_CHARS as u64]),
             ("url", &[MAX_URL_CHARS as u64]),
             ("headers", &[MAX_HEADERS as u64, MAX_HEADER_NAME_CHARS as u64, MAX_HEADER_VALUE_CHARS as u64]),
@@ -1111,6 +1141,7 @@ mod tests {
             ("retrySchedule", &[MAX_RETRIES as u64, MAX_RETRY_DELAY_MS]),
             ("timeoutMs", &[TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1]),
             ("ratePerMinute", &[u64::from(RATE_RANGE.0), u64::from(RATE_RANGE.1)]),
+            ("autoDisableAfter", &[0, u64::from(MAX_AUTO_DISABLE_AFTER)]),
         ];
         let readme = include_str!("../README.md");
         for (field, limits) in rows {
@@ -1205,5 +1236,7 @@ mod tests {
         assert_eq!(apply(WebhookInput { retry_schedule: Some(vec![0; 11]), ..Default::default() }), "retrySchedule");
         assert_eq!(apply(WebhookInput { timeout_ms: Some(10), ..Default::default() }), "timeoutMs");
         assert_eq!(apply(WebhookInput { rate_per_minute: Some(0), ..Default::default() }), "ratePerMinute");
+        assert_eq!(apply(WebhookInput { auto_disable_after: Some(1001), ..Default::default() }), "autoDisableAfter");
+        assert_eq!(config.apply(WebhookInput { auto_disable_after: Some(0), ..Default::default() }).unwrap().auto_disable_after, 0);
     }
 }

@@ -34,8 +34,8 @@ mod wasm;
 
 // The engine, its inputs and its outputs.
 pub use engine::{
-    Attempt, AttemptId, Changes, Control, Delivery, DeliveryState, Driver, Engine, EngineError, Failure, GlobalSettings, LoggedRequest,
-    Notice, Outcome, Output, Snapshot, Transmit, Verdict, Webhook,
+    Attempt, AttemptId, Badge, Changes, Control, Delivery, DeliveryState, Driver, Engine, EngineError, Failure, GlobalSettings, HeldEvents,
+    LoggedRequest, Notice, Notification, NotificationKind, NotificationSwitches, Outcome, Output, Snapshot, Transmit, Verdict, Webhook,
 };
 pub use time::Millis;
 // The message API.
@@ -59,7 +59,7 @@ pub use wasm::{sign_payload, Background, Host};
 /// presets cut text to, and the input limits the tests probe.
 pub mod limits {
     pub use crate::campaign::cron::MAX_CRON_CHARS;
-    pub use crate::engine::{LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_WEBHOOKS};
+    pub use crate::engine::{FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_WEBHOOKS, OFFLINE_PROBE_MS};
     pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
     pub use crate::preset::{
         DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT,

@@ -64,6 +64,20 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn changed(this: &Host);
 
+    /// Shows `text` (empty: nothing) on the toolbar badge in `color`.
+    #[wasm_bindgen(method, js_name = setBadge)]
+    fn set_badge(this: &Host, text: &str, color: &str);
+
+    /// Shows a notification, worded by the shell from its facts
+    /// ([`crate::engine::Notification`]).
+    #[wasm_bindgen(method)]
+    fn notify(this: &Host, notification: JsValue);
+
+    /// `navigator.onLine`: read before every drain, and when a request
+    /// fails, to tell a browser that is offline from a receiver that is down.
+    #[wasm_bindgen(method, js_name = isOnline)]
+    fn is_online(this: &Host) -> bool;
+
     /// Has the content script in tab `command.tabId` type `command.text`
     /// and send it; resolves to `{ok: true}` or `{ok: false, error}`.
     #[wasm_bindgen(method, js_name = sendToTab)]
@@ -410,6 +424,7 @@ fn kick(runtime: &Rc<Runtime>) {
     let now = now();
     let mut engine = runtime.engine.borrow_mut();
     engine.set_utc_offset(utc_offset_minutes());
+    engine.set_online(runtime.host.is_online());
     engine.drive(now, &mut BrowserDriver { runtime, now });
     drop(engine);
     request_write(runtime);
@@ -433,9 +448,14 @@ impl Driver for BrowserDriver<'_> {
     }
 
     fn notice(&mut self, notice: Notice) {
-        let Notice::Finished { delivery_id } = notice;
-        for resolve in self.runtime.waiters.borrow_mut().remove(&delivery_id).unwrap_or_default() {
-            let _ = resolve.call0(&JsValue::NULL);
+        match notice {
+            Notice::Finished { delivery_id } => {
+                for resolve in self.runtime.waiters.borrow_mut().remove(&delivery_id).unwrap_or_default() {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            }
+            Notice::Badge(badge) => self.runtime.host.set_badge(&badge.text, badge.color),
+            Notice::Notify(notification) => self.runtime.host.notify(to_js(&notification)),
         }
     }
 
@@ -465,6 +485,11 @@ impl Driver for BrowserDriver<'_> {
 async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
     let url = &transmit.request.url;
     let outcome = if runtime.host.can_reach(url) { send(&transmit).await } else { Outcome::PermissionMissing { origin: origin(url) } };
+    // A request that failed while the browser is offline reached no receiver.
+    let outcome = match outcome {
+        Outcome::NetworkError { .. } if !runtime.host.is_online() => Outcome::Offline,
+        outcome => outcome,
+    };
     runtime.engine.borrow_mut().handle_response(transmit.attempt, outcome, now());
     kick(&runtime);
 }

@@ -123,7 +123,7 @@ fn switches_off_mean_no_delivery() {
     assert_eq!(ids.len(), 1);
     assert_eq!(sim.engine.delivery(&ids[0]).unwrap().webhook_id, on);
 
-    sim.engine.set_settings(autohook::GlobalSettings { enabled: false });
+    sim.engine.set_settings(autohook::GlobalSettings { enabled: false, ..Default::default() });
     assert!(sim.emit("message_sent").is_empty());
 }
 
@@ -407,7 +407,7 @@ fn redelivery_sends_the_same_event_id_again() {
 fn a_test_delivery_makes_one_attempt_whatever_the_switches_say() {
     let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "enabled": false, "events": ["error"]}));
-    sim.engine.set_settings(autohook::GlobalSettings { enabled: false });
+    sim.engine.set_settings(autohook::GlobalSettings { enabled: false, ..Default::default() });
     sim.engine.test(&id, sim.now).unwrap();
     let sent = sim.run(|_| status(500));
     assert_eq!(sent.len(), 1);

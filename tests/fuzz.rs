@@ -353,9 +353,9 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every field a [`autohook::ConfigError`] may name.
-const FIELDS: [&str; 13] = [
+const FIELDS: [&str; 14] = [
     "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters", "preset", "chatId",
-    "template",
+    "template", "autoDisableAfter",
 ];
 
 fn header_name() -> impl Strategy<Value = String> {
@@ -424,6 +424,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
             maybe(prop_oneof![any::<u32>(), 1u32..=10_000]),
             maybe(filters),
             maybe(any::<bool>()),
+            maybe(prop_oneof![any::<u32>(), 0u32..=1000]),
         ),
         (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
     )
@@ -432,7 +433,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                 (name, url, method),
                 (events, headers, headers_json),
                 (secret, retry_schedule),
-                (timeout_ms, rate_per_minute, filters, enabled),
+                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after),
                 (preset, chat_id, template),
             )| {
                 WebhookInput {
@@ -447,6 +448,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                     retry_schedule,
                     timeout_ms,
                     rate_per_minute,
+                    auto_disable_after,
                     filters,
                     preset,
                     chat_id,
@@ -557,12 +559,13 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every request type there is, and a few that are not.
-const REQUEST_TYPES: [&str; 32] = [
+const REQUEST_TYPES: [&str; 38] = [
     "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled", "webhooks.test", "webhooks.preview",
     "webhooks.revealSecret", "settings.get", "settings.set", "events.emit", "deliveries.list", "deliveries.get", "deliveries.redeliver",
     "stats.clear", "stats.summary", "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget", "campaign.beginPick",
     "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable", "storage.deleteUnreadable",
-    "catalog.get", "", "webhooks", "test.trap", "constructor",
+    "catalog.get", "deliveries.redeliverFailed", "deliveries.cancelPending", "notifications.get", "notifications.set", "badge.get",
+    "badge.markSeen", "", "webhooks", "test.trap", "constructor",
 ];
 
 /// A message shaped like a request: a known type and fields under the
@@ -575,7 +578,7 @@ fn message() -> impl Strategy<Value = Value> {
         1 => "(wh|dlv|msg)_[A-Za-z0-9_-]{0,22}".prop_map(Value::String),
     ];
     let names =
-        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|[a-z]{1,8}";
+        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|held|since|dryRun|failing|dailyLimit|[a-z]{1,8}";
     let request =
         (prop::sample::select(REQUEST_TYPES.to_vec()), prop::collection::btree_map(names, field, 0..6)).prop_map(|(kind, fields)| {
             let mut message: Map<String, Value> = fields.into_iter().collect();
@@ -691,7 +694,7 @@ fn stored_profile() -> impl Strategy<Value = BTreeMap<String, String>> {
             prop_oneof![3 => Just(text.clone()), 2 => corrupt(text.clone())].prop_map(move |text| (key.clone(), text))
         })
         .collect::<Vec<_>>();
-    let extra_key = "settings|webhooks|campaign|inflight|replies|(delivery|unreadable|outbox|log)/[a-z_0-9]{0,6}|other";
+    let extra_key = "settings|webhooks|campaign|inflight|replies|badge|(delivery|unreadable|outbox|log)/[a-z_0-9]{0,6}|other";
     (kept, prop::collection::vec((extra_key, prop_oneof![text(), json().prop_map(|v| v.to_string())]), 0..4))
         .prop_map(|(kept, extra)| kept.into_iter().chain(extra).collect())
 }

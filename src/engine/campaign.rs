@@ -2,8 +2,9 @@
 //! else (one key, `campaign`), and the events it raises are delivered like
 //! any other.
 
-use super::{Engine, EngineError, Key};
+use super::{Engine, EngineError, Key, NotificationKind};
 use crate::campaign::{Campaign, CampaignInput, Raised, Selectors, SendCommand, SendFailure};
+use crate::event::EventKind;
 use crate::time::Millis;
 
 /// A change of a campaign's state the user asks for.
@@ -114,6 +115,19 @@ impl Engine {
     fn raise(&mut self, raised: Vec<Raised>, now: Millis) {
         if !raised.is_empty() {
             self.dirty.insert(Key::Campaign);
+        }
+        let raised_kind = |kind: EventKind| raised.iter().find(|(k, _)| *k == kind);
+        let switches = self.settings.notifications.clone();
+        // An error and a pause together: the campaign paused on the error.
+        if raised_kind(EventKind::Error).is_some()
+            && raised_kind(EventKind::CampaignPaused).is_some()
+            && switches.wants(NotificationKind::CampaignPaused)
+        {
+            self.notify(NotificationKind::CampaignPaused, None, None);
+        }
+        if let Some((_, data)) = raised_kind(EventKind::DailyLimitReached).filter(|_| switches.wants(NotificationKind::DailyLimit)) {
+            let limit = data.get("limit").and_then(serde_json::Value::as_u64);
+            self.notify(NotificationKind::DailyLimit, None, limit);
         }
         for (kind, data) in raised {
             let _ = self.emit(kind.as_str(), data, now);

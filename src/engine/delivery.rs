@@ -30,6 +30,16 @@ pub enum DeliveryState {
     Cancelled,
     /// Never sent: the webhook's filter excluded the event.
     Skipped,
+    /// Waiting, unsent, while its webhook is turned off after too many
+    /// failures in a row: delivered or discarded when the user turns it on.
+    Held,
+}
+
+impl DeliveryState {
+    /// Whether the delivery is still in the outbox: pending or held.
+    pub fn is_unfinished(self) -> bool {
+        matches!(self, DeliveryState::Pending | DeliveryState::Held)
+    }
 }
 
 /// What happened to one attempt, as the adapter saw it: facts only. The
@@ -80,6 +90,9 @@ pub enum Outcome {
     /// The extension stopped during the attempt, so no result came back
     /// (the engine's own outcome for such an attempt when it restarts).
     Interrupted,
+    /// The request failed while the browser was offline: nothing reached
+    /// a receiver, so the attempt does not count against the retries.
+    Offline,
 }
 
 /// How the engine treats an outcome.
@@ -93,6 +106,9 @@ pub enum Verdict {
     Fail,
     /// 410 Gone: fail and disable the webhook.
     Gone,
+    /// The browser is offline: try again once it is back, as if this
+    /// attempt had not been made.
+    Offline,
 }
 
 /// What kind of failure an attempt was, kept with it in the log so a Test's
@@ -115,6 +131,8 @@ pub enum Failure {
     /// No answer at all: the connection failed, the browser rejected a
     /// header, or the extension stopped during the attempt.
     Network,
+    /// The browser was offline; the attempt is not counted.
+    Offline,
 }
 
 impl Outcome {
@@ -129,6 +147,7 @@ impl Outcome {
             | Outcome::NetworkError { .. }
             | Outcome::Interrupted => Verdict::Retry(None),
             Outcome::Redirect { .. } => Verdict::Fail,
+            Outcome::Offline => Verdict::Offline,
             Outcome::Response { status, retry_after, .. } => match status {
                 200..=299 => Verdict::Success,
                 410 => Verdict::Gone,
@@ -158,6 +177,7 @@ impl Outcome {
             Outcome::Timeout => Failure::Timeout,
             Outcome::PermissionMissing { .. } => Failure::Permission,
             Outcome::InvalidHeader { .. } | Outcome::NetworkError { .. } | Outcome::Interrupted => Failure::Network,
+            Outcome::Offline => Failure::Offline,
         })
     }
 
@@ -179,6 +199,7 @@ impl Outcome {
             Outcome::NetworkError { message } => Outcome::NetworkError { message: redactor.scrub(&message) },
             Outcome::Timeout => Outcome::Timeout,
             Outcome::Interrupted => Outcome::Interrupted,
+            Outcome::Offline => Outcome::Offline,
         }
     }
 
@@ -199,6 +220,7 @@ impl Outcome {
             Outcome::InvalidHeader { message } => format!("invalid header: {message}"),
             Outcome::NetworkError { message } => format!("connection failed: {message}"),
             Outcome::Interrupted => "interrupted: the extension was stopped during the attempt".into(),
+            Outcome::Offline => "not sent: the browser was offline; waiting for the network".into(),
         })
     }
 }
@@ -346,6 +368,12 @@ impl Delivery {
     /// The attempt now in flight or last made.
     pub fn last_attempt_mut(&mut self) -> Option<&mut Attempt> {
         self.attempts.last_mut()
+    }
+
+    /// Attempts that count against the retry schedule, the first
+    /// included: one made while the browser was offline reached nobody.
+    pub fn attempts_counted(&self) -> usize {
+        self.attempts.iter().filter(|a| a.failure != Some(Failure::Offline)).count()
     }
 
     /// Whether the last attempt started but has no result (in flight, or cut

@@ -21,10 +21,13 @@
 //! it done ([`Engine::changes_saved`]). Everything else (attempt results,
 //! stats, the log) is written after the fact, in batches.
 
+mod alerts;
 mod campaign;
 mod delivery;
+mod health;
 mod outbox;
 mod recovery;
+mod replay;
 mod replies;
 mod state;
 
@@ -33,8 +36,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use serde_json::Value;
 use thiserror::Error;
 
+pub use alerts::{Badge, Notification, NotificationKind, NotificationSwitches, SwitchesInput};
 pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
+pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
 
@@ -60,6 +65,9 @@ pub const MAX_OUTBOX: usize = 10_000;
 /// timeouts waiting for a connection.
 pub const MAX_IN_FLIGHT: usize = 32;
 const RATE_WINDOW_MS: u64 = 60_000;
+/// While the browser is offline and deliveries are due, how often the
+/// driver is asked to look again (it reads `navigator.onLine` each time).
+pub const OFFLINE_PROBE_MS: u64 = 5_000;
 
 /// Why a command was refused. Nothing changed when one is returned.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -182,6 +190,11 @@ pub enum Notice {
         /// Its id.
         delivery_id: String,
     },
+    /// Show this on the toolbar badge (sent when it changes, and first
+    /// after every start).
+    Badge(Badge),
+    /// Show this notification.
+    Notify(Notification),
 }
 
 /// The state machine. See the module docs for the contract.
@@ -211,6 +224,13 @@ pub struct Engine {
     replies: Replies,
     /// Records that could not be read, set aside by name (`unreadable/<name>`).
     set_aside: BTreeMap<String, Unreadable>,
+    /// Failed deliveries the user has not seen, for the badge.
+    unseen: alerts::Unseen,
+    /// The badge the driver was last told to show (`None` after a start).
+    shown_badge: Option<Badge>,
+    /// Whether the browser is online, as the driver last said: offline, no
+    /// attempt starts (it could only fail and spend a retry).
+    online: bool,
 }
 
 impl Engine {
@@ -239,6 +259,9 @@ impl Engine {
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
             replies: snapshot.replies,
             set_aside: snapshot.set_aside,
+            unseen: snapshot.unseen,
+            shown_badge: None,
+            online: true,
         };
         for record in snapshot.unreadable {
             engine.set_aside(record);
@@ -323,6 +346,7 @@ impl Engine {
             updated_at: now,
             disabled_reason: None,
             stats: Default::default(),
+            health: Default::default(),
         });
         self.dirty.insert(Key::Webhooks);
         Ok(self.webhooks.last().expect("just pushed"))
@@ -333,7 +357,18 @@ impl Engine {
     /// change. Turning a webhook off cancels its unfinished deliveries;
     /// turning it on clears an automatic disable.
     pub fn update_webhook(&mut self, id: &str, input: WebhookInput, now: Millis) -> Result<&Webhook, EngineError> {
+        self.change_webhook(id, input, HeldEvents::Deliver, now)
+    }
+
+    /// Turns a webhook on or off; `held` says what becomes of the events
+    /// an auto-disabled webhook holds when it is turned on (see [`health`]).
+    pub fn set_webhook_enabled(&mut self, id: &str, enabled: bool, held: HeldEvents, now: Millis) -> Result<&Webhook, EngineError> {
+        self.change_webhook(id, WebhookInput { enabled: Some(enabled), ..Default::default() }, held, now)
+    }
+
+    fn change_webhook(&mut self, id: &str, input: WebhookInput, held: HeldEvents, now: Millis) -> Result<&Webhook, EngineError> {
         let index = self.webhook_index(id)?;
+        let asked = input.enabled;
         let config = self.webhooks[index].config.apply(input)?;
         let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks[index];
@@ -346,6 +381,7 @@ impl Engine {
         if was_enabled && !self.webhooks[index].config.enabled() {
             self.cancel_pending(id, "webhook was turned off", now);
         }
+        self.settle_health(index, asked, held, now);
         Ok(&self.webhooks[index])
     }
 
@@ -378,13 +414,16 @@ impl Engine {
     }
 
     /// Raises an event: one delivery for each enabled webhook subscribed to
-    /// it, none while the global switch is off. Returns the delivery ids.
+    /// it (held for an auto-disabled one), none while the global switch is
+    /// off. Returns the delivery ids.
     pub fn emit(&mut self, name: &str, data: Value, now: Millis) -> Result<Vec<String>, EngineError> {
         let kind = EventKind::parse(name).filter(|k| *k != EventKind::Test).ok_or_else(|| EngineError::UnknownEvent(name.into()))?;
         if !self.settings.enabled {
             return Ok(Vec::new());
         }
-        let subscribed = (0..self.webhooks.len()).filter(|&i| self.webhooks[i].config.valid().is_ok_and(|c| c.enabled && c.wants(kind)));
+        // An auto-disabled webhook still gets its events, held (see `health`).
+        let wants = |i: usize| self.webhooks[i].config.valid().is_ok_and(|c| (c.enabled || self.holds_events(i)) && c.wants(kind));
+        let subscribed: Vec<usize> = (0..self.webhooks.len()).filter(|&i| wants(i)).collect();
         let event = Event { id: self.ids.next("msg"), kind, at: now, data };
         let envelope = event.envelope();
         let (mut targets, mut skipped) = (Vec::new(), Vec::new());
@@ -407,11 +446,28 @@ impl Engine {
 
     /// Sends the `test` event to one webhook, whatever its switches say.
     /// One attempt, no retries: the caller waits for its result.
+    /// While the browser is offline it fails at once rather than keep the
+    /// caller waiting for the network.
     pub fn test(&mut self, id: &str, now: Millis) -> Result<String, EngineError> {
         let index = self.webhook_index(id)?;
         let data = EventKind::Test.sample_data(now);
         let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
-        Ok(self.enqueue(&[index], event, true, now)?.remove(0))
+        let delivery_id = self.enqueue(&[index], event, true, now)?.remove(0);
+        if !self.online {
+            self.finish(&delivery_id, DeliveryState::Failed, Some("not sent: the browser is offline".into()), now);
+        }
+        Ok(delivery_id)
+    }
+
+    /// Whether the browser is online, as the driver reads it before each
+    /// drain: offline, deliveries wait without spending attempts.
+    pub fn set_online(&mut self, online: bool) {
+        self.online = online;
+    }
+
+    /// Whether the engine takes the browser to be online.
+    pub fn online(&self) -> bool {
+        self.online
     }
 
     /// Sends a logged delivery's event again, with the same event id so the
@@ -464,6 +520,11 @@ impl Engine {
         if let Some(notice) = self.notices.pop_front() {
             return Output::Notice(notice);
         }
+        let badge = self.badge();
+        if self.shown_badge.as_ref() != Some(&badge) {
+            self.shown_badge = Some(badge.clone());
+            return Output::Notice(Notice::Badge(badge));
+        }
         Output::Timeout(self.poll_timeout(now))
     }
 
@@ -482,7 +543,7 @@ impl Engine {
 
     /// The next request due at `now`, signed and ready to send.
     fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
-        if self.in_flight.len() >= MAX_IN_FLIGHT {
+        if self.in_flight.len() >= MAX_IN_FLIGHT || !self.online {
             return None;
         }
         let (delivery_id, delivery_header, request) = loop {
@@ -552,7 +613,10 @@ impl Engine {
             return campaign;
         }
         let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
-        let delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
+        let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
+        if !self.online {
+            delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
+        }
         delivery.into_iter().chain(campaign).min()
     }
 
@@ -602,6 +666,7 @@ impl Engine {
                 Key::Campaign => Some(to_json(&self.campaign)),
                 Key::InFlight => Some(to_json(&self.attempts_in_flight())),
                 Key::Replies => Some(to_json(&self.replies)),
+                Key::Badge => Some(to_json(&self.unseen)),
                 Key::Unreadable(name) => self.set_aside.get(name).map(to_json),
                 Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
             };
@@ -631,6 +696,7 @@ impl Engine {
 
     /// A pending delivery of `event` to the webhook at `index`.
     fn new_delivery(&mut self, index: usize, event: &Event, test: bool, now: Millis) -> Delivery {
+        let state = if self.holds_events(index) && !test { DeliveryState::Held } else { DeliveryState::Pending };
         let webhook = &self.webhooks[index];
         Delivery {
             id: self.ids.next("dlv"),
@@ -638,7 +704,7 @@ impl Engine {
             webhook_name: webhook.config.name().to_string(),
             event: event.clone(),
             created_at: now,
-            state: DeliveryState::Pending,
+            state,
             finished_at: None,
             next_at: now,
             test,
@@ -692,15 +758,24 @@ impl Engine {
             attempt.response_body = Some(truncate(body, LOGGED_RESPONSE_BYTES).to_string());
         }
         let error = attempt.error.clone();
-        let retries_done = delivery.attempts.len() - 1;
+        let retries_done = delivery.attempts_counted().saturating_sub(1);
         let test = delivery.test;
         self.dirty.insert(Key::Delivery(delivery.id.clone()));
         let Some(webhook_index) = webhook_index else { return };
+        let holds = self.holds_events(webhook_index);
+        let verdict = outcome.verdict(now);
+        if verdict == Verdict::Offline && !test {
+            // Nothing reached the receiver: try again once the browser is
+            // back online, without counting this attempt or its duration.
+            self.online = false;
+            self.outbox.queue(id);
+            return;
+        }
         let webhook = &mut self.webhooks[webhook_index];
         webhook.stats.record_attempt(duration, outcome.status());
         self.dirty.insert(Key::Webhooks);
         let schedule = webhook.config.valid().map_or(&[][..], |c| &c.retry_schedule);
-        match outcome.verdict(now) {
+        match verdict {
             Verdict::Success => {
                 webhook.stats.successes += 1;
                 self.finish(id, DeliveryState::Delivered, None, now);
@@ -709,21 +784,31 @@ impl Engine {
                 let delay = schedule[retries_done].max(after.unwrap_or(0));
                 if let Some(delivery) = self.outbox.get_mut(id) {
                     delivery.next_at = now.plus(delay);
+                    // Turned off by its failures meanwhile: the retry waits with its events.
+                    if holds {
+                        delivery.state = DeliveryState::Held;
+                    }
                 }
                 self.outbox.queue(id);
             }
-            Verdict::Retry(_) | Verdict::Fail => {
+            Verdict::Retry(_) | Verdict::Fail | Verdict::Offline => {
                 webhook.stats.failures += 1;
                 self.finish(id, DeliveryState::Failed, error, now);
             }
             Verdict::Gone => {
                 webhook.stats.failures += 1;
                 let reason = "the receiver answered 410 Gone".to_string();
+                let was_enabled = webhook.config.enabled();
                 webhook.config.disable();
                 webhook.disabled_reason = Some(reason.clone());
+                webhook.health.auto_disabled = false;
+                webhook.health.disabled_at = Some(now);
                 let webhook_id = webhook.id.clone();
                 self.finish(id, DeliveryState::Failed, Some(reason), now);
                 self.cancel_pending(&webhook_id, "webhook was turned off: the receiver answered 410 Gone", now);
+                if was_enabled && self.settings.notifications.wants(NotificationKind::Disabled) {
+                    self.notify(NotificationKind::Disabled, Some(webhook_index), None);
+                }
             }
         }
     }
@@ -740,7 +825,11 @@ impl Engine {
         delivery.reason = reason;
         delivery.finished_at = Some(now);
         self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
+        let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone()));
         self.push_log(delivery);
+        if let Some((webhook_id, reason)) = health {
+            self.record_health(&webhook_id, state, reason.as_deref(), now);
+        }
     }
 
     fn push_log(&mut self, delivery: Delivery) {

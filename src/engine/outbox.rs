@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::delivery::Delivery;
+use super::delivery::{Delivery, DeliveryState};
 use crate::time::Millis;
 
 /// Where a ready delivery sits: its webhook's queue of first attempts (held
@@ -86,12 +86,15 @@ impl Outbox {
 
     /// Puts the delivery with `id` in line for its next attempt at its
     /// `next_at`. First attempts (not Tests) go in the lane the rate limit
-    /// holds back.
+    /// holds back. A held delivery stays out of line until it is pending again.
     pub fn queue(&mut self, id: &str) {
         let Some(&seq) = self.by_id.get(id) else { return };
         self.unqueue(seq);
         let entry = self.entries.get_mut(&seq).expect("by_id and entries agree");
         let delivery = &entry.delivery;
+        if delivery.state == DeliveryState::Held {
+            return;
+        }
         let lane = if delivery.attempts.is_empty() && !delivery.test { Lane::First } else { Lane::Other };
         let queues = self.ready.entry(delivery.webhook_id.clone()).or_default();
         queues.lane(lane).insert((delivery.next_at, seq));
@@ -149,7 +152,6 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::DeliveryState;
     use crate::event::{Event, EventKind};
     use serde_json::json;
 

@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::delivery::{Attempt, Delivery, DeliveryState};
+use super::alerts::{NotificationSwitches, Unseen};
+use super::delivery::{Attempt, Delivery};
+use super::health::Health;
 use super::replies::Replies;
 use crate::campaign::Campaign;
 use crate::config::StoredConfig;
@@ -21,11 +23,13 @@ use crate::time::Millis;
 pub struct GlobalSettings {
     /// The global switch: when off, events are not delivered.
     pub enabled: bool,
+    /// Which notifications the user wants.
+    pub notifications: NotificationSwitches,
 }
 
 impl Default for GlobalSettings {
     fn default() -> GlobalSettings {
-        GlobalSettings { enabled: true }
+        GlobalSettings { enabled: true, notifications: NotificationSwitches::default() }
     }
 }
 
@@ -47,6 +51,9 @@ pub struct Webhook {
     /// Delivery counters.
     #[serde(default)]
     pub stats: Stats,
+    /// Its run of failures, and whether AutoHook turned it off.
+    #[serde(default)]
+    pub health: Health,
 }
 
 /// Everything persisted, as loaded from storage.
@@ -67,6 +74,8 @@ pub struct Snapshot {
     pub in_flight: BTreeMap<String, Attempt>,
     /// Replies to recent requests that changed state, by request id.
     pub replies: Replies,
+    /// Failed deliveries the user has not seen (the badge's count).
+    pub unseen: Unseen,
     /// Records set aside by an earlier start, by their `unreadable/` name.
     pub set_aside: BTreeMap<String, Unreadable>,
     /// Records this load could not read; the engine sets them aside.
@@ -140,6 +149,7 @@ impl Snapshot {
                 Key::Campaign => decode(&value).map(|campaign| snapshot.campaign = campaign),
                 Key::InFlight => decode(&value).map(|in_flight| snapshot.in_flight = in_flight),
                 Key::Replies => decode(&value).map(|replies| snapshot.replies = replies),
+                Key::Badge => decode(&value).map(|unseen| snapshot.unseen = unseen),
                 Key::Unreadable(name) => {
                     // A set-aside record is shown as found, even if its own wrapper broke.
                     let record = decode(&value).unwrap_or_else(|reason| Unreadable { origin: name.clone(), reason, text: text_of(&value) });
@@ -154,7 +164,7 @@ impl Snapshot {
                 snapshot.unreadable.push(Unreadable { origin: key, reason, text: text_of(&value) });
             }
         }
-        let (outbox, log) = deliveries.into_values().partition(|d| d.state == DeliveryState::Pending);
+        let (outbox, log) = deliveries.into_values().partition(|d| d.state.is_unfinished());
         (snapshot.outbox, snapshot.log) = (outbox, log);
         snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         snapshot.log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
@@ -201,6 +211,8 @@ pub enum Key {
     Replies,
     /// A record that could not be read, set aside: `unreadable/<name>`.
     Unreadable(String),
+    /// Failed deliveries the user has not seen: `badge`.
+    Badge,
 }
 
 impl Key {
@@ -223,6 +235,7 @@ impl Key {
             None if key == "campaign" => Some(Key::Campaign),
             None if key == "inflight" => Some(Key::InFlight),
             None if key == "replies" => Some(Key::Replies),
+            None if key == "badge" => Some(Key::Badge),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
             Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
             _ => None,
@@ -240,6 +253,7 @@ impl fmt::Display for Key {
             Key::Delivery(id) => write!(f, "delivery/{id}"),
             Key::Replies => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
+            Key::Badge => f.write_str("badge"),
         }
     }
 }
@@ -285,6 +299,7 @@ mod tests {
             Key::Replies,
             Key::Unreadable("webhooks[2]".into()),
             Key::Unreadable("delivery/dlv_4".into()),
+            Key::Badge,
         ] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }

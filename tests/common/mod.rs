@@ -11,7 +11,9 @@ pub mod faults;
 
 use std::collections::BTreeMap;
 
-use autohook::{Driver, Engine, Millis, Notice, Outcome, Output, SendCommand, Snapshot, Stats, Transmit, WebhookInput};
+use autohook::{
+    Badge, Driver, Engine, Millis, Notice, Notification, Outcome, Output, SendCommand, Snapshot, Stats, Transmit, WebhookInput,
+};
 use serde_json::{json, Value};
 
 /// 2023-11-14 22:13:20 UTC: where simulated clocks start.
@@ -54,6 +56,10 @@ pub struct Drained {
     pub typed: Vec<SendCommand>,
     /// Deliveries that reached a final state.
     pub finished: Vec<String>,
+    /// The badge, if it changed.
+    pub badge: Option<Badge>,
+    /// Notifications to show.
+    pub notified: Vec<Notification>,
     /// When to drain again.
     pub wake: Option<Millis>,
 }
@@ -68,8 +74,11 @@ impl Driver for Drained {
     }
 
     fn notice(&mut self, notice: Notice) {
-        let Notice::Finished { delivery_id } = notice;
-        self.finished.push(delivery_id);
+        match notice {
+            Notice::Finished { delivery_id } => self.finished.push(delivery_id),
+            Notice::Badge(badge) => self.badge = Some(badge),
+            Notice::Notify(notification) => self.notified.push(notification),
+        }
     }
 
     fn wake_at(&mut self, at: Option<Millis>) {
@@ -82,6 +91,8 @@ pub struct Sim {
     pub engine: Engine,
     pub now: Millis,
     pub storage: BTreeMap<String, String>,
+    /// Notifications drains asked for, until [`Sim::notifications`] takes them.
+    pub notified: Vec<Notification>,
     /// Seeds each restarted engine differently, as fresh random bytes would.
     restarts: u64,
 }
@@ -94,14 +105,21 @@ impl Sim {
 
     /// A fresh profile at `now`.
     pub fn at(seed: u8, now: Millis) -> Sim {
-        Sim { engine: Engine::new([seed; 16]), now, storage: BTreeMap::new(), restarts: 0 }
+        Sim { engine: Engine::new([seed; 16]), now, storage: BTreeMap::new(), notified: Vec::new(), restarts: 0 }
     }
 
     /// One drain at the current time.
     pub fn drain(&mut self) -> Drained {
         let mut drained = Drained::default();
         self.engine.drive(self.now, &mut drained);
+        self.notified.extend(drained.notified.iter().cloned());
         drained
+    }
+
+    /// The notifications every drain since the last call asked for, after one more drain.
+    pub fn notifications(&mut self) -> Vec<Notification> {
+        self.drain();
+        std::mem::take(&mut self.notified)
     }
 
     /// Writes what changed, as the driver does after each drain; whether

@@ -1,0 +1,191 @@
+//! Endpoint health: how a webhook's deliveries have been going, and when
+//! AutoHook stops calling a receiver that keeps failing. Decided from
+//! finished deliveries alone (Tests do not count: they are the user's own
+//! probe), stored with the webhook, shown on its card and in the badge.
+//!
+//! After `autoDisableAfter` failed deliveries in a row the webhook is
+//! turned off and its events are *held* in the outbox rather than dropped:
+//! turning it on again delivers them (or discards them, if the user says
+//! so). Svix and GitLab stop calling such endpoints too; neither can keep
+//! the events for the user, which an outbox in the browser can.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::alerts::NotificationKind;
+use super::{DeliveryState, Engine, Key};
+use crate::time::Millis;
+
+/// A webhook's run of failures and whether AutoHook turned it off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Health {
+    /// Failed deliveries since the last one that succeeded.
+    pub consecutive_failures: u32,
+    /// When the current run of failures began.
+    pub failing_since: Option<Millis>,
+    /// The last failed delivery's reason, as the log words it.
+    pub last_reason: Option<String>,
+    /// When AutoHook turned the webhook off (too many failures, or 410 Gone).
+    pub disabled_at: Option<Millis>,
+    /// Turned off after too many failures: its events are held.
+    pub auto_disabled: bool,
+    /// When the user was last told it started failing: at most once per
+    /// [`FAILING_NOTICE_EVERY_MS`], so a flapping receiver is one tap on the
+    /// shoulder, not one per delivery.
+    pub notified_failing_at: Option<Millis>,
+}
+
+/// Least time between two "started failing" notifications for a webhook.
+pub const FAILING_NOTICE_EVERY_MS: u64 = 10 * 60_000;
+
+/// What to do with an auto-disabled webhook's held events when it is
+/// turned on again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HeldEvents {
+    /// Send them, oldest first (the default: nothing is lost).
+    #[default]
+    Deliver,
+    /// Cancel them.
+    Discard,
+}
+
+impl Health {
+    /// `healthy`, `failing` or `disabled` (turned off by AutoHook).
+    fn state(&self) -> &'static str {
+        if self.disabled_at.is_some() {
+            "disabled"
+        } else if self.consecutive_failures > 0 {
+            "failing"
+        } else {
+            "healthy"
+        }
+    }
+
+    /// The webhook view's `health`, with the number of its held deliveries.
+    pub fn view(&self, held: usize) -> Value {
+        json!({
+            "state": self.state(), "consecutiveFailures": self.consecutive_failures, "failingSince": self.failing_since,
+            "lastReason": self.last_reason, "disabledAt": self.disabled_at, "autoDisabled": self.auto_disabled, "held": held,
+        })
+    }
+
+    /// Forgets the run of failures and AutoHook's disable: the user turned
+    /// the webhook on again, or a delivery succeeded.
+    fn recovered(&mut self) {
+        let notified = self.notified_failing_at;
+        *self = Health { notified_failing_at: notified, ..Health::default() };
+    }
+}
+
+impl Engine {
+    /// Updates the health of the webhook a finished, non-Test delivery went
+    /// to, and counts a failure for the badge; turns the webhook off once
+    /// its run of failures reaches its `autoDisableAfter`.
+    pub(super) fn record_health(&mut self, webhook_id: &str, state: DeliveryState, reason: Option<&str>, now: Millis) {
+        let Some(index) = self.webhooks.iter().position(|w| w.id == webhook_id) else { return };
+        let webhook = &mut self.webhooks[index];
+        match state {
+            DeliveryState::Delivered if webhook.health.consecutive_failures > 0 && !webhook.health.auto_disabled => {
+                webhook.health.consecutive_failures = 0;
+                webhook.health.failing_since = None;
+            }
+            DeliveryState::Failed => {
+                let health = &mut webhook.health;
+                health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+                health.failing_since.get_or_insert(now);
+                health.last_reason = reason.map(str::to_string);
+                let quiet = health.notified_failing_at.is_some_and(|at| at.plus(FAILING_NOTICE_EVERY_MS) > now);
+                if health.consecutive_failures == 1 && !quiet && self.settings.notifications.wants(NotificationKind::Failing) {
+                    health.notified_failing_at = Some(now);
+                    self.notify(NotificationKind::Failing, Some(index), None);
+                }
+                self.count_unseen_failure();
+                let webhook = &self.webhooks[index];
+                let limit = webhook.config.valid().map_or(0, |c| c.auto_disable_after);
+                if limit > 0 && webhook.health.consecutive_failures >= limit && webhook.config.enabled() {
+                    self.auto_disable(index, now);
+                }
+            }
+            _ => return,
+        }
+        self.dirty.insert(Key::Webhooks);
+    }
+
+    /// Turns the webhook at `index` off after too many failures and holds
+    /// its unfinished deliveries (not Tests, and not one in flight: its
+    /// result decides, and a retry is held then).
+    fn auto_disable(&mut self, index: usize, now: Millis) {
+        let webhook = &mut self.webhooks[index];
+        let failures = webhook.health.consecutive_failures;
+        let last = webhook.health.last_reason.clone().unwrap_or_default();
+        webhook.config.disable();
+        webhook.disabled_reason =
+            Some(format!("{failures} deliveries in a row failed (the last: {last}); its events are held until it is on again"));
+        webhook.health.auto_disabled = true;
+        webhook.health.disabled_at = Some(now);
+        let id = webhook.id.clone();
+        let in_flight: Vec<&str> = self.in_flight.values().map(|(delivery_id, ..)| delivery_id.as_str()).collect();
+        let waiting: Vec<String> = self.outbox.ids_of(&id).into_iter().filter(|d| !in_flight.contains(&d.as_str())).collect();
+        for delivery_id in waiting {
+            if let Some(delivery) = self.outbox.get_mut(&delivery_id).filter(|d| !d.test) {
+                delivery.state = DeliveryState::Held;
+                self.dirty.insert(Key::Delivery(delivery_id));
+            } else {
+                self.outbox.queue(&delivery_id);
+            }
+        }
+        if self.settings.notifications.wants(NotificationKind::Disabled) {
+            self.notify(NotificationKind::Disabled, Some(index), None);
+        }
+    }
+
+    /// Whether the webhook at `index` holds its events (auto-disabled).
+    pub(super) fn holds_events(&self, index: usize) -> bool {
+        self.webhooks[index].health.auto_disabled
+    }
+
+    /// How many deliveries are held for `webhook_id`.
+    pub fn held_count(&self, webhook_id: &str) -> usize {
+        self.outbox.iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
+    }
+
+    /// After a change of the webhook at `index` that asked for `enabled`
+    /// (`None`: left as it was): turned on, it forgets AutoHook's disable
+    /// and its run of failures, and its held events are delivered or
+    /// discarded as `held` says; turned off by the user, it stops holding
+    /// and its held events are cancelled like any unfinished delivery.
+    pub(super) fn settle_health(&mut self, index: usize, enabled: Option<bool>, held: HeldEvents, now: Millis) {
+        let webhook = &mut self.webhooks[index];
+        let on = webhook.config.enabled();
+        if on && webhook.health.disabled_at.is_some() {
+            webhook.health.recovered();
+        } else if enabled == Some(false) && webhook.health.auto_disabled {
+            webhook.health.auto_disabled = false;
+            webhook.health.disabled_at = None;
+        } else {
+            return;
+        }
+        let id = webhook.id.clone();
+        let held_ids: Vec<String> =
+            self.outbox.iter().filter(|d| d.webhook_id == id && d.state == DeliveryState::Held).map(|d| d.id.clone()).collect();
+        for delivery_id in held_ids {
+            match (on, held) {
+                (true, HeldEvents::Deliver) => {
+                    if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
+                        delivery.state = DeliveryState::Pending;
+                        delivery.next_at = now;
+                    }
+                    self.dirty.insert(Key::Delivery(delivery_id.clone()));
+                    self.outbox.queue(&delivery_id);
+                }
+                (true, HeldEvents::Discard) => {
+                    let reason = "discarded: the webhook was turned on again without its held events".to_string();
+                    self.finish(&delivery_id, DeliveryState::Cancelled, Some(reason), now);
+                }
+                (false, _) => self.finish(&delivery_id, DeliveryState::Cancelled, Some("webhook was turned off".into()), now),
+            }
+        }
+    }
+}

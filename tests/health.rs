@@ -1,0 +1,345 @@
+//! Never failing silently, against the sans-IO engine under a simulated
+//! clock: endpoint health and auto-disable with held events, the badge,
+//! notifications, bulk replay and waiting out an offline browser.
+
+mod common;
+
+use autohook::limits::{FAILING_NOTICE_EVERY_MS, OFFLINE_PROBE_MS};
+use autohook::{DeliveryState, Failure, HeldEvents, NotificationKind, Outcome, Transmit};
+use serde_json::{json, Value};
+
+use common::Sim;
+
+fn status(code: u16) -> Outcome {
+    Outcome::Response { status: code, retry_after: None, body: "down for maintenance".into() }
+}
+
+fn event_id(transmit: &Transmit) -> String {
+    transmit.request.headers.iter().find(|(name, _)| name == "webhook-id").map(|(_, value)| value.clone()).unwrap()
+}
+
+/// A webhook that gives up after `after` failed deliveries and never retries.
+fn failing_profile(after: u32) -> (Sim, String) {
+    let mut sim = Sim::new(4);
+    let id = sim.webhook(json!({"url": "https://h.test/in", "name": "Orders", "autoDisableAfter": after, "retrySchedule": []}));
+    (sim, id)
+}
+
+fn health(sim: &Sim, id: &str) -> autohook::Webhook {
+    sim.engine.webhook(id).unwrap().clone()
+}
+
+fn states(sim: &Sim) -> Vec<DeliveryState> {
+    sim.engine.deliveries().map(|d| d.state).collect()
+}
+
+/// Answers every request due now with `outcome` (and those due after
+/// them, without moving the clock); returns them.
+fn answer_all(sim: &mut Sim, outcome: impl Fn() -> Outcome) -> Vec<Transmit> {
+    let mut sent = Vec::new();
+    loop {
+        let due = sim.transmits();
+        if due.is_empty() {
+            return sent;
+        }
+        for transmit in due {
+            sim.respond(&transmit, outcome());
+            sent.push(transmit);
+        }
+    }
+}
+
+#[test]
+fn a_webhook_failing_its_limit_in_a_row_is_turned_off_and_holds_later_events_across_a_restart() {
+    let (mut sim, id) = failing_profile(3);
+    for _ in 0..5 {
+        sim.emit("message_sent");
+    }
+    // Two in flight at most matter here: send all five, fail them one by one.
+    let sent = sim.transmits();
+    assert_eq!(sent.len(), 5);
+    for transmit in &sent[..3] {
+        sim.respond(transmit, status(500));
+    }
+    let webhook = health(&sim, &id);
+    assert!(webhook.health.auto_disabled && !webhook.config.enabled());
+    assert_eq!(webhook.health.consecutive_failures, 3);
+    assert!(webhook.disabled_reason.as_deref().unwrap().contains("3 deliveries in a row failed (the last: HTTP 500)"));
+    // The two still in flight finish as their answers say; a retryable one is held.
+    sim.respond(&sent[3], Outcome::Timeout);
+    sim.respond(&sent[4], status(200));
+    let mut sim_states = states(&sim);
+    sim_states.sort_by_key(|s| format!("{s:?}"));
+    assert_eq!(
+        sim_states,
+        [DeliveryState::Delivered, DeliveryState::Failed, DeliveryState::Failed, DeliveryState::Failed, DeliveryState::Failed]
+    );
+    assert_eq!(health(&sim, &id).health.consecutive_failures, 4, "a success while turned off does not turn it on");
+
+    // Events raised while it is off are held, sent to nobody, and survive a restart.
+    let held = sim.emit("message_sent");
+    assert_eq!(held.len(), 1);
+    assert!(sim.transmits().is_empty());
+    sim.restart();
+    assert!(sim.transmits().is_empty());
+    assert_eq!(sim.engine.delivery(&held[0]).unwrap().state, DeliveryState::Held);
+    assert_eq!(sim.engine.held_count(&id), 1);
+    assert_eq!(sim.engine.badge().text, "!");
+
+    sim.engine.set_webhook_enabled(&id, true, HeldEvents::Deliver, sim.now).unwrap();
+    let resent = answer_all(&mut sim, || status(204));
+    assert_eq!(resent.len(), 1, "the held event goes out once");
+    assert_eq!(sim.engine.delivery(&held[0]).unwrap().state, DeliveryState::Delivered);
+    let webhook = health(&sim, &id);
+    assert!(!webhook.health.auto_disabled && webhook.config.enabled() && webhook.health.consecutive_failures == 0);
+    assert_eq!(sim.engine.badge().text, "4", "the four failures are still unseen");
+    sim.engine.mark_seen();
+    assert_eq!(sim.engine.badge().text, "");
+}
+
+#[test]
+fn a_retry_due_when_the_webhook_is_turned_off_is_held_and_resumes_its_schedule() {
+    let mut sim = Sim::new(4);
+    let id = sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 1, "retrySchedule": [1000]}));
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    sim.respond(&sent[0], status(400));
+    assert!(health(&sim, &id).health.auto_disabled);
+    sim.respond(&sent[1], status(503));
+    assert_eq!(sim.engine.held_count(&id), 1, "its retry waits with the held events");
+    assert!(!sim.advance() || sim.transmits().is_empty());
+    sim.engine.set_webhook_enabled(&id, true, HeldEvents::Deliver, sim.now).unwrap();
+    let retried = answer_all(&mut sim, || status(200));
+    assert_eq!(retried.len(), 1);
+    assert_eq!(sim.engine.delivery(&sent[1].delivery_id).unwrap().attempts.len(), 2);
+}
+
+#[test]
+fn turning_on_with_discard_cancels_the_held_events_and_turning_off_by_hand_stops_holding() {
+    for (held, then) in [(HeldEvents::Discard, DeliveryState::Cancelled), (HeldEvents::Deliver, DeliveryState::Cancelled)] {
+        let (mut sim, id) = failing_profile(1);
+        sim.emit("message_sent");
+        answer_all(&mut sim, || status(500));
+        let kept = sim.emit("message_sent");
+        if held == HeldEvents::Discard {
+            sim.engine.set_webhook_enabled(&id, true, held, sim.now).unwrap();
+        } else {
+            // Off by the user's hand: it receives nothing, held events included.
+            sim.engine.set_webhook_enabled(&id, false, held, sim.now).unwrap();
+            assert!(!health(&sim, &id).health.auto_disabled);
+            assert!(sim.emit("message_sent").is_empty());
+        }
+        assert_eq!(sim.engine.delivery(&kept[0]).unwrap().state, then);
+        assert!(sim.transmits().is_empty());
+    }
+}
+
+#[test]
+fn a_first_failure_notifies_at_most_once_per_ten_minutes_and_a_success_resets_the_run() {
+    let (mut sim, id) = failing_profile(0);
+    let mut notified = Vec::new();
+    let round = |sim: &mut Sim, notified: &mut Vec<autohook::Notification>, outcome: u16| {
+        sim.emit("message_sent");
+        answer_all(sim, || status(outcome));
+        notified.extend(sim.notifications());
+    };
+    round(&mut sim, &mut notified, 500);
+    round(&mut sim, &mut notified, 500);
+    assert_eq!(health(&sim, &id).health.consecutive_failures, 2);
+    round(&mut sim, &mut notified, 200);
+    assert_eq!(health(&sim, &id).health.consecutive_failures, 0);
+    round(&mut sim, &mut notified, 502);
+    assert_eq!(notified.len(), 1, "the second run began within ten minutes of the first notice");
+    let first = &notified[0];
+    assert_eq!(
+        (first.kind, first.webhook_id.as_deref(), first.webhook_name.as_deref()),
+        (NotificationKind::Failing, Some(id.as_str()), Some("Orders"))
+    );
+    assert_eq!((first.status, first.failure), (Some(500), Some(Failure::ServerError)));
+    assert!(first.id.starts_with(&format!("failing:{id}:")));
+    sim.now = sim.now.plus(FAILING_NOTICE_EVERY_MS);
+    round(&mut sim, &mut notified, 200);
+    round(&mut sim, &mut notified, 500);
+    assert_eq!(notified.len(), 2);
+    assert!(!health(&sim, &id).health.auto_disabled, "0 never turns it off");
+}
+
+#[test]
+fn auto_disable_and_410_notify_and_switched_off_kinds_stay_quiet() {
+    let (mut sim, _) = failing_profile(2);
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    answer_all(&mut sim, || status(500));
+    let kinds: Vec<NotificationKind> = sim.notifications().iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, [NotificationKind::Failing, NotificationKind::Disabled]);
+
+    let (mut sim, id) = failing_profile(20);
+    sim.engine.set_notifications(serde_json::from_value(json!({"failing": false})).unwrap());
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    sim.respond(&sent[0], status(410));
+    let notified = sim.notifications();
+    assert_eq!(notified.iter().map(|n| n.kind).collect::<Vec<_>>(), [NotificationKind::Disabled], "failing is off");
+    assert_eq!(notified[0].status, Some(410));
+    let webhook = health(&sim, &id);
+    assert!(webhook.health.disabled_at.is_some() && !webhook.health.auto_disabled, "410 disables without holding");
+    assert_eq!(sim.engine.delivery(&sent[1].delivery_id).unwrap().state, DeliveryState::Cancelled);
+}
+
+#[test]
+fn notifications_carry_no_text_from_the_receiver() {
+    let (mut sim, _) = failing_profile(1);
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    let location = Some("https://evil.test/CLICK-HERE".to_string());
+    sim.respond(&sent[0], Outcome::Redirect { status: Some(302), location });
+    let notified = sim.notifications();
+    assert_eq!(notified.len(), 2);
+    for notification in notified {
+        let text = serde_json::to_string(&notification).unwrap();
+        assert!(!text.contains("CLICK") && !text.contains("evil"), "{text}");
+        assert_eq!((notification.status, notification.failure), (Some(302), Some(Failure::Redirect)));
+    }
+}
+
+#[test]
+fn the_badge_counts_unseen_failures_but_not_tests_and_survives_a_restart() {
+    let (mut sim, id) = failing_profile(0);
+    assert_eq!(sim.drain().badge.unwrap().text, "", "a start tells the driver the badge");
+    for _ in 0..3 {
+        sim.emit("message_sent");
+    }
+    answer_all(&mut sim, || status(500));
+    sim.engine.test(&id, sim.now).unwrap();
+    answer_all(&mut sim, || status(500));
+    assert_eq!((sim.engine.badge().text, sim.engine.unseen_failures()), ("3".to_string(), 3));
+    sim.restart();
+    assert_eq!(sim.drain().badge.unwrap().text, "3");
+    sim.engine.mark_seen();
+    assert_eq!(sim.drain().badge.unwrap().text, "");
+    assert!(sim.drain().badge.is_none(), "told only when it changes");
+}
+
+#[test]
+fn campaign_errors_notify_and_the_daily_limit_only_when_switched_on() {
+    use autohook::{Control, SendFailure};
+    let mut sim = Sim::new(5);
+    sim.webhook(json!({"url": "https://h.test/"}));
+    let selectors = autohook::Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings = json!({"phrases": ["a"], "intervalMinSeconds": 1, "intervalMaxSeconds": 1, "dailyLimit": 1});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), sim.now).unwrap();
+    sim.engine.control_campaign(Control::Start, sim.now).unwrap();
+    let typed = sim.drain().typed;
+    sim.engine.campaign_sent(typed[0].seq, Err(SendFailure::Failed("no send button".into())), sim.now);
+    let notified = sim.notifications();
+    assert_eq!(notified.iter().map(|n| n.kind).collect::<Vec<_>>(), [NotificationKind::CampaignPaused]);
+    assert!(!serde_json::to_string(&notified[0]).unwrap().contains("no send button"));
+
+    sim.engine.set_notifications(serde_json::from_value(json!({"dailyLimit": true})).unwrap());
+    sim.engine.control_campaign(Control::Resume, sim.now).unwrap();
+    let typed = sim.drain().typed;
+    sim.engine.campaign_sent(typed[0].seq, Ok("a".into()), sim.now);
+    let notified = sim.notifications();
+    assert_eq!(notified.iter().map(|n| (n.kind, n.limit)).collect::<Vec<_>>(), [(NotificationKind::DailyLimit, Some(1))]);
+}
+
+#[test]
+fn bulk_replay_requeues_each_failed_event_once_with_its_id_and_cancel_pending_undoes_it() {
+    let (mut sim, id) = failing_profile(0);
+    let other = sim.webhook(json!({"url": "https://other.test/in", "retrySchedule": []}));
+    for _ in 0..30 {
+        sim.emit("message_sent");
+    }
+    let first: Vec<Transmit> = answer_all(&mut sim, || status(500));
+    let started = sim.now;
+    assert_eq!(first.len(), 60);
+    assert_eq!(sim.engine.redeliver_failed(Some(&id), started, true, sim.now).unwrap(), 30, "a dry run counts");
+    assert!(sim.transmits().is_empty(), "and changes nothing");
+    assert_eq!(sim.engine.redeliver_failed(Some(&id), started.plus(1), false, sim.now).unwrap(), 0, "none failed since then");
+    assert_eq!(sim.engine.redeliver_failed(Some(&id), started, false, sim.now).unwrap(), 30);
+    assert_eq!(sim.engine.redeliver_failed(Some(&id), started, false, sim.now).unwrap(), 0, "already queued: not twice");
+    let replayed = answer_all(&mut sim, || status(200));
+    assert_eq!(replayed.len(), 30);
+    let mut ids: Vec<String> = replayed.iter().map(event_id).collect();
+    let mut original: Vec<String> = first.iter().filter(|t| t.request.url.starts_with("https://h.test")).map(event_id).collect();
+    ids.sort();
+    original.sort();
+    assert_eq!(ids, original, "the same webhook-id as each original");
+    let stats = sim.stats(&id);
+    assert_eq!((stats.triggers, stats.successes, stats.failures), (60, 30, 30));
+
+    assert_eq!(sim.engine.redeliver_failed(None, started, false, sim.now).unwrap(), 30, "the other webhook's");
+    assert_eq!(sim.engine.cancel_unfinished(Some(&other), sim.now).unwrap(), 30);
+    assert!(sim.transmits().is_empty());
+    assert!(sim.engine.redeliver_failed(Some("wh_nope"), started, false, sim.now).is_err());
+}
+
+#[test]
+fn offline_deliveries_wait_without_spending_attempts_and_go_out_when_back() {
+    let mut sim = Sim::new(6);
+    let id = sim.webhook(json!({"url": "https://h.test/in"}));
+    sim.emit("message_sent");
+    // Gone offline during the attempt: not counted, tried again when back.
+    let sent = sim.transmits();
+    sim.respond(&sent[0], Outcome::Offline);
+    assert!(!sim.engine.online());
+    sim.emit("message_sent");
+    sim.persist();
+    let drained = sim.drain();
+    assert!(drained.transmits.is_empty());
+    assert_eq!(drained.wake, Some(sim.now.plus(OFFLINE_PROBE_MS)), "looks again while offline");
+    assert!(sim.engine.test(&id, sim.now).is_ok());
+    let test = sim.engine.deliveries().find(|d| d.test).unwrap();
+    assert_eq!((test.state, test.reason.as_deref()), (DeliveryState::Failed, Some("not sent: the browser is offline")));
+
+    sim.engine.set_online(true);
+    let delivered = answer_all(&mut sim, || status(500));
+    assert_eq!(delivered.len(), 2);
+    let delivery = sim.engine.delivery(&sent[0].delivery_id).unwrap();
+    assert_eq!(delivery.attempts.len(), 2);
+    assert_eq!(delivery.attempts[0].failure, Some(Failure::Offline));
+    assert_ne!(delivery.attempts[0].delivery_header, delivery.attempts[1].delivery_header, "attempt numbers are never reused");
+    // Both still get their three retries.
+    let all = sim.run(|_| status(500));
+    assert_eq!(all.len(), 6);
+    assert_eq!(sim.stats(&id).failures, 2, "the two events; the Test was never sent");
+}
+
+#[test]
+fn the_message_api_shows_health_held_events_and_the_badge() {
+    let (mut sim, id) = failing_profile(1);
+    sim.emit("message_sent");
+    answer_all(&mut sim, || status(500));
+    sim.emit("message_sent");
+    let ask = |sim: &mut Sim, message: Value| {
+        autohook::reply(autohook::handle(&mut sim.engine, message, autohook::Sender::ExtensionPage, sim.now, &[0; 32]).map(|r| match r {
+            autohook::Reply::Now(value) => value,
+            autohook::Reply::AfterDelivery(id) => Value::String(id),
+        }))
+    };
+    let listed = ask(&mut sim, json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert_eq!(listed["health"]["state"], "disabled");
+    assert_eq!((listed["health"]["held"].clone(), listed["health"]["autoDisabled"].clone()), (json!(1), json!(true)));
+    assert_eq!(listed["enabled"], false);
+    assert_eq!(
+        ask(&mut sim, json!({"type": "badge.get"}))["value"],
+        json!({"text": "!", "color": "#d93025", "unseenFailures": 1, "autoDisabled": 1})
+    );
+    let held = ask(&mut sim, json!({"type": "deliveries.list", "state": "held"}))["value"].clone();
+    assert_eq!(held.as_array().unwrap().len(), 1);
+    let refused = ask(&mut sim, json!({"type": "webhooks.setEnabled", "id": id, "enabled": true, "held": "later"}));
+    assert_eq!(refused["error"]["code"], "bad_request");
+    let on = ask(&mut sim, json!({"type": "webhooks.setEnabled", "id": id, "enabled": true, "held": "discard"}))["value"].clone();
+    assert_eq!((on["health"]["state"].clone(), on["health"]["held"].clone()), (json!("healthy"), json!(0)));
+    let switches = ask(&mut sim, json!({"type": "notifications.set", "dailyLimit": true}))["value"].clone();
+    assert_eq!(switches, json!({"failing": true, "disabled": true, "campaignPaused": true, "dailyLimit": true}));
+    assert_eq!(ask(&mut sim, json!({"type": "notifications.set", "sound": true}))["error"]["code"], "bad_request");
+    assert_eq!(ask(&mut sim, json!({"type": "badge.markSeen"}))["value"]["text"], "");
+    sim.engine.set_online(false);
+    sim.emit("message_sent");
+    let pending = ask(&mut sim, json!({"type": "deliveries.list", "state": "pending"}))["value"][0].clone();
+    assert_eq!(pending["waitingForNetwork"], true);
+}
