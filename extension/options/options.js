@@ -1,5 +1,5 @@
-// The settings page: webhooks, the editor, the delivery log and the global
-// switch. State lives in the background; this page re-reads it whenever
+// The settings page: webhooks, the editor, the notification switches, the
+// delivery log and the global switch. State lives in the background; this page re-reads it whenever
 // the background says it changed, so it stays live without reloading.
 import { call } from '../shared/ext.js';
 import { localize, onStateChanged, renderThrottled } from '../shared/dom.js';
@@ -7,6 +7,7 @@ import { onAccessChanged, permissionsReady } from '../shared/permissions.js';
 import { openEditor } from './editor.js';
 import { renderWebhooks } from './list.js';
 import { renderLog, onFilterChange } from './log.js';
+import { renderNotifications } from './notifications.js';
 import { renderUnreadable } from './unreadable.js';
 
 localize();
@@ -31,7 +32,7 @@ async function refresh({ force = false } = {}) {
     const rerender = () => refresh({ force: true }).catch(console.error);
     renderWebhooks(document.getElementById('webhook-list'), webhooks, { edit: openEditor, rerender });
   }
-  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable'))]);
+  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable')), renderNotifications()]);
 }
 const rerender = renderThrottled(() => refresh().catch(console.error));
 
