@@ -9,6 +9,7 @@ import { renderWebhooks } from './list.js';
 import { renderLog, onFilterChange } from './log.js';
 import { renderNotifications } from './notifications.js';
 import { renderUnreadable } from './unreadable.js';
+import './bulk.js';
 
 localize();
 const globalSwitch = document.getElementById('global-enabled');
@@ -43,6 +44,12 @@ onFilterChange(rerender);
 onStateChanged(rerender);
 onAccessChanged(rerender);
 
+// Failures this page shows count as seen: the toolbar badge's count is
+// reset when the page loads and whenever it is shown again.
+const markSeen = () => document.visibilityState === 'visible' && call('badge.markSeen').catch(console.error);
+document.addEventListener('visibilitychange', markSeen);
+markSeen();
+
 await permissionsReady;
 await refresh();
 testButton.disabled = false;
@@ -51,3 +58,5 @@ const suggested = new URLSearchParams(location.search);
 if (webhooks.length === 0 || suggested.has('suggest')) {
   openEditor(null, { url: suggested.get('suggest') ?? '', secret: suggested.get('secret') ?? '' });
 }
+// A notification's link (`?webhook=<id>#log`) lands on the log, now that the cards above it are drawn.
+if (location.hash === '#log') document.getElementById('log').scrollIntoView();
