@@ -8,6 +8,7 @@
 import init, { Background, __wbg_reset_state as resetModule } from '../pkg/autohook.js';
 import { ext } from '../shared/ext.js';
 import { host, senderKind, mark } from '../shared/host.js';
+import { BUTTONS, notificationWebhook, openSettingsFor } from '../shared/notify.js';
 import { permissionsReady } from '../shared/permissions.js';
 
 mark('autohook.script');
@@ -99,5 +100,22 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true;
 });
 
-ext.alarms.onAlarm.addListener(() => withCore((background) => background.wake()));
+const wake = () => withCore((background) => background.wake());
+ext.alarms.onAlarm.addListener(wake);
 ext.runtime.onStartup.addListener(() => core ?? start());
+// Deliveries due while offline wait for the network without spending attempts.
+addEventListener('online', wake);
+addEventListener('offline', wake);
+
+// A notification opens the log of its webhook; Chrome's "Retry failed"
+// button queues that webhook's failed deliveries again, as the log's
+// "Redeliver all failed" does.
+ext.notifications.onClicked.addListener(openSettingsFor);
+ext.notifications.onButtonClicked?.addListener((id, index) => {
+  if (BUTTONS[index] !== 'retryFailed') return openSettingsFor(id);
+  ext.notifications.clear(id);
+  const request = { type: 'deliveries.redeliverFailed', webhookId: notificationWebhook(id) };
+  withCore((background) => background.handle(request, 'page', null))
+    .then((reply) => reply.ok || console.warn('AutoHook: Retry failed', reply.error))
+    .catch((error) => console.warn('AutoHook: Retry failed', error));
+});

@@ -1,9 +1,10 @@
-// The webhook cards: name, method, URL, events, switch, stats, and the
-// actions on each. Every change goes through the background.
+// The webhook cards: name, method, URL, events, switch, health, stats, and
+// the actions on each. Every change goes through the background.
 import { call } from '../shared/ext.js';
 import { h, t } from '../shared/dom.js';
 import { timeElement, urlElement, describeResult } from '../shared/format.js';
 import { canReach, requestAccess } from '../shared/permissions.js';
+import { healthElement } from './health.js';
 
 function stats({ stats: s }) {
   const rate = s.successRate;
@@ -44,11 +45,11 @@ function card(webhook, { edit, rerender }) {
     h('h3', {}, h('span', { class: 'name' }, webhook.name), h('span', { class: 'badge' }, webhook.method),
       h('label', { class: 'switch', style: 'margin-inline-start: auto' },
         h('input', { type: 'checkbox', role: 'switch', class: 'enabled', checked: webhook.enabled, 'aria-label': t('enabledFor', webhook.name),
-          onchange: (event) => run(() => call('webhooks.setEnabled', { id: webhook.id, enabled: event.target.checked })) }),
+          onchange: ({ target: { checked } }) => run(() => call('webhooks.setEnabled', { id: webhook.id, enabled: checked, ...(checked && { held: 'deliver' }) })) }),
         t(webhook.enabled ? 'on' : 'off'))),
     urlElement(webhook.url),
     h('div', { class: 'events' }, webhook.events.map((name) => h('span', { class: 'badge' }, name))),
-    webhook.disabledReason && h('p', { class: 'notice' }, t('turnedOffBecause', webhook.disabledReason)),
+    healthElement(webhook, run),
     needsPermission && h('p', { class: 'notice needs-permission' }, t('needsPermission'), ' ',
       h('button', { type: 'button', class: 'quiet', onclick: () => requestAccess(webhook.url) }, t('grantPermission'))),
     stats(webhook),

@@ -1,5 +1,7 @@
 // The delivery log: newest first, filtered by webhook and outcome; each
 // row opens to its attempts, request and response, with Redeliver.
+// `?webhook=<id>` in the page's URL (a notification's link) chooses the
+// webhook on the first render.
 import { call } from '../shared/ext.js';
 import { h, t } from '../shared/dom.js';
 import { stateClass, timeElement } from '../shared/format.js';
@@ -9,6 +11,7 @@ const byWebhook = document.getElementById('log-webhook');
 const byState = document.getElementById('log-state');
 const open = new Set();
 let shown = '';
+let linked = new URLSearchParams(location.search).get('webhook');
 
 function attempts(delivery) {
   return h('table', {},
@@ -58,6 +61,7 @@ function row(delivery) {
       h('strong', {}, delivery.webhookName),
       h('code', {}, delivery.event.kind),
       h('span', { class: `state ${stateClass(delivery.state)}` }, t(`state_${delivery.state}`)),
+      delivery.waitingForNetwork && h('span', { class: 'hint waiting' }, t('waitingForNetwork')),
       last?.status ? h('span', {}, `HTTP ${last.status}`) : null,
       h('span', { class: 'hint' }, t('logAttempts', delivery.attempts.length))));
   if (open.has(delivery.id)) {
@@ -69,7 +73,8 @@ function row(delivery) {
 
 /** Re-reads the log with the current filters; `webhooks` fills the webhook filter. */
 export async function renderLog(webhooks) {
-  const chosen = byWebhook.value;
+  const chosen = linked ?? byWebhook.value;
+  linked = null;
   byWebhook.replaceChildren(h('option', { value: '' }, t('allWebhooks')), ...webhooks.map((w) => h('option', { value: w.id }, w.name)));
   byWebhook.value = webhooks.some((w) => w.id === chosen) ? chosen : '';
   const deliveries = await call('deliveries.list', { limit: 100, ...(byWebhook.value && { webhookId: byWebhook.value }), ...(byState.value && { state: byState.value }) });
@@ -83,4 +88,10 @@ export async function renderLog(webhooks) {
 export function onFilterChange(refresh) {
   byWebhook.addEventListener('change', refresh);
   byState.addEventListener('change', refresh);
+}
+
+/** The log's webhook filter as request fields (none: every webhook), and its name as the filter shows it. */
+export function logScope() {
+  const webhookId = byWebhook.value;
+  return { fields: webhookId ? { webhookId } : {}, name: byWebhook.selectedOptions[0]?.textContent ?? t('allWebhooks') };
 }

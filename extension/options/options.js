@@ -1,5 +1,5 @@
-// The settings page: webhooks, the editor, the delivery log and the global
-// switch. State lives in the background; this page re-reads it whenever
+// The settings page: webhooks, the editor, the notification switches, the
+// delivery log and the global switch. State lives in the background; this page re-reads it whenever
 // the background says it changed, so it stays live without reloading.
 import { call } from '../shared/ext.js';
 import { localize, onStateChanged, renderThrottled } from '../shared/dom.js';
@@ -7,7 +7,9 @@ import { onAccessChanged, permissionsReady } from '../shared/permissions.js';
 import { openEditor } from './editor.js';
 import { renderWebhooks } from './list.js';
 import { renderLog, onFilterChange } from './log.js';
+import { renderNotifications } from './notifications.js';
 import { renderUnreadable } from './unreadable.js';
+import './bulk.js';
 
 localize();
 const globalSwitch = document.getElementById('global-enabled');
@@ -31,7 +33,7 @@ async function refresh({ force = false } = {}) {
     const rerender = () => refresh({ force: true }).catch(console.error);
     renderWebhooks(document.getElementById('webhook-list'), webhooks, { edit: openEditor, rerender });
   }
-  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable'))]);
+  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable')), renderNotifications()]);
 }
 const rerender = renderThrottled(() => refresh().catch(console.error));
 
@@ -42,6 +44,12 @@ onFilterChange(rerender);
 onStateChanged(rerender);
 onAccessChanged(rerender);
 
+// Failures this page shows count as seen: the toolbar badge's count is
+// reset when the page loads and whenever it is shown again.
+const markSeen = () => document.visibilityState === 'visible' && call('badge.markSeen').catch(console.error);
+document.addEventListener('visibilitychange', markSeen);
+markSeen();
+
 await permissionsReady;
 await refresh();
 testButton.disabled = false;
@@ -50,3 +58,5 @@ const suggested = new URLSearchParams(location.search);
 if (webhooks.length === 0 || suggested.has('suggest')) {
   openEditor(null, { url: suggested.get('suggest') ?? '', secret: suggested.get('secret') ?? '' });
 }
+// A notification's link (`?webhook=<id>#log`) lands on the log, now that the cards above it are drawn.
+if (location.hash === '#log') document.getElementById('log').scrollIntoView();

@@ -1,5 +1,6 @@
-// The toolbar popup: the global switch, the last 24 hours, the latest
-// deliveries, a switch per webhook, and the way to the settings page.
+// The toolbar popup: the global switch, webhooks AutoHook turned off, the
+// last 24 hours, the latest deliveries, a switch per webhook, and the way
+// to the settings page. Opening it marks the badge's failures seen.
 import { call, ext } from '../shared/ext.js';
 import { h, localize, onStateChanged, t, renderThrottled } from '../shared/dom.js';
 import { stateClass, timeElement } from '../shared/format.js';
@@ -19,8 +20,10 @@ function webhookRow(webhook) {
 }
 
 async function refresh() {
-  const [settings, summary, webhooks] = await Promise.all([call('settings.get'), call('stats.summary'), call('webhooks.list')]);
+  const [settings, summary, webhooks, badge] = await Promise.all([call('settings.get'), call('stats.summary'), call('webhooks.list'), call('badge.get')]);
   globalSwitch.checked = settings.enabled;
+  document.getElementById('auto-disabled').hidden = badge.autoDisabled === 0;
+  document.getElementById('auto-disabled').textContent = t('autoDisabledNotice', badge.autoDisabled);
   document.getElementById('delivered').textContent = summary.delivered24h;
   document.getElementById('failed').textContent = summary.failed24h;
   const latest = summary.latest.map(delivery);
@@ -31,4 +34,5 @@ async function refresh() {
 globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
 document.getElementById('open-settings').addEventListener('click', () => ext.runtime.openOptionsPage().then(() => window.close()));
 onStateChanged(renderThrottled(() => refresh().catch(console.error)));
+call('badge.markSeen').catch(console.error);
 await refresh();

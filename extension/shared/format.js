@@ -35,16 +35,28 @@ export function stateClass(state) {
   return { delivered: 'ok', failed: 'bad' }[state] ?? '';
 }
 
+const REASONS = {
+  permission: 'reasonPermission',
+  network: 'reasonNetwork',
+  timeout: 'reasonTimeout',
+  redirect: 'reasonRedirect',
+  client_error: 'reasonClientError',
+  server_error: 'reasonServerError',
+};
+
+/**
+ * Why an attempt failed, in AutoHook's words, from its typed `failure` and
+ * HTTP `status` alone: nothing the receiver wrote can get into it (the
+ * notifications rely on that).
+ */
+export function failureReason(failure, status) {
+  return REASONS[failure] ? t(REASONS[failure], status) : t('reasonUnknown');
+}
+
 /** "Delivered: HTTP 200 in 12 ms" or "Failed: <plain reason> in 10000 ms", from a Test or delivery result. */
 export function describeResult({ ok, status, latencyMs, error, failure }) {
-  const reasons = {
-    permission: t('reasonPermission'),
-    network: t('reasonNetwork'),
-    timeout: error,
-    redirect: t('reasonRedirect'),
-    client_error: t('reasonClientError', status),
-    server_error: t('reasonServerError', status),
-  };
-  const answer = ok ? `HTTP ${status}` : reasons[failure] ?? error ?? t('reasonUnknown');
+  // A timeout's own message says how long it waited; an unknown failure has only its message.
+  const detailed = failure === 'timeout' || !REASONS[failure] ? error : null;
+  const answer = ok ? `HTTP ${status}` : detailed ?? failureReason(failure, status);
   return t(ok ? 'resultDelivered' : 'resultFailed', answer, latencyMs ?? 0);
 }

@@ -1,8 +1,10 @@
 // What the Rust background needs from the browser, behind the small
 // interface `src/wasm.rs` declares as `Host`: storage, a wake-up alarm,
-// whether a URL's origin is granted, a broadcast that state changed, and
-// the content script that types campaign messages into the chat tab.
+// whether a URL's origin is granted, a broadcast that state changed, the
+// content script that types campaign messages into the chat tab, the
+// toolbar badge, notifications, and whether the browser is online.
 import { ext } from './ext.js';
+import { showNotification } from './notify.js';
 import { seal, unseal, prepareKey } from './seal.js';
 import { canReach } from './permissions.js';
 import { throttled } from './throttle.js';
@@ -113,6 +115,19 @@ export const host = {
       return { ok: false, error: `Cannot reach the chat tab: ${error.message}` };
     }
   },
+  // The badge and notifications the core decided on. A browser refusing one
+  // is worth a warning, never an error in the core.
+  async setBadge(text, color) {
+    try {
+      await Promise.all([ext.action.setBadgeText({ text }), ext.action.setBadgeBackgroundColor({ color })]);
+    } catch (error) {
+      console.warn('AutoHook: badge', error);
+    }
+  },
+  async notify(notification) {
+    await showNotification(notification).catch((error) => console.warn('AutoHook: notification', error));
+  },
+  isOnline: () => navigator.onLine,
 };
 
 /**

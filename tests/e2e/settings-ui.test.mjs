@@ -5,45 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { receiverAndSettingsPage } from './browsers.mjs';
-import { caller, eventually } from './api.mjs';
+import { eventually } from './api.mjs';
+import { card, click, saveForm, settingsPage as setUp, text, waitText } from './ui.mjs';
 
 const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
 const HOSTILE = '<img src=x onerror=alert(1)>';
-
-async function setUp(t) {
-  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
-  await page.setViewport({ width: 1000, height: 900 });
-  const dialogs = [];
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    return dialog.type() === 'confirm' ? dialog.accept() : dialog.dismiss();
-  });
-  await page.waitForSelector('#url', { visible: true });
-  return { receiver, chromium, page, call: caller(page), dialogs };
-}
-
-const text = (page, selector) => page.$eval(selector, (e) => e.textContent);
-const card = '#webhook-list .card';
 const cardText = (page, selector) => text(page, `${card} ${selector}`);
-const waitText = (page, selector, pattern) =>
-  page.waitForFunction((s, p) => new RegExp(p).test(document.querySelector(s)?.textContent ?? ''), {}, selector, pattern.source);
-
-/** Clicks like a user; retried if a live update replaced the element under the pointer. */
-async function click(page, selector) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await page.click(selector);
-    } catch (error) {
-      if (attempt === 3 || !/detached|not clickable/.test(error.message)) throw error;
-    }
-  }
-}
-
-async function saveForm(page) {
-  await page.click('#save');
-  await page.waitForSelector('#editor', { hidden: true });
-}
 
 test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears and deletes a webhook', async (t) => {
   const { receiver, page, call, dialogs } = await setUp(t);
