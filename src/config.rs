@@ -402,6 +402,9 @@ pub enum ConfigError {
     /// Rate out of range.
     #[error("ratePerMinute must be between {} and {}", RATE_RANGE.0, RATE_RANGE.1)]
     Rate,
+    /// A secret rotation's overlap out of range.
+    #[error("overlapHours must be more than 0 and at most 168 (a week)")]
+    OverlapHours,
 }
 
 impl ConfigError {
@@ -429,6 +432,7 @@ impl ConfigError {
             RetrySchedule => "retrySchedule",
             Timeout => "timeoutMs",
             Rate => "ratePerMinute",
+            OverlapHours => "overlapHours",
             Filters(_) => "filters",
             Preset(_) => "preset",
             ChatIdMissing => "chatId",

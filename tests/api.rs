@@ -259,7 +259,7 @@ fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_sec
         keys,
         [
             "chatId", "createdAt", "disabledReason", "enabled", "events", "filters", "hasSecret", "headers", "id", "method", "name",
-            "preset", "ratePerMinute", "retrySchedule", "stats", "template", "timeoutMs", "updatedAt", "url",
+            "preset", "previousSecrets", "ratePerMinute", "retrySchedule", "stats", "template", "timeoutMs", "updatedAt", "url",
         ]
     );
     assert_eq!(listed["hasSecret"], true);

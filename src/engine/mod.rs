@@ -26,6 +26,7 @@ mod delivery;
 mod outbox;
 mod recovery;
 mod replies;
+mod rotation;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -323,6 +324,7 @@ impl Engine {
             updated_at: now,
             disabled_reason: None,
             stats: Default::default(),
+            previous_secrets: Default::default(),
         });
         self.dirty.insert(Key::Webhooks);
         Ok(self.webhooks.last().expect("just pushed"))
@@ -335,6 +337,7 @@ impl Engine {
     pub fn update_webhook(&mut self, id: &str, input: WebhookInput, now: Millis) -> Result<&Webhook, EngineError> {
         let index = self.webhook_index(id)?;
         let config = self.webhooks[index].config.apply(input)?;
+        self.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks[index];
         if config.enabled {
@@ -428,13 +431,18 @@ impl Engine {
     /// `id` when editing one (keeping its stored secret), else to a new one.
     /// Fails exactly as saving that input would.
     pub fn preview(&self, id: Option<&str>, input: WebhookInput, kind: Option<EventKind>, now: Millis) -> Result<HttpRequest, EngineError> {
-        let config = match id {
-            Some(id) => self.webhook(id)?.config.apply(input)?,
-            None => WebhookConfig::create(input)?,
+        let (config, previous) = match id {
+            Some(id) => {
+                let webhook = self.webhook(id)?;
+                let config = webhook.config.apply(input)?;
+                let previous = webhook.previous_keys_beside(&config, now);
+                (config, previous)
+            }
+            None => (WebhookConfig::create(input)?, Vec::new()),
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        Ok(request::build(&config, &event, "dlv_preview.1", now)?)
+        Ok(request::build(&config, &previous, &event, "dlv_preview.1", now)?)
     }
 
     // ----- network and timer input -----
@@ -455,6 +463,7 @@ impl Engine {
     /// The next thing for the driver to do, in the order the module docs
     /// give; [`Output::Timeout`] ends a drain.
     pub fn poll(&mut self, now: Millis) -> Output {
+        self.prune_expired_secrets(now);
         if let Some(transmit) = self.poll_transmit(now) {
             return Output::Transmit(transmit);
         }
@@ -464,7 +473,7 @@ impl Engine {
         if let Some(notice) = self.notices.pop_front() {
             return Output::Notice(notice);
         }
-        Output::Timeout(self.poll_timeout(now))
+        Output::Timeout(self.poll_timeout(now).into_iter().chain(self.next_secret_expiry()).min())
     }
 
     /// Drains [`Engine::poll`] into `driver` until the wake-up time: the
@@ -491,7 +500,7 @@ impl Engine {
             // Deleting or disabling a webhook cancels its deliveries, so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
-            match request::build_stored(&webhook.config, &delivery.event, &delivery_header, now) {
+            match request::build_stored(&webhook.config, &webhook.previous_keys(now), &delivery.event, &delivery_header, now) {
                 Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
@@ -529,7 +538,7 @@ impl Engine {
         });
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        let (logged, redactor) = LoggedRequest::redacted(&request, webhook.config.secret());
+        let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.secret_texts());
         let response_bytes = LOGGED_RESPONSE_BYTES + redactor.reach();
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);
