@@ -4,6 +4,7 @@ import { call } from '../shared/ext.js';
 import { h, t } from '../shared/dom.js';
 import { timeElement, urlElement, describeResult } from '../shared/format.js';
 import { canReach, requestAccess } from '../shared/permissions.js';
+import { previousSecretNotes } from './secrets.js';
 
 function stats({ stats: s }) {
   const rate = s.successRate;
@@ -49,6 +50,7 @@ function card(webhook, { edit, rerender }) {
     urlElement(webhook.url),
     h('div', { class: 'events' }, webhook.events.map((name) => h('span', { class: 'badge' }, name))),
     webhook.disabledReason && h('p', { class: 'notice' }, t('turnedOffBecause', webhook.disabledReason)),
+    previousSecretNotes(webhook),
     needsPermission && h('p', { class: 'notice needs-permission' }, t('needsPermission'), ' ',
       h('button', { type: 'button', class: 'quiet', onclick: () => requestAccess(webhook.url) }, t('grantPermission'))),
     stats(webhook),
