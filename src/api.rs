@@ -188,6 +188,16 @@ pub enum Request {
         /// Which event to sample; default the first subscribed.
         event: Option<String>,
     },
+    /// Gives a webhook a new secret and keeps the old one signing for the
+    /// overlap; replies with the new secret, once, for copying.
+    #[serde(rename = "webhooks.rotateSecret")]
+    WebhooksRotateSecret {
+        /// Which webhook.
+        id: String,
+        /// How long the replaced secret stays valid (default 24; more than
+        /// 0, at most 168; fractions allowed).
+        overlap_hours: Option<f64>,
+    },
     /// A webhook's stored secret, for the settings page's Reveal and Copy.
     #[serde(rename = "webhooks.revealSecret")]
     WebhooksRevealSecret {
@@ -338,15 +348,17 @@ impl ApiError {
 }
 
 /// A webhook as pages see it: as stored (its settings' own serialization,
-/// so a new setting shows with no change here), except that the secret is
-/// never sent, only whether there is one; the URL reads as typed; headers
-/// are an object of names to values; the stats come with their rates; and
-/// the health with how many deliveries it holds.
+/// so a new setting shows with no change here), except that no secret is
+/// ever sent: only whether there is one, and when each previous secret
+/// expires; the URL reads as typed; headers are an object of names to
+/// values; the stats come with their rates; and the health with how many
+/// deliveries it holds.
 fn webhook_view(engine: &Engine, webhook: &Webhook) -> Value {
     let mut view = serde_json::to_value(webhook).expect("webhooks serialize to JSON");
     let Some(fields) = view.as_object_mut() else { unreachable!("a struct serializes to an object") };
     let secret = fields.remove("secret");
     fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
+    fields.insert("previousSecrets".into(), webhook.previous_secrets.view());
     if let Some(Value::String(url)) = fields.get_mut("url") {
         if let Ok(parsed) = Url::parse(url) {
             *url = display_url(&parsed);
@@ -398,7 +410,7 @@ fn badge_view(engine: &Engine) -> Value {
 }
 
 /// Parses and runs one request. `random` supplies fresh bytes for
-/// `secrets.generate` and `campaign.beginPick`.
+/// `secrets.generate`, `webhooks.rotateSecret` and `campaign.beginPick`.
 ///
 /// A message may carry a `requestId` (the shell sets one on every request):
 /// a request that changes state is answered once, and a repeat of the same
@@ -534,6 +546,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             };
             json!(engine.preview(id.as_deref(), webhook, kind, now)?)
         }
+        Request::WebhooksRotateSecret { id, overlap_hours } => json!({ "secret": engine.rotate_secret(&id, overlap_hours, random, now)? }),
         Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret() }),
         Request::StatsSummary(_) => summary(engine, now),
         Request::StorageUnreadable(_) => Value::Array(engine.unreadable().map(unreadable_view).collect()),

@@ -419,6 +419,9 @@ pub enum ConfigError {
     /// Auto-disable threshold out of range.
     #[error("autoDisableAfter must be between 0 (never) and {MAX_AUTO_DISABLE_AFTER}")]
     AutoDisableAfter,
+    /// A secret rotation's overlap out of range.
+    #[error("overlapHours must be more than 0 and at most 168 (a week)")]
+    OverlapHours,
 }
 
 impl ConfigError {
@@ -447,6 +450,7 @@ impl ConfigError {
             Timeout => "timeoutMs",
             Rate => "ratePerMinute",
             AutoDisableAfter => "autoDisableAfter",
+            OverlapHours => "overlapHours",
             Filters(_) => "filters",
             Preset(_) => "preset",
             ChatIdMissing => "chatId",

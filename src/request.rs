@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::config::{ConfigError, Method, StoredConfig, WebhookConfig};
 use crate::event::{Event, PAYLOAD_VERSION, SOURCE};
-use crate::signing::{hex_signature, standard_signature, SecretError};
+use crate::signing::{hex_signature, standard_signature, SecretError, SecretKey};
 use crate::template::TemplateError;
 use crate::time::Millis;
 
@@ -98,9 +98,19 @@ impl From<&ConfigError> for BuildError {
 }
 
 /// Builds the request for one attempt at delivering `event` to `config`.
-/// `delivery_id` is the attempt's unique id; `now` its signing time. Fails
-/// when one of the webhook's templates cannot render this event.
-pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, TemplateError> {
+/// `previous` are the secrets a rotation replaced that still sign, newest
+/// first: their signatures follow the current secret's in
+/// `webhook-signature`, space-separated, as Standard Webhooks allows, so a
+/// receiver holding any one of them verifies. `delivery_id` is the
+/// attempt's unique id; `now` its signing time. Fails when one of the
+/// webhook's templates cannot render this event.
+pub fn build(
+    config: &WebhookConfig,
+    previous: &[&SecretKey],
+    event: &Event,
+    delivery_id: &str,
+    now: Millis,
+) -> Result<HttpRequest, TemplateError> {
     let (url, body) = rendered(config, event)?;
     let payload = body.clone().unwrap_or_else(|| url.query().unwrap_or_default().to_string());
     let mut headers = Vec::with_capacity(config.headers.len() + 7);
@@ -120,7 +130,12 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
     if let Some(secret) = &config.secret {
         let timestamp = now.unix_seconds();
         headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
-        headers.push((header::STANDARD_SIGNATURE.into(), standard_signature(secret.key(), &event.id, timestamp, payload.as_bytes())));
+        let mut signatures = standard_signature(secret.key(), &event.id, timestamp, payload.as_bytes());
+        for key in previous {
+            signatures.push(' ');
+            signatures.push_str(&standard_signature(key, &event.id, timestamp, payload.as_bytes()));
+        }
+        headers.push((header::STANDARD_SIGNATURE.into(), signatures));
         headers.push((header::SIGNATURE.into(), hex_signature(secret.key(), payload.as_bytes())));
     }
     Ok(HttpRequest { method: config.method.as_str(), url: url.to_string(), headers, body })
@@ -128,8 +143,14 @@ pub fn build(config: &WebhookConfig, event: &Event, delivery_id: &str, now: Mill
 
 /// [`build`] for a webhook as stored: one whose stored settings do not
 /// parse fails closed, with the reason, and nothing is sent.
-pub fn build_stored(config: &StoredConfig, event: &Event, delivery_id: &str, now: Millis) -> Result<HttpRequest, BuildError> {
-    Ok(build(config.valid()?, event, delivery_id, now)?)
+pub fn build_stored(
+    config: &StoredConfig,
+    previous: &[&SecretKey],
+    event: &Event,
+    delivery_id: &str,
+    now: Millis,
+) -> Result<HttpRequest, BuildError> {
+    Ok(build(config.valid()?, previous, event, delivery_id, now)?)
 }
 
 /// Appends the envelope's fields to the URL's query, so a GET carries the
@@ -177,7 +198,7 @@ mod tests {
 
     #[test]
     fn post_sends_the_envelope_as_json_with_both_signatures() {
-        let request = build(&config("https://h.test/in", "POST", Some("s3cret")), &event(), "dlv_1", Millis(5_000)).unwrap();
+        let request = build(&config("https://h.test/in", "POST", Some("s3cret")), &[], &event(), "dlv_1", Millis(5_000)).unwrap();
         let body = request.body.as_deref().unwrap();
         assert_eq!(serde_json::from_str::<Value>(body).unwrap(), event().envelope());
         assert_eq!(value(&request, "content-type"), Some("application/json"));
@@ -193,7 +214,7 @@ mod tests {
 
     #[test]
     fn get_puts_the_envelope_in_the_query_and_signs_the_query() {
-        let request = build(&config("https://h.test/in?team=ops", "GET", Some("s3cret")), &event(), "dlv_1", Millis(5_000)).unwrap();
+        let request = build(&config("https://h.test/in?team=ops", "GET", Some("s3cret")), &[], &event(), "dlv_1", Millis(5_000)).unwrap();
         assert_eq!(request.body, None);
         assert_eq!(value(&request, "content-type"), None);
         let url = Url::parse(&request.url).unwrap();
@@ -213,20 +234,20 @@ mod tests {
     fn a_stored_webhook_whose_settings_do_not_parse_fails_closed_naming_the_field() {
         let mut raw = config("https://h.test/", "POST", Some("s3cret")).to_raw();
         raw.secret = Some("whsec_!!".into());
-        let error = build_stored(&StoredConfig::from(raw.clone()), &event(), "dlv_1", Millis(5_000)).unwrap_err();
+        let error = build_stored(&StoredConfig::from(raw.clone()), &[], &event(), "dlv_1", Millis(5_000)).unwrap_err();
         assert_eq!(
             error.to_string(),
             "secret starts with whsec_ but the rest is not valid base64; not sent, since it would go out unsigned"
         );
         raw.secret = None;
         raw.timeout_ms = 0;
-        let error = build_stored(&StoredConfig::from(raw), &event(), "dlv_1", Millis(5_000)).unwrap_err();
+        let error = build_stored(&StoredConfig::from(raw), &[], &event(), "dlv_1", Millis(5_000)).unwrap_err();
         assert!(error.to_string().starts_with("not sent: its stored settings are invalid (timeoutMs: "), "{error}");
     }
 
     #[test]
     fn unsigned_webhooks_carry_ids_but_no_signature() {
-        let request = build(&config("https://h.test/", "PUT", None), &event(), "dlv_1", Millis(5_000)).unwrap();
+        let request = build(&config("https://h.test/", "PUT", None), &[], &event(), "dlv_1", Millis(5_000)).unwrap();
         assert_eq!(request.method, "PUT");
         assert_eq!(value(&request, header::ID), Some("msg_1"));
         assert_eq!(value(&request, header::STANDARD_SIGNATURE), None);

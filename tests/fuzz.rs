@@ -559,13 +559,13 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every request type there is, and a few that are not.
-const REQUEST_TYPES: [&str; 38] = [
+const REQUEST_TYPES: [&str; 39] = [
     "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled", "webhooks.test", "webhooks.preview",
-    "webhooks.revealSecret", "settings.get", "settings.set", "events.emit", "deliveries.list", "deliveries.get", "deliveries.redeliver",
-    "stats.clear", "stats.summary", "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget", "campaign.beginPick",
-    "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable", "storage.deleteUnreadable",
-    "catalog.get", "deliveries.redeliverFailed", "deliveries.cancelPending", "notifications.get", "notifications.set", "badge.get",
-    "badge.markSeen", "", "webhooks", "test.trap", "constructor",
+    "webhooks.revealSecret", "webhooks.rotateSecret", "settings.get", "settings.set", "events.emit", "deliveries.list", "deliveries.get",
+    "deliveries.redeliver", "stats.clear", "stats.summary", "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget",
+    "campaign.beginPick", "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable",
+    "storage.deleteUnreadable", "catalog.get", "deliveries.redeliverFailed", "deliveries.cancelPending", "notifications.get",
+    "notifications.set", "badge.get", "badge.markSeen", "", "webhooks", "test.trap", "constructor",
 ];
 
 /// A message shaped like a request: a known type and fields under the
@@ -578,7 +578,7 @@ fn message() -> impl Strategy<Value = Value> {
         1 => "(wh|dlv|msg)_[A-Za-z0-9_-]{0,22}".prop_map(Value::String),
     ];
     let names =
-        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|held|since|dryRun|failing|dailyLimit|[a-z]{1,8}";
+        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|held|since|dryRun|failing|dailyLimit|overlapHours|[a-z]{1,8}";
     let request =
         (prop::sample::select(REQUEST_TYPES.to_vec()), prop::collection::btree_map(names, field, 0..6)).prop_map(|(kind, fields)| {
             let mut message: Map<String, Value> = fields.into_iter().collect();
@@ -601,12 +601,14 @@ fn sender() -> impl Strategy<Value = Sender> {
     ]
 }
 
-/// An engine with a webhook, a delivery in the log and one in the outbox,
-/// and everything written: the state requests act on.
+/// An engine with a webhook (its secret rotated, so it has a previous
+/// one), a delivery in the log and one in the outbox, and everything
+/// written: the state requests act on.
 fn populated() -> (Engine, BTreeMap<String, String>) {
     let mut engine = Engine::new([1; 16]);
     let input = serde_json::json!({"url": "https://h.test/in", "secret": "whsec_c2VjcmV0", "filters": {"conditions": ["event != error"]}});
-    engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook");
+    let id = engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook").id.clone();
+    engine.rotate_secret(&id, Some(1.0), &[3; 32], Millis(1)).expect("a valid rotation");
     engine.emit("message_sent", serde_json::json!({"message": "hi"}), Millis(2)).expect("subscribed");
     let mut storage = BTreeMap::new();
     common::persist(&mut engine, &mut storage);
@@ -669,7 +671,7 @@ fn corrupt(stored: String) -> impl Strategy<Value = String> {
             let end = (at + n..=stored.len()).find(|&i| stored.is_char_boundary(i)).unwrap_or(stored.len());
             format!("{}{with}{}", &stored[..at], &stored[end..])
         }),
-        ("[a-zA-Z]{1,16}|id|url|secret|events|state|attempts|filters|template|status|target|ratePerMinute|settings|nextSendAt|sending|lastPhrase|pick", json()).prop_map(move |(name, value)| {
+        ("[a-zA-Z]{1,16}|id|url|secret|previousSecrets|events|state|attempts|filters|template|status|target|ratePerMinute|settings|nextSendAt|sending|lastPhrase|pick", json()).prop_map(move |(name, value)| {
             let mut record: Value = serde_json::from_str(&field).unwrap_or(Value::Null);
             let target = match &mut record { Value::Array(items) => items.first_mut(), other => Some(other) };
             if let Some(Value::Object(fields)) = target {

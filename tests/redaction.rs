@@ -153,7 +153,7 @@ proptest! {
             ],
             body: Some(body_with(&values, padding)),
         };
-        let (logged, redactor) = LoggedRequest::redacted(&request, Some(&secret));
+        let (logged, redactor) = LoggedRequest::redacted(&request, &[&secret]);
         logged_holds_none(&logged, &values)?;
         ends_in_no_part("body", logged.body.as_deref().unwrap_or_default(), &values)?;
         prop_assert!(!logged.url.contains('#'), "the fragment is dropped: {}", logged.url);
@@ -217,7 +217,7 @@ fn short_values_stay_hidden_where_they_sit_but_are_not_hunted_elsewhere() {
         headers: vec![("X-Api-Key".into(), "true".into())],
         body: Some(r#"{"count":1,"ok":true}"#.into()),
     };
-    let (logged, _) = LoggedRequest::redacted(&request, Some("s"));
+    let (logged, _) = LoggedRequest::redacted(&request, &["s"]);
     assert_eq!(logged.url, "https://h.test/in?key=[redacted]");
     assert_eq!(logged.headers, [("X-Api-Key".to_string(), REDACTED.to_string())]);
     assert_eq!(logged.body.as_deref(), Some(r#"{"count":1,"ok":true}"#), "the log stays readable");
@@ -232,6 +232,6 @@ fn a_whsec_secret_is_hidden_with_and_without_its_prefix() {
         headers: Vec::new(),
         body: Some(format!("{secret} MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
     };
-    let (logged, _) = LoggedRequest::redacted(&request, Some(secret));
+    let (logged, _) = LoggedRequest::redacted(&request, &[secret]);
     assert_eq!(logged.body.as_deref(), Some("[redacted] [redacted]"));
 }

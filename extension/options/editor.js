@@ -7,6 +7,7 @@ import { h, t } from '../shared/dom.js';
 import { describeResult } from '../shared/format.js';
 import { parsed, requestAccess } from '../shared/permissions.js';
 import { headersInput, setHeaders } from './headers.js';
+import { showRotation } from './secrets.js';
 
 const { events, presets, limits } = await catalog;
 const SUBSCRIBABLE = events.filter((event) => event.subscribable);
@@ -134,6 +135,7 @@ export function openEditor(webhook = null, prefill = {}) {
   $('secret').value = prefill.secret ?? '';
   $('secret').type = 'password';
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');
+  showRotation(webhook);
   for (const el of PLAIN) {
     const value = webhook?.[el.id];
     el.value = value === undefined || value === null ? '' : SHOW[el.dataset.field](value);
@@ -152,6 +154,7 @@ async function save(granted) {
     : await call('webhooks.create', { webhook: changes });
   showErrors(null);
   editing = saved;
+  showRotation(saved);
   $('editor-title').textContent = t('editWebhook');
   if (!(await granted)) show(t('savedWithoutPermission', new URL(saved.url).host), 'failed');
   return saved;

@@ -5,6 +5,7 @@ import { h, t } from '../shared/dom.js';
 import { timeElement, urlElement, describeResult } from '../shared/format.js';
 import { canReach, requestAccess } from '../shared/permissions.js';
 import { healthElement } from './health.js';
+import { previousSecretNotes } from './secrets.js';
 
 function stats({ stats: s }) {
   const rate = s.successRate;
@@ -50,6 +51,7 @@ function card(webhook, { edit, rerender }) {
     urlElement(webhook.url),
     h('div', { class: 'events' }, webhook.events.map((name) => h('span', { class: 'badge' }, name))),
     healthElement(webhook, run),
+    previousSecretNotes(webhook),
     needsPermission && h('p', { class: 'notice needs-permission' }, t('needsPermission'), ' ',
       h('button', { type: 'button', class: 'quiet', onclick: () => requestAccess(webhook.url) }, t('grantPermission'))),
     stats(webhook),

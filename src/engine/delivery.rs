@@ -272,10 +272,11 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
-    /// What the log keeps of `request`, sent by a webhook that signs with
-    /// `secret`; and the [`Redactor`] holding the request's credentials, to
-    /// scrub its response with ([`Outcome::redacted`]).
-    pub fn redacted(request: &HttpRequest, secret: Option<&str>) -> (LoggedRequest, Redactor) {
+    /// What the log keeps of `request`, sent by a webhook whose secrets
+    /// (current and previous: any may be echoed) are `secrets`; and the
+    /// [`Redactor`] holding the request's credentials, to scrub its
+    /// response with ([`Outcome::redacted`]).
+    pub fn redacted(request: &HttpRequest, secrets: &[&str]) -> (LoggedRequest, Redactor) {
         let (url, url_secrets) = redact::url(&request.url);
         let sensitive: Vec<bool> = request.headers.iter().map(|(name, _)| redact::is_sensitive_header(name)).collect();
         let credentials = request.headers.iter().zip(&sensitive).filter(|(_, sensitive)| **sensitive).map(|((_, value), _)| value.as_str());
@@ -285,7 +286,7 @@ impl LoggedRequest {
         let tokens = credentials.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token));
         let tokens = tokens.flat_map(|token| [token, token.trim()]);
         // `whsec_<base64>`: the base64 alone is the key too.
-        let secrets = secret.into_iter().flat_map(|secret| [secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
+        let secrets = secrets.iter().flat_map(|secret| [*secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
         let values = secrets.chain(credentials).chain(tokens).chain(url_secrets.iter().map(String::as_str));
         let redactor = Redactor::new(values);
         let headers = request
@@ -477,7 +478,7 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
             body: Some("é".repeat(3000)),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, None);
+        let (logged, _) = LoggedRequest::redacted(&request, &[]);
         assert_eq!(logged.headers[0].1, "[redacted]");
         assert_eq!(logged.headers[1].1, "ops");
         assert_eq!(logged.body.as_ref().unwrap().len(), 4096);
@@ -493,7 +494,7 @@ mod tests {
             headers: vec![("Authorization".into(), format!("Bearer {token}")), ("X-Echo".into(), token.into())],
             body: Some(format!("{}{token}", "a".repeat(LOGGED_BODY_BYTES - 5))),
         };
-        let (logged, redactor) = LoggedRequest::redacted(&request, None);
+        let (logged, redactor) = LoggedRequest::redacted(&request, &[]);
         assert_eq!(logged.url, "https://h.test/in");
         assert_eq!(logged.headers[1].1, "[redacted]");
         assert!(logged.body.as_ref().unwrap().ends_with("a[reda") && logged.body_truncated);
@@ -512,7 +513,7 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer 7aaaa  ".into())],
             body: Some("{\"error\":[\"7aaaa  \"]}".into()),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, None);
+        let (logged, _) = LoggedRequest::redacted(&request, &[]);
         assert_eq!(logged.body.as_deref(), Some("{\"error\":[\"[redacted]\"]}"));
     }
 

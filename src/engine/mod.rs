@@ -29,6 +29,7 @@ mod outbox;
 mod recovery;
 mod replay;
 mod replies;
+mod rotation;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -347,6 +348,7 @@ impl Engine {
             disabled_reason: None,
             stats: Default::default(),
             health: Default::default(),
+            previous_secrets: Default::default(),
         });
         self.dirty.insert(Key::Webhooks);
         Ok(self.webhooks.last().expect("just pushed"))
@@ -370,6 +372,7 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let asked = input.enabled;
         let config = self.webhooks[index].config.apply(input)?;
+        self.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks[index];
         if config.enabled {
@@ -484,13 +487,18 @@ impl Engine {
     /// `id` when editing one (keeping its stored secret), else to a new one.
     /// Fails exactly as saving that input would.
     pub fn preview(&self, id: Option<&str>, input: WebhookInput, kind: Option<EventKind>, now: Millis) -> Result<HttpRequest, EngineError> {
-        let config = match id {
-            Some(id) => self.webhook(id)?.config.apply(input)?,
-            None => WebhookConfig::create(input)?,
+        let (config, previous) = match id {
+            Some(id) => {
+                let webhook = self.webhook(id)?;
+                let config = webhook.config.apply(input)?;
+                let previous = webhook.previous_keys_beside(&config, now);
+                (config, previous)
+            }
+            None => (WebhookConfig::create(input)?, Vec::new()),
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        Ok(request::build(&config, &event, "dlv_preview.1", now)?)
+        Ok(request::build(&config, &previous, &event, "dlv_preview.1", now)?)
     }
 
     // ----- network and timer input -----
@@ -511,6 +519,7 @@ impl Engine {
     /// The next thing for the driver to do, in the order the module docs
     /// give; [`Output::Timeout`] ends a drain.
     pub fn poll(&mut self, now: Millis) -> Output {
+        self.prune_expired_secrets(now);
         if let Some(transmit) = self.poll_transmit(now) {
             return Output::Transmit(transmit);
         }
@@ -525,7 +534,7 @@ impl Engine {
             self.shown_badge = Some(badge.clone());
             return Output::Notice(Notice::Badge(badge));
         }
-        Output::Timeout(self.poll_timeout(now))
+        Output::Timeout(self.poll_timeout(now).into_iter().chain(self.next_secret_expiry()).min())
     }
 
     /// Drains [`Engine::poll`] into `driver` until the wake-up time: the
@@ -552,7 +561,7 @@ impl Engine {
             // Deleting or disabling a webhook cancels its deliveries, so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
-            match request::build_stored(&webhook.config, &delivery.event, &delivery_header, now) {
+            match request::build_stored(&webhook.config, &webhook.previous_keys(now), &delivery.event, &delivery_header, now) {
                 Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
@@ -590,7 +599,7 @@ impl Engine {
         });
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        let (logged, redactor) = LoggedRequest::redacted(&request, webhook.config.secret());
+        let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.secret_texts());
         let response_bytes = LOGGED_RESPONSE_BYTES + redactor.reach();
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);

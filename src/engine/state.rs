@@ -12,6 +12,7 @@ use super::alerts::{NotificationSwitches, Unseen};
 use super::delivery::{Attempt, Delivery};
 use super::health::Health;
 use super::replies::Replies;
+use super::rotation::PreviousSecrets;
 use crate::campaign::Campaign;
 use crate::config::StoredConfig;
 use crate::stats::Stats;
@@ -54,6 +55,10 @@ pub struct Webhook {
     /// Its run of failures, and whether AutoHook turned it off.
     #[serde(default)]
     pub health: Health,
+    /// Secrets a rotation replaced that still sign until they expire
+    /// (see [`super::rotation`]); records from before rotation have none.
+    #[serde(default, skip_serializing_if = "PreviousSecrets::is_empty")]
+    pub previous_secrets: PreviousSecrets,
 }
 
 /// Everything persisted, as loaded from storage.
@@ -114,7 +119,7 @@ impl Unreadable {
 /// per stored type rather than two, as serde_json's for `&Value` was ~40 KB
 /// of the Wasm module. By reference, so a failure still has the value to
 /// set aside.
-fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+pub(super) fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     match value {
         Value::String(text) => serde_json::from_str(text),
         object => serde_json::from_str(&object.to_string()),
@@ -171,10 +176,15 @@ impl Snapshot {
         snapshot
     }
 
+    /// Each entry on its own, and within one its previous secrets each on
+    /// their own: a damaged one of those is set aside, not the webhook.
     fn read_webhooks(&mut self, entries: Vec<Value>) {
         for (index, entry) in entries.into_iter().enumerate() {
             match decode::<Webhook>(&entry) {
-                Ok(webhook) => self.webhooks.push(webhook),
+                Ok(mut webhook) => {
+                    self.unreadable.extend(webhook.previous_secrets.take_unreadable(&format!("webhooks[{index}].previousSecrets")));
+                    self.webhooks.push(webhook);
+                }
                 Err(reason) => {
                     let origin = format!("webhooks[{index}]");
                     self.unreadable.push(Unreadable { origin, reason, text: entry.to_string() });
