@@ -151,18 +151,9 @@ pub enum Request {
     /// Which kinds of notification are on.
     #[serde(rename = "notifications.get")]
     NotificationsGet(IgnoredAny),
-    /// Turns kinds of notification on or off.
+    /// Turns kinds of notification on or off: the fields given.
     #[serde(rename = "notifications.set")]
-    NotificationsSet {
-        /// A webhook started failing.
-        failing: Option<bool>,
-        /// A webhook was turned off by AutoHook.
-        disabled: Option<bool>,
-        /// The campaign paused on an error.
-        campaign_paused: Option<bool>,
-        /// The campaign reached its daily limit.
-        daily_limit: Option<bool>,
-    },
+    NotificationsSet(SwitchesInput),
     /// The toolbar badge and what it counts.
     #[serde(rename = "badge.get")]
     BadgeGet(IgnoredAny),
@@ -525,8 +516,8 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
         }
         Request::DeliveriesCancelPending { webhook_id } => json!({ "count": engine.cancel_unfinished(webhook_id.as_deref(), now)? }),
         Request::NotificationsGet(_) => json!(engine.settings().notifications),
-        Request::NotificationsSet { failing, disabled, campaign_paused, daily_limit } => {
-            engine.set_notifications(SwitchesInput { failing, disabled, campaign_paused, daily_limit });
+        Request::NotificationsSet(switches) => {
+            engine.set_notifications(switches);
             json!(engine.settings().notifications)
         }
         Request::BadgeGet(_) => badge_view(engine),
