@@ -343,3 +343,15 @@ fn the_message_api_shows_health_held_events_and_the_badge() {
     let pending = ask(&mut sim, json!({"type": "deliveries.list", "state": "pending"}))["value"][0].clone();
     assert_eq!(pending["waitingForNetwork"], true);
 }
+
+#[test]
+fn a_held_event_not_yet_stored_is_not_sent_before_its_write_when_the_webhook_is_turned_on() {
+    let (mut sim, id) = failing_profile(1);
+    sim.emit("message_sent");
+    answer_all(&mut sim, || status(500));
+    let held = sim.emit("message_sent");
+    sim.engine.set_webhook_enabled(&id, true, HeldEvents::Deliver, sim.now).unwrap();
+    assert!(sim.drain().transmits.is_empty(), "sent before its write landed");
+    let sent = sim.transmits();
+    assert_eq!(sent.iter().map(|t| t.delivery_id.clone()).collect::<Vec<_>>(), held);
+}

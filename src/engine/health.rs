@@ -178,7 +178,10 @@ impl Engine {
                         delivery.next_at = now;
                     }
                     self.dirty.insert(Key::Delivery(delivery_id.clone()));
-                    self.outbox.queue(&delivery_id);
+                    // One not yet in storage is queued when its write lands.
+                    if !self.not_durable.contains_key(&delivery_id) {
+                        self.outbox.queue(&delivery_id);
+                    }
                 }
                 (true, HeldEvents::Discard) => {
                     let reason = "discarded: the webhook was turned on again without its held events".to_string();

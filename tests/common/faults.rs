@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use autohook::{Control, EngineError, Millis, Outcome, Transmit};
+use autohook::{Control, EngineError, HeldEvents, Millis, Outcome, Transmit};
 use serde_json::json;
 
 use super::Sim;
@@ -198,15 +198,23 @@ impl World {
         self.mode = Mode::Answers(200, 10);
         self.failing_writes = 0;
         let _ = self.sim.engine.control_campaign(Control::Stop, self.sim.now);
-        self.tick();
         let week = self.sim.now.plus(7 * 24 * 3_600_000);
-        while self.wake.is_some() || !self.in_flight.is_empty() {
+        loop {
+            // A webhook its failures turned off holds its events (a retry
+            // in flight joins them when it fails): the user turns it on again.
+            let held: Vec<String> = self.webhooks.iter().filter(|id| self.sim.engine.held_count(id) > 0).cloned().collect();
+            for id in held {
+                let _ = self.sim.engine.set_webhook_enabled(&id, true, HeldEvents::Deliver, self.sim.now);
+            }
+            self.tick();
+            if self.wake.is_none() && self.in_flight.is_empty() {
+                return true;
+            }
             if self.sim.now > week {
                 return false;
             }
             self.wait(3_600_000);
         }
-        true
     }
 
     fn webhook(&self, which: u8) -> String {
