@@ -17,10 +17,12 @@ export function healthElement(webhook, run) {
   return h('div', { class: `health ${state}` },
     h('p', { class: 'row' },
       h('span', { class: `badge health-state ${state}` }, t(`health_${state}`)),
-      state === 'failing' && h('span', {}, t('healthSince'), ' ', timeElement(failingSince)),
-      state === 'disabled' && disabledAt && timeElement(disabledAt),
-      state !== 'healthy' && consecutiveFailures > 0 && h('span', { class: 'failures-in-a-row' }, t('healthFailuresInARow', consecutiveFailures)),
-      state !== 'healthy' && lastReason && h('span', { class: 'last-reason' }, t('healthLastReason', lastReason))),
+      state === 'failing' && [
+        h('span', {}, t('healthSince'), ' ', timeElement(failingSince)),
+        h('span', { class: 'failures-in-a-row' }, t('healthFailuresInARow', consecutiveFailures)),
+        lastReason && h('span', { class: 'last-reason' }, t('healthLastReason', lastReason))],
+      state === 'disabled' && disabledAt && timeElement(disabledAt)),
+    // Why it is off, in the core's words (with the count and the last reason when it was AutoHook).
     disabledReason && h('p', { class: 'notice' }, t('turnedOffBecause', disabledReason)),
     autoDisabled && h('div', { class: 'row' },
       h('button', { type: 'button', class: 'deliver-held', onclick: () => run(() => turnOn(id, 'deliver')) }, t('turnOnDeliverHeld', held)),

@@ -25,6 +25,7 @@ test('Chromium: autoDisableAfter is set in the editor within the catalog\'s limi
   await saveForm(page);
   const [saved] = await call('webhooks.list');
   assert.equal(saved.autoDisableAfter, 3);
+  await page.waitForSelector(card);
   await click(page, `${card} .edit`);
   assert.equal(await page.$eval('#autoDisableAfter', (e) => e.value), '3', 'the editor shows the stored value');
 });
@@ -66,6 +67,7 @@ test('Chromium: a card shows its webhook failing, then turned off with its event
   assert.ok(shown.some((id) => id.startsWith(`disabled:${webhook.id}:`)), `a notification for the webhook: ${shown}`);
   const popup = await chromium.openPage('popup/popup.html');
   await waitText(popup, '#auto-disabled', /\b1\b/);
+  await page.bringToFront(); // a tab in the background draws no frames, so the page would not redraw
 
   receiver.script('/down', [200]);
   await click(page, `${card} .deliver-held`);
