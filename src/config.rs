@@ -971,6 +971,10 @@ mod tests {
         assert_eq!(error.to_string(), "url does not parse: invalid international domain name");
         let config = WebhookConfig::create(input("https://xn--bcher-kva.example/ü")).unwrap();
         assert_eq!(config.url.as_str(), "https://xn--bcher-kva.example/%C3%BC");
+        // Uppercase beside non-ASCII, even percent-encoded: refused, not a panic (see Cargo.toml).
+        for url in ["http://A%Aa", "https://Bücher.example/", "http:A%C3%BC"] {
+            assert_eq!(WebhookConfig::create(input(url)).unwrap_err().field(), "url", "{url}");
+        }
     }
 
     #[test]

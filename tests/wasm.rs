@@ -36,6 +36,9 @@ export function memoryHost(initial, reachable = true) {
     wakeAt() {},
     mark() {},
     changed() {},
+    setBadge() {},
+    notify() {},
+    isOnline: () => true,
   };
 }
 export function storedOf(host) { return host.stored; }

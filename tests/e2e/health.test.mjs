@@ -83,7 +83,7 @@ test('Chromium: bulk replay queues 30 failed deliveries again; 30 arrive with th
 });
 
 test('Chromium: offline, due deliveries wait without spending attempts and go out when the network is back', async (t) => {
-  const { receiver, chromium, call, webhook, at } = await setUp(t);
+  const { chromium, call, webhook, at } = await setUp(t);
   const hook = await webhook('/later');
   const target = await chromium.browser.waitForTarget((w) => w.type() === 'service_worker' && w.url().includes(chromium.extensionId));
   const worker = await target.createCDPSession();
