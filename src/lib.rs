@@ -59,7 +59,9 @@ pub use wasm::{sign_payload, Background, Host};
 /// presets cut text to, and the input limits the tests probe.
 pub mod limits {
     pub use crate::campaign::cron::MAX_CRON_CHARS;
-    pub use crate::engine::{FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_WEBHOOKS, OFFLINE_PROBE_MS};
+    pub use crate::engine::{
+        FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS,
+    };
     pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
     pub use crate::preset::{
         DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT,

@@ -485,9 +485,9 @@ impl Driver for BrowserDriver<'_> {
 async fn attempt(runtime: Rc<Runtime>, transmit: Transmit) {
     let url = &transmit.request.url;
     let outcome = if runtime.host.can_reach(url) { send(&transmit).await } else { Outcome::PermissionMissing { origin: origin(url) } };
-    // A request that failed while the browser is offline reached no receiver.
+    // A request that failed or hung while the browser is offline reached no receiver.
     let outcome = match outcome {
-        Outcome::NetworkError { .. } if !runtime.host.is_online() => Outcome::Offline,
+        Outcome::NetworkError { .. } | Outcome::Timeout if !runtime.host.is_online() => Outcome::Offline,
         outcome => outcome,
     };
     runtime.engine.borrow_mut().handle_response(transmit.attempt, outcome, now());

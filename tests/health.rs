@@ -98,7 +98,7 @@ fn a_webhook_failing_its_limit_in_a_row_is_turned_off_and_holds_later_events_acr
 }
 
 #[test]
-fn a_retry_due_when_the_webhook_is_turned_off_is_held_and_resumes_its_schedule() {
+fn a_retry_due_when_the_webhook_is_turned_off_is_held_and_retried_when_it_is_on_again() {
     let mut sim = Sim::new(4);
     let id = sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 1, "retrySchedule": [1000]}));
     sim.emit("message_sent");
@@ -107,32 +107,42 @@ fn a_retry_due_when_the_webhook_is_turned_off_is_held_and_resumes_its_schedule()
     sim.respond(&sent[0], status(400));
     assert!(health(&sim, &id).health.auto_disabled);
     sim.respond(&sent[1], status(503));
-    assert_eq!(sim.engine.held_count(&id), 1, "its retry waits with the held events");
-    assert!(!sim.advance() || sim.transmits().is_empty());
+    assert_eq!(sim.engine.delivery(&sent[1].delivery_id).unwrap().state, DeliveryState::Held, "its retry waits with the held events");
+    assert!(sim.run(|_| status(200)).is_empty(), "nothing is sent while it is off, however long");
     sim.engine.set_webhook_enabled(&id, true, HeldEvents::Deliver, sim.now).unwrap();
     let retried = answer_all(&mut sim, || status(200));
     assert_eq!(retried.len(), 1);
-    assert_eq!(sim.engine.delivery(&sent[1].delivery_id).unwrap().attempts.len(), 2);
+    assert_eq!(sim.engine.delivery(&sent[1].delivery_id).unwrap().attempts.len(), 2, "the retry, not a new first attempt");
+}
+
+/// A webhook that held an event for `sim` after one failure.
+fn holding_profile() -> (Sim, String, Vec<String>) {
+    let (mut sim, id) = failing_profile(1);
+    sim.emit("message_sent");
+    answer_all(&mut sim, || status(500));
+    let held = sim.emit("message_sent");
+    (sim, id, held)
 }
 
 #[test]
-fn turning_on_with_discard_cancels_the_held_events_and_turning_off_by_hand_stops_holding() {
-    for (held, then) in [(HeldEvents::Discard, DeliveryState::Cancelled), (HeldEvents::Deliver, DeliveryState::Cancelled)] {
-        let (mut sim, id) = failing_profile(1);
-        sim.emit("message_sent");
-        answer_all(&mut sim, || status(500));
-        let kept = sim.emit("message_sent");
-        if held == HeldEvents::Discard {
-            sim.engine.set_webhook_enabled(&id, true, held, sim.now).unwrap();
-        } else {
-            // Off by the user's hand: it receives nothing, held events included.
-            sim.engine.set_webhook_enabled(&id, false, held, sim.now).unwrap();
-            assert!(!health(&sim, &id).health.auto_disabled);
-            assert!(sim.emit("message_sent").is_empty());
-        }
-        assert_eq!(sim.engine.delivery(&kept[0]).unwrap().state, then);
-        assert!(sim.transmits().is_empty());
-    }
+fn turning_on_with_discard_cancels_the_held_events() {
+    let (mut sim, id, held) = holding_profile();
+    sim.engine.set_webhook_enabled(&id, true, HeldEvents::Discard, sim.now).unwrap();
+    let delivery = sim.engine.delivery(&held[0]).unwrap();
+    assert_eq!(delivery.state, DeliveryState::Cancelled);
+    assert!(delivery.reason.as_deref().unwrap().starts_with("discarded"));
+    assert!(sim.transmits().is_empty());
+    assert_eq!(sim.emit("message_sent").len(), 1, "on again, it gets new events");
+}
+
+#[test]
+fn turning_it_off_by_hand_cancels_the_held_events_and_stops_holding() {
+    let (mut sim, id, held) = holding_profile();
+    sim.engine.set_webhook_enabled(&id, false, HeldEvents::Deliver, sim.now).unwrap();
+    assert_eq!(sim.engine.delivery(&held[0]).unwrap().state, DeliveryState::Cancelled);
+    assert!(!health(&sim, &id).health.auto_disabled);
+    assert!(sim.emit("message_sent").is_empty(), "off by hand, it receives nothing");
+    assert!(sim.transmits().is_empty());
 }
 
 #[test]
@@ -354,4 +364,142 @@ fn a_held_event_not_yet_stored_is_not_sent_before_its_write_when_the_webhook_is_
     assert!(sim.drain().transmits.is_empty(), "sent before its write landed");
     let sent = sim.transmits();
     assert_eq!(sent.iter().map(|t| t.delivery_id.clone()).collect::<Vec<_>>(), held);
+}
+
+/// Auto-disabled while a delivery is in flight; that attempt then fails
+/// because the browser went offline. It must not go out while the webhook
+/// is off (it should be held).
+#[test]
+fn offline_result_after_auto_disable_is_held_not_sent() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 1, "retrySchedule": [1000]}));
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    assert_eq!(sent.len(), 2);
+    sim.respond(&sent[0], status(400));
+    assert!(sim.engine.webhook(&id).unwrap().health.auto_disabled);
+    sim.respond(&sent[1], Outcome::Offline);
+    sim.engine.set_online(true);
+    let again = sim.transmits();
+    assert!(again.is_empty(), "sent to an auto-disabled webhook: {:?}", again.iter().map(|t| &t.delivery_id).collect::<Vec<_>>());
+    assert_eq!(sim.engine.delivery(&sent[1].delivery_id).unwrap().state, DeliveryState::Held);
+}
+
+/// An auto-disabled webhook the user then turns off by hand "receives
+/// nothing": a retry of a delivery that was in flight must not go out.
+#[test]
+fn turned_off_by_hand_after_auto_disable_a_delivery_in_flight_is_not_retried() {
+    let mut sim = Sim::new(2);
+    let id = sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 1, "retrySchedule": [1000]}));
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    sim.respond(&sent[0], status(400));
+    assert!(sim.engine.webhook(&id).unwrap().health.auto_disabled);
+    sim.engine.set_webhook_enabled(&id, false, HeldEvents::Deliver, sim.now).unwrap();
+    sim.respond(&sent[1], status(503));
+    let later = sim.run(|_| status(503));
+    assert!(later.is_empty(), "a webhook the user turned off got {} requests", later.len());
+}
+
+/// Bulk replay must not send to a webhook the user turned off (or one a
+/// 410 turned off).
+#[test]
+fn bulk_replay_does_not_send_to_a_webhook_turned_off() {
+    let mut sim = Sim::new(3);
+    let id = sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 0, "retrySchedule": []}));
+    sim.emit("message_sent");
+    for t in sim.transmits() {
+        sim.respond(&t, status(500));
+    }
+    sim.engine.set_webhook_enabled(&id, false, HeldEvents::Deliver, sim.now).unwrap();
+    let count = sim.engine.redeliver_failed(None, autohook::Millis(0), false, sim.now).unwrap();
+    let sent = sim.transmits();
+    assert!(sent.is_empty(), "replay queued {count} and sent {} to a webhook the user turned off", sent.len());
+}
+
+#[test]
+fn bulk_replay_does_not_send_to_a_webhook_that_answered_410() {
+    let mut sim = Sim::new(4);
+    sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 0, "retrySchedule": []}));
+    sim.emit("message_sent");
+    for t in sim.transmits() {
+        sim.respond(&t, status(410));
+    }
+    let count = sim.engine.redeliver_failed(None, autohook::Millis(0), false, sim.now).unwrap();
+    let sent = sim.transmits();
+    assert!(sent.is_empty(), "replay queued {count} and sent {} to a receiver that said 410 Gone", sent.len());
+}
+
+/// Turning an auto-disabled webhook off by hand cancels its held events
+/// and stops holding: the card no longer says they are held.
+#[test]
+fn turned_off_by_hand_the_reason_no_longer_says_events_are_held() {
+    let mut sim = Sim::new(5);
+    let id = sim.webhook(json!({"url": "https://h.test/in", "autoDisableAfter": 1, "retrySchedule": []}));
+    sim.emit("message_sent");
+    for t in sim.transmits() {
+        sim.respond(&t, status(500));
+    }
+    sim.emit("message_sent");
+    sim.engine.set_webhook_enabled(&id, false, HeldEvents::Deliver, sim.now).unwrap();
+    let reason = sim.engine.webhook(&id).unwrap().disabled_reason.clone();
+    assert!(!reason.as_deref().unwrap_or("").contains("held"), "card says: {reason:?}");
+}
+
+fn ask_api(sim: &mut Sim, message: Value) -> Value {
+    autohook::reply(autohook::handle(&mut sim.engine, message, autohook::Sender::ExtensionPage, sim.now, &[0; 32]).map(|r| match r {
+        autohook::Reply::Now(value) => value,
+        autohook::Reply::AfterDelivery(id) => Value::String(id),
+    }))
+}
+
+/// A refused request's error names the field the request has.
+#[test]
+fn an_unknown_webhook_id_in_bulk_requests_names_webhook_id() {
+    let mut sim = Sim::new(6);
+    for kind in ["deliveries.redeliverFailed", "deliveries.cancelPending"] {
+        let reply = ask_api(&mut sim, json!({"type": kind, "webhookId": "wh_nope"}));
+        assert_eq!(reply["error"]["field"], "webhookId", "{kind}: {reply}");
+    }
+}
+
+/// One dead endpoint may not fill the outbox with held events: past its
+/// share, its events are logged as dropped and the others' still go.
+#[test]
+fn one_dead_webhook_holds_at_most_its_share_so_a_healthy_one_still_gets_events() {
+    let mut sim = Sim::new(7);
+    let dead = sim.webhook(json!({"url": "https://dead.test/in", "autoDisableAfter": 1, "retrySchedule": [], "events": ["error"]}));
+    let healthy = sim.webhook(json!({"url": "https://ok.test/in", "events": ["message_sent"]}));
+    sim.engine.emit("error", json!({}), sim.now).unwrap();
+    for t in sim.transmits() {
+        sim.respond(&t, status(500));
+    }
+    assert!(sim.engine.webhook(&dead).unwrap().health.auto_disabled);
+    for _ in 0..10_000 {
+        sim.engine.emit("error", json!({}), sim.now).unwrap();
+    }
+    assert_eq!(sim.engine.held_count(&dead), autohook::limits::MAX_HELD_PER_WEBHOOK);
+    let dropped = sim.engine.deliveries().find(|d| d.webhook_id == dead && d.state == DeliveryState::Cancelled).unwrap();
+    assert!(dropped.reason.as_deref().unwrap().starts_with("dropped: 1000 events are already held"), "{:?}", dropped.reason);
+    let result = sim.engine.emit("message_sent", json!({}), sim.now);
+    assert_eq!(result.map(|ids| ids.len()), Ok(1), "the healthy webhook still gets its events");
+    assert_eq!(sim.engine.held_count(&healthy), 0);
+}
+
+/// A Test whose request failed while offline ends with that reason, and
+/// counts nothing: nothing was sent.
+#[test]
+fn a_test_cut_off_by_going_offline_does_not_claim_to_wait() {
+    let mut sim = Sim::new(8);
+    let id = sim.webhook(json!({"url": "https://h.test/in"}));
+    let test = sim.engine.test(&id, sim.now).unwrap();
+    let sent = sim.transmits();
+    sim.respond(&sent[0], Outcome::Offline);
+    let delivery = sim.engine.delivery(&test).unwrap();
+    assert_eq!(delivery.state, DeliveryState::Failed);
+    let reason = delivery.reason.clone().unwrap_or_default();
+    assert_eq!(reason, "not sent: the browser is offline");
+    assert_eq!(sim.stats(&id).failures, 0, "nothing was sent");
 }

@@ -220,7 +220,7 @@ impl Outcome {
             Outcome::InvalidHeader { message } => format!("invalid header: {message}"),
             Outcome::NetworkError { message } => format!("connection failed: {message}"),
             Outcome::Interrupted => "interrupted: the extension was stopped during the attempt".into(),
-            Outcome::Offline => "not sent: the browser was offline; waiting for the network".into(),
+            Outcome::Offline => "not sent: the browser was offline".into(),
         })
     }
 }

@@ -158,21 +158,25 @@ impl Engine {
     /// and its held events are cancelled like any unfinished delivery.
     pub(super) fn settle_health(&mut self, index: usize, enabled: Option<bool>, held: HeldEvents, now: Millis) {
         let webhook = &mut self.webhooks[index];
-        let on = webhook.config.enabled();
-        if on && webhook.health.disabled_at.is_some() {
-            webhook.health.recovered();
-        } else if enabled == Some(false) && webhook.health.auto_disabled {
+        let id = webhook.id.clone();
+        if enabled == Some(false) && webhook.health.auto_disabled {
+            // Off by the user's hand now: it receives nothing, as any webhook
+            // turned off, so everything unfinished is cancelled, an attempt
+            // in flight included (its retry would otherwise go out).
             webhook.health.auto_disabled = false;
             webhook.health.disabled_at = None;
-        } else {
+            webhook.disabled_reason = None;
+            return self.cancel_pending(&id, "webhook was turned off", now);
+        }
+        if !webhook.config.enabled() || webhook.health.disabled_at.is_none() {
             return;
         }
-        let id = webhook.id.clone();
+        webhook.health.recovered();
         let held_ids: Vec<String> =
             self.outbox.iter().filter(|d| d.webhook_id == id && d.state == DeliveryState::Held).map(|d| d.id.clone()).collect();
         for delivery_id in held_ids {
-            match (on, held) {
-                (true, HeldEvents::Deliver) => {
+            match held {
+                HeldEvents::Deliver => {
                     if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
                         delivery.state = DeliveryState::Pending;
                         delivery.next_at = now;
@@ -183,12 +187,17 @@ impl Engine {
                         self.outbox.queue(&delivery_id);
                     }
                 }
-                (true, HeldEvents::Discard) => {
+                HeldEvents::Discard => {
                     let reason = "discarded: the webhook was turned on again without its held events".to_string();
                     self.finish(&delivery_id, DeliveryState::Cancelled, Some(reason), now);
                 }
-                (false, _) => self.finish(&delivery_id, DeliveryState::Cancelled, Some("webhook was turned off".into()), now),
             }
         }
+    }
+
+    /// Whether the webhook at `index` holds its events and has
+    /// [`super::MAX_HELD_PER_WEBHOOK`] of them already.
+    pub(super) fn hold_is_full(&self, index: usize) -> bool {
+        self.holds_events(index) && self.held_count(&self.webhooks[index].id) >= super::MAX_HELD_PER_WEBHOOK
     }
 }

@@ -66,6 +66,12 @@ pub const MAX_OUTBOX: usize = 10_000;
 /// timeouts waiting for a connection.
 pub const MAX_IN_FLIGHT: usize = 32;
 const RATE_WINDOW_MS: u64 = 60_000;
+/// Why a Test fails while the browser is offline.
+const OFFLINE_TEST: &str = "not sent: the browser is offline";
+/// Most events held for one auto-disabled webhook: past it, its events are
+/// logged as dropped, so one dead endpoint cannot fill the outbox that every
+/// other webhook's events need.
+pub const MAX_HELD_PER_WEBHOOK: usize = 1_000;
 /// While the browser is offline and deliveries are due, how often the
 /// driver is asked to look again (it reads `navigator.onLine` each time).
 pub const OFFLINE_PROBE_MS: u64 = 5_000;
@@ -82,6 +88,9 @@ pub enum EngineError {
     /// No webhook has this id.
     #[error("no webhook has id {0:?}")]
     UnknownWebhook(String),
+    /// A request's `webhookId` (the webhook it is limited to) names none.
+    #[error("webhookId: no webhook has id {0:?}")]
+    UnknownWebhookFilter(String),
     /// No delivery has this id (it may have left the log).
     #[error("no delivery has id {0:?}")]
     UnknownDelivery(String),
@@ -108,7 +117,7 @@ impl EngineError {
         match self {
             EngineError::Invalid(_) => "invalid_input",
             EngineError::TooManyWebhooks => "too_many_webhooks",
-            EngineError::UnknownWebhook(_) => "unknown_webhook",
+            EngineError::UnknownWebhook(_) | EngineError::UnknownWebhookFilter(_) => "unknown_webhook",
             EngineError::UnknownDelivery(_) => "unknown_delivery",
             EngineError::UnknownEvent(_) => "unknown_event",
             EngineError::PayloadTooLarge(_) => "payload_too_large",
@@ -123,6 +132,7 @@ impl EngineError {
         match self {
             EngineError::Invalid(error) => Some(error.field()),
             EngineError::UnknownWebhook(_) | EngineError::UnknownDelivery(_) => Some("id"),
+            EngineError::UnknownWebhookFilter(_) => Some("webhookId"),
             EngineError::UnknownEvent(_) => Some("event"),
             EngineError::Campaign(error) => error.field(),
             _ => None,
@@ -429,18 +439,22 @@ impl Engine {
         let subscribed: Vec<usize> = (0..self.webhooks.len()).filter(|&i| wants(i)).collect();
         let event = Event { id: self.ids.next("msg"), kind, at: now, data };
         let envelope = event.envelope();
-        let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+        let (mut targets, mut unsent) = (Vec::new(), Vec::new());
         for index in subscribed {
             let filters = self.webhooks[index].config.valid().ok().and_then(|config| config.filters.as_ref());
             match filters.and_then(|filters| filters.rejects(&envelope)) {
-                Some(why) => skipped.push((index, why)),
+                Some(why) => unsent.push((index, DeliveryState::Skipped, format!("skipped by filter: {why}"))),
+                None if self.hold_is_full(index) => {
+                    let why = format!("dropped: {MAX_HELD_PER_WEBHOOK} events are already held for this webhook while it is off");
+                    unsent.push((index, DeliveryState::Cancelled, why));
+                }
                 None => targets.push(index),
             }
         }
-        for (index, why) in skipped {
+        for (index, state, why) in unsent {
             let mut delivery = self.new_delivery(index, &event, false, now);
-            delivery.state = DeliveryState::Skipped;
-            delivery.reason = Some(format!("skipped by filter: {why}"));
+            delivery.state = state;
+            delivery.reason = Some(why);
             delivery.finished_at = Some(now);
             self.push_log(delivery);
         }
@@ -457,7 +471,7 @@ impl Engine {
         let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
         let delivery_id = self.enqueue(&[index], event, true, now)?.remove(0);
         if !self.online {
-            self.finish(&delivery_id, DeliveryState::Failed, Some("not sent: the browser is offline".into()), now);
+            self.finish(&delivery_id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
         }
         Ok(delivery_id)
     }
@@ -558,7 +572,8 @@ impl Engine {
         let (delivery_id, delivery_header, request) = loop {
             let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
             let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
-            // Deleting or disabling a webhook cancels its deliveries, so it exists.
+            // Deleting or turning off a webhook cancels its deliveries (an
+            // auto-disabled one holds them), so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
             match request::build_stored(&webhook.config, &webhook.previous_keys(now), &delivery.event, &delivery_header, now) {
@@ -773,10 +788,19 @@ impl Engine {
         let Some(webhook_index) = webhook_index else { return };
         let holds = self.holds_events(webhook_index);
         let verdict = outcome.verdict(now);
-        if verdict == Verdict::Offline && !test {
+        if verdict == Verdict::Offline {
             // Nothing reached the receiver: try again once the browser is
-            // back online, without counting this attempt or its duration.
+            // back online, without counting this attempt or its duration
+            // (a Test, whose caller waits, ends here), held if its webhook
+            // was turned off meanwhile.
             self.online = false;
+            if test {
+                self.finish(id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
+                return;
+            }
+            if let Some(delivery) = self.outbox.get_mut(id).filter(|_| holds) {
+                delivery.state = DeliveryState::Held;
+            }
             self.outbox.queue(id);
             return;
         }
