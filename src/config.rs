@@ -150,6 +150,8 @@ pub struct WebhookInput {
     pub rate_per_minute: Option<u32>,
     /// Consecutive failed deliveries that turn it off (0: never).
     pub auto_disable_after: Option<u32>,
+    /// Whether a 2xx reply's `autohook` object is acted on (see `engine::replies_action`).
+    pub act_on_replies: Option<bool>,
     /// Conditions an event must meet to be delivered; no conditions, no filter.
     pub filters: Option<FiltersInput>,
     /// The body's shape: `raw` (default), `slack`, `discord`, `teams`,
@@ -203,6 +205,9 @@ pub struct RawConfig {
     /// Consecutive failed deliveries that turn it off; earlier versions stored none.
     #[serde(default = "default_auto_disable_after")]
     pub auto_disable_after: u32,
+    /// Whether replies are acted on; earlier versions stored none (off).
+    #[serde(default)]
+    pub act_on_replies: bool,
     /// Filter conditions.
     #[serde(default)]
     pub filters: Option<FiltersInput>,
@@ -246,6 +251,9 @@ pub struct WebhookConfig {
     /// Consecutive failed deliveries after which it is turned off and its
     /// events held; 0 never.
     pub auto_disable_after: u32,
+    /// Whether a 2xx reply's `autohook` object is acted on: a text typed
+    /// into the campaign's chat, or a campaign control.
+    pub act_on_replies: bool,
     /// Deliver only events these conditions let through.
     pub filters: Option<Filters>,
     /// The body's shape.
@@ -476,6 +484,7 @@ impl WebhookConfig {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             rate_per_minute: DEFAULT_RATE_PER_MINUTE,
             auto_disable_after: DEFAULT_AUTO_DISABLE_AFTER,
+            act_on_replies: false,
             filters: None,
             preset: preset_name(Preset::Raw),
             chat_id: None,
@@ -549,6 +558,7 @@ impl WebhookConfig {
             timeout_ms: raw.timeout_ms,
             rate_per_minute: raw.rate_per_minute,
             auto_disable_after: raw.auto_disable_after,
+            act_on_replies: raw.act_on_replies,
             filters,
             preset,
             chat_id: raw.chat_id.clone(),
@@ -571,6 +581,7 @@ impl WebhookConfig {
             timeout_ms: self.timeout_ms,
             rate_per_minute: self.rate_per_minute,
             auto_disable_after: self.auto_disable_after,
+            act_on_replies: self.act_on_replies,
             filters: self.filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() }),
             preset: preset_name(self.preset),
             chat_id: self.chat_id.clone(),
@@ -669,6 +680,7 @@ impl RawConfig {
             timeout_ms,
             rate_per_minute,
             auto_disable_after,
+            act_on_replies,
             filters,
             preset,
             chat_id,
@@ -693,6 +705,7 @@ impl RawConfig {
         replace(&mut next.timeout_ms, timeout_ms);
         replace(&mut next.rate_per_minute, rate_per_minute);
         replace(&mut next.auto_disable_after, auto_disable_after);
+        replace(&mut next.act_on_replies, act_on_replies);
         if let Some(filters) = filters {
             next.filters = Some(filters);
         }

@@ -48,6 +48,7 @@ pub use preset::{Body, Preset};
 pub use stats::Stats;
 // Parsers of outside input (each fuzzed) and what requests are made of.
 pub use campaign::cron::Cron;
+pub use engine::{parse_reply, Asked};
 pub use filter::{Filters, Match};
 pub use request::HttpRequest;
 pub use signing::{hex_signature, standard_signature, SecretKey};
@@ -59,8 +60,9 @@ pub use wasm::{sign_payload, Background, Host};
 /// presets cut text to, and the input limits the tests probe.
 pub mod limits {
     pub use crate::campaign::cron::MAX_CRON_CHARS;
+    pub use crate::campaign::MAX_REPLY_CHARS;
     pub use crate::engine::{
-        FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS,
+        FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS, REPLY_BODY_BYTES,
     };
     pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
     pub use crate::preset::{

@@ -425,6 +425,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
             maybe(filters),
             maybe(any::<bool>()),
             maybe(prop_oneof![any::<u32>(), 0u32..=1000]),
+            maybe(any::<bool>()),
         ),
         (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
     )
@@ -433,7 +434,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                 (name, url, method),
                 (events, headers, headers_json),
                 (secret, retry_schedule),
-                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after),
+                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after, act_on_replies),
                 (preset, chat_id, template),
             )| {
                 WebhookInput {
@@ -449,6 +450,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                     timeout_ms,
                     rate_per_minute,
                     auto_disable_after,
+                    act_on_replies,
                     filters,
                     preset,
                     chat_id,

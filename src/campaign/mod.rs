@@ -338,6 +338,39 @@ struct Sending {
     seq: u64,
     /// The site the command allowed, for the message if the tab was elsewhere.
     site: String,
+    /// Whether it types the queued reply rather than a phrase.
+    reply: bool,
+}
+
+/// Most characters of a receiver's reply typed into the chat.
+pub const MAX_REPLY_CHARS: usize = 2000;
+
+/// A receiver's reply waiting to be typed as the campaign's next message,
+/// and the delivery it answered (whose log says what came of it). It is
+/// stored with the campaign, in the same write as that delivery's result,
+/// so a worker stop between the reply and the typing neither loses it nor
+/// lets a retry of the delivery bring a second one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedReply {
+    /// What to type, at most [`MAX_REPLY_CHARS`] characters.
+    pub text: String,
+    /// The delivery whose reply it was.
+    pub delivery_id: String,
+}
+
+/// Why a reply's text is not queued ([`Campaign::queue_reply`]).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ReplyRefused {
+    /// No chat tab is chosen (or the browser restarted and forgot it).
+    #[error("no chat to reply in")]
+    NoChat,
+    /// The campaign is idle or paused: nothing types into the chat now.
+    #[error("the campaign is not running")]
+    NotRunning,
+    /// A reply already waits for the next send: one per interval.
+    #[error("a reply is already waiting to be typed (at most one per campaign interval)")]
+    AlreadyQueued,
 }
 
 /// A pick the user started from the popup: the one-time token that lets
@@ -388,6 +421,19 @@ pub struct Campaign {
     /// restart the text is sent again (at-least-once, like deliveries).
     #[serde(skip)]
     sending: Option<Sending>,
+    /// A receiver's reply to type instead of the next phrase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply: Option<QueuedReply>,
+    /// Whether the queued reply is not yet known to be in storage: it is
+    /// not typed until it is ([`Campaign::reply_saved`]), or a worker stop
+    /// after the typing would lose the delivery's result, and its retry
+    /// would bring the reply again. One read from storage is saved.
+    #[serde(skip)]
+    reply_unsaved: bool,
+    /// What became of the last reply handed out or dropped, for the engine
+    /// to write into its delivery's log entry (see [`Campaign::take_settled_reply`]).
+    #[serde(skip)]
+    settled_reply: Option<(String, String)>,
     #[serde(skip)]
     utc_offset_minutes: i32,
 }
@@ -625,17 +671,23 @@ impl Campaign {
 
     /// The next text to type, if one is due.
     pub fn poll_send(&mut self, now: Millis) -> Option<SendCommand> {
-        if self.status != Status::Running || self.sending.is_some() || self.next_send_at.is_none_or(|at| at > now) {
+        if self.status != Status::Running || self.sending.is_some() || self.reply_unsaved || self.next_send_at.is_none_or(|at| at > now) {
             return None;
         }
         let target = self.target.clone()?;
-        let index = self.next_phrase();
-        // Never out of range: configure refuses an empty list, and `tick`
-        // pauses a stored campaign that has none before a send is due.
-        let text = self.settings.phrases.get(index)?.clone();
-        self.last_phrase = Some(index);
+        let text = match &self.reply {
+            Some(reply) => reply.text.clone(),
+            None => {
+                let index = self.next_phrase();
+                // Never out of range: configure refuses an empty list, and `tick`
+                // pauses a stored campaign that has none before a send is due.
+                let text = self.settings.phrases.get(index)?.clone();
+                self.last_phrase = Some(index);
+                text
+            }
+        };
         self.seq += 1;
-        self.sending = Some(Sending { seq: self.seq, site: target.site.clone() });
+        self.sending = Some(Sending { seq: self.seq, site: target.site.clone(), reply: self.reply.is_some() });
         Some(SendCommand {
             seq: self.seq,
             tab_id: target.tab_id,
@@ -652,6 +704,16 @@ impl Campaign {
         let Some(sending) = self.sending.take_if(|s| s.seq == seq) else {
             return Vec::new();
         };
+        // A reply is typed once or not at all: a failed one is not tried again.
+        let reply = self.reply.take().filter(|_| sending.reply);
+        if let Some(reply) = &reply {
+            let outcome = match &result {
+                Ok(_) => "typed in the chat".to_string(),
+                Err(SendFailure::WrongSite(found)) => format!("not typed: the chat tab is now on {found}"),
+                Err(SendFailure::Failed(error)) => format!("not typed: {error}"),
+            };
+            self.settled_reply = Some((reply.delivery_id.clone(), outcome));
+        }
         let text = match result {
             Ok(text) => text,
             Err(failure) => {
@@ -675,6 +737,10 @@ impl Campaign {
         let mut data = json!({"messagesSentToday": self.sent_today, "totalMessagesSent": self.total_sent});
         if self.settings.include_text {
             data["message"] = Value::String(text);
+        }
+        if reply.is_some() {
+            // Replies to deliveries of this event are never acted on: no loops.
+            data["source"] = Value::String("reply".into());
         }
         let mut raised = vec![(EventKind::MessageSent, data)];
         if MILESTONES.contains(&self.total_sent) {
@@ -704,7 +770,7 @@ impl Campaign {
     pub fn next_wake(&self) -> Option<Millis> {
         match self.status {
             Status::Running => {
-                let send = self.next_send_at.filter(|_| self.sending.is_none());
+                let send = self.next_send_at.filter(|_| self.sending.is_none() && !self.reply_unsaved);
                 [send, self.stop_at()].into_iter().flatten().min()
             }
             Status::Idle => self.next_scheduled_at,
@@ -733,6 +799,36 @@ impl Campaign {
         &self.status
     }
 
+    /// Queues a receiver's reply to be typed as the next message, in the
+    /// next send's slot, so at most one reply is typed per interval and it
+    /// goes where phrases go: the same tab, site check and pause on error.
+    /// Only while running: a paused or stopped campaign types nothing.
+    pub fn queue_reply(&mut self, reply: QueuedReply) -> Result<(), ReplyRefused> {
+        if self.target.is_none() {
+            return Err(ReplyRefused::NoChat);
+        }
+        if self.status != Status::Running {
+            return Err(ReplyRefused::NotRunning);
+        }
+        if self.reply.is_some() {
+            return Err(ReplyRefused::AlreadyQueued);
+        }
+        self.reply = Some(reply);
+        self.reply_unsaved = true;
+        Ok(())
+    }
+
+    /// The queued reply is in storage: it may be typed.
+    pub fn reply_saved(&mut self) {
+        self.reply_unsaved = false;
+    }
+
+    /// The delivery whose queued reply was last typed, failed or dropped,
+    /// and what came of it; once.
+    pub fn take_settled_reply(&mut self) -> Option<(String, String)> {
+        self.settled_reply.take()
+    }
+
     fn expect(&self, status: Status, action: &'static str) -> Result<(), CampaignError> {
         if self.status == status {
             return Ok(());
@@ -752,6 +848,10 @@ impl Campaign {
     }
 
     fn enter_stop(&mut self, now: Millis) -> Raised {
+        self.reply_unsaved = false;
+        if let Some(reply) = self.reply.take() {
+            self.settled_reply = Some((reply.delivery_id, "not typed: the campaign stopped first".into()));
+        }
         self.status = Status::Idle;
         self.next_send_at = None;
         self.started_at = None;

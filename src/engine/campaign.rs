@@ -113,6 +113,7 @@ impl Engine {
     /// logged by `emit` (too large) or dropped (outbox full: 10,000 events
     /// already wait), never allowed to stop the campaign.
     fn raise(&mut self, raised: Vec<Raised>, now: Millis) {
+        self.settle_reply();
         if !raised.is_empty() {
             self.dirty.insert(Key::Campaign);
         }

@@ -363,6 +363,10 @@ pub struct Delivery {
     pub request: Option<LoggedRequest>,
     /// Why it failed or was cancelled.
     pub reason: Option<String>,
+    /// What its receiver's reply did, or why it was not acted on (only
+    /// for webhooks with `actOnReplies` whose reply asked for something).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_action: Option<String>,
 }
 
 impl Delivery {

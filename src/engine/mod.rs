@@ -29,6 +29,7 @@ mod outbox;
 mod recovery;
 mod replay;
 mod replies;
+mod replies_action;
 mod rotation;
 mod state;
 
@@ -42,6 +43,7 @@ pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
+pub use replies_action::{parse_reply, Asked, REPLY_BODY_BYTES};
 pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
@@ -235,6 +237,9 @@ pub struct Engine {
     replies: Replies,
     /// Records that could not be read, set aside by name (`unreadable/<name>`).
     set_aside: BTreeMap<String, Unreadable>,
+    /// The write batch holding a reply queued for the chat (`Some(None)`
+    /// until one does): it is typed only once that batch is saved.
+    reply_batch: Option<Option<u64>>,
     /// Failed deliveries the user has not seen, for the badge.
     unseen: alerts::Unseen,
     /// The badge the driver was last told to show (`None` after a start).
@@ -270,6 +275,7 @@ impl Engine {
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
             replies: snapshot.replies,
             set_aside: snapshot.set_aside,
+            reply_batch: None,
             unseen: snapshot.unseen,
             shown_badge: None,
             online: true,
@@ -524,7 +530,9 @@ impl Engine {
         self.dirty.insert(Key::InFlight);
         if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
             delivery.request = Some(request);
+            let asked = self.read_reply(&delivery_id, &outcome, &redactor);
             self.finish_attempt(&delivery_id, outcome.redacted(&redactor), now);
+            self.act_on_reply(&delivery_id, asked, now);
         }
     }
 
@@ -615,7 +623,7 @@ impl Engine {
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
         let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.secret_texts());
-        let response_bytes = LOGGED_RESPONSE_BYTES + redactor.reach();
+        let response_bytes = (LOGGED_RESPONSE_BYTES + redactor.reach()).max(Engine::reply_bytes(&webhook.config));
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);
         self.dirty.insert(Key::Webhooks);
@@ -647,6 +655,7 @@ impl Engine {
     /// Tells the engine the batch `take_changes` numbered `batch` (and every
     /// earlier one) is in storage, so the deliveries it holds may be sent.
     pub fn changes_saved(&mut self, batch: u64) {
+        self.reply_stored(batch);
         let outbox = &mut self.outbox;
         self.not_durable.retain(|id, holder| {
             let saved = holder.is_some_and(|b| b <= batch);
@@ -660,6 +669,7 @@ impl Engine {
     /// Takes back a batch whose write failed: its keys go into the next
     /// batch, and its deliveries stay unsent until that one is saved.
     pub fn changes_failed(&mut self, changes: Changes) {
+        self.reply_unstored(changes.batch);
         let keys = changes.set.keys().chain(&changes.remove);
         self.dirty.extend(keys.filter_map(|key| Key::parse(key)));
         for holder in self.not_durable.values_mut().filter(|holder| **holder == Some(changes.batch)) {
@@ -678,6 +688,7 @@ impl Engine {
         self.batch += 1;
         let batch = self.batch;
         self.not_durable.values_mut().filter(|holder| holder.is_none()).for_each(|holder| *holder = Some(batch));
+        self.reply_taken(batch);
         let mut logged: HashMap<&str, &Delivery> = HashMap::new();
         if dirty.iter().any(|k| matches!(k, Key::Delivery(_))) {
             logged.extend(self.log.iter().map(|d| (d.id.as_str(), d)));
@@ -735,6 +746,7 @@ impl Engine {
             attempts: Vec::new(),
             request: None,
             reason: None,
+            reply_action: None,
         }
     }
 

@@ -169,6 +169,7 @@ mod tests {
             attempts: Vec::new(),
             request: None,
             reason: None,
+            reply_action: None,
         }
     }
 

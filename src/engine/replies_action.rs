@@ -1,0 +1,232 @@
+//! Acting on replies: a webhook with `actOnReplies` lets its receiver answer
+//! a delivery with `{"autohook": {"reply": "text"}}` (typed into the
+//! campaign's chat as its next message) or `{"autohook": {"campaign":
+//! "pause" | "resume" | "stop"}}`, the two-way flow chat platforms offer,
+//! without AutoHook needing a public URL.
+//!
+//! Only a 2xx reply to a delivery that is not a Test is acted on, and never
+//! a reply to a message typed from a reply (`message_sent` with `"source":
+//! "reply"`), so two workflows cannot answer each other forever. The text
+//! goes through the campaign's own send path (see
+//! [`Campaign::queue_reply`](crate::campaign::Campaign::queue_reply)): one
+//! per interval, to the same tab, with the same site check.
+//!
+//! Once: the decision is stored in the same write as the delivery's result
+//! (the campaign holds the queued text), and the text is typed only after
+//! that write is saved. A worker stop before it brings the delivery's retry
+//! and a fresh decision; after it, the stored text is typed and the
+//! delivery is not sent again.
+
+use serde_json::Value;
+
+use super::{Control, Engine, Outcome};
+use crate::campaign::{QueuedReply, MAX_REPLY_CHARS};
+use crate::config::StoredConfig;
+use crate::event::EventKind;
+use crate::redact::Redactor;
+use crate::time::Millis;
+
+/// How much of a reply's body is read for a webhook that acts on replies:
+/// room for a 2,000-character text even written all as `\ud83d\ude00`-style
+/// escapes (12 bytes a character) and the object around it, yet bounded, so
+/// a huge body never enters the worker's memory.
+pub const REPLY_BODY_BYTES: usize = 32 * 1024;
+/// Most ignored keys named in the log; the rest are counted.
+const NAMED_IGNORED: usize = 5;
+/// Longest key or value quoted in the log.
+const QUOTED_CHARS: usize = 40;
+
+/// What a reply's `autohook` object asks for, parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Asked {
+    /// Text to type into the chat: non-empty, at most [`MAX_REPLY_CHARS`]
+    /// characters.
+    pub reply: Option<String>,
+    /// A change of the campaign's state: pause, resume or stop.
+    pub campaign: Option<Control>,
+    /// Why each other part of the object is not acted on.
+    pub ignored: Vec<String>,
+}
+
+/// Reads the start of a reply's body (at most [`REPLY_BODY_BYTES`] are read):
+/// `None` when it asks nothing (empty, or JSON without an `autohook` key),
+/// `Err` with the reason when it cannot be acted on at all. serde_json
+/// refuses nesting deeper than 128, and the body is never longer than what
+/// was read, so no body can exhaust the stack or the memory.
+pub fn parse_reply(body: &str) -> Option<Result<Asked, String>> {
+    let body = body.trim();
+    if body.is_empty() {
+        return None;
+    }
+    // The adapter stops at the limit (minus at most a cut character's bytes).
+    let cut = body.len() + 4 > REPLY_BODY_BYTES;
+    let value: Value = match serde_json::from_str(body) {
+        Ok(value) => value,
+        Err(_) if cut => return Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads"))),
+        Err(error) => return Some(Err(format!("the body is not JSON ({error})"))),
+    };
+    let Value::Object(object) = value.get("autohook")? else {
+        return Some(Err("autohook is not an object".into()));
+    };
+    let mut asked = Asked::default();
+    let mut unknown = 0;
+    for (key, value) in object {
+        let why = match (key.as_str(), value) {
+            ("reply", Value::String(text)) if text.trim().is_empty() => "reply is empty".to_string(),
+            ("reply", Value::String(text)) => match text.chars().count() {
+                n if n > MAX_REPLY_CHARS => format!("reply is {n} characters; at most {MAX_REPLY_CHARS}"),
+                _ => {
+                    asked.reply = Some(text.clone());
+                    continue;
+                }
+            },
+            ("reply", _) => "reply is not a string".into(),
+            ("campaign", Value::String(word)) => match word.as_str() {
+                "pause" | "resume" | "stop" => {
+                    asked.campaign = Some(match word.as_str() {
+                        "pause" => Control::Pause,
+                        "resume" => Control::Resume,
+                        _ => Control::Stop,
+                    });
+                    continue;
+                }
+                other => format!("campaign must be pause, resume or stop, not {:?}", quoted(other)),
+            },
+            ("campaign", _) => "campaign is not a string".into(),
+            (other, _) => {
+                unknown += 1;
+                if unknown > NAMED_IGNORED {
+                    continue;
+                }
+                format!("{:?} is not reply or campaign", quoted(other))
+            }
+        };
+        asked.ignored.push(why);
+    }
+    if unknown > NAMED_IGNORED {
+        asked.ignored.push(format!("{} more keys", unknown - NAMED_IGNORED));
+    }
+    Some(Ok(asked))
+}
+
+/// At most [`QUOTED_CHARS`] characters of `text`, for the log.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+impl Engine {
+    /// How much of a response body to read for the webhook with `config`:
+    /// enough for a reply when it acts on replies, else nothing beyond
+    /// what the log needs (0).
+    pub(super) fn reply_bytes(config: &StoredConfig) -> usize {
+        if config.valid().is_ok_and(|c| c.act_on_replies) {
+            REPLY_BODY_BYTES
+        } else {
+            0
+        }
+    }
+
+    /// What the reply to delivery `id`'s attempt asks, read before the log
+    /// cuts the body; `None` unless it is a 2xx to a webhook that acts on
+    /// replies and asks something. The text has the request's credentials
+    /// scrubbed, as the log does, so a workflow that echoes its input into
+    /// `reply` cannot type a secret into the chat.
+    pub(super) fn read_reply(&self, id: &str, outcome: &Outcome, redactor: &Redactor) -> Option<Result<Asked, String>> {
+        let Outcome::Response { status: 200..=299, body, .. } = outcome else { return None };
+        let delivery = self.outbox.get(id)?;
+        let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
+        if Engine::reply_bytes(&webhook.config) == 0 {
+            return None;
+        }
+        let mut asked = parse_reply(body)?;
+        if let Ok(Asked { reply: Some(text), .. }) = &mut asked {
+            *text = redactor.scrub(text);
+        }
+        Some(asked)
+    }
+
+    /// Acts on what the reply to delivery `id` asked, now that its result
+    /// is recorded, and says in its log entry what that did.
+    pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
+        let Some(asked) = asked else { return };
+        let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
+        let from_reply = delivery.event.kind == EventKind::MessageSent && delivery.event.data.get("source") == Some(&"reply".into());
+        let action = match asked {
+            _ if delivery.test => "not acted on: replies to Test are only shown".to_string(),
+            _ if from_reply => "not acted on: reply to a reply".to_string(),
+            Err(why) => format!("not acted on: {why}"),
+            Ok(asked) => self.carry_out(id, asked, now),
+        };
+        self.note_reply(id, |entry| *entry = Some(action));
+    }
+
+    /// Does what `asked` says, the campaign first (so `resume` with a
+    /// reply types it), and words what it did.
+    fn carry_out(&mut self, id: &str, asked: Asked, now: Millis) -> String {
+        let mut done = Vec::new();
+        if let Some(control) = asked.campaign {
+            let word = match control {
+                Control::Pause => "paused",
+                Control::Resume => "resumed",
+                Control::Start | Control::Stop => "stopped",
+            };
+            done.push(match self.control_campaign(control, now) {
+                Ok(()) => format!("campaign {word}"),
+                Err(error) => format!("campaign not {word}: {error}"),
+            });
+        }
+        if let Some(text) = asked.reply {
+            let queued = self.campaign.queue_reply(QueuedReply { text, delivery_id: id.to_string() });
+            done.push(match queued {
+                Ok(()) => {
+                    self.reply_batch = Some(None);
+                    self.dirty.insert(super::Key::Campaign);
+                    "reply queued as the campaign's next message".into()
+                }
+                Err(refused) => format!("reply not acted on: {refused}"),
+            });
+        }
+        done.extend(asked.ignored.into_iter().map(|why| format!("ignored: {why}")));
+        done.join("; ")
+    }
+
+    /// Writes what became of a queued reply into its delivery's log entry.
+    pub(super) fn settle_reply(&mut self) {
+        if let Some((id, outcome)) = self.campaign.take_settled_reply() {
+            self.note_reply(&id, |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
+        }
+    }
+
+    fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
+        if let Some(delivery) = self.log.iter_mut().rev().find(|d| d.id == id) {
+            change(&mut delivery.reply_action);
+            self.dirty.insert(super::Key::Delivery(id.to_string()));
+        }
+    }
+
+    /// `take_changes` numbered a batch: it holds a queued reply not yet in one.
+    pub(super) fn reply_taken(&mut self, batch: u64) {
+        if self.reply_batch == Some(None) {
+            self.reply_batch = Some(Some(batch));
+        }
+    }
+
+    /// Batch `batch` (and every earlier one) is saved: a queued reply it
+    /// holds may be typed.
+    pub(super) fn reply_stored(&mut self, batch: u64) {
+        if self.reply_batch.is_some_and(|held| held.is_some_and(|b| b <= batch)) {
+            self.reply_batch = None;
+            self.campaign.reply_saved();
+        }
+    }
+
+    /// Batch `batch` failed: the queued reply waits for the next one.
+    pub(super) fn reply_unstored(&mut self, batch: u64) {
+        if self.reply_batch == Some(Some(batch)) {
+            self.reply_batch = Some(None);
+        }
+    }
+}
