@@ -12,7 +12,8 @@
 //! shrunk input and writes nothing into the repository.
 //!
 //! Targets, by input: filters, templates, cron, webhook config (headers,
-//! URLs, whole inputs), receiver replies, incoming messages, stored records.
+//! URLs, whole inputs), receiver replies (statuses and `actOnReplies`
+//! bodies), incoming messages, stored records.
 
 mod common;
 
@@ -553,6 +554,63 @@ proptest! {
         }
         prop_assert_eq!(outcome.status(), Some(status));
         prop_assert_eq!(outcome.error(timeout_ms).is_none(), (200..=299).contains(&status));
+    }
+}
+
+/// A receiver's reply body for a webhook with `actOnReplies`: arbitrary
+/// text and JSON, and `autohook` objects with the keys and words that
+/// matter, in any types.
+fn reply_body() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        2 => "pause|resume|stop|start|Pause".prop_map(Value::from),
+        2 => text().prop_map(Value::String),
+        1 => ("[a-z ]{1,3}", 1900usize..2100).prop_map(|(c, n)| Value::String(c.repeat(n).chars().take(n).collect())),
+        1 => json(),
+    ];
+    let autohook = prop::collection::btree_map("reply|campaign|[a-z]{1,6}", word, 0..9).prop_map(|map| Value::Object(map.into_iter().collect()));
+    let wrapped = (prop_oneof![4 => autohook, 1 => json()], json()).prop_map(|(autohook, pad)| serde_json::json!({"pad": pad, "autohook": autohook}));
+    prop_oneof![2 => text(), 1 => json().prop_map(|v| v.to_string()), 4 => wrapped.prop_map(|v| v.to_string())]
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    /// Any body is read without a panic; a text taken is one the rules
+    /// allow and exactly the one sent; a control taken is one of three
+    /// words; the log's list of ignored keys stays short. Through an
+    /// engine whose running campaign receives it, any body leaves a log
+    /// entry saying what it did exactly when it asked something.
+    #[test]
+    fn any_reply_body_is_read_within_its_limits(body in reply_body()) {
+        let parsed = autohook::parse_reply(&body);
+        if let Some(Ok(asked)) = &parsed {
+            let sent: Value = serde_json::from_str(&body).expect("taken only from JSON");
+            if let Some(reply) = &asked.reply {
+                prop_assert_eq!(Some(reply.as_str()), sent["autohook"]["reply"].as_str());
+                prop_assert!(!reply.trim().is_empty() && reply.chars().count() <= autohook::limits::MAX_REPLY_CHARS);
+            }
+            if asked.campaign.is_some() {
+                prop_assert!(matches!(sent["autohook"]["campaign"].as_str(), Some("pause" | "resume" | "stop")));
+            }
+            prop_assert!(asked.ignored.len() <= 8, "{:?}", asked.ignored);
+        }
+        let mut engine = Engine::new([2; 16]);
+        let input = serde_json::json!({"url": "https://h.test/", "actOnReplies": true});
+        engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook");
+        for message in [
+            serde_json::json!({"type": "campaign.configure", "settings": {"phrases": ["one"], "intervalMinSeconds": 1, "intervalMaxSeconds": 1}}),
+            serde_json::json!({"type": "campaign.setTarget", "tabId": 3, "url": "https://chat.test/", "input": "#m"}),
+            serde_json::json!({"type": "campaign.start"}),
+        ] {
+            handle(&mut engine, message, Sender::ExtensionPage, Millis(1), &[0; 32]).expect("a valid campaign request");
+        }
+        common::persist(&mut engine, &mut BTreeMap::new());
+        let Output::Transmit(transmit) = engine.poll(Millis(2)) else { panic!("the start is delivered") };
+        engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body }, Millis(3));
+        common::persist(&mut engine, &mut BTreeMap::new());
+        common::answer_everything(&mut engine, Millis(4));
+        let logged = engine.delivery(&transmit.delivery_id).expect("logged");
+        prop_assert_eq!(logged.reply_action.is_some(), parsed.is_some());
     }
 }
 

@@ -60,6 +60,9 @@ pub fn parse_reply(body: &str) -> Option<Result<Asked, String>> {
     }
     // The adapter stops at the limit (minus at most a cut character's bytes).
     let cut = body.len() + 4 > REPLY_BODY_BYTES;
+    if body.len() > REPLY_BODY_BYTES {
+        return Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads")));
+    }
     let value: Value = match serde_json::from_str(body) {
         Ok(value) => value,
         Err(_) if cut => return Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads"))),

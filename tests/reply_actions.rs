@@ -1,0 +1,301 @@
+//! Acting on replies (`actOnReplies`) with a simulated clock: what a
+//! receiver's `autohook` object types or changes, what the log says of it,
+//! and that a reply is acted on once, whatever stops when.
+
+use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
+use autohook::{parse_reply, Asked, Control, Delivery, Millis, Outcome, Selectors, Status, Transmit};
+use serde_json::{json, Value};
+
+mod common;
+
+use common::Sim;
+
+/// Sunday 2026-11-22 12:00:00 UTC.
+const NOON: Millis = Millis(1_795_348_800_000);
+const MINUTE: u64 = 60_000;
+
+/// A webhook for every event with `actOnReplies` as given, a chat target,
+/// and a campaign of two phrases a minute apart, not yet started.
+fn sim(act_on_replies: bool) -> Sim {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": act_on_replies}));
+    let selectors = Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings = json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    sim
+}
+
+/// The event a request carries, as (name, data).
+fn event_of(transmit: &Transmit) -> (String, Value) {
+    let body: Value = serde_json::from_str(transmit.request.body.as_deref().unwrap_or("{}")).unwrap();
+    (body["event"].as_str().unwrap().to_string(), body["data"].clone())
+}
+
+fn ok(body: &str) -> Outcome {
+    Outcome::Response { status: 200, retry_after: None, body: body.into() }
+}
+
+/// Runs the world until `until`: writes, then types every message and
+/// answers every request with `answer(event, data)` (a 200 with that body).
+/// Returns the texts typed.
+fn run_until(sim: &mut Sim, until: Millis, mut answer: impl FnMut(&str, &Value) -> String) -> Vec<String> {
+    let mut typed = Vec::new();
+    loop {
+        sim.persist();
+        let drained = sim.drain();
+        if drained.transmits.is_empty() && drained.typed.is_empty() {
+            match drained.wake {
+                Some(at) if at > sim.now && at <= until => sim.now = at,
+                _ => return typed,
+            }
+            continue;
+        }
+        for command in drained.typed {
+            typed.push(command.text.clone());
+            sim.engine.campaign_sent(command.seq, Ok(command.text), sim.now);
+        }
+        for transmit in drained.transmits {
+            let (event, data) = event_of(&transmit);
+            sim.respond(&transmit, ok(&answer(&event, &data)));
+        }
+    }
+}
+
+/// Deliveries of `event`, oldest first.
+fn deliveries_of(sim: &Sim, event: &str) -> Vec<Delivery> {
+    let mut found: Vec<Delivery> = sim.engine.deliveries().filter(|d| d.event.kind.as_str() == event).cloned().collect();
+    found.reverse();
+    found
+}
+
+fn action(sim: &Sim, event: &str) -> Option<String> {
+    deliveries_of(sim, event).first().and_then(|d| d.reply_action.clone())
+}
+
+fn start(sim: &mut Sim) {
+    sim.engine.control_campaign(Control::Start, sim.now).unwrap();
+}
+
+#[test]
+fn a_reply_is_typed_once_as_the_next_message_and_raises_message_sent_from_reply() {
+    let mut sim = sim(true);
+    start(&mut sim);
+    let typed = run_until(&mut sim, NOON.plus(2 * MINUTE), |event, _| match event {
+        "campaign_started" => r#"{"autohook": {"reply": "pong"}}"#.into(),
+        // A workflow that answers every message: its answers to the reply are not acted on.
+        _ => r#"{"autohook": {"reply": "again"}}"#.into(),
+    });
+    assert_eq!(typed, ["one", "pong", "two"], "the reply takes the next send's place, once");
+    assert_eq!(action(&sim, "campaign_started").as_deref(), Some("reply queued as the campaign's next message, then typed in the chat"));
+    let sent = deliveries_of(&sim, "message_sent");
+    let from_reply: Vec<&Delivery> = sent.iter().filter(|d| d.event.data["source"] == "reply").collect();
+    assert_eq!(from_reply.len(), 1);
+    assert_eq!(from_reply[0].event.data["message"], "pong");
+    assert_eq!(from_reply[0].reply_action.as_deref(), Some("not acted on: reply to a reply"));
+    // A phrase's message_sent carries no source; answering it queues a reply (one per interval).
+    assert!(sent[0].event.data.get("source").is_none());
+    assert_eq!(sim.engine.campaign().view(None)["totalMessagesSent"], 3);
+}
+
+#[test]
+fn replies_pause_resume_and_stop_the_campaign() {
+    let mut sim = sim(true);
+    start(&mut sim);
+    let control = |word: &str| format!(r#"{{"autohook": {{"campaign": "{word}"}}}}"#);
+    let answer = |event: &str, _: &Value| match event {
+        "campaign_started" => control("pause"),
+        "error" => control("resume"),
+        // What the state does not allow is said, not done.
+        "campaign_resumed" | "campaign_stopped" => control("stop"),
+        _ => "{}".into(),
+    };
+    run_until(&mut sim, NOON, answer);
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused);
+    assert_eq!(action(&sim, "campaign_started").as_deref(), Some("campaign paused"));
+    sim.emit("error");
+    run_until(&mut sim, NOON, answer);
+    assert_eq!(*sim.engine.campaign().status(), Status::Idle);
+    assert_eq!(action(&sim, "error").as_deref(), Some("campaign resumed"));
+    assert_eq!(action(&sim, "campaign_resumed").as_deref(), Some("campaign stopped"));
+    let stopped = action(&sim, "campaign_stopped");
+    assert_eq!(stopped.as_deref(), Some("campaign not stopped: the campaign is not running, so it cannot stop"));
+}
+
+#[test]
+fn keys_other_than_reply_and_campaign_are_logged_as_ignored_with_the_reason() {
+    let mut sim = sim(true);
+    start(&mut sim);
+    let body = r#"{"autohook": {"reply": "hi", "campaign": "restart", "delete": true}}"#;
+    run_until(&mut sim, NOON, |event, _| if event == "campaign_started" { body.into() } else { "{}".into() });
+    assert_eq!(
+        action(&sim, "campaign_started").as_deref(),
+        Some(r#"reply queued as the campaign's next message; ignored: campaign must be pause, resume or stop, not "restart"; ignored: "delete" is not reply or campaign"#)
+    );
+}
+
+#[test]
+fn at_most_one_reply_is_typed_per_campaign_interval() {
+    let mut sim = sim(true);
+    start(&mut sim);
+    let mut n = 0;
+    let typed = run_until(&mut sim, NOON.plus(MINUTE), |_, _| {
+        n += 1;
+        format!(r#"{{"autohook": {{"reply": "r{n}"}}}}"#)
+    });
+    // campaign_started → r1 queued; message_sent("one") → r2 refused; r1
+    // typed a minute later, and replies to it are not acted on.
+    assert_eq!(typed, ["one", "r1"]);
+    let sent = deliveries_of(&sim, "message_sent");
+    assert_eq!(
+        sent[0].reply_action.as_deref(),
+        Some("reply not acted on: a reply is already waiting to be typed (at most one per campaign interval)")
+    );
+}
+
+#[test]
+fn a_worker_stop_right_after_the_reply_types_it_exactly_once() {
+    for saved in [true, false] {
+        let mut sim = sim(true);
+        start(&mut sim);
+        sim.persist();
+        let drained = sim.drain();
+        let started = drained.transmits.iter().find(|t| event_of(t).0 == "campaign_started").unwrap().clone();
+        sim.respond(&started, ok(r#"{"autohook": {"reply": "pong"}}"#));
+        // Not typed before the write holding the decision is saved.
+        assert!(sim.drain().typed.iter().all(|c| c.text != "pong"));
+        if saved {
+            sim.restart();
+        } else {
+            // The result never reached storage: the delivery is retried and
+            // its reply decides afresh.
+            sim.restart_from_storage();
+        }
+        let mut asked_again = 0;
+        let typed = run_until(&mut sim, NOON.plus(3 * MINUTE), |event, _| {
+            if event != "campaign_started" {
+                return "{}".into();
+            }
+            asked_again += 1;
+            r#"{"autohook": {"reply": "pong"}}"#.into()
+        });
+        let pongs = typed.iter().filter(|t| *t == "pong").count();
+        assert_eq!(pongs, 1, "saved: {saved}, typed: {typed:?}");
+        assert_eq!(asked_again, if saved { 0 } else { 1 }, "saved: {saved}");
+    }
+}
+
+#[test]
+fn a_reply_with_no_chat_target_is_logged_as_no_chat_to_reply_in() {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true}));
+    sim.emit("error");
+    run_until(&mut sim, NOON, |_, _| r#"{"autohook": {"reply": "pong"}}"#.into());
+    assert_eq!(action(&sim, "error").as_deref(), Some("reply not acted on: no chat to reply in"));
+}
+
+#[test]
+fn replies_to_test_are_shown_never_acted_on() {
+    let mut sim = sim(true);
+    start(&mut sim);
+    let id = sim.engine.webhooks()[0].id.clone();
+    sim.engine.test(&id, sim.now).unwrap();
+    let body = r#"{"autohook": {"reply": "pong", "campaign": "stop"}}"#;
+    let typed = run_until(&mut sim, NOON.plus(MINUTE), |event, _| if event == "test" { body.into() } else { "{}".into() });
+    assert_eq!(typed, ["one", "two"]);
+    assert_eq!(*sim.engine.campaign().status(), Status::Running);
+    let test = &deliveries_of(&sim, "test")[0];
+    assert_eq!(test.attempts[0].response_body.as_deref(), Some(body), "shown");
+    assert_eq!(test.reply_action.as_deref(), Some("not acted on: replies to Test are only shown"));
+}
+
+#[test]
+fn without_act_on_replies_nothing_is_acted_on_or_logged_and_the_usual_bytes_are_read() {
+    let mut sim = sim_started(false);
+    sim.persist();
+    assert!(sim.drain().transmits.iter().all(|t| t.response_bytes < REPLY_BODY_BYTES));
+    let mut sim = sim_started(false);
+    let typed = run_until(&mut sim, NOON.plus(MINUTE), |_, _| r#"{"autohook": {"reply": "pong", "campaign": "stop"}}"#.into());
+    assert_eq!(typed, ["one", "two"]);
+    assert!(sim.engine.deliveries().all(|d| d.reply_action.is_none()));
+    assert_eq!(*sim.engine.campaign().status(), Status::Running);
+}
+
+fn sim_started(act_on_replies: bool) -> Sim {
+    let mut sim = sim(act_on_replies);
+    start(&mut sim);
+    sim
+}
+
+#[test]
+fn a_webhook_that_acts_on_replies_reads_enough_for_the_longest_reply_escaped() {
+    let mut sim = sim_started(true);
+    sim.persist();
+    let transmits = sim.drain().transmits;
+    assert!(!transmits.is_empty() && transmits.iter().all(|t| t.response_bytes == REPLY_BODY_BYTES));
+    // 2,000 characters, each a surrogate pair written as escapes.
+    let longest = format!(r#"{{"autohook": {{"reply": "{}"}}}}"#, r"\ud83d\ude00".repeat(MAX_REPLY_CHARS));
+    assert!(longest.len() < REPLY_BODY_BYTES);
+    let Some(Ok(asked)) = parse_reply(&longest) else { panic!("not read") };
+    assert_eq!(asked.reply.map(|r| r.chars().count()), Some(MAX_REPLY_CHARS));
+}
+
+#[test]
+fn hostile_bodies_are_logged_not_acted_on_and_never_panic() {
+    let too_long = format!(r#"{{"autohook": {{"reply": "{}"}}}}"#, "a".repeat(MAX_REPLY_CHARS + 1));
+    let huge = format!(r#"{{"pad": "{}", "autohook": {{"reply": "x"}}}}"#, "a".repeat(REPLY_BODY_BYTES));
+    let cut = &huge[..REPLY_BODY_BYTES];
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep_inside = format!(r#"{{"autohook": {{"reply": {}{}}}}}"#, "[".repeat(200), "]".repeat(200));
+    let cases: Vec<(&str, Option<Result<Asked, String>>)> = vec![
+        ("", None),
+        ("OK", Some(Err("the body is not JSON (expected value at line 1 column 1)".into()))),
+        (r#"{"ok": true}"#, None),
+        ("[1, 2]", None),
+        (r#"{"autohook": "reply"}"#, Some(Err("autohook is not an object".into()))),
+        (r#"{"autohook": {"reply": 5, "campaign": ["stop"]}}"#, Some(Ok(ignored(&["reply is not a string", "campaign is not a string"])))),
+        (r#"{"autohook": {"reply": "  "}}"#, Some(Ok(ignored(&["reply is empty"])))),
+        (&too_long, Some(Ok(ignored(&["reply is 2001 characters; at most 2000"])))),
+        (cut, Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads")))),
+        (&huge, Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads")))),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(parse_reply(body), expected, "{}", &body[..body.len().min(60)]);
+    }
+    for body in [&deep, &deep_inside] {
+        assert!(matches!(parse_reply(body), Some(Err(why)) if why.contains("recursion limit")), "{}", &body[..20]);
+    }
+    let many: String = (0..50).map(|i| format!(r#""k{i}": {i}, "#)).collect();
+    let Some(Ok(asked)) = parse_reply(&format!(r#"{{"autohook": {{{many} "reply": "x"}}}}"#)) else { panic!() };
+    assert_eq!(asked.ignored.len(), 6, "five named, the rest counted: {:?}", asked.ignored);
+    assert_eq!(asked.ignored[5], "45 more keys");
+
+    // Through the engine: logged on the delivery, the campaign untouched.
+    let mut sim = sim_started(true);
+    let typed = run_until(&mut sim, NOON.plus(MINUTE), |event, _| if event == "campaign_started" { deep.clone() } else { too_long.clone() });
+    assert_eq!(typed, ["one", "two"]);
+    assert!(action(&sim, "campaign_started").unwrap().starts_with("not acted on: the body is not JSON (recursion limit exceeded"));
+    assert_eq!(deliveries_of(&sim, "message_sent")[0].reply_action.as_deref(), Some("ignored: reply is 2001 characters; at most 2000"));
+}
+
+fn ignored(reasons: &[&str]) -> Asked {
+    Asked { ignored: reasons.iter().map(|r| r.to_string()).collect(), ..Asked::default() }
+}
+
+#[test]
+fn a_stop_drops_the_queued_reply_and_its_log_says_so() {
+    let mut sim = sim_started(true);
+    let typed = run_until(&mut sim, NOON, |event, _| match event {
+        "campaign_started" => r#"{"autohook": {"reply": "pong"}}"#.into(),
+        _ => "{}".into(),
+    });
+    assert_eq!(typed, ["one"]);
+    sim.engine.control_campaign(Control::Stop, sim.now).unwrap();
+    assert_eq!(
+        action(&sim, "campaign_started").as_deref(),
+        Some("reply queued as the campaign's next message, then not typed: the campaign stopped first")
+    );
+    start(&mut sim);
+    let typed = run_until(&mut sim, NOON, |_, _| "{}".into());
+    assert_eq!(typed, ["two"], "a new run does not type an old reply");
+}
