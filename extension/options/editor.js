@@ -73,6 +73,7 @@ function input() {
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
+    actOnReplies: $('actOnReplies').checked,
     ...(value('name') || editing ? { name: $('name').value } : {}),
     ...(value('secret') ? { secret: $('secret').value } : {}),
     ...Object.fromEntries(plain),
@@ -132,6 +133,7 @@ export function openEditor(webhook = null, prefill = {}) {
   setHeaders(source.headers);
   $('filters-match').value = webhook?.filters?.match ?? 'all';
   $('filters').value = webhook?.filters?.conditions.join('\n') ?? '';
+  $('actOnReplies').checked = webhook?.actOnReplies ?? false;
   $('secret').value = prefill.secret ?? '';
   $('secret').type = 'password';
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');

@@ -34,6 +34,7 @@ function body(delivery) {
   const last = delivery.attempts.at(-1);
   return [
     delivery.reason && h('p', { class: 'notice' }, delivery.reason),
+    delivery.replyAction && h('p', { class: 'hint reply-action' }, t('logReplyAction', delivery.replyAction)),
     attempts(delivery),
     request(delivery),
     last?.responseBody ? [h('h4', {}, t('logResponse')), h('pre', {}, last.responseBody)] : null,
