@@ -62,7 +62,8 @@ pub mod limits {
     pub use crate::campaign::cron::MAX_CRON_CHARS;
     pub use crate::campaign::MAX_REPLY_CHARS;
     pub use crate::engine::{
-        FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS, REPLY_BODY_BYTES,
+        FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS,
+        REPLY_BODY_BYTES,
     };
     pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
     pub use crate::preset::{

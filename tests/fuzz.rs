@@ -567,8 +567,10 @@ fn reply_body() -> impl Strategy<Value = String> {
         1 => ("[a-z ]{1,3}", 1900usize..2100).prop_map(|(c, n)| Value::String(c.repeat(n).chars().take(n).collect())),
         1 => json(),
     ];
-    let autohook = prop::collection::btree_map("reply|campaign|[a-z]{1,6}", word, 0..9).prop_map(|map| Value::Object(map.into_iter().collect()));
-    let wrapped = (prop_oneof![4 => autohook, 1 => json()], json()).prop_map(|(autohook, pad)| serde_json::json!({"pad": pad, "autohook": autohook}));
+    let autohook =
+        prop::collection::btree_map("reply|campaign|[a-z]{1,6}", word, 0..9).prop_map(|map| Value::Object(map.into_iter().collect()));
+    let wrapped =
+        (prop_oneof![4 => autohook, 1 => json()], json()).prop_map(|(autohook, pad)| serde_json::json!({"pad": pad, "autohook": autohook}));
     prop_oneof![2 => text(), 1 => json().prop_map(|v| v.to_string()), 4 => wrapped.prop_map(|v| v.to_string())]
 }
 

@@ -21,7 +21,8 @@ fn sim(act_on_replies: bool) -> Sim {
     sim.webhook(json!({"url": "https://h.test/", "actOnReplies": act_on_replies}));
     let selectors = Selectors { input: "#msg".into(), button: None };
     sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
-    let settings = json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    let settings =
+        json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
     sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
     sim
 }
@@ -130,7 +131,9 @@ fn keys_other_than_reply_and_campaign_are_logged_as_ignored_with_the_reason() {
     run_until(&mut sim, NOON, |event, _| if event == "campaign_started" { body.into() } else { "{}".into() });
     assert_eq!(
         action(&sim, "campaign_started").as_deref(),
-        Some(r#"reply queued as the campaign's next message; ignored: campaign must be pause, resume or stop, not "restart"; ignored: "delete" is not reply or campaign"#)
+        Some(
+            r#"reply queued as the campaign's next message; ignored: campaign must be pause, resume or stop, not "restart"; ignored: "delete" is not reply or campaign"#
+        )
     );
 }
 
@@ -272,7 +275,8 @@ fn hostile_bodies_are_logged_not_acted_on_and_never_panic() {
 
     // Through the engine: logged on the delivery, the campaign untouched.
     let mut sim = sim_started(true);
-    let typed = run_until(&mut sim, NOON.plus(MINUTE), |event, _| if event == "campaign_started" { deep.clone() } else { too_long.clone() });
+    let typed =
+        run_until(&mut sim, NOON.plus(MINUTE), |event, _| if event == "campaign_started" { deep.clone() } else { too_long.clone() });
     assert_eq!(typed, ["one", "two"]);
     assert!(action(&sim, "campaign_started").unwrap().starts_with("not acted on: the body is not JSON (recursion limit exceeded"));
     assert_eq!(deliveries_of(&sim, "message_sent")[0].reply_action.as_deref(), Some("ignored: reply is 2001 characters; at most 2000"));

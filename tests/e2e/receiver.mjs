@@ -44,7 +44,8 @@ export function verify(secret, headers, payload) {
  *   and the start of a body it never finishes; 'flood' sends 200 and up to
  *   FLOOD_BYTES of body as fast as the client reads (`streamed(path)` says
  *   how much went out); 'echo' answers 200 with the request's headers and
- *   body; an object {status, headers} sets response headers too.
+ *   body; an object {status, headers, body} sets response headers and the
+ *   body too (`body` a string, or an object sent as JSON).
  * - `receiver.secret(path, secret)`: verify requests to `path` with `secret`.
  * - `receiver.service(path, 'slack')`: refuse with 400 what that service would.
  */
@@ -112,9 +113,10 @@ export async function startReceiver({ log = false } = {}) {
       res.on('drain', pump);
       return void pump();
     }
-    const { status, headers = {} } = typeof step === 'object' ? step : { status: step };
-    res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
-    res.end(`receiver says ${status}`);
+    const { status, headers = {}, body = `receiver says ${status}` } = typeof step === 'object' ? step : { status: step };
+    const json = typeof body === 'object';
+    res.writeHead(status, { 'Content-Type': json ? 'application/json' : 'text/plain', ...headers });
+    res.end(json ? JSON.stringify(body) : body);
   }
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
