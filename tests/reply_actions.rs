@@ -138,6 +138,20 @@ fn keys_other_than_reply_and_campaign_are_logged_as_ignored_with_the_reason() {
 }
 
 #[test]
+fn a_reply_that_arrives_while_a_phrase_is_being_typed_is_the_next_message() {
+    let mut sim = sim_started(true);
+    sim.persist();
+    let drained = sim.drain();
+    let [phrase] = &drained.typed[..] else { panic!("one phrase due: {drained:?}") };
+    let started = drained.transmits.iter().find(|t| event_of(t).0 == "campaign_started").unwrap();
+    sim.respond(started, ok(r#"{"autohook": {"reply": "pong"}}"#));
+    sim.persist();
+    sim.engine.campaign_sent(phrase.seq, Ok(phrase.text.clone()), sim.now);
+    let typed = run_until(&mut sim, NOON.plus(MINUTE), |_, _| "{}".into());
+    assert_eq!(typed, ["pong"]);
+}
+
+#[test]
 fn at_most_one_reply_is_typed_per_campaign_interval() {
     let mut sim = sim(true);
     start(&mut sim);

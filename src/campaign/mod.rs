@@ -705,7 +705,8 @@ impl Campaign {
             return Vec::new();
         };
         // A reply is typed once or not at all: a failed one is not tried again.
-        let reply = self.reply.take().filter(|_| sending.reply);
+        // A reply queued while a phrase was being typed waits for the next send.
+        let reply = if sending.reply { self.reply.take() } else { None };
         if let Some(reply) = &reply {
             let outcome = match &result {
                 Ok(_) => "typed in the chat".to_string(),
