@@ -112,6 +112,10 @@ pub fn parse_reply(body: &str) -> Option<Result<Asked, String>> {
     Some(Ok(asked))
 }
 
+fn acts_on_replies(config: &StoredConfig) -> bool {
+    config.valid().is_ok_and(|c| c.act_on_replies)
+}
+
 /// At most [`QUOTED_CHARS`] characters of `text`, for the log.
 fn quoted(text: &str) -> String {
     match text.char_indices().nth(QUOTED_CHARS) {
@@ -125,7 +129,7 @@ impl Engine {
     /// enough for a reply when it acts on replies, else nothing beyond
     /// what the log needs (0).
     pub(super) fn reply_bytes(config: &StoredConfig) -> usize {
-        if config.valid().is_ok_and(|c| c.act_on_replies) {
+        if acts_on_replies(config) {
             REPLY_BODY_BYTES
         } else {
             0
@@ -141,7 +145,7 @@ impl Engine {
         let Outcome::Response { status: 200..=299, body, .. } = outcome else { return None };
         let delivery = self.outbox.get(id)?;
         let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
-        if Engine::reply_bytes(&webhook.config) == 0 {
+        if !acts_on_replies(&webhook.config) {
             return None;
         }
         let mut asked = parse_reply(body)?;
