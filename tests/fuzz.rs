@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 
 use autohook::limits::{MAX_CONDITIONS, MAX_CONDITION_CHARS, MAX_CRON_CHARS, MAX_TEMPLATE_CHARS};
 use autohook::{
-    handle, reply, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, Reply, RequestPart,
-    Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
+    handle, reply, Batch, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, Reply,
+    RequestPart, Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
@@ -284,7 +284,7 @@ proptest! {
     /// stand-ins of the parse-time check are sound).
     #[test]
     fn json_templates_that_are_accepted_render_json(source in json_template(), event in event()) {
-        if Template::check(&source, RequestPart::Json, &EventKind::ALL).is_ok() {
+        if Template::check(&source, RequestPart::Json, &EventKind::ALL, false).is_ok() {
             let template = Template::parse(&source, RequestPart::Json).expect("check parsed it");
             for kind in EventKind::ALL {
                 let out = template.render(&sample(kind)).expect("check rendered it");
@@ -353,9 +353,9 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every field a [`autohook::ConfigError`] may name.
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters", "preset", "chatId",
-    "template", "autoDisableAfter",
+    "template", "autoDisableAfter", "batch",
 ];
 
 fn header_name() -> impl Strategy<Value = String> {
@@ -402,6 +402,11 @@ fn maybe<S: Strategy>(strategy: S) -> impl Strategy<Value = Option<S::Value>> {
 fn webhook_input() -> impl Strategy<Value = WebhookInput> {
     let names = prop_oneof![event_kind().prop_map(|k| k.as_str().to_string()), text()];
     let preset = prop::sample::select(Preset::ALL.map(Preset::as_str).into_iter().chain(["Raw", ""]).collect::<Vec<_>>());
+    // Off, in range, or anywhere a u32 reaches.
+    let batch = prop::option::of(
+        (prop_oneof![any::<u32>(), 0u32..=101], prop_oneof![any::<u32>(), 0u32..=3601])
+            .prop_map(|(max_events, max_wait_seconds)| Batch { max_events, max_wait_seconds }),
+    );
     let filters = (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
         .prop_map(|(any, conditions)| FiltersInput { mode: if any { Match::Any } else { Match::All }, conditions });
     (
@@ -425,6 +430,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
             maybe(filters),
             maybe(any::<bool>()),
             maybe(prop_oneof![any::<u32>(), 0u32..=1000]),
+            maybe(batch),
         ),
         (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
     )
@@ -433,7 +439,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                 (name, url, method),
                 (events, headers, headers_json),
                 (secret, retry_schedule),
-                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after),
+                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after, batch),
                 (preset, chat_id, template),
             )| {
                 WebhookInput {
@@ -449,6 +455,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                     timeout_ms,
                     rate_per_minute,
                     auto_disable_after,
+                    batch,
                     filters,
                     preset,
                     chat_id,
