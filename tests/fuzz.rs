@@ -616,6 +616,9 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
     let input = serde_json::json!({"url": "https://h.test/in", "secret": "whsec_c2VjcmV0", "filters": {"conditions": ["event != error"]}});
     let id = engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook").id.clone();
     engine.rotate_secret(&id, Some(1.0), &[3; 32], Millis(1)).expect("a valid rotation");
+    // A batching webhook, so a closed batch and an open one are stored too.
+    let batching = serde_json::json!({"url": "https://h.test/b", "batch": {"maxEvents": 2, "maxWaitSeconds": 60}});
+    engine.create_webhook(serde_json::from_value(batching).expect("a valid input"), Millis(1)).expect("a valid webhook");
     engine.emit("message_sent", serde_json::json!({"message": "hi"}), Millis(2)).expect("subscribed");
     let mut storage = BTreeMap::new();
     common::persist(&mut engine, &mut storage);
@@ -623,6 +626,7 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
         engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body: "ok".into() }, Millis(4));
     }
     engine.emit("milestone", serde_json::json!({"milestone": "10_messages"}), Millis(5)).expect("subscribed");
+    engine.emit("error", serde_json::json!({"error": "no button"}), Millis(5)).expect("subscribed");
     // A running campaign with a target, so its stored record can be corrupted too.
     for message in [
         serde_json::json!({"type": "campaign.configure", "settings": {"phrases": ["one", "two"], "intervalMinSeconds": 1, "intervalMaxSeconds": 1}}),
