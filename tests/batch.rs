@@ -239,3 +239,16 @@ fn batch_settings_out_of_range_are_refused_on_batch() {
         assert_eq!(sim.engine.create_webhook(input, sim.now).unwrap_err().field(), Some("batch"), "{batch}");
     }
 }
+
+#[test]
+fn an_event_too_large_for_a_batch_alone_is_refused_for_every_webhook_and_logged() {
+    let mut sim = Sim::new(13);
+    sim.webhook(json!({"url": "https://h.test/plain"}));
+    sim.webhook(json!({"url": "https://h.test/b", "batch": {"maxEvents": 2, "maxWaitSeconds": 5}}));
+    let huge = json!({"message": "x".repeat(300 * 1024)});
+    let error = sim.engine.emit("message_sent", huge, sim.now).unwrap_err();
+    assert_eq!(error.code(), "payload_too_large");
+    let states: Vec<DeliveryState> = sim.engine.deliveries().map(|d| d.state).collect();
+    assert_eq!(states, [DeliveryState::Failed, DeliveryState::Failed]);
+    assert!(sim.run(|_| status(200)).is_empty());
+}

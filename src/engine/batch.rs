@@ -38,9 +38,8 @@ impl Engine {
         });
         if let Some(size) = oversized {
             // As `enqueue` refuses it: logged for every target, sent to none.
-            let mut refused = single.clone();
-            refused.extend(&batched);
-            return self.enqueue(&refused, event, Vec::new(), false, now).and(Err(EngineError::PayloadTooLarge(size)));
+            let refused = targets.iter().map(|&index| self.new_delivery(index, &event, Vec::new(), false, now)).collect();
+            return Err(self.refuse_too_large(refused, size, now));
         }
         let mut ids = self.enqueue(&single, event.clone(), Vec::new(), false, now)?;
         for index in batched {

@@ -771,20 +771,26 @@ impl Engine {
             (size > MAX_PAYLOAD_BYTES).then_some(size)
         });
         if let Some(size) = oversized {
-            let error = EngineError::PayloadTooLarge(size);
-            for mut refused in new {
-                refused.state = DeliveryState::Failed;
-                refused.reason = Some(format!("refused: {error}"));
-                refused.finished_at = Some(now);
-                self.push_log(refused);
-            }
-            return Err(error);
+            return Err(self.refuse_too_large(new, size, now));
         }
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
         self.dirty.extend(ids.iter().cloned().map(Key::Delivery));
         self.not_durable.extend(ids.iter().map(|id| (id.clone(), None)));
         new.into_iter().for_each(|delivery| self.outbox.push(delivery));
         Ok(ids)
+    }
+
+    /// Logs `refused` as failed, unsent, because one of them is `size`
+    /// bytes: an event is refused for every webhook or none.
+    fn refuse_too_large(&mut self, refused: Vec<Delivery>, size: usize, now: Millis) -> EngineError {
+        let error = EngineError::PayloadTooLarge(size);
+        for mut delivery in refused {
+            delivery.state = DeliveryState::Failed;
+            delivery.reason = Some(format!("refused: {error}"));
+            delivery.finished_at = Some(now);
+            self.push_log(delivery);
+        }
+        error
     }
 
     /// Records the outcome of the outbox entry's last attempt and decides
