@@ -1,11 +1,13 @@
 // Batch events in real Chromium against the loopback receiver, which
 // verifies both signatures of every request: 25 events with maxEvents 10
 // arrive as 10, 10 and 5 (the last on its deadline), and an open batch
-// survives the service worker being stopped and arrives once.
+// survives the service worker being stopped and arrives once; and the
+// editor's Batch control and the log's view of a batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { receiverAndSettingsPage } from './browsers.mjs';
 import { caller } from './api.mjs';
+import { click, saveForm, settingsPage, waitText } from './ui.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -59,4 +61,35 @@ test('a worker stopped with an open batch: the batch still arrives, once', async
   const [logged] = await call('deliveries.list');
   assert.deepEqual([logged.state, logged.batch.length], ['delivered', 3]);
   assert.equal(receiver.deliveries.length, 1, 'sent once');
+});
+
+test('Chromium: the editor sets a batch within the catalog\'s limits, and the log opens a batch to its events', async (t) => {
+  const { receiver, page, call } = await settingsPage(t);
+  const { maxEvents } = (await call('catalog.get')).limits.webhook.batch;
+  assert.deepEqual(await page.$eval('#batchMaxEvents', (e) => [e.min, e.max]), [String(maxEvents.min), String(maxEvents.max)]);
+
+  await page.type('#url', receiver.url('/batch'));
+  await page.click('#editor details summary');
+  await page.type('#batchMaxEvents', String(maxEvents.max + 1));
+  await page.type('#batchMaxWaitSeconds', '60');
+  await page.click('#save');
+  await waitText(page, '#batch-error', /maxEvents/);
+  assert.deepEqual(await call('webhooks.list'), [], 'nothing is saved out of range');
+
+  await page.$eval('#batchMaxEvents', (e) => { e.value = ''; });
+  await page.type('#batchMaxEvents', '2');
+  await saveForm(page);
+  const [saved] = await call('webhooks.list');
+  assert.deepEqual(saved.batch, { maxEvents: 2, maxWaitSeconds: 60 });
+
+  for (const n of [1, 2]) await call('events.emit', { event: 'message_sent', data: { message: `m${n}` } });
+  await receiver.waitFor((all) => all.length === 1);
+  assert.equal(receiver.deliveries[0].json.count, 2);
+  const [newest] = await call('deliveries.list', { limit: 1 });
+  await page.waitForSelector(`#log-list li:first-child[data-id="${newest.id}"]`);
+  await click(page, '#log-list li summary');
+  await page.waitForSelector('#log-list li details[open] .batch-events li', { visible: true });
+  const listed = await page.$$eval('#log-list li details[open] .batch-events li', (items) => items.map((li) => li.textContent));
+  assert.equal(listed.length, 2);
+  assert.match(listed[0], /message_sent.*m1/);
 });
