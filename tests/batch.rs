@@ -252,3 +252,13 @@ fn an_event_too_large_for_a_batch_alone_is_refused_for_every_webhook_and_logged(
     assert_eq!(states, [DeliveryState::Failed, DeliveryState::Failed]);
     assert!(sim.run(|_| status(200)).is_empty());
 }
+
+#[test]
+fn the_preview_of_a_batching_webhook_shows_a_batch() {
+    let sim = Sim::new(14);
+    let input = serde_json::from_value(json!({"url": "https://h.test/", "batch": {"maxEvents": 5, "maxWaitSeconds": 5}})).unwrap();
+    let request = sim.engine.preview(None, input, None, sim.now).unwrap();
+    let envelope: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+    assert_eq!(envelope["count"], 1);
+    assert!(request.headers.contains(&("X-AutoHook-Event".into(), "batch".into())));
+}

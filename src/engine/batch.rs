@@ -12,7 +12,7 @@
 //! limit, holding and the log then treat it as one delivery.
 
 use super::{Delivery, DeliveryState, Engine, EngineError, Key, MAX_OUTBOX};
-use crate::config::Batch;
+use crate::config::{Batch, WebhookConfig};
 use crate::event::{Event, Payload};
 use crate::request::{self, MAX_PAYLOAD_BYTES};
 use crate::time::Millis;
@@ -47,6 +47,20 @@ impl Engine {
             ids.push(self.join_batch(index, event.clone(), settings, now));
         }
         Ok(ids)
+    }
+
+    /// Queues a Test of the webhook at `index`: never held for a batch, but
+    /// shaped as one (of one) where the webhook batches, so the receiver
+    /// sees what it will get.
+    pub(super) fn enqueue_test(&mut self, index: usize, event: Event, now: Millis) -> Result<String, EngineError> {
+        let ids = match self.webhooks[index].config.valid().is_ok_and(|c| c.batch.is_some()) {
+            true => {
+                let stands_for = self.batch_event(&event, now);
+                self.enqueue(&[index], stands_for, vec![event], true, now)?
+            }
+            false => self.enqueue(&[index], event, Vec::new(), true, now)?,
+        };
+        Ok(ids.into_iter().next().expect("one target, one delivery"))
     }
 
     /// The event a batch's delivery stands for: a new id (the batch's
@@ -172,5 +186,14 @@ impl Engine {
                 self.close_batch(&earlier, now);
             }
         }
+    }
+}
+
+/// `event` as a webhook with `config` sends it: alone, or as a batch of one
+/// (a preview shows the shape the webhook sends).
+pub(super) fn shaped<'a>(config: &WebhookConfig, event: &'a Event) -> Payload<'a> {
+    match config.batch {
+        Some(_) => Payload::Batch { id: &event.id, events: std::slice::from_ref(event) },
+        None => Payload::Event(event),
     }
 }

@@ -47,7 +47,7 @@ pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
-use crate::event::{Event, EventKind, Payload};
+use crate::event::{Event, EventKind};
 use crate::ids::IdGen;
 use crate::redact::Redactor;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
@@ -476,14 +476,7 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let data = EventKind::Test.sample_data(now);
         let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
-        // Never held for a batch, but shaped as one where the webhook batches.
-        let delivery_id = match self.webhooks[index].config.valid().is_ok_and(|c| c.batch.is_some()) {
-            true => {
-                let batch = self.batch_event(&event, now);
-                self.enqueue(&[index], batch, vec![event], true, now)?.remove(0)
-            }
-            false => self.enqueue(&[index], event, Vec::new(), true, now)?.remove(0),
-        };
+        let delivery_id = self.enqueue_test(index, event, now)?;
         if !self.online {
             self.finish(&delivery_id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
         }
@@ -526,11 +519,7 @@ impl Engine {
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        let payload = match config.batch {
-            Some(_) => Payload::Batch { id: "msg_preview", events: std::slice::from_ref(&event) },
-            None => Payload::Event(&event),
-        };
-        Ok(request::build(&config, &previous, payload, "dlv_preview.1", now)?)
+        Ok(request::build(&config, &previous, batch::shaped(&config, &event), "dlv_preview.1", now)?)
     }
 
     // ----- network and timer input -----
