@@ -2,7 +2,8 @@
 // verifies both signatures of every request: 25 events with maxEvents 10
 // arrive as 10, 10 and 5 (the last on its deadline), and an open batch
 // survives the service worker being stopped and arrives once; and the
-// editor's Batch control and the log's view of a batch.
+// editor's Batch control and the log's view of a batch; every preset's
+// batch body is accepted by a receiver that checks it as the service does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { receiverAndSettingsPage } from './browsers.mjs';
@@ -92,4 +93,24 @@ test('Chromium: the editor sets a batch within the catalog\'s limits, and the lo
   const listed = await page.$$eval('#log-list li details[open] .batch-events li', (items) => items.map((li) => li.textContent));
   assert.equal(listed.length, 2);
   assert.match(listed[0], /message_sent.*m1/);
+});
+
+test('every preset sends a batch of long events as one body its service accepts, a digest for the chat services', async (t) => {
+  const { receiver, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  const presets = (await call('catalog.get')).presets.filter((preset) => !preset.usesTemplate);
+  for (const { name, sendsEnvelope, needs } of presets) {
+    receiver.service(`/${name}`, sendsEnvelope ? 'raw' : name);
+    const chat = needs.includes('chatId') ? { chatId: '-1001234567890' } : {};
+    const batch = { maxEvents: 40, maxWaitSeconds: 60 };
+    await call('webhooks.create', { webhook: { url: receiver.url(`/${name}`), preset: name, retrySchedule: [], batch, ...chat } });
+  }
+  const long = `${'x'.repeat(400)} "quoted" \n ünïcödé 🎉 </script> <@everyone> &`;
+  for (let n = 0; n < 40; n += 1) await call('events.emit', { event: 'message_sent', data: { message: `${n} ${long}` } });
+  await receiver.waitFor((all) => all.length === presets.length, 30_000);
+
+  assert.deepEqual(receiver.deliveries.filter((d) => d.rejected).map((d) => `${d.path}: ${d.rejected}`), []);
+  const telegram = receiver.deliveries.find((d) => d.path === '/telegram').json.text;
+  assert.match(telegram, /^40 events\n• Message sent: “0 x+/);
+  assert.match(telegram, /\n\+ \d+ more$/, 'what does not fit is counted');
 });
