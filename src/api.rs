@@ -606,7 +606,7 @@ fn summary(engine: &Engine, now: Millis) -> Value {
         match delivery.state {
             DeliveryState::Delivered => delivered += 1,
             DeliveryState::Failed => failed += 1,
-            DeliveryState::Pending | DeliveryState::Held | DeliveryState::Cancelled | DeliveryState::Skipped => {}
+            DeliveryState::Pending | DeliveryState::Held | DeliveryState::Open | DeliveryState::Cancelled | DeliveryState::Skipped => {}
         }
     }
     let latest: Vec<Value> = engine
@@ -614,7 +614,7 @@ fn summary(engine: &Engine, now: Millis) -> Value {
         .take(5)
         .map(|d| {
             json!({
-                "id": d.id, "webhookName": d.webhook_name, "event": d.event.kind, "state": d.state,
+                "id": d.id, "webhookName": d.webhook_name, "event": d.payload().name(), "state": d.state,
                 "status": d.attempts.last().and_then(|a| a.status), "createdAt": d.created_at,
             })
         })

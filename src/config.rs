@@ -61,6 +61,12 @@ pub const DEFAULT_AUTO_DISABLE_AFTER: u32 = 20;
 /// A thousand failures in a row is a receiver that is gone, not flaky.
 pub(crate) const MAX_AUTO_DISABLE_AFTER: u32 = 1000;
 
+/// Events in one batch: `maxEvents`' range. One is no batch; past 100 a
+/// digest says little and a body nears the 256 KB cap.
+pub(crate) const BATCH_EVENTS_RANGE: (u32, u32) = (2, 100);
+/// How long a batch may stay open: `maxWaitSeconds`' range, a second to an hour.
+pub(crate) const BATCH_WAIT_RANGE_S: (u32, u32) = (1, 3600);
+
 /// Headers the browser's fetch refuses to send (the Fetch standard's
 /// forbidden request headers); `Proxy-` and `Sec-` prefixes are checked apart.
 const FORBIDDEN_HEADERS: [&str; 21] = [
@@ -91,6 +97,10 @@ pub(crate) fn limits() -> Value {
         "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
         "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
         "autoDisableAfter": {"min": 0, "max": MAX_AUTO_DISABLE_AFTER},
+        "batch": {
+            "maxEvents": {"min": BATCH_EVENTS_RANGE.0, "max": BATCH_EVENTS_RANGE.1},
+            "maxWaitSeconds": {"min": BATCH_WAIT_RANGE_S.0, "max": BATCH_WAIT_RANGE_S.1},
+        },
     })
 }
 
@@ -150,6 +160,9 @@ pub struct WebhookInput {
     pub rate_per_minute: Option<u32>,
     /// Consecutive failed deliveries that turn it off (0: never).
     pub auto_disable_after: Option<u32>,
+    /// Send events in batches (`null`: one request per event, the default).
+    #[serde(default, deserialize_with = "present")]
+    pub batch: Option<Option<Batch>>,
     /// Whether a 2xx reply's `autohook` object is acted on (see `engine::replies_action`).
     pub act_on_replies: Option<bool>,
     /// Conditions an event must meet to be delivered; no conditions, no filter.
@@ -161,6 +174,30 @@ pub struct WebhookInput {
     pub chat_id: Option<String>,
     /// The JSON body template of the `custom` preset; empty removes it.
     pub template: Option<String>,
+}
+
+/// When a webhook's open batch is sent: once it holds `max_events`, or its
+/// first event is `max_wait_seconds` old, whichever comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Batch {
+    /// Events that close a batch.
+    pub max_events: u32,
+    /// Seconds after its first event that a batch is sent anyway.
+    pub max_wait_seconds: u32,
+}
+
+impl Batch {
+    /// How long a batch stays open at most.
+    pub fn max_wait_ms(&self) -> u64 {
+        u64::from(self.max_wait_seconds) * 1000
+    }
+}
+
+/// A field that is present, even as `null`: `Some(None)`, so `null` can
+/// mean "off" while an absent field means "unchanged".
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Filters as a caller sends them, and as they are stored.
@@ -205,6 +242,9 @@ pub struct RawConfig {
     /// Consecutive failed deliveries that turn it off; earlier versions stored none.
     #[serde(default = "default_auto_disable_after")]
     pub auto_disable_after: u32,
+    /// Batch settings; earlier versions stored none (off).
+    #[serde(default)]
+    pub batch: Option<Batch>,
     /// Whether replies are acted on; earlier versions stored none (off).
     #[serde(default)]
     pub act_on_replies: bool,
@@ -251,6 +291,8 @@ pub struct WebhookConfig {
     /// Consecutive failed deliveries after which it is turned off and its
     /// events held; 0 never.
     pub auto_disable_after: u32,
+    /// Send events in batches rather than one request each.
+    pub batch: Option<Batch>,
     /// Whether a 2xx reply's `autohook` object is acted on: a text typed
     /// into the campaign's chat, or a campaign control.
     pub act_on_replies: bool,
@@ -427,6 +469,12 @@ pub enum ConfigError {
     /// Auto-disable threshold out of range.
     #[error("autoDisableAfter must be between 0 (never) and {MAX_AUTO_DISABLE_AFTER}")]
     AutoDisableAfter,
+    /// Batch settings out of range.
+    #[error(
+        "batch: maxEvents must be from {} to {} and maxWaitSeconds from {} to {}",
+        BATCH_EVENTS_RANGE.0, BATCH_EVENTS_RANGE.1, BATCH_WAIT_RANGE_S.0, BATCH_WAIT_RANGE_S.1
+    )]
+    Batch,
     /// A secret rotation's overlap out of range.
     #[error("overlapHours must be more than 0 and at most 168 (a week)")]
     OverlapHours,
@@ -458,6 +506,7 @@ impl ConfigError {
             Timeout => "timeoutMs",
             Rate => "ratePerMinute",
             AutoDisableAfter => "autoDisableAfter",
+            Batch => "batch",
             OverlapHours => "overlapHours",
             Filters(_) => "filters",
             Preset(_) => "preset",
@@ -484,6 +533,7 @@ impl WebhookConfig {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             rate_per_minute: DEFAULT_RATE_PER_MINUTE,
             auto_disable_after: DEFAULT_AUTO_DISABLE_AFTER,
+            batch: None,
             act_on_replies: false,
             filters: None,
             preset: preset_name(Preset::Raw),
@@ -526,6 +576,12 @@ impl WebhookConfig {
         if raw.auto_disable_after > MAX_AUTO_DISABLE_AFTER {
             return Err(ConfigError::AutoDisableAfter);
         }
+        if let Some(batch) = raw.batch {
+            let events = (BATCH_EVENTS_RANGE.0..=BATCH_EVENTS_RANGE.1).contains(&batch.max_events);
+            if !events || !(BATCH_WAIT_RANGE_S.0..=BATCH_WAIT_RANGE_S.1).contains(&batch.max_wait_seconds) {
+                return Err(ConfigError::Batch);
+            }
+        }
         let filters = match &raw.filters {
             Some(filters) => Filters::parse(filters.mode, filters.conditions.clone())?,
             None => None,
@@ -545,7 +601,7 @@ impl WebhookConfig {
             // chosen, and then it is not parsed.
             check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
         }
-        let templates = Templates::parse(&url, &headers, preset, raw.template.as_deref(), &events)?;
+        let templates = Templates::parse(&url, &headers, preset, raw.template.as_deref(), &events, raw.batch.is_some())?;
         Ok(WebhookConfig {
             name: raw.name.clone(),
             url,
@@ -558,6 +614,7 @@ impl WebhookConfig {
             timeout_ms: raw.timeout_ms,
             rate_per_minute: raw.rate_per_minute,
             auto_disable_after: raw.auto_disable_after,
+            batch: raw.batch,
             act_on_replies: raw.act_on_replies,
             filters,
             preset,
@@ -581,6 +638,7 @@ impl WebhookConfig {
             timeout_ms: self.timeout_ms,
             rate_per_minute: self.rate_per_minute,
             auto_disable_after: self.auto_disable_after,
+            batch: self.batch,
             act_on_replies: self.act_on_replies,
             filters: self.filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() }),
             preset: preset_name(self.preset),
@@ -620,27 +678,28 @@ impl Templates {
         preset: Preset,
         body: Option<&str>,
         events: &[EventKind],
+        batched: bool,
     ) -> Result<Templates, ConfigError> {
         let mut events = events.to_vec();
         events.push(EventKind::Test);
         let body = match preset {
             Preset::Custom => {
                 let template = body.ok_or(ConfigError::TemplateMissing)?;
-                Some(Template::check(template, RequestPart::Json, &events).map_err(ConfigError::Template)?)
+                Some(Template::check(template, RequestPart::Json, &events, batched).map_err(ConfigError::Template)?)
             }
             _ => None,
         };
         let headers = headers
             .iter()
             .map(|(name, value)| match value.contains("{{") {
-                true => {
-                    Template::check(value, RequestPart::Header, &events).map(Some).map_err(|e| ConfigError::HeaderTemplate(name.clone(), e))
-                }
+                true => Template::check(value, RequestPart::Header, &events, batched)
+                    .map(Some)
+                    .map_err(|e| ConfigError::HeaderTemplate(name.clone(), e)),
                 false => Ok(None),
             })
             .collect::<Result<_, _>>()?;
         let query = match query_template(url) {
-            Some(query) => Some(Template::check(&query, RequestPart::Query, &events).map_err(ConfigError::QueryTemplate)?),
+            Some(query) => Some(Template::check(&query, RequestPart::Query, &events, batched).map_err(ConfigError::QueryTemplate)?),
             None => None,
         };
         Ok(Templates { body, headers, query })
@@ -680,6 +739,7 @@ impl RawConfig {
             timeout_ms,
             rate_per_minute,
             auto_disable_after,
+            batch,
             act_on_replies,
             filters,
             preset,
@@ -705,6 +765,7 @@ impl RawConfig {
         replace(&mut next.timeout_ms, timeout_ms);
         replace(&mut next.rate_per_minute, rate_per_minute);
         replace(&mut next.auto_disable_after, auto_disable_after);
+        replace(&mut next.batch, batch);
         replace(&mut next.act_on_replies, act_on_replies);
         if let Some(filters) = filters {
             next.filters = Some(filters);
@@ -1149,7 +1210,7 @@ mod tests {
     fn the_documented_limits_are_the_enforced_ones() {
         use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
         use crate::template::MAX_TAGS;
-        let rows: [(&str, &[u64]); 13] = [
+        let rows: [(&str, &[u64]); 14] = [
             ("name", &[MAX_NAME_CHARS as u64]),
             ("url", &[MAX_URL_CHARS as u64]),
             ("headers", &[MAX_HEADERS as u64, MAX_HEADER_NAME_CHARS as u64, MAX_HEADER_VALUE_CHARS as u64]),
@@ -1163,6 +1224,15 @@ mod tests {
             ("timeoutMs", &[TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1]),
             ("ratePerMinute", &[u64::from(RATE_RANGE.0), u64::from(RATE_RANGE.1)]),
             ("autoDisableAfter", &[0, u64::from(MAX_AUTO_DISABLE_AFTER)]),
+            (
+                "batch",
+                &[
+                    u64::from(BATCH_EVENTS_RANGE.0),
+                    u64::from(BATCH_EVENTS_RANGE.1),
+                    u64::from(BATCH_WAIT_RANGE_S.0),
+                    u64::from(BATCH_WAIT_RANGE_S.1),
+                ],
+            ),
         ];
         let readme = include_str!("../README.md");
         for (field, limits) in rows {

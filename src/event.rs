@@ -184,6 +184,87 @@ impl Event {
     }
 }
 
+/// `X-AutoHook-Event` (and a template's error wording) for a batch.
+pub const BATCH_EVENT: &str = "batch";
+
+/// What one request carries: one event, or a webhook's batch of events
+/// sent together (see `batch` in the webhook settings).
+#[derive(Clone, Copy, Debug)]
+pub enum Payload<'a> {
+    /// One event.
+    Event(&'a Event),
+    /// A batch: its id (its `webhook-id`, stable across retries) and its
+    /// events, oldest first.
+    Batch {
+        /// `msg_…`, like an event's.
+        id: &'a str,
+        /// Never empty.
+        events: &'a [Event],
+    },
+}
+
+impl<'a> From<&'a Event> for Payload<'a> {
+    fn from(event: &'a Event) -> Payload<'a> {
+        Payload::Event(event)
+    }
+}
+
+impl Payload<'_> {
+    /// The `webhook-id`.
+    pub fn id(&self) -> &str {
+        match self {
+            Payload::Event(event) => &event.id,
+            Payload::Batch { id, .. } => id,
+        }
+    }
+
+    /// The `X-AutoHook-Event`: the event's wire name, or `batch`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Payload::Event(event) => event.kind.as_str(),
+            Payload::Batch { .. } => BATCH_EVENT,
+        }
+    }
+
+    /// An event's envelope, or a batch's: `{id, batch: [envelope, …], count,
+    /// source, version}`.
+    pub fn envelope(&self) -> Value {
+        match self {
+            Payload::Event(event) => event.envelope(),
+            Payload::Batch { id, events } => json!({
+                "id": id,
+                "batch": events.iter().map(Event::envelope).collect::<Vec<_>>(),
+                "count": events.len(),
+                "source": SOURCE,
+                "version": PAYLOAD_VERSION,
+            }),
+        }
+    }
+
+    /// The event's sentence; for a batch, a digest: `25 events` and then
+    /// each event's sentence on a line of its own.
+    pub fn sentence(&self) -> String {
+        match self {
+            Payload::Event(event) => sentence(event),
+            Payload::Batch { events, .. } => {
+                let lines = events.iter().map(|event| format!("\n• {}", sentence(event)));
+                std::iter::once(batch_heading(events.len())).chain(lines).collect()
+            }
+        }
+    }
+}
+
+/// A digest's first line.
+pub fn batch_heading(count: usize) -> String {
+    format!("{count} events")
+}
+
+/// A sample of each of `kinds` at `at`: what templates are checked against
+/// (in one batch, for a webhook that batches).
+pub fn samples(kinds: &[EventKind], at: Millis) -> Vec<Event> {
+    kinds.iter().map(|&kind| Event { id: "msg_sample".into(), kind, at, data: kind.sample_data(at) }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +292,27 @@ mod tests {
         assert_eq!(envelope["version"], "1.0");
         let keys: Vec<&String> = envelope.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["id", "event", "timestamp", "data", "source", "version"]);
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_envelope_lists_each_event_envelope_with_its_count() {
+        let at = Millis(1_649_367_553_000);
+        let events = samples(&[EventKind::MessageSent, EventKind::Error], at);
+        let payload = Payload::Batch { id: "msg_b", events: &events };
+        let envelope = payload.envelope();
+        let keys: Vec<&String> = envelope.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "batch", "count", "source", "version"]);
+        assert_eq!((envelope["id"].as_str(), envelope["count"].as_u64()), (Some("msg_b"), Some(2)));
+        assert_eq!(envelope["batch"][1], events[1].envelope());
+        assert_eq!((payload.id(), payload.name()), ("msg_b", "batch"));
+        assert_eq!(
+            payload.sentence(),
+            "2 events\n• Message sent: “Hello from AutoHook!” (25 today, 340 in total)\n• Error: Failed to find send button"
+        );
     }
 }

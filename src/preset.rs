@@ -11,9 +11,7 @@ use serde_json::{json, Map, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 pub use crate::event::sentence;
-use crate::event::Event;
-#[cfg(test)]
-use crate::event::EventKind;
+use crate::event::{batch_heading, Event, EventKind, Payload};
 
 /// Declares [`Preset`] and everything derived from its list. Each row:
 /// doc, `Variant = "wire_name"`, `label:` the service's name as the
@@ -120,8 +118,9 @@ pub enum Body {
     Envelope,
     /// The webhook's template, rendered (see [`crate::request::build`]).
     Template,
-    /// A service's own shape: the event, its sentence and Telegram's chat id.
-    Service(fn(&Event, &str, Option<&str>) -> Value),
+    /// A service's own shape: from the event (or a batch's digest) and
+    /// Telegram's chat id.
+    Service(fn(Payload<'_>, Option<&str>) -> Value),
 }
 
 /// One documented limit of a service, on one part of what it accepts.
@@ -268,41 +267,92 @@ impl Preset {
         matches!(self.body(), Body::Envelope)
     }
 
-    /// The body for `event`; `chat_id` is Telegram's. The custom preset's
-    /// body comes from its template instead (see [`crate::request::build`]).
-    pub fn render(self, event: &Event, chat_id: Option<&str>) -> Value {
+    /// The body for an event or a batch; `chat_id` is Telegram's. The
+    /// custom preset's body comes from its template instead (see
+    /// [`crate::request::build`]).
+    pub fn render<'a>(self, payload: impl Into<Payload<'a>>, chat_id: Option<&str>) -> Value {
+        let payload = payload.into();
         match self.body() {
-            Body::Envelope | Body::Template => event.envelope(),
-            Body::Service(render) => render(event, &sentence(event), chat_id),
+            Body::Envelope | Body::Template => payload.envelope(),
+            Body::Service(render) => render(payload, chat_id),
         }
     }
 }
 
-fn slack(_event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+/// The message text within `limit`: the event's sentence, or for a batch
+/// a digest of the events' sentences, one a line, ending in "+ 12 more"
+/// where the rest does not fit.
+fn text(payload: Payload<'_>, limit: Limit, escape: Escape) -> String {
+    match payload {
+        Payload::Event(event) => fit(&sentence(event), limit, escape),
+        Payload::Batch { events, .. } => digest(events, limit, escape),
+    }
+}
+
+/// Longest line of a digest, in characters, so one long message cannot
+/// crowd the others out.
+const DIGEST_LINE_CHARS: usize = 300;
+
+/// `25 events` and a line per event while they fit `limit` (written with
+/// `escape`), keeping room for the `+ N more` line that ends a digest cut
+/// short. Each line was measured with that room kept, so the last line
+/// always fits.
+fn digest(events: &[Event], limit: Limit, escape: Escape) -> String {
+    let cost = |text: &str| limit.unit.count(&escape.apply(text));
+    let more = |n: usize| format!("\n+ {n} more");
+    let mut out = batch_heading(events.len());
+    let mut used = cost(&out);
+    for (shown, event) in events.iter().enumerate() {
+        let line = format!("\n• {}", cut(&sentence(event), DIGEST_LINE_CHARS));
+        let left = events.len() - shown - 1;
+        let room = if left > 0 { cost(&more(left)) } else { 0 };
+        if used + cost(&line) + room > limit.max {
+            out.push_str(&more(left + 1));
+            break;
+        }
+        used += cost(&line);
+        out.push_str(&line);
+    }
+    escape.apply(&out)
+}
+
+/// When it happened: for a batch, its last event.
+fn timestamp(payload: Payload<'_>) -> String {
+    match payload {
+        Payload::Event(event) => event.at.iso8601(),
+        Payload::Batch { events, .. } => events.last().map(|e| e.at.iso8601()).unwrap_or_default(),
+    }
+}
+
+fn slack(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
     // Both fields are mrkdwn: escaped, `<!channel>` or `<@U…>` from a web
     // page is text, not a mention.
-    let text = fit(sentence, SLACK_TEXT, Escape::Mrkdwn);
+    let text = text(payload, SLACK_TEXT, Escape::Mrkdwn);
     json!({
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     })
 }
 
-fn discord(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+fn discord(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
+    let description = match payload {
+        Payload::Event(event) => fit(&details(event), DISCORD_DESCRIPTION, Escape::Plain),
+        Payload::Batch { .. } => text(payload, DISCORD_DESCRIPTION, Escape::Plain),
+    };
     json!({
-        "content": fit(sentence, DISCORD_CONTENT, Escape::Plain),
+        "content": text(payload, DISCORD_CONTENT, Escape::Plain),
         // Message text comes from web pages: never let it ping @everyone.
         "allowed_mentions": {"parse": []},
         "embeds": [{
-            "title": fit(&title_of(event), DISCORD_TITLE, Escape::Plain),
-            "description": fit(&details(event), DISCORD_DESCRIPTION, Escape::Plain),
-            "timestamp": event.at.iso8601(),
+            "title": fit(&title_of(payload), DISCORD_TITLE, Escape::Plain),
+            "description": description,
+            "timestamp": timestamp(payload),
             "footer": {"text": DISCORD_FOOTER},
         }],
     })
 }
 
-fn teams(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
+fn teams(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
     json!({
         "type": "message",
         "attachments": [{
@@ -312,25 +362,35 @@ fn teams(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
                 "type": "AdaptiveCard",
                 "version": "1.4",
                 "body": [
-                    {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(event)},
-                    {"type": "TextBlock", "text": fit(sentence, TEAMS_TEXT, Escape::Plain), "wrap": true},
-                    {"type": "FactSet", "facts": facts(event)},
+                    {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(payload)},
+                    {"type": "TextBlock", "text": text(payload, TEAMS_TEXT, Escape::Plain), "wrap": true},
+                    {"type": "FactSet", "facts": facts(payload)},
                 ],
             },
         }],
     })
 }
 
-fn telegram(_event: &Event, sentence: &str, chat_id: Option<&str>) -> Value {
-    json!({"chat_id": chat_id.unwrap_or_default(), "text": fit(sentence, TELEGRAM_TEXT, Escape::Plain)})
+fn telegram(payload: Payload<'_>, chat_id: Option<&str>) -> Value {
+    json!({"chat_id": chat_id.unwrap_or_default(), "text": text(payload, TELEGRAM_TEXT, Escape::Plain)})
 }
 
-fn ifttt(event: &Event, sentence: &str, _chat_id: Option<&str>) -> Value {
-    json!({"value1": event.kind.as_str(), "value2": sentence, "value3": event.data.to_string()})
+/// IFTTT passes on three values: the event's name (`batch` for a batch),
+/// its sentence (a batch's whole digest) and its data as JSON (a batch's
+/// envelopes, as the envelope presets send them).
+fn ifttt(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
+    let data = match payload {
+        Payload::Event(event) => event.data.to_string(),
+        Payload::Batch { events, .. } => Value::from(events.iter().map(Event::envelope).collect::<Vec<_>>()).to_string(),
+    };
+    json!({"value1": payload.name(), "value2": payload.sentence(), "value3": data})
 }
 
-fn title_of(event: &Event) -> String {
-    format!("AutoHook: {}", event.kind.as_str())
+fn title_of(payload: Payload<'_>) -> String {
+    match payload {
+        Payload::Event(event) => format!("AutoHook: {}", event.kind.as_str()),
+        Payload::Batch { events, .. } => format!("AutoHook: {}", batch_heading(events.len())),
+    }
 }
 
 /// The event's data as pretty JSON, for embeds.
@@ -338,8 +398,17 @@ fn details(event: &Event) -> String {
     serde_json::to_string_pretty(&event.data).unwrap_or_default()
 }
 
-/// The data's fields as Adaptive Card facts, bounded in count and size.
-fn facts(event: &Event) -> Vec<Value> {
+/// The data's fields as Adaptive Card facts, bounded in count and size;
+/// for a batch, how many events of each kind it holds.
+fn facts(payload: Payload<'_>) -> Vec<Value> {
+    let event = match payload {
+        Payload::Event(event) => event,
+        Payload::Batch { events, .. } => {
+            let count = |kind: EventKind| events.iter().filter(|e| e.kind == kind).count();
+            let counts = EventKind::ALL.into_iter().map(|kind| (kind, count(kind))).filter(|(_, n)| *n > 0);
+            return counts.map(|(kind, n)| json!({"title": kind.as_str(), "value": n.to_string()})).collect();
+        }
+    };
     let empty = Map::new();
     let fields = event.data.as_object().unwrap_or(&empty);
     fields
@@ -443,6 +512,28 @@ mod tests {
 
     fn within(value: &Value, limit: Limit) -> bool {
         value.as_str().is_some_and(|s| limit.unit.count(s) <= limit.max)
+    }
+
+    #[test]
+    fn a_batch_renders_one_digest_within_every_service_limit_ending_in_how_many_more() {
+        let events: Vec<Event> = events().into_iter().cycle().take(100).collect();
+        let batch = Payload::Batch { id: "msg_b", events: &events };
+        for preset in Preset::ALL {
+            let body = preset.render(batch, Some("-1001234"));
+            for limit in preset.limits() {
+                assert!(limit.fits(&body), "{preset:?}: a batch over its {} limit", limit.field);
+            }
+        }
+        let slack = Preset::Slack.render(batch, None);
+        let text = slack["text"].as_str().unwrap();
+        assert!(text.starts_with("100 events\n• ") && !text.contains('<'), "{text}");
+        let more: usize = text.rsplit_once("\n+ ").and_then(|(_, n)| n.strip_suffix(" more")?.parse().ok()).expect("ends in + N more");
+        assert_eq!(text.matches("\n• ").count() + more, 100, "every event is listed or counted");
+        let two = Payload::Batch { id: "msg_b", events: &events[..2] };
+        let telegram = Preset::Telegram.render(two, Some("1"));
+        assert_eq!(telegram["text"], format!("2 events\n• {}\n• {}", sentence(&events[0]), cut(&sentence(&events[1]), DIGEST_LINE_CHARS)));
+        let ifttt = Preset::Ifttt.render(two, None);
+        assert_eq!((ifttt["value1"].as_str(), ifttt["value3"].as_str().map(|v| v.starts_with("[{"))), (Some("batch"), Some(true)));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::config::{ConfigError, Method, StoredConfig, WebhookConfig};
-use crate::event::{Event, PAYLOAD_VERSION, SOURCE};
+use crate::event::{Payload, PAYLOAD_VERSION, SOURCE};
 use crate::signing::{hex_signature, standard_signature, SecretError, SecretKey};
 use crate::template::TemplateError;
 use crate::time::Millis;
@@ -46,13 +46,13 @@ pub struct HttpRequest {
 
 /// Size of what the signature covers (the body, or for GET the query), as
 /// the 256 KB limit counts it: rendered, but not signed.
-pub fn payload_len(config: &WebhookConfig, event: &Event) -> Result<usize, TemplateError> {
-    let (url, body) = rendered(config, event)?;
+pub fn payload_len<'a>(config: &WebhookConfig, payload: impl Into<Payload<'a>>) -> Result<usize, TemplateError> {
+    let (url, body) = rendered(config, payload.into())?;
     Ok(body.map_or_else(|| url.query().map_or(0, str::len), |body| body.len()))
 }
 
-/// The URL and body with the event and templates filled in.
-fn rendered(config: &WebhookConfig, event: &Event) -> Result<(Url, Option<String>), TemplateError> {
+/// The URL and body with the event (or batch) and templates filled in.
+fn rendered(config: &WebhookConfig, event: Payload<'_>) -> Result<(Url, Option<String>), TemplateError> {
     let mut url = config.url.clone();
     if let Some(query) = config.query_template() {
         url.set_query(Some(&query.render(event)?));
@@ -97,20 +97,22 @@ impl From<&ConfigError> for BuildError {
     }
 }
 
-/// Builds the request for one attempt at delivering `event` to `config`.
+/// Builds the request for one attempt at delivering an event or a batch
+/// (`webhook-id` the batch's id, `X-AutoHook-Event: batch`) to `config`.
 /// `previous` are the secrets a rotation replaced that still sign, newest
 /// first: their signatures follow the current secret's in
 /// `webhook-signature`, space-separated, as Standard Webhooks allows, so a
 /// receiver holding any one of them verifies. `delivery_id` is the
 /// attempt's unique id; `now` its signing time. Fails when one of the
 /// webhook's templates cannot render this event.
-pub fn build(
+pub fn build<'a>(
     config: &WebhookConfig,
     previous: &[&SecretKey],
-    event: &Event,
+    event: impl Into<Payload<'a>>,
     delivery_id: &str,
     now: Millis,
 ) -> Result<HttpRequest, TemplateError> {
+    let event = event.into();
     let (url, body) = rendered(config, event)?;
     let payload = body.clone().unwrap_or_else(|| url.query().unwrap_or_default().to_string());
     let mut headers = Vec::with_capacity(config.headers.len() + 7);
@@ -124,16 +126,16 @@ pub fn build(
     if body.is_some() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
-    headers.push((header::EVENT.into(), event.kind.as_str().into()));
+    headers.push((header::EVENT.into(), event.name().into()));
     headers.push((header::DELIVERY.into(), delivery_id.into()));
-    headers.push((header::ID.into(), event.id.clone()));
+    headers.push((header::ID.into(), event.id().into()));
     if let Some(secret) = &config.secret {
         let timestamp = now.unix_seconds();
         headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
-        let mut signatures = standard_signature(secret.key(), &event.id, timestamp, payload.as_bytes());
+        let mut signatures = standard_signature(secret.key(), event.id(), timestamp, payload.as_bytes());
         for key in previous {
             signatures.push(' ');
-            signatures.push_str(&standard_signature(key, &event.id, timestamp, payload.as_bytes()));
+            signatures.push_str(&standard_signature(key, event.id(), timestamp, payload.as_bytes()));
         }
         headers.push((header::STANDARD_SIGNATURE.into(), signatures));
         headers.push((header::SIGNATURE.into(), hex_signature(secret.key(), payload.as_bytes())));
@@ -143,10 +145,10 @@ pub fn build(
 
 /// [`build`] for a webhook as stored: one whose stored settings do not
 /// parse fails closed, with the reason, and nothing is sent.
-pub fn build_stored(
+pub fn build_stored<'a>(
     config: &StoredConfig,
     previous: &[&SecretKey],
-    event: &Event,
+    event: impl Into<Payload<'a>>,
     delivery_id: &str,
     now: Millis,
 ) -> Result<HttpRequest, BuildError> {
@@ -154,8 +156,23 @@ pub fn build_stored(
 }
 
 /// Appends the envelope's fields to the URL's query, so a GET carries the
-/// event without a body; an existing query is kept first.
-fn append_envelope(url: &mut Url, event: &Event) {
+/// event without a body; an existing query is kept first. A batch's are
+/// `id`, `count`, `source`, `version` and `batch` (its envelopes as compact
+/// JSON).
+fn append_envelope(url: &mut Url, payload: Payload<'_>) {
+    let event = match payload {
+        Payload::Event(event) => event,
+        Payload::Batch { .. } => {
+            let envelope = payload.envelope();
+            url.query_pairs_mut()
+                .append_pair("id", payload.id())
+                .append_pair("count", &envelope["count"].to_string())
+                .append_pair("source", SOURCE)
+                .append_pair("version", PAYLOAD_VERSION)
+                .append_pair("batch", &envelope["batch"].to_string());
+            return;
+        }
+    };
     let data = match &event.data {
         Value::Null => "null".to_string(),
         other => other.to_string(),
@@ -173,7 +190,7 @@ fn append_envelope(url: &mut Url, event: &Event) {
 mod tests {
     use super::*;
     use crate::config::WebhookInput;
-    use crate::event::EventKind;
+    use crate::event::{Event, EventKind};
     use crate::signing::SecretKey;
     use serde_json::json;
 

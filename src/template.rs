@@ -34,8 +34,8 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use crate::event::{Event, EventKind};
-use crate::preset::{cut, sentence};
+use crate::event::{samples, EventKind, Payload};
+use crate::preset::cut;
 use crate::time::Millis;
 
 /// Longest template, in characters: a large chat message body with room
@@ -158,13 +158,16 @@ impl Template {
 
     /// Parses `source` and renders it for a sample of each of `events`, so a
     /// path one of them lacks, or (for [`RequestPart::Json`]) an output that is
-    /// not JSON, is reported now rather than at delivery.
-    pub fn check(source: &str, target: RequestPart, events: &[EventKind]) -> Result<Template, TemplateError> {
+    /// not JSON, is reported now rather than at delivery. A webhook that
+    /// sends `batched` renders one batch of those samples instead: every
+    /// request it makes, Tests included, carries a batch.
+    pub fn check(source: &str, target: RequestPart, events: &[EventKind], batched: bool) -> Result<Template, TemplateError> {
         let template = Template::parse(source, target)?;
-        for &kind in events {
-            let at = Millis(1_700_000_000_000);
-            let event = Event { id: "msg_sample".into(), kind, at, data: kind.sample_data(at) };
-            template.render(&event)?;
+        let samples = samples(events, Millis(1_700_000_000_000));
+        if batched {
+            template.render(Payload::Batch { id: "msg_sample", events: &samples })?;
+        } else {
+            samples.iter().try_for_each(|event| template.render(event).map(drop))?;
         }
         Ok(template)
     }
@@ -174,11 +177,12 @@ impl Template {
         &self.source
     }
 
-    /// The template filled in from `event`; for [`RequestPart::Json`], an
-    /// output that does not parse as JSON is an error at the tag or text
-    /// where parsing stopped.
-    pub fn render(&self, event: &Event) -> Result<String, TemplateError> {
-        let envelope = event.envelope();
+    /// The template filled in from an event or a batch (whose envelope has
+    /// `batch` and `count`); for [`RequestPart::Json`], an output that does
+    /// not parse as JSON is an error at the tag or text where parsing stopped.
+    pub fn render<'a>(&self, payload: impl Into<Payload<'a>>) -> Result<String, TemplateError> {
+        let payload = payload.into();
+        let envelope = payload.envelope();
         let mut out = String::with_capacity(self.source.len() + 64);
         // Where each part starts in `out`, to place a JSON error in the source.
         let mut starts = Vec::with_capacity(self.parts.len());
@@ -187,7 +191,7 @@ impl Template {
             match part {
                 Part::Text(range) => out.push_str(&self.source[range.clone()]),
                 Part::Tag(tag) => {
-                    let (value, raw_json) = self.evaluate(tag, event, &envelope)?;
+                    let (value, raw_json) = self.evaluate(tag, payload, &envelope)?;
                     self.write(tag, &value, raw_json, &mut out);
                 }
             }
@@ -208,10 +212,10 @@ impl Template {
     }
 
     /// A tag's value after its filters, and whether it is `json` output.
-    fn evaluate(&self, tag: &Tag, event: &Event, envelope: &Value) -> Result<(Value, bool), TemplateError> {
+    fn evaluate(&self, tag: &Tag, payload: Payload<'_>, envelope: &Value) -> Result<(Value, bool), TemplateError> {
         let (value, path) = match &tag.expr {
             Expr::Literal(text) => (Some(Value::String(text.clone())), None),
-            Expr::Path(path) if path == "sentence" => (Some(Value::String(sentence(event))), None),
+            Expr::Path(path) if path == "sentence" => (Some(Value::String(payload.sentence())), None),
             Expr::Path(path) => (lookup(envelope, path).cloned(), Some(path)),
         };
         let mut rendered = Rendered { value, raw_json: false };
@@ -225,7 +229,7 @@ impl Template {
                 format!(
                     "{} is not in the {} event; add | default:\"…\" if it may be missing",
                     path.map_or("the value", String::as_str),
-                    event.kind.as_str()
+                    payload.name()
                 ),
             )),
         }
@@ -539,6 +543,7 @@ pub fn query_template(url: &Url) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Event;
     use serde_json::json;
 
     fn event(data: Value) -> Event {
@@ -726,8 +731,8 @@ mod tests {
     #[test]
     fn check_renders_a_sample_of_every_event() {
         let source = r#"{"m": "{{data.message}}"}"#;
-        assert!(Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::Test]).is_ok());
-        let error = Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::CampaignStarted]).unwrap_err();
+        assert!(Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::Test], false).is_ok());
+        let error = Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::CampaignStarted], false).unwrap_err();
         assert!(error.problem.contains("campaign_started"), "{error}");
     }
 
@@ -737,6 +742,21 @@ mod tests {
         let section = &readme[readme.find("**Templates**").unwrap()..];
         let start = section.find("```json\n").unwrap() + 8;
         let example = &section[start..start + section[start..].find("```").unwrap()];
-        Template::check(example, RequestPart::Json, &EventKind::ALL).unwrap();
+        Template::check(example, RequestPart::Json, &EventKind::ALL, false).unwrap();
+    }
+
+    #[test]
+    fn a_batched_webhook_template_sees_batch_and_count_and_is_checked_against_a_sample_batch() {
+        let source = r#"{"n": {{count}}, "first": "{{batch.0.event}}", "all": {{batch | json}}, "s": "{{sentence}}"}"#;
+        let template = Template::check(source, RequestPart::Json, &[EventKind::MessageSent, EventKind::Test], true).unwrap();
+        let events = samples(&[EventKind::Error, EventKind::Milestone], Millis(0));
+        let body: Value = serde_json::from_str(&template.render(Payload::Batch { id: "msg_b", events: &events }).unwrap()).unwrap();
+        assert_eq!((body["n"].as_u64(), body["first"].as_str()), (Some(2), Some("error")));
+        assert_eq!(body["all"][1], events[1].envelope());
+        assert!(body["s"].as_str().unwrap().starts_with("2 events\n• Error: "), "{body}");
+        let error = Template::check(r#"{"m": "{{data.message}}"}"#, RequestPart::Json, &[EventKind::MessageSent], true).unwrap_err();
+        assert!(error.problem.contains("data.message is not in the batch event"), "{error}");
+        let error = Template::check(source, RequestPart::Json, &[EventKind::MessageSent], false).unwrap_err();
+        assert!(error.problem.contains("count is not in the message_sent event"), "{error}");
     }
 }

@@ -258,9 +258,9 @@ fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_sec
     assert_eq!(
         keys,
         [
-            "actOnReplies", "autoDisableAfter", "chatId", "createdAt", "disabledReason", "enabled", "events", "filters", "hasSecret",
-            "headers", "health", "id", "method", "name", "preset", "previousSecrets", "ratePerMinute", "retrySchedule", "stats",
-            "template", "timeoutMs", "updatedAt", "url",
+            "actOnReplies", "autoDisableAfter", "batch", "chatId", "createdAt", "disabledReason", "enabled", "events", "filters",
+            "hasSecret", "headers", "health", "id", "method", "name", "preset", "previousSecrets", "ratePerMinute", "retrySchedule",
+            "stats", "template", "timeoutMs", "updatedAt", "url",
         ]
     );
     assert_eq!(listed["hasSecret"], true);

@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use autohook::limits::{MAX_CONDITIONS, MAX_CONDITION_CHARS, MAX_CRON_CHARS, MAX_TEMPLATE_CHARS};
 use autohook::{
-    handle, reply, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, Reply, RequestPart,
-    Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
+    handle, reply, Batch, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, Reply,
+    RequestPart, Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
@@ -285,7 +285,7 @@ proptest! {
     /// stand-ins of the parse-time check are sound).
     #[test]
     fn json_templates_that_are_accepted_render_json(source in json_template(), event in event()) {
-        if Template::check(&source, RequestPart::Json, &EventKind::ALL).is_ok() {
+        if Template::check(&source, RequestPart::Json, &EventKind::ALL, false).is_ok() {
             let template = Template::parse(&source, RequestPart::Json).expect("check parsed it");
             for kind in EventKind::ALL {
                 let out = template.render(&sample(kind)).expect("check rendered it");
@@ -354,9 +354,9 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every field a [`autohook::ConfigError`] may name.
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters", "preset", "chatId",
-    "template", "autoDisableAfter",
+    "template", "autoDisableAfter", "batch",
 ];
 
 fn header_name() -> impl Strategy<Value = String> {
@@ -403,6 +403,11 @@ fn maybe<S: Strategy>(strategy: S) -> impl Strategy<Value = Option<S::Value>> {
 fn webhook_input() -> impl Strategy<Value = WebhookInput> {
     let names = prop_oneof![event_kind().prop_map(|k| k.as_str().to_string()), text()];
     let preset = prop::sample::select(Preset::ALL.map(Preset::as_str).into_iter().chain(["Raw", ""]).collect::<Vec<_>>());
+    // Off, in range, or anywhere a u32 reaches.
+    let batch = prop::option::of(
+        (prop_oneof![any::<u32>(), 0u32..=101], prop_oneof![any::<u32>(), 0u32..=3601])
+            .prop_map(|(max_events, max_wait_seconds)| Batch { max_events, max_wait_seconds }),
+    );
     let filters = (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
         .prop_map(|(any, conditions)| FiltersInput { mode: if any { Match::Any } else { Match::All }, conditions });
     (
@@ -426,6 +431,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
             maybe(filters),
             maybe(any::<bool>()),
             maybe(prop_oneof![any::<u32>(), 0u32..=1000]),
+            maybe(batch),
             maybe(any::<bool>()),
         ),
         (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
@@ -435,7 +441,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                 (name, url, method),
                 (events, headers, headers_json),
                 (secret, retry_schedule),
-                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after, act_on_replies),
+                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after, batch, act_on_replies),
                 (preset, chat_id, template),
             )| {
                 WebhookInput {
@@ -451,6 +457,7 @@ fn webhook_input() -> impl Strategy<Value = WebhookInput> {
                     timeout_ms,
                     rate_per_minute,
                     auto_disable_after,
+                    batch,
                     act_on_replies,
                     filters,
                     preset,
@@ -671,6 +678,9 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
     let input = serde_json::json!({"url": "https://h.test/in", "secret": "whsec_c2VjcmV0", "filters": {"conditions": ["event != error"]}});
     let id = engine.create_webhook(serde_json::from_value(input).expect("a valid input"), Millis(1)).expect("a valid webhook").id.clone();
     engine.rotate_secret(&id, Some(1.0), &[3; 32], Millis(1)).expect("a valid rotation");
+    // A batching webhook, so a closed batch and an open one are stored too.
+    let batching = serde_json::json!({"url": "https://h.test/b", "batch": {"maxEvents": 2, "maxWaitSeconds": 60}});
+    engine.create_webhook(serde_json::from_value(batching).expect("a valid input"), Millis(1)).expect("a valid webhook");
     engine.emit("message_sent", serde_json::json!({"message": "hi"}), Millis(2)).expect("subscribed");
     let mut storage = BTreeMap::new();
     common::persist(&mut engine, &mut storage);
@@ -678,6 +688,7 @@ fn populated() -> (Engine, BTreeMap<String, String>) {
         engine.handle_response(transmit.attempt, Outcome::Response { status: 200, retry_after: None, body: "ok".into() }, Millis(4));
     }
     engine.emit("milestone", serde_json::json!({"milestone": "10_messages"}), Millis(5)).expect("subscribed");
+    engine.emit("error", serde_json::json!({"error": "no button"}), Millis(5)).expect("subscribed");
     // A running campaign with a target, so its stored record can be corrupted too.
     for message in [
         serde_json::json!({"type": "campaign.configure", "settings": {"phrases": ["one", "two"], "intervalMinSeconds": 1, "intervalMaxSeconds": 1}}),

@@ -6,6 +6,7 @@ import { applyLimits, catalog, translated } from '../shared/catalog.js';
 import { h, t } from '../shared/dom.js';
 import { describeResult } from '../shared/format.js';
 import { parsed, requestAccess } from '../shared/permissions.js';
+import { batchInput, setBatch } from './batch.js';
 import { headersInput, setHeaders } from './headers.js';
 import { showRotation } from './secrets.js';
 
@@ -72,6 +73,7 @@ function input() {
     ...Object.fromEntries(chosenPreset().needs.map((field) => [field, $(field).value])),
     events: choices.filter((box) => box.checked).map((box) => box.value),
     ...headersInput(),
+    ...batchInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
     actOnReplies: $('actOnReplies').checked,
     ...(value('name') || editing ? { name: $('name').value } : {}),
@@ -131,6 +133,7 @@ export function openEditor(webhook = null, prefill = {}) {
   showPresetFields();
   for (const box of choices) box.checked = source.events.includes(box.value);
   setHeaders(source.headers);
+  setBatch(webhook?.batch, limits.webhook.batch);
   $('filters-match').value = webhook?.filters?.match ?? 'all';
   $('filters').value = webhook?.filters?.conditions.join('\n') ?? '';
   $('actOnReplies').checked = webhook?.actOnReplies ?? false;

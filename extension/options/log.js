@@ -29,12 +29,20 @@ function request({ request: sent }) {
   return [h('h4', {}, t('logRequest')), h('pre', {}, lines.join('\n'), sent.bodyTruncated ? '\n…' : '')];
 }
 
-/** What an opened row shows: reason, attempts, request, response, Redeliver. */
+/** A batch's events, oldest first: kind, time and the start of its data. */
+function batchEvents({ batch }) {
+  if (!batch) return null;
+  return [h('h4', {}, t('logBatchEvents')), h('ol', { class: 'batch-events' }, batch.map((event) => h('li', {},
+    h('code', {}, event.kind), ' ', timeElement(event.at), ' ', JSON.stringify(event.data).slice(0, 200))))];
+}
+
+/** What an opened row shows: reason, a batch's events, attempts, request, response, Redeliver. */
 function body(delivery) {
   const last = delivery.attempts.at(-1);
   return [
     delivery.reason && h('p', { class: 'notice' }, delivery.reason),
     delivery.replyAction && h('p', { class: 'hint reply-action' }, t('logReplyAction', delivery.replyAction)),
+    batchEvents(delivery),
     attempts(delivery),
     request(delivery),
     last?.responseBody ? [h('h4', {}, t('logResponse')), h('pre', {}, last.responseBody)] : null,
@@ -60,7 +68,7 @@ function row(delivery) {
     h('summary', {},
       timeElement(delivery.createdAt),
       h('strong', {}, delivery.webhookName),
-      h('code', {}, delivery.event.kind),
+      h('code', {}, delivery.batch ? t('logBatch', delivery.batch.length) : delivery.event.kind),
       h('span', { class: `state ${stateClass(delivery.state)}` }, t(`state_${delivery.state}`)),
       delivery.waitingForNetwork && h('span', { class: 'hint waiting' }, t('waitingForNetwork')),
       last?.status ? h('span', {}, `HTTP ${last.status}`) : null,

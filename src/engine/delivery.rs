@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, Payload};
 use crate::redact::{self, Redactor, REDACTED};
 use crate::request::HttpRequest;
 use crate::signing::SECRET_PREFIX;
@@ -33,12 +33,15 @@ pub enum DeliveryState {
     /// Waiting, unsent, while its webhook is turned off after too many
     /// failures in a row: delivered or discarded when the user turns it on.
     Held,
+    /// A batch still taking events: sent (pending) once it is full or its
+    /// first event is its webhook's `maxWaitSeconds` old.
+    Open,
 }
 
 impl DeliveryState {
-    /// Whether the delivery is still in the outbox: pending or held.
+    /// Whether the delivery is still in the outbox: pending, held or open.
     pub fn is_unfinished(self) -> bool {
-        matches!(self, DeliveryState::Pending | DeliveryState::Held)
+        matches!(self, DeliveryState::Pending | DeliveryState::Held | DeliveryState::Open)
     }
 }
 
@@ -345,7 +348,9 @@ pub struct Delivery {
     pub webhook_id: String,
     /// The webhook's name when the delivery was made (it may be renamed or deleted).
     pub webhook_name: String,
-    /// What is delivered; its id is the `webhook-id` header.
+    /// What is delivered; its id is the `webhook-id` header. For a batch:
+    /// the batch's id, when it opened and its first event's kind, with no
+    /// data (the events are in `batch`).
     pub event: Event,
     /// When it entered the outbox.
     pub created_at: Millis,
@@ -363,6 +368,9 @@ pub struct Delivery {
     pub request: Option<LoggedRequest>,
     /// Why it failed or was cancelled.
     pub reason: Option<String>,
+    /// A batch's events, oldest first; empty for a delivery of one event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub batch: Vec<Event>,
     /// What its receiver's reply did, or why it was not acted on (only
     /// for webhooks with `actOnReplies` whose reply asked for something).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -370,6 +378,14 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// What its requests carry: its event, or its batch.
+    pub fn payload(&self) -> Payload<'_> {
+        match self.batch.as_slice() {
+            [] => Payload::Event(&self.event),
+            events => Payload::Batch { id: &self.event.id, events },
+        }
+    }
+
     /// The attempt now in flight or last made.
     pub fn last_attempt_mut(&mut self) -> Option<&mut Attempt> {
         self.attempts.last_mut()

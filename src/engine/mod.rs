@@ -22,6 +22,7 @@
 //! stats, the log) is written after the fact, in batches.
 
 mod alerts;
+mod batch;
 mod campaign;
 mod delivery;
 mod health;
@@ -247,6 +248,8 @@ pub struct Engine {
     /// Whether the browser is online, as the driver last said: offline, no
     /// attempt starts (it could only fail and spend a retry).
     online: bool,
+    /// Each batching webhook's open batch, by webhook id (see [`batch`]).
+    open_batches: BTreeMap<String, String>,
 }
 
 impl Engine {
@@ -279,6 +282,7 @@ impl Engine {
             unseen: snapshot.unseen,
             shown_badge: None,
             online: true,
+            open_batches: BTreeMap::new(),
         };
         for record in snapshot.unreadable {
             engine.set_aside(record);
@@ -305,6 +309,7 @@ impl Engine {
         }
         engine.disable_invalid_webhooks(now);
         engine.cancel_orphans(now);
+        engine.track_open_batches(now);
         engine.trim_log();
         engine
     }
@@ -388,6 +393,7 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let asked = input.enabled;
         let config = self.webhooks[index].config.apply(input)?;
+        let batched_before = self.webhooks[index].config.valid().ok().and_then(|c| c.batch);
         self.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks[index];
@@ -401,6 +407,7 @@ impl Engine {
             self.cancel_pending(id, "webhook was turned off", now);
         }
         self.settle_health(index, asked, held, now);
+        self.batch_setting_changed(index, batched_before, now);
         Ok(&self.webhooks[index])
     }
 
@@ -458,13 +465,13 @@ impl Engine {
             }
         }
         for (index, state, why) in unsent {
-            let mut delivery = self.new_delivery(index, &event, false, now);
+            let mut delivery = self.new_delivery(index, &event, Vec::new(), false, now);
             delivery.state = state;
             delivery.reason = Some(why);
             delivery.finished_at = Some(now);
             self.push_log(delivery);
         }
-        self.enqueue(&targets, event, false, now)
+        self.deliver_or_batch(&targets, event, now)
     }
 
     /// Sends the `test` event to one webhook, whatever its switches say.
@@ -475,7 +482,7 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let data = EventKind::Test.sample_data(now);
         let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
-        let delivery_id = self.enqueue(&[index], event, true, now)?.remove(0);
+        let delivery_id = self.enqueue_test(index, event, now)?;
         if !self.online {
             self.finish(&delivery_id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
         }
@@ -497,9 +504,9 @@ impl Engine {
     /// receiver can tell it is the same event.
     pub fn redeliver(&mut self, delivery_id: &str, now: Millis) -> Result<String, EngineError> {
         let original = self.delivery(delivery_id)?;
-        let (event, test) = (original.event.clone(), original.test);
+        let (event, batch, test) = (original.event.clone(), original.batch.clone(), original.test);
         let index = self.webhook_index(&original.webhook_id.clone())?;
-        Ok(self.enqueue(&[index], event, test, now)?.remove(0))
+        Ok(self.enqueue(&[index], event, batch, test, now)?.remove(0))
     }
 
     /// The request a sample of `kind` (default: the first subscribed event)
@@ -518,7 +525,7 @@ impl Engine {
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
-        Ok(request::build(&config, &previous, &event, "dlv_preview.1", now)?)
+        Ok(request::build(&config, &previous, batch::shaped(&config, &event), "dlv_preview.1", now)?)
     }
 
     // ----- network and timer input -----
@@ -542,6 +549,7 @@ impl Engine {
     /// give; [`Output::Timeout`] ends a drain.
     pub fn poll(&mut self, now: Millis) -> Output {
         self.prune_expired_secrets(now);
+        self.close_due_batches(now);
         if let Some(transmit) = self.poll_transmit(now) {
             return Output::Transmit(transmit);
         }
@@ -556,7 +564,7 @@ impl Engine {
             self.shown_badge = Some(badge.clone());
             return Output::Notice(Notice::Badge(badge));
         }
-        Output::Timeout(self.poll_timeout(now).into_iter().chain(self.next_secret_expiry()).min())
+        Output::Timeout(self.poll_timeout(now).into_iter().chain(self.next_secret_expiry()).chain(self.next_batch_deadline()).min())
     }
 
     /// Drains [`Engine::poll`] into `driver` until the wake-up time: the
@@ -584,7 +592,7 @@ impl Engine {
             // auto-disabled one holds them), so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
-            match request::build_stored(&webhook.config, &webhook.previous_keys(now), &delivery.event, &delivery_header, now) {
+            match request::build_stored(&webhook.config, &webhook.previous_keys(now), delivery.payload(), &delivery_header, now) {
                 Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
@@ -729,8 +737,9 @@ impl Engine {
         self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
     }
 
-    /// A pending delivery of `event` to the webhook at `index`.
-    fn new_delivery(&mut self, index: usize, event: &Event, test: bool, now: Millis) -> Delivery {
+    /// A pending delivery of `event` (with a batch's events, if it is one)
+    /// to the webhook at `index`.
+    fn new_delivery(&mut self, index: usize, event: &Event, batch: Vec<Event>, test: bool, now: Millis) -> Delivery {
         let state = if self.holds_events(index) && !test { DeliveryState::Held } else { DeliveryState::Pending };
         let webhook = &self.webhooks[index];
         Delivery {
@@ -746,36 +755,43 @@ impl Engine {
             attempts: Vec::new(),
             request: None,
             reason: None,
+            batch,
             reply_action: None,
         }
     }
 
-    fn enqueue(&mut self, targets: &[usize], event: Event, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
+    fn enqueue(&mut self, targets: &[usize], event: Event, batch: Vec<Event>, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
         if self.outbox.len() + targets.len() > MAX_OUTBOX {
             return Err(EngineError::OutboxFull);
         }
-        let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, test, now)).collect();
+        let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, batch.clone(), test, now)).collect();
         // A template that cannot render this event fails the delivery when
         // it is first due, logged like any other failure.
         let oversized = targets.iter().find_map(|&index| {
-            let size = request::payload_len(self.webhooks[index].config.valid().ok()?, &event).ok()?;
+            let size = request::payload_len(self.webhooks[index].config.valid().ok()?, new[0].payload()).ok()?;
             (size > MAX_PAYLOAD_BYTES).then_some(size)
         });
         if let Some(size) = oversized {
-            let error = EngineError::PayloadTooLarge(size);
-            for mut refused in new {
-                refused.state = DeliveryState::Failed;
-                refused.reason = Some(format!("refused: {error}"));
-                refused.finished_at = Some(now);
-                self.push_log(refused);
-            }
-            return Err(error);
+            return Err(self.refuse_too_large(new, size, now));
         }
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
         self.dirty.extend(ids.iter().cloned().map(Key::Delivery));
         self.not_durable.extend(ids.iter().map(|id| (id.clone(), None)));
         new.into_iter().for_each(|delivery| self.outbox.push(delivery));
         Ok(ids)
+    }
+
+    /// Logs `refused` as failed, unsent, because one of them is `size`
+    /// bytes: an event is refused for every webhook or none.
+    fn refuse_too_large(&mut self, refused: Vec<Delivery>, size: usize, now: Millis) -> EngineError {
+        let error = EngineError::PayloadTooLarge(size);
+        for mut delivery in refused {
+            delivery.state = DeliveryState::Failed;
+            delivery.reason = Some(format!("refused: {error}"));
+            delivery.finished_at = Some(now);
+            self.push_log(delivery);
+        }
+        error
     }
 
     /// Records the outcome of the outbox entry's last attempt and decides

@@ -86,13 +86,14 @@ impl Outbox {
 
     /// Puts the delivery with `id` in line for its next attempt at its
     /// `next_at`. First attempts (not Tests) go in the lane the rate limit
-    /// holds back. A held delivery stays out of line until it is pending again.
+    /// holds back. A held delivery or an open batch stays out of line until
+    /// it is pending.
     pub fn queue(&mut self, id: &str) {
         let Some(&seq) = self.by_id.get(id) else { return };
         self.unqueue(seq);
         let entry = self.entries.get_mut(&seq).expect("by_id and entries agree");
         let delivery = &entry.delivery;
-        if delivery.state == DeliveryState::Held {
+        if delivery.state != DeliveryState::Pending {
             return;
         }
         let lane = if delivery.attempts.is_empty() && !delivery.test { Lane::First } else { Lane::Other };
@@ -169,6 +170,7 @@ mod tests {
             attempts: Vec::new(),
             request: None,
             reason: None,
+            batch: Vec::new(),
             reply_action: None,
         }
     }

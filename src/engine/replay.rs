@@ -35,7 +35,7 @@ impl Engine {
             }
             let receiving = |w: &super::Webhook| w.id == delivery.webhook_id && (w.config.enabled() || w.health.auto_disabled);
             if let Some(index) = self.webhooks.iter().position(receiving) {
-                replays.push((index, delivery.event.clone()));
+                replays.push((index, delivery.event.clone(), delivery.batch.clone()));
             }
         }
         if dry_run || replays.is_empty() {
@@ -46,7 +46,10 @@ impl Engine {
         }
         // One the webhook's settings now make too large is logged as
         // refused again by `enqueue`, and not counted.
-        Ok(replays.into_iter().filter(|(index, event)| self.enqueue(&[*index], event.clone(), false, now).is_ok()).count())
+        Ok(replays
+            .into_iter()
+            .filter(|(index, event, batch)| self.enqueue(&[*index], event.clone(), batch.clone(), false, now).is_ok())
+            .count())
     }
 
     /// Cancels every unfinished delivery, pending or held (to `webhook_id`

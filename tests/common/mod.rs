@@ -195,7 +195,9 @@ impl Sim {
         let mut sent = Vec::new();
         loop {
             let transmits = self.transmits();
-            if transmits.is_empty() && !self.advance() {
+            // A change made while draining (a batch closed on its deadline)
+            // is sent once written, as the adapter drains again after a write.
+            if transmits.is_empty() && !self.advance() && !self.persist() {
                 return sent;
             }
             for transmit in transmits {
