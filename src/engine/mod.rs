@@ -31,6 +31,7 @@ mod replay;
 mod replies;
 mod rotation;
 mod state;
+mod transfer;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -43,6 +44,7 @@ pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Out
 pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
+pub use transfer::ImportMode;
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
@@ -350,6 +352,11 @@ impl Engine {
             return Err(EngineError::TooManyWebhooks);
         }
         let config = WebhookConfig::create(input)?;
+        Ok(self.add_webhook(config, now))
+    }
+
+    /// Adds a webhook with settings already valid (creation checked the limit).
+    fn add_webhook(&mut self, config: WebhookConfig, now: Millis) -> &Webhook {
         self.webhooks.push(Webhook {
             id: self.ids.next("wh"),
             config: StoredConfig::Valid(config),
@@ -361,7 +368,7 @@ impl Engine {
             previous_secrets: Default::default(),
         });
         self.dirty.insert(Key::Webhooks);
-        Ok(self.webhooks.last().expect("just pushed"))
+        self.webhooks.last().expect("just pushed")
     }
 
     /// Changes the fields `input` sets; the result must be valid as a
@@ -382,6 +389,14 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let asked = input.enabled;
         let config = self.webhooks[index].config.apply(input)?;
+        self.set_config(index, config, asked, held, now);
+        Ok(&self.webhooks[index])
+    }
+
+    /// Gives the webhook at `index` new settings, valid as a whole;
+    /// `asked` is whether the change asked for it on or off.
+    fn set_config(&mut self, index: usize, config: WebhookConfig, asked: Option<bool>, held: HeldEvents, now: Millis) {
+        let id = self.webhooks[index].id.clone();
         self.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks[index];
@@ -392,10 +407,9 @@ impl Engine {
         webhook.updated_at = now;
         self.dirty.insert(Key::Webhooks);
         if was_enabled && !self.webhooks[index].config.enabled() {
-            self.cancel_pending(id, "webhook was turned off", now);
+            self.cancel_pending(&id, "webhook was turned off", now);
         }
         self.settle_health(index, asked, held, now);
-        Ok(&self.webhooks[index])
     }
 
     /// Removes a webhook and cancels its unfinished deliveries.
