@@ -16,8 +16,8 @@
 //! `secrets`. There they are one AES-256-GCM ciphertext under a key derived
 //! from the passphrase with PBKDF2-HMAC-SHA256 (600,000 iterations, OWASP's
 //! figure for it in 2023; a random 16-byte salt and 12-byte nonce per
-//! export). The rest of the file, compact, is the ciphertext's associated
-//! data: changing anything in it (say, pointing a webhook with an
+//! export). The rest of the file (compact, keys sorted) is the ciphertext's
+//! associated data: changing anything in it (say, pointing a webhook with an
 //! `Authorization` header at another URL) makes the passphrase fail, so a
 //! tampered file cannot carry the credentials anywhere new.
 //!
@@ -191,7 +191,7 @@ pub fn write(
     if let Secrets::Encrypt { passphrase, random } = secrets {
         let (salt, nonce) = (&random[..SALT_BYTES], &random[SALT_BYTES..SALT_BYTES + NONCE_BYTES]);
         let plaintext = serde_json::to_vec(&credentials).expect("credentials serialize to JSON");
-        let aad = serde_json::to_vec(&file).expect("a JSON value serializes");
+        let aad = associated_data(&file);
         let cipher = cipher(passphrase, salt, PBKDF2_ITERATIONS);
         let ciphertext = cipher
             .encrypt(Nonce::from_slice(nonce), Payload { msg: &plaintext, aad: &aad })
@@ -343,7 +343,7 @@ fn open(sealed: Value, file: &Value, webhooks: usize, passphrase: Option<&str>) 
     if passphrase.chars().count() > MAX_PASSPHRASE_CHARS {
         return Err(TransferError::Decrypt);
     }
-    let aad = serde_json::to_vec(file).expect("a JSON value serializes");
+    let aad = associated_data(file);
     let plaintext = cipher(passphrase, &salt, sealed.iterations)
         .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
         .map_err(|_| TransferError::Decrypt)?;
@@ -353,6 +353,24 @@ fn open(sealed: Value, file: &Value, webhooks: usize, passphrase: Option<&str>) 
         return Err(TransferError::Decrypt);
     }
     Ok(credentials)
+}
+
+/// What the ciphertext authenticates: the file without `secrets`, as
+/// compact JSON with every object's keys sorted, so a file whose keys a
+/// tool reordered (WebDriver does, `jq -S` does) or re-indented still opens.
+fn associated_data(file: &Value) -> Vec<u8> {
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(fields) => {
+                let mut names: Vec<&String> = fields.keys().collect();
+                names.sort();
+                Value::Object(names.into_iter().map(|name| (name.clone(), sorted(&fields[name]))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    serde_json::to_vec(&sorted(file)).expect("a JSON value serializes")
 }
 
 /// A top-level section that may be absent or `null`.

@@ -200,6 +200,19 @@ fn a_wrong_passphrase_or_a_tampered_file_is_refused_with_nothing_changed() {
     tampered["webhooks"][0]["url"] = json!("https://attacker.test/");
     assert_eq!(refused(&mut target, tampered.to_string(), Some(PASSPHRASE), "replace")["code"], "decrypt_failed");
     assert_eq!(refused(&mut target, file[..file.len() / 2].to_string(), Some(PASSPHRASE), "replace")["code"], "invalid_import");
+
+    // Keys in another order and other whitespace are no tampering.
+    let reordered = serde_json::to_string_pretty(&reversed(serde_json::from_str(&file).unwrap())).unwrap();
+    assert_eq!(import(&mut target, reordered, Some(PASSPHRASE), "replace")["ok"], true);
+}
+
+/// `value` with every object's keys in reverse order.
+fn reversed(value: Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(fields.into_iter().rev().map(|(name, value)| (name, reversed(value))).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(reversed).collect()),
+        other => other,
+    }
 }
 
 #[test]
