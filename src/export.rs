@@ -325,7 +325,7 @@ pub fn read(data: Value, passphrase: Option<&str>) -> Result<Imported, TransferE
 /// Decrypts `secrets` with the rest of `file` as associated data: one
 /// [`Credentials`] per webhook.
 fn open(sealed: Value, file: &Value, webhooks: usize, passphrase: Option<&str>) -> Result<Vec<Credentials>, TransferError> {
-    let sealed: Sealed = serde_json::from_value(sealed).map_err(|e| TransferError::Format(format!("secrets: {e}")))?;
+    let sealed: Sealed = from_json(&sealed).map_err(|e| TransferError::Format(format!("secrets: {e}")))?;
     if sealed.kdf != KDF || sealed.cipher != CIPHER {
         return Err(TransferError::Format(format!("secrets: only {KDF} and {CIPHER} are read")));
     }
@@ -348,7 +348,8 @@ fn open(sealed: Value, file: &Value, webhooks: usize, passphrase: Option<&str>) 
         .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
         .map_err(|_| TransferError::Decrypt)?;
     // Authentic, so written by `write`: it holds one entry per webhook.
-    let credentials: Vec<Credentials> = serde_json::from_slice(&plaintext).map_err(|_| TransferError::Decrypt)?;
+    let plaintext = String::from_utf8(plaintext).map_err(|_| TransferError::Decrypt)?;
+    let credentials: Vec<Credentials> = serde_json::from_str(&plaintext).map_err(|_| TransferError::Decrypt)?;
     if credentials.len() != webhooks {
         return Err(TransferError::Decrypt);
     }
@@ -373,11 +374,18 @@ fn associated_data(file: &Value) -> Vec<u8> {
     serde_json::to_vec(&sorted(file)).expect("a JSON value serializes")
 }
 
+/// A type read from JSON already parsed, through its text: storage reads
+/// the same types from text, so this adds no second deserializer of them
+/// to the Wasm module (one read from `Value` costs as much code again).
+fn from_json<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
+    serde_json::from_str(&value.to_string())
+}
+
 /// A top-level section that may be absent or `null`.
 fn optional<T: serde::de::DeserializeOwned>(file: &Value, name: &str) -> Result<Option<T>, TransferError> {
     match file.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => T::deserialize(value).map(Some).map_err(|e| TransferError::Format(format!("{name}: {e}"))),
+        Some(value) => from_json(value).map(Some).map_err(|e| TransferError::Format(format!("{name}: {e}"))),
     }
 }
 
@@ -428,7 +436,7 @@ fn read_webhook(index: usize, record: &Value, credentials: Option<&Credentials>)
         }
     }
     let record = Value::Object(fields);
-    let raw: RawConfig = RawConfig::deserialize(&record).map_err(|e| shape(e.to_string()))?;
+    let raw: RawConfig = from_json(&record).map_err(|e| shape(e.to_string()))?;
     // A field this build does not know (from a later one) is refused rather
     // than dropped without a word.
     let known = serde_json::to_value(&raw).expect("settings serialize to JSON");
