@@ -20,9 +20,11 @@ use crate::catalog;
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
 use crate::engine::{
-    Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, HeldEvents, SwitchesInput, Webhook, MAX_REQUEST_ID_CHARS,
+    Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, HeldEvents, ImportMode, SwitchesInput, Webhook,
+    MAX_REQUEST_ID_CHARS,
 };
 use crate::event::EventKind;
+use crate::export::{self, Secrets, TransferError};
 use crate::signing::generate_secret;
 use crate::template::query_template;
 use crate::time::Millis;
@@ -99,6 +101,28 @@ pub enum Request {
     SettingsSet {
         /// Whether events are delivered.
         enabled: bool,
+    },
+    /// The settings file: webhooks, campaign settings and switches.
+    #[serde(rename = "settings.export")]
+    SettingsExport {
+        /// Whether secrets and credential headers go in, encrypted.
+        #[serde(default)]
+        include_secrets: bool,
+        /// What they are encrypted under.
+        passphrase: Option<String>,
+    },
+    /// Applies a settings file, all or nothing.
+    #[serde(rename = "settings.import")]
+    SettingsImport {
+        /// The file's text (or its JSON).
+        data: Value,
+        /// For a file with encrypted secrets.
+        passphrase: Option<String>,
+        /// `merge` or `replace`.
+        mode: ImportMode,
+        /// Only say what would change.
+        #[serde(default)]
+        dry_run: bool,
     },
     /// Raises an event.
     #[serde(rename = "events.emit")]
@@ -312,6 +336,9 @@ pub enum ApiError {
     /// The engine refused it.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A settings file could not be written or read.
+    #[error(transparent)]
+    Transfer(#[from] TransferError),
     /// It was done, but storage refused the write, so a restart of the
     /// background before the next write lands would undo it.
     #[error("done, but not saved: storage refused the write ({0}); it is written again with the next change")]
@@ -326,6 +353,7 @@ impl ApiError {
             ApiError::NotAllowed(_) => "not_allowed",
             ApiError::NotSaved(_) => "not_saved",
             ApiError::Engine(error) => error.code(),
+            ApiError::Transfer(error) => error.code(),
         }
     }
 
@@ -333,6 +361,7 @@ impl ApiError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             ApiError::Engine(error) => error.field(),
+            ApiError::Transfer(error) => Some(error.field()),
             _ => None,
         }
     }
@@ -448,9 +477,9 @@ pub fn is_read_only(message: &Value) -> bool {
 }
 
 /// Requests that change nothing: a repeat of one simply runs again.
-const READ_ONLY: [&str; 13] = [
-    "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "deliveries.list", "deliveries.get", "stats.summary",
-    "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get", "notifications.get", "badge.get",
+const READ_ONLY: [&str; 14] = [
+    "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "settings.export", "deliveries.list", "deliveries.get",
+    "stats.summary", "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get", "notifications.get", "badge.get",
 ];
 
 fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
@@ -495,6 +524,18 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
         Request::SettingsSet { enabled } => {
             engine.set_settings(GlobalSettings { enabled, ..engine.settings().clone() });
             json!({ "enabled": enabled })
+        }
+        Request::SettingsExport { include_secrets, passphrase } => {
+            let secrets = match (include_secrets, passphrase.as_deref()) {
+                (false, _) => Secrets::Omit,
+                (true, Some(passphrase)) => Secrets::Encrypt { passphrase, random },
+                (true, None) => return Err(TransferError::Passphrase("needed to encrypt the secrets").into()),
+            };
+            engine.export_settings(secrets, now)?
+        }
+        Request::SettingsImport { data, passphrase, mode, dry_run } => {
+            let file = export::read(data, passphrase.as_deref())?;
+            json!(engine.import_settings(file, mode, dry_run, now)?)
         }
         Request::EventsEmit { event, data } => {
             let data = if data.is_null() { json!({}) } else { data };

@@ -12,9 +12,10 @@ use crate::time::Millis;
 use crate::{campaign, config};
 
 /// Every `code` an error reply can carry (the README's "Error codes").
-pub const ERROR_CODES: [&str; 15] = [
+pub const ERROR_CODES: [&str; 18] = [
     "bad_request", "not_allowed", "invalid_input", "too_many_webhooks", "unknown_webhook", "unknown_delivery", "unknown_event",
     "payload_too_large", "outbox_full", "template_failed", "campaign_state", "daily_limit_reached", "not_saved", "storage", "internal",
+    "invalid_import", "unsupported_version", "decrypt_failed",
 ];
 
 /// The catalog, with samples dated `now`.

@@ -20,6 +20,7 @@ mod catalog;
 mod config;
 mod engine;
 mod event;
+mod export;
 mod filter;
 mod ids;
 mod preset;

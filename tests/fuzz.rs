@@ -13,7 +13,7 @@
 //!
 //! Targets, by input: filters, templates, cron, webhook config (headers,
 //! URLs, whole inputs), receiver replies (statuses and `actOnReplies`
-//! bodies), incoming messages, stored records.
+//! bodies), incoming messages, stored records, settings files.
 
 mod common;
 
@@ -628,13 +628,13 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every request type there is, and a few that are not.
-const REQUEST_TYPES: [&str; 39] = [
+const REQUEST_TYPES: [&str; 41] = [
     "webhooks.list", "webhooks.create", "webhooks.update", "webhooks.delete", "webhooks.setEnabled", "webhooks.test", "webhooks.preview",
     "webhooks.revealSecret", "webhooks.rotateSecret", "settings.get", "settings.set", "events.emit", "deliveries.list", "deliveries.get",
     "deliveries.redeliver", "stats.clear", "stats.summary", "secrets.generate", "campaign.get", "campaign.configure", "campaign.setTarget",
     "campaign.beginPick", "campaign.start", "campaign.pause", "campaign.resume", "campaign.stop", "storage.unreadable",
     "storage.deleteUnreadable", "catalog.get", "deliveries.redeliverFailed", "deliveries.cancelPending", "notifications.get",
-    "notifications.set", "badge.get", "badge.markSeen", "", "webhooks", "test.trap", "constructor",
+    "notifications.set", "badge.get", "badge.markSeen", "settings.export", "settings.import", "", "webhooks", "test.trap", "constructor",
 ];
 
 /// A message shaped like a request: a known type and fields under the
@@ -647,7 +647,7 @@ fn message() -> impl Strategy<Value = Value> {
         1 => "(wh|dlv|msg)_[A-Za-z0-9_-]{0,22}".prop_map(Value::String),
     ];
     let names =
-        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|held|since|dryRun|failing|dailyLimit|overlapHours|[a-z]{1,8}";
+        "type|id|webhook|changes|enabled|event|data|webhookId|state|limit|url|settings|tabId|input|button|token|name|requestId|held|since|dryRun|failing|dailyLimit|overlapHours|mode|[a-z]{1,8}";
     let request =
         (prop::sample::select(REQUEST_TYPES.to_vec()), prop::collection::btree_map(names, field, 0..6)).prop_map(|(kind, fields)| {
             let mut message: Map<String, Value> = fields.into_iter().collect();
@@ -804,6 +804,56 @@ proptest! {
                 common::answer_everything(&mut engine, at);
             }
             common::persist(&mut engine, &mut storage);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Settings files
+// ---------------------------------------------------------------------------
+
+/// A settings file as `settings.import` may get it: a real export (without
+/// secrets: decrypting one costs 600,000 PBKDF2 rounds a case; the tamper
+/// tests in tests/transfer.rs cover it) corrupted, one of its webhooks or
+/// sections replaced by any JSON, or anything at all.
+fn settings_file() -> impl Strategy<Value = Value> {
+    let (mut engine, _) = populated();
+    let exported = handle(&mut engine, serde_json::json!({"type": "settings.export"}), Sender::ExtensionPage, Millis(7), &[0; 32]);
+    let Ok(Reply::Now(file)) = exported else { unreachable!("an export without secrets succeeds") };
+    let text = file.to_string();
+    let section = "webhooks|campaign|settings|secrets|format|version|[a-z]{1,8}";
+    prop_oneof![
+        3 => corrupt(text).prop_map(Value::String),
+        2 => (section, json()).prop_map(move |(name, value)| {
+            let mut file = file.clone();
+            file[name.as_str()] = value;
+            file
+        }),
+        1 => json(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(budget())]
+
+    /// No file panics the import: it applies or is refused with a code
+    /// and changes nothing, and the webhook limit holds either way.
+    #[test]
+    fn any_settings_file_is_imported_whole_or_refused_with_nothing_changed(
+        file in settings_file(),
+        mode in "merge|replace|other",
+        passphrase in maybe(text()),
+    ) {
+        let (mut engine, _) = populated();
+        let message = serde_json::json!({"type": "settings.import", "data": file, "mode": mode, "passphrase": passphrase});
+        let result = handle(&mut engine, message, Sender::ExtensionPage, Millis(10), &[7; 32]);
+        let changes = engine.take_changes();
+        match result {
+            Ok(_) => prop_assert!(engine.webhooks().len() <= autohook::limits::MAX_WEBHOOKS),
+            Err(error) => {
+                prop_assert!(!error.code().is_empty());
+                prop_assert!(changes.is_empty(), "a refused import wrote {:?}", changes.set.keys().collect::<Vec<_>>());
+            }
         }
     }
 }

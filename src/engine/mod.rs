@@ -33,6 +33,7 @@ mod replies;
 mod replies_action;
 mod rotation;
 mod state;
+mod transfer;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -46,6 +47,7 @@ pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use replies_action::{parse_reply, Asked, REPLY_BODY_BYTES};
 pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
+pub use transfer::ImportMode;
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
@@ -361,6 +363,11 @@ impl Engine {
             return Err(EngineError::TooManyWebhooks);
         }
         let config = WebhookConfig::create(input)?;
+        Ok(self.add_webhook(config, now))
+    }
+
+    /// Adds a webhook with settings already valid (creation checked the limit).
+    fn add_webhook(&mut self, config: WebhookConfig, now: Millis) -> &Webhook {
         self.webhooks.push(Webhook {
             id: self.ids.next("wh"),
             config: StoredConfig::Valid(config),
@@ -372,7 +379,7 @@ impl Engine {
             previous_secrets: Default::default(),
         });
         self.dirty.insert(Key::Webhooks);
-        Ok(self.webhooks.last().expect("just pushed"))
+        self.webhooks.last().expect("just pushed")
     }
 
     /// Changes the fields `input` sets; the result must be valid as a
@@ -393,6 +400,14 @@ impl Engine {
         let index = self.webhook_index(id)?;
         let asked = input.enabled;
         let config = self.webhooks[index].config.apply(input)?;
+        self.set_config(index, config, asked, held, now);
+        Ok(&self.webhooks[index])
+    }
+
+    /// Gives the webhook at `index` new settings, valid as a whole;
+    /// `asked` is whether the change asked for it on or off.
+    fn set_config(&mut self, index: usize, config: WebhookConfig, asked: Option<bool>, held: HeldEvents, now: Millis) {
+        let id = self.webhooks[index].id.clone();
         let batched_before = self.webhooks[index].config.valid().ok().and_then(|c| c.batch);
         self.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
@@ -404,11 +419,10 @@ impl Engine {
         webhook.updated_at = now;
         self.dirty.insert(Key::Webhooks);
         if was_enabled && !self.webhooks[index].config.enabled() {
-            self.cancel_pending(id, "webhook was turned off", now);
+            self.cancel_pending(&id, "webhook was turned off", now);
         }
         self.settle_health(index, asked, held, now);
         self.batch_setting_changed(index, batched_before, now);
-        Ok(&self.webhooks[index])
     }
 
     /// Removes a webhook and cancels its unfinished deliveries.

@@ -1,0 +1,349 @@
+//! Export and import (`settings.export`, `settings.import`): a file
+//! restores every webhook, the campaign's settings and the switches in a
+//! fresh profile, its secrets sign as before, and a file that is wrong in
+//! any way is refused with nothing changed and an error naming the record.
+
+mod common;
+
+use autohook::limits::MAX_WEBHOOKS;
+use autohook::{handle, reply, standard_signature, Reply, SecretKey, Sender, Transmit};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+
+use common::Sim;
+
+const SECRET: &str = "whsec_c2lnbmluZyBzZWNyZXQgb2YgdGhlIGV4cG9ydA==";
+const TOKEN: &str = "Bearer credential-token-42";
+const PASSPHRASE: &str = "correct horse battery";
+
+fn ask(sim: &mut Sim, message: Value) -> Value {
+    let answer = handle(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[9; 32]);
+    reply(answer.map(|answer| match answer {
+        Reply::Now(value) => value,
+        Reply::AfterDelivery(id) => panic!("answered after delivery {id}"),
+    }))
+}
+
+fn ok(sim: &mut Sim, message: Value) -> Value {
+    let answer = ask(sim, message.clone());
+    assert_eq!(answer["ok"], true, "{message} → {answer}");
+    answer["value"].clone()
+}
+
+/// A profile with a signed webhook carrying a credential header and most
+/// settings changed, a plain one, a configured campaign and changed switches.
+fn configured() -> Sim {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({
+        "name": "Signed", "url": "https://signed.test/hook?x=1", "secret": SECRET, "method": "PUT",
+        "headers": {"Authorization": TOKEN, "X-Team": "blue"}, "events": ["message_sent", "milestone"],
+        "retrySchedule": [500], "timeoutMs": 5000, "ratePerMinute": 7, "autoDisableAfter": 3,
+        "filters": {"match": "any", "conditions": ["data.message != skip"]},
+    }));
+    sim.webhook(json!({"name": "Plain", "url": "https://plain.test/in", "preset": "slack", "enabled": false}));
+    ok(
+        &mut sim,
+        json!({"type": "campaign.configure", "settings": {
+            "phrases": ["hello", "there"], "order": "sequential", "intervalMinSeconds": 5, "intervalMaxSeconds": 9, "dailyLimit": 0,
+            "sendBy": "button", "includeText": false, "schedule": {"cron": "0 9 * * 1-5", "stopAfterMessages": 3},
+        }}),
+    );
+    ok(&mut sim, json!({"type": "settings.set", "enabled": false}));
+    ok(&mut sim, json!({"type": "notifications.set", "dailyLimit": true, "failing": false}));
+    sim
+}
+
+/// Everything an import may change, as the pages see it, without what a
+/// profile assigns itself (ids, times, stats, health).
+fn state(sim: &mut Sim) -> Value {
+    let mut webhooks = ok(sim, json!({"type": "webhooks.list"}));
+    for webhook in webhooks.as_array_mut().unwrap() {
+        let id = webhook["id"].as_str().unwrap().to_string();
+        webhook["secret"] = ok(sim, json!({"type": "webhooks.revealSecret", "id": id}))["secret"].clone();
+        for volatile in ["id", "createdAt", "updatedAt", "stats", "health"] {
+            webhook.as_object_mut().unwrap().remove(volatile);
+        }
+    }
+    json!({
+        "webhooks": webhooks,
+        "campaign": ok(sim, json!({"type": "campaign.get"}))["settings"],
+        "settings": ok(sim, json!({"type": "settings.get"})),
+        "notifications": ok(sim, json!({"type": "notifications.get"})),
+    })
+}
+
+/// [`configured`]'s export with its secrets: made once, as each costs
+/// PBKDF2's 600,000 rounds.
+fn encrypted_export() -> String {
+    static FILE: OnceLock<String> = OnceLock::new();
+    FILE.get_or_init(|| export(&mut configured(), Some(PASSPHRASE))).clone()
+}
+
+fn export(sim: &mut Sim, passphrase: Option<&str>) -> String {
+    let message = match passphrase {
+        Some(passphrase) => json!({"type": "settings.export", "includeSecrets": true, "passphrase": passphrase}),
+        None => json!({"type": "settings.export", "includeSecrets": false}),
+    };
+    ok(sim, message).to_string()
+}
+
+fn import(sim: &mut Sim, data: impl Into<Value>, passphrase: Option<&str>, mode: &str) -> Value {
+    ask(sim, json!({"type": "settings.import", "data": data.into(), "passphrase": passphrase, "mode": mode}))
+}
+
+fn header<'a>(transmit: &'a Transmit, name: &str) -> Option<&'a str> {
+    transmit.request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// The one request an event to the webhook named `name` makes.
+fn deliver(sim: &mut Sim, name: &str) -> Transmit {
+    let id = ok(sim, json!({"type": "webhooks.list"})).as_array().unwrap().iter().find(|w| w["name"] == name).unwrap()["id"].clone();
+    ok(sim, json!({"type": "webhooks.setEnabled", "id": id, "enabled": true}));
+    ok(sim, json!({"type": "settings.set", "enabled": true}));
+    sim.emit("message_sent");
+    let transmits = sim.transmits();
+    assert_eq!(transmits.len(), 1, "{transmits:?}");
+    transmits.into_iter().next().unwrap()
+}
+
+fn verifies(transmit: &Transmit, secret: &str) -> bool {
+    let key = SecretKey::parse(secret).unwrap();
+    let timestamp = header(transmit, "webhook-timestamp").unwrap().parse().unwrap();
+    let body = transmit.request.body.as_deref().unwrap().as_bytes();
+    header(transmit, "webhook-signature")
+        == Some(standard_signature(&key, header(transmit, "webhook-id").unwrap(), timestamp, body).as_str())
+}
+
+#[test]
+fn an_export_with_secrets_restores_everything_in_a_fresh_profile_and_its_secret_signs_the_same() {
+    let mut source = configured();
+    let file = encrypted_export();
+    assert!(!file.contains(SECRET) && !file.contains("c2lnbmluZyBzZWNyZXQ") && !file.contains("credential-token"), "in clear: {file}");
+    let parsed: Value = serde_json::from_str(&file).unwrap();
+    assert_eq!((&parsed["format"], &parsed["version"]), (&json!("autohook-export"), &json!(1)));
+    assert_eq!(parsed["webhooks"][0]["secret"], json!({"encrypted": true}));
+    assert_eq!(parsed["webhooks"][0]["headers"], json!([["Authorization", {"encrypted": true}], ["X-Team", "blue"]]));
+    assert_eq!(parsed["secrets"]["iterations"], 600_000);
+    assert!(parsed["campaign"].get("status").is_none() && parsed.get("target").is_none(), "settings only: {}", parsed["campaign"]);
+
+    let mut fresh = Sim::new(2);
+    let summary = ok(&mut fresh, json!({"type": "settings.import", "data": file, "passphrase": PASSPHRASE, "mode": "merge"}));
+    assert_eq!(summary["created"], json!(["Signed", "Plain"]));
+    assert_eq!(summary["withoutSecrets"], json!([]));
+    assert_eq!(state(&mut fresh), state(&mut source));
+
+    let transmit = deliver(&mut fresh, "Signed");
+    assert!(verifies(&transmit, SECRET), "a receiver holding the exported secret verifies");
+    assert_eq!(header(&transmit, "Authorization"), Some(TOKEN));
+}
+
+#[test]
+fn without_secrets_they_are_marked_omitted_and_a_webhook_with_nothing_to_take_them_from_is_imported_off() {
+    let mut source = configured();
+    let file = export(&mut source, None);
+    let parsed: Value = serde_json::from_str(&file).unwrap();
+    assert_eq!(parsed["webhooks"][0]["secret"], json!({"omitted": true}));
+    assert_eq!(parsed["webhooks"][0]["headers"][0], json!(["Authorization", {"omitted": true}]));
+    assert!(parsed.get("secrets").is_none() && !file.contains("credential-token"));
+
+    // Where it came from, the same webhooks keep their own credentials.
+    let before = state(&mut source);
+    let summary = ok(&mut source, json!({"type": "settings.import", "data": file, "mode": "replace"}));
+    assert_eq!(summary["unchanged"], json!(["Signed", "Plain"]));
+    assert_eq!(state(&mut source), before);
+
+    // A fresh profile gets the webhook without them, turned off, saying why.
+    let mut fresh = Sim::new(2);
+    let summary = ok(&mut fresh, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!(summary["withoutSecrets"], json!(["Signed"]));
+    let listed = ok(&mut fresh, json!({"type": "webhooks.list"}));
+    let signed = &listed[0];
+    assert_eq!((&signed["enabled"], &signed["hasSecret"]), (&json!(false), &json!(false)));
+    assert_eq!(signed["headers"], json!({"X-Team": "blue"}));
+    assert!(signed["disabledReason"].as_str().unwrap().contains("without its secret"));
+}
+
+/// A refused import: the error, and nothing changed.
+fn refused(sim: &mut Sim, data: impl Into<Value>, passphrase: Option<&str>, mode: &str) -> Value {
+    sim.persist();
+    let before = state(sim);
+    let answer = import(sim, data, passphrase, mode);
+    assert_eq!(answer["ok"], false, "{answer}");
+    assert_eq!(state(sim), before, "nothing changed");
+    assert!(sim.engine.take_changes().is_empty(), "nothing to write");
+    answer["error"].clone()
+}
+
+#[test]
+fn a_wrong_passphrase_or_a_tampered_file_is_refused_with_nothing_changed() {
+    let file = encrypted_export();
+    let mut target = Sim::new(3);
+    target.webhook(json!({"name": "Here", "url": "https://here.test/"}));
+    target.persist();
+
+    let error = refused(&mut target, file.clone(), Some("wrong passphrase"), "replace");
+    assert_eq!((&error["code"], &error["field"]), (&json!("decrypt_failed"), &json!("passphrase")));
+    assert_eq!(error["message"], "wrong passphrase, or the file was changed after it was exported");
+    let error = refused(&mut target, file.clone(), None, "replace");
+    assert_eq!((&error["code"], &error["field"]), (&json!("invalid_input"), &json!("passphrase")));
+
+    let mut parsed: Value = serde_json::from_str(&file).unwrap();
+    let ciphertext = parsed["secrets"]["ciphertext"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}", if ciphertext.starts_with('A') { "B" } else { "A" }, &ciphertext[1..]);
+    parsed["secrets"]["ciphertext"] = json!(flipped);
+    assert_eq!(refused(&mut target, parsed.to_string(), Some(PASSPHRASE), "replace")["code"], "decrypt_failed");
+
+    // The credentials are bound to the rest of the file: pointing a webhook
+    // with an Authorization header elsewhere fails as a wrong passphrase does.
+    let mut tampered: Value = serde_json::from_str(&file).unwrap();
+    tampered["webhooks"][0]["url"] = json!("https://attacker.test/");
+    assert_eq!(refused(&mut target, tampered.to_string(), Some(PASSPHRASE), "replace")["code"], "decrypt_failed");
+    assert_eq!(refused(&mut target, file[..file.len() / 2].to_string(), Some(PASSPHRASE), "replace")["code"], "invalid_import");
+
+    // Keys in another order and other whitespace are no tampering.
+    let reordered = serde_json::to_string_pretty(&reversed(serde_json::from_str(&file).unwrap())).unwrap();
+    assert_eq!(import(&mut target, reordered, Some(PASSPHRASE), "replace")["ok"], true);
+}
+
+/// `value` with every object's keys in reverse order.
+fn reversed(value: Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(fields.into_iter().rev().map(|(name, value)| (name, reversed(value))).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(reversed).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn a_file_from_a_later_version_is_refused_with_a_clear_message() {
+    let mut parsed: Value = serde_json::from_str(&export(&mut configured(), None)).unwrap();
+    parsed["version"] = json!(2);
+    let error = refused(&mut Sim::new(3), parsed, None, "merge");
+    assert_eq!(error["code"], "unsupported_version");
+    assert_eq!(
+        error["message"],
+        "this file is format version 2, from a later AutoHook; this one reads version 1: update AutoHook to import it"
+    );
+    for (data, message) in [
+        (json!("not json"), "not an AutoHook settings file: expected ident at line 1 column 2"),
+        (json!({"format": "other", "version": 1}), "not an AutoHook settings file: its format is not \"autohook-export\""),
+        (json!("x".repeat(33 << 20)), "the file is 34603008 bytes; the limit is 33554432 bytes"),
+    ] {
+        let error = refused(&mut Sim::new(3), data, None, "merge");
+        assert_eq!((&error["code"], &error["message"]), (&json!("invalid_import"), &json!(message)));
+    }
+}
+
+fn file_with(webhooks: Vec<Value>) -> Value {
+    json!({"format": "autohook-export", "version": 1, "exportedAt": "2026-11-23T00:00:00.000Z", "webhooks": webhooks})
+}
+
+/// A webhook record as an export holds it, from a fresh profile's settings.
+fn record(name: &str, url: &str) -> Value {
+    let mut sim = Sim::new(4);
+    sim.webhook(json!({"name": name, "url": url}));
+    let file: Value = serde_json::from_str(&export(&mut sim, None)).unwrap();
+    file["webhooks"][0].clone()
+}
+
+#[test]
+fn an_invalid_record_is_refused_by_the_rules_of_create_and_the_error_names_it() {
+    let mut target = configured();
+    let mut records: Vec<Value> = (0..4).map(|i| record(&format!("W{i}"), &format!("https://w{i}.test/"))).collect();
+    records[3]["url"] = json!("ftp://w3.test/");
+    let error = refused(&mut target, file_with(records.clone()), None, "merge");
+    assert_eq!(error["code"], "invalid_input");
+    assert!(error["message"].as_str().unwrap().starts_with("webhooks[3].url: "), "{error}");
+
+    records[3]["url"] = json!("https://w3.test/");
+    records[1]["timeoutMs"] = json!("soon");
+    let error = refused(&mut target, file_with(records.clone()), None, "merge");
+    assert_eq!(error["code"], "invalid_import");
+    assert!(error["message"].as_str().unwrap().starts_with("webhooks[1]: invalid type: string \"soon\""), "{error}");
+
+    records[1]["timeoutMs"] = json!(5000);
+    records[2]["sparkles"] = json!(true);
+    let error = refused(&mut target, file_with(records), None, "merge");
+    assert_eq!(error["message"], "webhooks[2]: sparkles: not a webhook field this version of AutoHook knows");
+
+    let mut file: Value = serde_json::from_str(&export(&mut configured(), None)).unwrap();
+    file["campaign"]["intervalMinSeconds"] = json!(0);
+    let error = refused(&mut target, file, None, "merge");
+    assert!(error["message"].as_str().unwrap().starts_with("campaign.intervalMinSeconds: "), "{error}");
+}
+
+#[test]
+fn the_webhook_limit_holds_for_the_file_and_for_what_a_merge_would_make() {
+    let eleven: Vec<Value> = (0..=MAX_WEBHOOKS).map(|i| record(&format!("W{i}"), &format!("https://w{i}.test/"))).collect();
+    let error = refused(&mut Sim::new(5), file_with(eleven.clone()), None, "replace");
+    assert_eq!(
+        (&error["code"], &error["message"]),
+        (&json!("too_many_webhooks"), &json!("webhooks: the import would make 11 webhooks; at most 10"))
+    );
+
+    let mut target = Sim::new(5);
+    for i in 0..6 {
+        target.webhook(json!({"name": format!("Here{i}"), "url": format!("https://here{i}.test/")}));
+    }
+    let five = file_with(eleven[..5].to_vec());
+    assert_eq!(refused(&mut target, five.clone(), None, "merge")["code"], "too_many_webhooks");
+    let summary = ok(&mut target, json!({"type": "settings.import", "data": five, "mode": "replace"}));
+    assert_eq!(summary["removed"].as_array().unwrap().len(), 6);
+    assert_eq!(ok(&mut target, json!({"type": "webhooks.list"})).as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn merge_keeps_the_others_and_replace_deletes_them_matching_by_id_then_name_and_url() {
+    let mut target = Sim::new(6);
+    let kept = target.webhook(json!({"name": "Kept", "url": "https://kept.test/"}));
+    let by_id = target.webhook(json!({"name": "Old name", "url": "https://id.test/"}));
+    target.webhook(json!({"name": "Same", "url": "https://same.test/", "timeoutMs": 2000}));
+    let mut renamed = record("New name", "https://id.test/");
+    renamed["id"] = json!(by_id);
+    let mut same = record("Same", "https://same.test/");
+    same["timeoutMs"] = json!(9000);
+    let file = file_with(vec![renamed, same, record("Added", "https://added.test/")]);
+
+    target.persist();
+    let dry = ok(&mut target, json!({"type": "settings.import", "data": file, "mode": "merge", "dryRun": true}));
+    assert!(target.engine.take_changes().is_empty(), "a dry run changes nothing");
+    let merged = ok(&mut target, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!(dry, merged);
+    assert_eq!((&merged["updated"], &merged["created"], &merged["removed"]), (&json!(["New name", "Same"]), &json!(["Added"]), &json!([])));
+    let listed = ok(&mut target, json!({"type": "webhooks.list"}));
+    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Kept", "New name", "Same", "Added"]);
+    assert_eq!(listed[1]["id"], by_id, "matched by id, updated in place");
+    assert_eq!(listed[2]["timeoutMs"], 9000, "matched by name and URL");
+
+    let replaced = ok(&mut target, json!({"type": "settings.import", "data": file, "mode": "replace"}));
+    assert_eq!((&replaced["removed"], &replaced["unchanged"]), (&json!(["Kept"]), &json!(["New name", "Same", "Added"])));
+    assert!(target.engine.webhook(&kept).is_err());
+}
+
+#[test]
+fn an_export_with_secrets_needs_a_passphrase_of_eight_characters() {
+    let mut sim = configured();
+    for (message, text) in [
+        (json!({"type": "settings.export", "includeSecrets": true}), "passphrase: needed to encrypt the secrets"),
+        (
+            json!({"type": "settings.export", "includeSecrets": true, "passphrase": "short"}),
+            "passphrase: at least 8 characters are needed to encrypt secrets",
+        ),
+    ] {
+        let answer = ask(&mut sim, message);
+        assert_eq!((&answer["error"]["field"], &answer["error"]["message"]), (&json!("passphrase"), &json!(text)));
+    }
+}
+
+#[test]
+fn an_import_is_stored_and_survives_a_restart() {
+    let file = encrypted_export();
+    let mut fresh = Sim::new(7);
+    import(&mut fresh, file, Some(PASSPHRASE), "merge");
+    let imported = state(&mut fresh);
+    fresh.restart();
+    assert_eq!(state(&mut fresh), imported);
+    assert!(verifies(&deliver(&mut fresh, "Signed"), SECRET));
+}
