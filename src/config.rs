@@ -348,6 +348,10 @@ pub enum ConfigError {
     /// No URL on create.
     #[error("url is required")]
     UrlMissing,
+    /// An import whose URL was left out of the file (it holds a credential)
+    /// and that matches no webhook here to take it from.
+    #[error("url was left out of the export (it holds a credential) and no webhook here has it; export with secrets to move it")]
+    UrlOmitted,
     /// The URL does not parse.
     #[error("url does not parse: {0}")]
     UrlUnparsable(String),
@@ -486,7 +490,7 @@ impl ConfigError {
         use ConfigError::*;
         match self {
             TooLong { field, .. } | TooMany { field, .. } => field,
-            UrlMissing | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => "url",
+            UrlMissing | UrlOmitted | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => "url",
             TemplateMissing | Template(_) => "template",
             NameEmpty | NameTooLong(_) => "name",
             Method(_) => "method",

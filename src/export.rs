@@ -130,6 +130,10 @@ impl TransferError {
 struct Credentials {
     secret: Option<String>,
     headers: Vec<String>,
+    /// The URL, when it holds a credential (a Slack or Discord webhook
+    /// path, a Telegram bot token, a key in the query).
+    #[serde(default)]
+    url: Option<String>,
 }
 
 /// The `secrets` object of a file with encrypted credentials.
@@ -209,10 +213,15 @@ pub fn write(
     Ok(file)
 }
 
-/// Replaces the secret and the credential header values of a stored
-/// webhook's settings by `marker`, returning them.
+/// Replaces the secret, the credential header values and a URL that holds
+/// a credential (by the log's own rule, [`crate::redact::url`]) of a
+/// stored webhook's settings by `marker`, returning them.
 fn take_credentials(record: &mut Value, marker: &Value) -> Credentials {
     let mut credentials = Credentials::default();
+    if let Some(url) = record.get_mut("url").filter(|url| url.as_str().is_some_and(|text| !crate::redact::url(text).1.is_empty())) {
+        credentials.url = url.as_str().map(str::to_string);
+        *url = marker.clone();
+    }
     if let Some(secret) = record.get_mut("secret").filter(|s| s.is_string()) {
         credentials.secret = secret.as_str().map(str::to_string);
         *secret = marker.clone();
@@ -261,6 +270,9 @@ pub struct ImportedWebhook {
     pub raw: RawConfig,
     /// Its secret, if it had one.
     pub secret: Option<Field>,
+    /// Whether its URL, which held a credential, was left out (`raw.url`
+    /// is then empty).
+    pub omitted_url: bool,
     /// The positions in `raw.headers` of values that were omitted.
     pub omitted_headers: Vec<usize>,
 }
@@ -400,16 +412,20 @@ fn read_webhook(index: usize, record: &Value, credentials: Option<&Credentials>)
         Some(Value::String(id)) => Some(id),
         Some(_) => return Err(shape("id: not text".into())),
     };
-    let mut encrypted = credentials.map(|c| (c.secret.clone(), c.headers.iter()));
+    let mut encrypted = credentials.map(|c| (c.secret.clone(), c.url.clone(), c.headers.iter()));
     let mut unseal = |value: Value, what: &str| -> Result<Field, TransferError> {
         match value {
             Value::String(text) => Ok(Field::Given(text)),
             Value::Object(marker) if marker.get("omitted") == Some(&Value::Bool(true)) && marker.len() == 1 => Ok(Field::Omitted),
             Value::Object(marker) if marker.get("encrypted") == Some(&Value::Bool(true)) && marker.len() == 1 => {
-                let Some((secret, headers)) = encrypted.as_mut() else {
+                let Some((secret, url, headers)) = encrypted.as_mut() else {
                     return Err(shape(format!("{what}: marked encrypted, but the file has no secrets")));
                 };
-                let value = if what == "secret" { secret.take() } else { headers.next().cloned() };
+                let value = match what {
+                    "secret" => secret.take(),
+                    "url" => url.take(),
+                    _ => headers.next().cloned(),
+                };
                 value.map(Field::Given).ok_or(TransferError::Decrypt)
             }
             _ => Err(shape(format!("{what}: not text or a marker"))),
@@ -419,6 +435,16 @@ fn read_webhook(index: usize, record: &Value, credentials: Option<&Credentials>)
         None | Some(Value::Null) => None,
         Some(value) => Some(unseal(value, "secret")?),
     };
+    let mut omitted_url = false;
+    if let Some(url) = fields.get_mut("url").filter(|url| url.is_object()) {
+        *url = match unseal(url.take(), "url")? {
+            Field::Given(text) => Value::String(text),
+            Field::Omitted => {
+                omitted_url = true;
+                Value::String(String::new())
+            }
+        };
+    }
     let mut omitted_headers = Vec::new();
     if let Some(Value::Array(pairs)) = fields.get_mut("headers") {
         for (position, pair) in pairs.iter_mut().enumerate() {
@@ -445,5 +471,5 @@ fn read_webhook(index: usize, record: &Value, credentials: Option<&Credentials>)
     {
         return Err(shape(format!("{name}: not a webhook field this version of AutoHook knows")));
     }
-    Ok(ImportedWebhook { id, raw, secret, omitted_headers })
+    Ok(ImportedWebhook { id, raw, secret, omitted_url, omitted_headers })
 }

@@ -105,6 +105,10 @@ fn segment_is_secret(host: &str, segments: &[String], i: usize) -> bool {
         "hooks.zapier.com" => previous(2) == Some("catch"),
         // /trigger/<event>/with/key/<key>
         "maker.ifttt.com" => previous(1) == Some("key"),
+        // /services/<team>/<bot>/<secret>, a secret of letters alone in Slack's own examples
+        "hooks.slack.com" => previous(3) == Some("services"),
+        // /api/webhooks/<id>/<token>
+        "discord.com" | "discordapp.com" => previous(2) == Some("webhooks"),
         _ => {
             segment.chars().count() >= TOKEN_MIN_CHARS
                 && segment.chars().any(|c| c.is_ascii_digit())

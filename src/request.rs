@@ -44,6 +44,17 @@ pub struct HttpRequest {
     pub body: Option<String>,
 }
 
+impl HttpRequest {
+    /// Size of what the signature covers, as [`payload_len`] counts it:
+    /// the body, or for GET the query.
+    pub fn payload_len(&self) -> usize {
+        match &self.body {
+            Some(body) => body.len(),
+            None => self.url.split_once('?').map_or(0, |(_, query)| query.len()),
+        }
+    }
+}
+
 /// Size of what the signature covers (the body, or for GET the query), as
 /// the 256 KB limit counts it: rendered, but not signed.
 pub fn payload_len<'a>(config: &WebhookConfig, payload: impl Into<Payload<'a>>) -> Result<usize, TemplateError> {

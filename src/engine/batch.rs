@@ -156,15 +156,26 @@ impl Engine {
     }
 
     /// After a change to the webhook at `index`: a batch setting changed
-    /// (or removed) while a batch is open sends what it holds now, rather
-    /// than keep it to rules the user no longer has. Turning the webhook off
+    /// while a batch is open sends what it holds now, rather than keep it to
+    /// rules the user no longer has; batching turned off sends its events
+    /// one by one. Turning the webhook off
     /// or deleting it cancels the batch with its other undelivered events.
     pub(super) fn batch_setting_changed(&mut self, index: usize, before: Option<Batch>, now: Millis) {
         let after = self.webhooks[index].config.valid().ok().and_then(|c| c.batch);
-        if after != before {
-            if let Some(id) = self.open_batch(&self.webhooks[index].id.clone()) {
-                self.close_batch(&id, now);
-            }
+        if after == before {
+            return;
+        }
+        let Some(id) = self.open_batch(&self.webhooks[index].id.clone()) else { return };
+        if after.is_some() {
+            return self.close_batch(&id, now);
+        }
+        // Batching turned off: its events go one request each, as the
+        // webhook now sends them (its template may not render a batch).
+        let Some(batch) = self.outbox.remove(&id) else { return };
+        self.dirty.insert(Key::Delivery(id));
+        for event in batch.batch {
+            // An event now too large alone is logged as refused by `enqueue`.
+            let _ = self.enqueue(&[index], event, Vec::new(), false, now);
         }
     }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::alerts::NotificationKind;
-use super::{DeliveryState, Engine, Key};
+use super::{Delivery, DeliveryState, Engine, Key};
 use crate::time::Millis;
 
 /// A webhook's run of failures and whether AutoHook turned it off.
@@ -126,15 +126,19 @@ impl Engine {
         webhook.health.auto_disabled = true;
         webhook.health.disabled_at = Some(now);
         let id = webhook.id.clone();
+        // Pending, not Tests, not in flight; an open batch stays open and is held when it closes.
         let in_flight: Vec<&str> = self.in_flight.values().map(|(delivery_id, ..)| delivery_id.as_str()).collect();
-        let waiting: Vec<String> = self.outbox.ids_of(&id).into_iter().filter(|d| !in_flight.contains(&d.as_str())).collect();
+        let waiting: Vec<String> = self
+            .outbox
+            .iter()
+            .filter(|d| d.webhook_id == id && !d.test && d.state == DeliveryState::Pending && !in_flight.contains(&d.id.as_str()))
+            .map(|d| d.id.clone())
+            .collect();
         for delivery_id in waiting {
-            if let Some(delivery) = self.outbox.get_mut(&delivery_id).filter(|d| !d.test) {
+            if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
                 delivery.state = DeliveryState::Held;
-                self.dirty.insert(Key::Delivery(delivery_id));
-            } else {
-                self.outbox.queue(&delivery_id);
             }
+            self.dirty.insert(Key::Delivery(delivery_id));
         }
         if self.settings.notifications.wants(NotificationKind::Disabled) {
             self.notify(NotificationKind::Disabled, Some(index), None);
@@ -172,8 +176,9 @@ impl Engine {
             return;
         }
         webhook.health.recovered();
-        let held_ids: Vec<String> =
-            self.outbox.iter().filter(|d| d.webhook_id == id && d.state == DeliveryState::Held).map(|d| d.id.clone()).collect();
+        // Discarding also drops the batch that was gathering events while it was off.
+        let gathered = |d: &&Delivery| d.state == DeliveryState::Held || (held == HeldEvents::Discard && d.state == DeliveryState::Open);
+        let held_ids: Vec<String> = self.outbox.iter().filter(|d| d.webhook_id == id).filter(gathered).map(|d| d.id.clone()).collect();
         for delivery_id in held_ids {
             match held {
                 HeldEvents::Deliver => {

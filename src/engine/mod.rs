@@ -606,7 +606,16 @@ impl Engine {
             // auto-disabled one holds them), so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
-            match request::build_stored(&webhook.config, &webhook.previous_keys(now), delivery.payload(), &delivery_header, now) {
+            // Sizes are checked when an event is accepted, but the settings
+            // may have changed since (another preset or template for a
+            // batch gathered under the old one): never send past the cap.
+            let built = request::build_stored(&webhook.config, &webhook.previous_keys(now), delivery.payload(), &delivery_header, now)
+                .map_err(|error| error.to_string())
+                .and_then(|request| match request.payload_len() {
+                    size if size > MAX_PAYLOAD_BYTES => Err(format!("refused: {}", EngineError::PayloadTooLarge(size))),
+                    _ => Ok(request),
+                });
+            match built {
                 Ok(request) => break (delivery.id.clone(), delivery_header, request),
                 Err(error) => {
                     // Saved templates render every sample; an emitted event
@@ -616,7 +625,7 @@ impl Engine {
                     webhook.stats.failures += 1;
                     self.dirty.insert(Key::Webhooks);
                     let id = delivery.id.clone();
-                    self.finish(&id, DeliveryState::Failed, Some(error.to_string()), now);
+                    self.finish(&id, DeliveryState::Failed, Some(error), now);
                 }
             }
         };

@@ -151,6 +151,11 @@ impl Engine {
         let mut asked = parse_reply(body)?;
         if let Ok(Asked { reply: Some(text), .. }) = &mut asked {
             *text = redactor.scrub(text);
+            // `[redacted]` can be longer than what it replaced.
+            let chars = text.chars().count();
+            if chars > MAX_REPLY_CHARS {
+                return Some(Err(format!("reply is {chars} characters once its credentials are redacted; at most {MAX_REPLY_CHARS}")));
+            }
         }
         Some(asked)
     }
@@ -160,7 +165,10 @@ impl Engine {
     pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
         let Some(asked) = asked else { return };
         let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
-        let from_reply = delivery.event.kind == EventKind::MessageSent && delivery.event.data.get("source") == Some(&"reply".into());
+        // A batch stands for its events: one typed from a reply makes it a reply's.
+        let typed_from_reply =
+            |event: &crate::event::Event| event.kind == EventKind::MessageSent && event.data.get("source") == Some(&"reply".into());
+        let from_reply = typed_from_reply(&delivery.event) || delivery.batch.iter().any(typed_from_reply);
         let action = match asked {
             _ if delivery.test => "not acted on: replies to Test are only shown".to_string(),
             _ if from_reply => "not acted on: reply to a reply".to_string(),

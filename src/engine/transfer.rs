@@ -191,6 +191,14 @@ fn stored_raw(config: &StoredConfig) -> RawConfig {
 fn fill(record: ImportedWebhook, existing: Option<&RawConfig>) -> Result<(WebhookConfig, bool), ConfigError> {
     let mut raw = record.raw;
     let mut complete = true;
+    if record.omitted_url {
+        // Left out because it holds a credential: only the webhook it was exported from has it.
+        raw.url = existing.map(|e| e.url.clone()).ok_or(ConfigError::UrlOmitted)?;
+    }
+    // This browser's credentials go only where they went before: a record
+    // pointed at another URL (an edited file) gets none of them.
+    let same_url = |e: &&RawConfig| crate::config::parse_url(&e.url).ok() == crate::config::parse_url(&raw.url).ok();
+    let existing = existing.filter(same_url);
     raw.secret = match record.secret {
         None => None,
         Some(Field::Given(secret)) => Some(secret),

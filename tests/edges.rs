@@ -1,0 +1,162 @@
+//! Where batches, acting on replies and import/export meet the rest:
+//! the edge cases an adversarial review of #16 found, each once a defect.
+
+mod common;
+
+use autohook::{handle, reply, Control, HeldEvents, Millis, Outcome, Reply, Selectors, Sender, WebhookInput};
+use serde_json::{json, Value};
+
+use common::Sim;
+
+const NOON: Millis = Millis(1_795_348_800_000);
+const MINUTE: u64 = 60_000;
+
+fn status(code: u16) -> Outcome {
+    Outcome::Response { status: code, retry_after: None, body: String::new() }
+}
+fn ok_body(body: &str) -> Outcome {
+    Outcome::Response { status: 200, retry_after: None, body: body.into() }
+}
+fn input(v: Value) -> WebhookInput {
+    serde_json::from_value(v).unwrap()
+}
+fn ask(sim: &mut Sim, message: Value) -> Value {
+    let answer = handle(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[9; 32]);
+    reply(answer.map(|answer| match answer {
+        Reply::Now(value) => value,
+        Reply::AfterDelivery(id) => panic!("answered after delivery {id}"),
+    }))
+}
+
+/// A batch holding a reply-sourced message_sent is acted on: the loop the
+/// issue forbids ("replies to deliveries of such events are never acted on").
+#[test]
+fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true, "events": ["message_sent"],
+        "batch": {"maxEvents": 2, "maxWaitSeconds": 1}}));
+    let selectors = Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings = json!({"phrases": ["one"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    sim.engine.control_campaign(Control::Start, sim.now).unwrap();
+    let until = NOON.plus(10 * MINUTE);
+    let mut typed = Vec::new();
+    loop {
+        sim.persist();
+        let drained = sim.drain();
+        if drained.transmits.is_empty() && drained.typed.is_empty() {
+            match drained.wake {
+                Some(at) if at > sim.now && at <= until => sim.now = at,
+                _ => break,
+            }
+            continue;
+        }
+        for command in drained.typed {
+            typed.push(command.text.clone());
+            sim.engine.campaign_sent(command.seq, Ok(command.text), sim.now);
+        }
+        for transmit in drained.transmits {
+            // A workflow that answers every delivery with a reply.
+            sim.respond(&transmit, ok_body(r#"{"autohook": {"reply": "pong"}}"#));
+        }
+    }
+    // Each phrase may earn a pong; a pong never earns another.
+    let (pongs, ones) = (typed.iter().filter(|t| *t == "pong").count(), typed.iter().filter(|t| *t == "one").count());
+    assert!(pongs > 0 && pongs <= ones, "a reply answered a reply: typed {typed:?}");
+    let answered = sim.engine.deliveries().filter(|d| d.state == autohook::DeliveryState::Delivered);
+    let from_replies: Vec<_> = answered.filter(|d| d.batch.iter().any(|e| e.data.get("source") == Some(&json!("reply")))).collect();
+    assert!(!from_replies.is_empty(), "the workflow saw its own pongs");
+    for delivery in from_replies {
+        assert_eq!(delivery.reply_action.as_deref(), Some("not acted on: reply to a reply"), "{delivery:?}");
+    }
+}
+
+/// Turning batching off (with the template it then needs) closes the open
+/// batch and sends it with a template only checked against single events.
+#[test]
+fn turning_batching_off_sends_the_open_batch_s_events_one_by_one_with_the_new_template() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/", "preset": "custom", "template": "{\"n\": {{count}}}",
+        "batch": {"maxEvents": 10, "maxWaitSeconds": 60}}));
+    for n in 0..3 {
+        sim.engine.emit("message_sent", json!({"message": format!("m{n}")}), sim.now).unwrap();
+    }
+    sim.engine.update_webhook(&id, input(json!({"batch": null, "template": "{\"kind\": \"{{event}}\"}"})), sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    let failed: Vec<_> = sim.engine.deliveries().filter(|d| d.reason.is_some()).map(|d| d.reason.clone()).collect();
+    assert_eq!(sent.len(), 3, "the 3 batched events go one request each, as the webhook now sends; log: {failed:?}");
+    for (_, transmit) in &sent {
+        assert_eq!(transmit.request.body.as_deref(), Some("{\"kind\": \"message_sent\"}"));
+    }
+}
+
+/// The 256 KB cap is checked when an event joins, against the settings
+/// then; a change of preset that keeps `batch` leaves an open batch that is
+/// then sent over the cap.
+#[test]
+fn a_batch_past_256_kb_under_changed_settings_is_refused_not_sent() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/", "preset": "slack", "batch": {"maxEvents": 100, "maxWaitSeconds": 60}}));
+    let big = "x".repeat(4000);
+    for n in 0..90 {
+        sim.engine.emit("message_sent", json!({"message": format!("{n}{big}")}), sim.now).unwrap();
+    }
+    sim.engine.update_webhook(&id, input(json!({"preset": "raw"})), sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    for (_, t) in &sent {
+        let len = t.request.body.as_ref().map_or(0, |b| b.len());
+        assert!(len <= 256 * 1024, "a request of {len} bytes was sent, over the 256 KB cap");
+    }
+}
+
+/// Events that joined an open batch while the webhook was auto-disabled
+/// are sent although the user turned it on with "discard held events".
+#[test]
+fn discarding_held_events_discards_the_batch_gathered_meanwhile_too() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/", "retrySchedule": [], "autoDisableAfter": 1,
+        "batch": {"maxEvents": 2, "maxWaitSeconds": 3600}}));
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let t = sim.transmits();
+    assert_eq!(t.len(), 1);
+    sim.respond(&t[0], status(500));
+    assert!(sim.engine.webhook(&id).unwrap().health.auto_disabled);
+    sim.emit("error"); // held: joins a new open batch
+    sim.engine.set_webhook_enabled(&id, true, HeldEvents::Discard, sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    assert!(sent.is_empty(), "an event raised while held was sent despite Discard: {} request(s)", sent.len());
+}
+
+/// An export "without secrets" carries the service URLs whose path or
+/// query *is* the credential (Slack, Discord, Telegram bot token), which the
+/// log redacts.
+#[test]
+fn an_export_without_secrets_leaves_out_urls_that_hold_credentials() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({"name": "tg", "url": "https://api.telegram.org/bot123456:AAHsecretTOKENvalue/sendMessage", "preset": "telegram", "chatId": "1"}));
+    sim.webhook(json!({"name": "slack", "url": "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "preset": "slack"}));
+    let file = ask(&mut sim, json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
+    assert!(!file.contains("AAHsecretTOKENvalue"), "Telegram bot token in clear in a no-secrets export");
+    assert!(!file.contains("XXXXsecretXXXX"), "Slack webhook secret path in clear in a no-secrets export");
+}
+
+/// A no-secrets file whose record (matched by id) points elsewhere
+/// imports with this profile's Authorization header and secret kept: the
+/// tampering the encrypted format refuses carries credentials to a new URL.
+#[test]
+fn a_no_secrets_record_pointed_elsewhere_gets_none_of_the_local_credentials() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({"name": "api", "url": "https://good.test/hook", "headers": {"Authorization": "Bearer tok-123456"}}));
+    let mut file = ask(&mut sim, json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+    file["webhooks"][0]["url"] = json!("https://evil.test/collect");
+    let answer = ask(&mut sim, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!(answer["ok"], true, "{answer}");
+    sim.emit("message_sent");
+    let t = sim.transmits();
+    let leaked = t.iter().any(|t| {
+        t.request.url.contains("evil.test") && t.request.headers.iter().any(|(n, v)| n == "Authorization" && v.contains("tok-123456"))
+    });
+    assert!(!leaked, "the local Authorization header was sent to the URL the file named");
+}
