@@ -105,16 +105,20 @@ fn segment_is_secret(host: &str, segments: &[String], i: usize) -> bool {
         "hooks.zapier.com" => previous(2) == Some("catch"),
         // /trigger/<event>/with/key/<key>
         "maker.ifttt.com" => previous(1) == Some("key"),
-        // /services/<team>/<bot>/<secret>, a secret of letters alone in Slack's own examples
-        "hooks.slack.com" => previous(3) == Some("services"),
+        // /services/<team>/<bot>/<secret>, a secret of letters alone in
+        // Slack's own examples; its other URLs (workflow triggers) by the general rule.
+        "hooks.slack.com" => previous(3) == Some("services") || looks_like_token(segment),
         // /api/webhooks/<id>/<token>
-        "discord.com" | "discordapp.com" => previous(2) == Some("webhooks"),
-        _ => {
-            segment.chars().count() >= TOKEN_MIN_CHARS
-                && segment.chars().any(|c| c.is_ascii_digit())
-                && segment.chars().any(|c| c.is_ascii_alphabetic())
-        }
+        "discord.com" | "discordapp.com" => previous(2) == Some("webhooks") || looks_like_token(segment),
+        _ => looks_like_token(segment),
     }
+}
+
+/// A path segment long enough, and mixed enough, to be a token.
+fn looks_like_token(segment: &str) -> bool {
+    segment.chars().count() >= TOKEN_MIN_CHARS
+        && segment.chars().any(|c| c.is_ascii_digit())
+        && segment.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 /// One request's credentials, replaced by [`REDACTED`] wherever they occur

@@ -50,7 +50,7 @@ impl HttpRequest {
     pub fn payload_len(&self) -> usize {
         match &self.body {
             Some(body) => body.len(),
-            None => self.url.split_once('?').map_or(0, |(_, query)| query.len()),
+            None => self.url.split('#').next().and_then(|url| url.split_once('?')).map_or(0, |(_, query)| query.len()),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use autohook::{handle, reply, Control, HeldEvents, Millis, Outcome, Reply, Selectors, Sender, WebhookInput};
+use autohook::{handle, reply, Control, DeliveryState, HeldEvents, Millis, Outcome, Reply, Selectors, Sender, Status, WebhookInput};
 use serde_json::{json, Value};
 
 use common::Sim;
@@ -64,7 +64,7 @@ fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
     // Each phrase may earn a pong; a pong never earns another.
     let (pongs, ones) = (typed.iter().filter(|t| *t == "pong").count(), typed.iter().filter(|t| *t == "one").count());
     assert!(pongs > 0 && pongs <= ones, "a reply answered a reply: typed {typed:?}");
-    let answered = sim.engine.deliveries().filter(|d| d.state == autohook::DeliveryState::Delivered);
+    let answered = sim.engine.deliveries().filter(|d| d.state == DeliveryState::Delivered);
     let from_replies: Vec<_> = answered.filter(|d| d.batch.iter().any(|e| e.data.get("source") == Some(&json!("reply")))).collect();
     assert!(!from_replies.is_empty(), "the workflow saw its own pongs");
     for delivery in from_replies {
@@ -159,4 +159,58 @@ fn a_no_secrets_record_pointed_elsewhere_gets_none_of_the_local_credentials() {
         t.request.url.contains("evil.test") && t.request.headers.iter().any(|(n, v)| n == "Authorization" && v.contains("tok-123456"))
     });
     assert!(!leaked, "the local Authorization header was sent to the URL the file named");
+}
+
+#[test]
+fn a_slack_workflow_trigger_secret_is_hidden_in_the_log_and_left_out_of_an_export() {
+    let mut sim = Sim::new(1);
+    let token = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    sim.webhook(json!({"name": "wf", "url": format!("https://hooks.slack.com/triggers/T01234567/1234567890123/{token}")}));
+    sim.emit("message_sent");
+    let t = sim.transmits();
+    sim.respond(&t[0], status(200));
+    let logged = sim.engine.deliveries().next().unwrap().request.as_ref().unwrap().url.clone();
+    let file = ask(&mut sim, json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
+    assert!(!logged.contains(token), "log shows {logged}");
+    assert!(!file.contains(token), "a no-secrets export carries it");
+}
+
+#[test]
+fn turning_batching_off_near_the_outbox_limit_sends_the_batch_whole_rather_than_drop_events() {
+    let mut sim = Sim::new(1);
+    let a = sim.webhook(
+        json!({"name": "a", "url": "https://a.test/", "events": ["message_sent"], "batch": {"maxEvents": 100, "maxWaitSeconds": 3600}}),
+    );
+    sim.webhook(json!({"name": "b", "url": "https://b.test/", "events": ["error"]}));
+    for _ in 0..5 {
+        sim.emit("message_sent");
+    }
+    for _ in 0..9_998 {
+        sim.emit("error");
+    }
+    sim.engine.update_webhook(&a, input(json!({"batch": null})), sim.now).unwrap();
+    let a_all = sim.engine.deliveries().filter(|d| d.webhook_id == a).count();
+    assert_eq!(a_all, 1, "one batch, as gathered");
+    let batch = sim.engine.deliveries().find(|d| d.webhook_id == a).unwrap();
+    assert_eq!((batch.state, batch.batch.len()), (DeliveryState::Pending, 5));
+}
+
+#[test]
+fn a_reply_too_long_once_redacted_is_ignored_and_the_campaign_control_still_runs() {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true, "headers": {"X-Api-Key": "abcdef12"}}));
+    let selectors = Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings =
+        json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    sim.engine.control_campaign(Control::Start, sim.now).unwrap();
+    let text = "abcdef12".repeat(250);
+    let body = json!({"autohook": {"reply": text, "campaign": "pause"}}).to_string();
+    let t = sim.transmits();
+    assert_eq!(t.len(), 1);
+    sim.respond(&t[0], Outcome::Response { status: 200, retry_after: None, body });
+    let action = sim.engine.deliveries().find_map(|d| d.reply_action.clone());
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused, "{action:?}");
+    assert!(action.as_deref().unwrap().contains("ignored: reply is 2500 characters once its credentials are redacted"), "{action:?}");
 }

@@ -112,14 +112,14 @@ impl Engine {
     }
 
     /// The open batch of `webhook_id`, if it has one.
-    fn open_batch(&self, webhook_id: &str) -> Option<String> {
+    pub(super) fn open_batch(&self, webhook_id: &str) -> Option<String> {
         let id = self.open_batches.get(webhook_id)?;
         self.outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open).then(|| id.clone())
     }
 
     /// Closes the open batch `id`: pending, sent once this change is in
     /// storage (held instead while its webhook is auto-disabled).
-    fn close_batch(&mut self, id: &str, now: Millis) {
+    pub(super) fn close_batch(&mut self, id: &str, now: Millis) {
         let Some(delivery) = self.outbox.get_mut(id) else { return };
         let webhook_id = delivery.webhook_id.clone();
         let held = self.webhooks.iter().position(|w| w.id == webhook_id).is_some_and(|index| self.holds_events(index));
@@ -170,7 +170,12 @@ impl Engine {
             return self.close_batch(&id, now);
         }
         // Batching turned off: its events go one request each, as the
-        // webhook now sends them (its template may not render a batch).
+        // webhook now sends them (its template may not render a batch);
+        // sent as the batch it is when the outbox has no room for them.
+        let events = self.outbox.get(&id).map_or(0, |batch| batch.batch.len());
+        if self.outbox.len() - 1 + events > MAX_OUTBOX {
+            return self.close_batch(&id, now);
+        }
         let Some(batch) = self.outbox.remove(&id) else { return };
         self.dirty.insert(Key::Delivery(id));
         for event in batch.batch {

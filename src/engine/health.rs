@@ -126,7 +126,12 @@ impl Engine {
         webhook.health.auto_disabled = true;
         webhook.health.disabled_at = Some(now);
         let id = webhook.id.clone();
-        // Pending, not Tests, not in flight; an open batch stays open and is held when it closes.
+        // What it gathered while healthy is held like its other events;
+        // what comes now gathers in a new batch.
+        if let Some(batch) = self.open_batch(&id) {
+            self.close_batch(&batch, now);
+        }
+        // Pending, not Tests, not in flight.
         let in_flight: Vec<&str> = self.in_flight.values().map(|(delivery_id, ..)| delivery_id.as_str()).collect();
         let waiting: Vec<String> = self
             .outbox

@@ -149,12 +149,16 @@ impl Engine {
             return None;
         }
         let mut asked = parse_reply(body)?;
-        if let Ok(Asked { reply: Some(text), .. }) = &mut asked {
-            *text = redactor.scrub(text);
-            // `[redacted]` can be longer than what it replaced.
-            let chars = text.chars().count();
-            if chars > MAX_REPLY_CHARS {
-                return Some(Err(format!("reply is {chars} characters once its credentials are redacted; at most {MAX_REPLY_CHARS}")));
+        if let Ok(asked) = &mut asked {
+            if let Some(text) = asked.reply.take() {
+                let text = redactor.scrub(&text);
+                // `[redacted]` can be longer than what it replaced: ignored as any reply too long.
+                match text.chars().count() {
+                    n if n > MAX_REPLY_CHARS => {
+                        asked.ignored.push(format!("reply is {n} characters once its credentials are redacted; at most {MAX_REPLY_CHARS}"))
+                    }
+                    _ => asked.reply = Some(text),
+                }
             }
         }
         Some(asked)
