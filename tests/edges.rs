@@ -40,27 +40,8 @@ fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
     let settings = json!({"phrases": ["one"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
     sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
     sim.engine.control_campaign(Control::Start, sim.now).unwrap();
-    let until = NOON.plus(10 * MINUTE);
-    let mut typed = Vec::new();
-    loop {
-        sim.persist();
-        let drained = sim.drain();
-        if drained.transmits.is_empty() && drained.typed.is_empty() {
-            match drained.wake {
-                Some(at) if at > sim.now && at <= until => sim.now = at,
-                _ => break,
-            }
-            continue;
-        }
-        for command in drained.typed {
-            typed.push(command.text.clone());
-            sim.engine.campaign_sent(command.seq, Ok(command.text), sim.now);
-        }
-        for transmit in drained.transmits {
-            // A workflow that answers every delivery with a reply.
-            sim.respond(&transmit, ok_body(r#"{"autohook": {"reply": "pong"}}"#));
-        }
-    }
+    // A workflow that answers every delivery with a reply.
+    let typed = sim.run_until(NOON.plus(10 * MINUTE), |_| ok_body(r#"{"autohook": {"reply": "pong"}}"#));
     // Each phrase may earn a pong; a pong never earns another.
     let (pongs, ones) = (typed.iter().filter(|t| *t == "pong").count(), typed.iter().filter(|t| *t == "one").count());
     assert!(pongs > 0 && pongs <= ones, "a reply answered a reply: typed {typed:?}");

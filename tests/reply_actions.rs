@@ -41,26 +41,10 @@ fn ok(body: &str) -> Outcome {
 /// answers every request with `answer(event, data)` (a 200 with that body).
 /// Returns the texts typed.
 fn run_until(sim: &mut Sim, until: Millis, mut answer: impl FnMut(&str, &Value) -> String) -> Vec<String> {
-    let mut typed = Vec::new();
-    loop {
-        sim.persist();
-        let drained = sim.drain();
-        if drained.transmits.is_empty() && drained.typed.is_empty() {
-            match drained.wake {
-                Some(at) if at > sim.now && at <= until => sim.now = at,
-                _ => return typed,
-            }
-            continue;
-        }
-        for command in drained.typed {
-            typed.push(command.text.clone());
-            sim.engine.campaign_sent(command.seq, Ok(command.text), sim.now);
-        }
-        for transmit in drained.transmits {
-            let (event, data) = event_of(&transmit);
-            sim.respond(&transmit, ok(&answer(&event, &data)));
-        }
-    }
+    sim.run_until(until, |transmit| {
+        let (event, data) = event_of(transmit);
+        ok(&answer(&event, &data))
+    })
 }
 
 /// Deliveries of `event`, oldest first.

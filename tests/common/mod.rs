@@ -189,6 +189,32 @@ impl Sim {
         }
     }
 
+    /// Runs until `until` (or until nothing waits): writes, then types every
+    /// campaign message and answers every request with `answer`, as the
+    /// browser would; returns the texts typed, in order.
+    pub fn run_until(&mut self, until: Millis, mut answer: impl FnMut(&Transmit) -> Outcome) -> Vec<String> {
+        let mut typed = Vec::new();
+        loop {
+            self.persist();
+            let drained = self.drain();
+            if drained.transmits.is_empty() && drained.typed.is_empty() {
+                match drained.wake {
+                    Some(at) if at > self.now && at <= until => self.now = at,
+                    _ => return typed,
+                }
+                continue;
+            }
+            for command in drained.typed {
+                typed.push(command.text.clone());
+                self.engine.campaign_sent(command.seq, Ok(command.text), self.now);
+            }
+            for transmit in drained.transmits {
+                let outcome = answer(&transmit);
+                self.respond(&transmit, outcome);
+            }
+        }
+    }
+
     /// Runs until nothing waits, answering each request with `answer`;
     /// returns them with the time each was sent.
     pub fn run(&mut self, mut answer: impl FnMut(&Transmit) -> Outcome) -> Vec<(Millis, Transmit)> {
