@@ -172,8 +172,11 @@ impl Engine {
 
     /// Queues a notification of `kind` about the webhook at `webhook` (its
     /// last failed attempt's status and failure kind), or the campaign's
-    /// daily `limit`. The caller has checked the kind's switch.
-    pub(super) fn notify(&mut self, kind: NotificationKind, webhook: Option<usize>, limit: Option<u64>) {
+    /// daily `limit`, if the user has that kind switched on; whether it did.
+    pub(super) fn notify(&mut self, kind: NotificationKind, webhook: Option<usize>, limit: Option<u64>) -> bool {
+        if !self.settings.notifications.wants(kind) {
+            return false;
+        }
         let webhook = webhook.map(|index| &self.webhooks[index]);
         let failed = |d: &&Delivery| webhook.is_some_and(|w| d.webhook_id == w.id) && !d.test && d.state == DeliveryState::Failed;
         let last_attempt = self.log.iter().rev().find(failed).and_then(|d| d.attempts.last());
@@ -189,5 +192,6 @@ impl Engine {
             limit,
         };
         self.notices.push_back(super::Notice::Notify(notification));
+        true
     }
 }

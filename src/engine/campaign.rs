@@ -118,15 +118,11 @@ impl Engine {
             self.dirty.insert(Key::Campaign);
         }
         let raised_kind = |kind: EventKind| raised.iter().find(|(k, _)| *k == kind);
-        let switches = self.settings.notifications.clone();
         // An error and a pause together: the campaign paused on the error.
-        if raised_kind(EventKind::Error).is_some()
-            && raised_kind(EventKind::CampaignPaused).is_some()
-            && switches.wants(NotificationKind::CampaignPaused)
-        {
+        if raised_kind(EventKind::Error).is_some() && raised_kind(EventKind::CampaignPaused).is_some() {
             self.notify(NotificationKind::CampaignPaused, None, None);
         }
-        if let Some((_, data)) = raised_kind(EventKind::DailyLimitReached).filter(|_| switches.wants(NotificationKind::DailyLimit)) {
+        if let Some((_, data)) = raised_kind(EventKind::DailyLimitReached) {
             let limit = data.get("limit").and_then(serde_json::Value::as_u64);
             self.notify(NotificationKind::DailyLimit, None, limit);
         }

@@ -97,9 +97,9 @@ impl Engine {
                 health.failing_since.get_or_insert(now);
                 health.last_reason = reason.map(str::to_string);
                 let quiet = health.notified_failing_at.is_some_and(|at| at.plus(FAILING_NOTICE_EVERY_MS) > now);
-                if health.consecutive_failures == 1 && !quiet && self.settings.notifications.wants(NotificationKind::Failing) {
-                    health.notified_failing_at = Some(now);
-                    self.notify(NotificationKind::Failing, Some(index), None);
+                let starts_failing = health.consecutive_failures == 1 && !quiet;
+                if starts_failing && self.notify(NotificationKind::Failing, Some(index), None) {
+                    self.webhooks[index].health.notified_failing_at = Some(now);
                 }
                 self.count_unseen_failure();
                 let webhook = &self.webhooks[index];
@@ -145,9 +145,7 @@ impl Engine {
             }
             self.dirty.insert(Key::Delivery(delivery_id));
         }
-        if self.settings.notifications.wants(NotificationKind::Disabled) {
-            self.notify(NotificationKind::Disabled, Some(index), None);
-        }
+        self.notify(NotificationKind::Disabled, Some(index), None);
     }
 
     /// Whether the webhook at `index` holds its events (auto-disabled).

@@ -890,7 +890,7 @@ impl Engine {
                 let webhook_id = webhook.id.clone();
                 self.finish(id, DeliveryState::Failed, Some(reason), now);
                 self.cancel_pending(&webhook_id, "webhook was turned off: the receiver answered 410 Gone", now);
-                if was_enabled && self.settings.notifications.wants(NotificationKind::Disabled) {
+                if was_enabled {
                     self.notify(NotificationKind::Disabled, Some(webhook_index), None);
                 }
             }
