@@ -810,6 +810,14 @@ impl StoredConfig {
         }
     }
 
+    /// The settings' text as stored, parsed or not.
+    pub fn to_raw(&self) -> RawConfig {
+        match self {
+            StoredConfig::Valid(config) => config.to_raw(),
+            StoredConfig::Invalid(invalid) => invalid.raw.clone(),
+        }
+    }
+
     /// Display name.
     pub fn name(&self) -> &str {
         match self {

@@ -89,7 +89,7 @@ impl Engine {
         let mut summary = ImportSummary { campaign: file.campaign.is_some(), settings: file.settings.is_some(), ..Default::default() };
         let mut planned = Vec::with_capacity(file.webhooks.len());
         for (position, (record, index)) in file.webhooks.into_iter().zip(matches).enumerate() {
-            let existing = index.map(|index| stored_raw(&self.webhooks[index].config));
+            let existing = index.map(|index| self.webhooks[index].config.to_raw());
             let (config, complete) = fill(record, existing.as_ref()).map_err(|error| TransferError::Webhook { index: position, error })?;
             let name = config.name.clone();
             match index {
@@ -166,7 +166,7 @@ impl Engine {
         for (record, found) in records.iter().zip(&mut matches).filter(|(_, found)| found.is_none()) {
             let url = crate::config::parse_url(&record.raw.url).map(|url| url.to_string()).unwrap_or_default();
             *found = (0..self.webhooks.len()).find(|i| {
-                let existing = stored_raw(&self.webhooks[*i].config);
+                let existing = self.webhooks[*i].config.to_raw();
                 !taken[*i] && existing.name == record.raw.name && existing.url == url
             });
             if let Some(index) = *found {
@@ -174,14 +174,6 @@ impl Engine {
             }
         }
         matches
-    }
-}
-
-/// A webhook's settings as stored, parsed or not.
-fn stored_raw(config: &StoredConfig) -> RawConfig {
-    match config {
-        StoredConfig::Valid(config) => config.to_raw(),
-        StoredConfig::Invalid(invalid) => invalid.raw.clone(),
     }
 }
 
