@@ -111,7 +111,11 @@ cargo_install() {
   # Not --locked: the registry index here lacks some versions those
   # lockfiles pin (wasm-bindgen-cli 0.2.130's webpki-roots 1.0.11, seen
   # 2026-11-23 with cargo fetch --locked).
-  cargo install --quiet "$1" --version "$2" "${@:3}" \
+  # opt-level 1 rather than release's 3: these tools run for seconds on a
+  # build, and compiling wasm-bindgen-cli was most of a fresh ./build.sh
+  # (README, "Toolchain", has the times).
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --quiet "$1" --version "$2" "${@:3}" \
     || die "cargo install $1 $2 failed: it is needed to build (wasm-bindgen), test (geckodriver) or fuzz (cargo-fuzz)"
 }
 
