@@ -3,6 +3,7 @@
 // comparison is a ratio measured in one run (tests/bench/common.mjs).
 import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { DIST } from '../e2e/browsers.mjs';
 import { openBench, ROUNDS } from './common.mjs';
 import { measureThroughput, throughputSection } from './throughput.mjs';
@@ -13,6 +14,10 @@ import { engineSection } from './engine.mjs';
 import { sizeSection } from './size.mjs';
 
 const only = process.argv[2]; // e.g. `node tests/bench/run.mjs throughput`: one section, printed, nothing written
+// The 1-minute load average as the bench starts and ends (its own browser
+// counts in the second): other work on these 2 cores moves every time and
+// most ratios, and a report should say how busy the machine was.
+const loadBefore = loadavg()[0];
 const bench = await openBench();
 const { receiver, chromium, page, call } = bench;
 
@@ -35,7 +40,9 @@ const browser = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--ve
 const report = `# AutoHook benchmarks
 
 Written by \`./build.sh bench\` on ${new Date().toISOString().slice(0, 16)}Z, ${browser}, headless,
-loopback receiver (node:http), on a 2-core machine. Each row is one round;
+loopback receiver (node:http), on a ${cpus().length}-core machine, load average
+${loadBefore.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (1 min, the bench's own browser
+included). Each row is one round;
 rounds alternate the sides compared so drift hits both. Compare ratios, not times.
 
 ${written.join('\n')}`;
