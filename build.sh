@@ -11,6 +11,8 @@
 #   ./build.sh fuzz [S]   fuzz for S seconds (default 600): libFuzzer on the
 #                         coverage-guided targets (tests/fuzz-targets), then
 #                         the structure-aware ones (tests/fuzz.rs) with fresh seeds
+#   ./build.sh release    from a clean git tree: dist/ from scratch, the store
+#                         checks (tests/release/), dist/SHA256SUMS, the release notes
 #
 # How the toolchain works on these machines is in the README ("Toolchain"):
 # the wasm32 standard library comes from Debian's rustc-web and is built with
@@ -32,6 +34,8 @@ GECKODRIVER_VERSION=0.37.1
 CARGO_FUZZ_VERSION=0.13.2
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+# AutoHook's version, declared once: Cargo.toml's, stamped into both manifests.
+VERSION=$(awk '/^\[/ { in_package = $0 == "[package]" } in_package && /^version = / { split($0, quoted, "\""); print quoted[2]; exit }' Cargo.toml)
 BUILD_STD=(-Z build-std=std,panic_abort)
 WASM_TARGET=wasm32-unknown-unknown
 E2E=tests/e2e
@@ -228,12 +232,14 @@ wasm_bindgen() {
     || die "wasm-bindgen failed"
 }
 
-# write_manifest BROWSER DIST: DIST/BROWSER/manifest.json from extension/manifest.json: Chrome gets
-# the service worker, Firefox the event-page scripts and its gecko settings.
+# write_manifest BROWSER DIST: DIST/BROWSER/manifest.json from extension/manifest.json: Cargo's
+# version; Chrome gets the service worker, Firefox the event-page scripts and its gecko settings.
 write_manifest() {
+  [ -n "$VERSION" ] || die "Cargo.toml: [package] has no version"
   node -e '
-    const [source, browser, out] = process.argv.slice(1);
-    const manifest = JSON.parse(require("fs").readFileSync(source, "utf8"));
+    const [source, browser, out, version] = process.argv.slice(1);
+    const read = JSON.parse(require("fs").readFileSync(source, "utf8"));
+    const manifest = { manifest_version: read.manifest_version, name: read.name, version, ...read };
     if (browser === "chrome") {
       delete manifest.background.scripts;
       // A full outbox (10 000 events) outgrows storage.local'"'"'s 10 MB quota
@@ -244,16 +250,18 @@ write_manifest() {
       delete manifest.background.service_worker;
     }
     require("fs").writeFileSync(out, JSON.stringify(manifest, null, 2) + "\n");
-  ' extension/manifest.json "$1" "$2/$1/manifest.json"
+  ' extension/manifest.json "$1" "$2/$1/manifest.json" "$VERSION"
 }
 
-# assemble PKG DIST: DIST/chrome and DIST/firefox from extension/ and PKG.
+# assemble PKG DIST: DIST/chrome and DIST/firefox from extension/ and PKG,
+# with PRIVACY.md, which the settings page's About section shows.
 assemble() {
   local pkg=$1 dist=$2 browser
   for browser in chrome firefox; do
     rm -rf "${dist:?}/$browser"
     mkdir -p "$dist/$browser/pkg"
     cp -r extension/. "$dist/$browser/"
+    cp PRIVACY.md "$dist/$browser/"
     cp "$pkg/autohook.js" "$pkg/autohook_bg.wasm" "$dist/$browser/pkg/"
     write_manifest "$browser" "$dist"
   done
@@ -263,7 +271,7 @@ assemble() {
 # PKG (and their zips with ZIP), unless nothing of these changed since.
 package() {
   local pkg=$1 dist=$2 zip=${3:-} stamp=${2//\//-}
-  local paths=(extension "$pkg" "$dist/chrome" "$dist/firefox" build.sh)
+  local paths=(extension PRIVACY.md Cargo.toml "$pkg" "$dist/chrome" "$dist/firefox" build.sh)
   [ -z "$zip" ] || paths+=("$dist/autohook-chrome.zip" "$dist/autohook-firefox.zip")
   if up_to_date "$stamp" "${paths[@]}"; then
     say "assemble: $dist is up to date"
@@ -375,6 +383,9 @@ test_all() {
   build_test_hooks
   build
 
+  run_suite "release checks (tests/release: addons-linter, manifest, changelog)" "$logs/release.log" count_tap \
+    node --test --test-reporter=tap --test-concurrency=1 tests/release/*.test.mjs
+
   run_suite "native tests (cargo test)" "$logs/native.log" count_cargo cargo test --quiet
 
   run_suite "wasm tests (headless Chromium)" "$logs/wasm.log" count_cargo \
@@ -431,6 +442,25 @@ fuzz() {
   say "fuzzed for ${seconds} s, $round rounds, nothing found"
 }
 
+# The packages for the stores, from what is committed: a dirty tree could
+# ship what no commit holds. dist/ and every stamp are removed first, so
+# nothing comes from an earlier build (cargo still reuses its own, which it
+# checks). The checks are tests/release/release.mjs's, the ones
+# `./build.sh test` runs as a suite on every build.
+release() {
+  local dirty
+  dirty=$(git status --porcelain)
+  [ -z "$dirty" ] || die "release needs a clean git tree; commit or stash first: $(head -3 <<<"$dirty" | tr '\n' ' ')"
+  rm -rf dist "$STAMPS"
+  build npm
+  step "release checks" release_checks
+  (cd dist && sha256sum autohook-chrome.zip autohook-firefox.zip >SHA256SUMS) || die "sha256sum failed in dist/"
+  say "dist/SHA256SUMS:"
+  cat dist/SHA256SUMS >&2
+  node tests/release/changelog.mjs "$VERSION" || die "CHANGELOG.md has no release notes for $VERSION"
+}
+release_checks() { node tests/release/release.mjs dist || die "the release checks failed (above); nothing was released"; }
+
 case "${1:-build}" in
   build) build ;;
   test) test_all ;;
@@ -441,5 +471,6 @@ case "${1:-build}" in
     step "native burst (cargo build --example burst)" cargo build --quiet --release --example burst
     step bench node tests/bench/run.mjs ;;
   fuzz) fuzz "${2:-600}" ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds])" ;;
+  release) release ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds], ./build.sh release)" ;;
 esac

@@ -1,0 +1,87 @@
+// The release checks on the built dist/ (what `./build.sh release` needs to
+// pass, run by `./build.sh test` so CI keeps it true), and each check on a
+// broken input, failing with the error that names what is wrong.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lintFirefox } from './addons-linter.mjs';
+import { releaseNotes } from './changelog.mjs';
+import { listing, locales } from './listing.mjs';
+import { JUSTIFICATIONS, cargoVersion, checkManifest, pngSize } from './manifest-check.mjs';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const version = cargoVersion();
+
+/** A copy of dist/BROWSER in a temp dir, removed after test `t`, changed by `change(dir, manifest)`. */
+function broken(t, browser, change) {
+  const dir = mkdtempSync(join(tmpdir(), 'autohook-release-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(DIST, browser), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  change(dir, manifest);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+test('the built packages pass every release check', async () => {
+  assert.deepEqual(checkManifest(join(DIST, 'chrome'), { version }), []);
+  assert.deepEqual(checkManifest(join(DIST, 'firefox'), { version }), []);
+  const lint = await lintFirefox(join(DIST, 'autohook-firefox.zip'));
+  assert.deepEqual(lint.messages, []);
+  assert.deepEqual(lint.summary, { errors: 0, warnings: 0, notices: 0 });
+  assert.match(releaseNotes(version), new RegExp(`^\\[${version}\\] - \\d{4}-\\d\\d-\\d\\d\\n\\n`));
+  for (const locale of locales()) assert.match(listing(locale), /^Name: AutoHook\nSummary: .+\n/);
+});
+
+const BREAKAGES = [
+  ['an unjustified permission', (dir, m) => m.permissions.push('tabs'), /^permissions: tabs has no justification in tests\/release\/permissions.json$/],
+  ['another version', (dir, m) => (m.version = '0.9.0'), new RegExp(`^version: 0.9.0, not Cargo.toml's ${version}$`)],
+  ['Manifest V2', (dir, m) => (m.manifest_version = 2), /^manifest_version: 2, not 3$/],
+  ['an icon of the wrong size', (dir, m) => (m.icons['48'] = m.icons['32']), /^icons.48: icons\/icon-32.png is 32×32, not 48×48$/],
+  ['a missing icon', (dir, m) => (m.action.default_icon['16'] = 'icons/none.png'), /^action.default_icon.16: icons\/none.png does not exist$/],
+  ['a remote script source', (dir, m) => (m.content_security_policy.extension_pages = "script-src 'self' https://cdn.example"), /^content_security_policy.extension_pages: script-src allows https:\/\/cdn.example$/],
+  ['a remote script tag', (dir) => writeFileSync(join(dir, 'options/extra.html'), '<script src="https://cdn.example/x.js"></script>'), /^options\/extra.html: loads a remote script \(https:\/\/cdn.example\/x.js\)$/],
+  ['eval', (dir) => writeFileSync(join(dir, 'shared/extra.js'), 'export const run = (code) => eval(code);'), /^shared\/extra.js: eval\($/],
+  ['new Function', (dir) => writeFileSync(join(dir, 'shared/extra.js'), 'export const f = new Function("return 1");'), /^shared\/extra.js: new Function\($/],
+  ['a remote import', (dir) => writeFileSync(join(dir, 'shared/extra.js'), "import { x } from 'https://cdn.example/x.js';"), /^shared\/extra.js: an import from a remote URL$/],
+  ['a missing background', (dir) => rmSync(join(dir, 'background/background.js')), /^background: background\/background.js does not exist$/],
+  ['a description too long', (dir) => writeFileSync(join(dir, '_locales/es/messages.json'), JSON.stringify({ extName: { message: 'A' }, extDescription: { message: 'x'.repeat(133) } })), /^_locales\/es: the description is 133 characters, over 132$/],
+];
+for (const [what, change, error] of BREAKAGES) {
+  test(`the manifest check refuses ${what}`, (t) => {
+    const problems = checkManifest(broken(t, 'chrome', change), { version });
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], error);
+  });
+}
+
+test('the manifest check needs permissions.json to justify every permission', (t) => {
+  const justifications = JSON.parse(readFileSync(JUSTIFICATIONS, 'utf8'));
+  delete justifications['https://*/*'];
+  assert.deepEqual(checkManifest(broken(t, 'firefox', () => {}), { version, justifications }),
+    ['optional_host_permissions: https://*/* has no justification in tests/release/permissions.json']);
+});
+
+test('addons-linter counts a Firefox minimum older than a key it uses', async (t) => {
+  const dir = broken(t, 'firefox', (_, m) => (m.browser_specific_settings.gecko.strict_min_version = '128.0'));
+  const lint = await lintFirefox(dir);
+  assert.ok(lint.summary.warnings > 0, JSON.stringify(lint.summary));
+  assert.ok(lint.messages.some((m) => m.startsWith('warning KEY_FIREFOX_UNSUPPORTED_BY_MIN_VERSION')), lint.messages.join('\n'));
+});
+
+test('release notes need a dated section with changes for the version', () => {
+  const changelog = '# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-12-07\n\n### Added\n\n- Webhooks.\n\n## [0.9.0] - 2026-11-01\n\n- Older.\n';
+  assert.equal(releaseNotes('1.0.0', changelog), '[1.0.0] - 2026-12-07\n\n### Added\n\n- Webhooks.');
+  assert.throws(() => releaseNotes('1.1.0', changelog), /^Error: CHANGELOG.md has no section "## \[1.1.0\] - YYYY-MM-DD" for Cargo.toml's version 1.1.0$/);
+  assert.throws(() => releaseNotes('1.0.0', '## [1.0.0]\n\n- x\n'), /is not "## \[1.0.0\] - YYYY-MM-DD"/);
+  assert.throws(() => releaseNotes('1.0.0', '## [1.0.0] - 2026-12-07\n\n### Added\n'), /the section for 1.0.0 lists no change/);
+});
+
+test('Cargo.toml without a package version and a file that is not a PNG are named', () => {
+  assert.throws(() => cargoVersion('[package]\nname = "autohook"\n[dependencies]\nversion = "1"\n'), /^Error: Cargo.toml: \[package\] has no version$/);
+  assert.equal(pngSize(Buffer.from('GIF89a not a png at all')), null);
+  assert.throws(() => listing('fr'), /tests\/release\/listing\/fr.md is missing/);
+});

@@ -1,0 +1,41 @@
+// The store listing for one language, put together from its parts, each
+// declared once: the name and short description are the extension's own
+// (_locales: extName, extDescription), the long description is
+// listing/<locale>.md, the permission justifications permissions.json,
+// the screenshots are what the E2E suite takes into tests/screenshots/store/.
+//
+//   node tests/release/listing.mjs es     prints the Spanish listing
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JUSTIFICATIONS } from './manifest-check.mjs';
+
+const LOCALES = new URL('../../extension/_locales/', import.meta.url);
+const LISTINGS = new URL('listing/', import.meta.url);
+export const STORE_SHOTS = new URL('../screenshots/store/', import.meta.url);
+
+/** The languages the extension has; each must have a listing. */
+export const locales = () => readdirSync(LOCALES);
+
+/** The listing of `locale` as text; throws naming the file that is missing. */
+export function listing(locale) {
+  const file = new URL(`${locale}.md`, LISTINGS);
+  if (!existsSync(file)) throw new Error(`tests/release/listing/${locale}.md is missing: every language in extension/_locales needs a listing`);
+  const messages = JSON.parse(readFileSync(new URL(`${locale}/messages.json`, LOCALES), 'utf8'));
+  const justifications = JSON.parse(readFileSync(JUSTIFICATIONS, 'utf8'));
+  const shots = existsSync(STORE_SHOTS) ? readdirSync(STORE_SHOTS).filter((name) => name.endsWith('.png')) : [];
+  return [
+    `Name: ${messages.extName.message}`,
+    `Summary: ${messages.extDescription.message}`,
+    '',
+    'Description:',
+    readFileSync(file, 'utf8').trim(),
+    '',
+    'Permission justifications:',
+    ...Object.entries(justifications).map(([permission, why]) => `- ${permission}: ${why}`),
+    '',
+    'Privacy policy: PRIVACY.md (also in the extension, settings page, About)',
+    `Screenshots (1280×800): ${shots.map((name) => `tests/screenshots/store/${name}`).join(', ')}`,
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(listing(process.argv[2] ?? 'en'));

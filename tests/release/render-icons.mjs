@@ -1,0 +1,43 @@
+// Renders tests/release/icon.svg to extension/icons/icon-{16,32,48,128}.png
+// in headless Chromium (puppeteer-core, from tests/e2e), on a transparent
+// background. Run it after changing the drawing and commit the PNGs:
+//
+//   node tests/release/render-icons.mjs
+//
+// Below 32 px the drawing gets class="small" (its style hides the detail
+// group and thickens the hook), so one source stays crisp at 16 px.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+// The test tooling's one node_modules (tests/e2e), as eslint.config.mjs does.
+const puppeteer = createRequire(new URL('../e2e/package.json', import.meta.url))('puppeteer-core');
+
+const SIZES = [16, 32, 48, 128];
+const SOURCE = new URL('icon.svg', import.meta.url);
+const ICONS = fileURLToPath(new URL('../../extension/icons/', import.meta.url));
+
+const svg = await readFile(SOURCE, 'utf8');
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'],
+});
+try {
+  const page = await browser.newPage();
+  for (const size of SIZES) {
+    await page.setViewport({ width: size, height: size, deviceScaleFactor: 1 });
+    await page.setContent(`<body style="margin:0;background:transparent">${svg}</body>`);
+    await page.$eval('svg', (drawing, px) => {
+      drawing.setAttribute('width', px);
+      drawing.setAttribute('height', px);
+      drawing.style.display = 'block';
+      if (px < 32) drawing.classList.add('small');
+    }, size);
+    const path = `${ICONS}icon-${size}.png`;
+    await page.screenshot({ path, omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } });
+    console.log(`wrote ${path}`);
+  }
+} finally {
+  await browser.close();
+}
