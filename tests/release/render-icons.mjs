@@ -1,5 +1,5 @@
-// Renders tests/release/icon.svg to extension/icons/icon-{16,32,48,128}.png
-// in headless Chromium (puppeteer-core, from tests/e2e), on a transparent
+// Renders tests/release/icon.svg to the PNGs extension/manifest.json's
+// `icons` lists (16, 32, 48 and 128 px), in headless Chromium (puppeteer-core, from tests/e2e), on a transparent
 // background. Run it after changing the drawing and commit the PNGs:
 //
 //   node tests/release/render-icons.mjs
@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 // The test tooling's one node_modules (tests/e2e), as eslint.config.mjs does.
 const puppeteer = createRequire(new URL('../e2e/package.json', import.meta.url))('puppeteer-core');
 
-const SIZES = [16, 32, 48, 128];
 const SOURCE = new URL('icon.svg', import.meta.url);
-const ICONS = fileURLToPath(new URL('../../extension/icons/', import.meta.url));
+const EXTENSION = new URL('../../extension/', import.meta.url);
+const { icons } = JSON.parse(await readFile(new URL('manifest.json', EXTENSION), 'utf8'));
 
 const svg = await readFile(SOURCE, 'utf8');
 const browser = await puppeteer.launch({
@@ -25,7 +25,7 @@ const browser = await puppeteer.launch({
 });
 try {
   const page = await browser.newPage();
-  for (const size of SIZES) {
+  for (const [size, path] of Object.entries(icons).map(([size, path]) => [Number(size), fileURLToPath(new URL(path, EXTENSION))])) {
     await page.setViewport({ width: size, height: size, deviceScaleFactor: 1 });
     await page.setContent(`<body style="margin:0;background:transparent">${svg}</body>`);
     await page.$eval('svg', (drawing, px) => {
@@ -34,7 +34,6 @@ try {
       drawing.style.display = 'block';
       if (px < 32) drawing.classList.add('small');
     }, size);
-    const path = `${ICONS}icon-${size}.png`;
     await page.screenshot({ path, omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } });
     console.log(`wrote ${path}`);
   }
