@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintFirefox } from './addons-linter.mjs';
 import { releaseNotes } from './changelog.mjs';
-import { listing, locales } from './listing.mjs';
+import { listing, locales, storeShots } from './listing.mjs';
 import { JUSTIFICATIONS, cargoVersion, checkManifest, pngSize } from './manifest-check.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -78,6 +78,14 @@ test('release notes need a dated section with changes for the version', () => {
   assert.throws(() => releaseNotes('1.1.0', changelog), /^Error: CHANGELOG.md has no section "## \[1.1.0\] - YYYY-MM-DD" for Cargo.toml's version 1.1.0$/);
   assert.throws(() => releaseNotes('1.0.0', '## [1.0.0]\n\n- x\n'), /is not "## \[1.0.0\] - YYYY-MM-DD"/);
   assert.throws(() => releaseNotes('1.0.0', '## [1.0.0] - 2026-12-07\n\n### Added\n'), /the section for 1.0.0 lists no change/);
+});
+
+test('a store screenshot of another size is named', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'autohook-shots-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.throws(() => storeShots(new URL(`file://${dir}/`)), /autohook-shots-\w+ has no screenshots: tests\/e2e\/release.test.mjs takes them$/);
+  cpSync(join(DIST, 'chrome/icons/icon-48.png'), join(dir, 'small.png'));
+  assert.throws(() => storeShots(new URL(`file://${dir}/`)), /autohook-shots-\w+\/small.png is 48×48, not 1280×800$/);
 });
 
 test('Cargo.toml without a package version and a file that is not a PNG are named', () => {

@@ -6,12 +6,24 @@
 //
 //   node tests/release/listing.mjs es     prints the Spanish listing
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JUSTIFICATIONS } from './manifest-check.mjs';
+import { JUSTIFICATIONS, pngSize } from './manifest-check.mjs';
 
 const LOCALES = new URL('../../extension/_locales/', import.meta.url);
 const LISTINGS = new URL('listing/', import.meta.url);
 export const STORE_SHOTS = new URL('../screenshots/store/', import.meta.url);
+
+/** The store screenshots in `dir`; throws naming one that is missing or not 1280×800, the size both stores take. */
+export function storeShots(dir = STORE_SHOTS) {
+  const names = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.png')) : [];
+  if (names.length === 0) throw new Error(`${relative('.', fileURLToPath(dir))} has no screenshots: tests/e2e/release.test.mjs takes them`);
+  for (const name of names) {
+    const { width, height } = pngSize(readFileSync(new URL(name, dir))) ?? {};
+    if (width !== 1280 || height !== 800) throw new Error(`${relative('.', fileURLToPath(new URL(name, dir)))} is ${width}×${height}, not 1280×800`);
+  }
+  return names;
+}
 
 /** The languages the extension has; each must have a listing. */
 export const locales = () => readdirSync(LOCALES);
@@ -22,7 +34,7 @@ export function listing(locale) {
   if (!existsSync(file)) throw new Error(`tests/release/listing/${locale}.md is missing: every language in extension/_locales needs a listing`);
   const messages = JSON.parse(readFileSync(new URL(`${locale}/messages.json`, LOCALES), 'utf8'));
   const justifications = JSON.parse(readFileSync(JUSTIFICATIONS, 'utf8'));
-  const shots = existsSync(STORE_SHOTS) ? readdirSync(STORE_SHOTS).filter((name) => name.endsWith('.png')) : [];
+  const shots = storeShots();
   return [
     `Name: ${messages.extName.message}`,
     `Summary: ${messages.extDescription.message}`,
