@@ -291,9 +291,11 @@ zip_dist() {
 }
 
 # build [NEED...]: setup build NEED..., then the module and dist/.
+# WASM_CARGO_ARGS: more arguments for the module's cargo build (release's --locked).
+WASM_CARGO_ARGS=()
 build() {
   setup build "$@"
-  build_wasm target/pkg target
+  build_wasm target/pkg target "${WASM_CARGO_ARGS[@]}"
   package target/pkg dist zip
   say "dist/chrome, dist/firefox and their zips are ready ($(wc -c < target/pkg/autohook_bg.wasm) bytes of Wasm)"
 }
@@ -452,12 +454,27 @@ release() {
   dirty=$(git status --porcelain)
   [ -z "$dirty" ] || die "release needs a clean git tree; commit or stash first: $(head -3 <<<"$dirty" | tr '\n' ' ')"
   rm -rf dist "$STAMPS"
+  # Only Cargo.lock's crates, and no flags from the caller's environment.
+  unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+  WASM_CARGO_ARGS=(--locked)
   build npm
   step "release checks" release_checks
-  (cd dist && sha256sum autohook-chrome.zip autohook-firefox.zip >SHA256SUMS) || die "sha256sum failed in dist/"
+  # What addons.mozilla.org asks of generated code: the source and how it was built.
+  git archive --format=zip -o dist/autohook-source.zip HEAD || die "git archive failed: no dist/autohook-source.zip"
+  build_info >dist/BUILD-INFO.txt
+  (cd dist && sha256sum autohook-chrome.zip autohook-firefox.zip autohook-source.zip BUILD-INFO.txt >SHA256SUMS) || die "sha256sum failed in dist/"
   say "dist/SHA256SUMS:"
   cat dist/SHA256SUMS >&2
   node tests/release/changelog.mjs "$VERSION" || die "CHANGELOG.md has no release notes for $VERSION"
+}
+build_info() {
+  echo "commit: $(git rev-parse HEAD)"
+  echo "rustc: $(rustc -V)"
+  echo "cargo: $(cargo -V)"
+  echo "wasm-bindgen: $(wasm-bindgen -V)"
+  echo "node: $(node -v)"
+  echo "Debian: $(cat /etc/debian_version)"
+  echo "command: ./build.sh release (RUSTFLAGS unset, cargo build --locked)"
 }
 release_checks() { node tests/release/release.mjs dist || die "the release checks failed (above); nothing was released"; }
 
