@@ -239,6 +239,10 @@ write_manifest() {
   node -e '
     const [source, browser, out, version] = process.argv.slice(1);
     const read = JSON.parse(require("fs").readFileSync(source, "utf8"));
+    if ("version" in read) {
+      console.error(`${source}: has a version (${read.version}); the version is declared once, in Cargo.toml`);
+      process.exit(1);
+    }
     const manifest = { manifest_version: read.manifest_version, name: read.name, version, ...read };
     if (browser === "chrome") {
       delete manifest.background.scripts;
@@ -250,7 +254,7 @@ write_manifest() {
       delete manifest.background.service_worker;
     }
     require("fs").writeFileSync(out, JSON.stringify(manifest, null, 2) + "\n");
-  ' extension/manifest.json "$1" "$2/$1/manifest.json" "$VERSION"
+  ' extension/manifest.json "$1" "$2/$1/manifest.json" "$VERSION" || die "write_manifest failed for $1 (above)"
 }
 
 # assemble PKG DIST: DIST/chrome and DIST/firefox from extension/ and PKG,
@@ -284,6 +288,8 @@ package() {
 }
 zip_dist() {
   local browser
+  # Sums of earlier zips would no longer be true: release writes new ones.
+  rm -f "$1/SHA256SUMS"
   for browser in chrome firefox; do
     rm -f "$1/autohook-$browser.zip"
     (cd "$1/$browser" && zip -qr "../autohook-$browser.zip" .) || die "zip failed for $1/$browser"
@@ -451,13 +457,18 @@ fuzz() {
 # `./build.sh test` runs as a suite on every build.
 release() {
   local dirty
-  dirty=$(git status --porcelain)
-  [ -z "$dirty" ] || die "release needs a clean git tree; commit or stash first: $(head -3 <<<"$dirty" | tr '\n' ' ')"
+  # Ignored files too where the packages are assembled from (.gitignore's
+  # pkg/ and node_modules/ match anywhere): they would ship unseen.
+  dirty=$({ git status --porcelain; git status --porcelain --ignored -- extension src PRIVACY.md Cargo.toml Cargo.lock; } | sort -u)
+  [ -z "$dirty" ] || die "release needs a clean git tree; commit, stash or remove first: $(head -3 <<<"$dirty" | tr '\n' ' ')"
   rm -rf dist "$STAMPS"
   # Only Cargo.lock's crates, and no flags from the caller's environment.
   unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
   WASM_CARGO_ARGS=(--locked)
-  build npm
+  build chromium firefox npm
+  git diff --quiet -- Cargo.lock || die "the build changed Cargo.lock; nothing was released"
+  # The zips SHA256SUMS lists are the ones a browser loaded.
+  step "E2E on the zips (tests/e2e/release.test.mjs)" release_e2e
   step "release checks" release_checks
   # What addons.mozilla.org asks of generated code: the source and how it was built.
   git archive --format=zip -o dist/autohook-source.zip HEAD || die "git archive failed: no dist/autohook-source.zip"
@@ -475,6 +486,10 @@ build_info() {
   echo "node: $(node -v)"
   echo "Debian: $(cat /etc/debian_version)"
   echo "command: ./build.sh release (RUSTFLAGS unset, cargo build --locked)"
+}
+release_e2e() {
+  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$E2E/release.test.mjs" \
+    || die "tests/e2e/release.test.mjs failed on the zips (above); nothing was released"
 }
 release_checks() { node tests/release/release.mjs dist || die "the release checks failed (above); nothing was released"; }
 
