@@ -391,9 +391,6 @@ test_all() {
   build_test_hooks
   build
 
-  run_suite "release checks (tests/release: addons-linter, manifest, changelog)" "$logs/release.log" count_tap \
-    node --test --test-reporter=tap --test-concurrency=1 tests/release/*.test.mjs
-
   run_suite "native tests (cargo test)" "$logs/native.log" count_cargo cargo test --quiet
 
   run_suite "wasm tests (headless Chromium)" "$logs/wasm.log" count_cargo \
@@ -403,6 +400,10 @@ test_all() {
 
   run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" count_tap \
     node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 "$E2E"/*.test.mjs
+
+  # After the E2E suite, whose release.test.mjs takes the store screenshots (dist/store/).
+  run_suite "release checks (tests/release: addons-linter, manifest, changelog)" "$logs/release.log" count_tap \
+    node --test --test-reporter=tap --test-concurrency=1 tests/release/*.test.mjs
 
   report
 }

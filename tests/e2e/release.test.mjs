@@ -2,7 +2,7 @@
 // unzipped dist/autohook-chrome.zip, Firefox ESR installs
 // dist/autohook-firefox.zip as it is. Each reports Cargo.toml's version,
 // answers the message API and delivers a Test the receiver verifies. The
-// 1280×800 store screenshots (tests/screenshots/store/) come from here.
+// store screenshots (dist/store/, STORE_SHOT_SIZE) come from here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzip } from 'selenium-webdriver/io/zip.js';
 import { cargoVersion } from '../release/manifest-check.mjs';
-import { STORE_SHOTS } from '../release/listing.mjs';
+import { STORE_SHOTS, STORE_SHOT_SIZE } from '../release/listing.mjs';
 import { caller, eventually } from './api.mjs';
 import { DIST, launchChromium, receiverAndFirefox } from './browsers.mjs';
 import { startReceiver } from './receiver.mjs';
@@ -38,7 +38,7 @@ test('Chromium: the unzipped Chrome package has Cargo\'s version, answers, deliv
   const chromium = await launchChromium({ extension: unpacked });
   t.after(() => chromium.close());
   const page = await chromium.openPage('options/options.html');
-  await page.setViewport({ width: 1280, height: 800 });
+  await page.setViewport(STORE_SHOT_SIZE);
   const call = caller(page);
 
   assert.equal(await page.evaluate(() => chrome.runtime.getManifest().version), VERSION);

@@ -2,7 +2,8 @@
 // declared once: the name and short description are the extension's own
 // (_locales: extName, extDescription), the long description is
 // listing/<locale>.md, the permission justifications permissions.json,
-// the screenshots are what the E2E suite takes into tests/screenshots/store/.
+// the screenshots are what the E2E suite takes into dist/store/ (build output:
+// their pixels change with every run).
 //
 //   node tests/release/listing.mjs es     prints the Spanish listing
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,15 +13,19 @@ import { JUSTIFICATIONS, pngSize } from './manifest-check.mjs';
 
 const LOCALES = new URL('../../extension/_locales/', import.meta.url);
 const LISTINGS = new URL('listing/', import.meta.url);
-export const STORE_SHOTS = new URL('../screenshots/store/', import.meta.url);
+export const STORE_SHOTS = new URL('../../dist/store/', import.meta.url);
+/** The size both stores take for a screenshot. */
+export const STORE_SHOT_SIZE = { width: 1280, height: 800 };
 
-/** The store screenshots in `dir`; throws naming one that is missing or not 1280×800, the size both stores take. */
+/** The store screenshots in `dir`; throws naming one that is missing or not STORE_SHOT_SIZE. */
 export function storeShots(dir = STORE_SHOTS) {
   const names = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.png')) : [];
   if (names.length === 0) throw new Error(`${relative('.', fileURLToPath(dir))} has no screenshots: tests/e2e/release.test.mjs takes them`);
   for (const name of names) {
     const { width, height } = pngSize(readFileSync(new URL(name, dir))) ?? {};
-    if (width !== 1280 || height !== 800) throw new Error(`${relative('.', fileURLToPath(new URL(name, dir)))} is ${width}×${height}, not 1280×800`);
+    if (width !== STORE_SHOT_SIZE.width || height !== STORE_SHOT_SIZE.height) {
+      throw new Error(`${relative('.', fileURLToPath(new URL(name, dir)))} is ${width}×${height}, not ${STORE_SHOT_SIZE.width}×${STORE_SHOT_SIZE.height}`);
+    }
   }
   return names;
 }
@@ -46,7 +51,7 @@ export function listing(locale) {
     ...Object.entries(justifications).map(([permission, why]) => `- ${permission}: ${why}`),
     '',
     'Privacy policy: PRIVACY.md (also in the extension, settings page, About)',
-    `Screenshots (1280×800): ${shots.map((name) => `tests/screenshots/store/${name}`).join(', ')}`,
+    `Screenshots (${STORE_SHOT_SIZE.width}×${STORE_SHOT_SIZE.height}): ${shots.map((name) => `dist/store/${name}`).join(', ')}`,
   ].join('\n');
 }
 
