@@ -22,9 +22,11 @@ export function storeShots(dir = STORE_SHOTS) {
   const names = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.png')) : [];
   if (names.length === 0) throw new Error(`${relative('.', fileURLToPath(dir))} has no screenshots: tests/e2e/release.test.mjs takes them`);
   for (const name of names) {
+    const path = relative('.', fileURLToPath(new URL(name, dir)));
     const { width, height } = pngSize(readFileSync(new URL(name, dir))) ?? {};
+    if (width === undefined) throw new Error(`${path} is not a whole PNG`);
     if (width !== STORE_SHOT_SIZE.width || height !== STORE_SHOT_SIZE.height) {
-      throw new Error(`${relative('.', fileURLToPath(new URL(name, dir)))} is ${width}×${height}, not ${STORE_SHOT_SIZE.width}×${STORE_SHOT_SIZE.height}`);
+      throw new Error(`${path} is ${width}×${height}, not ${STORE_SHOT_SIZE.width}×${STORE_SHOT_SIZE.height}`);
     }
   }
   return names;

@@ -11,13 +11,22 @@ const CARGO_TOML = new URL('../../Cargo.toml', import.meta.url);
 const CSP_SOURCES = new Set(["'self'", "'wasm-unsafe-eval'"]);
 // The Chrome Web Store's limit for the manifest's description.
 const MAX_DESCRIPTION = 132;
+const CSP_SCRIPT_DIRECTIVES = ['script-src', 'script-src-elem', 'script-src-attr'];
+const REMOTE = String.raw`\s*['"\x60](https?:)?\/\/`;
 const REMOTE_CODE = [
   [/\beval\s*\(/, 'eval('],
-  [/\bnew\s+Function\s*\(/, 'new Function('],
-  [/\bimport\s*\(\s*['"`](https?:)?\/\//, 'an import() of a remote URL'],
-  [/\b(import|export)\b[^;'"`]*\bfrom\s*['"`](https?:)?\/\//, 'an import from a remote URL'],
-  [/\bimportScripts\s*\(\s*['"`](https?:)?\/\//, 'importScripts of a remote URL'],
+  // With or without `new`; not right after a quote: the wasm-bindgen glue
+  // describes a value as `Function(${name})` in a template string.
+  [/(?<![\w$'"`])Function\s*\(/, 'Function('],
+  [new RegExp(String.raw`\bimport\s*\(${REMOTE}`), 'an import() of a remote URL'],
+  [new RegExp(String.raw`\b(import|export)\b[^;'"\x60]*\bfrom${REMOTE}`), 'an import from a remote URL'],
+  [new RegExp(String.raw`\bimport${REMOTE}`), 'an import of a remote URL'],
+  [new RegExp(String.raw`\bimportScripts\s*\(${REMOTE}`), 'importScripts of a remote URL'],
+  [/\bset(Timeout|Interval)\s*\(\s*['"`]/, 'setTimeout or setInterval with code in a string'],
+  [new RegExp(String.raw`\bWebAssembly\.(instantiate|compile)(Streaming)?\s*\(\s*fetch\s*\(${REMOTE}`), 'WebAssembly from a remote URL'],
 ];
+// Where a manifest names permissions or the sites it runs on: each needs a justification.
+const PERMISSION_FIELDS = ['permissions', 'optional_permissions', 'host_permissions', 'optional_host_permissions'];
 
 /** AutoHook's version as Cargo.toml's [package] declares it (read here on its own, to check what build.sh stamped). */
 export function cargoVersion(text = readFileSync(CARGO_TOML, 'utf8')) {
@@ -26,10 +35,12 @@ export function cargoVersion(text = readFileSync(CARGO_TOML, 'utf8')) {
   return version;
 }
 
-/** Width and height from a PNG's IHDR, or null if `bytes` is not a PNG. */
+/** Width and height from a PNG's IHDR, or null if `bytes` is not a whole PNG (from its signature to its IEND chunk). */
 export function pngSize(bytes) {
   const signature = '89504e470d0a1a0a';
-  if (bytes.length < 24 || bytes.subarray(0, 8).toString('hex') !== signature || bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  const end = '0000000049454e44ae426082';
+  if (bytes.length < 45 || bytes.subarray(0, 8).toString('hex') !== signature || bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  if (bytes.subarray(-12).toString('hex') !== end) return null;
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
@@ -47,7 +58,7 @@ function checkIcons(dir, field, icons, problems) {
       continue;
     }
     const found = pngSize(readFileSync(file));
-    if (!found) problems.push(`${field}.${size}: ${path} is not a PNG`);
+    if (!found) problems.push(`${field}.${size}: ${path} is not a whole PNG`);
     else if (found.width !== Number(size) || found.height !== Number(size)) {
       problems.push(`${field}.${size}: ${path} is ${found.width}×${found.height}, not ${size}×${size}`);
     }
@@ -56,10 +67,10 @@ function checkIcons(dir, field, icons, problems) {
 
 function checkCsp(csp, problems) {
   for (const [context, policy] of Object.entries(csp ?? {})) {
-    const scriptSrc = policy.split(';').map((d) => d.trim().split(/\s+/)).find(([name]) => name === 'script-src');
-    if (!scriptSrc) problems.push(`content_security_policy.${context}: no script-src`);
-    for (const source of scriptSrc?.slice(1) ?? []) {
-      if (!CSP_SOURCES.has(source)) problems.push(`content_security_policy.${context}: script-src allows ${source}`);
+    const directives = policy.split(';').map((d) => d.trim().split(/\s+/));
+    if (!directives.some(([name]) => name === 'script-src')) problems.push(`content_security_policy.${context}: no script-src`);
+    for (const [name, ...sources] of directives.filter(([directive]) => CSP_SCRIPT_DIRECTIVES.includes(directive))) {
+      for (const source of sources) if (!CSP_SOURCES.has(source)) problems.push(`content_security_policy.${context}: ${name} allows ${source}`);
     }
   }
 }
@@ -101,10 +112,14 @@ export function checkManifest(dir, { version, justifications = JSON.parse(readFi
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   if (manifest.manifest_version !== 3) problems.push(`manifest_version: ${manifest.manifest_version}, not 3`);
   if (manifest.version !== version) problems.push(`version: ${manifest.version}, not Cargo.toml's ${version}`);
-  for (const field of ['permissions', 'host_permissions', 'optional_host_permissions']) {
-    for (const permission of manifest[field] ?? []) {
-      if (!justifications[permission]?.trim()) problems.push(`${field}: ${permission} has no justification in tests/release/permissions.json`);
-    }
+  const asked = [
+    ...PERMISSION_FIELDS.flatMap((field) => (manifest[field] ?? []).map((permission) => [field, permission])),
+    ...['content_scripts', 'web_accessible_resources'].flatMap((field) =>
+      (manifest[field] ?? []).flatMap((entry, i) => (entry.matches ?? []).map((pattern) => [`${field}[${i}].matches`, pattern])),
+    ),
+  ];
+  for (const [field, permission] of asked) {
+    if (!justifications[permission]?.trim()) problems.push(`${field}: ${permission} has no justification in tests/release/permissions.json`);
   }
   checkIcons(dir, 'icons', manifest.icons, problems);
   checkIcons(dir, 'action.default_icon', manifest.action?.default_icon, problems);
