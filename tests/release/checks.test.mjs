@@ -1,6 +1,7 @@
 // The release checks on the built dist/ (what `./build.sh release` needs to
 // pass, run by `./build.sh test` so CI keeps it true), and each check on a
 // broken input, failing with the error that names what is wrong.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,20 @@ test('addons-linter counts a Firefox minimum older than a key it uses', async (t
   const lint = await lintFirefox(dir);
   assert.ok(lint.summary.warnings > 0, JSON.stringify(lint.summary));
   assert.ok(lint.messages.some((m) => m.startsWith('warning KEY_FIREFOX_UNSUPPORTED_BY_MIN_VERSION')), lint.messages.join('\n'));
+});
+
+test('release.mjs, as ./build.sh release runs it, fails naming the addons-linter warning of a Firefox zip too old for its keys', (t) => {
+  const dist = mkdtempSync(join(tmpdir(), 'autohook-dist-'));
+  t.after(() => rmSync(dist, { recursive: true, force: true }));
+  for (const browser of ['chrome', 'firefox']) cpSync(join(DIST, browser), join(dist, browser), { recursive: true });
+  const manifestPath = join(dist, 'firefox/manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  manifest.browser_specific_settings.gecko.strict_min_version = '128.0';
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  execFileSync('zip', ['-qr', '../autohook-firefox.zip', '.'], { cwd: join(dist, 'firefox') });
+  const release = spawnSync(process.execPath, [fileURLToPath(new URL('release.mjs', import.meta.url)), dist], { encoding: 'utf8' });
+  assert.equal(release.status, 1, release.stdout + release.stderr);
+  assert.match(release.stderr, /^release check: addons-linter: warning KEY_FIREFOX_UNSUPPORTED_BY_MIN_VERSION/m);
 });
 
 test('release notes need a dated section with changes for the version', () => {
