@@ -2,7 +2,8 @@
 // unzipped dist/autohook-chrome.zip, Firefox ESR installs
 // dist/autohook-firefox.zip as it is. Each reports Cargo.toml's version,
 // answers the message API and delivers a Test the receiver verifies. The
-// store screenshots (dist/store/, STORE_SHOT_SIZE) come from here.
+// store screenshots (dist/store/, STORE_SHOT_SIZE) and the promo tile, the
+// icon's drawing beside the extension's name, come from here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzip } from 'selenium-webdriver/io/zip.js';
+import { PROMO_TILE, renderPromoTile } from '../release/drawing.mjs';
 import { cargoVersion } from '../release/manifest-check.mjs';
 import { STORE_SHOTS, STORE_SHOT_SIZE } from '../release/listing.mjs';
 import { caller, eventually } from './api.mjs';
@@ -75,6 +77,8 @@ test('Chromium: the unzipped Chrome package has Cargo\'s version, answers, deliv
   await saveForm(page);
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
   await storeShot(page, '4-dark.png', 'body');
+  const name = await page.evaluate(() => chrome.i18n.getMessage('extName'));
+  await renderPromoTile(await chromium.browser.newPage(), name, join(SHOTS, PROMO_TILE.name));
   assert.deepEqual(chromium.errors, []);
 });
 

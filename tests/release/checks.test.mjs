@@ -107,12 +107,29 @@ test('release notes need a dated section with changes for the version', () => {
   assert.throws(() => releaseNotes('1.0.0', '## [1.0.0] - 2026-12-07\n\n### Added\n'), /the section for 1.0.0 lists no change/);
 });
 
-test('a store screenshot of another size is named', (t) => {
+/** The smallest whole PNG pngSize reads as `width`×`height`: signature, IHDR, IEND. */
+function pngOfSize(width, height) {
+  const ihdr = Buffer.alloc(25);
+  ihdr.writeUInt32BE(13, 0);
+  ihdr.write('IHDR', 4, 'latin1');
+  ihdr.writeUInt32BE(width, 8);
+  ihdr.writeUInt32BE(height, 12);
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), ihdr, Buffer.from('0000000049454e44ae426082', 'hex')]);
+}
+
+test('a store image that is missing or of another size is named', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'autohook-shots-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.throws(() => storeShots(new URL(`file://${dir}/`)), /autohook-shots-\w+ has no screenshots: tests\/e2e\/release.test.mjs takes them$/);
-  cpSync(join(DIST, 'chrome/icons/icon-48.png'), join(dir, 'small.png'));
-  assert.throws(() => storeShots(new URL(`file://${dir}/`)), /autohook-shots-\w+\/small.png is 48×48, not 1280×800$/);
+  const shots = () => storeShots(new URL(`file://${dir}/`));
+  assert.throws(shots, /autohook-shots-\w+ has no screenshots: tests\/e2e\/release.test.mjs takes them$/);
+  writeFileSync(join(dir, 'small.png'), pngOfSize(48, 48));
+  assert.throws(shots, /autohook-shots-\w+ has no promo-tile.png: tests\/e2e\/release.test.mjs renders it$/);
+  writeFileSync(join(dir, 'promo-tile.png'), pngOfSize(1280, 800));
+  assert.throws(shots, /autohook-shots-\w+\/small.png is 48×48, not 1280×800$/);
+  writeFileSync(join(dir, 'small.png'), pngOfSize(1280, 800));
+  assert.throws(shots, /autohook-shots-\w+\/promo-tile.png is 1280×800, not 440×280$/);
+  writeFileSync(join(dir, 'promo-tile.png'), pngOfSize(440, 280));
+  assert.deepEqual(shots(), ['small.png']);
 });
 
 test('Cargo.toml without a package version and a file that is not a PNG are named', () => {

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROMO_TILE } from './drawing.mjs';
 import { JUSTIFICATIONS, pngSize } from './manifest-check.mjs';
 
 const LOCALES = new URL('../../extension/_locales/', import.meta.url);
@@ -17,20 +18,31 @@ export const STORE_SHOTS = new URL('../../dist/store/', import.meta.url);
 /** The size both stores take for a screenshot. */
 export const STORE_SHOT_SIZE = { width: 1280, height: 800 };
 
-/** The store screenshots in `dir`; throws naming one that is missing or not STORE_SHOT_SIZE. */
+/** The store images in `dir`; throws naming one that is missing or not its size (STORE_SHOT_SIZE, or PROMO_TILE's). */
 export function storeShots(dir = STORE_SHOTS) {
   const names = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.png')) : [];
-  if (names.length === 0) throw new Error(`${relative('.', fileURLToPath(dir))} has no screenshots: tests/e2e/release.test.mjs takes them`);
-  for (const name of names) {
+  const shots = names.filter((name) => name !== PROMO_TILE.name);
+  if (shots.length === 0) throw new Error(`${relative('.', fileURLToPath(dir))} has no screenshots: tests/e2e/release.test.mjs takes them`);
+  if (!names.includes(PROMO_TILE.name)) throw new Error(`${relative('.', fileURLToPath(dir))} has no ${PROMO_TILE.name}: tests/e2e/release.test.mjs renders it`);
+  for (const name of [...shots, PROMO_TILE.name]) {
+    const size = name === PROMO_TILE.name ? PROMO_TILE : STORE_SHOT_SIZE;
     const path = relative('.', fileURLToPath(new URL(name, dir)));
     const { width, height } = pngSize(readFileSync(new URL(name, dir))) ?? {};
     if (width === undefined) throw new Error(`${path} is not a whole PNG`);
-    if (width !== STORE_SHOT_SIZE.width || height !== STORE_SHOT_SIZE.height) {
-      throw new Error(`${path} is ${width}×${height}, not ${STORE_SHOT_SIZE.width}×${STORE_SHOT_SIZE.height}`);
-    }
+    if (width !== size.width || height !== size.height) throw new Error(`${path} is ${width}×${height}, not ${size.width}×${size.height}`);
   }
-  return names;
+  return shots;
 }
+
+// The Chrome Web Store's privacy practices form (English only there), answered
+// as README's "Releasing" reasons for Firefox's data_collection_permissions.
+const PRIVACY_PRACTICES = [
+  'Single purpose: send the events of the user\'s chat campaign (the messages AutoHook types into the chat tab the user picked, and its starts, stops, limits and errors) as signed webhooks to the services the user configures.',
+  'Remote code: No, I am not using remote code.',
+  'Data usage: Personal communications (the campaign\'s messages, sent only to the webhooks the user configures, and only with includeText on). No other category.',
+  'Certified: not sold or transferred to third parties outside the approved use case; not used or transferred for purposes unrelated to the single purpose; not used or transferred to determine creditworthiness or for lending.',
+  'Privacy policy: PRIVACY.md, shipped in the package and shown on the settings page under About; its public URL is filled in when publishing.',
+];
 
 /** The languages the extension has; each must have a listing. */
 export const locales = () => readdirSync(LOCALES);
@@ -52,8 +64,11 @@ export function listing(locale) {
     'Permission justifications:',
     ...Object.entries(justifications).map(([permission, why]) => `- ${permission}: ${why}`),
     '',
-    'Privacy policy: PRIVACY.md (also in the extension, settings page, About)',
+    'Privacy practices (Chrome Web Store):',
+    ...PRIVACY_PRACTICES.map((answer) => `- ${answer}`),
+    '',
     `Screenshots (${STORE_SHOT_SIZE.width}×${STORE_SHOT_SIZE.height}): ${shots.map((name) => `dist/store/${name}`).join(', ')}`,
+    `Small promo tile (${PROMO_TILE.width}×${PROMO_TILE.height}): dist/store/${PROMO_TILE.name}`,
   ].join('\n');
 }
 

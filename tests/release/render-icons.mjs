@@ -5,19 +5,20 @@
 //   node tests/release/render-icons.mjs
 //
 // Below 32 px the drawing gets class="small" (its style hides the detail
-// group and thickens the hook), so one source stays crisp at 16 px.
+// group and thickens the hook), so one source stays crisp at 16 px; at 128
+// px it is 96 px inside 16 px of transparent padding, as the Chrome Web
+// Store asks (drawing.mjs).
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { renderIcon } from './drawing.mjs';
 
 // The test tooling's one node_modules (tests/e2e), as eslint.config.mjs does.
 const puppeteer = createRequire(new URL('../e2e/package.json', import.meta.url))('puppeteer-core');
 
-const SOURCE = new URL('icon.svg', import.meta.url);
 const EXTENSION = new URL('../../extension/', import.meta.url);
 const { icons } = JSON.parse(await readFile(new URL('manifest.json', EXTENSION), 'utf8'));
 
-const svg = await readFile(SOURCE, 'utf8');
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
@@ -26,15 +27,7 @@ const browser = await puppeteer.launch({
 try {
   const page = await browser.newPage();
   for (const [size, path] of Object.entries(icons).map(([size, path]) => [Number(size), fileURLToPath(new URL(path, EXTENSION))])) {
-    await page.setViewport({ width: size, height: size, deviceScaleFactor: 1 });
-    await page.setContent(`<body style="margin:0;background:transparent">${svg}</body>`);
-    await page.$eval('svg', (drawing, px) => {
-      drawing.setAttribute('width', px);
-      drawing.setAttribute('height', px);
-      drawing.style.display = 'block';
-      if (px < 32) drawing.classList.add('small');
-    }, size);
-    await page.screenshot({ path, omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } });
+    await renderIcon(page, size, path);
     console.log(`wrote ${path}`);
   }
 } finally {
