@@ -129,13 +129,13 @@ export async function launchFirefox({ build = '', addon = `${DIST}${build && `${
 
 /**
  * For one test `t`: a loopback receiver and Chromium with AutoHook (the
- * `build` given, as for launchChromium), its settings page open; both
+ * `build` given, as for launchChromium, or the unpacked `extension` folder), its settings page open; both
  * closed when the test ends, even if it fails.
  */
-export async function receiverAndSettingsPage(t, { build = '' } = {}) {
+export async function receiverAndSettingsPage(t, { build = '', extension } = {}) {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const chromium = await launchChromium({ build });
+  const chromium = await launchChromium({ build, extension });
   t.after(() => chromium.close());
   const page = await chromium.openPage('options/options.html');
   return { receiver, chromium, page };

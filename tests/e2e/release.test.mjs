@@ -15,8 +15,7 @@ import { PROMO_TILE, renderPromoTile } from '../release/drawing.mjs';
 import { cargoVersion } from '../release/manifest-check.mjs';
 import { STORE_SHOTS, STORE_SHOT_SIZE } from '../release/listing.mjs';
 import { caller, eventually } from './api.mjs';
-import { DIST, launchChromium, receiverAndFirefox } from './browsers.mjs';
-import { startReceiver } from './receiver.mjs';
+import { DIST, receiverAndFirefox, receiverAndSettingsPage } from './browsers.mjs';
 import { card, click, saveForm, waitText } from './ui.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -35,11 +34,7 @@ test('Chromium: the unzipped Chrome package has Cargo\'s version, answers, deliv
   const unpacked = mkdtempSync(join(tmpdir(), 'autohook-chrome-zip-'));
   t.after(() => rmSync(unpacked, { recursive: true, force: true }));
   await unzip(`${DIST}autohook-chrome.zip`, unpacked);
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium({ extension: unpacked });
-  t.after(() => chromium.close());
-  const page = await chromium.openPage('options/options.html');
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t, { extension: unpacked });
   await page.setViewport(STORE_SHOT_SIZE);
   const call = caller(page);
 
@@ -95,7 +90,9 @@ test('Firefox ESR: the Firefox zip as installed has Cargo\'s version, answers, d
   assert.equal(receiver.deliveries.length, 1);
   assert.equal(receiver.deliveries[0].json.event, 'test');
   assert.deepEqual(receiver.deliveries[0].verified, { standard: true, hex: true });
-  const about = await run(`for (let i = 0; i < 50 && !document.querySelector('#about .policy h3'); i++) await new Promise((r) => setTimeout(r, 100));
-    return [document.querySelector('#about .version').textContent, document.querySelector('#about .policy h3')?.textContent];`);
+  const about = await eventually(async () => {
+    const shown = await run(`return [document.querySelector('#about .version').textContent, document.querySelector('#about .policy h3')?.textContent];`);
+    return shown[1] && shown;
+  }, { what: 'the About section drawn' });
   assert.deepEqual(about, [`AutoHook version ${VERSION}`, 'AutoHook privacy policy']);
 });
