@@ -11,6 +11,8 @@
 #   ./build.sh fuzz [S]   fuzz for S seconds (default 600): libFuzzer on the
 #                         coverage-guided targets (tests/fuzz-targets), then
 #                         the structure-aware ones (tests/fuzz.rs) with fresh seeds
+#   ./build.sh release    from a clean git tree: dist/ from scratch, the store
+#                         checks (tests/release/), dist/SHA256SUMS, the release notes
 #
 # How the toolchain works on these machines is in the README ("Toolchain"):
 # the wasm32 standard library comes from Debian's rustc-web and is built with
@@ -32,6 +34,8 @@ GECKODRIVER_VERSION=0.37.1
 CARGO_FUZZ_VERSION=0.13.2
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+# AutoHook's version, declared once: Cargo.toml's, stamped into both manifests.
+VERSION=$(awk '/^\[/ { in_package = $0 == "[package]" } in_package && /^version = / { split($0, quoted, "\""); print quoted[2]; exit }' Cargo.toml)
 BUILD_STD=(-Z build-std=std,panic_abort)
 WASM_TARGET=wasm32-unknown-unknown
 E2E=tests/e2e
@@ -232,12 +236,18 @@ wasm_bindgen() {
     || die "wasm-bindgen failed"
 }
 
-# write_manifest BROWSER DIST: DIST/BROWSER/manifest.json from extension/manifest.json: Chrome gets
-# the service worker, Firefox the event-page scripts and its gecko settings.
+# write_manifest BROWSER DIST: DIST/BROWSER/manifest.json from extension/manifest.json: Cargo's
+# version; Chrome gets the service worker, Firefox the event-page scripts and its gecko settings.
 write_manifest() {
+  [ -n "$VERSION" ] || die "Cargo.toml: [package] has no version"
   node -e '
-    const [source, browser, out] = process.argv.slice(1);
-    const manifest = JSON.parse(require("fs").readFileSync(source, "utf8"));
+    const [source, browser, out, version] = process.argv.slice(1);
+    const read = JSON.parse(require("fs").readFileSync(source, "utf8"));
+    if ("version" in read) {
+      console.error(`${source}: has a version (${read.version}); the version is declared once, in Cargo.toml`);
+      process.exit(1);
+    }
+    const manifest = { manifest_version: read.manifest_version, name: read.name, version, ...read };
     if (browser === "chrome") {
       delete manifest.background.scripts;
       // A full outbox (10 000 events) outgrows storage.local'"'"'s 10 MB quota
@@ -248,16 +258,18 @@ write_manifest() {
       delete manifest.background.service_worker;
     }
     require("fs").writeFileSync(out, JSON.stringify(manifest, null, 2) + "\n");
-  ' extension/manifest.json "$1" "$2/$1/manifest.json"
+  ' extension/manifest.json "$1" "$2/$1/manifest.json" "$VERSION" || die "write_manifest failed for $1 (above)"
 }
 
-# assemble PKG DIST: DIST/chrome and DIST/firefox from extension/ and PKG.
+# assemble PKG DIST: DIST/chrome and DIST/firefox from extension/ and PKG,
+# with PRIVACY.md, which the settings page's About section shows.
 assemble() {
   local pkg=$1 dist=$2 browser
   for browser in chrome firefox; do
     rm -rf "${dist:?}/$browser"
     mkdir -p "$dist/$browser/pkg"
     cp -r extension/. "$dist/$browser/"
+    cp PRIVACY.md "$dist/$browser/"
     cp "$pkg/autohook.js" "$pkg/autohook_bg.wasm" "$dist/$browser/pkg/"
     write_manifest "$browser" "$dist"
   done
@@ -267,7 +279,7 @@ assemble() {
 # PKG (and their zips with ZIP), unless nothing of these changed since.
 package() {
   local pkg=$1 dist=$2 zip=${3:-} stamp=${2//\//-}
-  local paths=(extension "$pkg" "$dist/chrome" "$dist/firefox" build.sh)
+  local paths=(extension PRIVACY.md Cargo.toml "$pkg" "$dist/chrome" "$dist/firefox" build.sh)
   [ -z "$zip" ] || paths+=("$dist/autohook-chrome.zip" "$dist/autohook-firefox.zip")
   if up_to_date "$stamp" "${paths[@]}"; then
     say "assemble: $dist is up to date"
@@ -280,6 +292,8 @@ package() {
 }
 zip_dist() {
   local browser
+  # Sums of earlier zips would no longer be true: release writes new ones.
+  rm -f "$1/SHA256SUMS"
   for browser in chrome firefox; do
     rm -f "$1/autohook-$browser.zip"
     (cd "$1/$browser" && zip -qr "../autohook-$browser.zip" .) || die "zip failed for $1/$browser"
@@ -287,9 +301,11 @@ zip_dist() {
 }
 
 # build [NEED...]: setup build NEED..., then the module and dist/.
+# WASM_CARGO_ARGS: more arguments for the module's cargo build (release's --locked).
+WASM_CARGO_ARGS=()
 build() {
   setup build "$@"
-  build_wasm target/pkg target
+  build_wasm target/pkg target "${WASM_CARGO_ARGS[@]}"
   package target/pkg dist zip
   say "dist/chrome, dist/firefox and their zips are ready ($(wc -c < target/pkg/autohook_bg.wasm) bytes of Wasm)"
 }
@@ -389,6 +405,10 @@ test_all() {
   run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" count_tap \
     node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 "$E2E"/*.test.mjs
 
+  # After the E2E suite, whose release.test.mjs takes the store screenshots (dist/store/).
+  run_suite "release checks (tests/release: addons-linter, manifest, changelog)" "$logs/release.log" count_tap \
+    node --test --test-reporter=tap --test-concurrency=1 tests/release/*.test.mjs
+
   report
 }
 
@@ -435,6 +455,49 @@ fuzz() {
   say "fuzzed for ${seconds} s, $round rounds, nothing found"
 }
 
+# The packages for the stores, from what is committed: a dirty tree could
+# ship what no commit holds. dist/ and every stamp are removed first, so
+# nothing comes from an earlier build (cargo still reuses its own, which it
+# checks). The checks are tests/release/release.mjs's, the ones
+# `./build.sh test` runs as a suite on every build.
+release() {
+  local dirty
+  # Ignored files too where the packages are assembled from (.gitignore's
+  # pkg/ and node_modules/ match anywhere): they would ship unseen.
+  dirty=$({ git status --porcelain; git status --porcelain --ignored -- extension src PRIVACY.md Cargo.toml Cargo.lock; } | sort -u)
+  [ -z "$dirty" ] || die "release needs a clean git tree; commit, stash or remove first: $(head -3 <<<"$dirty" | tr '\n' ' ')"
+  rm -rf dist "$STAMPS"
+  # Only Cargo.lock's crates, and no flags from the caller's environment.
+  unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+  WASM_CARGO_ARGS=(--locked)
+  build chromium firefox npm
+  git diff --quiet -- Cargo.lock || die "the build changed Cargo.lock; nothing was released"
+  # The zips SHA256SUMS lists are the ones a browser loaded.
+  step "E2E on the zips (tests/e2e/release.test.mjs)" release_e2e
+  step "release checks" release_checks
+  # What addons.mozilla.org asks of generated code: the source and how it was built.
+  git archive --format=zip -o dist/autohook-source.zip HEAD || die "git archive failed: no dist/autohook-source.zip"
+  build_info >dist/BUILD-INFO.txt
+  (cd dist && sha256sum autohook-chrome.zip autohook-firefox.zip autohook-source.zip BUILD-INFO.txt >SHA256SUMS) || die "sha256sum failed in dist/"
+  say "dist/SHA256SUMS:"
+  cat dist/SHA256SUMS >&2
+  node tests/release/changelog.mjs "$VERSION" || die "CHANGELOG.md has no release notes for $VERSION"
+}
+build_info() {
+  echo "commit: $(git rev-parse HEAD)"
+  echo "rustc: $(rustc -V)"
+  echo "cargo: $(cargo -V)"
+  echo "wasm-bindgen: $(wasm-bindgen -V)"
+  echo "node: $(node -v)"
+  echo "Debian: $(cat /etc/debian_version)"
+  echo "command: ./build.sh release (RUSTFLAGS unset, cargo build --locked)"
+}
+release_e2e() {
+  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$E2E/release.test.mjs" \
+    || die "tests/e2e/release.test.mjs failed on the zips (above); nothing was released"
+}
+release_checks() { node tests/release/release.mjs dist || die "the release checks failed (above); nothing was released"; }
+
 case "${1:-build}" in
   build) build ;;
   test) test_all ;;
@@ -445,5 +508,6 @@ case "${1:-build}" in
     step "native burst (cargo build --example burst)" cargo build --quiet --release --example burst
     step bench node tests/bench/run.mjs ;;
   fuzz) fuzz "${2:-600}" ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds])" ;;
+  release) release ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds], ./build.sh release)" ;;
 esac

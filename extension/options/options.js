@@ -1,5 +1,5 @@
 // The settings page: webhooks, the editor, the notification switches,
-// import and export, the delivery log and the global switch. State lives in the background; this page re-reads it whenever
+// import and export, the delivery log, About and the global switch. State lives in the background; this page re-reads it whenever
 // the background says it changed, so it stays live without reloading.
 import { call } from '../shared/ext.js';
 import { localize, onStateChanged, renderThrottled } from '../shared/dom.js';
@@ -9,6 +9,7 @@ import { renderWebhooks } from './list.js';
 import { renderLog, onFilterChange } from './log.js';
 import { renderNotifications } from './notifications.js';
 import { renderUnreadable } from './unreadable.js';
+import './about.js';
 import './bulk.js';
 import './transfer.js';
 

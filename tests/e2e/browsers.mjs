@@ -19,14 +19,15 @@ const GECKO_UUID = '6f0a4c0e-52a4-4b8e-9a52-4e5bd3a1c0de';
 
 /**
  * Chromium with AutoHook loaded; `build: 'test-hooks'` loads the build whose
- * module can be made to trap or hold a reply (dist/test-hooks/).
+ * module can be made to trap or hold a reply (dist/test-hooks/), `extension`
+ * names another unpacked folder (the release test's unzipped package).
  */
-export async function launchChromium({ headless = true, build = '' } = {}) {
+export async function launchChromium({ headless = true, build = '', extension = `${DIST}${build && `${build}/`}chrome` } = {}) {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless,
     pipe: true,
-    enableExtensions: [`${DIST}${build && `${build}/`}chrome`],
+    enableExtensions: [extension],
     args: CHROMIUM_ARGS,
   });
   const errors = [];
@@ -89,15 +90,15 @@ export async function launchChromium({ headless = true, build = '' } = {}) {
   };
 }
 
-/** Firefox ESR with AutoHook installed; `build` as for launchChromium. */
-export async function launchFirefox({ build = '' } = {}) {
+/** Firefox ESR with AutoHook installed; `build` as for launchChromium, `addon` another folder or a zip (installed as it is). */
+export async function launchFirefox({ build = '', addon = `${DIST}${build && `${build}/`}firefox` } = {}) {
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr')
     .addArguments('-headless')
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: GECKO_UUID }));
   const service = new firefox.ServiceBuilder(process.env.GECKODRIVER ?? 'geckodriver').addArguments('--allow-system-access');
   const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
-  await driver.installAddon(`${DIST}${build && `${build}/`}firefox`, true);
+  await driver.installAddon(addon, true);
   return {
     driver,
     By,
@@ -128,13 +129,13 @@ export async function launchFirefox({ build = '' } = {}) {
 
 /**
  * For one test `t`: a loopback receiver and Chromium with AutoHook (the
- * `build` given, as for launchChromium), its settings page open; both
+ * `build` given, as for launchChromium, or the unpacked `extension` folder), its settings page open; both
  * closed when the test ends, even if it fails.
  */
-export async function receiverAndSettingsPage(t, { build = '' } = {}) {
+export async function receiverAndSettingsPage(t, { build = '', extension } = {}) {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const chromium = await launchChromium({ build });
+  const chromium = await launchChromium({ build, extension });
   t.after(() => chromium.close());
   const page = await chromium.openPage('options/options.html');
   return { receiver, chromium, page };
@@ -142,16 +143,16 @@ export async function receiverAndSettingsPage(t, { build = '' } = {}) {
 
 /**
  * For one test `t`: a loopback receiver and Firefox ESR with AutoHook (the
- * `build` given), its settings page open, after a tab on the receiver's
+ * `build` or `addon` given), its settings page open, after a tab on the receiver's
  * `visit` path if one is named; both closed when the test ends. `run`
  * executes an async script in the settings page (`ext` is the extension
  * namespace, a throw becomes `{thrown}`; each script has its own sandbox,
  * so state that must last goes on `window`), `ask` sends one request.
  */
-export async function receiverAndFirefox(t, { build = '', visit = null } = {}) {
+export async function receiverAndFirefox(t, { build = '', addon, visit = null } = {}) {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const firefox = await launchFirefox({ build });
+  const firefox = await launchFirefox({ build, addon });
   t.after(() => firefox.close());
   const { driver } = firefox;
   if (visit) await driver.get(receiver.url(visit));
