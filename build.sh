@@ -45,7 +45,8 @@ E2E=tests/e2e
 # formatting and lints use rustup's whole toolchain, as `check` does.
 RUSTUP_BIN=$(dirname "$(command -v rustup || echo "${CARGO_HOME:-$HOME/.cargo}/bin/rustup")")
 # Where `cargo install` puts wasm-bindgen, geckodriver and cargo-fuzz.
-CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+CARGO_HOME_DIR=${CARGO_HOME:-$HOME/.cargo}
+CARGO_BIN=$CARGO_HOME_DIR/bin
 STAMPS=target/stamps
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -218,10 +219,13 @@ build_wasm() {
   step "wasm-bindgen" wasm_bindgen "$wasm" "$out" "${names[@]}"
   mark_done "$stamp" "${inputs[@]}"
 }
+# The remap: the module's panic locations name crates.io sources by path,
+# and without it that path has this machine's CARGO_HOME (/root/.cargo/...),
+# so a reviewer rebuilding from the source zip elsewhere got other bytes.
 cargo_build_wasm() {
   local target_dir=$1
   shift
-  RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort" \
+  RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort --remap-path-prefix=$CARGO_HOME_DIR=/cargo" \
     cargo build --quiet --release --target "$WASM_TARGET" --target-dir "$target_dir" "${BUILD_STD[@]}" \
     -Z build-std-features=optimize_for_size "$@" \
     || die "cargo build for $WASM_TARGET failed"
@@ -292,8 +296,9 @@ package() {
 }
 zip_dist() {
   local browser
-  # Sums of earlier zips would no longer be true: release writes new ones.
-  rm -f "$1/SHA256SUMS"
+  # Sums, source and build info of an earlier release would no longer be
+  # true of these zips: release writes new ones.
+  rm -f "$1/SHA256SUMS" "$1/autohook-source.zip" "$1/BUILD-INFO.txt"
   for browser in chrome firefox; do
     rm -f "$1/autohook-$browser.zip"
     (cd "$1/$browser" && zip -qr "../autohook-$browser.zip" .) || die "zip failed for $1/$browser"
@@ -464,14 +469,26 @@ release() {
   local dirty
   # Ignored files too where the packages are assembled from (.gitignore's
   # pkg/ and node_modules/ match anywhere): they would ship unseen.
-  dirty=$({ git status --porcelain; git status --porcelain --ignored -- extension src PRIVACY.md Cargo.toml Cargo.lock; } | sort -u)
+  # Every untracked file whatever git's config hides, and files git was
+  # told to stop looking at (assume-unchanged, skip-worktree: `h`, `S`...).
+  dirty=$({
+    git status --porcelain --untracked-files=all
+    git status --porcelain --untracked-files=all --ignored=matching -- extension src .cargo PRIVACY.md Cargo.toml Cargo.lock
+    git ls-files -v | grep -v '^H ' || true
+  } | sort -u)
   [ -z "$dirty" ] || die "release needs a clean git tree; commit, stash or remove first: $(head -3 <<<"$dirty" | tr '\n' ' ')"
+  # Settings that would change the module without a trace in the commit.
+  local overrides
+  overrides=$(compgen -e | grep -E '^(CARGO_PROFILE_|CARGO_BUILD_|CARGO_TARGET_[A-Z0-9_]+_(LINKER|RUNNER|RUSTFLAGS)$|RUSTC$|RUSTC_WRAPPER|RUSTC_WORKSPACE_WRAPPER)' || true)
+  [ -z "$overrides" ] || die "release builds with the repository's settings only; unset: $(tr '\n' ' ' <<<"$overrides")"
   rm -rf dist "$STAMPS"
   # Only Cargo.lock's crates, and no flags from the caller's environment.
   unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
   WASM_CARGO_ARGS=(--locked)
   build chromium firefox npm
   git diff --quiet -- Cargo.lock || die "the build changed Cargo.lock; nothing was released"
+  ! grep -qaF "$CARGO_HOME_DIR/" dist/chrome/pkg/autohook_bg.wasm \
+    || die "the module names $CARGO_HOME_DIR: another machine would build other bytes (see cargo_build_wasm's remap)"
   # The zips SHA256SUMS lists are the ones a browser loaded.
   step "E2E on the zips (tests/e2e/release.test.mjs)" release_e2e
   step "release checks" release_checks
@@ -490,7 +507,7 @@ build_info() {
   echo "wasm-bindgen: $(wasm-bindgen -V)"
   echo "node: $(node -v)"
   echo "Debian: $(cat /etc/debian_version)"
-  echo "command: ./build.sh release (RUSTFLAGS unset, cargo build --locked)"
+  echo "command: ./build.sh release (RUSTFLAGS unset, cargo build --locked, crates.io sources named /cargo/...)"
 }
 release_e2e() {
   node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$E2E/release.test.mjs" \

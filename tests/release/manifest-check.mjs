@@ -8,22 +8,29 @@ import { join, relative } from 'node:path';
 
 export const JUSTIFICATIONS = new URL('permissions.json', import.meta.url);
 const CARGO_TOML = new URL('../../Cargo.toml', import.meta.url);
-const CSP_SOURCES = new Set(["'self'", "'wasm-unsafe-eval'"]);
+const CSP_SOURCES = new Set(["'self'", "'wasm-unsafe-eval'", "'none'"]);
 // The Chrome Web Store's limit for the manifest's description.
 const MAX_DESCRIPTION = 132;
-const CSP_SCRIPT_DIRECTIVES = ['script-src', 'script-src-elem', 'script-src-attr'];
-const REMOTE = String.raw`\s*['"\x60](https?:)?\/\/`;
+// The directives that say where code may come from (names are case-insensitive).
+const CSP_SCRIPT_DIRECTIVES = ['script-src', 'script-src-elem', 'script-src-attr', 'worker-src', 'object-src', 'default-src'];
+// A written-out URL of another origin, after any comments (`import(/* x */ 'https://...')`).
+const REMOTE = String.raw`(\s|\/\*.*?\*\/)*['"\x60](https?:)?\/\/`;
 const REMOTE_CODE = [
-  [/\beval\s*\(/, 'eval('],
+  // Called, called optionally (`eval?.(`) or taken indirectly (`(0, eval)`).
+  [/\beval\s*(\?\.\s*)?[()]/, 'eval('],
   // With or without `new`; not right after a quote: the wasm-bindgen glue
   // describes a value as `Function(${name})` in a template string.
   [/(?<![\w$'"`])Function\s*\(/, 'Function('],
-  [new RegExp(String.raw`\bimport\s*\(${REMOTE}`), 'an import() of a remote URL'],
-  [new RegExp(String.raw`\b(import|export)\b[^;'"\x60]*\bfrom${REMOTE}`), 'an import from a remote URL'],
-  [new RegExp(String.raw`\bimport${REMOTE}`), 'an import of a remote URL'],
-  [new RegExp(String.raw`\bimportScripts\s*\(${REMOTE}`), 'importScripts of a remote URL'],
+  [new RegExp(String.raw`\bimport\s*\(${REMOTE}`, 'i'), 'an import() of a remote URL'],
+  [new RegExp(String.raw`\b(import|export)\b[^;'"\x60]*\bfrom${REMOTE}`, 'i'), 'an import from a remote URL'],
+  [new RegExp(String.raw`\bimport${REMOTE}`, 'i'), 'an import of a remote URL'],
+  [new RegExp(String.raw`\bimportScripts\s*\(${REMOTE}`, 'i'), 'importScripts of a remote URL'],
   [/\bset(Timeout|Interval)\s*\(\s*['"`]/, 'setTimeout or setInterval with code in a string'],
-  [new RegExp(String.raw`\bWebAssembly\.(instantiate|compile)(Streaming)?\s*\(\s*fetch\s*\(${REMOTE}`), 'WebAssembly from a remote URL'],
+  // Code, bytes (WebAssembly) or a worker from a written-out remote URL:
+  // the shell fetches only its own files.
+  [new RegExp(String.raw`\bfetch\s*\(${REMOTE}`, 'i'), 'a fetch of a remote URL'],
+  [new RegExp(String.raw`\bnew\s+(Shared)?Worker\s*\(${REMOTE}`, 'i'), 'a worker from a remote URL'],
+  [new RegExp(String.raw`\.src\s*=${REMOTE}`, 'i'), 'a script or frame source set to a remote URL'],
 ];
 // Where a manifest names permissions or the sites it runs on: each needs a justification.
 const PERMISSION_FIELDS = ['permissions', 'optional_permissions', 'host_permissions', 'optional_host_permissions'];
@@ -67,7 +74,7 @@ function checkIcons(dir, field, icons, problems) {
 
 function checkCsp(csp, problems) {
   for (const [context, policy] of Object.entries(csp ?? {})) {
-    const directives = policy.split(';').map((d) => d.trim().split(/\s+/));
+    const directives = policy.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...sources]) => [name.toLowerCase(), ...sources]);
     if (!directives.some(([name]) => name === 'script-src')) problems.push(`content_security_policy.${context}: no script-src`);
     for (const [name, ...sources] of directives.filter(([directive]) => CSP_SCRIPT_DIRECTIVES.includes(directive))) {
       for (const source of sources) if (!CSP_SOURCES.has(source)) problems.push(`content_security_policy.${context}: ${name} allows ${source}`);
