@@ -721,14 +721,18 @@ impl Campaign {
                 if self.status != Status::Running {
                     return Vec::new();
                 }
-                let error = match failure {
-                    SendFailure::WrongSite(found) => {
-                        format!("the chat tab is now on {found}, not {}; nothing was typed", sending.site)
-                    }
-                    SendFailure::Failed(error) => error,
+                // Webhooks learn that the tab left the chat's site, not
+                // where it went: that is the user's browsing, and stays in
+                // the campaign's own lastError (PRIVACY.md).
+                let (error, reported) = match failure {
+                    SendFailure::WrongSite(found) => (
+                        format!("the chat tab is now on {found}, not {}; nothing was typed", sending.site),
+                        format!("the chat tab left {}; nothing was typed", sending.site),
+                    ),
+                    SendFailure::Failed(error) => (error.clone(), error),
                 };
-                self.last_error = Some(error.clone());
-                return vec![self.error_event(error, now), self.enter_pause(now)];
+                self.last_error = Some(error);
+                return vec![self.error_event(reported, now), self.enter_pause(now)];
             }
         };
         self.roll_day(now);
