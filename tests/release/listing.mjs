@@ -39,7 +39,7 @@ export function storeShots(dir = STORE_SHOTS) {
 const PRIVACY_PRACTICES = [
   'Single purpose: send the events of the user\'s chat campaign (the messages AutoHook types into the chat tab the user picked, and its starts, stops, limits and errors) as signed webhooks to the services the user configures.',
   'Remote code: No, I am not using remote code.',
-  'Data usage: Personal communications (the campaign\'s messages, sent only to the webhooks the user configures, and only with includeText on). No other category.',
+  'Data usage: Personal communications (the campaign\'s messages, sent only to the webhooks the user configures, and only with includeText on). Authentication information (the secrets and credential headers the user enters for their own webhooks: sealed on the device, used only to sign or authorize requests to those webhooks). No other category.',
   'Certified: not sold or transferred to third parties outside the approved use case; not used or transferred for purposes unrelated to the single purpose; not used or transferred to determine creditworthiness or for lending.',
   'Privacy policy: PRIVACY.md, shipped in the package and shown on the settings page under About; its public URL is filled in when publishing.',
 ];
