@@ -392,6 +392,30 @@ fn the_log_keeps_the_last_500_deliveries() {
 }
 
 #[test]
+fn a_delivery_trimmed_from_the_full_log_is_removed_from_storage_even_when_that_write_fails_once() {
+    let mut sim = Sim::new(7);
+    sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 10000}));
+    let oldest = sim.emit("message_sent")[0].clone();
+    for _ in 1..LOG_CAPACITY {
+        sim.emit("message_sent");
+    }
+    sim.run(|_| status(200));
+    assert!(sim.storage.contains_key(&format!("delivery/{oldest}")), "the log is full, the oldest still in it");
+    let newest = sim.emit("message_sent")[0].clone();
+    let sent = sim.transmits();
+    sim.respond(&sent[0], status(200));
+    let (oldest_key, newest_key) = (format!("delivery/{oldest}"), format!("delivery/{newest}"));
+    let failed = sim.engine.take_changes();
+    assert!(failed.remove.contains(&oldest_key), "trimmed: {:?}", failed.remove);
+    assert!(failed.set.contains_key(&newest_key), "the one that just finished is written");
+    sim.engine.changes_failed(failed);
+    let again = sim.engine.take_changes();
+    assert!(again.remove.contains(&oldest_key), "still removed on the second try: {:?}", again.remove);
+    assert!(again.set.contains_key(&newest_key));
+    assert!(again.set[&newest_key].contains("delivered"), "written as it is now: {}", again.set[&newest_key]);
+}
+
+#[test]
 fn redelivery_sends_the_same_event_id_again() {
     let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
