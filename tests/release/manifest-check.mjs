@@ -98,13 +98,14 @@ function checkCode(dir, problems) {
 
 function checkText(dir, manifest, problems) {
   const locales = join(dir, '_locales');
+  // The message each localized field names (`__MSG_extName__`), read once.
+  const keys = Object.fromEntries(['name', 'description'].map((field) => [field, /^__MSG_(\w+)__$/.exec(manifest[field] ?? '')?.[1]]));
   for (const locale of existsSync(locales) ? readdirSync(locales) : []) {
     const messages = JSON.parse(readFileSync(join(locales, locale, 'messages.json'), 'utf8'));
-    for (const field of ['name', 'description']) {
-      const key = /^__MSG_(\w+)__$/.exec(manifest[field] ?? '')?.[1];
+    for (const [field, key] of Object.entries(keys)) {
       if (key && !messages[key]) problems.push(`_locales/${locale}/messages.json: no ${key} for the manifest's ${field}`);
     }
-    const description = messages[/^__MSG_(\w+)__$/.exec(manifest.description ?? '')?.[1]]?.message ?? '';
+    const description = messages[keys.description]?.message ?? '';
     if (description.length > MAX_DESCRIPTION) problems.push(`_locales/${locale}: the description is ${description.length} characters, over ${MAX_DESCRIPTION}`);
   }
 }
