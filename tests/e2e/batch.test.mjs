@@ -87,7 +87,8 @@ test('Chromium: the editor sets a batch within the catalog\'s limits, and the lo
   await receiver.waitFor((all) => all.length === 1);
   assert.equal(receiver.deliveries[0].json.count, 2);
   const [newest] = await call('deliveries.list', { limit: 1 });
-  await page.waitForSelector(`#log-list li:first-child[data-id="${newest.id}"]`);
+  // The open batch was logged with its first event; wait for the row redrawn once it closed.
+  await waitText(page, `#log-list li:first-child[data-id="${newest.id}"] summary code`, /^batch of 2$/);
   await click(page, '#log-list li summary');
   await page.waitForSelector('#log-list li details[open] .batch-events li', { visible: true });
   const listed = await page.$$eval('#log-list li details[open] .batch-events li', (items) => items.map((li) => li.textContent));
