@@ -7,6 +7,7 @@ import { stateClass, timeElement } from '../shared/format.js';
 
 localize();
 const globalSwitch = document.getElementById('global-enabled');
+let switchesShown = '';
 
 function delivery(d) {
   return h('li', {}, h('span', { class: stateClass(d.state) }, d.status ?? t(`state_${d.state}`)),
@@ -16,7 +17,10 @@ function delivery(d) {
 function webhookRow(webhook) {
   return h('li', {}, h('span', { class: 'grow' }, webhook.name),
     h('input', { type: 'checkbox', role: 'switch', checked: webhook.enabled, 'aria-label': t('enabledFor', webhook.name),
-      onchange: (event) => call('webhooks.setEnabled', { id: webhook.id, enabled: event.target.checked }) }));
+      onchange: ({ target }) => call('webhooks.setEnabled', { id: webhook.id, enabled: target.checked }).catch((error) => {
+        target.checked = webhook.enabled; // refused: nothing changed, so no redraw would put it back
+        console.error(error);
+      }) }));
 }
 
 async function refresh() {
@@ -28,7 +32,11 @@ async function refresh() {
   document.getElementById('failed').textContent = summary.failed24h;
   const latest = summary.latest.map(delivery);
   document.getElementById('latest').replaceChildren(...(latest.length ? latest : [h('li', { class: 'hint' }, t('logEmpty'))]));
-  document.getElementById('webhooks').replaceChildren(...webhooks.map(webhookRow));
+  // The switches are rebuilt only when one changed, not on every delivery's
+  // stats: a rebuild lost a click in progress and the keyboard focus.
+  const switches = JSON.stringify(webhooks.map(({ id, name, enabled }) => [id, name, enabled]));
+  if (switches !== switchesShown) document.getElementById('webhooks').replaceChildren(...webhooks.map(webhookRow));
+  switchesShown = switches;
 }
 
 globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
