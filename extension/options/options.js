@@ -18,9 +18,6 @@ const globalSwitch = document.getElementById('global-enabled');
 const testButton = document.getElementById('test');
 let webhooks = [];
 
-// Until the granted origins are known, a click could not tell whether to prompt.
-testButton.disabled = true;
-
 let shown = '';
 
 /** Re-reads state; cards are rebuilt only when they changed, or when `force`d (a Test result to show). */
@@ -54,6 +51,8 @@ markSeen();
 
 await permissionsReady;
 await refresh();
+// Disabled in the HTML: until the granted origins are known, a click could
+// not tell whether to prompt. The form is filled in this same task.
 testButton.disabled = false;
 // A new user lands on the form; `./build.sh run` passes its receiver's URL and a secret.
 const suggested = new URLSearchParams(location.search);
