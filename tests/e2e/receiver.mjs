@@ -57,6 +57,7 @@ export async function startReceiver({ log = false } = {}) {
   const waiters = new Set();
   const hanging = new Set();
   const streamed = new Map();
+  const cut = new Set();
 
   const server = createServer((req, res) => {
     const chunks = [];
@@ -101,6 +102,7 @@ export async function startReceiver({ log = false } = {}) {
     if (step === 'stall' || step === 'flood') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       hanging.add(res);
+      res.on('close', () => res.writableFinished || cut.add(path));
       if (step === 'stall') return void res.write('started, never finished');
       const chunk = Buffer.alloc(64 * 1024, 'x');
       const pump = () => {
@@ -129,6 +131,8 @@ export async function startReceiver({ log = false } = {}) {
     script: (path, steps) => scripts.set(path, [...steps]),
     /** Bytes of body a 'flood' step on `path` has handed to the socket. */
     streamed: (path) => streamed.get(path) ?? 0,
+    /** Whether the client closed a 'stall' or 'flood' answer on `path` before its end. */
+    cutShort: (path) => cut.has(path),
     secret: (path, secret) => secrets.set(path, secret),
     /** Answers requests to `path` as `service` would: 400 for a body it refuses (see services.mjs). */
     service: (path, service) => services.set(path, service),
