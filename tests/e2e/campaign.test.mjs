@@ -113,6 +113,8 @@ test('Pick input: Enter takes the suggested chat box, clicks choose box and butt
     return check(campaign.target) && campaign;
   }, { what: 'target saved' });
 
+  // Something in the box, so an Enter or a click on Send that reached the page would post it.
+  await chat.$eval('#msg', (box) => { box.value = 'leak'; });
   await pick(page, tabId, url);
   await chat.keyboard.press('Enter');
   await chat.keyboard.press('Enter');
@@ -239,9 +241,13 @@ test('Chromium popup: campaign settings are saved with errors under their fields
 
   await popup.$eval('#cron', (e) => { e.value = '0 9 * * 1-5'; });
   await popup.click('#campaign-save');
-  await popup.waitForFunction(() => document.querySelector('#schedule-error').textContent === '');
-  const saved = (await call('campaign.get')).settings;
-  assert.deepEqual([saved.phrases, saved.schedule.cron], [['Hello there', 'General Kenobi'], '0 9 * * 1-5']);
+  // The popup clears its errors as it sends; the save is done when the background has it.
+  const saved = await eventually(async () => {
+    const { settings } = await call('campaign.get');
+    return settings.schedule?.cron === '0 9 * * 1-5' && settings;
+  }, { what: 'the second save stored' });
+  assert.deepEqual(saved.phrases, ['Hello there', 'General Kenobi']);
+  assert.equal(await popup.$eval('#schedule-error', (e) => e.textContent), '');
   await popup.screenshot({ path: new URL('../screenshots/popup-campaign.png', import.meta.url).pathname });
 
   assert.equal(await popup.$eval('#campaign-pause', (e) => e.disabled), true);

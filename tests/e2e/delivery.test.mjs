@@ -4,6 +4,7 @@
 // Every delivery's signatures are checked by the receiver with node:crypto.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { receiverAndSettingsPage } from './browsers.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 
@@ -159,14 +160,22 @@ test('a GET webhook carries the envelope in the query, after the URL\'s own, sig
 });
 
 test('a webhook on an origin without host permission fails with that reason and sends nothing', async (t) => {
-  const { receiver, call } = await setUp(t);
+  const { call } = await setUp(t);
   // 127.0.0.2 is loopback too, but not among the origins granted at install.
-  const url = receiver.url('/nope').replace('127.0.0.1', '127.0.0.2');
+  // A server listens there, so a request that went out anyway would be seen.
+  const reached = [];
+  const other = createServer((req, res) => {
+    reached.push(req.url);
+    res.end();
+  });
+  await new Promise((resolve) => other.listen(0, '127.0.0.2', resolve));
+  t.after(() => new Promise((resolve) => other.close(resolve)));
+  const url = `http://127.0.0.2:${other.address().port}/nope`;
   const hook = await call('webhooks.create', { webhook: { url } });
   const result = await call('webhooks.test', { id: hook.id });
   assert.equal(result.ok, false);
   assert.match(result.error, /^permission missing: AutoHook may not reach http:\/\/127\.0\.0\.2:\d+; grant access/);
-  assert.equal(receiver.deliveries.length, 0);
+  assert.deepEqual(reached, []);
 });
 
 test('a refused connection fails the Test with the browser\'s reason, and an event is retried then counted as one failure', async (t) => {

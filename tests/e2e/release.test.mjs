@@ -25,8 +25,9 @@ const SHOTS = fileURLToPath(STORE_SHOTS);
 /** The settings page at the stores' screenshot size, scrolled to `selector`, saved as `name`. */
 async function storeShot(page, name, selector) {
   await page.$eval(selector, (element) => element.scrollIntoView({ block: 'start' }));
-  // The page redraws at most every 300 ms: let a pending redraw land first.
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  // Let a pending redraw land first: a change is broadcast within 250 ms and
+  // the page redraws at most every 300 ms, after its reads.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   await page.screenshot({ path: join(SHOTS, name) });
 }
 
@@ -63,6 +64,7 @@ test('Chromium: the unzipped Chrome package has Cargo\'s version, answers, deliv
 
   mkdirSync(SHOTS, { recursive: true });
   await storeShot(page, '1-webhooks.png', 'body');
+  await waitText(page, '#log-list li:first-child .state', /^Delivered$/);
   await click(page, '#log-list li summary');
   await page.waitForSelector('#log-list li details[open]', { visible: true });
   await storeShot(page, '2-log.png', '#log');

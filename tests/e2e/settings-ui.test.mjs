@@ -77,7 +77,7 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   // The log: open the newest row (once the page has redrawn it: redraws are
   // throttled), redeliver it: the same webhook-id again.
   const [newest] = await call('deliveries.list', { limit: 1 });
-  await page.waitForSelector(`#log-list li:first-child[data-id="${newest.id}"]`);
+  await waitText(page, `#log-list li:first-child[data-id="${newest.id}"] .state`, /^Delivered$/);
   await click(page, '#log-list li summary');
   await page.waitForSelector('#log-list li details[open] .redeliver', { visible: true });
   await page.screenshot({ path: `${SHOTS}settings-log.png`, fullPage: true });
@@ -113,8 +113,14 @@ test('Chromium: the popup shows the day\'s counts, the latest deliveries and a s
   await waitText(popup, '#delivered', /^1$/);
   assert.equal(await text(popup, '#failed'), '1');
   assert.equal(await popup.$$eval('#latest li', (items) => items.length), 2);
-  await popup.click('#webhooks li:first-child input');
-  await eventually(async () => (await call('webhooks.list')).find((w) => w.id === good.id).enabled === false, { what: 'switched off from the popup' });
+  // Opening the popup marks the failure seen, which redraws the list: a
+  // click lost to that redraw is made again on the redrawn switch.
+  const on = '#webhooks li:first-child input';
+  await eventually(async () => {
+    if (!(await call('webhooks.list')).find((w) => w.id === good.id).enabled) return true;
+    if (await popup.$eval(on, (e) => e.checked)) await click(popup, on);
+    return false;
+  }, { what: 'switched off from the popup' });
   await popup.screenshot({ path: `${SHOTS}popup.png` });
 });
 
@@ -128,6 +134,8 @@ test('Chromium: a custom template is checked as it is typed, previewed as render
   await page.waitForSelector('#template', { visible: true });
   await page.type('#template', '{"text": "{{data.message}}"}');
   await waitText(page, '#template-error', /^template: line 1, column 11: data\.message is not in the campaign_started event/);
+  // Cleared, so what follows is the Save's own refusal, not the preview's.
+  await page.$eval('#template-error', (e) => { e.textContent = ''; });
   await page.click('#save');
   await waitText(page, '#template-error', /data\.message is not in the campaign_started event/);
   assert.deepEqual(await call('webhooks.list'), [], 'a template that cannot render is not saved');
