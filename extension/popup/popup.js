@@ -7,7 +7,7 @@ import { stateClass, timeElement } from '../shared/format.js';
 
 localize();
 const globalSwitch = document.getElementById('global-enabled');
-let switchesShown = '';
+let rowsShown = '';
 
 function delivery(d) {
   return h('li', {}, h('span', { class: stateClass(d.state) }, d.status ?? t(`state_${d.state}`)),
@@ -18,8 +18,8 @@ function webhookRow(webhook) {
   return h('li', {}, h('span', { class: 'grow' }, webhook.name),
     h('input', { type: 'checkbox', role: 'switch', checked: webhook.enabled, 'aria-label': t('enabledFor', webhook.name),
       onchange: ({ target }) => call('webhooks.setEnabled', { id: webhook.id, enabled: target.checked }).catch((error) => {
-        target.checked = webhook.enabled; // refused: nothing changed, so no redraw would put it back
         console.error(error);
+        refresh().catch(console.error); // refused: nothing changed, so no broadcast would put the switch back
       }) }));
 }
 
@@ -32,11 +32,14 @@ async function refresh() {
   document.getElementById('failed').textContent = summary.failed24h;
   const latest = summary.latest.map(delivery);
   document.getElementById('latest').replaceChildren(...(latest.length ? latest : [h('li', { class: 'hint' }, t('logEmpty'))]));
-  // The switches are rebuilt only when one changed, not on every delivery's
-  // stats: a rebuild lost a click in progress and the keyboard focus.
-  const switches = JSON.stringify(webhooks.map(({ id, name, enabled }) => [id, name, enabled]));
-  if (switches !== switchesShown) document.getElementById('webhooks').replaceChildren(...webhooks.map(webhookRow));
-  switchesShown = switches;
+  // Rows are rebuilt only when a webhook came, went or was renamed, and the
+  // switches set in place: a rebuild on every delivery's stats dropped the
+  // keyboard focus and could lose a click between mouse down and up.
+  const list = document.getElementById('webhooks');
+  const rows = JSON.stringify(webhooks.map(({ id, name }) => [id, name]));
+  if (rows !== rowsShown) list.replaceChildren(...webhooks.map(webhookRow));
+  rowsShown = rows;
+  webhooks.forEach((webhook, i) => { list.children[i].querySelector('input').checked = webhook.enabled; });
 }
 
 globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
