@@ -50,9 +50,10 @@ document.addEventListener('visibilitychange', markSeen);
 markSeen();
 
 await permissionsReady;
-await refresh();
+// A first read that failed still leaves a working form (the page re-reads on the next change).
+await refresh().catch(console.error);
 // Disabled in the HTML: until the granted origins are known, a click could
-// not tell whether to prompt. The form is filled in this same task.
+// not tell whether to prompt. A new user's form is filled in this same task.
 testButton.disabled = false;
 // A new user lands on the form; `./build.sh run` passes its receiver's URL and a secret.
 const suggested = new URLSearchParams(location.search);
