@@ -113,8 +113,11 @@ test('Pick input: Enter takes the suggested chat box, clicks choose box and butt
     return check(campaign.target) && campaign;
   }, { what: 'target saved' });
 
-  // Something in the box, so an Enter or a click on Send that reached the page would post it.
-  await chat.$eval('#msg', (box) => { box.value = 'leak'; });
+  // Something in the focused box, so an Enter or a click on Send that reached the page would post it.
+  await chat.$eval('#msg', (box) => {
+    box.value = 'leak';
+    box.focus();
+  });
   await pick(page, tabId, url);
   await chat.keyboard.press('Enter');
   await chat.keyboard.press('Enter');

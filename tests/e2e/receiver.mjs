@@ -131,7 +131,7 @@ export async function startReceiver({ log = false } = {}) {
     script: (path, steps) => scripts.set(path, [...steps]),
     /** Bytes of body a 'flood' step on `path` has handed to the socket. */
     streamed: (path) => streamed.get(path) ?? 0,
-    /** Whether the client closed a 'stall' or 'flood' answer on `path` before its end. */
+    /** Whether a 'stall' or 'flood' answer on `path` was closed before its end: by the client, or by close(). */
     cutShort: (path) => cut.has(path),
     secret: (path, secret) => secrets.set(path, secret),
     /** Answers requests to `path` as `service` would: 400 for a body it refuses (see services.mjs). */

@@ -98,6 +98,7 @@ test('a receiver that never finishes its body, or floods it, cannot hold an atte
   assert.equal(stalled.ok, true, JSON.stringify(stalled));
   assert.equal(stalled.status, 200);
   assert.equal(stalled.responseBody, 'started, never finished');
+  await eventually(() => receiver.cutShort('/stall'), { what: 'the stalled download given up' });
 
   const flooded = await call('webhooks.test', { id: flood.id });
   assert.equal(flooded.ok, true, JSON.stringify(flooded));
