@@ -129,7 +129,7 @@ test('Pick input: Enter takes the suggested chat box, clicks choose box and butt
   const campaign = await target((saved) => saved.button === '#send');
   assert.deepEqual(campaign.target, { tabId, site: new URL(url).origin, input: '#msg', button: '#send' });
   assert.deepEqual(campaign.remembered, { input: '#msg', button: '#send' });
-  assert.deepEqual(await chat.$$eval('#log li', (items) => items.length), 0, 'the picker\'s clicks did not reach the page');
+  assert.deepEqual(await chat.$$eval('#log li', (items) => items.length), 0, 'the picker\'s keys and clicks did not reach the page');
 });
 
 test('a chat tab that moves to another site (127.0.0.1 → localhost) gets nothing typed; the campaign pauses, its error names where it went, the webhook\'s only that it left', async (t) => {
