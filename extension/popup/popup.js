@@ -8,6 +8,7 @@ import { stateClass, timeElement } from '../shared/format.js';
 localize();
 const globalSwitch = document.getElementById('global-enabled');
 let rowsShown = '';
+let reads = 0;
 
 function delivery(d) {
   return h('li', {}, h('span', { class: stateClass(d.state) }, d.status ?? t(`state_${d.state}`)),
@@ -17,14 +18,14 @@ function delivery(d) {
 function webhookRow(webhook) {
   return h('li', {}, h('span', { class: 'grow' }, webhook.name),
     h('input', { type: 'checkbox', role: 'switch', checked: webhook.enabled, 'aria-label': t('enabledFor', webhook.name),
-      onchange: ({ target }) => call('webhooks.setEnabled', { id: webhook.id, enabled: target.checked }).catch((error) => {
-        console.error(error);
-        refresh().catch(console.error); // refused: nothing changed, so no broadcast would put the switch back
-      }) }));
+      onchange: ({ target }) => call('webhooks.setEnabled', { id: webhook.id, enabled: target.checked }).catch(redrawRefused) }));
 }
 
 async function refresh() {
+  // A read answered after a newer one (a resent request) draws nothing.
+  const read = ++reads;
   const [settings, summary, webhooks, badge] = await Promise.all([call('settings.get'), call('stats.summary'), call('webhooks.list'), call('badge.get')]);
+  if (read !== reads) return;
   globalSwitch.checked = settings.enabled;
   document.getElementById('auto-disabled').hidden = badge.autoDisabled === 0;
   document.getElementById('auto-disabled').textContent = t('autoDisabledNotice', badge.autoDisabled);
@@ -42,8 +43,15 @@ async function refresh() {
   webhooks.forEach((webhook, i) => { list.children[i].querySelector('input').checked = webhook.enabled; });
 }
 
-globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
+const redraw = renderThrottled(() => refresh().catch(console.error));
+/** A refused switch: nothing changed, so no broadcast would put it back. */
+function redrawRefused(error) {
+  console.error(error);
+  redraw();
+}
+
+globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }).catch(redrawRefused));
 document.getElementById('open-settings').addEventListener('click', () => ext.runtime.openOptionsPage().then(() => window.close()));
-onStateChanged(renderThrottled(() => refresh().catch(console.error)));
+onStateChanged(redraw);
 call('badge.markSeen').catch(console.error);
 await refresh();
