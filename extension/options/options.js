@@ -36,7 +36,11 @@ async function refresh({ force = false } = {}) {
 }
 const rerender = renderThrottled(() => refresh().catch(console.error));
 
-globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }));
+// Refused: nothing changed, so no broadcast would put the switch back.
+globalSwitch.addEventListener('change', () => call('settings.set', { enabled: globalSwitch.checked }).catch((error) => {
+  console.error(error);
+  rerender();
+}));
 document.getElementById('add').addEventListener('click', () => openEditor());
 document.getElementById('clear-all-stats').addEventListener('click', () => call('stats.clear'));
 onFilterChange(rerender);
@@ -50,14 +54,18 @@ document.addEventListener('visibilitychange', markSeen);
 markSeen();
 
 await permissionsReady;
-// A first read that failed still leaves a working form (the page re-reads on the next change).
-await refresh().catch(console.error);
+// A first read that failed still leaves a working page (it re-reads on the next change).
+const read = await refresh().then(() => true, (error) => {
+  console.error(error);
+  return false;
+});
 // Disabled in the HTML: until the granted origins are known, a click could
 // not tell whether to prompt. A new user's form is filled in this same task.
 testButton.disabled = false;
-// A new user lands on the form; `./build.sh run` passes its receiver's URL and a secret.
+// A new user lands on the form (not one whose webhooks could not be read);
+// `./build.sh run` passes its receiver's URL and a secret.
 const suggested = new URLSearchParams(location.search);
-if (webhooks.length === 0 || suggested.has('suggest')) {
+if ((read && webhooks.length === 0) || suggested.has('suggest')) {
   openEditor(null, { url: suggested.get('suggest') ?? '', secret: suggested.get('secret') ?? '' });
 }
 // A notification's link (`?webhook=<id>#log`) lands on the log, now that the cards above it are drawn.
