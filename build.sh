@@ -294,14 +294,22 @@ package() {
   [ -z "$zip" ] || step "zip" zip_dist "$dist"
   mark_done "$stamp" "${paths[@]}"
 }
+# The same files give the same zip bytes, wherever and whenever they are
+# zipped: entries in one sorted order, no directory entries and no extra
+# fields (uid, gid, access time: -D -X), and every file dated to the commit
+# (git archive dates the source zip's files so, hence Cargo.toml's time
+# outside a git checkout), in UTC, as a zip stores local time.
 zip_dist() {
-  local browser
+  local browser epoch
+  epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y Cargo.toml)}
   # Sums, source and build info of an earlier release would no longer be
   # true of these zips: release writes new ones.
   rm -f "$1/SHA256SUMS" "$1/autohook-source.zip" "$1/BUILD-INFO.txt"
   for browser in chrome firefox; do
     rm -f "$1/autohook-$browser.zip"
-    (cd "$1/$browser" && zip -qr "../autohook-$browser.zip" .) || die "zip failed for $1/$browser"
+    (cd "$1/$browser" && find . -type f -exec env TZ=UTC touch -d "@$epoch" {} + \
+      && find . -type f -printf '%P\n' | LC_ALL=C sort | TZ=UTC zip -qDX -@ "../autohook-$browser.zip") \
+      || die "zip failed for $1/$browser"
   done
 }
 
