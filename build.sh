@@ -296,12 +296,12 @@ package() {
 }
 # The same files give the same zip bytes, wherever and whenever they are
 # zipped: entries in one sorted order, no directory entries and no extra
-# fields (uid, gid, access time: -D -X), and every file dated to the commit
-# (git archive dates the source zip's files so, hence Cargo.toml's time
-# outside a git checkout), in UTC, as a zip stores local time.
+# fields (uid, gid, access time: -D -X), and every file dated 1980-01-01
+# 00:00 UTC, the first time a zip can hold. Not the commit's time: a build
+# from the source zip has no git, and a commit that changes nothing shipped
+# would have changed the zips.
 zip_dist() {
-  local browser epoch
-  epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y Cargo.toml)}
+  local browser epoch=315532800
   # Sums, source and build info of an earlier release would no longer be
   # true of these zips: release writes new ones.
   rm -f "$1/SHA256SUMS" "$1/autohook-source.zip" "$1/BUILD-INFO.txt"
