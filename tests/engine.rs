@@ -378,28 +378,28 @@ fn edits_and_deletes_during_a_delivery_are_not_undone_by_its_response() {
     assert!(states.contains(&(kept, DeliveryState::Delivered)));
 }
 
-#[test]
-fn the_log_keeps_the_last_500_deliveries() {
+/// A sim whose one fast webhook has delivered `count` events, and the first one's id.
+fn delivered(count: usize) -> (Sim, String) {
     let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 10000}));
     let first = sim.emit("message_sent")[0].clone();
-    for _ in 0..LOG_CAPACITY {
+    for _ in 1..count {
         sim.emit("message_sent");
     }
     sim.run(|_| status(200));
+    (sim, first)
+}
+
+#[test]
+fn the_log_keeps_the_last_500_deliveries() {
+    let (sim, first) = delivered(LOG_CAPACITY + 1);
     assert_eq!(sim.engine.deliveries().count(), LOG_CAPACITY);
     assert_eq!(sim.engine.delivery(&first).unwrap_err().code(), "unknown_delivery");
 }
 
 #[test]
 fn a_delivery_trimmed_from_the_full_log_is_removed_from_storage_even_when_that_write_fails_once() {
-    let mut sim = Sim::new(7);
-    sim.webhook(json!({"url": "https://h.test/", "ratePerMinute": 10000}));
-    let oldest = sim.emit("message_sent")[0].clone();
-    for _ in 1..LOG_CAPACITY {
-        sim.emit("message_sent");
-    }
-    sim.run(|_| status(200));
+    let (mut sim, oldest) = delivered(LOG_CAPACITY);
     assert!(sim.storage.contains_key(&format!("delivery/{oldest}")), "the log is full, the oldest still in it");
     let newest = sim.emit("message_sent")[0].clone();
     let sent = sim.transmits();
