@@ -11,6 +11,8 @@
 #   ./build.sh fuzz [S]   fuzz for S seconds (default 600): libFuzzer on the
 #                         coverage-guided targets (tests/fuzz-targets), then
 #                         the structure-aware ones (tests/fuzz.rs) with fresh seeds
+#   ./build.sh screenshots  retake the README's screenshots (tests/screenshots/);
+#                         `./build.sh test` takes them into target/screenshots/
 #   ./build.sh release    from a clean git tree: dist/ from scratch, the store
 #                         checks (tests/release/), dist/SHA256SUMS, the release notes
 #
@@ -56,7 +58,22 @@ die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 now() { echo "${EPOCHREALTIME//[!0-9]/}"; }
 since() { local tenths=$((($(now) - $1) / 100000)); echo "$((tenths / 10)).$((tenths % 10))"; }
 START=$(now)
-trap 'say "total: $(since "$START") s"' EXIT
+# Each timed step's "seconds<TAB>name", in order, for the table at the end.
+TIMES=()
+# times_table: every timed step and the total, one line each, seconds first.
+times_table() {
+  local row
+  say "time per step (s):"
+  for row in "${TIMES[@]}"; do printf '%8s  %s\n' "${row%%$'\t'*}" "${row#*$'\t'}" >&2; done
+  printf '%8s  %s\n' "$(since "$START")" total >&2
+}
+trap times_table EXIT
+
+# timed NAME SECONDS: prints and records that NAME took SECONDS.
+timed() {
+  TIMES+=("$2"$'\t'"$1")
+  say "$1: $2 s"
+}
 
 # step NAME COMMAND...: runs COMMAND and prints how long it took. Not for a
 # condition (`step ... || ...`): bash turns off `set -e` inside it there.
@@ -65,7 +82,7 @@ step() {
   start=$(now)
   shift
   "$@"
-  say "$name: $(since "$start") s"
+  timed "$name" "$(since "$start")"
 }
 
 # signature PATH...: changes when a file under a PATH is added, removed, or
@@ -356,18 +373,19 @@ count_tap() {
 # fails with no failed test to show for it (it did not build, or it is a
 # check that found something) counts as one failure.
 run_suite() {
-  local name=$1 log=$2 count=$3 failed=$FAILED start=$SECONDS
+  local name=$1 log=$2 count=$3 failed=$FAILED start
+  start=$(now)
   shift 3
   say "$name"
   if "$@" 2>&1 | tee "$log"; then
     "$count" "$log"
-    say "$name: ok in $((SECONDS - start)) s"
+    timed "$name" "$(since "$start")"
     return
   fi
   "$count" "$log"
   SUITE_FAILURES+=("$name")
   [ "$FAILED" -gt "$failed" ] || FAILED=$((FAILED + 1))
-  say "$name: FAILED in $((SECONDS - start)) s"
+  timed "$name (FAILED)" "$(since "$start")"
 }
 
 check_format() {
@@ -389,8 +407,8 @@ run_checks() {
 # Prints the totals; fails if anything failed.
 report() {
   [ ${#SUITE_FAILURES[@]} -eq 0 ] || say "failed: ${SUITE_FAILURES[*]}"
-  # The total before the counts, which stay the last line.
-  say "total: $(since "$START") s"
+  # The table before the counts, which stay the last line.
+  times_table
   trap - EXIT
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ] && [ ${#SUITE_FAILURES[@]} -eq 0 ]
@@ -533,6 +551,10 @@ case "${1:-build}" in
     step "native burst (cargo build --example burst)" cargo build --quiet --release --example burst
     step bench node tests/bench/run.mjs ;;
   fuzz) fuzz "${2:-600}" ;;
+  screenshots)
+    build chromium firefox npm
+    step "README screenshots (tests/e2e: settings-ui, campaign)" env AUTOHOOK_README_SHOTS="$PWD/tests/screenshots" \
+      node --test --test-concurrency=1 --test-timeout=180000 "$E2E/settings-ui.test.mjs" "$E2E/campaign.test.mjs" ;;
   release) release ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds], ./build.sh release)" ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh check, ./build.sh run [--headless], ./build.sh bench, ./build.sh fuzz [seconds], ./build.sh screenshots, ./build.sh release)" ;;
 esac

@@ -6,6 +6,7 @@ import { launchFirefox, receiverAndSettingsPage } from './browsers.mjs';
 import { startReceiver } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 import { chatMessages, startChat } from './chat.mjs';
+import { readmeShot } from './shots.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -251,7 +252,7 @@ test('Chromium popup: campaign settings are saved with errors under their fields
   }, { what: 'the second save stored' });
   assert.deepEqual(saved.phrases, ['Hello there', 'General Kenobi']);
   assert.equal(await popup.$eval('#schedule-error', (e) => e.textContent), '');
-  await popup.screenshot({ path: new URL('../screenshots/popup-campaign.png', import.meta.url).pathname });
+  await popup.screenshot({ path: readmeShot('popup-campaign.png') });
 
   assert.equal(await popup.$eval('#campaign-pause', (e) => e.disabled), true);
   await popup.click('#campaign-start');

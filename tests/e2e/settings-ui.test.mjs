@@ -1,14 +1,12 @@
 // The settings page and popup driven as a user drives them, in real
-// Chromium against the loopback receiver; saves screenshots to
-// tests/screenshots/ for the README.
+// Chromium against the loopback receiver; takes the README's screenshots
+// (shots.mjs says where they go).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { eventually } from './api.mjs';
+import { readmeShot } from './shots.mjs';
 import { card, click, saveForm, settingsPage as setUp, text, waitText } from './ui.mjs';
 
-const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const cardText = (page, selector) => text(page, `${card} ${selector}`);
 
@@ -56,7 +54,7 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   await page.$eval('#filters', (e) => { e.value = ''; });
   await page.select('#preview-event', 'error');
   await waitText(page, '#preview', /X-AutoHook-Event: error/);
-  await (await page.$('#editor')).screenshot({ path: `${SHOTS}settings-editor.png` });
+  await (await page.$('#editor')).screenshot({ path: readmeShot('settings-editor.png') });
   await saveForm(page);
   await waitText(page, `${card} .events`, /^error$/);
   await call('events.emit', { event: 'message_sent', data: {} });
@@ -80,14 +78,14 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   await waitText(page, `#log-list li:first-child[data-id="${newest.id}"] .state`, /^Delivered$/);
   await click(page, '#log-list li summary');
   await page.waitForSelector('#log-list li details[open] .redeliver', { visible: true });
-  await page.screenshot({ path: `${SHOTS}settings-log.png`, fullPage: true });
+  await page.screenshot({ path: readmeShot('settings-log.png'), fullPage: true });
   await click(page, '#log-list li details[open] .redeliver');
   await receiver.waitFor((all) => all.length === 4);
   assert.equal(receiver.deliveries[3].headers['webhook-id'], receiver.deliveries[2].headers['webhook-id']);
 
-  await page.screenshot({ path: `${SHOTS}settings-light.png`, fullPage: true });
+  await page.screenshot({ path: readmeShot('settings-light.png'), fullPage: true });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
-  await page.screenshot({ path: `${SHOTS}settings-dark.png`, fullPage: true });
+  await page.screenshot({ path: readmeShot('settings-dark.png'), fullPage: true });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
 
   // Clear stats, then delete after confirming.
@@ -122,10 +120,8 @@ test('Chromium: the popup shows the day\'s counts, the latest deliveries and a s
   await waitText(popup, '#failed', /^2$/);
   assert.equal(await popup.evaluate(() => document.activeElement?.matches('#webhooks li:first-child input')), true);
   assert.equal(await popup.$eval('#webhooks li:first-child input', (e) => e.checked), false);
-  await popup.screenshot({ path: `${SHOTS}popup.png` });
+  await popup.screenshot({ path: readmeShot('popup.png') });
 });
-
-mkdirSync(SHOTS, { recursive: true });
 
 test('Chromium: a custom template is checked as it is typed, previewed as rendered, and sent as previewed', async (t) => {
   const { receiver, page, call } = await setUp(t);
