@@ -62,7 +62,8 @@ test('always 500: four attempts then one failure; 404: one attempt, no retry', a
   const { receiver, call, webhook, finished, stats } = await setUp(t);
   receiver.script('/down', [500]);
   receiver.script('/missing', [404]);
-  const down = await webhook('/down');
+  // Three retries, as the default schedule has; the test above waits out its 1 s and 2 s.
+  const down = await webhook('/down', { retrySchedule: [100, 100, 100] });
   const missing = await webhook('/missing');
   const { deliveries } = await call('events.emit', { event: 'message_sent', data: SENT });
   const [toDown, toMissing] = await Promise.all(deliveries.map(finished)).then((all) =>
