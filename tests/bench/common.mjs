@@ -2,12 +2,13 @@
 // page, the loopback receiver, a way to run code in the service worker, and
 // how rows are summarized. These machines are noisy: every comparison is a
 // ratio of two things measured in the same run, in alternating rounds.
-import { startReceiver } from '../e2e/receiver.mjs';
+import { SECRET, startReceiver } from '../e2e/receiver.mjs';
 import { launchChromium } from '../e2e/browsers.mjs';
 import { caller } from '../e2e/api.mjs';
 
+export { SECRET };
+
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** A number as the tables show it. */

@@ -6,11 +6,10 @@
 // batch body is accepted by a receiver that checks it as the service does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndSettingsPage } from './browsers.mjs';
+import { receiverAndSettingsPage } from './fixtures.mjs';
+import { SECRET } from './receiver.mjs';
 import { caller, eventually } from './api.mjs';
 import { click, saveForm, settingsPage, text, waitText } from './ui.mjs';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 async function setUp(t, batch) {
   const { receiver, chromium, page } = await receiverAndSettingsPage(t);

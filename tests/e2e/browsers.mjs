@@ -1,11 +1,11 @@
-// Starts the system's Chromium and Firefox ESR with a built extension loaded.
-// Chromium: puppeteer-core over a pipe. Firefox: geckodriver + selenium,
+// Starts the system's Chromium and Firefox ESR and installs a built AutoHook
+// in them. Chromium: puppeteer-core over a pipe. Firefox: geckodriver + selenium,
 // opening extension pages from the chrome context (WebDriver itself refuses
 // to navigate to moz-extension:// URLs); see the README's "Toolchain".
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { Builder, By, until } from 'selenium-webdriver';
-import { startReceiver } from './receiver.mjs';
 import firefox from 'selenium-webdriver/firefox.js';
 
 export const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -14,42 +14,48 @@ const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 const GECKO_ID = 'autohook@autohook.dev';
-// Fixed so the extension's pages have a known moz-extension:// origin.
-const GECKO_UUID = '6f0a4c0e-52a4-4b8e-9a52-4e5bd3a1c0de';
 
-/**
- * Chromium with AutoHook loaded; `build: 'test-hooks'` loads the build whose
- * module can be made to trap or hold a reply (dist/test-hooks/), `extension`
- * names another unpacked folder (the release test's unzipped package).
- */
-export async function launchChromium({ headless = true, build = '', extension = `${DIST}${build && `${build}/`}chrome` } = {}) {
-  const browser = await puppeteer.launch({
+const isWorker = (target) => target.type() === 'service_worker' && target.url().endsWith('/background/background.js');
+
+/** The unpacked Chrome folder of `build` ('' for dist/chrome, 'test-hooks' for dist/test-hooks/chrome). */
+export const chromeFolder = (build = '') => `${DIST}${build && `${build}/`}chrome`;
+
+/** Chromium from the system, with extensions allowed and `extensions` (folders) loaded. */
+export function startChromium({ headless = true, extensions = true } = {}) {
+  return puppeteer.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless,
     pipe: true,
-    enableExtensions: [extension],
+    enableExtensions: extensions,
     args: CHROMIUM_ARGS,
   });
+}
+
+/**
+ * What the tests use of AutoHook in `browser`, once its service worker is
+ * up: its id, the console errors of its worker and of the pages opened
+ * here, opening its pages and stopping its worker. `detach` stops watching.
+ */
+export async function installed(browser, extensionId) {
   const errors = [];
-  const isWorker = (t) => t.type() === 'service_worker' && t.url().endsWith('/background/background.js');
-  const workerTarget = await browser.waitForTarget(isWorker, { timeout: 20_000 });
+  const isOurs = (t) => isWorker(t) && new URL(t.url()).host === extensionId;
+  const workerTarget = await browser.waitForTarget(isOurs, { timeout: 20_000 });
   // Console errors of the worker as first started, through a raw CDP
   // session. A session still attached when the worker is stopped leaves the
   // restarted worker stuck in "starting" (puppeteer issue #9995; the same
   // with target.worker()), so stopWorker detaches it first. The restarted
   // worker is a new target puppeteer does not attach to: tests check what
   // it does through the message API and the receiver instead.
-  let workerSession = null;
-  const watchWorker = async () => {
-    workerSession = await workerTarget.createCDPSession();
-    workerSession.on('Runtime.consoleAPICalled', ({ type, args }) => {
-      if (type === 'error') errors.push(args.map((a) => a.value ?? a.description).join(' '));
-    });
-    workerSession.on('Runtime.exceptionThrown', ({ exceptionDetails: d }) => errors.push(d.exception?.description ?? d.text));
-    await workerSession.send('Runtime.enable');
+  let workerSession = await workerTarget.createCDPSession();
+  workerSession.on('Runtime.consoleAPICalled', ({ type, args }) => {
+    if (type === 'error') errors.push(args.map((a) => a.value ?? a.description).join(' '));
+  });
+  workerSession.on('Runtime.exceptionThrown', ({ exceptionDetails: d }) => errors.push(d.exception?.description ?? d.text));
+  await workerSession.send('Runtime.enable');
+  const detach = async () => {
+    await workerSession?.detach().catch(() => {});
+    workerSession = null;
   };
-  await watchWorker();
-  const extensionId = new URL(workerTarget.url()).host;
   return {
     browser,
     extensionId,
@@ -69,8 +75,7 @@ export async function launchChromium({ headless = true, build = '', extension = 
      * keep running. Its console is not watched after.
      */
     async stopWorker(page, id = extensionId) {
-      await workerSession?.detach();
-      workerSession = null;
+      await detach();
       const session = await page.createCDPSession();
       const status = new Map();
       let changed = () => {};
@@ -86,31 +91,66 @@ export async function launchChromium({ headless = true, build = '', extension = 
       await until(() => [...status.values()].every((runningStatus) => runningStatus === 'stopped'));
       await session.detach();
     },
-    close: () => browser.close(),
+    detach,
   };
 }
 
-/** Firefox ESR with AutoHook installed; `build` as for launchChromium, `addon` another folder or a zip (installed as it is). */
-export async function launchFirefox({ build = '', addon = `${DIST}${build && `${build}/`}firefox` } = {}) {
+/**
+ * A Chromium of its own with AutoHook loaded, for `./build.sh run` and the
+ * bench; tests share one per file (fixtures.mjs). `build: 'test-hooks'`
+ * loads the build whose module can be made to trap or hold a reply
+ * (dist/test-hooks/), `extension` names another unpacked folder.
+ */
+export async function launchChromium({ headless = true, build = '', extension = chromeFolder(build) } = {}) {
+  const browser = await startChromium({ headless, extensions: [extension] });
+  const workerTarget = await browser.waitForTarget(isWorker, { timeout: 20_000 });
+  const chromium = await installed(browser, new URL(workerTarget.url()).host);
+  return { ...chromium, close: () => browser.close() };
+}
+
+/** The Firefox folder of `build`, as chromeFolder. */
+export const firefoxFolder = (build = '') => `${DIST}${build && `${build}/`}firefox`;
+
+/** Firefox ESR from the system, headless, driven by geckodriver, with no add-on yet. */
+export function startFirefox() {
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr')
-    .addArguments('-headless')
-    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: GECKO_UUID }));
+    .addArguments('-headless');
   const service = new firefox.ServiceBuilder(process.env.GECKODRIVER ?? 'geckodriver').addArguments('--allow-system-access');
-  const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+  return new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+}
+
+/** Runs `script` with `args` in Firefox's chrome context (Services, gBrowser...), then returns to the content context. */
+async function inChrome(driver, script, ...args) {
+  await driver.setContext(firefox.Context.CHROME);
+  try {
+    return await driver.executeScript(script, ...args);
+  } finally {
+    await driver.setContext(firefox.Context.CONTENT);
+  }
+}
+
+/**
+ * Installs AutoHook from `addon` (a folder or a zip, installed as it is)
+ * into the Firefox of `driver` as a temporary add-on, its pages at
+ * moz-extension://`uuid`/: a new UUID is a new origin, so nothing an earlier
+ * install kept in its origin's IndexedDB (the sealing key) is seen. Returns
+ * what the tests use of it; `uninstall` removes it.
+ */
+export async function installInFirefox(driver, addon, uuid = randomUUID()) {
+  await inChrome(driver, `const uuids = JSON.parse(Services.prefs.getStringPref('extensions.webextensions.uuids', '{}'));
+    uuids[arguments[0]] = arguments[1];
+    Services.prefs.setStringPref('extensions.webextensions.uuids', JSON.stringify(uuids));`, GECKO_ID, uuid);
   await driver.installAddon(addon, true);
   return {
     driver,
     By,
     until,
     async openPage(path) {
-      const url = `moz-extension://${GECKO_UUID}/${path}`;
-      await driver.setContext(firefox.Context.CHROME);
-      await driver.executeScript(
+      const url = `moz-extension://${uuid}/${path}`;
+      await inChrome(driver,
         'gBrowser.selectedTab = gBrowser.addTab(arguments[0], {triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()});',
-        url,
-      );
-      await driver.setContext(firefox.Context.CONTENT);
+        url);
       const handles = await driver.getAllWindowHandles();
       await driver.switchTo().window(handles.at(-1));
       await driver.wait(async () => (await driver.getCurrentUrl()) === url, 10_000);
@@ -118,47 +158,14 @@ export async function launchFirefox({ build = '', addon = `${DIST}${build && `${
     /** Stops the event page as Firefox does when idle (terminateBackground, from the chrome context). */
     async stopBackground() {
       await driver.setContext(firefox.Context.CHROME);
-      await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
-        const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
-        ExtensionParent.GlobalManager.getExtension(arguments[0]).terminateBackground().then(done);`, GECKO_ID);
-      await driver.setContext(firefox.Context.CONTENT);
+      try {
+        await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+          ExtensionParent.GlobalManager.getExtension(arguments[0]).terminateBackground().then(done);`, GECKO_ID);
+      } finally {
+        await driver.setContext(firefox.Context.CONTENT);
+      }
     },
-    close: () => driver.quit(),
+    uninstall: () => driver.uninstallAddon(GECKO_ID),
   };
-}
-
-/**
- * For one test `t`: a loopback receiver and Chromium with AutoHook (the
- * `build` given, as for launchChromium, or the unpacked `extension` folder), its settings page open; both
- * closed when the test ends, even if it fails.
- */
-export async function receiverAndSettingsPage(t, { build = '', extension } = {}) {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const chromium = await launchChromium({ build, extension });
-  t.after(() => chromium.close());
-  const page = await chromium.openPage('options/options.html');
-  return { receiver, chromium, page };
-}
-
-/**
- * For one test `t`: a loopback receiver and Firefox ESR with AutoHook (the
- * `build` or `addon` given), its settings page open, after a tab on the receiver's
- * `visit` path if one is named; both closed when the test ends. `run`
- * executes an async script in the settings page (`ext` is the extension
- * namespace, a throw becomes `{thrown}`; each script has its own sandbox,
- * so state that must last goes on `window`), `ask` sends one request.
- */
-export async function receiverAndFirefox(t, { build = '', addon, visit = null } = {}) {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const firefox = await launchFirefox({ build, addon });
-  t.after(() => firefox.close());
-  const { driver } = firefox;
-  if (visit) await driver.get(receiver.url(visit));
-  await firefox.openPage('options/options.html');
-  const run = (script, ...args) => driver.executeAsyncScript(
-    `const done = arguments[arguments.length - 1]; const ext = browser; (async () => {${script}})().then(done, (e) => done({ thrown: String(e) }));`, ...args);
-  const ask = (type, fields = {}) => run('return browser.runtime.sendMessage(arguments[0]);', { type, ...fields });
-  return { receiver, firefox, driver, run, ask };
 }

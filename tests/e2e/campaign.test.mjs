@@ -2,13 +2,11 @@
 // loopback and every campaign event reaches the loopback receiver, signed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchFirefox, receiverAndSettingsPage } from './browsers.mjs';
-import { startReceiver } from './receiver.mjs';
+import { campaignInChat, freshFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { SECRET, startReceiver } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 import { chatMessages, startChat } from './chat.mjs';
 import { readmeShot } from './shots.mjs';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /**
  * What the popup's Pick input button does, from extension page `page`: open a
@@ -30,13 +28,7 @@ async function setUp(t, settings) {
   const call = caller(page);
   receiver.secret('/campaign', SECRET);
   await call('webhooks.create', { webhook: { url: receiver.url('/campaign'), secret: SECRET, events: await everyEvent(call) } });
-  const url = await startChat(t);
-  const chat = await chromium.browser.newPage();
-  await chat.goto(url);
-  const tabId = await page.evaluate(async (room) => (await chrome.tabs.query({})).find((tab) => tab.url === room)?.id, url);
-  assert.ok(tabId, 'the chat tab is visible to the extension');
-  await call('campaign.configure', { settings: { intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0, ...settings } });
-  await call('campaign.setTarget', { tabId, url, input: '#msg', button: '#send' });
+  const { chat, url, tabId } = await campaignInChat(t, { chromium, page }, { intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0, ...settings });
   /** Event names the receiver got, and their data, in arrival order. */
   const events = () => receiver.deliveries.map((d) => d.json);
   const named = (name) => events().filter((e) => e.event === name);
@@ -196,8 +188,7 @@ test('Firefox ESR: a campaign types into the chat tab and its events arrive sign
   const receiver = await startReceiver();
   t.after(() => receiver.close());
   const url = await startChat(t);
-  const firefox = await launchFirefox();
-  t.after(() => firefox.close());
+  const firefox = await freshFirefox(t);
   const { driver, By } = firefox;
   await driver.get(url);
   const chatWindow = await driver.getWindowHandle();

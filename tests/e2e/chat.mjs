@@ -39,7 +39,12 @@ export async function startChat(t) {
     res.end(PAGE);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => server.close(resolve)));
+  // Chromium keeps sockets open (idle, or preconnected for a next request)
+  // while it runs, and the browser outlives the test: close them too.
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
   return `http://127.0.0.1:${server.address().port}/room`;
 }
 

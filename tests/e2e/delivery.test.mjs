@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { receiverAndSettingsPage } from './browsers.mjs';
+import { receiverAndSettingsPage } from './fixtures.mjs';
+import { SECRET } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
 
 /** A receiver, Chromium with AutoHook, and the message API from its settings page. */

@@ -5,10 +5,10 @@
 // offline browser that spends no attempts. Firefox: badge and auto-disable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { SECRET } from './receiver.mjs';
 import { caller, eventually } from './api.mjs';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const emit = (call, n) => call('events.emit', { event: 'message_sent', data: { message: `m${n}` } });
 
 async function setUp(t) {

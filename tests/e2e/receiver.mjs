@@ -5,6 +5,9 @@ import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { serviceVerdict } from './services.mjs';
 
+/** The signing secret of the tests' webhooks and the bench's, which their receivers verify with. */
+export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 /** Key bytes as Standard Webhooks defines them: `whsec_` + base64, else UTF-8. */
 export function secretBytes(secret) {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');

@@ -15,10 +15,11 @@ import { PROMO_TILE, renderPromoTile } from '../release/drawing.mjs';
 import { cargoVersion } from '../release/manifest-check.mjs';
 import { STORE_SHOTS, STORE_SHOT_SIZE } from '../release/listing.mjs';
 import { caller, eventually } from './api.mjs';
-import { DIST, receiverAndFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { DIST } from './browsers.mjs';
+import { receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { SECRET } from './receiver.mjs';
 import { card, click, saveForm, waitText } from './ui.mjs';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const VERSION = cargoVersion();
 const SHOTS = fileURLToPath(STORE_SHOTS);
 

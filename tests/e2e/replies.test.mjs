@@ -2,9 +2,9 @@
 // into a loopback chat page or changes the campaign.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndSettingsPage } from './browsers.mjs';
+import { campaignInChat, receiverAndSettingsPage } from './fixtures.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
-import { chatMessages, startChat } from './chat.mjs';
+import { chatMessages } from './chat.mjs';
 
 /**
  * Chromium with AutoHook, a webhook that acts on replies, the chat page open
@@ -16,12 +16,7 @@ async function setUp(t, first) {
   const call = caller(page);
   receiver.script('/replies', [{ status: 200, body: first }, 200]);
   await call('webhooks.create', { webhook: { url: receiver.url('/replies'), events: await everyEvent(call), actOnReplies: true } });
-  const url = await startChat(t);
-  const chat = await chromium.browser.newPage();
-  await chat.goto(url);
-  const tabId = await page.evaluate(async (room) => (await chrome.tabs.query({})).find((tab) => tab.url === room)?.id, url);
-  await call('campaign.configure', { settings: { phrases: ['ping'], intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0 } });
-  await call('campaign.setTarget', { tabId, url, input: '#msg', button: '#send' });
+  const { chat } = await campaignInChat(t, { chromium, page }, { phrases: ['ping'], intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0 });
   const named = (name) => receiver.deliveries.map((d) => d.json).filter((e) => e?.event === name);
   return { receiver, call, chat, named };
 }

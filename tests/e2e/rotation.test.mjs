@@ -5,11 +5,10 @@
 // settings page's "Rotate secret" as a user clicks it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndSettingsPage } from './browsers.mjs';
+import { receiverAndSettingsPage } from './fixtures.mjs';
 import { caller, eventually } from './api.mjs';
-import { verify } from './receiver.mjs';
+import { SECRET as OLD, verify } from './receiver.mjs';
 
-const OLD = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
 
 async function setUp(t) {

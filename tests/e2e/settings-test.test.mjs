@@ -3,10 +3,9 @@
 // `test` event and the page shows the HTTP status and latency.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startReceiver } from './receiver.mjs';
-import { launchChromium, launchFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { SECRET, startReceiver } from './receiver.mjs';
+import { freshChromium, freshFirefox, receiverAndSettingsPage } from './fixtures.mjs';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const RESULT = /^Delivered: HTTP 200 in \d+ ms$/;
 
 function assertSignedTestEvent(delivery) {
@@ -37,8 +36,7 @@ test('Chromium: Test on the settings page delivers a signed event and shows the 
 });
 
 test('Chromium: a bad URL is refused next to its field and nothing is saved', async (t) => {
-  const chromium = await launchChromium();
-  t.after(() => chromium.close());
+  const chromium = await freshChromium(t);
   const page = await chromium.openPage('options/options.html');
   await page.waitForSelector('#test:enabled');
   await page.type('#url', 'ftp://example.com/hook');
@@ -53,8 +51,7 @@ test('Chromium: a bad URL is refused next to its field and nothing is saved', as
 test('Firefox ESR: Test on the settings page delivers a signed event and shows the status', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const firefox = await launchFirefox();
-  t.after(() => firefox.close());
+  const firefox = await freshFirefox(t);
   receiver.secret('/hook', SECRET);
   const { driver, By, until } = firefox;
 

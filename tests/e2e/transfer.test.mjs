@@ -9,11 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { receiverAndFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
 import { asker, caller } from './api.mjs';
-import { verify } from './receiver.mjs';
+import { SECRET, verify } from './receiver.mjs';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const TOKEN = 'Bearer e2e-credential';
 const PASSPHRASE = 'a passphrase for the e2e test';
 

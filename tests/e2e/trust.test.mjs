@@ -6,11 +6,11 @@
 // dropped reply is retried and acted on once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, receiverAndFirefox, receiverAndSettingsPage } from './browsers.mjs';
+import { freshChromium, receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { SECRET } from './receiver.mjs';
 import { asker, caller, eventually } from './api.mjs';
 import { click } from './ui.mjs';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const TOKEN = 'Bearer tok-8c1f0e9a77';
 
 test('hostile filters, templates, cron and messages get a clear error, and the next request works', async (t) => {
@@ -72,8 +72,7 @@ test('a trap in the module answers every caller with internal, and a fresh core 
 });
 
 test('a core that traps while starting answers internal, never loops, and starts once storage is fixed', async (t) => {
-  const chromium = await launchChromium({ build: 'test-hooks' });
-  t.after(() => chromium.close());
+  const chromium = await freshChromium(t, { build: 'test-hooks' });
   const page = await chromium.openPage('options/options.html');
   const [ask, call] = [asker(page), caller(page)];
   const hook = await call('webhooks.create', { webhook: { url: 'http://127.0.0.1:9/in' } });

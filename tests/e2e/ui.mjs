@@ -1,7 +1,7 @@
 // What the settings-page tests share: the page opened with a receiver, its
 // dialogs recorded (and confirmations accepted), and reading, waiting on and
 // clicking its elements as a user would.
-import { receiverAndSettingsPage } from './browsers.mjs';
+import { receiverAndSettingsPage } from './fixtures.mjs';
 import { caller } from './api.mjs';
 
 /** For one test `t`: the receiver, Chromium, its settings page, `call` and the dialogs shown, confirmations accepted. */

@@ -2,7 +2,7 @@
 // the field and the problem, and leaves stored state exactly as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './browsers.mjs';
+import { freshChromium } from './fixtures.mjs';
 import { asker, caller } from './api.mjs';
 
 const URL_OK = 'https://hooks.example.com/in';
@@ -33,8 +33,7 @@ const BAD_INPUTS = [
 ];
 
 async function setUp(t) {
-  const chromium = await launchChromium();
-  t.after(() => chromium.close());
+  const chromium = await freshChromium(t);
   const page = await chromium.openPage('options/options.html');
   const stored = () => page.evaluate(() => chrome.storage.local.get(null));
   return { page, ask: asker(page), call: caller(page), stored };
