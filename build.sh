@@ -437,9 +437,11 @@ test_all() {
       CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/webdriver.json \
       cargo test --target wasm32-unknown-unknown "${BUILD_STD[@]}" -Z build-std-features= --test wasm
 
-  # One process for every file, so they share one Chromium and one Firefox (tests/e2e/fixtures.mjs).
+  # One process for every file, so they share one Chromium and one Firefox
+  # (tests/e2e/fixtures.mjs). Node 20 times the whole process with
+  # --test-timeout: 15 minutes for the suite; each test has 3 (fixtures.mjs).
   run_suite "end-to-end tests (Chromium, Firefox ESR)" "$logs/e2e.log" count_tap \
-    node --test --test-reporter=tap --test-timeout=180000 "$E2E/suite.mjs"
+    node --test --test-reporter=tap --test-timeout=900000 "$E2E/suite.mjs"
 
   # After the E2E suite, whose release.test.mjs takes the store screenshots (dist/store/).
   run_suite "release checks (tests/release: addons-linter, manifest, changelog)" "$logs/release.log" count_tap \

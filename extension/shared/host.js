@@ -17,8 +17,8 @@ const WAKE_ALARM = 'autohook.wake';
 // see a stopped worker woken by its alarm in seconds rather than 30.
 const MIN_ALARM_DELAY_MS = { development: 1_000, installed: 30_000 };
 let minAlarmDelayMs = MIN_ALARM_DELAY_MS.installed;
-ext.management.getSelf().then(
-  ({ installType }) => installType === 'development' && (minAlarmDelayMs = MIN_ALARM_DELAY_MS.development),
+Promise.resolve(ext.management?.getSelf?.()).then(
+  (self) => self?.installType === 'development' && (minAlarmDelayMs = MIN_ALARM_DELAY_MS.development),
   () => {},
 );
 // Pages redraw at most every 300 ms (shared/dom.js), so telling them more

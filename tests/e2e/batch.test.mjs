@@ -4,9 +4,8 @@
 // survives the service worker being stopped and arrives once; and the
 // editor's Batch control and the log's view of a batch; every preset's
 // batch body is accepted by a receiver that checks it as the service does.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndSettingsPage } from './fixtures.mjs';
+import { receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { caller, eventually } from './api.mjs';
 import { click, saveForm, settingsPage, text, waitText } from './ui.mjs';

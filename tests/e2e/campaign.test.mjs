@@ -1,8 +1,7 @@
 // Campaigns in real Chromium: AutoHook types into a chat page served on
 // loopback and every campaign event reaches the loopback receiver, signed.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { campaignInChat, freshFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { campaignInChat, freshFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET, startReceiver } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 import { chatMessages, startChat } from './chat.mjs';

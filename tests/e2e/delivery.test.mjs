@@ -2,10 +2,9 @@
 // on the 1 s / 2 s / 3 s schedule, what is and is not retried, timeouts, a
 // service worker stopped while a retry waits, exact stats under load, GET.
 // Every delivery's signatures are checked by the receiver with node:crypto.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { receiverAndSettingsPage } from './fixtures.mjs';
+import { receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 
@@ -65,6 +64,7 @@ test('always 500: four attempts then one failure; 404: one attempt, no retry', a
   // Three retries, as the default schedule has; the test above waits out its 1 s and 2 s.
   const down = await webhook('/down', { retrySchedule: [100, 100, 100] });
   const missing = await webhook('/missing');
+  assert.deepEqual(missing.retrySchedule, [1000, 2000, 3000], 'the default schedule: three retries');
   const { deliveries } = await call('events.emit', { event: 'message_sent', data: SENT });
   const [toDown, toMissing] = await Promise.all(deliveries.map(finished)).then((all) =>
     [down, missing].map((hook) => all.find((d) => d.webhookId === hook.id)));

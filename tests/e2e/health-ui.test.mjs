@@ -3,8 +3,8 @@
 // the notification switches, a card going from failing to turned off with
 // its events held (badge, notification, popup), Redeliver all failed, and a
 // notification's link to a webhook's log.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from './fixtures.mjs';
 import { eventually } from './api.mjs';
 import { card, click, saveForm, settingsPage, text, waitText } from './ui.mjs';
 

@@ -3,9 +3,8 @@
 // a receiver down until AutoHook turns the webhook off (badge, notification,
 // held events delivered once when it is on again), bulk replay, and an
 // offline browser that spends no attempts. Firefox: badge and auto-disable.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { receiverAndFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { caller, eventually } from './api.mjs';
 

@@ -4,7 +4,6 @@
 // answers the message API and delivers a Test the receiver verifies. The
 // store screenshots (dist/store/, STORE_SHOT_SIZE) and the promo tile, the
 // icon's drawing beside the extension's name, come from here.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ import { cargoVersion } from '../release/manifest-check.mjs';
 import { STORE_SHOTS, STORE_SHOT_SIZE } from '../release/listing.mjs';
 import { caller, eventually } from './api.mjs';
 import { DIST } from './browsers.mjs';
-import { receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { receiverAndFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { card, click, saveForm, waitText } from './ui.mjs';
 

@@ -1,8 +1,7 @@
 // Acting on replies in real Chromium: a receiver's `autohook` object types
 // into a loopback chat page or changes the campaign.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { campaignInChat, receiverAndSettingsPage } from './fixtures.mjs';
+import { campaignInChat, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
 import { chatMessages } from './chat.mjs';
 

@@ -3,9 +3,8 @@
 // delivery (node:crypto, as receiver.mjs checks), after it only the new one;
 // the engine drops the old secret by itself when the overlap ends. And the
 // settings page's "Rotate secret" as a user clicks it.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { receiverAndSettingsPage } from './fixtures.mjs';
+import { receiverAndSettingsPage, test } from './fixtures.mjs';
 import { caller, eventually } from './api.mjs';
 import { SECRET as OLD, verify } from './receiver.mjs';
 

@@ -1,10 +1,9 @@
 // The walking skeleton, as a user does it: open the settings page, enter a
 // webhook URL and secret, press Test; the loopback receiver gets a signed
 // `test` event and the page shows the HTTP status and latency.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SECRET, startReceiver } from './receiver.mjs';
-import { freshChromium, freshFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { freshChromium, freshFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 
 const RESULT = /^Delivered: HTTP 200 in \d+ ms$/;
 

@@ -1,8 +1,8 @@
 // The settings page and popup driven as a user drives them, in real
 // Chromium against the loopback receiver; takes the README's screenshots
 // (shots.mjs says where they go).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from './fixtures.mjs';
 import { eventually } from './api.mjs';
 import { readmeShot } from './shots.mjs';
 import { card, click, saveForm, settingsPage as setUp, text, waitText } from './ui.mjs';

@@ -4,12 +4,11 @@
 // secret (the loopback receiver verifies with node:crypto) and sends its
 // credential header; a tampered or wrong-passphrase file is refused with
 // nothing changed. Firefox: the same round trip through the message API.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { receiverAndFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { asker, caller } from './api.mjs';
 import { SECRET, verify } from './receiver.mjs';
 

@@ -4,9 +4,8 @@
 // hold an attempt or flood the worker; a corrupted profile degrades; a
 // broken secret fails closed; content scripts cannot read credentials; a
 // dropped reply is retried and acted on once.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshChromium, receiverAndFirefox, receiverAndSettingsPage } from './fixtures.mjs';
+import { freshChromium, receiverAndFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { asker, caller, eventually } from './api.mjs';
 import { click } from './ui.mjs';

@@ -1,8 +1,7 @@
 // Bad input through the message API in real Chromium: every refusal names
 // the field and the problem, and leaves stored state exactly as it was.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshChromium } from './fixtures.mjs';
+import { freshChromium, test } from './fixtures.mjs';
 import { asker, caller } from './api.mjs';
 
 const URL_OK = 'https://hooks.example.com/in';
