@@ -4,8 +4,6 @@
 //! engine writes, as `chrome.storage.local` does. [`faults`] adds a world
 //! around it that stops the worker, fails writes and misbehaves as a
 //! receiver, from a schedule.
-// Each test file is its own crate and uses a part of this.
-#![allow(dead_code)]
 
 pub mod faults;
 
@@ -14,6 +12,7 @@ use std::collections::BTreeMap;
 use autohook::{
     Badge, Driver, Engine, Millis, Notice, Notification, Outcome, Output, SendCommand, Snapshot, Stats, Transmit, WebhookInput,
 };
+use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
 
 /// 2023-11-14 22:13:20 UTC: where simulated clocks start.
@@ -233,4 +232,13 @@ impl Sim {
             }
         }
     }
+}
+
+/// Where a property test saves a failing case and replays it from first:
+/// beside its module (`tests/it/simulation.proptest-regressions`), where it
+/// was when each module was a test file of its own. proptest's default
+/// looks in a tree parallel to the crate's root, `tests/proptest-regressions/`
+/// once the root is `tests/it/main.rs`, and would miss the files kept.
+pub fn regressions() -> Option<Box<dyn FailurePersistence>> {
+    Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions")))
 }

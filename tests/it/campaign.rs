@@ -4,9 +4,7 @@
 use autohook::{Control, Engine, Millis, Selectors, SendCommand, SendFailure, Snapshot, Status};
 use serde_json::{json, Value};
 
-mod common;
-
-use common::{Drained, Sim};
+use crate::common::{Drained, Sim};
 
 /// Sunday 2026-11-22 12:00:00 UTC.
 const NOON: Millis = Millis(1_795_348_800_000);

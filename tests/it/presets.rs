@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Presets are safe for their service whatever a web page puts in the event:
 //! 4-byte characters, combining marks, ZWJ emoji, Slack mentions, JSON
 //! escapes and huge lengths. Every body stays within each limit of its
@@ -13,6 +12,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Map, Value};
 use unicode_segmentation::UnicodeSegmentation;
+
+use crate::common::regressions;
 
 const PIECES: &[&str] = &[
     "a",
@@ -102,7 +103,7 @@ fn slack_unescape(text: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig { failure_persistence: regressions(), ..ProptestConfig::with_cases(256) })]
 
     #[test]
     fn every_preset_fits_its_service_whatever_the_event_data(kind in select(&EventKind::ALL[..]), data in data()) {

@@ -2,13 +2,11 @@
 //! clock: endpoint health and auto-disable with held events, the badge,
 //! notifications, bulk replay and waiting out an offline browser.
 
-mod common;
-
 use autohook::limits::{FAILING_NOTICE_EVERY_MS, OFFLINE_PROBE_MS};
 use autohook::{DeliveryState, Failure, HeldEvents, NotificationKind, Outcome, Transmit};
 use serde_json::{json, Value};
 
-use common::Sim;
+use crate::common::Sim;
 
 fn status(code: u16) -> Outcome {
     Outcome::Response { status: code, retry_after: None, body: "down for maintenance".into() }

@@ -9,13 +9,13 @@
 //!
 //! `SIM_CASES` sets how many schedules run (default 1,000).
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use autohook::{Control, DeliveryState};
-use common::faults::{Mode, Step, World, WEBHOOKS};
 use proptest::prelude::*;
+
+use crate::common::faults::{self, Mode, Step, World, WEBHOOKS};
+use crate::common::regressions;
 
 fn step() -> impl Strategy<Value = Step> {
     let control = prop_oneof![Just(Control::Start), Just(Control::Pause), Just(Control::Resume), Just(Control::Stop)];
@@ -78,7 +78,7 @@ fn check(world: &World) -> Result<(), String> {
     }
     // No request is made twice, except an attempt the stop interrupted;
     // and none at all after a success that was written.
-    let mut earlier: BTreeMap<&str, &common::faults::Sent> = BTreeMap::new();
+    let mut earlier: BTreeMap<&str, &faults::Sent> = BTreeMap::new();
     let mut delivered: BTreeMap<&str, &str> = BTreeMap::new();
     for sent in &world.sent {
         // A delivery is written before its first attempt, so a restart
@@ -106,6 +106,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("SIM_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1000),
         max_shrink_iters: 10_000,
+        failure_persistence: regressions(),
         ..ProptestConfig::default()
     })]
 

@@ -2,12 +2,10 @@
 //! the new secret both verify during the overlap, only the new one after
 //! it, and the old secret leaves storage by itself when it expires.
 
-mod common;
-
 use autohook::{handle, hex_signature, reply, standard_signature, Outcome, SecretKey, Sender, Transmit};
 use serde_json::{json, Value};
 
-use common::{Sim, START};
+use crate::common::{Sim, START};
 
 const OLD: &str = "whsec_b2xkIHNlY3JldCBvZiB0aGUgd2ViaG9vaw==";
 const HOUR_MS: u64 = 3_600_000;

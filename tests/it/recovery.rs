@@ -3,14 +3,12 @@
 //! webhooks are turned off with the reason; and a request repeated after its
 //! reply was lost is answered once, not run twice — across a restart too.
 
-mod common;
-
-use common::Drained;
-
 use std::collections::BTreeMap;
 
 use autohook::{handle, reply, DeliveryState, Engine, Millis, Outcome, Reply, Sender, Snapshot};
 use serde_json::{json, Value};
+
+use crate::common::{self, Drained};
 
 const NOW: Millis = Millis(1_700_000_000_000);
 

@@ -3,15 +3,13 @@
 //! fresh profile, its secrets sign as before, and a file that is wrong in
 //! any way is refused with nothing changed and an error naming the record.
 
-mod common;
-
 use autohook::limits::MAX_WEBHOOKS;
 use autohook::{handle, reply, standard_signature, Reply, SecretKey, Sender, Transmit};
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use common::Sim;
+use crate::common::Sim;
 
 const SECRET: &str = "whsec_c2lnbmluZyBzZWNyZXQgb2YgdGhlIGV4cG9ydA==";
 const TOKEN: &str = "Bearer credential-token-42";

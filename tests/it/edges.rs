@@ -1,12 +1,10 @@
 //! Where batches, acting on replies and import/export meet the rest:
 //! the edge cases an adversarial review of #16 found, each once a defect.
 
-mod common;
-
 use autohook::{handle, reply, Control, DeliveryState, HeldEvents, Millis, Outcome, Reply, Selectors, Sender, Status, WebhookInput};
 use serde_json::{json, Value};
 
-use common::Sim;
+use crate::common::Sim;
 
 const NOON: Millis = Millis(1_795_348_800_000);
 const MINUTE: u64 = 60_000;

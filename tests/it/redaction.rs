@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The log never holds a credential: random signing secrets, credential
 //! header values and URL tokens, written into the URL, the headers, the
 //! body and the response plain and encoded every way a request or an echo
@@ -10,6 +9,8 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::json;
+
+use crate::common::regressions;
 
 /// Characters of a credential: those that need percent-encoding or JSON or
 /// mrkdwn escaping among them. No `[` or `]`, so no value can hide inside
@@ -125,7 +126,7 @@ fn echo(request: &HttpRequest, padding: usize) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig { failure_persistence: regressions(), ..ProptestConfig::with_cases(256) })]
 
     #[test]
     fn a_logged_request_and_its_response_hold_no_credential(

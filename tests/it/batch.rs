@@ -1,12 +1,10 @@
 //! Batch events under a simulated clock: how a batch fills and closes, what
 //! it sends, and that a worker stop neither loses nor repeats its events.
 
-mod common;
-
 use autohook::{hex_signature, DeliveryState, Outcome, SecretKey, Transmit};
 use serde_json::{json, Value};
 
-use common::{Sim, START};
+use crate::common::{Sim, START};
 
 fn status(code: u16) -> Outcome {
     Outcome::Response { status: code, retry_after: None, body: String::new() }

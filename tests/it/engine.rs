@@ -1,8 +1,6 @@
 //! Delivery scenarios against the sans-IO engine with a simulated clock:
 //! the harness jumps time to the engine's next wake-up, so nothing sleeps.
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use autohook::limits::{LOG_CAPACITY, MAX_WEBHOOKS};
@@ -10,7 +8,7 @@ use autohook::{DeliveryState, EngineError, Outcome, Snapshot, Transmit, WebhookI
 
 use serde_json::{json, Value};
 
-use common::{Sim, START};
+use crate::common::{Sim, START};
 
 fn status(code: u16) -> Outcome {
     Outcome::Response { status: code, retry_after: None, body: format!("answer {code}") }

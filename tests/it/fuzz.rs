@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Fuzz targets for every parser of outside input, run with a short budget
 //! in the normal test run. In Wasm a panic is a trap that stops the
 //! background, so each target asserts first that no input panics, then
@@ -8,14 +7,12 @@
 //! Inputs are both arbitrary text (any Unicode, any length) and
 //! structure-aware: generated from the grammar, so cases get past the first
 //! character and reach the deeper paths. `FUZZ_CASES=100000 cargo test
-//! --release --test fuzz` runs a longer campaign; a failure prints the
+//! --release --test it fuzz::` runs a longer campaign; a failure prints the
 //! shrunk input and writes nothing into the repository.
 //!
 //! Targets, by input: filters, templates, cron, webhook config (headers,
 //! URLs, whole inputs), receiver replies (statuses and `actOnReplies`
 //! bodies), incoming messages, stored records, settings files.
-
-mod common;
 
 use std::collections::BTreeMap;
 
@@ -28,13 +25,15 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
 use serde_json::{Map, Value};
 
+use crate::common;
+
 // ---------------------------------------------------------------------------
 // Budget and shared strategies
 // ---------------------------------------------------------------------------
 
 /// Cases per target when `FUZZ_CASES` is not set: 12 targets, 30,000
-/// inputs, 19 s for a debug `cargo test --test fuzz` on two cores with
-/// other builds running (load 2.8).
+/// inputs, 19 s for a debug run of them (then `cargo test --test fuzz`)
+/// on two cores with other builds running (load 2.8).
 const DEFAULT_CASES: u32 = 2_500;
 
 /// The budget every target runs with: `FUZZ_CASES` cases (or
@@ -814,7 +813,7 @@ proptest! {
 
 /// A settings file as `settings.import` may get it: a real export (without
 /// secrets: decrypting one costs 600,000 PBKDF2 rounds a case; the tamper
-/// tests in tests/transfer.rs cover it) corrupted, one of its webhooks or
+/// tests in tests/it/transfer.rs cover it) corrupted, one of its webhooks or
 /// sections replaced by any JSON, or anything at all.
 fn settings_file() -> impl Strategy<Value = Value> {
     let (mut engine, _) = populated();

@@ -6,9 +6,7 @@ use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
 use autohook::{parse_reply, Asked, Control, Delivery, Millis, Outcome, Selectors, Status, Transmit};
 use serde_json::{json, Value};
 
-mod common;
-
-use common::Sim;
+use crate::common::Sim;
 
 /// Sunday 2026-11-22 12:00:00 UTC.
 const NOON: Millis = Millis(1_795_348_800_000);
