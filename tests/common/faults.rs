@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use autohook::{Control, EngineError, HeldEvents, Millis, Outcome, Transmit};
 use serde_json::json;
 
-use super::Sim;
+use super::{status, Sim};
 
 /// Webhooks the world starts with: one per retry and subscription shape.
 pub const WEBHOOKS: usize = 3;
@@ -319,7 +319,7 @@ impl World {
             Mode::Redirects => Outcome::Redirect { status: None, location: None },
             Mode::Unreachable => Outcome::PermissionMissing { origin: "https://a.test".into() },
             Mode::Answers(_, after) if u64::from(after) >= transmit.timeout_ms => Outcome::Timeout,
-            Mode::Answers(status, _) => Outcome::Response { status, retry_after: None, body: format!("answer {status}") },
+            Mode::Answers(code, _) => status(code),
         }
     }
 

@@ -10,13 +10,53 @@ pub mod faults;
 use std::collections::BTreeMap;
 
 use autohook::{
-    Badge, Driver, Engine, Millis, Notice, Notification, Outcome, Output, SendCommand, Snapshot, Stats, Transmit, WebhookInput,
+    handle, reply, Badge, Driver, Engine, Millis, Notice, Notification, Outcome, Output, Reply, SendCommand, Sender, Snapshot, Stats,
+    Transmit, WebhookInput,
 };
 use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
 
 /// 2023-11-14 22:13:20 UTC: where simulated clocks start.
 pub const START: Millis = Millis(1_700_000_000_000);
+
+/// Sunday 2026-11-22 12:00:00 UTC: where the campaign tests' clocks start.
+pub const NOON: Millis = Millis(1_795_348_800_000);
+
+/// The fresh bytes a request gets (a pick's token, a generated or rotated
+/// secret, an export's salt and nonce) unless a test picks its own.
+pub const RANDOM: [u8; 32] = [9; 32];
+
+/// The wire reply (`{ok, value | error}`) to `message` from `sender` at
+/// `now`, with `random` as the request's fresh bytes: what a page gets. A
+/// Test's reply, which the adapter gives once its delivery finished, is
+/// `{"after": id}`.
+pub fn ask(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Value {
+    reply(handle(engine, message, sender, now, random).map(|answer| match answer {
+        Reply::Now(value) => value,
+        Reply::AfterDelivery(id) => json!({ "after": id }),
+    }))
+}
+
+/// A response with status `code` and a short body, as receivers answer.
+pub fn status(code: u16) -> Outcome {
+    response(code, &format!("answer {code}"))
+}
+
+/// A response with status `code` and `body`.
+pub fn response(code: u16, body: &str) -> Outcome {
+    Outcome::Response { status: code, retry_after: None, body: body.into() }
+}
+
+/// The value of header `name` (in any case) in the request `transmit`.
+pub fn header<'a>(transmit: &'a Transmit, name: &str) -> Option<&'a str> {
+    transmit.request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// The value of header `name` in a request as the message API shows it
+/// (a preview): `headers` is a list of `[name, value]` pairs.
+pub fn json_header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
+    request["headers"].as_array()?.iter().find(|pair| pair[0] == name).and_then(|pair| pair[1].as_str())
+}
 
 /// Takes the engine's changes, applies them to `storage` (sets, then
 /// removes, as the driver does) and reports the batch saved; whether there
@@ -143,6 +183,16 @@ impl Sim {
     pub fn restart(&mut self) {
         self.persist();
         self.restart_from_storage();
+    }
+
+    /// [`ask`] from an extension page, now, with [`RANDOM`].
+    pub fn ask(&mut self, message: Value) -> Value {
+        self.ask_as(Sender::ExtensionPage, message)
+    }
+
+    /// [`ask`] from `sender`, now, with [`RANDOM`].
+    pub fn ask_as(&mut self, sender: Sender, message: Value) -> Value {
+        ask(&mut self.engine, message, sender, self.now, &RANDOM)
     }
 
     /// Adds a webhook from message-API input.

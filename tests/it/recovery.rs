@@ -5,12 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use autohook::{handle, reply, DeliveryState, Engine, Millis, Outcome, Reply, Sender, Snapshot};
+use autohook::{handle, DeliveryState, Engine, Outcome, Sender, Snapshot};
 use serde_json::{json, Value};
 
-use crate::common::{self, Drained};
-
-const NOW: Millis = Millis(1_700_000_000_000);
+use crate::common::{self, ask, Drained, RANDOM, START};
 
 /// An engine with the storage it writes, restartable from that storage.
 struct Profile {
@@ -24,11 +22,7 @@ impl Profile {
     }
 
     fn ask(&mut self, message: Value) -> Value {
-        let result = handle(&mut self.engine, message, Sender::ExtensionPage, NOW, &[5; 32]).map(|reply| match reply {
-            Reply::Now(value) => value,
-            Reply::AfterDelivery(id) => json!({ "after": id }),
-        });
-        reply(result)
+        ask(&mut self.engine, message, Sender::ExtensionPage, START, &RANDOM)
     }
 
     fn persist(&mut self) {
@@ -38,13 +32,13 @@ impl Profile {
     /// What the driver would be asked to do now.
     fn drain(&mut self) -> Drained {
         let mut drained = Drained::default();
-        self.engine.drive(NOW, &mut drained);
+        self.engine.drive(START, &mut drained);
         drained
     }
 
     fn restart(&mut self) {
         self.persist();
-        self.engine = Engine::restore(Snapshot::from_stored(self.storage.clone()), [4; 16], NOW);
+        self.engine = Engine::restore(Snapshot::from_stored(self.storage.clone()), [4; 16], START);
         self.persist();
     }
 
@@ -65,7 +59,7 @@ impl Profile {
 fn unreadable_records_are_set_aside_and_everything_else_loads() {
     let mut profile = Profile::new();
     let (kept, _) = (profile.create("https://a.test/in"), profile.create("https://b.test/in"));
-    let deliveries = profile.engine.emit("message_sent", json!({"message": "hi"}), NOW).unwrap();
+    let deliveries = profile.engine.emit("message_sent", json!({"message": "hi"}), START).unwrap();
     profile.persist();
     let broken_delivery = format!("delivery/{}", deliveries[0]);
     let truncated = profile.storage[&broken_delivery][..40].to_string();
@@ -132,7 +126,7 @@ fn a_stored_webhook_whose_secret_no_longer_parses_is_turned_off_and_never_sends_
     assert_eq!(webhook["enabled"], false);
     let reason = webhook["disabledReason"].as_str().unwrap();
     assert!(reason.contains("secret") && reason.contains("base64"), "{reason}");
-    assert!(profile.engine.emit("message_sent", json!({}), NOW).unwrap().is_empty(), "a turned-off webhook gets nothing");
+    assert!(profile.engine.emit("message_sent", json!({}), START).unwrap().is_empty(), "a turned-off webhook gets nothing");
 
     // Turning it on needs the secret fixed first; the error names the field.
     let refused = profile.ask(json!({"type": "webhooks.setEnabled", "id": id, "enabled": true}));
@@ -181,7 +175,7 @@ fn request_ids_are_scoped_to_their_sender_and_checked() {
     profile.ask(json!({"type": "settings.set", "enabled": false, "requestId": "same"}));
     let content = Sender::ContentScript { tab_id: 1, url: "https://chat.test/".into() };
     let from_page_id =
-        handle(&mut profile.engine, json!({"type": "settings.set", "enabled": true, "requestId": "same"}), content, NOW, &[0; 32]);
+        handle(&mut profile.engine, json!({"type": "settings.set", "enabled": true, "requestId": "same"}), content, START, &[0; 32]);
     assert!(from_page_id.is_err(), "a content script does not get the page's remembered answer");
 }
 
@@ -198,7 +192,7 @@ fn an_interrupted_test_delivery_is_answered_from_the_log_after_a_restart() {
     let delivery = profile.engine.delivery(test["value"]["after"].as_str().unwrap()).unwrap();
     assert_eq!(delivery.state, DeliveryState::Failed, "interrupted, and a Test is not retried");
     let id = delivery.id.clone();
-    profile.engine.handle_response(transmit.attempt, Outcome::Timeout, NOW);
+    profile.engine.handle_response(transmit.attempt, Outcome::Timeout, START);
     assert_eq!(profile.engine.delivery(&id).unwrap().state, DeliveryState::Failed, "a result from before the restart changes nothing");
 }
 
@@ -206,7 +200,7 @@ fn an_interrupted_test_delivery_is_answered_from_the_log_after_a_restart() {
 fn a_webhook_turned_off_on_load_sends_none_of_its_queued_deliveries() {
     let mut profile = Profile::new();
     profile.create("https://a.test/in");
-    let queued = profile.engine.emit("message_sent", json!({}), NOW).unwrap();
+    let queued = profile.engine.emit("message_sent", json!({}), START).unwrap();
     profile.persist();
     profile.edit_stored_webhooks(|list| list[0]["ratePerMinute"] = json!(0));
     profile.restart();
@@ -229,7 +223,7 @@ fn stored_values_that_validation_would_refuse_cannot_panic_the_engine() {
     let mut campaign: Value = serde_json::from_str(&profile.storage["campaign"]).unwrap();
     campaign["status"] = json!("running");
     campaign["settings"]["phrases"] = json!([]);
-    campaign["nextSendAt"] = json!(NOW.0 - 1);
+    campaign["nextSendAt"] = json!(START.0 - 1);
     campaign["target"] = json!({"tabId": 3, "site": "https://chat.test", "input": "#m", "button": null});
     profile.storage.insert("campaign".into(), campaign.to_string());
     profile.restart();

@@ -3,13 +3,11 @@
 //! and that a reply is acted on once, whatever stops when.
 
 use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
-use autohook::{parse_reply, Asked, Control, Delivery, Millis, Outcome, Selectors, Status, Transmit};
+use autohook::{parse_reply, Asked, Control, Delivery, Millis, Selectors, Status, Transmit};
 use serde_json::{json, Value};
 
-use crate::common::Sim;
+use crate::common::{response, Sim, NOON};
 
-/// Sunday 2026-11-22 12:00:00 UTC.
-const NOON: Millis = Millis(1_795_348_800_000);
 const MINUTE: u64 = 60_000;
 
 /// A webhook for every event with `actOnReplies` as given, a chat target,
@@ -31,17 +29,13 @@ fn event_of(transmit: &Transmit) -> (String, Value) {
     (body["event"].as_str().unwrap().to_string(), body["data"].clone())
 }
 
-fn ok(body: &str) -> Outcome {
-    Outcome::Response { status: 200, retry_after: None, body: body.into() }
-}
-
 /// Runs the world until `until`: writes, then types every message and
 /// answers every request with `answer(event, data)` (a 200 with that body).
 /// Returns the texts typed.
 fn run_until(sim: &mut Sim, until: Millis, mut answer: impl FnMut(&str, &Value) -> String) -> Vec<String> {
     sim.run_until(until, |transmit| {
         let (event, data) = event_of(transmit);
-        ok(&answer(&event, &data))
+        response(200, &answer(&event, &data))
     })
 }
 
@@ -126,7 +120,7 @@ fn a_reply_that_arrives_while_a_phrase_is_being_typed_is_the_next_message() {
     let drained = sim.drain();
     let [phrase] = &drained.typed[..] else { panic!("one phrase due: {drained:?}") };
     let started = drained.transmits.iter().find(|t| event_of(t).0 == "campaign_started").unwrap();
-    sim.respond(started, ok(r#"{"autohook": {"reply": "pong"}}"#));
+    sim.respond(started, response(200, r#"{"autohook": {"reply": "pong"}}"#));
     sim.persist();
     sim.engine.campaign_sent(phrase.seq, Ok(phrase.text.clone()), sim.now);
     let typed = run_until(&mut sim, NOON.plus(MINUTE), |_, _| "{}".into());
@@ -160,7 +154,7 @@ fn a_worker_stop_right_after_the_reply_types_it_exactly_once() {
         sim.persist();
         let drained = sim.drain();
         let started = drained.transmits.iter().find(|t| event_of(t).0 == "campaign_started").unwrap().clone();
-        sim.respond(&started, ok(r#"{"autohook": {"reply": "pong"}}"#));
+        sim.respond(&started, response(200, r#"{"autohook": {"reply": "pong"}}"#));
         // Not typed before the write holding the decision is saved.
         assert!(sim.drain().typed.iter().all(|c| c.text != "pong"));
         if saved {

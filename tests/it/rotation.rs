@@ -2,46 +2,35 @@
 //! the new secret both verify during the overlap, only the new one after
 //! it, and the old secret leaves storage by itself when it expires.
 
-use autohook::{handle, hex_signature, reply, standard_signature, Outcome, SecretKey, Sender, Transmit};
+use autohook::{hex_signature, standard_signature, SecretKey, Sender, Transmit};
 use serde_json::{json, Value};
 
-use crate::common::{Sim, START};
+use crate::common::{ask, header, json_header, response, status, Sim, START};
 
 const OLD: &str = "whsec_b2xkIHNlY3JldCBvZiB0aGUgd2ViaG9vaw==";
 const HOUR_MS: u64 = 3_600_000;
 
-fn ask(sim: &mut Sim, message: Value, random: u8) -> Value {
-    let answer = handle(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[random; 32]);
-    reply(answer.map(|answer| match answer {
-        autohook::Reply::Now(value) => value,
-        autohook::Reply::AfterDelivery(id) => panic!("rotation answers at once, not after delivery {id}"),
-    }))
-}
-
 /// Rotates `id`'s secret with fresh bytes `random`; the new secret.
 fn rotate(sim: &mut Sim, id: &str, overlap_hours: f64, random: u8) -> String {
-    let answer = ask(sim, json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": overlap_hours}), random);
+    let message = json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": overlap_hours});
+    let answer = ask(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[random; 32]);
     answer["value"]["secret"].as_str().unwrap_or_else(|| panic!("rotated: {answer}")).to_string()
-}
-
-fn header<'a>(transmit: &'a Transmit, name: &str) -> &'a str {
-    transmit.request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())
 }
 
 /// Whether a receiver holding only `secret` accepts the request, as the
 /// Standard Webhooks libraries do: any of the space-separated signatures.
 fn verifies(transmit: &Transmit, secret: &str) -> bool {
     let key = SecretKey::parse(secret).unwrap();
-    let timestamp = header(transmit, "webhook-timestamp").parse().unwrap();
+    let timestamp = header(transmit, "webhook-timestamp").unwrap().parse().unwrap();
     let body = transmit.request.body.as_deref().unwrap().as_bytes();
-    let expected = standard_signature(&key, header(transmit, "webhook-id"), timestamp, body);
-    header(transmit, "webhook-signature").split(' ').any(|signature| signature == expected)
+    let expected = standard_signature(&key, header(transmit, "webhook-id").unwrap(), timestamp, body);
+    header(transmit, "webhook-signature").is_some_and(|signatures| signatures.split(' ').any(|signature| signature == expected))
 }
 
 /// Whether the hex `X-AutoHook-Signature` is `secret`'s.
 fn hex_verifies(transmit: &Transmit, secret: &str) -> bool {
     let body = transmit.request.body.as_deref().unwrap().as_bytes();
-    header(transmit, "x-autohook-signature") == hex_signature(&SecretKey::parse(secret).unwrap(), body)
+    header(transmit, "x-autohook-signature") == Some(hex_signature(&SecretKey::parse(secret).unwrap(), body).as_str())
 }
 
 /// Emits one event and delivers it; the request sent.
@@ -50,7 +39,7 @@ fn deliver_one(sim: &mut Sim) -> Transmit {
     let mut transmits = sim.transmits();
     assert_eq!(transmits.len(), 1);
     let transmit = transmits.remove(0);
-    sim.respond(&transmit, Outcome::Response { status: 204, retry_after: None, body: String::new() });
+    sim.respond(&transmit, status(204));
     transmit
 }
 
@@ -59,7 +48,7 @@ fn signed_webhook(sim: &mut Sim) -> String {
 }
 
 fn previous_secrets(sim: &mut Sim) -> Value {
-    ask(sim, json!({"type": "webhooks.list"}), 0)["value"][0]["previousSecrets"].clone()
+    sim.ask(json!({"type": "webhooks.list"}))["value"][0]["previousSecrets"].clone()
 }
 
 #[test]
@@ -70,20 +59,23 @@ fn during_the_overlap_either_secret_verifies_and_after_it_only_the_new_one() {
     assert!(new.starts_with("whsec_") && new != OLD);
 
     let during = deliver_one(&mut sim);
-    assert!(verifies(&during, OLD) && verifies(&during, &new), "{}", header(&during, "webhook-signature"));
-    assert!(header(&during, "webhook-signature").starts_with("v1,") && header(&during, "webhook-signature").split(' ').count() == 2);
+    assert!(verifies(&during, OLD) && verifies(&during, &new), "{:?}", header(&during, "webhook-signature"));
+    assert!(
+        header(&during, "webhook-signature").unwrap().starts_with("v1,")
+            && header(&during, "webhook-signature").unwrap().split(' ').count() == 2
+    );
     assert!(hex_verifies(&during, &new) && !hex_verifies(&during, OLD), "the hex signature uses the new secret only");
     let key = SecretKey::parse(&new).unwrap();
-    let first = header(&during, "webhook-signature").split(' ').next().unwrap();
-    let timestamp = header(&during, "webhook-timestamp").parse().unwrap();
+    let first = header(&during, "webhook-signature").unwrap().split(' ').next().unwrap();
+    let timestamp = header(&during, "webhook-timestamp").unwrap().parse().unwrap();
     let body = during.request.body.as_deref().unwrap().as_bytes();
-    assert_eq!(first, standard_signature(&key, header(&during, "webhook-id"), timestamp, body), "the new signature comes first");
+    assert_eq!(first, standard_signature(&key, header(&during, "webhook-id").unwrap(), timestamp, body), "the new signature comes first");
 
     assert!(sim.advance(), "the old secret's expiry wakes the engine");
     assert_eq!(sim.now, START.plus(2 * HOUR_MS));
     let after = deliver_one(&mut sim);
     assert!(verifies(&after, &new) && !verifies(&after, OLD));
-    assert_eq!(header(&after, "webhook-signature").split(' ').count(), 1);
+    assert_eq!(header(&after, "webhook-signature").unwrap().split(' ').count(), 1);
 }
 
 #[test]
@@ -116,7 +108,7 @@ fn at_most_three_previous_secrets_are_kept_the_oldest_dropped() {
     let expiries: Vec<Value> = (2..=4).rev().map(|n| json!({"expiresAt": START.plus(n * 1000 + 24 * HOUR_MS)})).collect();
     assert_eq!(previous_secrets(&mut sim), Value::Array(expiries), "newest first");
     let transmit = deliver_one(&mut sim);
-    assert_eq!(header(&transmit, "webhook-signature").split(' ').count(), 4);
+    assert_eq!(header(&transmit, "webhook-signature").unwrap().split(' ').count(), 4);
     let accepted: Vec<bool> = secrets.iter().map(|secret| verifies(&transmit, secret)).collect();
     assert_eq!(accepted, [false, true, true, true, true], "the first secret was the oldest of four previous ones");
 }
@@ -140,16 +132,16 @@ fn an_overlap_out_of_range_is_refused_and_changes_nothing() {
     let id = signed_webhook(&mut sim);
     sim.persist();
     for overlap in [json!(0), json!(-1), json!(168.01), json!(1e9)] {
-        let answer = ask(&mut sim, json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": overlap}), 9);
+        let answer = sim.ask(json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": overlap}));
         assert_eq!(answer["error"]["code"], "invalid_input", "{overlap}");
         assert_eq!(answer["error"]["field"], "overlapHours", "{overlap}");
         assert!(sim.engine.take_changes().is_empty(), "{overlap} changed something");
     }
-    let answer = ask(&mut sim, json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": "24"}), 9);
+    let answer = sim.ask(json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": "24"}));
     assert_eq!(answer["error"]["code"], "bad_request");
-    let answer = ask(&mut sim, json!({"type": "webhooks.rotateSecret", "id": "wh_none"}), 9);
+    let answer = sim.ask(json!({"type": "webhooks.rotateSecret", "id": "wh_none"}));
     assert_eq!((answer["error"]["code"].clone(), answer["error"]["field"].clone()), (json!("unknown_webhook"), json!("id")));
-    let revealed = ask(&mut sim, json!({"type": "webhooks.revealSecret", "id": id}), 0);
+    let revealed = sim.ask(json!({"type": "webhooks.revealSecret", "id": id}));
     assert_eq!(revealed["value"]["secret"], OLD);
     assert_eq!(previous_secrets(&mut sim), json!([]));
 }
@@ -158,7 +150,7 @@ fn an_overlap_out_of_range_is_refused_and_changes_nothing() {
 fn the_overlap_defaults_to_a_day_and_a_webhook_without_a_secret_just_gets_one() {
     let mut sim = Sim::new(6);
     let id = signed_webhook(&mut sim);
-    ask(&mut sim, json!({"type": "webhooks.rotateSecret", "id": id}), 9);
+    sim.ask(json!({"type": "webhooks.rotateSecret", "id": id}));
     assert_eq!(previous_secrets(&mut sim), json!([{"expiresAt": START.plus(24 * HOUR_MS)}]));
 
     let mut sim = Sim::new(7);
@@ -167,7 +159,7 @@ fn the_overlap_defaults_to_a_day_and_a_webhook_without_a_secret_just_gets_one() 
     assert_eq!(previous_secrets(&mut sim), json!([]));
     let transmit = deliver_one(&mut sim);
     assert!(verifies(&transmit, &new) && hex_verifies(&transmit, &new));
-    assert_eq!(header(&transmit, "webhook-signature").split(' ').count(), 1);
+    assert_eq!(header(&transmit, "webhook-signature").unwrap().split(' ').count(), 1);
 }
 
 #[test]
@@ -175,13 +167,13 @@ fn a_secret_replaced_by_hand_revokes_the_previous_ones_at_once() {
     let mut sim = Sim::new(8);
     let id = signed_webhook(&mut sim);
     let new = rotate(&mut sim, &id, 1.0, 9);
-    let same = ask(&mut sim, json!({"type": "webhooks.update", "id": id, "changes": {"secret": new, "name": "renamed"}}), 0);
+    let same = sim.ask(json!({"type": "webhooks.update", "id": id, "changes": {"secret": new, "name": "renamed"}}));
     assert_eq!(same["value"]["previousSecrets"].as_array().map(Vec::len), Some(1), "saving the same secret is no replacement");
-    let preview = ask(&mut sim, json!({"type": "webhooks.preview", "id": id, "webhook": {}}), 0);
-    let signatures = preview["value"]["headers"].as_array().unwrap().iter().find(|h| h[0] == "webhook-signature").unwrap()[1].clone();
-    assert_eq!(signatures.as_str().unwrap().split(' ').count(), 2, "the preview is the request as sent: {signatures}");
+    let preview = sim.ask(json!({"type": "webhooks.preview", "id": id, "webhook": {}}));
+    let signatures = json_header(&preview["value"], "webhook-signature").unwrap();
+    assert_eq!(signatures.split(' ').count(), 2, "the preview is the request as sent: {signatures}");
 
-    let replaced = ask(&mut sim, json!({"type": "webhooks.update", "id": id, "changes": {"secret": "whsec_aGFuZCBtYWRl"}}), 0);
+    let replaced = sim.ask(json!({"type": "webhooks.update", "id": id, "changes": {"secret": "whsec_aGFuZCBtYWRl"}}));
     assert_eq!(replaced["value"]["previousSecrets"], json!([]));
     let transmit = deliver_one(&mut sim);
     assert!(!verifies(&transmit, OLD) && !verifies(&transmit, &new) && verifies(&transmit, "whsec_aGFuZCBtYWRl"));
@@ -197,7 +189,7 @@ fn previous_secrets_never_appear_in_views_or_the_log() {
     let transmits = sim.transmits();
     // A receiver that echoes both secrets back, the old one JSON-escaped too.
     let echo = json!({"got": [OLD, new, base64], "escaped": json!({"s": OLD}).to_string()}).to_string();
-    sim.respond(&transmits[0], Outcome::Response { status: 500, retry_after: None, body: echo });
+    sim.respond(&transmits[0], response(500, &echo));
     let views = [
         json!({"type": "webhooks.list"}),
         json!({"type": "deliveries.list"}),
@@ -205,7 +197,7 @@ fn previous_secrets_never_appear_in_views_or_the_log() {
         json!({"type": "stats.summary"}),
     ];
     for message in views {
-        let shown = ask(&mut sim, message.clone(), 0).to_string();
+        let shown = sim.ask(message.clone()).to_string();
         assert!(!shown.contains(base64) && !shown.contains(new.strip_prefix("whsec_").unwrap()), "{message}: {shown}");
     }
     sim.persist();
@@ -223,10 +215,10 @@ fn a_damaged_stored_previous_secret_is_set_aside_and_its_webhook_still_loads() {
     sim.storage.insert("webhooks".into(), damaged);
     sim.restart_from_storage();
 
-    let listed = ask(&mut sim, json!({"type": "webhooks.list"}), 0)["value"][0].clone();
+    let listed = sim.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
     assert_eq!((listed["id"].as_str(), listed["enabled"].as_bool()), (Some(id.as_str()), Some(true)));
     assert_eq!(listed["previousSecrets"], json!([]));
-    let unreadable = ask(&mut sim, json!({"type": "storage.unreadable"}), 0)["value"].clone();
+    let unreadable = sim.ask(json!({"type": "storage.unreadable"}))["value"].clone();
     assert_eq!(unreadable[0]["origin"], "webhooks[0].previousSecrets[0]");
     assert_eq!(unreadable[0]["preview"], "", "a credential's record is not previewed");
     assert!(unreadable[0]["reason"].as_str().unwrap().contains("base64"), "{unreadable}");

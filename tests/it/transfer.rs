@@ -4,27 +4,19 @@
 //! any way is refused with nothing changed and an error naming the record.
 
 use autohook::limits::MAX_WEBHOOKS;
-use autohook::{handle, reply, standard_signature, Reply, SecretKey, Sender, Transmit};
+use autohook::{standard_signature, SecretKey, Transmit};
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::common::Sim;
+use crate::common::{header, Sim};
 
 const SECRET: &str = "whsec_c2lnbmluZyBzZWNyZXQgb2YgdGhlIGV4cG9ydA==";
 const TOKEN: &str = "Bearer credential-token-42";
 const PASSPHRASE: &str = "correct horse battery";
 
-fn ask(sim: &mut Sim, message: Value) -> Value {
-    let answer = handle(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[9; 32]);
-    reply(answer.map(|answer| match answer {
-        Reply::Now(value) => value,
-        Reply::AfterDelivery(id) => panic!("answered after delivery {id}"),
-    }))
-}
-
 fn ok(sim: &mut Sim, message: Value) -> Value {
-    let answer = ask(sim, message.clone());
+    let answer = sim.ask(message.clone());
     assert_eq!(answer["ok"], true, "{message} → {answer}");
     answer["value"].clone()
 }
@@ -87,11 +79,7 @@ fn export(sim: &mut Sim, passphrase: Option<&str>) -> String {
 }
 
 fn import(sim: &mut Sim, data: impl Into<Value>, passphrase: Option<&str>, mode: &str) -> Value {
-    ask(sim, json!({"type": "settings.import", "data": data.into(), "passphrase": passphrase, "mode": mode}))
-}
-
-fn header<'a>(transmit: &'a Transmit, name: &str) -> Option<&'a str> {
-    transmit.request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    sim.ask(json!({"type": "settings.import", "data": data.into(), "passphrase": passphrase, "mode": mode}))
 }
 
 /// The one request an event to the webhook named `name` makes.
@@ -330,7 +318,7 @@ fn an_export_with_secrets_needs_a_passphrase_of_eight_characters() {
             "passphrase: at least 8 characters are needed to encrypt secrets",
         ),
     ] {
-        let answer = ask(&mut sim, message);
+        let answer = sim.ask(message);
         assert_eq!((&answer["error"]["field"], &answer["error"]["message"]), (&json!("passphrase"), &json!(text)));
     }
 }
