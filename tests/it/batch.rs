@@ -1,10 +1,14 @@
 //! Batch events under a simulated clock: how a batch fills and closes, what
 //! it sends, and that a worker stop neither loses nor repeats its events.
 
-use autohook::{hex_signature, DeliveryState, SecretKey, Transmit};
+use autohook::{hex_signature, DeliveryState, HeldEvents, SecretKey, Transmit, WebhookInput};
 use serde_json::{json, Value};
 
 use crate::common::{header, status, Sim, START};
+
+fn input(v: Value) -> WebhookInput {
+    serde_json::from_value(v).unwrap()
+}
 
 fn body(transmit: &Transmit) -> Value {
     serde_json::from_str(transmit.request.body.as_deref().unwrap()).unwrap()
@@ -98,6 +102,26 @@ fn a_batch_that_would_pass_256_kb_is_sent_before_the_event_that_would_push_it_ov
     assert!(sent.iter().all(|(_, t)| t.request.body.as_ref().unwrap().len() <= 256 * 1024));
 }
 
+/// The 256 KB cap is checked when an event joins, against the settings
+/// then; a change of preset that keeps `batch` leaves an open batch that is
+/// then sent over the cap.
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn a_batch_past_256_kb_under_changed_settings_is_refused_not_sent() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/", "preset": "slack", "batch": {"maxEvents": 100, "maxWaitSeconds": 60}}));
+    let big = "x".repeat(4000);
+    for n in 0..90 {
+        sim.engine.emit("message_sent", json!({"message": format!("{n}{big}")}), sim.now).unwrap();
+    }
+    sim.engine.update_webhook(&id, input(json!({"preset": "raw"})), sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    for (_, t) in &sent {
+        let len = t.request.body.as_ref().map_or(0, |b| b.len());
+        assert!(len <= 256 * 1024, "a request of {len} bytes was sent, over the 256 KB cap");
+    }
+}
+
 #[test]
 fn a_batch_is_retried_at_one_two_and_three_seconds_as_one_delivery() {
     let mut sim = Sim::new(5);
@@ -136,7 +160,7 @@ fn turning_batching_off_sends_the_open_batch_s_events_one_by_one_and_turning_the
     let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "batch": {"maxEvents": 10, "maxWaitSeconds": 60}}));
     emit_n(&mut sim, 0, 3);
-    let off: autohook::WebhookInput = serde_json::from_value(json!({"batch": null})).unwrap();
+    let off: WebhookInput = serde_json::from_value(json!({"batch": null})).unwrap();
     sim.engine.update_webhook(&id, off, sim.now).unwrap();
     emit_n(&mut sim, 3, 4);
     let sent = sim.run(|_| status(200));
@@ -145,13 +169,54 @@ fn turning_batching_off_sends_the_open_batch_s_events_one_by_one_and_turning_the
         assert_eq!(header(transmit, "X-AutoHook-Event"), Some("message_sent"), "one event per request again");
     }
 
-    let on: autohook::WebhookInput = serde_json::from_value(json!({"batch": {"maxEvents": 10, "maxWaitSeconds": 60}})).unwrap();
+    let on: WebhookInput = serde_json::from_value(json!({"batch": {"maxEvents": 10, "maxWaitSeconds": 60}})).unwrap();
     sim.engine.update_webhook(&id, on, sim.now).unwrap();
     emit_n(&mut sim, 4, 6);
     sim.engine.set_webhook_enabled(&id, false, Default::default(), sim.now).unwrap();
     assert!(sim.run(|_| status(200)).is_empty());
     let cancelled = sim.engine.deliveries().next().unwrap();
     assert_eq!((cancelled.state, cancelled.batch.len()), (DeliveryState::Cancelled, 2), "cancelled with its events listed");
+}
+
+/// Turning batching off (with the template it then needs) closes the open
+/// batch and sends it with a template only checked against single events.
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn turning_batching_off_sends_the_open_batch_s_events_one_by_one_with_the_new_template() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/", "preset": "custom", "template": "{\"n\": {{count}}}",
+        "batch": {"maxEvents": 10, "maxWaitSeconds": 60}}));
+    for n in 0..3 {
+        sim.engine.emit("message_sent", json!({"message": format!("m{n}")}), sim.now).unwrap();
+    }
+    sim.engine.update_webhook(&id, input(json!({"batch": null, "template": "{\"kind\": \"{{event}}\"}"})), sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    let failed: Vec<_> = sim.engine.deliveries().filter(|d| d.reason.is_some()).map(|d| d.reason.clone()).collect();
+    assert_eq!(sent.len(), 3, "the 3 batched events go one request each, as the webhook now sends; log: {failed:?}");
+    for (_, transmit) in &sent {
+        assert_eq!(transmit.request.body.as_deref(), Some("{\"kind\": \"message_sent\"}"));
+    }
+}
+
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn turning_batching_off_near_the_outbox_limit_sends_the_batch_whole_rather_than_drop_events() {
+    let mut sim = Sim::new(1);
+    let a = sim.webhook(
+        json!({"name": "a", "url": "https://a.test/", "events": ["message_sent"], "batch": {"maxEvents": 100, "maxWaitSeconds": 3600}}),
+    );
+    sim.webhook(json!({"name": "b", "url": "https://b.test/", "events": ["error"]}));
+    for _ in 0..5 {
+        sim.emit("message_sent");
+    }
+    for _ in 0..9_998 {
+        sim.emit("error");
+    }
+    sim.engine.update_webhook(&a, input(json!({"batch": null})), sim.now).unwrap();
+    let a_all = sim.engine.deliveries().filter(|d| d.webhook_id == a).count();
+    assert_eq!(a_all, 1, "one batch, as gathered");
+    let batch = sim.engine.deliveries().find(|d| d.webhook_id == a).unwrap();
+    assert_eq!((batch.state, batch.batch.len()), (DeliveryState::Pending, 5));
 }
 
 #[test]
@@ -193,7 +258,7 @@ fn a_custom_template_sees_batch_and_count() {
     let sent = sim.run(|_| status(200));
     let body = body(&sent[0].1);
     assert_eq!((body["n"].as_u64(), body["first"].as_str(), body["events"][1]["data"]["n"].as_u64()), (Some(2), Some("m0"), Some(1)));
-    let refused: Result<autohook::WebhookInput, _> = serde_json::from_value(
+    let refused: Result<WebhookInput, _> = serde_json::from_value(
         json!({"url": "https://h.test/", "preset": "custom", "template": "{\"m\": \"{{data.message}}\"}", "batch": {"maxEvents": 2, "maxWaitSeconds": 5}}),
     );
     let error = sim.engine.create_webhook(refused.unwrap(), sim.now).unwrap_err();
@@ -215,6 +280,26 @@ fn an_auto_disabled_webhook_holds_its_closed_batch_and_delivers_it_when_turned_o
     sim.engine.set_webhook_enabled(&id, true, Default::default(), sim.now).unwrap();
     let sent = sim.run(|_| status(200));
     assert_eq!(sent.iter().map(|(_, t)| numbers(t)).collect::<Vec<_>>(), [vec![2, 3]]);
+}
+
+/// Events that joined an open batch while the webhook was auto-disabled
+/// are sent although the user turned it on with "discard held events".
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn discarding_held_events_discards_the_batch_gathered_meanwhile_too() {
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://h.test/", "retrySchedule": [], "autoDisableAfter": 1,
+        "batch": {"maxEvents": 2, "maxWaitSeconds": 3600}}));
+    sim.emit("message_sent");
+    sim.emit("message_sent");
+    let t = sim.transmits();
+    assert_eq!(t.len(), 1);
+    sim.respond(&t[0], status(500));
+    assert!(sim.engine.webhook(&id).unwrap().health.auto_disabled);
+    sim.emit("error"); // held: joins a new open batch
+    sim.engine.set_webhook_enabled(&id, true, HeldEvents::Discard, sim.now).unwrap();
+    let sent = sim.run(|_| status(200));
+    assert!(sent.is_empty(), "an event raised while held was sent despite Discard: {} request(s)", sent.len());
 }
 
 #[test]

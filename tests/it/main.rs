@@ -18,7 +18,6 @@ mod common;
 mod api;
 mod batch;
 mod campaign;
-mod edges;
 mod engine;
 mod fuzz;
 mod health;

@@ -3,7 +3,7 @@
 //! and that a reply is acted on once, whatever stops when.
 
 use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
-use autohook::{parse_reply, Asked, Control, Delivery, Millis, Selectors, Status, Transmit};
+use autohook::{parse_reply, Asked, Control, Delivery, DeliveryState, Millis, Selectors, Status, Transmit};
 use serde_json::{json, Value};
 
 use crate::common::{response, Sim, NOON};
@@ -73,6 +73,32 @@ fn a_reply_is_typed_once_as_the_next_message_and_raises_message_sent_from_reply(
     // A phrase's message_sent carries no source; answering it queues a reply (one per interval).
     assert!(sent[0].event.data.get("source").is_none());
     assert_eq!(sim.engine.campaign().view(None)["totalMessagesSent"], 3);
+}
+
+/// A batch holding a reply-sourced message_sent is acted on: the loop the
+/// issue forbids ("replies to deliveries of such events are never acted on").
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true, "events": ["message_sent"],
+        "batch": {"maxEvents": 2, "maxWaitSeconds": 1}}));
+    let selectors = Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings = json!({"phrases": ["one"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    sim.engine.control_campaign(Control::Start, sim.now).unwrap();
+    // A workflow that answers every delivery with a reply.
+    let typed = sim.run_until(NOON.plus(10 * MINUTE), |_| response(200, r#"{"autohook": {"reply": "pong"}}"#));
+    // Each phrase may earn a pong; a pong never earns another.
+    let (pongs, ones) = (typed.iter().filter(|t| *t == "pong").count(), typed.iter().filter(|t| *t == "one").count());
+    assert!(pongs > 0 && pongs <= ones, "a reply answered a reply: typed {typed:?}");
+    let answered = sim.engine.deliveries().filter(|d| d.state == DeliveryState::Delivered);
+    let from_replies: Vec<_> = answered.filter(|d| d.batch.iter().any(|e| e.data.get("source") == Some(&json!("reply")))).collect();
+    assert!(!from_replies.is_empty(), "the workflow saw its own pongs");
+    for delivery in from_replies {
+        assert_eq!(delivery.reply_action.as_deref(), Some("not acted on: reply to a reply"), "{delivery:?}");
+    }
 }
 
 #[test]
@@ -231,6 +257,27 @@ fn a_webhook_that_acts_on_replies_reads_enough_for_the_longest_reply_escaped() {
     assert!(longest.len() < REPLY_BODY_BYTES);
     let Some(Ok(asked)) = parse_reply(&longest) else { panic!("not read") };
     assert_eq!(asked.reply.map(|r| r.chars().count()), Some(MAX_REPLY_CHARS));
+}
+
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn a_reply_too_long_once_redacted_is_ignored_and_the_campaign_control_still_runs() {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true, "headers": {"X-Api-Key": "abcdef12"}}));
+    let selectors = Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings =
+        json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    sim.engine.control_campaign(Control::Start, sim.now).unwrap();
+    let text = "abcdef12".repeat(250);
+    let body = json!({"autohook": {"reply": text, "campaign": "pause"}}).to_string();
+    let t = sim.transmits();
+    assert_eq!(t.len(), 1);
+    sim.respond(&t[0], response(200, &body));
+    let action = sim.engine.deliveries().find_map(|d| d.reply_action.clone());
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused, "{action:?}");
+    assert!(action.as_deref().unwrap().contains("ignored: reply is 2500 characters once its credentials are redacted"), "{action:?}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::common::{header, Sim};
+use crate::common::{header, status, Sim};
 
 const SECRET: &str = "whsec_c2lnbmluZyBzZWNyZXQgb2YgdGhlIGV4cG9ydA==";
 const TOKEN: &str = "Bearer credential-token-42";
@@ -148,6 +148,55 @@ fn without_secrets_they_are_marked_omitted_and_a_webhook_with_nothing_to_take_th
     assert_eq!((&signed["enabled"], &signed["hasSecret"]), (&json!(false), &json!(false)));
     assert_eq!(signed["headers"], json!({"X-Team": "blue"}));
     assert!(signed["disabledReason"].as_str().unwrap().contains("without its secret"));
+}
+
+/// An export "without secrets" carries the service URLs whose path or
+/// query *is* the credential (Slack, Discord, Telegram bot token), which the
+/// log redacts.
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn an_export_without_secrets_leaves_out_urls_that_hold_credentials() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({"name": "tg", "url": "https://api.telegram.org/bot123456:AAHsecretTOKENvalue/sendMessage", "preset": "telegram", "chatId": "1"}));
+    sim.webhook(json!({"name": "slack", "url": "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "preset": "slack"}));
+    let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
+    assert!(!file.contains("AAHsecretTOKENvalue"), "Telegram bot token in clear in a no-secrets export");
+    assert!(!file.contains("XXXXsecretXXXX"), "Slack webhook secret path in clear in a no-secrets export");
+}
+
+/// A no-secrets file whose record (matched by id) points elsewhere
+/// imports with this profile's Authorization header and secret kept: the
+/// tampering the encrypted format refuses carries credentials to a new URL.
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn a_no_secrets_record_pointed_elsewhere_gets_none_of_the_local_credentials() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({"name": "api", "url": "https://good.test/hook", "headers": {"Authorization": "Bearer tok-123456"}}));
+    let mut file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+    file["webhooks"][0]["url"] = json!("https://evil.test/collect");
+    let answer = sim.ask(json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!(answer["ok"], true, "{answer}");
+    sim.emit("message_sent");
+    let t = sim.transmits();
+    let leaked = t.iter().any(|t| {
+        t.request.url.contains("evil.test") && t.request.headers.iter().any(|(n, v)| n == "Authorization" && v.contains("tok-123456"))
+    });
+    assert!(!leaked, "the local Authorization header was sent to the URL the file named");
+}
+
+/// (Once a defect: found by an adversarial review of #16.)
+#[test]
+fn a_slack_workflow_trigger_secret_is_hidden_in_the_log_and_left_out_of_an_export() {
+    let mut sim = Sim::new(1);
+    let token = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    sim.webhook(json!({"name": "wf", "url": format!("https://hooks.slack.com/triggers/T01234567/1234567890123/{token}")}));
+    sim.emit("message_sent");
+    let t = sim.transmits();
+    sim.respond(&t[0], status(200));
+    let logged = sim.engine.deliveries().next().unwrap().request.as_ref().unwrap().url.clone();
+    let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
+    assert!(!logged.contains(token), "log shows {logged}");
+    assert!(!file.contains(token), "a no-secrets export carries it");
 }
 
 /// A refused import: the error, and nothing changed.
