@@ -10,7 +10,7 @@
 #   ./build.sh bench      measure in headless Chromium, write tests/bench/BENCHMARKS.md
 #   ./build.sh fuzz [S]   fuzz for S seconds (default 600): libFuzzer on the
 #                         coverage-guided targets (tests/fuzz-targets), then
-#                         the structure-aware ones (tests/fuzz.rs) with fresh seeds
+#                         the structure-aware ones (tests/it/fuzz.rs) with fresh seeds
 #   ./build.sh screenshots  retake the README's screenshots (tests/screenshots/);
 #                         `./build.sh test` takes them into target/screenshots/
 #   ./build.sh release    from a clean git tree: dist/ from scratch, the store
@@ -460,8 +460,8 @@ check() {
   mkdir -p "$logs"
   PASSED=0 FAILED=0 SUITE_FAILURES=()
   run_checks "$logs"
-  # A tenth of the fuzz targets' cases (tests/fuzz.rs) and of the fault
-  # schedules (tests/simulation.rs): the full budget is ./build.sh test's.
+  # A tenth of the fuzz targets' cases (tests/it/fuzz.rs) and of the fault
+  # schedules (tests/it/simulation.rs): the full budget is ./build.sh test's.
   run_suite "native tests (cargo test)" "$logs/native.log" count_cargo \
     with_rustup env FUZZ_CASES="${FUZZ_CASES:-250}" SIM_CASES="${SIM_CASES:-100}" cargo test --quiet
   report
@@ -470,7 +470,7 @@ check() {
 # Three quarters of the time go to libFuzzer (cargo-fuzz, coverage-guided,
 # split evenly over tests/fuzz-targets; a crash stops the run and leaves the
 # input in tests/fuzz-targets/artifacts/), the rest to rounds of every
-# target of tests/fuzz.rs with FUZZ_CASES inputs (100 000 by default;
+# target of tests/it/fuzz.rs with FUZZ_CASES inputs (100 000 by default;
 # `./build.sh test` runs far fewer) from a new random seed, a failing input
 # shrunk and printed. --sanitizer none: Debian's toolchain has no ASan
 # runtime, and safe Rust needs only the panics, which libFuzzer catches.
