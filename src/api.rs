@@ -434,19 +434,21 @@ fn badge_view(engine: &Engine) -> Value {
 ///
 /// A message may carry a `requestId` (the shell sets one on every request):
 /// a request that changes state is answered once, and a repeat of the same
-/// id from the same sender gets that first answer without running again.
-/// The shell repeats a request only when the browser dropped its reply.
+/// id from the same sender with the same type gets that first answer
+/// without running again. The shell repeats a request only when the
+/// browser dropped its reply.
 pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+    let kind = message.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
     let request_id = match message.as_object_mut().and_then(|fields| fields.remove("requestId")) {
         None => None,
-        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => Some(request_key(&sender, &id)),
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => Some(request_key(&sender, &kind, &id)),
         Some(_) => return Err(ApiError::BadRequest(format!("requestId must be text of 1 to {MAX_REQUEST_ID_CHARS} characters"))),
     };
-    let kind = message.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
     let read_only = is_read_only(&message);
-    // A campaign reply carries every phrase: the campaign as it is now is
-    // what a repeat answers, so only a marker is kept.
-    let campaign_view = kind.starts_with("campaign.") && kind != "campaign.beginPick";
+    // A campaign reply to a page carries every phrase: the campaign as it is
+    // now is what a repeat answers, so only a marker is kept. A content
+    // script's reply is only the target, and is kept as it is.
+    let campaign_view = sender == Sender::ExtensionPage && kind.starts_with("campaign.") && kind != "campaign.beginPick";
     if let Some(reply) = request_id.as_deref().and_then(|id| engine.remembered_reply(id, now)) {
         return Ok(match reply {
             Reply::Now(Value::Null) if campaign_view => Reply::Now(engine.campaign().view(None)),
@@ -462,11 +464,13 @@ pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Mill
 }
 
 /// The key a request id is kept under: scoped by sender, so no other
-/// context can read a page's answer by guessing its id.
-pub fn request_key(sender: &Sender, id: &str) -> String {
+/// context can read a page's answer by guessing its id, and by the
+/// request's type, so a repeat cannot ask another request's question
+/// and get that one's answer.
+pub fn request_key(sender: &Sender, kind: &str, id: &str) -> String {
     match sender {
-        Sender::ExtensionPage => format!("page:{id}"),
-        Sender::ContentScript { tab_id, .. } => format!("tab {tab_id}:{id}"),
+        Sender::ExtensionPage => format!("page:{kind}:{id}"),
+        Sender::ContentScript { tab_id, .. } => format!("tab {tab_id}:{kind}:{id}"),
     }
 }
 

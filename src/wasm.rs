@@ -356,7 +356,8 @@ mod test_hooks {
             _ => {
                 let hold = message.as_object_mut().and_then(|fields| fields.remove("testHoldReply")).is_some();
                 // Only the first try is held: the shell's repeat must be answered.
-                let id = message.get("requestId").and_then(Value::as_str).map(|id| api::request_key(&Sender::ExtensionPage, id));
+                let kind = message.get("type").and_then(Value::as_str).unwrap_or_default();
+                let id = message.get("requestId").and_then(Value::as_str).map(|id| api::request_key(&Sender::ExtensionPage, kind, id));
                 hold && !id.is_some_and(|id| runtime.engine.borrow().remembered_reply(&id, now()).is_some())
             }
         }

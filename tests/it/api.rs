@@ -138,6 +138,30 @@ fn the_picker_sets_the_target_of_its_own_tab_only_with_the_token_of_the_pick_the
     assert_eq!(remembered["value"]["target"]["tabId"], 4);
 }
 
+/// A repeat is answered from memory only for the sender and the request
+/// type that asked first: a content script repeating its setTarget id, or
+/// asking campaign.get with it, once got the whole campaign (phrases,
+/// schedule, lastError) from the page's kept marker.
+#[test]
+fn a_repeated_request_gets_exactly_its_first_answer_for_the_same_sender_and_type() {
+    let mut sim = Sim::new(1);
+    sim.ask(json!({"type": "campaign.configure", "settings": {"phrases": ["private phrase"]}}));
+    let token = begin_pick(&mut sim);
+    let set_target = json!({"type": "campaign.setTarget", "token": token, "input": "#compose", "requestId": "r-1"});
+    let first = sim.ask_as(content(), set_target.clone());
+    assert_eq!(first["value"].as_object().unwrap().len(), 1, "only the target: {first}");
+    assert_eq!(sim.ask_as(content(), set_target), first, "the repeat: the same answer, not the campaign");
+
+    let other_type = sim.ask_as(content(), json!({"type": "campaign.get", "requestId": "r-1"}));
+    assert_eq!(other_type["error"]["code"], "not_allowed", "another type with that id is run, and refused: {other_type}");
+    assert!(!other_type.to_string().contains("private phrase"));
+
+    sim.ask(json!({"type": "settings.set", "enabled": false, "requestId": "r-2"}));
+    let created = sim.ask(json!({"type": "webhooks.create", "webhook": {"url": "https://a.test/"}, "requestId": "r-2"}));
+    assert!(created["value"]["id"].is_string(), "a page's request with another type's spent id runs: {created}");
+    assert_eq!(sim.ask(json!({"type": "webhooks.list"}))["value"].as_array().unwrap().len(), 1);
+}
+
 #[test]
 fn a_content_scripts_target_is_refused_without_a_matching_open_unexpired_unused_pick_token() {
     let mut sim = Sim::new(1);
