@@ -3,7 +3,7 @@
 //! fresh profile, its secrets sign as before, and a file that is wrong in
 //! any way is refused with nothing changed and an error naming the record.
 
-use autohook::limits::MAX_WEBHOOKS;
+use autohook::limits::{MAX_PBKDF2_ITERATIONS, MAX_WEBHOOKS};
 use autohook::{standard_signature, SecretKey, Transmit};
 use std::sync::OnceLock;
 
@@ -239,6 +239,24 @@ fn a_wrong_passphrase_or_a_tampered_file_is_refused_with_nothing_changed() {
     // Keys in another order and other whitespace are no tampering.
     let reordered = serde_json::to_string_pretty(&reversed(serde_json::from_str(&file).unwrap())).unwrap();
     assert_eq!(import(&mut target, reordered, Some(PASSPHRASE), "replace")["ok"], true);
+}
+
+/// A file asking for more PBKDF2 rounds than an export uses is refused
+/// before any are run: 10 million once stalled the worker for tens of
+/// seconds. A refusal that ran them would make this test take that long.
+#[test]
+fn a_file_asking_for_more_than_a_million_pbkdf2_rounds_is_refused_before_any_work() {
+    let mut target = Sim::new(3);
+    for iterations in [MAX_PBKDF2_ITERATIONS + 1, 10_000_000, u32::MAX] {
+        let mut parsed: Value = serde_json::from_str(&encrypted_export()).unwrap();
+        parsed["secrets"]["iterations"] = json!(iterations);
+        let error = refused(&mut target, parsed.to_string(), Some(PASSPHRASE), "replace");
+        assert_eq!(error["code"], "invalid_import", "{error}");
+        assert_eq!(
+            error["message"],
+            format!("not an AutoHook settings file: secrets: iterations must be 600000 to {MAX_PBKDF2_ITERATIONS}")
+        );
+    }
 }
 
 /// `value` with every object's keys in reverse order.
