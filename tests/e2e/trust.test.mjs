@@ -182,6 +182,50 @@ test('Firefox ESR: a content script reads only sealed credentials from storage',
   assert.match(seen, /"webhooks":"sealed:v1:/);
 });
 
+/**
+ * The receiver's site sets a cookie in a tab (`visit` opens it), then a
+ * webhook on that site gets a Test and an event: neither request may carry
+ * the cookie. Receivers authenticate by headers or the signature, never by
+ * what the user's browser holds for their site.
+ */
+async function assertNoCookieSent(receiver, ask, visit) {
+  receiver.script('/login', [{ status: 200, headers: { 'Set-Cookie': 'session=users-own-cookie; Path=/; SameSite=Lax' }, body: 'signed in' }]);
+  await visit(receiver.url('/login'));
+  assert.equal(receiver.deliveries[0].path, '/login');
+  const created = await ask('webhooks.create', { webhook: { url: receiver.url('/hook'), events: ['message_sent'] } });
+  assert.equal(created.ok, true, JSON.stringify(created));
+  assert.equal((await ask('webhooks.test', { id: created.value.id })).ok, true);
+  await ask('events.emit', { event: 'message_sent', data: { message: 'hi' } });
+  const sent = await receiver.waitFor((all) => all.filter((d) => d.path === '/hook').length === 2);
+  assert.deepEqual(sent.filter((d) => d.path === '/hook').map((d) => d.headers.cookie ?? null), [null, null]);
+  const again = await visit(receiver.url('/login'));
+  assert.equal(again, 'session=users-own-cookie', 'the browser does hold the cookie for that site');
+}
+
+test('Chromium: webhook requests carry none of the browser\'s cookies for the receiver\'s site', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const tab = await chromium.browser.newPage();
+  const visit = async (url) => {
+    await tab.goto(url);
+    return tab.evaluate(() => document.cookie);
+  };
+  await assertNoCookieSent(receiver, asker(page), visit);
+});
+
+test('Firefox ESR: webhook requests carry none of the browser\'s cookies for the receiver\'s site', async (t) => {
+  const { receiver, driver, ask } = await receiverAndFirefox(t);
+  const settings = await driver.getWindowHandle();
+  const visit = async (url) => {
+    await driver.switchTo().newWindow('tab');
+    await driver.get(url);
+    const cookie = await driver.executeScript('return document.cookie;');
+    await driver.close();
+    await driver.switchTo().window(settings);
+    return cookie;
+  };
+  await assertNoCookieSent(receiver, ask, visit);
+});
+
 test('a reply dropped by a stopping worker is asked for again and the event is raised once', async (t) => {
   const { receiver, chromium, page } = await receiverAndSettingsPage(t, { build: 'test-hooks' });
   const call = caller(page);
