@@ -452,6 +452,11 @@ pub enum ConfigError {
     /// A service preset with GET.
     #[error("method must be POST, PUT or PATCH for a service preset: it sends a JSON body")]
     PresetNeedsBody,
+    /// Acting on replies over a channel others can write to.
+    #[error(
+        "actOnReplies needs an https URL or a loopback one (127.0.0.1, [::1], localhost): over plain http, anyone on the network path could type into the chat"
+    )]
+    RepliesNeedPrivateChannel,
     /// The custom preset without a template.
     #[error("template is required for the custom preset")]
     TemplateMissing,
@@ -516,6 +521,7 @@ impl ConfigError {
             Preset(_) => "preset",
             ChatIdMissing => "chatId",
             PresetNeedsBody => "method",
+            RepliesNeedPrivateChannel => "actOnReplies",
         }
     }
 }
@@ -599,6 +605,9 @@ impl WebhookConfig {
         }
         if !preset.is_raw() && method == Method::Get {
             return Err(ConfigError::PresetNeedsBody);
+        }
+        if raw.act_on_replies && !is_private_channel(&url) {
+            return Err(ConfigError::RepliesNeedPrivateChannel);
         }
         if let Some(template) = &raw.template {
             // Checked here too: a template is kept while another preset is
@@ -915,6 +924,19 @@ fn check_count(field: &'static str, items: &'static str, count: usize, max: usiz
 }
 
 /// Parses a webhook URL: http(s) only, no credentials.
+/// Whether only the receiver can write what comes back from `url`: TLS, or
+/// a request that never leaves the machine. A reply can type into the
+/// user's chat, so acting on one needs this.
+fn is_private_channel(url: &Url) -> bool {
+    url.scheme() == "https"
+        || match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        }
+}
+
 pub fn parse_url(text: &str) -> Result<Url, ConfigError> {
     check_chars("url", "url", text.trim(), MAX_URL_CHARS)?;
     let url = Url::parse(text.trim()).map_err(|e| ConfigError::UrlUnparsable(e.to_string()))?;

@@ -353,9 +353,9 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// Every field a [`autohook::ConfigError`] may name.
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 16] = [
     "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters", "preset", "chatId",
-    "template", "autoDisableAfter", "batch",
+    "template", "autoDisableAfter", "batch", "actOnReplies",
 ];
 
 fn header_name() -> impl Strategy<Value = String> {

@@ -273,6 +273,26 @@ fn a_repeated_campaign_request_gets_the_campaign_as_it_is_without_keeping_every_
     assert_eq!(profile.ask(configure), first);
 }
 
+/// A stored webhook that acts on replies over plain http to another
+/// machine (written by an older build, or by something that is not the
+/// background) loads turned off, with the reason on its card.
+#[test]
+fn a_stored_webhook_acting_on_replies_over_plain_http_loads_turned_off() {
+    let mut profile = Profile::new();
+    let id = profile.create("https://a.test/in");
+    profile.persist();
+    profile.edit_stored_webhooks(|list| {
+        list[0]["url"] = json!("http://a.test/in");
+        list[0]["actOnReplies"] = json!(true);
+    });
+    profile.restart();
+    let webhook = profile.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert_eq!((webhook["id"].as_str(), webhook["enabled"].clone()), (Some(id.as_str()), json!(false)));
+    assert!(webhook["disabledReason"].as_str().unwrap().contains("actOnReplies needs an https URL"), "{webhook}");
+    let fixed = profile.ask(json!({"type": "webhooks.update", "id": id, "changes": {"url": "https://a.test/in", "enabled": true}}));
+    assert_eq!(fixed["value"]["enabled"], true, "{fixed}");
+}
+
 #[test]
 fn a_stored_webhook_naming_an_event_or_preset_this_build_lacks_loads_turned_off_not_set_aside() {
     let mut profile = Profile::new();

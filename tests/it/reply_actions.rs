@@ -340,3 +340,38 @@ fn a_stop_drops_the_queued_reply_and_its_log_says_so() {
     let typed = run_until(&mut sim, NOON, |_, _| "{}".into());
     assert_eq!(typed, ["two"], "a new run does not type an old reply");
 }
+
+/// A reply can type into the user's chat, so acting on replies needs a
+/// channel no one else can write to: https, or an address on this machine.
+/// Plain http elsewhere is refused when saved, naming the field, on create
+/// and on update, and nothing changes.
+#[test]
+fn acting_on_replies_needs_https_or_a_loopback_address() {
+    let mut sim = Sim::new(1);
+    for url in [
+        "https://h.test/", "http://127.0.0.1:8080/in", "http://127.1.2.3/in", "http://[::1]:9000/in", "http://localhost/in",
+        "http://LOCALHOST:1/",
+    ] {
+        let created = sim.ask(json!({"type": "webhooks.create", "webhook": {"url": url, "actOnReplies": true}}));
+        assert_eq!(created["value"]["actOnReplies"], true, "{url}: {created}");
+    }
+    let before = sim.ask(json!({"type": "webhooks.list"}));
+    for url in ["http://h.test/", "http://192.168.1.10/in", "http://10.0.0.1/", "http://localhost.evil.test/", "http://[::2]/"] {
+        let refused = sim.ask(json!({"type": "webhooks.create", "webhook": {"url": url, "actOnReplies": true}}));
+        assert_eq!(
+            (&refused["error"]["code"], &refused["error"]["field"]),
+            (&json!("invalid_input"), &json!("actOnReplies")),
+            "{url}: {refused}"
+        );
+        assert!(refused["error"]["message"].as_str().unwrap().starts_with("actOnReplies needs an https URL or a loopback one"));
+    }
+    let plain = sim.ask(json!({"type": "webhooks.create", "webhook": {"url": "http://h.test/"}}))["value"]["id"].clone();
+    let before_update = sim.ask(json!({"type": "webhooks.list"}));
+    assert_eq!(before_update["value"].as_array().unwrap().len(), before["value"].as_array().unwrap().len() + 1);
+    let refused = sim.ask(json!({"type": "webhooks.update", "id": plain, "changes": {"actOnReplies": true}}));
+    assert_eq!(refused["error"]["field"], "actOnReplies", "{refused}");
+    let https_first = sim.ask(json!({"type": "webhooks.list"}))["value"][0]["id"].clone();
+    let downgraded = sim.ask(json!({"type": "webhooks.update", "id": https_first, "changes": {"url": "http://h.test/"}}));
+    assert_eq!(downgraded["error"]["field"], "actOnReplies", "moving an acting webhook to plain http is refused too: {downgraded}");
+    assert_eq!(sim.ask(json!({"type": "webhooks.list"})), before_update, "nothing changed");
+}
