@@ -16,7 +16,9 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestRedirect, Response, ResponseType};
+use web_sys::{
+    AbortSignal, Headers, ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestRedirect, Response, ResponseType,
+};
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::campaign::SendCommand;
