@@ -61,7 +61,7 @@ pub use wasm::{sign_payload, Background, Host};
 /// presets cut text to, and the input limits the tests probe.
 pub mod limits {
     pub use crate::campaign::cron::MAX_CRON_CHARS;
-    pub use crate::campaign::MAX_REPLY_CHARS;
+    pub use crate::campaign::{MAX_REPLY_CHARS, MAX_TAB_TEXT_CHARS};
     pub use crate::engine::{
         FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS,
         REPLY_BODY_BYTES,

@@ -27,6 +27,7 @@ use url::Url;
 
 use crate::config::parse_variant;
 use crate::event::EventKind;
+use crate::preset::cut;
 use crate::time::Millis;
 use cron::{Cron, CronError};
 
@@ -330,6 +331,21 @@ pub enum SendFailure {
     WrongSite(String),
     /// The tab could not be reached, or could not type or send: why.
     Failed(String),
+}
+
+/// Most characters kept of a text a tab sends back (why it could not type,
+/// the origin it showed). The tab belongs to the page, and the text goes
+/// into the campaign's record, an error event and the log.
+pub const MAX_TAB_TEXT_CHARS: usize = 500;
+
+impl SendFailure {
+    /// This failure with its text cut to [`MAX_TAB_TEXT_CHARS`], marked "…" where cut.
+    fn bounded(self) -> SendFailure {
+        match self {
+            SendFailure::WrongSite(site) => SendFailure::WrongSite(cut(&site, MAX_TAB_TEXT_CHARS)),
+            SendFailure::Failed(error) => SendFailure::Failed(cut(&error, MAX_TAB_TEXT_CHARS)),
+        }
+    }
 }
 
 /// A send handed out and not yet answered.
@@ -704,6 +720,7 @@ impl Campaign {
         let Some(sending) = self.sending.take_if(|s| s.seq == seq) else {
             return Vec::new();
         };
+        let result = result.map_err(SendFailure::bounded);
         // A reply is typed once or not at all: a failed one is not tried again.
         // A reply queued while a phrase was being typed waits for the next send.
         let reply = if sending.reply { self.reply.take() } else { None };

@@ -1,6 +1,7 @@
 //! Campaigns against the sans-IO engine with a simulated clock: what is
 //! typed when, which events reach webhooks, and what survives a restart.
 
+use autohook::limits::MAX_TAB_TEXT_CHARS;
 use autohook::{Control, Engine, Millis, Selectors, SendCommand, SendFailure, Snapshot, Status};
 use serde_json::{json, Value};
 
@@ -161,6 +162,28 @@ fn a_failed_send_raises_error_and_pauses_instead_of_stopping() {
     assert_eq!(events[1].1["error"], "Failed to find send button");
     assert_eq!(events[2].0, "campaign_paused");
     assert_eq!(sim.view()["totalMessagesSent"], 0);
+}
+
+/// The tab is the page's: whatever length of text it answers with (why it
+/// could not type, the origin it showed), the campaign keeps and reports at
+/// most MAX_TAB_TEXT_CHARS of it, cut on a character and marked.
+#[test]
+fn text_a_tab_sends_back_is_cut_to_its_limit() {
+    for (failure, is_site) in
+        [(SendFailure::Failed("é".repeat(1_000_000)), false), (SendFailure::WrongSite(format!("http://{}", "a".repeat(1_000_000))), true)]
+    {
+        let mut sim = campaign_sim(settings(&["a", "b"], 0));
+        sim.control(Control::Start);
+        let command = sim.due().unwrap();
+        sim.engine.campaign_sent(command.seq, Err(failure), sim.now);
+        assert_eq!(sim.engine.campaign().status(), &Status::Paused);
+        let last_error = sim.view()["lastError"].as_str().unwrap().to_string();
+        let extra = if is_site { "the chat tab is now on , not http://127.0.0.1:8080; nothing was typed".chars().count() } else { 0 };
+        assert_eq!(last_error.chars().count(), MAX_TAB_TEXT_CHARS + extra, "{}", &last_error[..80]);
+        assert!(last_error.contains('…'), "marked as cut");
+        let events = sim.events();
+        assert!(events[1].1["error"].as_str().unwrap().chars().count() <= MAX_TAB_TEXT_CHARS + extra);
+    }
 }
 
 #[test]
