@@ -34,7 +34,7 @@ pub fn view(now: Millis) -> Value {
     let events: Vec<Value> = EventKind::ALL
         .into_iter()
         .map(|kind| {
-            let sample = Event { id: "msg_sample".into(), kind, at: now, data: kind.sample_data(now) };
+            let sample = Event::new("msg_sample".into(), kind, now, kind.sample_data(now));
             json!({"name": kind.as_str(), "subscribable": kind.is_subscribable(), "sample": sample.data, "sentence": sentence(&sample)})
         })
         .collect();

@@ -156,6 +156,28 @@ fn stat(event: &Event, key: &str) -> String {
     event.data.get("stats").and_then(|s| s.get(key)).map(|v| v.to_string()).unwrap_or_else(|| "?".into())
 }
 
+/// What set an event off. AutoHook acts on a receiver's reply only to the
+/// events of an outside cause: an event that an acted-on reply caused (a
+/// message it typed, a pause, resume or stop it asked for, an error on the
+/// way) never has its own replies acted on, at any depth, so two workflows,
+/// or one answering itself, cannot drive the campaign in a loop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    /// A campaign phrase due by its schedule, something the user did, or
+    /// another source outside AutoHook.
+    #[default]
+    Outside,
+    /// A receiver's reply that AutoHook acted on.
+    Reply,
+}
+
+impl Cause {
+    fn is_outside(&self) -> bool {
+        *self == Cause::Outside
+    }
+}
+
 /// One occurrence of an event. Its `id` is the Standard Webhooks message id:
 /// the same on every attempt and redelivery, so receivers can deduplicate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -168,9 +190,18 @@ pub struct Event {
     pub at: Millis,
     /// The event's own fields (`message`, `limit`, …).
     pub data: Value,
+    /// What set it off; stored with it (only when a reply did, so records
+    /// of outside events are as they were), as the rule outlives the worker.
+    #[serde(default, skip_serializing_if = "Cause::is_outside")]
+    pub cause: Cause,
 }
 
 impl Event {
+    /// An event of an outside cause.
+    pub fn new(id: String, kind: EventKind, at: Millis, data: Value) -> Event {
+        Event { id, kind, at, data, cause: Cause::Outside }
+    }
+
     /// The JSON envelope: `{id, event, timestamp, data, source, version}`.
     pub fn envelope(&self) -> Value {
         json!({
@@ -262,7 +293,7 @@ pub fn batch_heading(count: usize) -> String {
 /// A sample of each of `kinds` at `at`: what templates are checked against
 /// (in one batch, for a webhook that batches).
 pub fn samples(kinds: &[EventKind], at: Millis) -> Vec<Event> {
-    kinds.iter().map(|&kind| Event { id: "msg_sample".into(), kind, at, data: kind.sample_data(at) }).collect()
+    kinds.iter().map(|&kind| Event::new("msg_sample".into(), kind, at, kind.sample_data(at))).collect()
 }
 
 #[cfg(test)]
@@ -281,8 +312,7 @@ mod tests {
 
     #[test]
     fn envelope_has_the_documented_fields() {
-        let event =
-            Event { id: "msg_1".into(), kind: EventKind::MessageSent, at: Millis(1_649_367_553_000), data: json!({"message": "hi"}) };
+        let event = Event::new("msg_1".into(), EventKind::MessageSent, Millis(1_649_367_553_000), json!({"message": "hi"}));
         let envelope = event.envelope();
         assert_eq!(envelope["id"], "msg_1");
         assert_eq!(envelope["event"], "message_sent");

@@ -501,7 +501,7 @@ mod tests {
                 for key in ["message", "error"] {
                     hostile[key] = Value::String(long.clone());
                 }
-                [kind.sample_data(at), hostile].map(|data| Event { id: "msg_1".into(), kind, at, data })
+                [kind.sample_data(at), hostile].map(|data| Event::new("msg_1".into(), kind, at, data))
             })
             .collect()
     }
@@ -607,7 +607,7 @@ mod tests {
     #[test]
     fn sentences_read_as_the_event() {
         let at = Millis(0);
-        let event = |kind: EventKind| Event { id: "m".into(), kind, at, data: kind.sample_data(at) };
+        let event = |kind: EventKind| Event::new("m".into(), kind, at, kind.sample_data(at));
         assert_eq!(sentence(&event(EventKind::CampaignPaused)), "Campaign paused after 25 messages today");
         assert_eq!(sentence(&event(EventKind::MessageSent)), "Message sent: “Hello from AutoHook!” (25 today, 340 in total)");
         assert_eq!(sentence(&event(EventKind::DailyLimitReached)), "Daily limit of 100 messages reached");
@@ -634,7 +634,7 @@ mod tests {
     #[test]
     fn slack_text_is_escaped_in_every_field_and_fits_after_escaping() {
         let data = json!({"message": format!("<!channel> <@U123> & {}", "<".repeat(5000))});
-        let event = Event { id: "m".into(), kind: EventKind::MessageSent, at: Millis(0), data };
+        let event = Event::new("m".into(), EventKind::MessageSent, Millis(0), data);
         let body = Preset::Slack.render(&event, None);
         for text in [&body["text"], &body["blocks"][0]["text"]["text"]] {
             let text = text.as_str().unwrap();
@@ -653,7 +653,7 @@ mod tests {
             data.insert(format!("{i}{worst}"), Value::String(worst.clone()));
         }
         data.insert("message".into(), Value::String(worst));
-        let event = Event { id: "m".into(), kind: EventKind::MessageSent, at: Millis(0), data: Value::Object(data) };
+        let event = Event::new("m".into(), EventKind::MessageSent, Millis(0), Value::Object(data));
         let body = Preset::Teams.render(&event, None).to_string();
         assert!(body.len() <= TEAMS_MAX_BYTES, "{} bytes", body.len());
     }

@@ -217,7 +217,7 @@ mod tests {
     }
 
     fn event() -> Event {
-        Event { id: "msg_1".into(), kind: EventKind::MessageSent, at: Millis(1_000), data: json!({"message": "hé & co"}) }
+        Event::new("msg_1".into(), EventKind::MessageSent, Millis(1_000), json!({"message": "hé & co"}))
     }
 
     fn value<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {

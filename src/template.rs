@@ -547,7 +547,7 @@ mod tests {
     use serde_json::json;
 
     fn event(data: Value) -> Event {
-        Event { id: "msg_1".into(), kind: EventKind::MessageSent, at: Millis(1_649_367_553_042), data }
+        Event::new("msg_1".into(), EventKind::MessageSent, Millis(1_649_367_553_042), data)
     }
 
     fn render(source: &str, data: Value) -> Result<String, TemplateError> {

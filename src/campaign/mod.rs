@@ -26,7 +26,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::config::parse_variant;
-use crate::event::EventKind;
+use crate::event::{Cause, EventKind};
 use crate::preset::cut;
 use crate::time::Millis;
 use cron::{Cron, CronError};
@@ -440,6 +440,10 @@ pub struct Campaign {
     /// A receiver's reply to type instead of the next phrase.
     #[serde(skip_serializing_if = "Option::is_none")]
     reply: Option<QueuedReply>,
+    /// When a reply's pause, resume or stop was last obeyed: at most one per
+    /// interval is (see [`Campaign::reply_control_refused`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_control_at: Option<Millis>,
     /// Whether the queued reply is not yet known to be in storage: it is
     /// not typed until it is ([`Campaign::reply_saved`]), or a worker stop
     /// after the typing would lose the delivery's result, and its retry
@@ -640,6 +644,39 @@ impl Campaign {
         self.last_error = None;
         self.next_send_at = Some(now);
         Ok(vec![(EventKind::CampaignResumed, json!({"timestamp": now.iso8601()}))])
+    }
+
+    /// Why a pause, resume or stop that a receiver's reply asks for is not
+    /// obeyed at `now`: one was, less than the campaign's shortest interval
+    /// ago. Replies then cannot move the campaign faster than its settings.
+    pub fn reply_control_refused(&self, now: Millis) -> Option<String> {
+        let interval = u64::from(self.settings.interval_min_seconds) * 1000;
+        let last = self.reply_control_at.filter(|at| now < at.plus(interval))?;
+        Some(format!(
+            "a reply already changed the campaign {} s ago; at most one such change per interval ({} s)",
+            (now.0 - last.0) / 1000,
+            self.settings.interval_min_seconds
+        ))
+    }
+
+    /// A reply's pause, resume or stop was obeyed at `now`. After a resume,
+    /// the next message waits a whole interval: a reply never makes the
+    /// campaign send sooner than its settings would.
+    pub fn reply_control_obeyed(&mut self, now: Millis) {
+        self.reply_control_at = Some(now);
+        if self.status == Status::Running {
+            let interval = u64::from(self.settings.interval_min_seconds) * 1000;
+            self.next_send_at = Some(self.next_send_at.map_or(now, |at| at.max(now)).max(now.plus(interval)));
+        }
+    }
+
+    /// What set off send `seq` if it is the one under way: the text of an
+    /// acted-on reply, or a phrase due by the schedule.
+    pub fn cause_of_send(&self, seq: u64) -> Cause {
+        match &self.sending {
+            Some(sending) if sending.seq == seq && sending.reply => Cause::Reply,
+            _ => Cause::Outside,
+        }
     }
 
     /// Stops a running or paused campaign.

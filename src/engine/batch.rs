@@ -66,7 +66,7 @@ impl Engine {
     /// The event a batch's delivery stands for: a new id (the batch's
     /// `webhook-id`), `now`, and its first event's kind.
     pub(super) fn batch_event(&mut self, first: &Event, now: Millis) -> Event {
-        Event { id: self.ids.next("msg"), kind: first.kind, at: now, data: serde_json::Value::Null }
+        Event::new(self.ids.next("msg"), first.kind, now, serde_json::Value::Null)
     }
 
     /// Adds `event` to the open batch of the webhook at `index`, or opens

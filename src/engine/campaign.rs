@@ -4,7 +4,7 @@
 
 use super::{Engine, EngineError, Key, NotificationKind};
 use crate::campaign::{Campaign, CampaignInput, Raised, Selectors, SendCommand, SendFailure};
-use crate::event::EventKind;
+use crate::event::{Cause, EventKind};
 use crate::time::Millis;
 
 /// A change of a campaign's state the user asks for.
@@ -82,13 +82,23 @@ impl Engine {
 
     /// Starts, pauses, resumes or stops the campaign, raising its event.
     pub fn control_campaign(&mut self, control: Control, now: Millis) -> Result<(), EngineError> {
+        self.control_campaign_caused(control, Cause::Outside, now)
+    }
+
+    /// [`Engine::control_campaign`] for `cause`. A reply's control raises
+    /// events of that cause, whose own replies are never acted on, and is
+    /// obeyed at most once per interval (see `replies_action.rs`).
+    pub(super) fn control_campaign_caused(&mut self, control: Control, cause: Cause, now: Millis) -> Result<(), EngineError> {
         let raised = match control {
             Control::Start => self.campaign.start(now),
             Control::Pause => self.campaign.pause(now),
             Control::Resume => self.campaign.resume(now),
             Control::Stop => self.campaign.stop(now),
         }?;
-        self.raise(raised, now);
+        if cause == Cause::Reply {
+            self.campaign.reply_control_obeyed(now);
+        }
+        self.raise(raised, cause, now);
         Ok(())
     }
 
@@ -96,7 +106,7 @@ impl Engine {
     /// scheduled run whose time has come.
     pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
         let raised = self.campaign.tick(now);
-        self.raise(raised, now);
+        self.raise(raised, Cause::Outside, now);
         let command = self.campaign.poll_send(now)?;
         self.dirty.insert(Key::Campaign);
         Some(command)
@@ -104,15 +114,16 @@ impl Engine {
 
     /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
     pub fn campaign_sent(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) {
+        let cause = self.campaign.cause_of_send(seq);
         let raised = self.campaign.send_result(seq, result, now);
-        self.raise(raised, now);
+        self.raise(raised, cause, now);
         self.dirty.insert(Key::Campaign);
     }
 
     /// Delivers the campaign's events. An event the outbox cannot take is
     /// logged by `emit` (too large) or dropped (outbox full: 10,000 events
     /// already wait), never allowed to stop the campaign.
-    fn raise(&mut self, raised: Vec<Raised>, now: Millis) {
+    fn raise(&mut self, raised: Vec<Raised>, cause: Cause, now: Millis) {
         self.settle_reply();
         if !raised.is_empty() {
             self.dirty.insert(Key::Campaign);
@@ -127,7 +138,7 @@ impl Engine {
             self.notify(NotificationKind::DailyLimit, None, limit);
         }
         for (kind, data) in raised {
-            let _ = self.emit(kind.as_str(), data, now);
+            let _ = self.emit_caused(kind, data, cause, now);
         }
     }
 }

@@ -51,7 +51,7 @@ pub use transfer::ImportMode;
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
-use crate::event::{Event, EventKind};
+use crate::event::{Cause, Event, EventKind};
 use crate::ids::IdGen;
 use crate::redact::Redactor;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
@@ -462,13 +462,18 @@ impl Engine {
     /// off. Returns the delivery ids.
     pub fn emit(&mut self, name: &str, data: Value, now: Millis) -> Result<Vec<String>, EngineError> {
         let kind = EventKind::parse(name).filter(|k| *k != EventKind::Test).ok_or_else(|| EngineError::UnknownEvent(name.into()))?;
+        self.emit_caused(kind, data, Cause::Outside, now)
+    }
+
+    /// [`Engine::emit`] for an event of `kind` that `cause` set off.
+    pub(super) fn emit_caused(&mut self, kind: EventKind, data: Value, cause: Cause, now: Millis) -> Result<Vec<String>, EngineError> {
         if !self.settings.enabled {
             return Ok(Vec::new());
         }
         // An auto-disabled webhook still gets its events, held (see `health`).
         let wants = |i: usize| self.webhooks[i].config.valid().is_ok_and(|c| (c.enabled || self.holds_events(i)) && c.wants(kind));
         let subscribed: Vec<usize> = (0..self.webhooks.len()).filter(|&i| wants(i)).collect();
-        let event = Event { id: self.ids.next("msg"), kind, at: now, data };
+        let event = Event { id: self.ids.next("msg"), kind, at: now, data, cause };
         let envelope = event.envelope();
         let (mut targets, mut unsent) = (Vec::new(), Vec::new());
         for index in subscribed {
@@ -499,7 +504,7 @@ impl Engine {
     pub fn test(&mut self, id: &str, now: Millis) -> Result<String, EngineError> {
         let index = self.webhook_index(id)?;
         let data = EventKind::Test.sample_data(now);
-        let event = Event { id: self.ids.next("msg"), kind: EventKind::Test, at: now, data };
+        let event = Event::new(self.ids.next("msg"), EventKind::Test, now, data);
         let delivery_id = self.enqueue_test(index, event, now)?;
         if !self.online {
             self.finish(&delivery_id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
@@ -542,7 +547,7 @@ impl Engine {
             None => (WebhookConfig::create(input)?, Vec::new()),
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
-        let event = Event { id: "msg_preview".into(), kind, at: now, data: kind.sample_data(now) };
+        let event = Event::new("msg_preview".into(), kind, now, kind.sample_data(now));
         Ok(request::build(&config, &previous, batch::shaped(&config, &event), "dlv_preview.1", now)?)
     }
 

@@ -161,7 +161,7 @@ mod tests {
             id: id.into(),
             webhook_id: webhook_id.into(),
             webhook_name: webhook_id.into(),
-            event: Event { id: format!("msg_{id}"), kind: EventKind::Error, at: Millis(0), data: json!({}) },
+            event: Event::new(format!("msg_{id}"), EventKind::Error, Millis(0), json!({})),
             created_at: Millis(0),
             state: DeliveryState::Pending,
             finished_at: None,

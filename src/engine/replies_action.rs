@@ -4,10 +4,15 @@
 //! "pause" | "resume" | "stop"}}`, the two-way flow chat platforms offer,
 //! without AutoHook needing a public URL.
 //!
-//! Only a 2xx reply to a delivery that is not a Test is acted on, and never
-//! a reply to a message typed from a reply (`message_sent` with `"source":
-//! "reply"`), so two workflows cannot answer each other forever. The text
-//! goes through the campaign's own send path (see
+//! Only a 2xx reply to a delivery that is not a Test is acted on, and only
+//! to the events of an outside cause ([`Cause`]): never to an event an
+//! acted-on reply caused (the message it typed, the pause, resume or stop
+//! it asked for, an error on the way), at any depth, so two workflows, or
+//! one answering itself, cannot drive the campaign in a loop. A pause,
+//! resume or stop from replies is obeyed at most once per campaign
+//! interval, and a resume waits a whole interval before the next message
+//! ([`Campaign::reply_control_refused`](crate::campaign::Campaign::reply_control_refused)).
+//! The text goes through the campaign's own send path (see
 //! [`Campaign::queue_reply`](crate::campaign::Campaign::queue_reply)): one
 //! per interval, to the same tab, with the same site check.
 //!
@@ -22,7 +27,7 @@ use serde_json::Value;
 use super::{Control, Engine, Outcome};
 use crate::campaign::{QueuedReply, MAX_REPLY_CHARS};
 use crate::config::StoredConfig;
-use crate::event::EventKind;
+use crate::event::Cause;
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -169,13 +174,11 @@ impl Engine {
     pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
         let Some(asked) = asked else { return };
         let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
-        // A batch stands for its events: one typed from a reply makes it a reply's.
-        let typed_from_reply =
-            |event: &crate::event::Event| event.kind == EventKind::MessageSent && event.data.get("source") == Some(&"reply".into());
-        let from_reply = typed_from_reply(&delivery.event) || delivery.batch.iter().any(typed_from_reply);
+        // A batch stands for its events: one a reply caused makes it a reply's.
+        let from_reply = delivery.event.cause == Cause::Reply || delivery.batch.iter().any(|event| event.cause == Cause::Reply);
         let action = match asked {
             _ if delivery.test => "not acted on: replies to Test are only shown".to_string(),
-            _ if from_reply => "not acted on: reply to a reply".to_string(),
+            _ if from_reply => "not acted on: the event was caused by an acted-on reply".to_string(),
             Err(why) => format!("not acted on: {why}"),
             Ok(asked) => self.carry_out(id, asked, now),
         };
@@ -192,9 +195,13 @@ impl Engine {
                 Control::Resume => "resumed",
                 Control::Start | Control::Stop => "stopped",
             };
-            done.push(match self.control_campaign(control, now) {
+            let obeyed = match self.campaign.reply_control_refused(now) {
+                Some(why) => Err(why),
+                None => self.control_campaign_caused(control, Cause::Reply, now).map_err(|error| error.to_string()),
+            };
+            done.push(match obeyed {
                 Ok(()) => format!("campaign {word}"),
-                Err(error) => format!("campaign not {word}: {error}"),
+                Err(why) => format!("campaign not {word}: {why}"),
             });
         }
         if let Some(text) = asked.reply {

@@ -43,3 +43,27 @@ test('a reply {"autohook": {"campaign": "pause"}} pauses the campaign', async (t
   const [started] = await call('deliveries.list', { limit: 100 }).then((all) => all.filter((d) => d.event.kind === 'campaign_started'));
   assert.equal(started.replyAction, 'campaign paused');
 });
+
+test('a receiver that answers message_sent with pause and campaign_paused with resume cannot drive the campaign in a loop', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  const autohook = (campaign) => ({ status: 200, body: { autohook: { campaign } } });
+  receiver.script('/on-sent', [autohook('pause')]);
+  receiver.script('/on-paused', [autohook('resume')]);
+  for (const [path, event] of [['/on-sent', 'message_sent'], ['/on-paused', 'campaign_paused']]) {
+    await call('webhooks.create', { webhook: { url: receiver.url(path), events: [event], actOnReplies: true } });
+  }
+  const { chat } = await campaignInChat(t, { chromium, page }, { phrases: ['ping'], intervalMinSeconds: 600, intervalMaxSeconds: 600, dailyLimit: 0 });
+  await call('campaign.start');
+  await receiver.waitFor((all) => all.some((d) => d.path === '/on-paused'));
+  const paused = await eventually(async () => {
+    const [delivery] = await call('deliveries.list', { limit: 100 }).then((all) => all.filter((d) => d.event.kind === 'campaign_paused'));
+    return delivery?.replyAction && delivery;
+  }, { what: 'the reply to campaign_paused logged' });
+  assert.equal(paused.replyAction, 'not acted on: the event was caused by an acted-on reply');
+  // Before, the resume sent at once and the loop typed 34 messages in 12 s.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  assert.deepEqual(await chatMessages(chat), ['ping']);
+  assert.equal((await call('campaign.get')).status, 'paused');
+  assert.equal(receiver.deliveries.filter((d) => d.path === '/on-sent').length, 1);
+});

@@ -82,7 +82,7 @@ fn event_kind() -> impl Strategy<Value = EventKind> {
 
 /// An event as the content script could send it: any id, time and data.
 fn event() -> impl Strategy<Value = Event> {
-    (text(), event_kind(), any::<u64>(), json()).prop_map(|(id, kind, at, data)| Event { id, kind, at: Millis(at), data })
+    (text(), event_kind(), any::<u64>(), json()).prop_map(|(id, kind, at, data)| Event::new(id, kind, Millis(at), data))
 }
 
 /// The 1-based column `column` lies in `text` or just after its end.
@@ -254,7 +254,7 @@ fn check_template(source: &str, target: RequestPart, events: &[Event]) -> Result
 /// A sample event of `kind`, as [`Template::check`] renders on save.
 fn sample(kind: EventKind) -> Event {
     let at = Millis(1_700_000_000_000);
-    Event { id: "msg_sample".into(), kind, at, data: kind.sample_data(at) }
+    Event::new("msg_sample".into(), kind, at, kind.sample_data(at))
 }
 
 proptest! {

@@ -107,7 +107,7 @@ proptest! {
 
     #[test]
     fn every_preset_fits_its_service_whatever_the_event_data(kind in select(&EventKind::ALL[..]), data in data()) {
-        let event = Event { id: "msg_1".into(), kind, at: Millis(1_700_000_000_000), data };
+        let event = Event::new("msg_1".into(), kind, Millis(1_700_000_000_000), data);
         let said = sentence(&event);
         for preset in Preset::ALL {
             let body = preset.render(&event, Some("-1001234"));
@@ -171,7 +171,7 @@ proptest! {
 #[test]
 fn a_slack_message_cannot_ping_the_channel() {
     let data = json!({"message": "<!channel> deploy & <@U024BE7LH> <https://evil.test|click>"});
-    let event = Event { id: "m".into(), kind: EventKind::MessageSent, at: Millis(0), data };
+    let event = Event::new("m".into(), EventKind::MessageSent, Millis(0), data);
     let body = Preset::Slack.render(&event, None);
     let expected = "Message sent: “&lt;!channel&gt; deploy &amp; &lt;@U024BE7LH&gt; &lt;https://evil.test|click&gt;” (? today, ? in total)";
     assert_eq!(body["text"], expected);

@@ -69,7 +69,7 @@ fn a_reply_is_typed_once_as_the_next_message_and_raises_message_sent_from_reply(
     let from_reply: Vec<&Delivery> = sent.iter().filter(|d| d.event.data["source"] == "reply").collect();
     assert_eq!(from_reply.len(), 1);
     assert_eq!(from_reply[0].event.data["message"], "pong");
-    assert_eq!(from_reply[0].reply_action.as_deref(), Some("not acted on: reply to a reply"));
+    assert_eq!(from_reply[0].reply_action.as_deref(), Some(CAUSED_BY_REPLY));
     // A phrase's message_sent carries no source; answering it queues a reply (one per interval).
     assert!(sent[0].event.data.get("source").is_none());
     assert_eq!(sim.engine.campaign().view(None)["totalMessagesSent"], 3);
@@ -97,32 +97,83 @@ fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
     let from_replies: Vec<_> = answered.filter(|d| d.batch.iter().any(|e| e.data.get("source") == Some(&json!("reply")))).collect();
     assert!(!from_replies.is_empty(), "the workflow saw its own pongs");
     for delivery in from_replies {
-        assert_eq!(delivery.reply_action.as_deref(), Some("not acted on: reply to a reply"), "{delivery:?}");
+        assert_eq!(delivery.reply_action.as_deref(), Some(CAUSED_BY_REPLY), "{delivery:?}");
     }
 }
 
+/// What the log says of a reply to an event an acted-on reply caused.
+const CAUSED_BY_REPLY: &str = "not acted on: the event was caused by an acted-on reply";
+
 #[test]
-fn replies_pause_resume_and_stop_the_campaign() {
+fn replies_pause_resume_and_stop_the_campaign_at_most_once_per_interval() {
     let mut sim = sim(true);
     start(&mut sim);
     let control = |word: &str| format!(r#"{{"autohook": {{"campaign": "{word}"}}}}"#);
     let answer = |event: &str, _: &Value| match event {
         "campaign_started" => control("pause"),
         "error" => control("resume"),
-        // What the state does not allow is said, not done.
-        "campaign_resumed" | "campaign_stopped" => control("stop"),
+        "milestone" => control("stop"),
         _ => "{}".into(),
     };
     run_until(&mut sim, NOON, answer);
     assert_eq!(*sim.engine.campaign().status(), Status::Paused);
     assert_eq!(action(&sim, "campaign_started").as_deref(), Some("campaign paused"));
+
+    // Within the campaign's interval (60 s) of the pause, a second control is not obeyed.
     sim.emit("error");
-    run_until(&mut sim, NOON, answer);
-    assert_eq!(*sim.engine.campaign().status(), Status::Idle);
-    assert_eq!(action(&sim, "error").as_deref(), Some("campaign resumed"));
-    assert_eq!(action(&sim, "campaign_resumed").as_deref(), Some("campaign stopped"));
-    let stopped = action(&sim, "campaign_stopped");
-    assert_eq!(stopped.as_deref(), Some("campaign not stopped: the campaign is not running, so it cannot stop"));
+    run_until(&mut sim, NOON.plus(MINUTE - 1000), answer);
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused);
+    assert_eq!(
+        action(&sim, "error").as_deref(),
+        Some("campaign not resumed: a reply already changed the campaign 0 s ago; at most one such change per interval (60 s)")
+    );
+
+    // An interval later it is; the resumed campaign waits a whole interval before its next message.
+    sim.now = NOON.plus(2 * MINUTE);
+    sim.emit("error");
+    let resumed_at = sim.now;
+    let typed = run_until(&mut sim, resumed_at.plus(MINUTE - 1000), answer);
+    assert_eq!(*sim.engine.campaign().status(), Status::Running);
+    let second = deliveries_of(&sim, "error").pop().unwrap();
+    assert_eq!(second.reply_action.as_deref(), Some("campaign resumed"));
+    assert!(typed.is_empty(), "a reply's resume sends nothing before the interval: {typed:?}");
+    assert_eq!(run_until(&mut sim, resumed_at.plus(MINUTE), answer).len(), 1);
+
+    // What the state does not allow is said, not done.
+    sim.now = sim.now.plus(2 * MINUTE);
+    sim.engine.control_campaign(Control::Stop, sim.now).unwrap();
+    sim.emit("milestone");
+    let now = sim.now;
+    run_until(&mut sim, now, answer);
+    assert_eq!(action(&sim, "milestone").as_deref(), Some("campaign not stopped: the campaign is not running, so it cannot stop"));
+}
+
+/// The loop an adversarial review found: a receiver that answers
+/// message_sent with pause and campaign_paused with resume made a campaign
+/// of one message every 600 s type 34 messages in 12 s. The pause its reply
+/// caused is a reply's event: the resume answering it is not obeyed.
+#[test]
+fn a_reply_to_an_event_an_acted_on_reply_caused_is_never_acted_on_at_any_depth() {
+    let mut sim = Sim::at(5, NOON);
+    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true}));
+    let selectors = Selectors { input: "#msg".into(), button: None };
+    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
+    let settings =
+        json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 600, "intervalMaxSeconds": 600, "dailyLimit": 0});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    start(&mut sim);
+    let looping = |event: &str, _: &Value| match event {
+        "message_sent" => r#"{"autohook": {"campaign": "pause"}}"#.to_string(),
+        "campaign_paused" | "campaign_resumed" => r#"{"autohook": {"campaign": "resume", "reply": "again"}}"#.to_string(),
+        _ => "{}".into(),
+    };
+    let typed = run_until(&mut sim, NOON.plus(3_600_000), looping);
+    assert_eq!(typed, ["one"], "one message, then the pause its reply asked for");
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused);
+    assert_eq!(action(&sim, "message_sent").as_deref(), Some("campaign paused"));
+    assert_eq!(action(&sim, "campaign_paused").as_deref(), Some(CAUSED_BY_REPLY));
+    let paused = &deliveries_of(&sim, "campaign_paused")[0];
+    assert_eq!(paused.event.cause, autohook::Cause::Reply, "the cause is stored with the event");
 }
 
 #[test]
