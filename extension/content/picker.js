@@ -6,34 +6,50 @@
 // Only the user's own clicks and keys count (the page can fake events, not
 // make them trusted), and the choice carries the one-time token of the pick
 // the popup started, which it leaves in this isolated world just before.
+//
+// The page is hostile: it can name elements so that they replace `document`'s
+// own methods (`<form name="querySelector">`) or a global of ours, and define
+// custom elements. So every `document` method comes from its prototype (this
+// isolated world's, which the page cannot reach), the picker's host is a
+// plain div, our state is symbol-keyed or an own property, and only the top
+// frame takes part.
 (() => {
+  if (window.top !== window) return;
   const ext = globalThis.browser ?? globalThis.chrome;
   const t = (key, ...subs) => ext.i18n.getMessage(key, subs) || key;
-  globalThis.autohookPicker?.cancel();
-  const token = globalThis.autohookPickToken;
+  const PICKER = Symbol.for('autohook.picker');
+  globalThis[PICKER]?.cancel();
+  // An own property the popup set in this world, not an element the page named so.
+  const token = Object.getOwnPropertyDescriptor(globalThis, 'autohookPickToken')?.value;
   delete globalThis.autohookPickToken;
+  const create = (tag) => Document.prototype.createElement.call(document, tag);
+  const queryAll = (selector) => Document.prototype.querySelectorAll.call(document, selector);
+  const root = Object.getOwnPropertyDescriptor(Document.prototype, 'documentElement').get.call(document);
+  const listen = (type, listener) => EventTarget.prototype.addEventListener.call(document, type, listener, true);
+  const unlisten = (type, listener) => EventTarget.prototype.removeEventListener.call(document, type, listener, true);
 
   const EDITABLE = 'textarea, input:not([type]), input[type=text], input[type=search], [contenteditable=""], [contenteditable=true]';
-  const host = document.createElement('autohook-picker');
+  // Not a custom element: the page could define that name and run its own code on it.
+  const host = create('div');
   const shadow = host.attachShadow({ mode: 'closed' });
-  const style = document.createElement('style');
+  const style = create('style');
   style.textContent = `
     .bar { position: fixed; inset: 8px 8px auto; z-index: 2147483647; padding: 10px 14px; border-radius: 8px;
       font: 14px system-ui, sans-serif; background: #1d2433; color: #fff; box-shadow: 0 4px 16px #0006; }
     .box { position: fixed; z-index: 2147483646; pointer-events: none; border: 2px solid #4b8df8;
       background: #4b8df833; border-radius: 4px; transition: all 60ms; }
     .box.suggested { border-style: dashed; }`;
-  const bar = Object.assign(document.createElement('div'), { className: 'bar', role: 'status' });
-  const box = Object.assign(document.createElement('div'), { className: 'box' });
+  const bar = Object.assign(create('div'), { className: 'bar', role: 'status' });
+  const box = Object.assign(create('div'), { className: 'box' });
   shadow.append(style, bar, box);
-  document.documentElement.append(host);
+  root.append(host);
 
   let step = 'input';
   let input = null;
   const suggested = suggest();
 
   function suggest() {
-    const visible = [...document.querySelectorAll(EDITABLE)].filter((el) => el.getClientRects().length && !el.disabled);
+    const visible = [...queryAll(EDITABLE)].filter((el) => el.getClientRects().length && !el.disabled);
     // Chat boxes sit low on the page and are wide: prefer the lowest, then the widest.
     const [best] = visible.sort((a, b) => b.getBoundingClientRect().bottom - a.getBoundingClientRect().bottom
       || b.getBoundingClientRect().width - a.getBoundingClientRect().width);
@@ -49,7 +65,7 @@
   }
 
   function unique(selector) {
-    try { return document.querySelectorAll(selector).length === 1; } catch { return false; }
+    try { return queryAll(selector).length === 1; } catch { return false; }
   }
 
   /** A short selector that finds `el` alone: an id, a telling attribute, or a path. */
@@ -116,14 +132,14 @@
   }
 
   function cancel() {
-    for (const [type, listener] of listeners) document.removeEventListener(type, listener, true);
+    for (const [type, listener] of listeners) unlisten(type, listener);
     host.remove();
-    delete globalThis.autohookPicker;
+    delete globalThis[PICKER];
   }
 
   const listeners = [['mousemove', onMove], ['click', onClick], ['keydown', onKey]];
-  for (const [type, listener] of listeners) document.addEventListener(type, listener, true);
-  globalThis.autohookPicker = { cancel };
+  for (const [type, listener] of listeners) listen(type, listener);
+  globalThis[PICKER] = { cancel };
   show(suggested ? 'pickerInputSuggested' : 'pickerInput');
   outline(suggested, true);
 })();

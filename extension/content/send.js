@@ -4,17 +4,25 @@
 // It only types and clicks: what to send and when is decided in Rust.
 // One check is here because only here it cannot race: the page must still be
 // on the site the chat was picked on, or nothing is typed.
+//
+// The page is hostile: it can name elements so that they replace `document`'s
+// own methods (`<form name="querySelector">`) or a global of ours
+// (`<div id="autohookSend">`). So every DOM method comes from its prototype
+// (this isolated world's, which the page cannot reach), our state is
+// symbol-keyed, and only the top frame takes part.
 (() => {
-  if (globalThis.autohookSend) return;
+  const SEND = Symbol.for('autohook.send');
+  if (globalThis[SEND] || window.top !== window) return;
   const ext = globalThis.browser ?? globalThis.chrome;
+  const querySelector = (selector) => Document.prototype.querySelector.call(document, selector);
 
   /** Puts `text` into a textarea, input or contenteditable as typing would. */
   function type(input, text) {
-    input.focus();
+    HTMLElement.prototype.focus.call(input);
     if (input.isContentEditable) {
-      document.getSelection().selectAllChildren(input);
+      Document.prototype.getSelection.call(document).selectAllChildren(input);
       // insertText fires the input events editors such as Slack's listen to.
-      if (!document.execCommand('insertText', false, text)) input.textContent = text;
+      if (!Document.prototype.execCommand.call(document, 'insertText', false, text)) input.textContent = text;
       return;
     }
     // The prototype's setter, so frameworks that track `value` see the change.
@@ -29,26 +37,27 @@
     input.dispatchEvent(new KeyboardEvent('keypress', init));
     input.dispatchEvent(new KeyboardEvent('keyup', init));
     // A plain form submits on Enter only for real key presses: do it for it.
-    if (!handled && input.form) input.form.requestSubmit();
+    if (!handled && input.form) HTMLFormElement.prototype.requestSubmit.call(input.form);
   }
 
-  globalThis.autohookSend = ({ site, text, input: inputSelector, button: buttonSelector, sendBy }) => {
+  const send = ({ site, text, input: inputSelector, button: buttonSelector, sendBy }) => {
     // The tab may have left the chat since the background chose it: report where it is instead.
     if (location.origin !== site) return { ok: false, wrongSite: location.origin };
-    const input = document.querySelector(inputSelector);
+    const input = querySelector(inputSelector);
     if (!input) return { ok: false, error: 'Failed to find message input' };
-    const button = sendBy === 'button' ? document.querySelector(buttonSelector) : null;
+    const button = sendBy === 'button' ? querySelector(buttonSelector) : null;
     if (sendBy === 'button' && !button) return { ok: false, error: 'Failed to find send button' };
     type(input, text);
-    if (button) button.click();
+    if (button) HTMLElement.prototype.click.call(button);
     else pressEnter(input);
     return { ok: true };
   };
+  globalThis[SEND] = true;
 
   ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (message?.type !== 'autohook.send' || sender.id !== ext.runtime.id) return false;
     try {
-      sendResponse(globalThis.autohookSend(message));
+      sendResponse(send(message));
     } catch (error) {
       sendResponse({ ok: false, error: `Sending failed: ${error.message}` });
     }

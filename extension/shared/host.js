@@ -141,10 +141,11 @@ export const host = {
 
 /**
  * How much a message's sender is trusted: 'page' for the extension's own
- * pages, 'content' for its content script in a web page, null otherwise.
+ * pages, 'content' for its content script in a web page's top frame (the
+ * only frame it is injected in), null otherwise.
  */
 export function senderKind(sender) {
   if (sender.id !== ext.runtime.id) return null;
   const fromOwnPage = (sender.url ?? '').startsWith(ext.runtime.getURL(''));
-  return fromOwnPage ? 'page' : sender.tab ? 'content' : null;
+  return fromOwnPage ? 'page' : sender.tab && sender.frameId === 0 ? 'content' : null;
 }

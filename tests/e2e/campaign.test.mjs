@@ -22,12 +22,12 @@ async function pick(page, tabId, url) {
 }
 
 /** Chromium with AutoHook, a receiver subscribed to every event, and the chat page open in a tab. */
-async function setUp(t, settings) {
+async function setUp(t, settings, chatOptions = {}) {
   const { receiver, chromium, page } = await receiverAndSettingsPage(t);
   const call = caller(page);
   receiver.secret('/campaign', SECRET);
   await call('webhooks.create', { webhook: { url: receiver.url('/campaign'), secret: SECRET, events: await everyEvent(call) } });
-  const { chat, url, tabId } = await campaignInChat(t, { chromium, page }, { intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0, ...settings });
+  const { chat, url, tabId } = await campaignInChat(t, { chromium, page }, { intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 0, ...settings }, chatOptions);
   /** Event names the receiver got, and their data, in arrival order. */
   const events = () => receiver.deliveries.map((d) => d.json);
   const named = (name) => events().filter((e) => e.event === name);
@@ -124,6 +124,21 @@ test('Pick input: Enter takes the suggested chat box, clicks choose box and butt
   assert.deepEqual(await chat.$$eval('#log li', (items) => items.length), 0, 'the picker\'s keys and clicks did not reach the page');
 });
 
+test('a hostile chat page (elements named after document\'s methods and AutoHook\'s globals, its own autohook-picker) still gets picked and typed into', async (t) => {
+  const { page, call, chat, tabId, url } = await setUp(t, { phrases: ['one', 'two'], sendBy: 'button' }, { hostile: true });
+  assert.equal(await chat.evaluate(() => typeof document.querySelector), 'object', 'the page did replace querySelector');
+  await pick(page, tabId, url);
+  await chat.click('#msg');
+  await chat.click('#send');
+  await eventually(async () => (await call('campaign.get', { url })).target?.button === '#send', { what: 'the pick saved' });
+  await call('campaign.start');
+  await eventually(async () => (await chatMessages(chat)).length >= 2, { what: 'two messages typed and sent' });
+  await call('campaign.stop');
+  const campaign = await call('campaign.get');
+  assert.equal(campaign.lastError, null);
+  assert.ok(campaign.totalMessagesSent >= 2);
+});
+
 test('a chat tab that moves to another site (127.0.0.1 → localhost) gets nothing typed; the campaign pauses, its error names where it went, the webhook\'s only that it left', async (t) => {
   const { receiver, call, chat, url, named } = await setUp(t, { phrases: ['one', 'two'], intervalMinSeconds: 3, intervalMaxSeconds: 3 });
   await call('campaign.start');
@@ -183,10 +198,11 @@ test('a content script may not set the target without the token of a pick the us
   }, { what: 'the user\'s own clicks saved' });
 });
 
-test('Firefox ESR: a campaign types into the chat tab and its events arrive signed', async (t) => {
+test('Firefox ESR: a campaign types into a hostile chat tab and its events arrive signed', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const url = await startChat(t);
+  // Hostile (chat.mjs): elements named after document's methods and AutoHook's globals.
+  const url = await startChat(t, { hostile: true });
   const firefox = await freshFirefox(t);
   const { driver, By } = firefox;
   await driver.get(url);

@@ -2,9 +2,18 @@
 // a send button, and a list of what was sent. Enter or the button sends.
 import { createServer } from 'node:http';
 
+// A hostile chat page adds these: elements named so that they replace
+// `document`'s own methods and AutoHook's globals, and its own definition of
+// the custom element name the picker once used.
+const HOSTILE = `
+  <form name="querySelector"></form><form name="querySelectorAll"></form>
+  <img name="createElement" alt=""><img name="documentElement" alt=""><img name="getSelection" alt=""><img name="execCommand" alt="">
+  <div id="autohookSend"></div><div id="autohookPicker"></div><div id="autohookPickToken"></div>
+  <script>customElements.define('autohook-picker', class extends HTMLElement { connectedCallback() { this.remove(); } });</script>`;
+
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Test chat</title></head>
-<body>
+<body><!--hostile-->
   <h1>Test chat</h1>
   <ul id="log"></ul>
   <form id="compose" onsubmit="return false">
@@ -16,7 +25,8 @@ const PAGE = `<!doctype html>
     const box = document.getElementById('msg');
     function post() {
       if (!box.value) return;
-      const item = document.createElement('li');
+      // The prototype's: a hostile page names an image createElement.
+      const item = Document.prototype.createElement.call(document, 'li');
       item.textContent = box.value;
       document.getElementById('log').append(item);
       box.value = '';
@@ -29,14 +39,16 @@ const PAGE = `<!doctype html>
 </body></html>`;
 
 /**
- * Serves the chat page until `t` ends; returns its URL, on 127.0.0.1. The same
- * server answers as localhost too (Chromium falls back to 127.0.0.1), which is
- * another origin: a chat tab that "moved to another site".
+ * Serves the chat page until `t` ends, `hostile` as above if asked; returns
+ * its URL, on 127.0.0.1. The same server answers as localhost too (Chromium
+ * falls back to 127.0.0.1), which is another origin: a chat tab that "moved
+ * to another site".
  */
-export async function startChat(t) {
+export async function startChat(t, { hostile = false } = {}) {
+  const page = PAGE.replace('<!--hostile-->', hostile ? HOSTILE : '');
   const server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(PAGE);
+    res.end(page);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   // Chromium keeps sockets open (idle, or preconnected for a next request)

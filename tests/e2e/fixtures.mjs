@@ -152,13 +152,13 @@ export async function receiverAndFirefox(t, options = {}) {
 }
 
 /**
- * For one test `t`: the loopback chat page open in a tab of `chromium`, and
- * AutoHook's campaign (through `page`, one of its pages) set to `settings`
- * and aimed at the page's message box and Send button. Returns the chat
- * page, its URL and its tab id.
+ * For one test `t`: the loopback chat page (chat.mjs's, `hostile` if asked)
+ * open in a tab of `chromium`, and AutoHook's campaign (through `page`, one
+ * of its pages) set to `settings` and aimed at the page's message box and
+ * Send button. Returns the chat page, its URL and its tab id.
  */
-export async function campaignInChat(t, { chromium, page }, settings) {
-  const url = await startChat(t);
+export async function campaignInChat(t, { chromium, page }, settings, { hostile = false } = {}) {
+  const url = await startChat(t, { hostile });
   const chat = await chromium.browser.newPage();
   await chat.goto(url);
   const tabId = await page.evaluate(async (room) => (await chrome.tabs.query({})).find((tab) => tab.url === room)?.id, url);
