@@ -352,6 +352,12 @@ pub enum ConfigError {
     /// and that matches no webhook here to take it from.
     #[error("url was left out of the export (it holds a credential) and no webhook here has it; export with secrets to move it")]
     UrlOmitted,
+    /// An import whose URL was left out of the file (it holds a credential)
+    /// and that changes where, or for what, the webhook here sends it.
+    #[error(
+        "url was left out of the export (it holds a credential), and the file changes {0}: this browser's URL is not sent somewhere new; export with secrets to move it"
+    )]
+    UrlOmittedRedirected(String),
     /// The URL does not parse.
     #[error("url does not parse: {0}")]
     UrlUnparsable(String),
@@ -495,7 +501,9 @@ impl ConfigError {
         use ConfigError::*;
         match self {
             TooLong { field, .. } | TooMany { field, .. } => field,
-            UrlMissing | UrlOmitted | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => "url",
+            UrlMissing | UrlOmitted | UrlOmittedRedirected(_) | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => {
+                "url"
+            }
             TemplateMissing | Template(_) => "template",
             NameEmpty | NameTooLong(_) => "name",
             Method(_) => "method",

@@ -81,6 +81,10 @@ function describe(summary) {
   for (const kind of ['created', 'updated', 'removed', 'unchanged', 'withoutSecrets']) {
     if (summary[kind].length) lines.push(h('li', { 'data-kind': kind }, t(`import_${kind}`, summary[kind].join(', '))));
   }
+  // Per webhook: what changes where its credentials would go, and what to enter again.
+  for (const { webhook, changes, reenter } of summary.credentialsDropped) {
+    lines.push(h('li', { 'data-kind': 'credentialsDropped' }, t('import_credentialsDropped', webhook, changes.join(', '), reenter.join(', '))));
+  }
   if (summary.campaign) lines.push(h('li', { 'data-kind': 'campaign' }, t('import_campaign')));
   if (summary.settings) lines.push(h('li', { 'data-kind': 'settings' }, t('import_settings')));
   return lines.length ? lines : [h('li', {}, t('import_nothing'))];

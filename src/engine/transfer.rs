@@ -15,6 +15,15 @@
 //! its own secret and credential header values; one with nothing to take
 //! them from is imported turned off, without them, its reason saying so,
 //! so it never sends unsigned or unauthenticated by surprise.
+//!
+//! Kept credentials never go somewhere new: they are reattached only when
+//! the record changes nothing that decides where they go or what they
+//! authorise ([`redirecting_changes`]: the URL, the method, the preset, the
+//! chat id, the template, the header names, `actOnReplies`). Otherwise the
+//! webhook is imported without them, turned off, and the review lists each
+//! such change and the credentials to enter again; a URL the file left out
+//! (it holds a credential, as a Telegram bot URL does) cannot be kept then,
+//! and the import is refused naming it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -53,10 +62,26 @@ pub struct ImportSummary {
     /// Imported turned off: the file left out a secret or credential header
     /// and no webhook here had it.
     pub without_secrets: Vec<String>,
+    /// Webhooks whose kept credentials were not reattached, as the record
+    /// changes where they go or what they authorise.
+    pub credentials_dropped: Vec<DroppedCredentials>,
     /// Whether the campaign's settings were in the file.
     pub campaign: bool,
     /// Whether the global and notification switches were in the file.
     pub settings: bool,
+}
+
+/// A webhook an import leaves without this browser's credentials: what in
+/// the file changes where they would go, and what to enter again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DroppedCredentials {
+    /// The webhook's name.
+    pub webhook: String,
+    /// The fields the file changes, by their wire names (`url`, `chatId`…).
+    pub changes: Vec<String>,
+    /// The credentials to enter again: `secret`, `header <name>`.
+    pub reenter: Vec<String>,
 }
 
 /// A record of the file, ready to apply: the webhook it updates, if any,
@@ -90,8 +115,12 @@ impl Engine {
         let mut planned = Vec::with_capacity(file.webhooks.len());
         for (position, (record, index)) in file.webhooks.into_iter().zip(matches).enumerate() {
             let existing = index.map(|index| self.webhooks[index].config.to_raw());
-            let (config, complete) = fill(record, existing.as_ref()).map_err(|error| TransferError::Webhook { index: position, error })?;
+            let filled = fill(record, existing.as_ref()).map_err(|error| TransferError::Webhook { index: position, error })?;
+            let Filled { config, complete, dropped } = filled;
             let name = config.name.clone();
+            if let Some((changes, reenter)) = dropped {
+                summary.credentials_dropped.push(DroppedCredentials { webhook: name.clone(), changes, reenter });
+            }
             match index {
                 Some(index) if self.webhooks[index].config == StoredConfig::Valid(config.clone()) => summary.unchanged.push(name.clone()),
                 Some(_) => summary.updated.push(name.clone()),
@@ -177,45 +206,89 @@ impl Engine {
     }
 }
 
+/// A record's settings with what the file left out filled in.
+struct Filled {
+    config: WebhookConfig,
+    /// Whether nothing was missing.
+    complete: bool,
+    /// When kept credentials were not reattached: the changes that stopped
+    /// them, and the credentials left to enter again.
+    dropped: Option<(Vec<String>, Vec<String>)>,
+}
+
+/// What in `record` changes, against `existing`, where the webhook's
+/// credentials go or what they authorise, by wire name. A URL the file
+/// left out is `existing`'s, so it does not count.
+fn redirecting_changes(record: &RawConfig, existing: &RawConfig) -> Vec<String> {
+    use crate::config::parse_url;
+    let names = |headers: &[(String, String)]| {
+        let mut names: Vec<String> = headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+        names.sort();
+        names
+    };
+    [
+        ("url", parse_url(&record.url).ok() != parse_url(&existing.url).ok()),
+        ("method", !record.method.eq_ignore_ascii_case(&existing.method)),
+        ("preset", record.preset != existing.preset),
+        ("chatId", record.chat_id != existing.chat_id),
+        ("template", record.template != existing.template),
+        ("headers", names(&record.headers) != names(&existing.headers)),
+        ("actOnReplies", record.act_on_replies != existing.act_on_replies),
+    ]
+    .into_iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(field, _)| field.to_string())
+    .collect()
+}
+
 /// A record's settings with what the file left out taken from the webhook
-/// it updates; what neither has is dropped and the webhook turned off.
-/// Returns the parsed settings and whether nothing was missing.
-fn fill(record: ImportedWebhook, existing: Option<&RawConfig>) -> Result<(WebhookConfig, bool), ConfigError> {
+/// it updates, if nothing that decides where its credentials go changes;
+/// what cannot be taken is dropped and the webhook turned off.
+fn fill(record: ImportedWebhook, existing: Option<&RawConfig>) -> Result<Filled, ConfigError> {
     let mut raw = record.raw;
     let mut complete = true;
     if record.omitted_url {
         // Left out because it holds a credential: only the webhook it was exported from has it.
         raw.url = existing.map(|e| e.url.clone()).ok_or(ConfigError::UrlOmitted)?;
     }
-    // This browser's credentials go only where they went before: a record
-    // pointed at another URL (an edited file) gets none of them.
-    let same_url = |e: &&RawConfig| crate::config::parse_url(&e.url).ok() == crate::config::parse_url(&raw.url).ok();
-    let existing = existing.filter(same_url);
+    let changes = existing.map(|e| redirecting_changes(&raw, e)).unwrap_or_default();
+    if record.omitted_url && !changes.is_empty() {
+        return Err(ConfigError::UrlOmittedRedirected(changes.join(", ")));
+    }
+    // This browser's credentials go only where they went before.
+    let existing = existing.filter(|_| changes.is_empty());
+    let mut reenter = Vec::new();
     raw.secret = match record.secret {
         None => None,
         Some(Field::Given(secret)) => Some(secret),
         Some(Field::Omitted) => {
             let secret = existing.and_then(|e| e.secret.clone());
-            complete &= secret.is_some();
+            if secret.is_none() {
+                complete = false;
+                reenter.push("secret".to_string());
+            }
             secret
         }
     };
+    let mut headers_to_reenter = Vec::new();
     for &position in record.omitted_headers.iter().rev() {
         let name = &raw.headers[position].0;
         let kept = existing.and_then(|e| e.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))).map(|(_, value)| value.clone());
-
         match kept {
             Some(value) => raw.headers[position].1 = value,
             None => {
                 complete = false;
+                headers_to_reenter.push(format!("header {name}"));
                 raw.headers.remove(position);
             }
         }
     }
+    reenter.extend(headers_to_reenter.into_iter().rev());
     if !complete {
         raw.enabled = false;
     }
-    Ok((WebhookConfig::parse(&raw)?, complete))
+    let dropped = Some((changes, reenter)).filter(|(changes, reenter)| !changes.is_empty() && !reenter.is_empty());
+    Ok(Filled { config: WebhookConfig::parse(&raw)?, complete, dropped })
 }
 
 /// Campaign settings as `campaign.configure` input, every field set. A

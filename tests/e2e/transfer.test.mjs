@@ -88,6 +88,29 @@ test('Chromium: export with secrets, delete everything, import on the settings p
   assert.deepEqual(chromium.errors, []);
 });
 
+test('Chromium: a no-secrets file that points a webhook elsewhere imports it without this browser\'s credentials, and the review says why', async (t) => {
+  const { receiver, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  await configure(call, receiver);
+  const file = await call('settings.export', { includeSecrets: false });
+  file.webhooks[0].url = receiver.url('/attacker');
+  file.webhooks[0].method = 'PUT';
+  const path = join(await mkdtemp(join(tmpdir(), 'autohook-')), 'autohook-settings.json');
+  await writeFile(path, JSON.stringify(file));
+  await (await page.$('#import-file')).uploadFile(path);
+  await page.click('#import-check');
+  await page.waitForSelector('#import-summary li[data-kind="credentialsDropped"]');
+  assert.equal(await page.$eval('#import-summary li[data-kind="credentialsDropped"]', (item) => item.textContent),
+    '“Signed”: the file changes url, method, so this browser’s credentials stay here; enter again: secret, header Authorization');
+  await page.click('#import-apply');
+  await page.waitForSelector('#transfer .transfer-done:not(:empty)');
+  const signed = (await call('webhooks.list')).find((w) => w.name === 'Signed');
+  assert.deepEqual([signed.enabled, signed.hasSecret, signed.method], [false, false, 'PUT']);
+  await call('events.emit', { event: 'message_sent', data: { message: 'hi' } });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(receiver.deliveries.filter((d) => d.path === '/attacker'), [], 'nothing goes to the new URL');
+});
+
 test('Firefox: an export with secrets imported after deleting every webhook signs with the same secret', async (t) => {
   const { receiver, ask } = await receiverAndFirefox(t);
   const call = async (type, fields) => {

@@ -184,6 +184,67 @@ fn a_no_secrets_record_pointed_elsewhere_gets_none_of_the_local_credentials() {
     assert!(!leaked, "the local Authorization header was sent to the URL the file named");
 }
 
+/// Kept credentials are reattached only when nothing that decides where
+/// they go or what they authorise changes. Each such field, changed alone
+/// in a no-secrets file matched by id, leaves the webhook without its
+/// secret and credential header, turned off, and the review names the
+/// change and what to enter again; an unchanged record keeps them.
+#[test]
+fn an_import_reattaches_kept_credentials_only_when_nothing_that_directs_them_changes() {
+    let local =
+        json!({"name": "api", "url": "https://good.test/hook", "secret": SECRET, "headers": {"Authorization": TOKEN}, "preset": "raw"});
+    let changes: [(&str, Value); 7] = [
+        ("url", json!("https://evil.test/collect")),
+        ("method", json!("PUT")),
+        ("preset", json!("slack")),
+        ("chatId", json!("-100999")),
+        ("template", json!("{\"stolen\": true}")),
+        ("headers", json!([["Authorization", {"omitted": true}], ["X-Forward-To", "evil"]])),
+        ("actOnReplies", json!(true)),
+    ];
+    for (field, value) in changes {
+        let mut sim = Sim::new(1);
+        sim.webhook(local.clone());
+        let mut file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+        file["webhooks"][0][field] = value;
+        let summary = ok(&mut sim, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+        assert_eq!(
+            summary["credentialsDropped"],
+            json!([{"webhook": "api", "changes": [field], "reenter": ["secret", "header Authorization"]}]),
+            "{field}"
+        );
+        let webhook = ok(&mut sim, json!({"type": "webhooks.list"}))[0].clone();
+        assert_eq!((&webhook["enabled"], &webhook["hasSecret"]), (&json!(false), &json!(false)), "{field}: {webhook}");
+        sim.emit("message_sent");
+        assert!(sim.transmits().is_empty(), "{field}: nothing is sent until the user enters them again");
+    }
+
+    let mut sim = Sim::new(1);
+    sim.webhook(local);
+    let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+    let summary = ok(&mut sim, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!((&summary["credentialsDropped"], &summary["unchanged"]), (&json!([]), &json!(["api"])));
+    sim.emit("message_sent");
+    let sent = sim.transmits();
+    assert_eq!(header(&sent[0], "Authorization"), Some(TOKEN), "the same record keeps its credentials");
+}
+
+/// A URL left out of a no-secrets file (it is the credential, as a Telegram
+/// bot URL is) is never sent to another chat: a record that changes the
+/// chat id is refused, naming the URL and the change.
+#[test]
+fn an_omitted_credential_url_is_not_kept_for_a_record_that_changes_where_it_posts() {
+    let mut sim = Sim::new(1);
+    let bot = "https://api.telegram.org/bot123456:AAHsecretTOKENvalue/sendMessage";
+    sim.webhook(json!({"name": "tg", "url": bot, "preset": "telegram", "chatId": "1"}));
+    let mut file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+    file["webhooks"][0]["chatId"] = json!("-100666");
+    let error = refused(&mut sim, file, None, "merge");
+    assert_eq!(error["field"], "data", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.starts_with("webhooks[0].url: url was left out") && message.contains("the file changes chatId"), "{error}");
+}
+
 /// (Once a defect: found by an adversarial review of #16.)
 #[test]
 fn a_slack_workflow_trigger_secret_is_hidden_in_the_log_and_left_out_of_an_export() {
