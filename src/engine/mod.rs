@@ -609,7 +609,7 @@ impl Engine {
             return None;
         }
         let (delivery_id, delivery_header, request) = loop {
-            let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
+            let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, now);
             let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
             // Deleting or turning off a webhook cancels its deliveries (an
             // auto-disabled one holds them), so it exists.
@@ -684,7 +684,7 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return campaign;
         }
-        let floors = rate_floors(&self.webhooks, &self.recent_starts, now);
+        let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, now);
         let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
@@ -991,7 +991,37 @@ fn rate_floors<'a>(webhooks: &'a [Webhook], recent_starts: &HashMap<String, VecD
         .collect()
 }
 
-/// `webhook_id`'s entry in [`rate_floors`].
-fn floor_of(floors: &[(&str, Millis)], webhook_id: &str) -> Millis {
-    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Millis(0), |(_, at)| *at)
+/// Each webhook's gate for [`Outbox::take_due`]: when its next first
+/// attempt may start (its rate limit, [`rate_floors`]), or `None` while it
+/// holds its share of the in-flight slots. A webhook alone may use them
+/// all; when several have work (in line or in flight), none takes more than
+/// an equal share (rounded up), so a receiver that hangs cannot hold every
+/// slot while the others wait.
+fn floors<'a>(
+    webhooks: &'a [Webhook],
+    recent_starts: &HashMap<String, VecDeque<Millis>>,
+    attempts: &BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
+    outbox: &Outbox,
+    now: Millis,
+) -> Vec<(&'a str, Option<Millis>)> {
+    let floors = rate_floors(webhooks, recent_starts, now).into_iter();
+    // No webhook can hold its share while fewer attempts are in flight than
+    // the smallest share: the usual case, and then nothing is counted.
+    if attempts.len() < MAX_IN_FLIGHT.div_ceil(webhooks.len().max(1)) {
+        return floors.map(|(id, floor)| (id, Some(floor))).collect();
+    }
+    let mut in_flight: HashMap<&str, usize> = HashMap::new();
+    for (delivery_id, ..) in attempts.values() {
+        if let Some(delivery) = outbox.get(delivery_id) {
+            *in_flight.entry(delivery.webhook_id.as_str()).or_default() += 1;
+        }
+    }
+    let with_work: HashSet<&str> = outbox.waiting_webhooks().chain(in_flight.keys().copied()).collect();
+    let share = MAX_IN_FLIGHT.div_ceil(with_work.len().max(1));
+    floors.map(|(id, floor)| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share))).collect()
+}
+
+/// `webhook_id`'s entry in [`floors`].
+fn floor_of(floors: &[(&str, Option<Millis>)], webhook_id: &str) -> Option<Millis> {
+    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Some(Millis(0)), |(_, at)| *at)
 }

@@ -104,16 +104,22 @@ impl Outbox {
 
     /// Takes out of line the ready delivery due first at `now` (the
     /// earliest `next_at`, then the oldest), where a webhook's first
-    /// attempts may not start before `floor(webhook_id)`.
-    pub fn take_due(&mut self, now: Millis, floor: impl Fn(&str) -> Millis) -> Option<&mut Delivery> {
+    /// attempts may not start before `floor(webhook_id)`, and a webhook
+    /// whose floor is `None` may start nothing.
+    pub fn take_due(&mut self, now: Millis, floor: impl Fn(&str) -> Option<Millis>) -> Option<&mut Delivery> {
         let (_, seq) = self.heads(floor).filter(|(due, _, _)| *due <= now).map(|(_, next_at, seq)| (next_at, seq)).min()?;
         self.unqueue(seq);
         self.entries.get_mut(&seq).map(|entry| &mut entry.delivery)
     }
 
     /// When the first ready delivery falls due, under the same `floor`.
-    pub fn next_due(&self, floor: impl Fn(&str) -> Millis) -> Option<Millis> {
+    pub fn next_due(&self, floor: impl Fn(&str) -> Option<Millis>) -> Option<Millis> {
         self.heads(floor).map(|(due, _, _)| due).min()
+    }
+
+    /// The webhooks with a delivery in line.
+    pub fn waiting_webhooks(&self) -> impl Iterator<Item = &str> {
+        self.ready.keys().map(String::as_str)
     }
 
     /// Removes the delivery with `id`.
@@ -129,9 +135,9 @@ impl Outbox {
     }
 
     /// Each lane's head as `(due, next_at, seq)`.
-    fn heads<'a>(&'a self, floor: impl Fn(&str) -> Millis + 'a) -> impl Iterator<Item = (Millis, Millis, u64)> + 'a {
-        self.ready.iter().flat_map(move |(webhook_id, queues)| {
-            let first = queues.first.first().map(|&(at, seq)| (at.max(floor(webhook_id)), at, seq));
+    fn heads<'a>(&'a self, floor: impl Fn(&str) -> Option<Millis> + 'a) -> impl Iterator<Item = (Millis, Millis, u64)> + 'a {
+        self.ready.iter().filter_map(move |(webhook_id, queues)| Some((floor(webhook_id)?, queues))).flat_map(|(floor, queues)| {
+            let first = queues.first.first().map(|&(at, seq)| (at.max(floor), at, seq));
             let other = queues.other.first().map(|&(at, seq)| (at, at, seq));
             first.into_iter().chain(other)
         })
@@ -184,8 +190,8 @@ mod tests {
         outbox
     }
 
-    fn no_floor(_: &str) -> Millis {
-        Millis(0)
+    fn no_floor(_: &str) -> Option<Millis> {
+        Some(Millis(0))
     }
 
     #[test]
@@ -233,9 +239,19 @@ mod tests {
         });
         outbox.push(retry);
         outbox.queue("retry");
-        let floor = |webhook_id: &str| if webhook_id == "w1" { Millis(100) } else { Millis(0) };
+        let floor = |webhook_id: &str| Some(if webhook_id == "w1" { Millis(100) } else { Millis(0) });
         assert_eq!(outbox.take_due(Millis(10), floor).map(|d| d.id.clone()), Some("retry".into()));
         assert!(outbox.take_due(Millis(10), floor).is_none());
         assert_eq!(outbox.next_due(floor), Some(Millis(100)));
+    }
+
+    #[test]
+    fn a_webhook_without_a_floor_starts_nothing_not_even_a_retry() {
+        let mut outbox = outbox(&[("a", "w1", 0), ("b", "w2", 5)]);
+        let closed = |webhook_id: &str| Some(Millis(0)).filter(|_| webhook_id != "w1");
+        assert_eq!(outbox.next_due(closed), Some(Millis(5)));
+        assert_eq!(outbox.take_due(Millis(10), closed).map(|d| d.id.clone()), Some("b".into()));
+        assert!(outbox.take_due(Millis(10), closed).is_none());
+        assert_eq!(outbox.waiting_webhooks().collect::<Vec<_>>(), ["w1"]);
     }
 }
