@@ -64,7 +64,7 @@ pub mod limits {
     pub use crate::campaign::{MAX_REPLY_CHARS, MAX_TAB_TEXT_CHARS};
     pub use crate::engine::{
         FAILING_NOTICE_EVERY_MS, LOGGED_RESPONSE_BYTES, LOG_CAPACITY, MAX_HELD_PER_WEBHOOK, MAX_WEBHOOKS, OFFLINE_PROBE_MS,
-        REPLY_BODY_BYTES,
+        REPLY_BODY_BYTES, THROTTLED_DISABLE_MS,
     };
     pub use crate::export::MAX_PBKDF2_ITERATIONS;
     pub use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};

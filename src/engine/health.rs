@@ -34,10 +34,23 @@ pub struct Health {
     /// [`FAILING_NOTICE_EVERY_MS`], so a flapping receiver is one tap on the
     /// shoulder, not one per delivery.
     pub notified_failing_at: Option<Millis>,
+    /// Since when every answer has been 429 Too Many Requests: a receiver
+    /// that throttles forever is turned off after [`THROTTLED_DISABLE_MS`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttled_since: Option<Millis>,
 }
 
 /// Least time between two "started failing" notifications for a webhook.
 pub const FAILING_NOTICE_EVERY_MS: u64 = 10 * 60_000;
+
+/// How long a webhook whose receiver answers nothing but 429 stays on: six
+/// hours. A 429 is retried after its Retry-After (at most an hour), so a
+/// receiver that keeps answering 429 with an hour's wait fails a delivery
+/// only after its retries run out, and with few events it might never reach
+/// `autoDisableAfter`, while its deliveries fill the outbox. Six hours of
+/// nothing else is a receiver that is not coming back soon, yet longer
+/// than any service's published rate-limit window we know of.
+pub const THROTTLED_DISABLE_MS: u64 = 6 * 3_600_000;
 
 /// What to do with an auto-disabled webhook's held events when it is
 /// turned on again.
@@ -105,7 +118,11 @@ impl Engine {
                 let webhook = &self.webhooks[index];
                 let limit = webhook.config.valid().map_or(0, |c| c.auto_disable_after);
                 if limit > 0 && webhook.health.consecutive_failures >= limit && webhook.config.enabled() {
-                    self.auto_disable(index, now);
+                    let failures = webhook.health.consecutive_failures;
+                    let last = webhook.health.last_reason.clone().unwrap_or_default();
+                    let reason =
+                        format!("{failures} deliveries in a row failed (the last: {last}); its events are held until it is on again");
+                    self.auto_disable(index, reason, now);
                 }
             }
             _ => return,
@@ -113,16 +130,38 @@ impl Engine {
         self.dirty.insert(Key::Webhooks);
     }
 
+    /// Notes what a non-Test attempt to the webhook at `index` got: a run of
+    /// nothing but 429 answers ([`THROTTLED_DISABLE_MS`] long) counts toward
+    /// auto-disable like a run of failures, where `autoDisableAfter` is on.
+    pub(super) fn record_throttle(&mut self, index: usize, status: Option<u16>, now: Millis) {
+        let health = &mut self.webhooks[index].health;
+        if status != Some(429) {
+            if health.throttled_since.take().is_some() {
+                self.dirty.insert(Key::Webhooks);
+            }
+            return;
+        }
+        let since = *health.throttled_since.get_or_insert(now);
+        self.dirty.insert(Key::Webhooks);
+        let webhook = &self.webhooks[index];
+        let on = webhook.config.valid().is_ok_and(|c| c.auto_disable_after > 0) && webhook.config.enabled();
+        if on && now.since(since) >= THROTTLED_DISABLE_MS {
+            let reason = format!(
+                "its receiver answered nothing but 429 Too Many Requests for {} hours; its events are held until it is on again",
+                THROTTLED_DISABLE_MS / 3_600_000
+            );
+            self.webhooks[index].health.last_reason = Some("HTTP 429".into());
+            self.auto_disable(index, reason, now);
+        }
+    }
+
     /// Turns the webhook at `index` off after too many failures and holds
     /// its unfinished deliveries (not Tests, and not one in flight: its
     /// result decides, and a retry is held then).
-    fn auto_disable(&mut self, index: usize, now: Millis) {
+    fn auto_disable(&mut self, index: usize, reason: String, now: Millis) {
         let webhook = &mut self.webhooks[index];
-        let failures = webhook.health.consecutive_failures;
-        let last = webhook.health.last_reason.clone().unwrap_or_default();
         webhook.config.disable();
-        webhook.disabled_reason =
-            Some(format!("{failures} deliveries in a row failed (the last: {last}); its events are held until it is on again"));
+        webhook.disabled_reason = Some(reason);
         webhook.health.auto_disabled = true;
         webhook.health.disabled_at = Some(now);
         let id = webhook.id.clone();

@@ -43,7 +43,7 @@ use thiserror::Error;
 pub use alerts::{Badge, Notification, NotificationKind, NotificationSwitches, SwitchesInput};
 pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
-pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS};
+pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS, THROTTLED_DISABLE_MS};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use replies_action::{parse_reply, Asked, REPLY_BODY_BYTES};
 pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
@@ -892,6 +892,10 @@ impl Engine {
             self.outbox.queue(id);
             return;
         }
+        if !test {
+            self.record_throttle(webhook_index, outcome.status(), now);
+        }
+        let holds = holds || self.holds_events(webhook_index);
         let webhook = &mut self.webhooks[webhook_index];
         webhook.stats.record_attempt(duration, outcome.status());
         self.dirty.insert(Key::Webhooks);

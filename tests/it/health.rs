@@ -523,3 +523,46 @@ fn a_hanging_receiver_holds_at_most_an_equal_share_of_the_in_flight_slots() {
     assert_eq!((hanging.len(), sim.stats(&hang).successes), (16, 0));
     assert_eq!(sim.transmits().len(), 16, "alone again, it takes the other slots");
 }
+
+/// A receiver that answers nothing but 429 with an hour's Retry-After fails
+/// a delivery only after hours, so with an event an hour it would never
+/// reach autoDisableAfter while its deliveries pile up. Six hours of
+/// nothing but 429 turn the webhook off, its events held; any other
+/// answer before then starts the count again.
+#[test]
+fn a_receiver_answering_nothing_but_429_for_six_hours_is_turned_off() {
+    use autohook::limits::THROTTLED_DISABLE_MS;
+    const HOUR: u64 = 3_600_000;
+    let throttled = |_: &Transmit| Outcome::Response { status: 429, retry_after: Some("3600".into()), body: String::new() };
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://busy.test/", "retrySchedule": [1000, 1000, 1000]}));
+    let start = sim.now;
+    let mut hour = 0;
+    while sim.engine.webhook(&id).unwrap().config.enabled() {
+        assert!(hour <= 8, "still on after {hour} hours of 429");
+        sim.emit("message_sent");
+        sim.run_until(start.plus(hour * HOUR + HOUR - 1), throttled);
+        hour += 1;
+    }
+    let webhook = sim.engine.webhook(&id).unwrap();
+    assert!(webhook.health.auto_disabled);
+    let off_at = webhook.health.disabled_at.unwrap();
+    assert!(off_at.since(start) >= THROTTLED_DISABLE_MS && off_at.since(start) < THROTTLED_DISABLE_MS + HOUR, "{off_at:?}");
+    assert!(webhook.health.consecutive_failures < 20, "turned off by the 429s, not by autoDisableAfter");
+    let listed = sim.ask(json!({"type": "webhooks.list"}))["value"][0].clone();
+    assert!(listed["disabledReason"].as_str().unwrap().contains("nothing but 429 Too Many Requests for 6 hours"), "{listed}");
+
+    // An answer that is not 429 within the six hours starts the count again.
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://busy.test/", "retrySchedule": [1000, 1000, 1000]}));
+    let start = sim.now;
+    for hour in 0..12 {
+        sim.emit("message_sent");
+        let answer = |_: &Transmit| match hour % 5 {
+            4 => status(200),
+            _ => Outcome::Response { status: 429, retry_after: Some("3600".into()), body: String::new() },
+        };
+        sim.run_until(start.plus(hour * HOUR + HOUR - 1), answer);
+    }
+    assert!(sim.engine.webhook(&id).unwrap().config.enabled(), "a receiver that sometimes answers stays on");
+}
