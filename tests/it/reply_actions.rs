@@ -13,12 +13,17 @@ const MINUTE: u64 = 60_000;
 /// A webhook for every event with `actOnReplies` as given, a chat target,
 /// and a campaign of two phrases a minute apart, not yet started.
 fn sim(act_on_replies: bool) -> Sim {
+    campaign_every(act_on_replies, 60)
+}
+
+/// As [`sim`], the phrases `seconds` apart.
+fn campaign_every(act_on_replies: bool, seconds: u32) -> Sim {
     let mut sim = Sim::at(5, NOON);
     sim.webhook(json!({"url": "https://h.test/", "actOnReplies": act_on_replies}));
     let selectors = Selectors { input: "#msg".into(), button: None };
     sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
-    let settings =
-        json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 60, "intervalMaxSeconds": 60, "dailyLimit": 0});
+    let settings = json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": seconds,
+        "intervalMaxSeconds": seconds, "dailyLimit": 0});
     sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
     sim
 }
@@ -154,13 +159,7 @@ fn replies_pause_resume_and_stop_the_campaign_at_most_once_per_interval() {
 /// caused is a reply's event: the resume answering it is not obeyed.
 #[test]
 fn a_reply_to_an_event_an_acted_on_reply_caused_is_never_acted_on_at_any_depth() {
-    let mut sim = Sim::at(5, NOON);
-    sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true}));
-    let selectors = Selectors { input: "#msg".into(), button: None };
-    sim.engine.set_campaign_target(7, "http://127.0.0.1:8080/chat", selectors).unwrap();
-    let settings =
-        json!({"phrases": ["one", "two"], "order": "sequential", "intervalMinSeconds": 600, "intervalMaxSeconds": 600, "dailyLimit": 0});
-    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), NOON).unwrap();
+    let mut sim = campaign_every(true, 600);
     start(&mut sim);
     let looping = |event: &str, _: &Value| match event {
         "message_sent" => r#"{"autohook": {"campaign": "pause"}}"#.to_string(),
