@@ -931,7 +931,6 @@ fn check_count(field: &'static str, items: &'static str, count: usize, max: usiz
     Ok(())
 }
 
-/// Parses a webhook URL: http(s) only, no credentials.
 /// Whether only the receiver can write what comes back from `url`: TLS, or
 /// a request that never leaves the machine. A reply can type into the
 /// user's chat, so acting on one needs this.
@@ -945,6 +944,7 @@ fn is_private_channel(url: &Url) -> bool {
         }
 }
 
+/// Parses a webhook URL: http(s) only, no credentials.
 pub fn parse_url(text: &str) -> Result<Url, ConfigError> {
     check_chars("url", "url", text.trim(), MAX_URL_CHARS)?;
     let url = Url::parse(text.trim()).map_err(|e| ConfigError::UrlUnparsable(e.to_string()))?;

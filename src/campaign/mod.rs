@@ -444,6 +444,10 @@ pub struct Campaign {
     /// interval is (see [`Campaign::reply_control_refused`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_control_at: Option<Millis>,
+    /// A reply resumed the campaign, and no message has gone out since, nor
+    /// has the user changed it: its sends' events are the reply's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reply_resumed: bool,
     /// Whether the queued reply is not yet known to be in storage: it is
     /// not typed until it is ([`Campaign::reply_saved`]), or a worker stop
     /// after the typing would lose the delivery's result, and its retry
@@ -651,30 +655,42 @@ impl Campaign {
     /// ago. Replies then cannot move the campaign faster than its settings.
     pub fn reply_control_refused(&self, now: Millis) -> Option<String> {
         let interval = u64::from(self.settings.interval_min_seconds) * 1000;
-        let last = self.reply_control_at.filter(|at| now < at.plus(interval))?;
+        // A time after `now` (the clock went back) has expired: it must not block replies for good.
+        let last = self.reply_control_at.filter(|at| *at <= now && now < at.plus(interval))?;
         Some(format!(
             "a reply already changed the campaign {} s ago; at most one such change per interval ({} s)",
-            (now.0 - last.0) / 1000,
+            now.since(last) / 1000,
             self.settings.interval_min_seconds
         ))
     }
 
     /// A reply's pause, resume or stop was obeyed at `now`. After a resume,
     /// the next message waits a whole interval: a reply never makes the
-    /// campaign send sooner than its settings would.
+    /// campaign send sooner than its settings would; and until a message
+    /// is sent or the user steps in, what the campaign raises is the
+    /// reply's (a send that fails after a reply's resume must not let the
+    /// reply resume it again).
     pub fn reply_control_obeyed(&mut self, now: Millis) {
         self.reply_control_at = Some(now);
-        if self.status == Status::Running {
+        self.reply_resumed = self.status == Status::Running;
+        if self.reply_resumed {
             let interval = u64::from(self.settings.interval_min_seconds) * 1000;
             self.next_send_at = Some(self.next_send_at.map_or(now, |at| at.max(now)).max(now.plus(interval)));
         }
     }
 
+    /// The user (or the schedule) changed the campaign: what follows is
+    /// no longer a reply's doing.
+    pub fn outside_control(&mut self) {
+        self.reply_resumed = false;
+    }
+
     /// What set off send `seq` if it is the one under way: the text of an
-    /// acted-on reply, or a phrase due by the schedule.
+    /// acted-on reply or the first send after a reply's resume, or else a
+    /// phrase due by the schedule.
     pub fn cause_of_send(&self, seq: u64) -> Cause {
         match &self.sending {
-            Some(sending) if sending.seq == seq && sending.reply => Cause::Reply,
+            Some(sending) if sending.seq == seq && (sending.reply || self.reply_resumed) => Cause::Reply,
             _ => Cause::Outside,
         }
     }
@@ -789,6 +805,7 @@ impl Campaign {
                 return vec![self.error_event(reported, now), self.enter_pause(now)];
             }
         };
+        self.reply_resumed = false;
         self.roll_day(now);
         self.sent_today += 1;
         self.total_sent += 1;

@@ -95,8 +95,9 @@ impl Engine {
             Control::Resume => self.campaign.resume(now),
             Control::Stop => self.campaign.stop(now),
         }?;
-        if cause == Cause::Reply {
-            self.campaign.reply_control_obeyed(now);
+        match cause {
+            Cause::Reply => self.campaign.reply_control_obeyed(now),
+            Cause::Outside => self.campaign.outside_control(),
         }
         self.raise(raised, cause, now);
         Ok(())

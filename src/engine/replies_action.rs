@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::{Control, Engine, Outcome};
 use crate::campaign::{QueuedReply, MAX_REPLY_CHARS};
 use crate::config::StoredConfig;
-use crate::event::Cause;
+use crate::event::{Cause, EventKind};
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -175,7 +175,11 @@ impl Engine {
         let Some(asked) = asked else { return };
         let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
         // A batch stands for its events: one a reply caused makes it a reply's.
-        let from_reply = delivery.event.cause == Cause::Reply || delivery.batch.iter().any(|event| event.cause == Cause::Reply);
+        // Events stored before causes were (1.0.0) carry only the message's marker.
+        let reply_caused = |event: &crate::event::Event| {
+            event.cause == Cause::Reply || (event.kind == EventKind::MessageSent && event.data.get("source") == Some(&"reply".into()))
+        };
+        let from_reply = reply_caused(&delivery.event) || delivery.batch.iter().any(reply_caused);
         let action = match asked {
             _ if delivery.test => "not acted on: replies to Test are only shown".to_string(),
             _ if from_reply => "not acted on: the event was caused by an acted-on reply".to_string(),

@@ -3,7 +3,7 @@
 //! and that a reply is acted on once, whatever stops when.
 
 use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
-use autohook::{parse_reply, Asked, Control, Delivery, DeliveryState, Millis, Selectors, Status, Transmit};
+use autohook::{parse_reply, Asked, Control, Delivery, DeliveryState, Millis, Selectors, SendFailure, Status, Transmit};
 use serde_json::{json, Value};
 
 use crate::common::{response, Sim, NOON};
@@ -424,4 +424,62 @@ fn acting_on_replies_needs_https_or_a_loopback_address() {
     let downgraded = sim.ask(json!({"type": "webhooks.update", "id": https_first, "changes": {"url": "http://h.test/"}}));
     assert_eq!(downgraded["error"]["field"], "actOnReplies", "moving an acting webhook to plain http is refused too: {downgraded}");
     assert_eq!(sim.ask(json!({"type": "webhooks.list"})), before_update, "nothing changed");
+}
+
+/// With the chat tab gone every send fails: an error, then a pause. A
+/// workflow that answers error with resume may resume the campaign once;
+/// the failed send after that resume raises the reply's error and pause,
+/// which are not acted on, so it cannot resume, fail and notify forever.
+#[test]
+fn a_reply_resuming_a_campaign_whose_sends_fail_does_so_once() {
+    let mut sim = campaign_every(true, 60);
+    start(&mut sim);
+    let until = NOON.plus(3_600_000);
+    let mut failed_sends = 0;
+    loop {
+        sim.persist();
+        let drained = sim.drain();
+        if drained.transmits.is_empty() && drained.typed.is_empty() {
+            match drained.wake {
+                Some(at) if at > sim.now && at <= until => sim.now = at,
+                _ => break,
+            }
+            continue;
+        }
+        for command in drained.typed {
+            failed_sends += 1;
+            sim.engine.campaign_sent(command.seq, Err(SendFailure::Failed("the chat tab is closed".into())), sim.now);
+        }
+        for transmit in drained.transmits {
+            let resume = event_of(&transmit).0 == "error";
+            sim.respond(&transmit, response(200, if resume { r#"{"autohook": {"campaign": "resume"}}"# } else { "{}" }));
+        }
+    }
+    assert_eq!(failed_sends, 2, "the first send, and one after the reply's resume");
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused);
+    let errors = deliveries_of(&sim, "error");
+    let actions: Vec<Option<&str>> = errors.iter().map(|d| d.reply_action.as_deref()).collect();
+    assert_eq!(actions, [Some("campaign resumed"), Some(CAUSED_BY_REPLY)]);
+}
+
+/// A message_sent stored by 1.0.0, before events carried their cause, is a
+/// reply's by its `"source": "reply"`: its replies are still not acted on
+/// after an upgrade.
+#[test]
+fn a_stored_reply_message_without_a_cause_is_still_a_replys() {
+    let stored: autohook::Event = serde_json::from_value(json!({
+        "id": "msg_1", "kind": "message_sent", "at": 1, "data": {"message": "pong", "source": "reply"}
+    }))
+    .unwrap();
+    assert_eq!(stored.cause, autohook::Cause::Outside, "no cause was stored then");
+    let mut sim = sim(true);
+    start(&mut sim);
+    let id = sim.engine.emit("message_sent", stored.data.clone(), sim.now).unwrap().pop().unwrap();
+    let pause_on_pong = |event: &str, data: &Value| match (event, data["message"].as_str()) {
+        ("message_sent", Some("pong")) => r#"{"autohook": {"campaign": "pause"}}"#.to_string(),
+        _ => "{}".to_string(),
+    };
+    run_until(&mut sim, NOON, pause_on_pong);
+    assert_eq!(sim.engine.delivery(&id).unwrap().reply_action.as_deref(), Some(CAUSED_BY_REPLY));
+    assert_eq!(*sim.engine.campaign().status(), Status::Running);
 }
