@@ -15,7 +15,10 @@
 // frame takes part.
 (() => {
   if (window.top !== window) return;
-  const ext = globalThis.browser ?? globalThis.chrome;
+  // Own properties first: Chromium has no `browser`, and `<div id="browser">` would answer
+  // for it there. Firefox's `browser` is not an own property, but its wrappers hide named elements.
+  const own = (name) => Object.getOwnPropertyDescriptor(globalThis, name)?.value;
+  const ext = own('browser') ?? own('chrome') ?? globalThis.browser;
   const t = (key, ...subs) => ext.i18n.getMessage(key, subs) || key;
   const PICKER = Symbol.for('autohook.picker');
   globalThis[PICKER]?.cancel();

@@ -13,7 +13,10 @@
 (() => {
   const SEND = Symbol.for('autohook.send');
   if (globalThis[SEND] || window.top !== window) return;
-  const ext = globalThis.browser ?? globalThis.chrome;
+  // Own properties first: Chromium has no `browser`, and `<div id="browser">` would answer
+  // for it there. Firefox's `browser` is not an own property, but its wrappers hide named elements.
+  const own = (name) => Object.getOwnPropertyDescriptor(globalThis, name)?.value;
+  const ext = own('browser') ?? own('chrome') ?? globalThis.browser;
   const querySelector = (selector) => Document.prototype.querySelector.call(document, selector);
 
   /** Puts `text` into a textarea, input or contenteditable as typing would. */
@@ -52,7 +55,6 @@
     else pressEnter(input);
     return { ok: true };
   };
-  globalThis[SEND] = true;
 
   ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (message?.type !== 'autohook.send' || sender.id !== ext.runtime.id) return false;
@@ -63,4 +65,6 @@
     }
     return false;
   });
+  // Only once the listener is in place: a later injection must not skip a setup that failed.
+  globalThis[SEND] = true;
 })();

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 const HOSTILE = `
   <form name="querySelector"></form><form name="querySelectorAll"></form>
   <img name="createElement" alt=""><img name="documentElement" alt=""><img name="getSelection" alt=""><img name="execCommand" alt="">
-  <div id="autohookSend"></div><div id="autohookPicker"></div><div id="autohookPickToken"></div>
+  <div id="autohookSend"></div><div id="autohookPicker"></div><div id="autohookPickToken"></div><div id="browser"></div>
   <script>customElements.define('autohook-picker', class extends HTMLElement { connectedCallback() { this.remove(); } });</script>`;
 
 const PAGE = `<!doctype html>
