@@ -38,6 +38,10 @@ pub struct Health {
     /// that throttles forever is turned off after [`THROTTLED_DISABLE_MS`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_since: Option<Millis>,
+    /// The last of those answers: a run with a gap of more than
+    /// [`THROTTLED_GAP_MS`] (a quiet day, a sleeping laptop) starts again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttled_at: Option<Millis>,
 }
 
 /// Least time between two "started failing" notifications for a webhook.
@@ -51,6 +55,11 @@ pub const FAILING_NOTICE_EVERY_MS: u64 = 10 * 60_000;
 /// nothing else is a receiver that is not coming back soon, yet longer
 /// than any service's published rate-limit window we know of.
 pub const THROTTLED_DISABLE_MS: u64 = 6 * 3_600_000;
+
+/// The longest gap between two 429 answers of one run: a 429 is retried
+/// after at most an hour (its Retry-After, capped), so a receiver that
+/// keeps answering 429 answers again within that, plus slack.
+pub const THROTTLED_GAP_MS: u64 = 2 * 3_600_000;
 
 /// What to do with an auto-disabled webhook's held events when it is
 /// turned on again.
@@ -137,11 +146,16 @@ impl Engine {
         let health = &mut self.webhooks[index].health;
         if status != Some(429) {
             if health.throttled_since.take().is_some() {
+                health.throttled_at = None;
                 self.dirty.insert(Key::Webhooks);
             }
             return;
         }
-        let since = *health.throttled_since.get_or_insert(now);
+        if health.throttled_at.is_none_or(|at| at > now || now.since(at) > THROTTLED_GAP_MS) {
+            health.throttled_since = Some(now);
+        }
+        health.throttled_at = Some(now);
+        let since = health.throttled_since.unwrap_or(now);
         self.dirty.insert(Key::Webhooks);
         let webhook = &self.webhooks[index];
         let on = webhook.config.valid().is_ok_and(|c| c.auto_disable_after > 0) && webhook.config.enabled();
@@ -205,6 +219,8 @@ impl Engine {
     pub(super) fn settle_health(&mut self, index: usize, enabled: Option<bool>, held: HeldEvents, now: Millis) {
         let webhook = &mut self.webhooks[index];
         let id = webhook.id.clone();
+        // A change by the user (another URL, turned on again) starts any run of 429s anew.
+        (webhook.health.throttled_since, webhook.health.throttled_at) = (None, None);
         if enabled == Some(false) && webhook.health.auto_disabled {
             // Off by the user's hand now: it receives nothing, as any webhook
             // turned off, so everything unfinished is cancelled, an attempt

@@ -1008,11 +1008,11 @@ fn floors<'a>(
     outbox: &Outbox,
     now: Millis,
 ) -> Vec<(&'a str, Option<Millis>)> {
-    let floors = rate_floors(webhooks, recent_starts, now).into_iter();
+    let floors = rate_floors(webhooks, recent_starts, now);
     // No webhook can hold its share while fewer attempts are in flight than
     // the smallest share: the usual case, and then nothing is counted.
     if attempts.len() < MAX_IN_FLIGHT.div_ceil(webhooks.len().max(1)) {
-        return floors.map(|(id, floor)| (id, Some(floor))).collect();
+        return floors.into_iter().map(|(id, floor)| (id, Some(floor))).collect();
     }
     let mut in_flight: HashMap<&str, usize> = HashMap::new();
     for (delivery_id, ..) in attempts.values() {
@@ -1020,9 +1020,16 @@ fn floors<'a>(
             *in_flight.entry(delivery.webhook_id.as_str()).or_default() += 1;
         }
     }
-    let with_work: HashSet<&str> = outbox.waiting_webhooks().chain(in_flight.keys().copied()).collect();
+    // Work is what is due now or in flight: a retry due in an hour takes no share.
+    let due = outbox.due_webhooks(now, |webhook_id| Some(floor_of_rate(&floors, webhook_id)));
+    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).collect();
     let share = MAX_IN_FLIGHT.div_ceil(with_work.len().max(1));
-    floors.map(|(id, floor)| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share))).collect()
+    floors.iter().map(|&(id, floor)| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share))).collect()
+}
+
+/// `webhook_id`'s entry in [`rate_floors`].
+fn floor_of_rate(floors: &[(&str, Millis)], webhook_id: &str) -> Millis {
+    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Millis(0), |(_, at)| *at)
 }
 
 /// `webhook_id`'s entry in [`floors`].

@@ -117,9 +117,18 @@ impl Outbox {
         self.heads(floor).map(|(due, _, _)| due).min()
     }
 
-    /// The webhooks with a delivery in line.
-    pub fn waiting_webhooks(&self) -> impl Iterator<Item = &str> {
-        self.ready.keys().map(String::as_str)
+    /// The webhooks with a delivery due at `now`, under `floor` as for
+    /// [`Outbox::take_due`].
+    pub fn due_webhooks<'a>(&'a self, now: Millis, floor: impl Fn(&str) -> Option<Millis> + 'a) -> impl Iterator<Item = &'a str> + 'a {
+        self.ready
+            .iter()
+            .filter(move |(webhook_id, queues)| {
+                floor(webhook_id).is_some_and(|floor| {
+                    queues.first.first().is_some_and(|&(at, _)| at.max(floor) <= now)
+                        || queues.other.first().is_some_and(|&(at, _)| at <= now)
+                })
+            })
+            .map(|(webhook_id, _)| webhook_id.as_str())
     }
 
     /// Removes the delivery with `id`.
@@ -252,6 +261,10 @@ mod tests {
         assert_eq!(outbox.next_due(closed), Some(Millis(5)));
         assert_eq!(outbox.take_due(Millis(10), closed).map(|d| d.id.clone()), Some("b".into()));
         assert!(outbox.take_due(Millis(10), closed).is_none());
-        assert_eq!(outbox.waiting_webhooks().collect::<Vec<_>>(), ["w1"]);
+        assert_eq!(outbox.due_webhooks(Millis(10), no_floor).collect::<Vec<_>>(), ["w1"]);
+        assert_eq!(outbox.due_webhooks(Millis(10), closed).count(), 0, "a closed webhook has nothing due");
+        outbox.push(delivery("c", "w2", 50));
+        outbox.queue("c");
+        assert_eq!(outbox.due_webhooks(Millis(10), no_floor).collect::<Vec<_>>(), ["w1"], "w2's next is not due yet");
     }
 }

@@ -522,6 +522,19 @@ fn a_hanging_receiver_holds_at_most_an_equal_share_of_the_in_flight_slots() {
     }
     assert_eq!((hanging.len(), sim.stats(&hang).successes), (16, 0));
     assert_eq!(sim.transmits().len(), 16, "alone again, it takes the other slots");
+
+    // A webhook whose only delivery is a retry an hour away takes no share.
+    let mut sim = Sim::new(1);
+    let later = sim.webhook(json!({"url": "https://later.test/", "events": ["error"], "retrySchedule": [3_600_000]}));
+    sim.webhook(json!({"url": "https://burst.test/", "events": ["message_sent"], "ratePerMinute": 1000}));
+    sim.engine.emit("error", json!({}), sim.now).unwrap();
+    let first = sim.transmits();
+    sim.respond(&first[0], status(500));
+    assert_eq!(sim.engine.deliveries().filter(|d| d.webhook_id == later && d.state == DeliveryState::Pending).count(), 1);
+    for _ in 0..40 {
+        sim.emit("message_sent");
+    }
+    assert_eq!(sim.transmits().len(), 32, "the burst may use every slot");
 }
 
 /// A receiver that answers nothing but 429 with an hour's Retry-After fails
@@ -565,4 +578,16 @@ fn a_receiver_answering_nothing_but_429_for_six_hours_is_turned_off() {
         sim.run_until(start.plus(hour * HOUR + HOUR - 1), answer);
     }
     assert!(sim.engine.webhook(&id).unwrap().config.enabled(), "a receiver that sometimes answers stays on");
+
+    // A run with a gap longer than two hours starts again: one event's
+    // 429s over three hours, seven quiet hours, then one more 429.
+    let mut sim = Sim::new(1);
+    let id = sim.webhook(json!({"url": "https://busy.test/", "retrySchedule": [1000, 1000, 1000]}));
+    let start = sim.now;
+    sim.emit("message_sent");
+    sim.run_until(start.plus(10 * HOUR), throttled);
+    sim.now = start.plus(10 * HOUR);
+    sim.emit("message_sent");
+    sim.run_until(start.plus(10 * HOUR + 1000), throttled);
+    assert!(sim.engine.webhook(&id).unwrap().config.enabled(), "a quiet day is not six hours of 429");
 }
