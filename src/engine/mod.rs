@@ -610,7 +610,7 @@ impl Engine {
         }
         let (delivery_id, delivery_header, request) = loop {
             let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, now);
-            let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
+            let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))))?;
             // Deleting or turning off a webhook cancels its deliveries (an
             // auto-disabled one holds them), so it exists.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
@@ -685,7 +685,7 @@ impl Engine {
             return campaign;
         }
         let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, now);
-        let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
+        let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
         }
@@ -1021,18 +1021,14 @@ fn floors<'a>(
         }
     }
     // Work is what is due now or in flight: a retry due in an hour takes no share.
-    let due = outbox.due_webhooks(now, |webhook_id| Some(floor_of_rate(&floors, webhook_id)));
+    let due = outbox.due_webhooks(now, |webhook_id| Some(floor_of(&floors, webhook_id, Millis(0))));
     let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).collect();
     let share = MAX_IN_FLIGHT.div_ceil(with_work.len().max(1));
     floors.iter().map(|&(id, floor)| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share))).collect()
 }
 
-/// `webhook_id`'s entry in [`rate_floors`].
-fn floor_of_rate(floors: &[(&str, Millis)], webhook_id: &str) -> Millis {
-    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Millis(0), |(_, at)| *at)
-}
-
-/// `webhook_id`'s entry in [`floors`].
-fn floor_of(floors: &[(&str, Option<Millis>)], webhook_id: &str) -> Option<Millis> {
-    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Some(Millis(0)), |(_, at)| *at)
+/// `webhook_id`'s entry in `floors` (from [`rate_floors`] or [`floors`]),
+/// or `unlisted` for a webhook the list does not have.
+fn floor_of<T: Copy>(floors: &[(&str, T)], webhook_id: &str, unlisted: T) -> T {
+    floors.iter().find(|(id, _)| *id == webhook_id).map_or(unlisted, |(_, at)| *at)
 }
