@@ -638,7 +638,10 @@ const UNREADABLE_PREVIEW_CHARS: usize = 200;
 fn unreadable_view((name, record): (&str, &crate::engine::Unreadable)) -> Value {
     let sealed = record.origin_key().is_none_or(|key| key.is_sealed());
     let preview: String = if sealed { String::new() } else { record.text.chars().take(UNREADABLE_PREVIEW_CHARS).collect() };
-    json!({ "name": name, "origin": record.origin, "reason": record.reason, "bytes": record.text.len(), "preview": preview })
+    json!({
+        "name": name, "origin": record.origin, "reason": record.reason, "bytes": record.text.len(), "preview": preview,
+        "unopenable": record.unopenable,
+    })
 }
 
 /// The popup's numbers: deliveries finished in the last 24 hours by

@@ -36,7 +36,8 @@ mod wasm;
 // The engine, its inputs and its outputs.
 pub use engine::{
     Attempt, AttemptId, Badge, Changes, Control, Delivery, DeliveryState, Driver, Engine, EngineError, Failure, GlobalSettings, HeldEvents,
-    LoggedRequest, Notice, Notification, NotificationKind, NotificationSwitches, Outcome, Output, Snapshot, Transmit, Verdict, Webhook,
+    Key, LoggedRequest, Notice, Notification, NotificationKind, NotificationSwitches, Outcome, Output, Sealing, Snapshot, Transmit,
+    Verdict, Webhook,
 };
 pub use time::Millis;
 // The message API.

@@ -22,7 +22,7 @@ use web_sys::{
 
 use crate::api::{self, ApiError, Reply, Sender};
 use crate::campaign::SendCommand;
-use crate::engine::{DeliveryState, Driver, Engine, Key, Notice, Outcome, Snapshot, Transmit};
+use crate::engine::{DeliveryState, Driver, Engine, Key, Notice, Outcome, Sealing, Snapshot, Transmit};
 use crate::signing::{standard_signature, SecretKey};
 use crate::time::Millis;
 
@@ -32,7 +32,9 @@ extern "C" {
     /// (`extension/shared/host.js`).
     pub type Host;
 
-    /// Resolves to everything stored, as one object of keys.
+    /// Resolves to everything stored, as three objects of keys by how each
+    /// record was stored: `clear`, `unsealed` (sealed, opened) and
+    /// `unopenable` (sealed, not opened, as found).
     #[wasm_bindgen(method, catch)]
     async fn load(this: &Host) -> Result<JsValue, JsValue>;
 
@@ -201,11 +203,11 @@ impl Background {
     /// start (see [`Snapshot::from_stored`]).
     pub async fn start(host: Host) -> Result<Background, JsValue> {
         let stored = host.load().await.map_err(|e| js_error("storage", &format!("cannot load state: {}", describe(&e))))?;
-        let stored = stored_texts(&stored);
+        let stored = stored_records(&stored);
         host.mark("autohook.texts");
         #[cfg(feature = "test-hooks")]
         test_hooks::on_start(&stored);
-        let snapshot = Snapshot::from_stored(stored);
+        let snapshot = Snapshot::from_store(stored);
         host.mark("autohook.decoded");
         let mut engine = Engine::restore(snapshot, random(), now());
         host.mark("autohook.restored");
@@ -246,22 +248,33 @@ impl Background {
 /// `JSON.stringify`, so the core parses it with serde_json's nesting limit instead of walking
 /// an arbitrarily deep object, and a value that cannot be text (a cycle, too
 /// deep) is still an entry the core sets aside rather than a failed start.
-fn stored_texts(stored: &JsValue) -> Vec<(String, Value)> {
+fn stored_texts(stored: &JsValue) -> impl Iterator<Item = (String, Value)> {
     let entries = js_sys::Object::entries(stored.unchecked_ref());
-    entries
-        .iter()
-        .filter_map(|entry| {
-            let entry: js_sys::Array = entry.unchecked_into();
-            let (key, value) = (entry.get(0).as_string()?, entry.get(1));
-            let text = match value.as_string() {
-                Some(text) => text,
-                None => match js_sys::JSON::stringify(&value) {
-                    Ok(text) => text.as_string().unwrap_or_default(),
-                    Err(error) => format!("(not storable as text: {})", describe(&error)),
-                },
-            };
-            Some((key, Value::String(text)))
-        })
+    entries.into_iter().filter_map(|entry| {
+        let entry: js_sys::Array = entry.unchecked_into();
+        let (key, value) = (entry.get(0).as_string()?, entry.get(1));
+        let text = match value.as_string() {
+            Some(text) => text,
+            None => match js_sys::JSON::stringify(&value) {
+                Ok(text) => text.as_string().unwrap_or_default(),
+                Err(error) => format!("(not storable as text: {})", describe(&error)),
+            },
+        };
+        Some((key, Value::String(text)))
+    })
+}
+
+/// The three objects `Host::load` resolves to, as records with how each
+/// was stored. A missing object (a shell from another build) is empty.
+fn stored_records(stored: &JsValue) -> Vec<(String, Value, Sealing)> {
+    let group = |name: &str, sealing: Sealing| {
+        let object =
+            js_sys::Reflect::get(stored, &name.into()).ok().filter(JsValue::is_object).unwrap_or_else(|| js_sys::Object::new().into());
+        stored_texts(&object).map(move |(key, value)| (key, value, sealing)).collect::<Vec<_>>()
+    };
+    [("clear", Sealing::Clear), ("unsealed", Sealing::Opened), ("unopenable", Sealing::Unopenable)]
+        .into_iter()
+        .flat_map(|(name, sealing)| group(name, sealing))
         .collect()
 }
 
@@ -337,8 +350,8 @@ mod test_hooks {
     use super::*;
 
     /// Traps while starting as long as storage holds `test.trapOnStart`.
-    pub(super) fn on_start(stored: &[(String, Value)]) {
-        if stored.iter().any(|(key, _)| key == "test.trapOnStart") {
+    pub(super) fn on_start(stored: &[(String, Value, Sealing)]) {
+        if stored.iter().any(|(key, ..)| key == "test.trapOnStart") {
             panic!("test.trapOnStart: a trap while starting");
         }
     }

@@ -14,7 +14,7 @@ import { permissionsReady } from '../shared/permissions.js';
 mark('autohook.script');
 const wasmReady = () => init({ module_or_path: new URL('../pkg/autohook_bg.wasm', import.meta.url) }).then(() => mark('autohook.wasm'));
 // Storage is read while the module compiles: the first start takes that read.
-const load = () => (host.preload(), Promise.all([wasmReady(), permissionsReady, host.restrictStorage()]).then(() => mark('autohook.loaded')));
+const load = () => (host.preload(), Promise.all([wasmReady(), permissionsReady]).then(() => mark('autohook.loaded')));
 let loaded;
 // The core's promise (null: the next caller starts one), the core it
 // resolved to, and how to fail a start that trapped (it would never settle).

@@ -32,7 +32,7 @@ async function refresh({ force = false } = {}) {
     const rerender = () => refresh({ force: true }).catch(console.error);
     renderWebhooks(document.getElementById('webhook-list'), webhooks, { edit: openEditor, rerender });
   }
-  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable')), renderNotifications()]);
+  await Promise.all([renderLog(webhooks), renderUnreadable(document.getElementById('unreadable'), document.getElementById('unopenable-banner')), renderNotifications()]);
 }
 const rerender = renderThrottled(() => refresh().catch(console.error));
 

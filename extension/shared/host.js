@@ -5,7 +5,8 @@
 // toolbar badge, notifications, and whether the browser is online.
 import { ext } from './ext.js';
 import { showNotification } from './notify.js';
-import { seal, unseal, prepareKey } from './seal.js';
+import { isSealed, prepareKey, resealLegacy, seal, unseal } from './seal.js';
+import { readRecords, writeRecords } from './store.js';
 import { canReach } from './permissions.js';
 import { throttled } from './throttle.js';
 
@@ -41,17 +42,29 @@ export function mark(name) {
 // storage before the last write of the core it replaces has landed.
 let saving = Promise.resolve();
 
-// Everything stored, decrypted.
+/**
+ * Everything stored, sorted for the core by how it was stored: `clear`
+ * (never sealed), `unsealed` (sealed, opened) and `unopenable` (sealed, not
+ * opened, as found). Which records must be sealed is the core's to check.
+ */
 async function readAll() {
   await saving;
   mark('autohook.read');
   // The key is opened while storage is read, not after.
   prepareKey();
-  const stored = await ext.storage.local.get(null);
+  const stored = await readRecords(resealLegacy);
   mark('autohook.stored');
-  const values = await Promise.all(Object.values(stored).map(unseal));
+  const sorted = { clear: {}, unsealed: {}, unopenable: {} };
+  await Promise.all(
+    Object.entries(stored).map(async ([name, value]) => {
+      if (!isSealed(value)) return (sorted.clear[name] = value);
+      const text = await unseal(name, value);
+      if (text === null) sorted.unopenable[name] = value;
+      else sorted.unsealed[name] = text;
+    }),
+  );
   mark('autohook.unsealed');
-  return Object.fromEntries(Object.keys(stored).map((key, i) => [key, values[i]]));
+  return sorted;
 }
 
 // The first start's reads, begun with the worker while the module compiles.
@@ -79,19 +92,13 @@ export const host = {
   save(set, sealed, remove) {
     preloaded = sessionRead = null;
     const write = saving.then(async () => {
-      const sealedValues = await Promise.all(Object.values(sealed).map(seal));
-      Object.keys(sealed).forEach((key, i) => (set[key] = sealedValues[i]));
-      await ext.storage.local.set(set);
-      if (remove.length) await ext.storage.local.remove(remove);
+      const sealedValues = await Promise.all(Object.entries(sealed).map(([name, text]) => seal(name, text)));
+      Object.keys(sealed).forEach((name, i) => (set[name] = sealedValues[i]));
+      await writeRecords(set, remove);
       mark('autohook.saved');
     });
     saving = write.catch(() => {});
     return write;
-  },
-  // Chrome can keep content scripts out of storage.local altogether; Firefox
-  // offers this only for storage.session, and relies on sealing.
-  async restrictStorage() {
-    await ext.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch((error) => console.warn('AutoHook: storage access level', error));
   },
   // storage.session outlives the worker but not the browser.
   async newBrowserSession() {

@@ -19,6 +19,7 @@ const WORDING = {
   disabled: (n) => [t('notifyDisabledTitle', n.webhookName), t('notifyDisabledMessage', failureReason(n.failure, n.status), n.consecutiveFailures)],
   campaignPaused: () => [t('notifyCampaignPausedTitle'), t('notifyCampaignPausedMessage')],
   dailyLimit: (n) => [t('notifyDailyLimitTitle'), t('notifyDailyLimitMessage', n.limit)],
+  recordsUnopenable: () => [t('notifyRecordsUnopenableTitle'), t('notifyRecordsUnopenableMessage')],
 };
 
 /** A webhook's notification has these buttons, by index, where the browser has buttons (Chrome). */

@@ -1,31 +1,25 @@
-// Sealing at rest for stored values that hold credentials (the core names
-// them: webhook secrets, credential headers, URLs that are tokens). Chrome
-// can keep content scripts out of storage.local; Firefox cannot, so what a
-// content script could read there must be ciphertext. AES-GCM under a key
-// that is generated once, cannot be exported, and lives in this extension's
-// IndexedDB, which no web page or content script can open.
-const PREFIX = 'sealed:v1:';
-const DATABASE = 'autohook';
-const STORE = 'keys';
+// Sealing at rest for the records that hold credentials or the campaign
+// (the core names them: `Key::is_sealed`). AES-GCM under a key generated
+// once, that cannot be exported, kept beside the records (store.js). Each
+// value is bound to its record's name (the AES-GCM additional data), so a
+// sealed value copied under another name does not open.
+import { KEYS, database, request } from './store.js';
+
+const PREFIX = 'sealed:v2:';
+// Both prefixes are as long: `open` cuts either.
+// 1.0.0's values, sealed without the record's name: opened only while they
+// are moved out of storage.local, and sealed again bound to their name.
+const LEGACY_PREFIX = 'sealed:v1:';
 const KEY_ID = 'storage';
 
-function request(operation) {
-  return new Promise((resolve, reject) => {
-    operation.onsuccess = () => resolve(operation.result);
-    operation.onerror = () => reject(operation.error);
-  });
-}
-
 async function loadOrCreateKey() {
-  const open = indexedDB.open(DATABASE, 1);
-  open.onupgradeneeded = () => open.result.createObjectStore(STORE);
-  const db = await request(open);
-  const found = await request(db.transaction(STORE).objectStore(STORE).get(KEY_ID));
+  const db = await database();
+  const found = await request(db.transaction(KEYS).objectStore(KEYS).get(KEY_ID));
   if (found) return found;
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
   // `add` fails if another context stored a key first; then use that one.
-  await request(db.transaction(STORE, 'readwrite').objectStore(STORE).add(key, KEY_ID)).catch(() => {});
-  return request(db.transaction(STORE).objectStore(STORE).get(KEY_ID));
+  await request(db.transaction(KEYS, 'readwrite').objectStore(KEYS).add(key, KEY_ID)).catch(() => {});
+  return request(db.transaction(KEYS).objectStore(KEYS).get(KEY_ID));
 }
 
 let key;
@@ -38,30 +32,47 @@ export function prepareKey() {
 
 const toBase64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const bound = (name) => (name === undefined ? {} : { additionalData: new TextEncoder().encode(name) });
 
-/** `text` encrypted, as `sealed:v1:<base64 of iv and ciphertext>`. */
-export async function seal(text) {
+/** `text` encrypted and bound to the record `name`, as `sealed:v2:<base64 of iv and ciphertext>`. */
+export async function seal(name, text) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await storageKey(), new TextEncoder().encode(text));
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, ...bound(name) }, await storageKey(), new TextEncoder().encode(text));
   return PREFIX + toBase64(new Uint8Array([...iv, ...new Uint8Array(sealed)]));
 }
 
+/** Whether a stored value is sealed (opened or not). */
+export const isSealed = (value) => typeof value === 'string' && (value.startsWith(PREFIX) || value.startsWith(LEGACY_PREFIX));
+
 /**
- * A stored value as text: a sealed one decrypted, anything else as it is.
- * One that does not decrypt (damaged, or sealed under a key that is gone)
- * stays as found, and the core sets it aside as unreadable. A key that
- * cannot be loaded right now (IndexedDB failing) rejects instead: the start
- * fails and is tried again, rather than setting every webhook aside.
+ * The text sealed in `value` for the record `name`, or null if it does not
+ * open: damaged, sealed under a key that is gone, sealed for another
+ * record, or a 1.0.0 value still unbound. A key that cannot be loaded right
+ * now (IndexedDB failing) rejects instead: the start fails and is tried
+ * again, rather than setting every sealed record aside.
  */
-export async function unseal(value) {
-  if (typeof value !== 'string' || !value.startsWith(PREFIX)) return value;
+export const unseal = (name, value) => (value.startsWith(PREFIX) ? open(value, name) : null);
+
+/** `value`'s text, decrypted bound to `name` (undefined: unbound, 1.0.0's); null if it does not open. */
+async function open(value, name) {
   const key = await storageKey();
   try {
     const bytes = fromBase64(value.slice(PREFIX.length));
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12) }, key, bytes.slice(12));
-    return new TextDecoder().decode(plain);
+    const params = { name: 'AES-GCM', iv: bytes.slice(0, 12), ...bound(name) };
+    return new TextDecoder().decode(await crypto.subtle.decrypt(params, key, bytes.slice(12)));
   } catch (error) {
-    console.error('AutoHook: a sealed value does not decrypt', error);
-    return value;
+    console.error(`AutoHook: a sealed value (${name ?? 'from 1.0.0'}) does not open`, error);
+    return null;
   }
+}
+
+/**
+ * A 1.0.0 value on its way out of storage.local: sealed again bound to its
+ * name if it was sealed and opens, otherwise as it was (a v1 value that
+ * stays sealed is set aside by the core, as one that does not open).
+ */
+export async function resealLegacy(name, value) {
+  if (typeof value !== 'string' || !value.startsWith(LEGACY_PREFIX)) return value;
+  const text = await open(value, undefined);
+  return text === null ? value : seal(name, text);
 }

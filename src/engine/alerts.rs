@@ -49,6 +49,9 @@ pub enum NotificationKind {
     CampaignPaused,
     /// The campaign reached its daily limit.
     DailyLimit,
+    /// Sealed records did not open at start (the sealing key is lost) and
+    /// were set aside. Always shown: it costs the user their settings.
+    RecordsUnopenable,
 }
 
 /// Which kinds of notification the user wants.
@@ -79,6 +82,7 @@ impl NotificationSwitches {
             NotificationKind::Disabled => self.disabled,
             NotificationKind::CampaignPaused => self.campaign_paused,
             NotificationKind::DailyLimit => self.daily_limit,
+            NotificationKind::RecordsUnopenable => true,
         }
     }
 }

@@ -46,7 +46,7 @@ pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Out
 pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS, THROTTLED_DISABLE_MS};
 pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
 pub use replies_action::{parse_reply, Asked, REPLY_BODY_BYTES};
-pub use state::{Changes, GlobalSettings, Key, Snapshot, Unreadable, Webhook};
+pub use state::{Changes, GlobalSettings, Key, Sealing, Snapshot, Unreadable, Webhook};
 pub use transfer::ImportMode;
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
@@ -290,6 +290,10 @@ impl Engine {
             online: true,
             open_batches: BTreeMap::new(),
         };
+        // Found now, so told once: next time they are set aside already.
+        if snapshot.unreadable.iter().any(|record| record.unopenable) {
+            engine.notify(NotificationKind::RecordsUnopenable, None, None);
+        }
         for record in snapshot.unreadable {
             engine.set_aside(record);
         }

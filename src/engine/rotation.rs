@@ -81,7 +81,7 @@ impl PreviousSecrets {
     /// names the list (`webhooks[2].previousSecrets`).
     pub(super) fn take_unreadable(&mut self, origin: &str) -> Vec<Unreadable> {
         let unreadable = self.unreadable.drain(..);
-        unreadable.map(|(i, reason, text)| Unreadable { origin: format!("{origin}[{i}]"), reason, text }).collect()
+        unreadable.map(|(i, reason, text)| Unreadable::new(format!("{origin}[{i}]"), reason, text)).collect()
     }
 
     /// What a page may see: when each expires, never the secret.

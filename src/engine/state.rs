@@ -101,9 +101,19 @@ pub struct Unreadable {
     pub reason: String,
     /// The stored text, exactly as found.
     pub text: String,
+    /// Whether it was sealed and did not open: sealed under a key this
+    /// browser no longer has, or for another record. The settings page
+    /// says the key is lost and what to do about it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unopenable: bool,
 }
 
 impl Unreadable {
+    /// A record that did not decode.
+    pub fn new(origin: String, reason: String, text: String) -> Unreadable {
+        Unreadable { origin, reason, text, unopenable: false }
+    }
+
     /// The key it was stored under (for an entry, the list's key).
     pub fn origin_key(&self) -> Option<Key> {
         Key::parse(self.origin.split('[').next().unwrap_or_default())
@@ -135,13 +145,49 @@ fn text_of(value: &Value) -> String {
     }
 }
 
+/// How the shell's store handed a record over ([`Snapshot::from_store`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sealing {
+    /// Stored as it is.
+    Clear,
+    /// Sealed, and opened bound to its own name: only this background,
+    /// holding the key, can have sealed it so.
+    Opened,
+    /// Sealed, and did not open: the key is gone, the value was sealed for
+    /// another record, or it is damaged.
+    Unopenable,
+}
+
 impl Snapshot {
+    /// [`Snapshot::from_stored`] for records as the browser's store hands
+    /// them over, checking each against how it had to be stored first: a
+    /// record that must be sealed ([`Key::is_sealed`]) but arrived in the
+    /// clear was not written by AutoHook, and one that did not open cannot
+    /// be read. Both are set aside, never loaded.
+    pub fn from_store(records: impl IntoIterator<Item = (String, Value, Sealing)>) -> Snapshot {
+        let mut refused = Vec::new();
+        let readable: Vec<(String, Value)> = records
+            .into_iter()
+            .filter_map(|(key, value, sealing)| {
+                let must_be_sealed = Key::parse(&key).is_some_and(|key| key.is_sealed());
+                let (reason, unopenable) = match sealing {
+                    Sealing::Clear if must_be_sealed => ("stored in the clear where AutoHook stores it sealed", false),
+                    Sealing::Unopenable => ("sealed, and does not open with this browser's key", true),
+                    Sealing::Clear | Sealing::Opened => return Some((key, value)),
+                };
+                refused.push(Unreadable { origin: key, reason: reason.into(), text: text_of(&value), unopenable });
+                None
+            })
+            .collect();
+        let mut snapshot = Snapshot::from_stored(readable);
+        snapshot.unreadable.extend(refused);
+        snapshot
+    }
+
     /// Rebuilds the state from every stored key, one record at a time:
     /// a record that does not decode is kept in [`Snapshot::unreadable`]
     /// and everything else loads. The `webhooks` list is read entry by
     /// entry for the same reason. Keys that are not AutoHook's are ignored.
-    /// A delivery found under two keys (only a damaged store holds one) is
-    /// loaded once.
     pub fn from_stored<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> Snapshot {
         let mut snapshot = Snapshot::default();
         let mut deliveries: BTreeMap<String, Delivery> = BTreeMap::new();
@@ -157,16 +203,22 @@ impl Snapshot {
                 Key::Badge => decode(&value).map(|unseen| snapshot.unseen = unseen),
                 Key::Unreadable(name) => {
                     // A set-aside record is shown as found, even if its own wrapper broke.
-                    let record = decode(&value).unwrap_or_else(|reason| Unreadable { origin: name.clone(), reason, text: text_of(&value) });
+                    let record = decode(&value).unwrap_or_else(|reason| Unreadable::new(name.clone(), reason, text_of(&value)));
                     snapshot.set_aside.insert(name, record);
                     Ok(())
                 }
-                Key::Delivery(_) => decode::<Delivery>(&value).map(|delivery| {
-                    deliveries.entry(delivery.id.clone()).or_insert(delivery);
+                // Under its own key only: a record copied to another key
+                // would be a second copy of one delivery.
+                Key::Delivery(id) => decode::<Delivery>(&value).and_then(|delivery| match delivery.id == id {
+                    true => {
+                        deliveries.insert(id, delivery);
+                        Ok(())
+                    }
+                    false => Err(format!("holds delivery {} under another delivery's key", delivery.id)),
                 }),
             };
             if let Err(reason) = read {
-                snapshot.unreadable.push(Unreadable { origin: key, reason, text: text_of(&value) });
+                snapshot.unreadable.push(Unreadable::new(key, reason, text_of(&value)));
             }
         }
         let (outbox, log) = deliveries.into_values().partition(|d| d.state.is_unfinished());
@@ -187,7 +239,7 @@ impl Snapshot {
                 }
                 Err(reason) => {
                     let origin = format!("webhooks[{index}]");
-                    self.unreadable.push(Unreadable { origin, reason, text: entry.to_string() });
+                    self.unreadable.push(Unreadable::new(origin, reason, entry.to_string()));
                 }
             }
         }

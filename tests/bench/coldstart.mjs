@@ -26,11 +26,11 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
 // the storage read's own phases, which may run alongside.
 const PHASES = [
   ['Worker up', 'origin'], ['Scripts run', 'autohook.script'], ['Wasm ready', 'autohook.wasm'],
-  ['Permissions, storage access', 'autohook.loaded'], ['Waiting for storage', 'ready'],
+  ['Permissions', 'autohook.loaded'], ['Waiting for storage', 'ready'],
   ['Texts to Rust', 'autohook.texts'], ['Records decoded', 'autohook.decoded'], ['Engine restored', 'autohook.restored'],
   ['Session read, first drive', 'autohook.started'], ['Record stored', 'autohook.saved'], ['Fetch called', 'autohook.send'], ['On the wire', 'wire'],
 ];
-const READ = [['Storage read', 'autohook.read', 'autohook.stored'], ['Unsealed', 'autohook.stored', 'autohook.unsealed']];
+const READ = [['IndexedDB read', 'autohook.read', 'autohook.stored'], ['Unsealed', 'autohook.stored', 'autohook.unsealed']];
 
 /** Sends `message` from `page` to its extension's worker; resolves to when (ms since the epoch, the page's clock). */
 const send = (page, message) => page.evaluate((m) => {
@@ -132,11 +132,11 @@ first from the page's send) to a User Timing mark in the worker (\`mark\` in
 extension/shared/host.js) read over CDP, on the same machine clock as the
 page and the receiver: worker up (its time origin), scripts run
 (background.js after its imports), Wasm fetched, compiled and instantiated,
-the permissions and storage access level loaded with it, waiting for the
+the permissions loaded with it, waiting for the
 storage read, then \`Background.start\`: stored values handed to Rust, records
 decoded, the engine restored, \`storage.session\` read and the first drive;
 the event's record stored, its fetch called, the request at the receiver.
-Then the storage read's own phases (\`storage.local.get\`, sealed values
+Then the storage read's own phases (IndexedDB read, sealed values
 decrypted), which may run alongside the Wasm, and the ceiling's: worker up,
 script run, on the wire.
 

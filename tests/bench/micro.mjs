@@ -1,30 +1,58 @@
-// Two costs kept as information: a stored record as JSON text vs as an
-// object, and HMAC-SHA256 in Wasm vs WebCrypto.
+// Two costs kept as information: AutoHook's store (IndexedDB) vs
+// storage.local, and HMAC-SHA256 in Wasm vs WebCrypto.
 import { ROUNDS, SECRET, median, n } from './common.mjs';
 
 const STORAGE_KEYS = 1000;
 const HMAC_CALLS = 20_000;
 const BODY_1KB = JSON.stringify({ message: 'x'.repeat(1000) }).slice(0, 1024);
 
-/** Keys per second through chrome.storage.local (set, then remove), 50 at a time, a logged delivery as text or as the object. */
+/**
+ * Keys per second, 50 at a time (set, then remove), a logged delivery's JSON
+ * text each: through IndexedDB, one transaction per batch, as AutoHook's
+ * store (extension/shared/store.js) writes; and through chrome.storage.local,
+ * where 1.0.0 kept its records. What keeping records out of content
+ * scripts' reach costs.
+ */
 export async function storageRates({ inWorker }, record) {
   const rounds = await inWorker(`(async () => {
-    const record = ${JSON.stringify(record)};
-    const text = JSON.stringify(record);
-    const time = async (value, tag) => {
+    const text = ${JSON.stringify(JSON.stringify(record))};
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('bench-micro', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('records');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const indexedDb = async (set, remove) => {
+      const transaction = db.transaction('records', 'readwrite');
+      const records = transaction.objectStore('records');
+      for (const [key, value] of Object.entries(set)) records.put(value, key);
+      for (const key of remove) records.delete(key);
+      await new Promise((resolve, reject) => { transaction.oncomplete = resolve; transaction.onabort = () => reject(transaction.error); });
+    };
+    const storageLocal = async (set, remove) => {
+      await chrome.storage.local.set(set);
+      if (remove.length) await chrome.storage.local.remove(remove);
+    };
+    const time = async (write, tag) => {
       const started = performance.now();
       for (let batch = 0; batch < ${STORAGE_KEYS / 50}; batch++) {
         const keys = Array.from({ length: 50 }, (_, i) => 'bench/' + tag + '/' + (batch * 50 + i));
-        await chrome.storage.local.set(Object.fromEntries(keys.map((key) => [key, value])));
-        await chrome.storage.local.remove(keys);
+        await write(Object.fromEntries(keys.map((key) => [key, text])), []);
+        await write({}, keys);
       }
       return ${STORAGE_KEYS} / ((performance.now() - started) / 1000);
     };
     const rounds = [];
-    for (let round = 0; round < ${ROUNDS}; round++) rounds.push({ text: await time(text, 't' + round), object: await time(record, 'o' + round) });
+    for (let round = 0; round < ${ROUNDS}; round++) {
+      const order = round % 2 ? ['local', 'idb'] : ['idb', 'local'];
+      const r = {};
+      for (const side of order) r[side] = await time(side === 'idb' ? indexedDb : storageLocal, side + round);
+      rounds.push(r);
+    }
+    db.close();
     return rounds;
   })()`);
-  return { bytes: JSON.stringify(record).length, rounds: rounds.map((r) => ({ ...r, ratio: r.text / r.object })) };
+  return { bytes: JSON.stringify(record).length, rounds: rounds.map((r) => ({ ...r, ratio: r.idb / r.local })) };
 }
 
 /** Calls per second: Wasm `signPayload` vs awaited WebCrypto `subtle.sign`, same 1 KB body, in one page. */
@@ -50,15 +78,17 @@ export async function hmacRates({ page }) {
 }
 
 export function microSections(storage, hmac) {
-  return `## Storage: a delivery record as JSON text vs as an object
+  return `## Storage: IndexedDB (AutoHook's store) vs chrome.storage.local (1.0.0's)
 
-${n(STORAGE_KEYS)} keys set then removed through \`chrome.storage.local\` in
-batches of 50, each a logged delivery (${n(storage.bytes)} bytes of JSON)
-stored as its JSON text, as AutoHook stores it, or as the object.
+${n(STORAGE_KEYS)} keys set then removed in batches of 50, each a logged
+delivery's JSON text (${n(storage.bytes)} bytes): through the extension's
+IndexedDB, one transaction per batch as \`shared/store.js\` writes, or
+through \`chrome.storage.local\`, where 1.0.0 kept its records and Firefox
+content scripts can write. Rounds alternate which goes first.
 
-| Round | JSON text (keys/s) | Object (keys/s) | Text ÷ object |
+| Round | IndexedDB (keys/s) | storage.local (keys/s) | IndexedDB ÷ storage.local |
 |---|---|---|---|
-${storage.rounds.map((r, i) => `| ${i + 1} | ${n(r.text)} | ${n(r.object)} | ${n(r.ratio, 2)}× |`).join('\n')}
+${storage.rounds.map((r, i) => `| ${i + 1} | ${n(r.idb)} | ${n(r.local)} | ${n(r.ratio, 2)}× |`).join('\n')}
 | **median** | | | **${n(median(storage.rounds.map((r) => r.ratio)), 2)}×** |
 
 ## HMAC-SHA256 of a 1 KB body: Wasm vs WebCrypto (information, not a goal)

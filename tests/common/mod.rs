@@ -10,8 +10,8 @@ pub mod faults;
 use std::collections::BTreeMap;
 
 use autohook::{
-    handle, reply, Badge, Driver, Engine, Millis, Notice, Notification, Outcome, Output, Reply, SendCommand, Sender, Snapshot, Stats,
-    Transmit, WebhookInput,
+    handle, reply, Badge, Driver, Engine, Key, Millis, Notice, Notification, Outcome, Output, Reply, Sealing, SendCommand, Sender,
+    Snapshot, Stats, Transmit, WebhookInput,
 };
 use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
@@ -70,6 +70,17 @@ pub fn persist(engine: &mut Engine, storage: &mut BTreeMap<String, String>) -> b
     }
     engine.changes_saved(changes.batch);
     wrote
+}
+
+/// What the browser's store hands a starting engine for `storage`: each
+/// record as the shell stored it, sealed where the core asked for sealing
+/// ([`Key::is_sealed`]) and opened again.
+pub fn from_store(storage: &BTreeMap<String, String>) -> Snapshot {
+    let sealing = |key: &str| match Key::parse(key).is_some_and(|key| key.is_sealed()) {
+        true => Sealing::Opened,
+        false => Sealing::Clear,
+    };
+    Snapshot::from_store(storage.iter().map(|(key, text)| (key.clone(), Value::String(text.clone()), sealing(key))))
 }
 
 /// Polls `engine` at `at` until it rests, every request timing out and
@@ -175,8 +186,7 @@ impl Sim {
         // repeated seed would repeat, which fresh random bytes never do.
         let mut seed = [0xA5; 16];
         seed[..8].copy_from_slice(&self.restarts.to_le_bytes());
-        let snapshot = Snapshot::from_stored(self.storage.clone());
-        self.engine = Engine::restore(snapshot, seed, self.now);
+        self.engine = Engine::restore(from_store(&self.storage), seed, self.now);
     }
 
     /// Writes what changed, then restarts from storage.

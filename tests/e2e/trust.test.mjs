@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { freshChromium, receiverAndFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { asker, caller, eventually } from './api.mjs';
+import { storeIn, storeInFirefox } from './store.mjs';
 import { click } from './ui.mjs';
 
 const TOKEN = 'Bearer tok-8c1f0e9a77';
@@ -75,12 +76,13 @@ test('a core that traps while starting answers internal, never loops, and starts
   const page = await chromium.openPage('options/options.html');
   const [ask, call] = [asker(page), caller(page)];
   const hook = await call('webhooks.create', { webhook: { url: 'http://127.0.0.1:9/in' } });
-  await page.evaluate(() => chrome.storage.local.set({ 'test.trapOnStart': 'yes' }));
+  const store = storeIn(page);
+  await store.write({ 'test.trapOnStart': 'yes' });
   assert.equal((await ask('test.trap')).error.code, 'internal');
   for (let attempt = 0; attempt < 2; attempt++) {
     assert.equal((await ask('webhooks.list')).error.code, 'internal', 'each caller gets an answer, and tries one start');
   }
-  await page.evaluate(() => chrome.storage.local.remove('test.trapOnStart'));
+  await store.write({}, { remove: ['test.trapOnStart'] });
   assert.deepEqual((await call('webhooks.list')).map((w) => w.id), [hook.id]);
 });
 
@@ -117,11 +119,10 @@ test('a corrupted profile degrades: unreadable records are set aside with Delete
   const [ask, call] = [asker(page), caller(page)];
   await call('settings.get');
   await chromium.stopWorker(page);
-  await page.evaluate((webhooks) => chrome.storage.local.set({
-    webhooks: JSON.stringify(webhooks),
-    settings: '{"enabled": tr',
-    'delivery/dlv_cut': '{"id": "dlv_cut", "webhookId": "wh_',
-  }), [brokenWebhook(receiver.url('/signed')), { id: 'wh_half', url: 42 }]);
+  await storeIn(page).write(
+    { settings: '{"enabled": tr', 'delivery/dlv_cut': '{"id": "dlv_cut", "webhookId": "wh_' },
+    { sealed: { webhooks: JSON.stringify([brokenWebhook(receiver.url('/signed')), { id: 'wh_half', url: 42 }]) } },
+  );
 
   const [webhook] = await call('webhooks.list');
   assert.equal(webhook.enabled, false);
@@ -159,7 +160,7 @@ function assertNoCredentials(seen) {
   assert.ok(!seen.includes('tok-8c1f0e9a77'), 'no credential header');
 }
 
-test('Chromium: a content script cannot read secrets or credential headers from storage', async (t) => {
+test('Chromium: a content script finds nothing of AutoHook\'s in storage', async (t) => {
   const { receiver, chromium, page } = await receiverAndSettingsPage(t);
   const call = caller(page);
   await call('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET, headers: { Authorization: TOKEN } } });
@@ -167,19 +168,107 @@ test('Chromium: a content script cannot read secrets or credential headers from 
   await tab.goto(receiver.url('/chat'));
   const seen = await page.evaluate(`(async () => { const ext = chrome; ${readStorageAsContentScript} })()`.replace('arguments[0]', JSON.stringify(receiver.base)));
   assertNoCredentials(seen);
-  assert.match(seen, /^refused: /, 'Chrome keeps content scripts out of storage.local');
+  assert.equal(seen, '{}', 'AutoHook keeps its records in its own IndexedDB, not storage.local');
+  assert.ok((await storeIn(page).read()).webhooks.startsWith('sealed:v2:'), 'where they are sealed');
 });
 
-test('Firefox ESR: a content script reads only sealed credentials from storage', async (t) => {
-  const { receiver, run, ask } = await receiverAndFirefox(t, { visit: '/chat' });
-  const created = await ask('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET, headers: { Authorization: TOKEN } } });
+test('a 1.0.0 profile moves out of storage.local once, its sealed records bound to their names', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const store = storeIn(page);
+  receiver.secret('/hook', SECRET);
+  await chromium.stopWorker(page);
+  const webhook = { ...brokenWebhook(receiver.url('/hook')), id: 'wh_old', name: 'From 1.0.0', secret: SECRET };
+  await store.legacy({ settings: '{"enabled": true}' }, { webhooks: JSON.stringify([webhook]) });
+
+  const [moved] = await caller(page)('webhooks.list');
+  assert.deepEqual([moved.id, moved.enabled], ['wh_old', true]);
+  assert.deepEqual(await page.evaluate(() => chrome.storage.local.get(null)), {}, 'storage.local is left empty');
+  const records = await store.read();
+  assert.ok(records.webhooks.startsWith('sealed:v2:'), records.webhooks.slice(0, 20));
+  await caller(page)('events.emit', { event: 'message_sent', data: { message: 'moved' } });
+  const [delivered] = await receiver.waitFor((all) => all.length === 1);
+  assert.deepEqual(delivered.verified, { standard: true, hex: true }, 'signed with the secret that moved');
+
+  // Moved once: what storage.local holds later is never read again.
+  await page.evaluate(() => chrome.storage.local.set({ settings: '{"enabled": false}' }));
+  await chromium.stopWorker(page);
+  assert.equal((await caller(page)('settings.get')).enabled, true);
+});
+
+test('a lost sealing key sets the sealed records aside, with a banner and a notification saying what to do', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  await call('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET } });
+  await call('campaign.configure', { settings: { phrases: ['sealed phrase'] } });
+  await chromium.stopWorker(page);
+  await storeIn(page).loseKey();
+  await chromium.stopWorker(page);
+
+  await page.reload();
+  await page.waitForSelector('#unopenable-banner:not([hidden])');
+  assert.match(await page.$eval('#unopenable-banner', (e) => e.textContent), /key .* gone/);
+  const setAside = await call('storage.unreadable');
+  assert.deepEqual(setAside.map((r) => [r.origin, r.unopenable]).sort(), [['campaign', true], ['replies', true], ['webhooks', true]]);
+  assert.ok(setAside.every((r) => r.preview === ''), 'a sealed record is never previewed');
+  assert.deepEqual(await call('webhooks.list'), []);
+  const shown = Object.keys(await page.evaluate(() => chrome.notifications.getAll()));
+  assert.equal(shown.filter((id) => id.startsWith('recordsUnopenable:')).length, 1, `one notification: ${shown}`);
+
+  // Set up again under the new key; once the set-aside records are deleted, the banner goes.
+  await call('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET } });
+  for (const { name } of setAside) await call('storage.deleteUnreadable', { name });
+  await page.waitForSelector('#unopenable-banner[hidden]');
+});
+
+/**
+ * A content script in the receiver's tab (where `run` can reach it) that
+ * tries what a hostile one would: write records into storage.local as
+ * 1.0.0 kept them (a pending delivery of its own making for an existing
+ * webhook, a webhooks list of its own, the settings) and open AutoHook's
+ * database from its page.
+ */
+const forgeAsContentScript = `
+  const tab = (await ext.tabs.query({})).find((candidate) => candidate.url?.startsWith(arguments[0]));
+  const [{ result }] = await ext.scripting.executeScript({ target: { tabId: tab.id }, args: [arguments[1]], func: async (records) => {
+    await browser.storage.local.set(records);
+    const open = indexedDB.open('autohook');
+    const db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
+    const stores = [...db.objectStoreNames];
+    db.close();
+    return { stores, wrote: Object.keys(await browser.storage.local.get(null)) };
+  } });
+  return result;`;
+
+test('Firefox ESR: records a content script writes are never read, signed or sent', async (t) => {
+  const { receiver, firefox, run, ask } = await receiverAndFirefox(t, { visit: '/chat' });
+  receiver.secret('/hook', SECRET);
+  const created = await ask('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET, headers: { Authorization: TOKEN }, events: ['message_sent'] } });
   assert.equal(created.ok, true, JSON.stringify(created));
-  await eventually(async () => (await run('return JSON.stringify(await browser.storage.local.get("webhooks"));')).includes('sealed:v1:'),
-    { what: 'webhooks stored sealed' });
-  const seen = await run(readStorageAsContentScript, receiver.base);
-  assert.equal(typeof seen, 'string', JSON.stringify(seen));
-  assertNoCredentials(seen);
-  assert.match(seen, /"webhooks":"sealed:v1:/);
+  const { value: { deliveries: [sent] } } = await ask('events.emit', { event: 'message_sent', data: { message: 'real' } });
+  await eventually(async () => (await ask('deliveries.get', { id: sent })).value.state === 'delivered', { what: 'the real event delivered' });
+  const logged = (await ask('deliveries.get', { id: sent })).value;
+
+  // A copy of the logged delivery, pending again with data of its own, and a webhooks list in the clear.
+  const forged = { ...logged, id: 'dlv_forged', state: 'pending', finishedAt: null, attempts: [], request: null, nextAt: 0,
+    event: { ...logged.event, id: 'msg_forged', data: { message: 'forged' } } };
+  const records = {
+    'delivery/dlv_forged': JSON.stringify(forged),
+    webhooks: JSON.stringify([{ ...created.value, url: receiver.url('/elsewhere') }]),
+    settings: '{"enabled": true}',
+  };
+  const seen = await run(forgeAsContentScript, receiver.base, records);
+  assert.deepEqual(seen.stores, [], 'the page\'s database of that name is the page\'s own, empty');
+  assert.deepEqual(seen.wrote.sort(), Object.keys(records).sort(), 'storage.local took the writes');
+
+  await firefox.stopBackground();
+  await ask('events.emit', { event: 'message_sent', data: { message: 'after' } });
+  await receiver.waitFor((all) => all.some((d) => d.json?.data?.message === 'after'));
+  const messages = receiver.deliveries.filter((d) => d.path === '/hook').map((d) => d.json.data.message);
+  assert.deepEqual(messages, ['real', 'after'], 'the forged delivery was never sent');
+  assert.ok(!receiver.deliveries.some((d) => d.path === '/elsewhere'), 'nothing went to the forged URL');
+  assert.deepEqual((await ask('webhooks.list')).value.map((w) => w.url), [receiver.url('/hook')]);
+  assert.deepEqual((await ask('storage.unreadable')).value, [], 'nothing of it was even read');
+  assert.ok((await storeInFirefox(run).read()).webhooks.startsWith('sealed:v2:'));
 });
 
 /**
@@ -298,7 +387,7 @@ test('Firefox ESR: hostile input, a stalled receiver, a trap and a corrupted pro
   assert.deepEqual([stalled.ok, stalled.responseBody], [true, 'started, never finished']);
 
   // The fresh core after the trap loads what is stored now, sealed records included.
-  await run('await browser.storage.local.set(arguments[0]);', { settings: '{"enabled": tr', 'delivery/dlv_cut': '{"id": "dlv_' });
+  await storeInFirefox(run).write({ settings: '{"enabled": tr', 'delivery/dlv_cut': '{"id": "dlv_' });
   assert.equal((await ask('test.trap')).error.code, 'internal');
   const unreadable = (await ask('storage.unreadable')).value;
   assert.deepEqual(unreadable.map((r) => r.origin).sort(), ['delivery/dlv_cut', 'settings']);

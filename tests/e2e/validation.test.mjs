@@ -2,6 +2,7 @@
 // the field and the problem, and leaves stored state exactly as it was.
 import assert from 'node:assert/strict';
 import { freshChromium, test } from './fixtures.mjs';
+import { storeIn } from './store.mjs';
 import { asker, caller } from './api.mjs';
 
 const URL_OK = 'https://hooks.example.com/in';
@@ -34,7 +35,7 @@ const BAD_INPUTS = [
 async function setUp(t) {
   const chromium = await freshChromium(t);
   const page = await chromium.openPage('options/options.html');
-  const stored = () => page.evaluate(() => chrome.storage.local.get(null));
+  const stored = storeIn(page).read;
   return { page, ask: asker(page), call: caller(page), stored };
 }
 

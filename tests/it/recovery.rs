@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use autohook::{handle, DeliveryState, Engine, Outcome, Sender, Snapshot};
+use autohook::{handle, DeliveryState, Engine, Key, NotificationKind, Outcome, Sealing, Sender, Snapshot};
 use serde_json::{json, Value};
 
 use crate::common::{self, ask, Drained, RANDOM, START};
@@ -38,7 +38,7 @@ impl Profile {
 
     fn restart(&mut self) {
         self.persist();
-        self.engine = Engine::restore(Snapshot::from_stored(self.storage.clone()), [4; 16], START);
+        self.engine = Engine::restore(common::from_store(&self.storage), [4; 16], START);
         self.persist();
     }
 
@@ -315,4 +315,93 @@ fn a_stored_webhook_naming_an_event_or_preset_this_build_lacks_loads_turned_off_
     let fixed = profile
         .ask(json!({"type": "webhooks.update", "id": id, "changes": {"events": ["message_sent"], "preset": "raw", "enabled": true}}));
     assert_eq!(fixed["value"]["enabled"], true, "{fixed}");
+}
+
+// ----- what the store hands over must be what the background stored -----
+
+/// Restarts `profile` from its storage as the browser's store would hand
+/// it over, except that `forged` arrives with the sealing given.
+fn restart_with(profile: &mut Profile, forged: &str, sealing: Sealing) {
+    profile.persist();
+    let records = profile.storage.iter().map(|(key, text)| {
+        let as_stored = match key == forged {
+            true => sealing,
+            false if Key::parse(key).is_some_and(|key| key.is_sealed()) => Sealing::Opened,
+            false => Sealing::Clear,
+        };
+        (key.clone(), Value::String(text.clone()), as_stored)
+    });
+    profile.engine = Engine::restore(Snapshot::from_store(records), [4; 16], START);
+    profile.persist();
+}
+
+/// The origins of the set-aside records, sorted, with whether each was unopenable.
+fn set_aside(profile: &mut Profile) -> Vec<(String, bool)> {
+    let listed = profile.ask(json!({"type": "storage.unreadable"}))["value"].clone();
+    let mut origins: Vec<(String, bool)> =
+        listed.as_array().unwrap().iter().map(|r| (r["origin"].as_str().unwrap().into(), r["unopenable"] == true)).collect();
+    origins.sort();
+    origins
+}
+
+/// A profile with a webhook, a campaign, a kept reply and a set-aside
+/// record: every kind of record that is stored sealed.
+fn profile_with_every_sealed_record() -> Profile {
+    let mut profile = Profile::new();
+    profile.create("https://a.test/in");
+    profile.ask(json!({"type": "campaign.configure", "requestId": "r1", "settings": {"phrases": ["hello"]}}));
+    profile
+        .storage
+        .insert("unreadable/delivery/dlv_old".into(), json!({"origin": "delivery/dlv_old", "reason": "EOF", "text": "{"}).to_string());
+    profile.persist();
+    profile.restart();
+    profile
+}
+
+#[test]
+fn a_record_stored_in_the_clear_where_the_background_seals_is_set_aside_never_loaded() {
+    let sealed: Vec<String> =
+        profile_with_every_sealed_record().storage.keys().filter(|k| Key::parse(k).is_some_and(|k| k.is_sealed())).cloned().collect();
+    assert!(sealed.len() >= 4, "webhooks, campaign, replies and a set-aside record: {sealed:?}");
+    for forged in sealed {
+        let mut profile = profile_with_every_sealed_record();
+        restart_with(&mut profile, &forged, Sealing::Clear);
+        let origins = set_aside(&mut profile);
+        assert!(origins.iter().any(|(origin, unopenable)| *origin == forged && !unopenable), "{forged}: {origins:?}");
+        if forged == "webhooks" {
+            assert!(profile.engine.emit("message_sent", json!({}), START).unwrap().is_empty(), "no webhook was loaded to send to");
+        }
+    }
+}
+
+#[test]
+fn a_sealed_record_that_does_not_open_is_set_aside_and_told_once() {
+    for forged in ["webhooks", "campaign"] {
+        let mut profile = profile_with_every_sealed_record();
+        profile.drain();
+        restart_with(&mut profile, forged, Sealing::Unopenable);
+        assert!(set_aside(&mut profile).contains(&(forged.to_string(), true)), "{forged}");
+        let told: Vec<_> = profile.drain().notified.into_iter().map(|n| n.kind).collect();
+        assert_eq!(told, [NotificationKind::RecordsUnopenable], "{forged}");
+
+        profile.restart();
+        assert!(set_aside(&mut profile).contains(&(forged.to_string(), true)), "still listed after a restart: {forged}");
+        assert!(profile.drain().notified.is_empty(), "{forged}: told once, not at every start");
+    }
+}
+
+#[test]
+fn a_delivery_copied_under_another_deliverys_key_is_set_aside_not_sent() {
+    let mut profile = Profile::new();
+    profile.create("https://a.test/in");
+    let id = profile.engine.emit("message_sent", json!({"message": "hi"}), START).unwrap().remove(0);
+    profile.persist();
+    let copy = profile.storage[&format!("delivery/{id}")].clone();
+    profile.storage.insert("delivery/dlv_copy".into(), copy);
+
+    profile.restart();
+
+    assert_eq!(set_aside(&mut profile), [("delivery/dlv_copy".to_string(), false)]);
+    let sent: Vec<String> = profile.drain().transmits.iter().map(|t| t.delivery_id.clone()).collect();
+    assert_eq!(sent, [id], "the original once, the copy never");
 }

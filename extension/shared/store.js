@@ -1,0 +1,108 @@
+// Where the background keeps AutoHook's state: the extension origin's
+// IndexedDB, which no web page, content script or other extension can open.
+// storage.local is not used for state: in Firefox, content scripts can read
+// and write it (Chrome can restrict it to trusted contexts; Firefox cannot),
+// and a content script that wrote a delivery record there was sent signed,
+// with the webhook's credentials. One database holds the records and the
+// sealing key (seal.js), so one is never kept while the other is lost.
+//
+// Every write is one transaction: its sets and removes land together or
+// not at all.
+import { ext } from './ext.js';
+
+const DATABASE = 'autohook';
+// 1: the sealing key alone (1.0.0); 2: AutoHook's records too.
+const VERSION = 2;
+export const KEYS = 'keys';
+const RECORDS = 'records';
+// In `keys`: set once 1.0.0's storage.local has been moved into `records`.
+const MOVED = 'storage.local moved';
+
+/** Resolves to `operation`'s result. */
+export function request(operation) {
+  return new Promise((resolve, reject) => {
+    operation.onsuccess = () => resolve(operation.result);
+    operation.onerror = () => reject(operation.error);
+  });
+}
+
+/** Resolves once `transaction` has committed; rejects if it aborts. */
+function committed(transaction) {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB: the transaction was aborted'));
+  });
+}
+
+let opened;
+/** The database, opened once per context (and again after it is closed). */
+export function database() {
+  opened ??= new Promise((resolve, reject) => {
+    const open = indexedDB.open(DATABASE, VERSION);
+    open.onupgradeneeded = () => {
+      for (const store of [KEYS, RECORDS]) {
+        if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store);
+      }
+    };
+    open.onsuccess = () => {
+      const db = open.result;
+      // A newer version (an update installing) asks this one to let go.
+      db.onversionchange = () => (db.close(), (opened = undefined));
+      db.onclose = () => (opened = undefined);
+      resolve(db);
+    };
+    open.onerror = () => reject(open.error);
+  });
+  return opened.catch((error) => ((opened = undefined), Promise.reject(error)));
+}
+
+/**
+ * Every record, as stored, keyed by its name. The first read after an
+ * update from 1.0.0 first moves storage.local's records here (`moveLegacy`).
+ */
+export async function readRecords(moveLegacy) {
+  const db = await database();
+  const transaction = db.transaction([KEYS, RECORDS]);
+  const [moved, keys, values] = await Promise.all([
+    request(transaction.objectStore(KEYS).get(MOVED)),
+    request(transaction.objectStore(RECORDS).getAllKeys()),
+    request(transaction.objectStore(RECORDS).getAll()),
+  ]);
+  if (!moved) {
+    await moveFromStorageLocal(db, moveLegacy);
+    return readRecords(moveLegacy);
+  }
+  return Object.fromEntries(keys.map((key, i) => [key, values[i]]));
+}
+
+/** Stores `set` (name → value) and deletes the names in `remove`, in one transaction. */
+export async function writeRecords(set, remove) {
+  const db = await database();
+  const transaction = db.transaction(RECORDS, 'readwrite');
+  const records = transaction.objectStore(RECORDS);
+  for (const [key, value] of Object.entries(set)) records.put(value, key);
+  for (const key of remove) records.delete(key);
+  await committed(transaction);
+}
+
+/**
+ * 1.0.0 kept its records in storage.local. They are copied here once, each
+ * through `convert` (which re-seals a sealed value bound to its key), then
+ * storage.local is cleared. The check that nothing was moved yet and the
+ * copy share one transaction, so a second start racing this one cannot copy
+ * old records over newer ones.
+ */
+async function moveFromStorageLocal(db, convert) {
+  const legacy = await ext.storage.local.get(null);
+  const converted = await Promise.all(Object.entries(legacy).map(async ([key, value]) => [key, await convert(key, value)]));
+  const transaction = db.transaction([KEYS, RECORDS], 'readwrite');
+  const keys = transaction.objectStore(KEYS);
+  keys.get(MOVED).onsuccess = (event) => {
+    if (event.target.result) return;
+    const records = transaction.objectStore(RECORDS);
+    for (const [key, value] of converted) records.put(value, key);
+    keys.put(true, MOVED);
+  };
+  await committed(transaction);
+  await ext.storage.local.clear().catch((error) => console.warn('AutoHook: clearing storage.local after the move', error));
+}
