@@ -3,8 +3,18 @@
 //! Discord, Teams, Telegram or IFTTT without middleware. Over-long text is
 //! cut with an ellipsis to the service's documented limits, never left for
 //! the service to reject: counted in the unit the service counts ([`Unit`]),
-//! after escaping, and cut between grapheme clusters. Event data comes from
-//! web pages, so it is escaped wherever the service would read it as markup.
+//! after escaping, and cut between grapheme clusters.
+//!
+//! Event data (a phrase, text typed into or read from a chat tab, an error
+//! from a tab, the user's own fields) is never turned into a link or a
+//! mention: each service gets it in the form that service shows as written
+//! ([`Escape`]). Slack: `&`, `<` and `>` as entities, the section `verbatim`
+//! and `parse: none`, so neither `<!channel>` nor a bare URL is acted on.
+//! Discord: markup characters after a backslash (`https\://…` shows as
+//! `https://…`, not as a link) and no mention allowed to ping. Teams: the
+//! text in `TextRun`s, which have no markdown. Telegram: no parse mode, and
+//! no link previews. AutoHook's own labels (titles, the batch heading) are
+//! written as they are.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -238,7 +248,7 @@ pub const TELEGRAM_TEXT: Limit = Limit { max: 4096, unit: Unit::Utf16 };
 /// Read as 28,000 bytes, the smaller of the two KBs it could mean.
 pub const TEAMS_MAX_BYTES: usize = 28_000;
 /// Teams: the sentence. With the facts' budget below and the card's fixed
-/// JSON (under 1 KB) the body stays near 25 KB, whatever the data.
+/// JSON (under 2 KB) the body stays under 26 KB, whatever the data.
 const TEAMS_TEXT: Limit = Limit { max: 12_000, unit: Unit::JsonBytes };
 const TEAMS_FACTS: usize = 10;
 const TEAMS_FACT_TITLE: Limit = Limit { max: 200, unit: Unit::JsonBytes };
@@ -325,23 +335,29 @@ fn timestamp(payload: Payload<'_>) -> String {
 }
 
 fn slack(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
-    // Both fields are mrkdwn: escaped, `<!channel>` or `<@U…>` from a web
-    // page is text, not a mention.
     let text = text(payload, SLACK_TEXT, Escape::Mrkdwn);
     json!({
         "text": text,
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        // `verbatim`: Slack links no bare URL, channel or user name in the
+        // section ("it won't modify any plain-text content", Block Kit text
+        // object); `parse: none` asks the same for the notification's text.
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": true}}],
+        "parse": "none",
+        "link_names": false,
+        "unfurl_links": false,
+        "unfurl_media": false,
     })
 }
 
 fn discord(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
     let description = match payload {
-        Payload::Event(event) => fit(&details(event), DISCORD_DESCRIPTION, Escape::Plain),
-        Payload::Batch { .. } => text(payload, DISCORD_DESCRIPTION, Escape::Plain),
+        Payload::Event(event) => fit(&details(event), DISCORD_DESCRIPTION, Escape::Discord),
+        Payload::Batch { .. } => text(payload, DISCORD_DESCRIPTION, Escape::Discord),
     };
     json!({
-        "content": text(payload, DISCORD_CONTENT, Escape::Plain),
-        // Message text comes from web pages: never let it ping @everyone.
+        "content": text(payload, DISCORD_CONTENT, Escape::Discord),
+        // Escaped, `@everyone` or `<@…>` is text already; should one get
+        // through, it still pings no one.
         "allowed_mentions": {"parse": []},
         "embeds": [{
             "title": fit(&title_of(payload), DISCORD_TITLE, Escape::Plain),
@@ -352,7 +368,16 @@ fn discord(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
     })
 }
 
+/// The title as a `TextBlock` (AutoHook's label), then the sentence and the
+/// facts as `RichTextBlock`s: a `TextBlock`'s and a `FactSet`'s text is
+/// markdown in Teams, where `[x](url)` is a link ("Format cards in Teams"),
+/// and markdown has no escape Teams documents.
 fn teams(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
+    let mut body = vec![
+        json!({"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(payload)}),
+        rich_text(vec![run(text(payload, TEAMS_TEXT, Escape::Plain))]),
+    ];
+    body.extend(facts(payload));
     json!({
         "type": "message",
         "attachments": [{
@@ -361,18 +386,23 @@ fn teams(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
                 "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                 "type": "AdaptiveCard",
                 "version": "1.4",
-                "body": [
-                    {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": title_of(payload)},
-                    {"type": "TextBlock", "text": text(payload, TEAMS_TEXT, Escape::Plain), "wrap": true},
-                    {"type": "FactSet", "facts": facts(payload)},
-                ],
+                "body": body,
             },
         }],
     })
 }
 
+/// Plain text: without a `parse_mode` Telegram reads no markup, so no
+/// `[x](url)` or text mention. Its apps still highlight bare URLs,
+/// `@usernames` and `#hashtags` on their own when they show a message
+/// (tdlib's `find_entities`); the Bot API has no switch for that, only for
+/// the link preview, which is off.
 fn telegram(payload: Payload<'_>, chat_id: Option<&str>) -> Value {
-    json!({"chat_id": chat_id.unwrap_or_default(), "text": text(payload, TELEGRAM_TEXT, Escape::Plain)})
+    json!({
+        "chat_id": chat_id.unwrap_or_default(),
+        "text": text(payload, TELEGRAM_TEXT, Escape::Plain),
+        "link_preview_options": {"is_disabled": true},
+    })
 }
 
 /// IFTTT passes on three values: the event's name (`batch` for a batch),
@@ -406,7 +436,7 @@ fn facts(payload: Payload<'_>) -> Vec<Value> {
         Payload::Batch { events, .. } => {
             let count = |kind: EventKind| events.iter().filter(|e| e.kind == kind).count();
             let counts = EventKind::ALL.into_iter().map(|kind| (kind, count(kind))).filter(|(_, n)| *n > 0);
-            return counts.map(|(kind, n)| json!({"title": kind.as_str(), "value": n.to_string()})).collect();
+            return counts.map(|(kind, n)| fact(kind.as_str(), &n.to_string())).collect();
         }
     };
     let empty = Map::new();
@@ -414,41 +444,96 @@ fn facts(payload: Payload<'_>) -> Vec<Value> {
     fields
         .iter()
         .take(TEAMS_FACTS)
-        .map(|(name, value)| {
-            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-            json!({"title": fit(name, TEAMS_FACT_TITLE, Escape::Plain), "value": fit(&value, TEAMS_FACT_VALUE, Escape::Plain)})
-        })
+        .map(|(name, value)| fact(name, &value.as_str().map_or_else(|| value.to_string(), str::to_string)))
         .collect()
 }
 
-/// How a field's text is written.
+/// One fact, `name: value` with the name in bold, each cut to its budget.
+fn fact(name: &str, value: &str) -> Value {
+    let name = json!({"type": "TextRun", "text": fit(name, TEAMS_FACT_TITLE, Escape::Plain), "weight": "Bolder"});
+    rich_text(vec![name, run(format!(": {}", fit(value, TEAMS_FACT_VALUE, Escape::Plain)))])
+}
+
+/// An Adaptive Card `RichTextBlock` of `runs`.
+fn rich_text(runs: Vec<Value>) -> Value {
+    json!({"type": "RichTextBlock", "inlines": runs})
+}
+
+/// A `TextRun`: its text is shown as written ("Markdown is not supported",
+/// Adaptive Cards schema, TextRun).
+fn run(text: String) -> Value {
+    json!({"type": "TextRun", "text": text})
+}
+
+/// How a field's text is written so that the service shows it as it is:
+/// every escape is one the service undoes when it shows the text, so a
+/// reader sees each character, and the text is escaped once, from the raw
+/// text, never again.
 #[derive(Clone, Copy)]
 enum Escape {
-    /// As it is.
+    /// As it is, for a field the service reads no markup in.
     Plain,
     /// Slack mrkdwn, where `&`, `<` and `>` are control characters
-    /// (`<!channel>` notifies a whole channel) and must be written as
-    /// entities.
+    /// (`<!channel>` notifies a whole channel, `<@U…>` a user, `<url|text>`
+    /// is a link) and must be written as entities ("Formatting message
+    /// text", Escaping). mrkdwn has no escape for `*`, `_`, `~` or `` ` ``:
+    /// those may still style a word, never make a link or a mention.
     Mrkdwn,
+    /// Discord markdown: each of [`DISCORD_MARKUP`] after a backslash.
+    /// Discord's escape rule (simple-markdown's `\\([^0-9A-Za-z\s])`, which
+    /// its clients use) shows the next character as text whatever it is,
+    /// and no rule matches across an escaped one.
+    Discord,
+}
+
+/// The characters Discord markup starts with (its client's rules, as
+/// parse-discord reproduces them): `<` a mention, channel, role, timestamp,
+/// custom emoji or `<url>`; `@` `@everyone` and `@here`; `[` a masked link
+/// `[x](url)`; `:` a bare link `https://…` or a `:name:` emoji; `*`, `_`,
+/// `~`, `` ` ``, `|` styles, code and spoilers; `>`, `#`, `-` a quote,
+/// heading, list or subtext at a line's start; and `\` itself. A bare URL
+/// is kept from being a link by its escaped `:` (`https\://…`) rather than
+/// an invisible character inside it, so a reader who copies the text gets
+/// what was typed (`<url>` would only drop the preview, not the link).
+const DISCORD_MARKUP: [char; 13] = ['\\', '<', '@', '[', ':', '*', '_', '~', '`', '|', '>', '#', '-'];
+
+/// What a character is written as, when not as itself.
+#[derive(Clone, Copy)]
+enum Written {
+    /// An entity, such as `&amp;`.
+    Entity(&'static str),
+    /// The character after a backslash.
+    Backslashed,
 }
 
 impl Escape {
     /// What `c` is written as, when not as itself.
-    fn entity(self, c: char) -> Option<&'static str> {
+    fn written(self, c: char) -> Option<Written> {
         match (self, c) {
-            (Escape::Mrkdwn, '&') => Some("&amp;"),
-            (Escape::Mrkdwn, '<') => Some("&lt;"),
-            (Escape::Mrkdwn, '>') => Some("&gt;"),
+            (Escape::Mrkdwn, '&') => Some(Written::Entity("&amp;")),
+            (Escape::Mrkdwn, '<') => Some(Written::Entity("&lt;")),
+            (Escape::Mrkdwn, '>') => Some(Written::Entity("&gt;")),
+            (Escape::Discord, c) if DISCORD_MARKUP.contains(&c) => Some(Written::Backslashed),
             _ => None,
+        }
+    }
+
+    /// How many of `unit` `c` takes once written.
+    fn cost(self, c: char, unit: Unit) -> usize {
+        match self.written(c) {
+            None => unit.of(c),
+            Some(Written::Entity(entity)) => unit.count(entity),
+            Some(Written::Backslashed) => unit.of('\\') + unit.of(c),
         }
     }
 
     fn apply(self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
-            match self.entity(c) {
-                Some(entity) => out.push_str(entity),
+            match self.written(c) {
                 None => out.push(c),
+                Some(Written::Entity(entity)) => out.push_str(entity),
+                Some(Written::Backslashed) => out.extend(['\\', c]),
             }
         }
         out
@@ -461,7 +546,7 @@ impl Escape {
 /// emoji sequence, a letter from its accents, or an entity. Reads only as
 /// far as the limit reaches.
 fn fit(text: &str, limit: Limit, escape: Escape) -> String {
-    let cost = |c: char| escape.entity(c).map_or_else(|| limit.unit.of(c), str::len);
+    let cost = |c: char| escape.cost(c, limit.unit);
     // What may be kept when "…" must follow.
     let room = limit.max.saturating_sub(limit.unit.of(ELLIPSIS));
     let (mut used, mut kept) = (0, 0);

@@ -1,8 +1,11 @@
 //! Presets are safe for their service whatever a web page puts in the event:
-//! 4-byte characters, combining marks, ZWJ emoji, Slack mentions, JSON
+//! 4-byte characters, combining marks, ZWJ emoji, markdown links, mentions
+//! in each service's syntax, URLs with and without a scheme, HTML, JSON
 //! escapes and huge lengths. Every body stays within each limit of its
 //! service, counted the service's way; every cut falls between grapheme
-//! clusters and ends in "…"; Slack's text is mrkdwn-escaped.
+//! clusters and ends in "…"; no chat service gets event text it would act
+//! on as a link or a mention; and what a reader sees, once the service has
+//! undone its escapes, is the event's text as it was.
 
 use autohook::limits::{
     DISCORD_CONTENT, DISCORD_DESCRIPTION, DISCORD_EMBED_CHARS, DISCORD_TITLE, SLACK_TEXT, TEAMS_MAX_BYTES, TELEGRAM_TEXT,
@@ -15,6 +18,9 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::common::regressions;
 
+/// Text a web page may put in an event, by class: Unicode at its hardest,
+/// Slack, Discord and Teams link and mention syntax, URLs with and without
+/// a scheme, markdown, HTML, entities and escapes, and JSON's own escapes.
 const PIECES: &[&str] = &[
     "a",
     "Hello ",
@@ -30,14 +36,64 @@ const PIECES: &[&str] = &[
     "🏳\u{fe0f}\u{200d}🌈",
     "🇫🇷",
     "\u{1100}\u{1161}\u{11a8}",
+    // Slack: mentions, a user group, a channel and links.
     "<!channel>",
     "<!here>",
+    "<!everyone>",
     "<@U123ABC>",
+    "<!subteam^S012|team>",
+    "<#C024BE7LR|general>",
+    "<https://evil.test|click>",
+    // Discord: mentions, pings, a timestamp, emoji and a command.
+    "@everyone",
+    "@here",
+    "<@123>",
+    "<@!123>",
+    "<@&456>",
+    "<#789>",
+    "<t:1700000000:R>",
+    "<:e:1>",
+    ":smile:",
+    "</cmd:1>",
+    // Markdown links, nested brackets, URLs with and without a scheme.
+    "[click](https://evil.test)",
+    "[[a](b)](c)",
+    "](",
+    "https://evil.test/a_b?c=d&e=f",
+    "http://x.test",
+    "steam://run/1",
+    "<https://evil.test>",
+    "www.evil.test",
+    "evil.test/path",
+    "mailto:a@evil.test",
+    // Styles and line-start markup.
+    "**b**",
+    "*i*",
+    "__u__",
+    "_i_",
+    "~~s~~",
+    "||spoiler||",
+    "`code`",
+    "```",
+    "# ",
+    "-# ",
+    "> ",
+    ">>> ",
+    "- ",
+    "1. ",
+    // Teams mentions, HTML, entities and escapes.
+    "<at>Ada</at>",
+    "<b>html</b>",
     "&",
     "<",
     ">",
     "&amp;",
     "&lt;",
+    "&#60;",
+    "\\*",
+    "\\:",
+    "\\\\",
+    "¯\\_(ツ)_/¯",
     "\"",
     "\\",
     "\n",
@@ -98,8 +154,122 @@ fn cut_from(field: &str, full: &str) -> bool {
     full.starts_with(kept) && full.grapheme_indices(true).map(|(i, _)| i).take_while(|&i| i <= kept.len()).any(|i| i == kept.len())
 }
 
-fn slack_unescape(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+/// What Slack shows for mrkdwn text: each of its three entities as its
+/// character, read left to right. `None` if the text has a `&` that starts
+/// none of them, which Slack would not show as written.
+fn slack_unescape(written: &str) -> Option<String> {
+    let mut shown = String::with_capacity(written.len());
+    let mut rest = written;
+    while let Some(at) = rest.find('&') {
+        shown.push_str(&rest[..at]);
+        let (c, entity) = [('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;")].into_iter().find(|(_, e)| rest[at..].starts_with(e))?;
+        shown.push(c);
+        rest = &rest[at + entity.len()..];
+    }
+    shown.push_str(rest);
+    Some(shown)
+}
+
+/// What Discord reads in `written`: each character and whether it was
+/// escaped. Discord's escape rule (simple-markdown's `\\([^0-9A-Za-z\s])`)
+/// shows the character after a backslash as text, unless it is a letter, a
+/// digit or whitespace, and no other rule matches an escaped character.
+fn discord_read(written: &str) -> Vec<(char, bool)> {
+    let mut read = Vec::with_capacity(written.len());
+    let mut chars = written.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && !next.is_ascii_alphanumeric() && !next.is_whitespace() => {
+                read.push((next, true));
+                chars.next();
+            }
+            _ => read.push((c, false)),
+        }
+    }
+    read
+}
+
+/// What Discord acts on, as parse-discord (checked against Discord's
+/// client) reads it: every mention, role, channel, timestamp, custom emoji
+/// and `<url>` opens with `<`; pings are `@everyone` and `@here`; a masked
+/// link opens with `[`; a bare link (`https://`) and an emoji (`:smile:`)
+/// need a `:`; styles, code and spoilers are `*`, `_`, `~`, `` ` ``, `|`;
+/// quotes, headings, lists and subtext start a line with `>`, `#`, `-`.
+fn discord_acts_on(unescaped: &str) -> bool {
+    let syntax = ["<", "@everyone", "@here", "[", ":", "*", "_", "~", "`", "|"];
+    syntax.iter().any(|s| unescaped.contains(s)) || unescaped.lines().any(|line| line.trim_start().starts_with(['>', '#', '-']))
+}
+
+/// Checks that `body`, `preset`'s rendering of `event`, gives its service
+/// no event text it would act on as a link or a mention, and that a
+/// reader, once the service has undone its escapes, sees the text as it
+/// was (or cut to fit). Chat presets only; the others are left alone.
+fn assert_inert(preset: Preset, event: &Event, body: &Value) -> Result<(), TestCaseError> {
+    let said = sentence(event);
+    match preset {
+        Preset::Slack => {
+            let section = &body["blocks"][0]["text"];
+            prop_assert_eq!(&section["verbatim"], &json!(true), "Slack would link bare URLs and names");
+            let options = [&body["parse"], &body["link_names"], &body["unfurl_links"], &body["unfurl_media"]];
+            prop_assert_eq!(options, [&json!("none"), &json!(false), &json!(false), &json!(false)]);
+            for field in [&body["text"], &section["text"]] {
+                let written = text(field);
+                prop_assert!(!written.contains(['<', '>']), "a Slack control sequence in {written:?}");
+                let shown = slack_unescape(written);
+                prop_assert!(shown.as_deref().is_some_and(|shown| cut_from(shown, &said)), "{written:?} shows as {shown:?}");
+            }
+        }
+        Preset::Discord => {
+            prop_assert_eq!(&body["allowed_mentions"], &json!({"parse": []}));
+            let details = serde_json::to_string_pretty(&event.data).unwrap();
+            for (field, full) in [(&body["content"], &said), (&body["embeds"][0]["description"], &details)] {
+                let read = discord_read(text(field));
+                let unescaped: String = read.iter().map(|&(c, escaped)| if escaped { ' ' } else { c }).collect();
+                prop_assert!(!discord_acts_on(&unescaped), "Discord acts on {:?}", text(field));
+                let shown: String = read.iter().map(|&(c, _)| c).collect();
+                prop_assert!(cut_from(&shown, full), "{:?} shows as {shown:?}", text(field));
+            }
+        }
+        Preset::Teams => {
+            let card = &body["attachments"][0]["content"];
+            prop_assert!(card.get("msteams").is_none(), "Teams mentions are declared in msteams.entities");
+            let (title, blocks) = card["body"].as_array().unwrap().split_first().unwrap();
+            // The title is the only markdown, and it is AutoHook's own.
+            prop_assert_eq!(&title["type"], "TextBlock");
+            prop_assert_eq!(text(&title["text"]), format!("AutoHook: {}", event.kind.as_str()));
+            let mut runs = Vec::new();
+            for block in blocks {
+                prop_assert_eq!(&block["type"], "RichTextBlock");
+                for inline in block["inlines"].as_array().unwrap() {
+                    prop_assert!(inline["type"] == "TextRun" && inline.get("selectAction").is_none(), "{inline}");
+                }
+                runs.push(block["inlines"].as_array().unwrap().iter().map(|run| text(&run["text"])).collect::<Vec<_>>());
+            }
+            let (sentence_runs, facts) = runs.split_first().unwrap();
+            prop_assert!(cut_from(sentence_runs.concat().as_str(), &said), "{sentence_runs:?}");
+            let fields = event.data.as_object().unwrap();
+            prop_assert_eq!(facts.len(), fields.len().min(10));
+            for (fact, (name, value)) in facts.iter().zip(fields) {
+                let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+                let [shown_name, shown_value] = fact[..] else { return Err(TestCaseError::fail(format!("{fact:?}"))) };
+                let shown_value = shown_value.strip_prefix(": ").unwrap_or_default();
+                prop_assert!(cut_from(shown_name, name) && cut_from(shown_value, &value), "{fact:?}");
+            }
+        }
+        Preset::Telegram => {
+            let fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+            prop_assert_eq!(fields, ["chat_id", "text", "link_preview_options"], "no parse_mode and no entities: plain text");
+            prop_assert_eq!(&body["link_preview_options"]["is_disabled"], &json!(true));
+            prop_assert!(cut_from(text(&body["text"]), &said));
+        }
+        Preset::Ifttt => prop_assert_eq!(&body["value2"], &Value::String(said)),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn event(kind: EventKind, data: Value) -> Event {
+    Event::new("msg_1".into(), kind, Millis(1_700_000_000_000), data)
 }
 
 proptest! {
@@ -107,8 +277,7 @@ proptest! {
 
     #[test]
     fn every_preset_fits_its_service_whatever_the_event_data(kind in select(&EventKind::ALL[..]), data in data()) {
-        let event = Event::new("msg_1".into(), kind, Millis(1_700_000_000_000), data);
-        let said = sentence(&event);
+        let event = event(kind, data);
         for preset in Preset::ALL {
             let body = preset.render(&event, Some("-1001234"));
             if !matches!(preset.body(), Body::Service(_)) {
@@ -120,49 +289,51 @@ proptest! {
             for limit in preset.limits() {
                 prop_assert!(limit.fits(&body), "{:?}: over its {} limit", preset, limit.field);
             }
-            // What each service needs beyond its declared limits: text cut
-            // from the sentence at a grapheme boundary, escaping, mentions.
+            // What each service needs beyond its declared limits.
             match preset {
                 Preset::Slack => {
                     for field in [&body["text"], &body["blocks"][0]["text"]["text"]] {
                         prop_assert!(utf16(field) <= SLACK_TEXT.max && !text(field).is_empty(), "{} UTF-16 units", utf16(field));
-                        let written = text(field);
-                        prop_assert!(!written.contains(['<', '>']), "{written:?}");
-                        let bare = written.match_indices('&').any(|(i, _)| !["&amp;", "&lt;", "&gt;"].iter().any(|e| written[i..].starts_with(e)));
-                        prop_assert!(!bare, "a bare & in {written:?}");
-                        prop_assert!(cut_from(&slack_unescape(written), &said), "{written:?}");
                     }
                 }
                 Preset::Discord => {
                     let embed = &body["embeds"][0];
-                    prop_assert!(chars(&body["content"]) <= DISCORD_CONTENT.max && cut_from(text(&body["content"]), &said));
-                    prop_assert!(chars(&embed["title"]) <= DISCORD_TITLE.max);
+                    prop_assert!(chars(&body["content"]) <= DISCORD_CONTENT.max && chars(&embed["title"]) <= DISCORD_TITLE.max);
                     prop_assert!(chars(&embed["description"]) <= DISCORD_DESCRIPTION.max);
-                    let details = serde_json::to_string_pretty(&event.data).unwrap();
-                    prop_assert!(cut_from(text(&embed["description"]), &details));
                     prop_assert!(chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]) <= DISCORD_EMBED_CHARS);
-                    prop_assert_eq!(&body["allowed_mentions"]["parse"], &json!([]));
                 }
                 Preset::Teams => {
                     let size = body.to_string().len();
                     prop_assert!(size <= TEAMS_MAX_BYTES, "{size} bytes");
-                    let card = &body["attachments"][0]["content"]["body"];
-                    prop_assert!(cut_from(text(&card[1]["text"]), &said));
-                    let facts = card[2]["facts"].as_array().unwrap();
-                    let fields = event.data.as_object().unwrap();
-                    prop_assert!(facts.len() <= 10);
-                    for (fact, (name, value)) in facts.iter().zip(fields) {
-                        let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-                        prop_assert!(cut_from(text(&fact["title"]), name) && cut_from(text(&fact["value"]), &value));
-                    }
                 }
                 Preset::Telegram => {
                     prop_assert!(utf16(&body["text"]) <= TELEGRAM_TEXT.max && !text(&body["text"]).is_empty());
-                    prop_assert!(cut_from(text(&body["text"]), &said));
                     prop_assert_eq!(&body["chat_id"], "-1001234");
                 }
-                Preset::Ifttt => prop_assert_eq!(&body["value2"], &Value::String(said.clone())),
                 _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn chat_presets_show_event_text_as_written_and_never_as_a_link_or_mention(kind in select(&EventKind::ALL[..]), data in data()) {
+        let event = event(kind, data);
+        for preset in Preset::ALL {
+            assert_inert(preset, &event, &preset.render(&event, Some("-1001234")))?;
+        }
+    }
+}
+
+#[test]
+fn every_hostile_piece_reaches_every_chat_service_as_inert_text() {
+    for piece in PIECES {
+        let around = format!("see {piece}here, then{piece}");
+        let data = json!({"message": around, "error": piece, *piece: around});
+        for kind in [EventKind::MessageSent, EventKind::Error] {
+            let event = event(kind, data.clone());
+            for preset in Preset::ALL {
+                let body = preset.render(&event, Some("-1001234"));
+                assert_inert(preset, &event, &body).unwrap_or_else(|e| panic!("{preset:?} with {piece:?}: {e}"));
             }
         }
     }
@@ -171,9 +342,16 @@ proptest! {
 #[test]
 fn a_slack_message_cannot_ping_the_channel() {
     let data = json!({"message": "<!channel> deploy & <@U024BE7LH> <https://evil.test|click>"});
-    let event = Event::new("m".into(), EventKind::MessageSent, Millis(0), data);
-    let body = Preset::Slack.render(&event, None);
+    let body = Preset::Slack.render(&event(EventKind::MessageSent, data), None);
     let expected = "Message sent: “&lt;!channel&gt; deploy &amp; &lt;@U024BE7LH&gt; &lt;https://evil.test|click&gt;” (? today, ? in total)";
     assert_eq!(body["text"], expected);
     assert_eq!(body["blocks"][0]["text"]["text"], expected);
+}
+
+#[test]
+fn a_discord_message_shows_links_and_mentions_as_the_characters_typed() {
+    let data = json!({"message": "[click](https://evil.test) @everyone <@123> https://evil.test"});
+    let body = Preset::Discord.render(&event(EventKind::MessageSent, data), None);
+    let expected = r"Message sent\: “\[click](https\://evil.test) \@everyone \<\@123\> https\://evil.test” (? today, ? in total)";
+    assert_eq!(body["content"], expected);
 }
