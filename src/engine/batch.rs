@@ -23,6 +23,7 @@ impl Engine {
     /// changes) when the outbox is full or the event alone is too large for
     /// one of them.
     pub(super) fn deliver_or_batch(&mut self, targets: &[usize], event: Event, now: Millis) -> Result<Vec<String>, EngineError> {
+        self.make_room(targets, now);
         let batch_of = |engine: &Engine, index: usize| engine.webhooks[index].config.valid().ok().and_then(|c| c.batch);
         let (batched, single): (Vec<usize>, Vec<usize>) = targets.iter().partition(|&&index| batch_of(self, index).is_some());
         if batched.is_empty() {

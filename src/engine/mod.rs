@@ -66,6 +66,7 @@ pub const MAX_WEBHOOKS: usize = 10;
 /// Finished deliveries kept in the log.
 pub const LOG_CAPACITY: usize = 500;
 /// Most unfinished deliveries; past this, events are refused, not dropped.
+/// Each webhook may hold an equal share of them ([`Engine::outbox_share`]).
 pub const MAX_OUTBOX: usize = 10_000;
 /// Most attempts in flight at once, so queued fetches do not eat their own
 /// timeouts waiting for a connection.
@@ -255,6 +256,10 @@ pub struct Engine {
     online: bool,
     /// Each batching webhook's open batch, by webhook id (see [`batch`]).
     open_batches: BTreeMap<String, String>,
+    /// Webhooks whose last attempt failed (offline aside): they weigh half
+    /// in the in-flight shares ([`floors`]). Not stored: after a restart a
+    /// webhook's first result tells again.
+    last_attempt_failed: HashSet<String>,
 }
 
 impl Engine {
@@ -289,6 +294,7 @@ impl Engine {
             shown_badge: None,
             online: true,
             open_batches: BTreeMap::new(),
+            last_attempt_failed: HashSet::new(),
         };
         // Found now, so told once: next time they are set aside already.
         if snapshot.unreadable.iter().any(|record| record.unopenable) {
@@ -477,15 +483,27 @@ impl Engine {
         // An auto-disabled webhook still gets its events, held (see `health`).
         let wants = |i: usize| self.webhooks[i].config.valid().is_ok_and(|c| (c.enabled || self.holds_events(i)) && c.wants(kind));
         let subscribed: Vec<usize> = (0..self.webhooks.len()).filter(|&i| wants(i)).collect();
+        let share = self.outbox_share(&subscribed);
         let event = Event { id: self.ids.next("msg"), kind, at: now, data, cause };
         let envelope = event.envelope();
         let (mut targets, mut unsent) = (Vec::new(), Vec::new());
-        for index in subscribed {
+        for &index in &subscribed {
             let filters = self.webhooks[index].config.valid().ok().and_then(|config| config.filters.as_ref());
             match filters.and_then(|filters| filters.rejects(&envelope)) {
                 Some(why) => unsent.push((index, DeliveryState::Skipped, format!("skipped by filter: {why}"))),
                 None if self.hold_is_full(index) => {
                     let why = format!("dropped: {MAX_HELD_PER_WEBHOOK} events are already held for this webhook while it is off");
+                    unsent.push((index, DeliveryState::Cancelled, why));
+                }
+                // Over its share of a full outbox that others share too
+                // (alone, the event is refused instead, as ever).
+                None if share < MAX_OUTBOX
+                    && self.outbox.len() + subscribed.len() > MAX_OUTBOX
+                    && self.outbox.count_of(&self.webhooks[index].id) > share =>
+                {
+                    let why = format!(
+                        "dropped: the outbox is full and this webhook holds more than its share of it ({share} undelivered events)"
+                    );
                     unsent.push((index, DeliveryState::Cancelled, why));
                 }
                 None => targets.push(index),
@@ -499,6 +517,32 @@ impl Engine {
             self.push_log(delivery);
         }
         self.deliver_or_batch(&targets, event, now)
+    }
+
+    /// A webhook's fair share of a full outbox: [`MAX_OUTBOX`] split equally
+    /// among the webhooks with deliveries in it and the `targets` of a new
+    /// event. A receiver that keeps its deliveries waiting (429 with a long
+    /// Retry-After, a hang) keeps only its share once others have work; a
+    /// webhook alone may fill all of it, and nothing is dropped while there
+    /// is room.
+    fn outbox_share(&self, targets: &[usize]) -> usize {
+        let newcomers = targets.iter().filter(|&&i| self.outbox.count_of(&self.webhooks[i].id) == 0).count();
+        MAX_OUTBOX / (self.outbox.webhooks() + newcomers).max(1)
+    }
+
+    /// Makes room for one new delivery per target in a full outbox by
+    /// dropping the newest unstarted deliveries of the webhooks furthest
+    /// over their [`Engine::outbox_share`], each logged with the reason.
+    /// Stops when none is over its share: the event is then refused whole.
+    fn make_room(&mut self, targets: &[usize], now: Millis) {
+        let share = self.outbox_share(targets);
+        while self.outbox.len() + targets.len() > MAX_OUTBOX {
+            let over = self.webhooks.iter().map(|w| (self.outbox.count_of(&w.id), &w.id)).filter(|&(count, _)| count > share).max();
+            let unstarted = |hog: &str| self.outbox.iter().rev().find(|d| d.webhook_id == hog && d.attempts.is_empty() && !d.test);
+            let Some(victim) = over.and_then(|(_, hog)| unstarted(hog)).map(|d| d.id.clone()) else { return };
+            let why = format!("dropped: the outbox was full and this webhook held more than its share of it ({share} undelivered events)");
+            self.finish(&victim, DeliveryState::Cancelled, Some(why), now);
+        }
     }
 
     /// Sends the `test` event to one webhook, whatever its switches say.
@@ -613,7 +657,7 @@ impl Engine {
             return None;
         }
         let (delivery_id, delivery_header, request) = loop {
-            let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, now);
+            let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, &self.last_attempt_failed, now);
             let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))))?;
             // Deleting or turning off a webhook cancels its deliveries (an
             // auto-disabled one holds them), so it exists.
@@ -688,7 +732,7 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return campaign;
         }
-        let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, now);
+        let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, &self.last_attempt_failed, now);
         let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
@@ -880,6 +924,16 @@ impl Engine {
         let Some(webhook_index) = webhook_index else { return };
         let holds = self.holds_events(webhook_index);
         let verdict = outcome.verdict(now);
+        let webhook_id = &self.webhooks[webhook_index].id;
+        match verdict {
+            Verdict::Success => {
+                self.last_attempt_failed.remove(webhook_id);
+            }
+            Verdict::Offline => {}
+            Verdict::Retry(_) | Verdict::Fail | Verdict::Gone => {
+                self.last_attempt_failed.insert(webhook_id.clone());
+            }
+        }
         if verdict == Verdict::Offline {
             // Nothing reached the receiver: try again once the browser is
             // back online, without counting this attempt or its duration
@@ -1002,20 +1056,29 @@ fn rate_floors<'a>(webhooks: &'a [Webhook], recent_starts: &HashMap<String, VecD
 /// Each webhook's gate for [`Outbox::take_due`]: when its next first
 /// attempt may start (its rate limit, [`rate_floors`]), or `None` while it
 /// holds its share of the in-flight slots. A webhook alone may use them
-/// all; when several have work (in line or in flight), none takes more than
-/// an equal share (rounded up), so a receiver that hangs cannot hold every
-/// slot while the others wait.
+/// all; when several have work (in line or in flight), the slots are shared
+/// by weight (rounded up): a webhook whose last attempt failed
+/// (`last_failed`) weighs half what one that is answering weighs. So a receiver that hangs cannot hold
+/// every slot while the others wait, and once its first attempts time out
+/// it holds a third of them beside one healthy webhook, not half: an equal
+/// split left the healthy one exactly half its throughput alone wherever
+/// the slots, not the rate limit, were what bound it.
 fn floors<'a>(
     webhooks: &'a [Webhook],
     recent_starts: &HashMap<String, VecDeque<Millis>>,
     attempts: &BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
     outbox: &Outbox,
+    last_failed: &HashSet<String>,
     now: Millis,
 ) -> Vec<(&'a str, Option<Millis>)> {
     let floors = rate_floors(webhooks, recent_starts, now);
     // No webhook can hold its share while fewer attempts are in flight than
     // the smallest share: the usual case, and then nothing is counted.
-    if attempts.len() < MAX_IN_FLIGHT.div_ceil(webhooks.len().max(1)) {
+    let smallest_share = match webhooks.len() {
+        0 | 1 => MAX_IN_FLIGHT,
+        n => MAX_IN_FLIGHT.div_ceil(2 * n),
+    };
+    if attempts.len() < smallest_share {
         return floors.into_iter().map(|(id, floor)| (id, Some(floor))).collect();
     }
     let mut in_flight: HashMap<&str, usize> = HashMap::new();
@@ -1027,8 +1090,14 @@ fn floors<'a>(
     // Work is what is due now or in flight: a retry due in an hour takes no share.
     let due = outbox.due_webhooks(now, |webhook_id| Some(floor_of(&floors, webhook_id, Millis(0))));
     let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).collect();
-    let share = MAX_IN_FLIGHT.div_ceil(with_work.len().max(1));
-    floors.iter().map(|&(id, floor)| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share))).collect()
+    let weight = |webhook: &Webhook| if last_failed.contains(&webhook.id) { 1 } else { 2 };
+    let total: usize = webhooks.iter().filter(|w| with_work.contains(w.id.as_str())).map(weight).sum();
+    let share = |webhook: &Webhook| (MAX_IN_FLIGHT * weight(webhook)).div_ceil(total.max(1));
+    webhooks
+        .iter()
+        .zip(floors)
+        .map(|(webhook, (id, floor))| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share(webhook))))
+        .collect()
 }
 
 /// `webhook_id`'s entry in `floors` (from [`rate_floors`] or [`floors`]),

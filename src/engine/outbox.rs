@@ -50,6 +50,8 @@ pub struct Outbox {
     entries: BTreeMap<u64, Entry>,
     by_id: HashMap<String, u64>,
     ready: HashMap<String, Queues>,
+    /// How many deliveries each webhook has here, for its share.
+    counts: HashMap<String, usize>,
     next_seq: u64,
 }
 
@@ -63,7 +65,21 @@ impl Outbox {
     pub fn push(&mut self, delivery: Delivery) {
         self.next_seq += 1;
         self.by_id.insert(delivery.id.clone(), self.next_seq);
+        match self.counts.get_mut(&delivery.webhook_id) {
+            Some(count) => *count += 1,
+            None => drop(self.counts.insert(delivery.webhook_id.clone(), 1)),
+        }
         self.entries.insert(self.next_seq, Entry { delivery, queued: None });
+    }
+
+    /// How many deliveries it holds for `webhook_id`.
+    pub fn count_of(&self, webhook_id: &str) -> usize {
+        self.counts.get(webhook_id).copied().unwrap_or(0)
+    }
+
+    /// How many webhooks have deliveries here.
+    pub fn webhooks(&self) -> usize {
+        self.counts.len()
     }
 
     /// Deliveries, oldest first.
@@ -135,7 +151,14 @@ impl Outbox {
     pub fn remove(&mut self, id: &str) -> Option<Delivery> {
         let seq = self.by_id.remove(id)?;
         self.unqueue(seq);
-        self.entries.remove(&seq).map(|entry| entry.delivery)
+        let delivery = self.entries.remove(&seq)?.delivery;
+        if let Some(count) = self.counts.get_mut(&delivery.webhook_id) {
+            *count -= 1;
+            if *count == 0 {
+                self.counts.remove(&delivery.webhook_id);
+            }
+        }
+        Some(delivery)
     }
 
     /// The ids of `webhook_id`'s deliveries.
@@ -226,7 +249,9 @@ mod tests {
         assert!(outbox.take_due(Millis(5), no_floor).is_none(), "changing takes it out of line");
         outbox.queue("a");
         assert_eq!(outbox.next_due(no_floor), Some(Millis(7)), "queued again at its new time");
+        assert_eq!(outbox.count_of("w1"), 1);
         assert_eq!(outbox.remove("a").unwrap().id, "a");
+        assert_eq!(outbox.count_of("w1"), 0);
         assert_eq!(outbox.next_due(no_floor), None);
         assert!(outbox.get("a").is_none());
     }

@@ -485,58 +485,6 @@ fn a_test_cut_off_by_going_offline_does_not_claim_to_wait() {
     assert_eq!(sim.stats(&id).failures, 0, "nothing was sent");
 }
 
-/// A receiver that never answers holds at most an equal share of the 32
-/// in-flight slots while another webhook has work, so the other's events
-/// all go out; a webhook alone may use every slot. Before, each slot the
-/// healthy receiver freed went to the oldest delivery, the hanging one's,
-/// until it held them all.
-#[test]
-fn a_hanging_receiver_holds_at_most_an_equal_share_of_the_in_flight_slots() {
-    use autohook::Transmit;
-    let mut alone = Sim::new(1);
-    alone.webhook(json!({"url": "https://hang.test/", "ratePerMinute": 1000, "timeoutMs": 120000}));
-    for _ in 0..40 {
-        alone.emit("message_sent");
-    }
-    assert_eq!(alone.transmits().len(), 32, "alone, it may use every slot");
-
-    let mut sim = Sim::new(1);
-    let hang = sim.webhook(json!({"url": "https://hang.test/", "ratePerMinute": 1000, "timeoutMs": 120000}));
-    let healthy = sim.webhook(json!({"url": "https://ok.test/", "ratePerMinute": 1000}));
-    for _ in 0..100 {
-        sim.emit("message_sent");
-    }
-    let mut hanging: Vec<Transmit> = Vec::new();
-    let mut rounds = 0;
-    while sim.stats(&healthy).successes < 100 {
-        rounds += 1;
-        assert!(rounds <= 20, "the healthy receiver got {} of 100", sim.stats(&healthy).successes);
-        let (to_hang, to_healthy): (Vec<Transmit>, Vec<Transmit>) =
-            sim.transmits().into_iter().partition(|t| t.request.url.starts_with("https://hang.test"));
-        hanging.extend(to_hang);
-        assert!(hanging.len() <= 16, "the hanging receiver holds {} slots while the other has work", hanging.len());
-        assert!(!to_healthy.is_empty(), "the healthy receiver got no slot in round {rounds}");
-        for transmit in &to_healthy {
-            sim.respond(transmit, status(200));
-        }
-    }
-    assert_eq!((hanging.len(), sim.stats(&hang).successes), (16, 0));
-    assert_eq!(sim.transmits().len(), 16, "alone again, it takes the other slots");
-
-    // A webhook whose only delivery is a retry an hour away takes no share.
-    let mut sim = Sim::new(1);
-    let later = sim.webhook(json!({"url": "https://later.test/", "events": ["error"], "retrySchedule": [3_600_000]}));
-    sim.webhook(json!({"url": "https://burst.test/", "events": ["message_sent"], "ratePerMinute": 1000}));
-    sim.engine.emit("error", json!({}), sim.now).unwrap();
-    let first = sim.transmits();
-    sim.respond(&first[0], status(500));
-    assert_eq!(sim.engine.deliveries().filter(|d| d.webhook_id == later && d.state == DeliveryState::Pending).count(), 1);
-    for _ in 0..40 {
-        sim.emit("message_sent");
-    }
-    assert_eq!(sim.transmits().len(), 32, "the burst may use every slot");
-}
-
 /// A receiver that answers nothing but 429 with an hour's Retry-After fails
 /// a delivery only after hours, so with an event an hour it would never
 /// reach autoDisableAfter while its deliveries pile up. Six hours of

@@ -19,6 +19,7 @@ mod api;
 mod batch;
 mod campaign;
 mod engine;
+mod fairness;
 mod fuzz;
 mod health;
 mod presets;
