@@ -30,6 +30,14 @@
   const root = Object.getOwnPropertyDescriptor(Document.prototype, 'documentElement').get.call(document);
   const listen = (type, listener) => EventTarget.prototype.addEventListener.call(document, type, listener, true);
   const unlisten = (type, listener) => EventTarget.prototype.removeEventListener.call(document, type, listener, true);
+  // A <form>'s named controls shadow its own properties (`<input name="id">`,
+  // `<input name="parentElement">`), and a form may be the box or on the path
+  // to it: element properties and methods come from their prototypes too.
+  const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+  const [parentOf, childrenOf, tagOf] = [getter(Node.prototype, 'parentElement'), getter(Element.prototype, 'children'), getter(Element.prototype, 'localName')];
+  const attribute = (el, name) => Element.prototype.getAttribute.call(el, name);
+  const closest = (el, selector) => Element.prototype.closest.call(el, selector);
+  const rect = (el) => Element.prototype.getBoundingClientRect.call(el);
 
   const EDITABLE = 'textarea, input:not([type]), input[type=text], input[type=search], [contenteditable=""], [contenteditable=true]';
   // Not a custom element: the page could define that name and run its own code on it.
@@ -52,17 +60,16 @@
   const suggested = suggest();
 
   function suggest() {
-    const visible = [...queryAll(EDITABLE)].filter((el) => el.getClientRects().length && !el.disabled);
+    const visible = [...queryAll(EDITABLE)].filter((el) => Element.prototype.getClientRects.call(el).length && !Element.prototype.matches.call(el, ':disabled'));
     // Chat boxes sit low on the page and are wide: prefer the lowest, then the widest.
-    const [best] = visible.sort((a, b) => b.getBoundingClientRect().bottom - a.getBoundingClientRect().bottom
-      || b.getBoundingClientRect().width - a.getBoundingClientRect().width);
+    const [best] = visible.sort((a, b) => rect(b).bottom - rect(a).bottom || rect(b).width - rect(a).width);
     return best ?? null;
   }
 
   function outline(el, isSuggestion = false) {
     box.hidden = !el;
     if (!el) return;
-    const r = el.getBoundingClientRect();
+    const r = rect(el);
     Object.assign(box.style, { left: `${r.left - 2}px`, top: `${r.top - 2}px`, width: `${r.width}px`, height: `${r.height}px` });
     box.classList.toggle('suggested', isSuggestion);
   }
@@ -73,16 +80,19 @@
 
   /** A short selector that finds `el` alone: an id, a telling attribute, or a path. */
   function selectorFor(el) {
-    const tag = el.localName;
-    const own = [el.id && `#${CSS.escape(el.id)}`,
-      ...['name', 'aria-label', 'data-testid', 'placeholder'].map((a) => el.hasAttribute(a) && `${tag}[${a}="${CSS.escape(el.getAttribute(a))}"]`)];
+    const tag = tagOf.call(el);
+    const id = attribute(el, 'id');
+    const own = [id && `#${CSS.escape(id)}`,
+      ...['name', 'aria-label', 'data-testid', 'placeholder'].map((a) => attribute(el, a) !== null && `${tag}[${a}="${CSS.escape(attribute(el, a))}"]`)];
     const found = own.find((s) => s && unique(s));
     if (found) return found;
     const parts = [];
-    for (let node = el; node.parentElement; node = node.parentElement) {
-      if (node.id && unique(`#${CSS.escape(node.id)}`)) { parts.unshift(`#${CSS.escape(node.id)}`); break; }
-      const same = [...node.parentElement.children].filter((c) => c.localName === node.localName);
-      parts.unshift(same.length > 1 ? `${node.localName}:nth-of-type(${same.indexOf(node) + 1})` : node.localName);
+    for (let node = el, parent = parentOf.call(el); parent; node = parent, parent = parentOf.call(node)) {
+      const nodeId = attribute(node, 'id');
+      if (nodeId && unique(`#${CSS.escape(nodeId)}`)) { parts.unshift(`#${CSS.escape(nodeId)}`); break; }
+      const name = tagOf.call(node);
+      const same = [...childrenOf.call(parent)].filter((c) => tagOf.call(c) === name);
+      parts.unshift(same.length > 1 ? `${name}:nth-of-type(${same.indexOf(node) + 1})` : name);
     }
     return parts.join(' > ');
   }
@@ -102,7 +112,7 @@
 
   function onMove(event) {
     if (!event.isTrusted || step === 'done' || event.target === host) return;
-    const el = step === 'input' ? event.target.closest(EDITABLE) : event.target;
+    const el = step === 'input' ? closest(event.target, EDITABLE) : event.target;
     outline(el ?? (step === 'input' ? suggested : null), !el);
   }
 
@@ -111,12 +121,12 @@
     event.preventDefault();
     event.stopPropagation();
     if (step === 'input') {
-      input = event.target.closest(EDITABLE);
+      input = closest(event.target, EDITABLE);
       if (!input) return show('pickerNotInput');
       step = 'button';
       return show('pickerButton');
     }
-    finish(event.target.closest('button, [role=button], input[type=submit], input[type=button]') ?? event.target);
+    finish(closest(event.target, 'button, [role=button], input[type=submit], input[type=button]') ?? event.target);
   }
 
   function onKey(event) {

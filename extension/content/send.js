@@ -18,29 +18,37 @@
   const own = (name) => Object.getOwnPropertyDescriptor(globalThis, name)?.value;
   const ext = own('browser') ?? own('chrome') ?? globalThis.browser;
   const querySelector = (selector) => Document.prototype.querySelector.call(document, selector);
+  // A <form>'s named controls shadow its own properties (`<input name="dispatchEvent">`),
+  // so element properties and methods come from their prototypes too.
+  const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+  const isContentEditable = getter(HTMLElement.prototype, 'isContentEditable');
+  const dispatch = (target, event) => EventTarget.prototype.dispatchEvent.call(target, event);
 
   /** Puts `text` into a textarea, input or contenteditable as typing would. */
   function type(input, text) {
     HTMLElement.prototype.focus.call(input);
-    if (input.isContentEditable) {
-      Document.prototype.getSelection.call(document).selectAllChildren(input);
+    if (isContentEditable.call(input)) {
+      Selection.prototype.selectAllChildren.call(Document.prototype.getSelection.call(document), input);
       // insertText fires the input events editors such as Slack's listen to.
-      if (!Document.prototype.execCommand.call(document, 'insertText', false, text)) input.textContent = text;
+      if (!Document.prototype.execCommand.call(document, 'insertText', false, text)) {
+        Object.getOwnPropertyDescriptor(Node.prototype, 'textContent').set.call(input, text);
+      }
       return;
     }
     // The prototype's setter, so frameworks that track `value` see the change.
     const proto = Object.getPrototypeOf(input);
     Object.getOwnPropertyDescriptor(proto, 'value').set.call(input, text);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
+    dispatch(input, new Event('input', { bubbles: true }));
   }
 
   function pressEnter(input) {
     const init = { key: 'Enter', code: 'Enter', keyCode: 13, which: 13, bubbles: true, cancelable: true };
-    const handled = !input.dispatchEvent(new KeyboardEvent('keydown', init));
-    input.dispatchEvent(new KeyboardEvent('keypress', init));
-    input.dispatchEvent(new KeyboardEvent('keyup', init));
+    const handled = !dispatch(input, new KeyboardEvent('keydown', init));
+    dispatch(input, new KeyboardEvent('keypress', init));
+    dispatch(input, new KeyboardEvent('keyup', init));
     // A plain form submits on Enter only for real key presses: do it for it.
-    if (!handled && input.form) HTMLFormElement.prototype.requestSubmit.call(input.form);
+    const form = input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement ? input.form : null;
+    if (!handled && form) HTMLFormElement.prototype.requestSubmit.call(form);
   }
 
   const send = ({ site, text, input: inputSelector, button: buttonSelector, sendBy }) => {

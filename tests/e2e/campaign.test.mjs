@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { campaignInChat, freshFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET, startReceiver } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
-import { chatMessages, startChat } from './chat.mjs';
+import { chatMessages, messageBox, startChat } from './chat.mjs';
 import { readmeShot } from './shots.mjs';
 
 /**
@@ -128,9 +128,10 @@ test('a hostile chat page (elements named after document\'s methods and AutoHook
   const { page, call, chat, tabId, url } = await setUp(t, { phrases: ['one', 'two'], sendBy: 'button' }, { hostile: true });
   assert.equal(await chat.evaluate(() => typeof document.querySelector), 'object', 'the page did replace querySelector');
   await pick(page, tabId, url);
-  await chat.click('#msg');
+  await chat.click(messageBox(true));
   await chat.click('#send');
   await eventually(async () => (await call('campaign.get', { url })).target?.button === '#send', { what: 'the pick saved' });
+  assert.equal((await call('campaign.get', { url })).target.input, messageBox(true), 'a path through the form, not its named controls');
   await call('campaign.start');
   await eventually(async () => (await chatMessages(chat)).length >= 2, { what: 'two messages typed and sent' });
   await call('campaign.stop');
@@ -223,7 +224,7 @@ test('Firefox ESR: a campaign types into a hostile chat tab and its events arriv
   receiver.secret('/campaign', SECRET);
   await call('webhooks.create', { webhook: { url: receiver.url('/campaign'), secret: SECRET, events: await everyEvent(call) } });
   await call('campaign.configure', { settings: { phrases: ['hola', 'adiós'], intervalMinSeconds: 1, intervalMaxSeconds: 1, dailyLimit: 2 } });
-  await call('campaign.setTarget', { tabId, url, input: '#msg', button: '#send' });
+  await call('campaign.setTarget', { tabId, url, input: messageBox(true), button: '#send' });
   await call('campaign.start');
   await receiver.waitFor((all) => all.length === 5, 20_000);
   assert.deepEqual(receiver.deliveries.map((d) => d.json.event).sort(),

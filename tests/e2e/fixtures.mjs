@@ -20,7 +20,7 @@ import { after, test as nodeTest } from 'node:test';
 import { startReceiver } from './receiver.mjs';
 import { caller } from './api.mjs';
 import { chromeFolder, firefoxFolder, installed, installInFirefox, startChromium, startFirefox } from './browsers.mjs';
-import { startChat } from './chat.mjs';
+import { messageBox, startChat } from './chat.mjs';
 
 // Node 20 applies --test-timeout to a whole process, here the whole suite:
 // each test gets its own limit.
@@ -165,6 +165,6 @@ export async function campaignInChat(t, { chromium, page }, settings, { hostile 
   if (!tabId) throw new Error(`the chat tab ${url} is not visible to the extension`);
   const call = caller(page);
   await call('campaign.configure', { settings });
-  await call('campaign.setTarget', { tabId, url, input: '#msg', button: '#send' });
+  await call('campaign.setTarget', { tabId, url, input: messageBox(hostile), button: '#send' });
   return { chat, url, tabId };
 }
