@@ -25,6 +25,7 @@ use crate::engine::{
 };
 use crate::event::EventKind;
 use crate::export::{self, Secrets, TransferError};
+use crate::redact::{self, is_secret_header, UrlSecrets};
 use crate::signing::generate_secret;
 use crate::template::query_template;
 use crate::time::Millis;
@@ -213,7 +214,8 @@ pub enum Request {
         /// 0, at most 168; fractions allowed).
         overlap_hours: Option<f64>,
     },
-    /// A webhook's stored secret, for the settings page's Reveal and Copy.
+    /// A webhook's credentials as stored (its secret, its URL, its secret
+    /// headers' values), for the settings page's Reveal and Copy.
     #[serde(rename = "webhooks.revealSecret")]
     WebhooksRevealSecret {
         /// Which webhook.
@@ -368,30 +370,47 @@ impl ApiError {
 }
 
 /// A webhook as pages see it: as stored (its settings' own serialization,
-/// so a new setting shows with no change here), except that no secret is
-/// ever sent: only whether there is one, and when each previous secret
-/// expires; the URL reads as typed; headers are an object of names to
-/// values; the stats come with their rates; and the health with how many
-/// deliveries it holds.
+/// so a new setting shows with no change here), except that no credential
+/// is ever sent ([`webhooks.revealSecret`](Request::WebhooksRevealSecret)
+/// gives them to the editor's Reveal): of the secret, only whether there
+/// is one, and when each previous secret expires; the URL reads as typed,
+/// its secret parts masked, and `urlHasSecrets` says whether it has any;
+/// headers are a list of `{name, value, secret}`, `value` `null` where
+/// `secret`; the stats come with their rates; and the health with how
+/// many deliveries it holds.
 fn webhook_view(engine: &Engine, webhook: &Webhook) -> Value {
     let mut view = serde_json::to_value(webhook).expect("webhooks serialize to JSON");
     let Some(fields) = view.as_object_mut() else { unreachable!("a struct serializes to an object") };
     let secret = fields.remove("secret");
     fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
     fields.insert("previousSecrets".into(), webhook.previous_secrets.view());
-    if let Some(Value::String(url)) = fields.get_mut("url") {
-        if let Ok(parsed) = Url::parse(url) {
-            *url = display_url(&parsed);
-        }
-    }
-    if let Some(headers) = fields.get_mut("headers") {
-        let pairs =
-            headers.as_array().into_iter().flatten().filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), pair.get(1)?.clone())));
-        *headers = Value::Object(pairs.collect());
-    }
+    let raw = webhook.config.to_raw();
+    let url = Url::parse(&raw.url).ok();
+    let secrets = url.as_ref().map(UrlSecrets::of).unwrap_or_default();
+    fields.insert("urlHasSecrets".into(), Value::Bool(!secrets.is_empty()));
+    fields.insert("url".into(), json!(url.map_or(raw.url, |url| redact::shown(&display_url(&secrets.mask(&url))))));
+    let headers = raw.headers.iter().map(|header| {
+        let secret = is_secret_header(&header.name, header.secret);
+        json!({"name": header.name, "value": if secret { None } else { Some(&header.value) }, "secret": secret})
+    });
+    fields.insert("headers".into(), Value::Array(headers.collect()));
     fields.insert("stats".into(), json!(webhook.stats.view()));
     fields.insert("health".into(), webhook.health.view(engine.held_count(&webhook.id)));
     view
+}
+
+/// What [`webhook_view`] leaves out, for the editor's Reveal and Copy:
+/// the secret, the URL as typed, and each secret header's value by name.
+fn credentials_view(webhook: &Webhook) -> Value {
+    let raw = webhook.config.to_raw();
+    let url = Url::parse(&raw.url).map_or(raw.url.clone(), |url| display_url(&url));
+    let headers: serde_json::Map<String, Value> = raw
+        .headers
+        .into_iter()
+        .filter(|header| is_secret_header(&header.name, header.secret))
+        .map(|header| (header.name, Value::String(header.value)))
+        .collect();
+    json!({ "secret": webhook.config.secret(), "url": url, "headers": headers })
 }
 
 /// The webhook with `id` as [`webhook_view`] shows it.
@@ -583,7 +602,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             json!(engine.preview(id.as_deref(), webhook, kind, now)?)
         }
         Request::WebhooksRotateSecret { id, overlap_hours } => json!({ "secret": engine.rotate_secret(&id, overlap_hours, random, now)? }),
-        Request::WebhooksRevealSecret { id } => json!({ "secret": engine.webhook(&id)?.config.secret() }),
+        Request::WebhooksRevealSecret { id } => credentials_view(engine.webhook(&id)?),
         Request::StatsSummary(_) => summary(engine, now),
         Request::StorageUnreadable(_) => Value::Array(engine.unreadable().map(unreadable_view).collect()),
         Request::StorageDeleteUnreadable { name } => {

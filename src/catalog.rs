@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::event::{sentence, Event, EventKind};
 use crate::preset::{Body, Preset};
+use crate::redact::NEVER_CREDENTIAL_HEADERS;
 use crate::request::MAX_PAYLOAD_BYTES;
 use crate::time::Millis;
 use crate::{campaign, config};
@@ -30,6 +31,9 @@ pub const ERROR_CODES: [&str; 18] = [
 ///   `min`, `max` (and `maxNameChars`, `maxValueChars`, `maxTags`), and
 ///   `webhook.payload.maxBytes`, the most a request body may hold.
 /// - `errorCodes`: every error `code`.
+/// - `neverSecretHeaders`: the headers whose values are never credentials
+///   ([`NEVER_CREDENTIAL_HEADERS`]): the editor's secret switch is off
+///   for them, and fixed.
 pub fn view(now: Millis) -> Value {
     let events: Vec<Value> = EventKind::ALL
         .into_iter()
@@ -48,7 +52,10 @@ pub fn view(now: Millis) -> Value {
             })
         })
         .collect();
-    json!({"events": events, "presets": presets, "limits": limits(), "errorCodes": ERROR_CODES})
+    json!({
+        "events": events, "presets": presets, "limits": limits(), "errorCodes": ERROR_CODES,
+        "neverSecretHeaders": NEVER_CREDENTIAL_HEADERS,
+    })
 }
 
 /// Each input field's limits, as validation enforces them: declared with

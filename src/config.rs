@@ -25,6 +25,7 @@ use url::Url;
 use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
 use crate::preset::Preset;
+use crate::redact::{is_secret_header, never_carries_credentials, Credentials, UrlSecrets};
 use crate::signing::{Secret, SecretError};
 use crate::template::{query_template, RequestPart, Template, TemplateError, MAX_TEMPLATE_CHARS};
 
@@ -144,9 +145,12 @@ pub struct WebhookInput {
     pub method: Option<String>,
     /// Event names to subscribe to; defaults to all but `test`.
     pub events: Option<Vec<String>>,
-    /// Custom headers as an object of strings.
+    /// Custom headers as an object of names to values: each a string, or
+    /// `{"value", "secret"}` to set its switch (see [`Header`]); without
+    /// `value`, the header keeps the value stored under its name (the
+    /// settings page sends a value it never showed that way).
     pub headers: Option<Value>,
-    /// Custom headers as JSON text (the settings page's JSON mode).
+    /// Custom headers as JSON text of the same object (the settings page's JSON mode).
     pub headers_json: Option<String>,
     /// Signing secret; an empty string removes it.
     pub secret: Option<String>,
@@ -228,7 +232,7 @@ pub struct RawConfig {
     /// Event names.
     pub events: Vec<String>,
     /// Custom headers, in the order sent.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<RawHeader>,
     /// Signing secret.
     pub secret: Option<String>,
     /// Whether it receives events.
@@ -277,7 +281,7 @@ pub struct WebhookConfig {
     /// What it subscribes to (never empty).
     pub events: Vec<EventKind>,
     /// Custom headers, in the order given.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     /// Signing secret: its text and its key.
     pub secret: Option<Secret>,
     /// Whether it receives events.
@@ -307,6 +311,72 @@ pub struct WebhookConfig {
     pub template: Option<String>,
     /// The templates a request is rendered from, parsed.
     templates: Templates,
+    /// The URL's credentials, found once.
+    url_secrets: UrlSecrets,
+}
+
+/// A custom header, parsed: its value is a credential (`secret`) unless
+/// its name never carries one ([`crate::redact::NEVER_CREDENTIAL_HEADERS`])
+/// or the user switched it off. A credential is masked in the log and on
+/// the settings page, and left out of an export without secrets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Its name, as given.
+    pub name: String,
+    /// Its value, as given (it may be a template).
+    pub value: String,
+    /// Whether its value is a credential.
+    pub secret: bool,
+}
+
+/// A custom header as stored and as a file holds it: `[name, value]`, or
+/// `[name, value, false]` for one the user switched to not secret.
+/// Webhooks stored before the switch have the first form, which means
+/// the default: secret, unless the name never carries a credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawHeader {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+    /// Its switch, if set: `None` is secret, bar the never-credential names.
+    pub secret: Option<bool>,
+}
+
+impl Serialize for RawHeader {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(2 + usize::from(self.secret.is_some())))?;
+        seq.serialize_element(&self.name)?;
+        seq.serialize_element(&self.value)?;
+        if let Some(secret) = self.secret {
+            seq.serialize_element(&secret)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RawHeader {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawHeader, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawHeader;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a header: [name, value] or [name, value, secret]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawHeader, A::Error> {
+                use serde::de::Error;
+                let name = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let value = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                let secret = seq.next_element()?;
+                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(A::Error::invalid_length(4, &self));
+                }
+                Ok(RawHeader { name, value, secret })
+            }
+        }
+        deserializer.deserialize_seq(Visitor)
+    }
 }
 
 /// A webhook's templates, parsed from its settings' text.
@@ -422,9 +492,15 @@ pub enum ConfigError {
     /// Headers that are not a JSON object.
     #[error("headers must be an object of names to string values")]
     HeadersNotObject,
-    /// A header whose value is not a string.
-    #[error("header {0:?} must have a string value")]
+    /// A header whose value is neither a string nor `{"value", "secret"}`.
+    #[error("header {0:?} must have a string value, or be {{\"value\": \"…\", \"secret\": false}}")]
     HeaderNotString(String),
+    /// A header given without a value that has none stored to keep.
+    #[error("header {0:?} has no value: give one (a value is left out only to keep the stored one)")]
+    HeaderValueMissing(String),
+    /// A header that never carries a credential, marked secret.
+    #[error("header {0:?} never carries a credential, so it cannot be marked secret")]
+    HeaderNeverSecret(String),
     /// A header name that is not an HTTP token.
     #[error("header name {0:?} is not a valid HTTP header name")]
     HeaderName(String),
@@ -512,6 +588,8 @@ impl ConfigError {
             | HeadersJson { .. }
             | HeadersNotObject
             | HeaderNotString(_)
+            | HeaderValueMissing(_)
+            | HeaderNeverSecret(_)
             | HeaderName(_)
             | HeaderValue(_)
             | HeaderForbidden(_)
@@ -623,6 +701,7 @@ impl WebhookConfig {
             check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
         }
         let templates = Templates::parse(&url, &headers, preset, raw.template.as_deref(), &events, raw.batch.is_some())?;
+        let url_secrets = UrlSecrets::of(&url);
         Ok(WebhookConfig {
             name: raw.name.clone(),
             url,
@@ -642,6 +721,7 @@ impl WebhookConfig {
             chat_id: raw.chat_id.clone(),
             template: raw.template.clone(),
             templates,
+            url_secrets,
         })
     }
 
@@ -652,7 +732,7 @@ impl WebhookConfig {
             url: self.url.to_string(),
             method: self.method.as_str().into(),
             events: self.events.iter().map(|kind| kind.as_str().into()).collect(),
-            headers: self.headers.clone(),
+            headers: self.headers.iter().map(Header::to_raw).collect(),
             secret: self.secret.as_ref().map(|secret| secret.as_str().into()),
             enabled: self.enabled,
             retry_schedule: self.retry_schedule.clone(),
@@ -684,8 +764,41 @@ impl WebhookConfig {
     }
 
     /// Each header with its value's template, if the value has tags.
-    pub fn headers_with_templates(&self) -> impl Iterator<Item = (&(String, String), Option<&Template>)> {
+    pub fn headers_with_templates(&self) -> impl Iterator<Item = (&Header, Option<&Template>)> {
         self.headers.iter().zip(self.templates.headers.iter().map(Option::as_ref))
+    }
+
+    /// The URL's credentials.
+    pub fn url_secrets(&self) -> &UrlSecrets {
+        &self.url_secrets
+    }
+
+    /// Its credentials, by where they come from: the secret's text, the
+    /// secret headers' names and the URL's secret parts.
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials {
+            secrets: self.secret.as_ref().map(Secret::as_str).into_iter().collect(),
+            headers: self.headers.iter().filter(|header| header.secret).map(|header| header.name.as_str()).collect(),
+            url: Some(&self.url_secrets),
+        }
+    }
+}
+
+impl Header {
+    /// Parses a stored header: checked as [`check_header`] does, its switch
+    /// read (`Some(true)` on a name that never carries a credential is refused).
+    fn parse(raw: &RawHeader) -> Result<Header, ConfigError> {
+        check_header(&raw.name, &raw.value)?;
+        if raw.secret == Some(true) && never_carries_credentials(&raw.name) {
+            return Err(ConfigError::HeaderNeverSecret(raw.name.clone()));
+        }
+        Ok(Header { name: raw.name.clone(), value: raw.value.clone(), secret: is_secret_header(&raw.name, raw.secret) })
+    }
+
+    /// As stored: the switch written only where it is off by choice.
+    fn to_raw(&self) -> RawHeader {
+        let switched_off = !self.secret && !never_carries_credentials(&self.name);
+        RawHeader { name: self.name.clone(), value: self.value.clone(), secret: switched_off.then_some(false) }
     }
 }
 
@@ -695,7 +808,7 @@ impl Templates {
     /// position.
     fn parse(
         url: &Url,
-        headers: &[(String, String)],
+        headers: &[Header],
         preset: Preset,
         body: Option<&str>,
         events: &[EventKind],
@@ -712,7 +825,7 @@ impl Templates {
         };
         let headers = headers
             .iter()
-            .map(|(name, value)| match value.contains("{{") {
+            .map(|Header { name, value, .. }| match value.contains("{{") {
                 true => Template::check(value, RequestPart::Header, &events, batched)
                     .map(Some)
                     .map_err(|e| ConfigError::HeaderTemplate(name.clone(), e)),
@@ -769,8 +882,8 @@ impl RawConfig {
         } = input;
         next.headers = match (headers, headers_json) {
             (Some(_), Some(_)) => return Err(ConfigError::HeadersTwice),
-            (Some(value), None) => header_pairs(&value)?,
-            (None, Some(text)) => header_pairs(&parse_headers_json(&text)?)?,
+            (Some(value), None) => header_pairs(&value, &next.headers)?,
+            (None, Some(text)) => header_pairs(&parse_headers_json(&text)?, &next.headers)?,
             (None, None) => next.headers,
         };
         replace(&mut next.name, name);
@@ -997,27 +1110,52 @@ fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
     })
 }
 
-/// Headers as given (an object of names to strings) as name-value pairs.
-fn header_pairs(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
+/// Headers as given (an object of names to a string, or to `{"value",
+/// "secret"}`) as stored headers; one without `value` keeps the value
+/// stored under its name in `current` (in any case).
+fn header_pairs(value: &Value, current: &[RawHeader]) -> Result<Vec<RawHeader>, ConfigError> {
     let object: &serde_json::Map<String, Value> = value.as_object().ok_or(ConfigError::HeadersNotObject)?;
     check_count("headers", "headers", object.len(), MAX_HEADERS)?;
     object
         .iter()
-        .map(|(name, value)| match value.as_str() {
-            Some(value) => Ok((name.clone(), value.to_string())),
-            None => Err(ConfigError::HeaderNotString(name.clone())),
+        .map(|(name, entry)| {
+            let (value, secret) = match entry {
+                Value::String(value) => (Some(value.clone()), None),
+                Value::Object(fields) if fields.keys().all(|key| key == "value" || key == "secret") => {
+                    let value = match fields.get("value") {
+                        None => None,
+                        Some(Value::String(value)) => Some(value.clone()),
+                        Some(_) => return Err(ConfigError::HeaderNotString(name.clone())),
+                    };
+                    let secret = match fields.get("secret") {
+                        None => None,
+                        Some(Value::Bool(secret)) => Some(*secret),
+                        Some(_) => return Err(ConfigError::HeaderNotString(name.clone())),
+                    };
+                    (value, secret)
+                }
+                _ => return Err(ConfigError::HeaderNotString(name.clone())),
+            };
+            let value = match value {
+                Some(value) => value,
+                None => current
+                    .iter()
+                    .find(|stored| stored.name.eq_ignore_ascii_case(name))
+                    .map(|stored| stored.value.clone())
+                    .ok_or_else(|| ConfigError::HeaderValueMissing(name.clone()))?,
+            };
+            Ok(RawHeader { name: name.clone(), value, secret })
         })
         .collect()
 }
 
 /// Checks every header; of names that differ only in case the last is
 /// kept, and they are sent in the order of their names.
-fn parse_headers(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, ConfigError> {
-    check_count("headers", "headers", pairs.len(), MAX_HEADERS)?;
+fn parse_headers(raw: &[RawHeader]) -> Result<Vec<Header>, ConfigError> {
+    check_count("headers", "headers", raw.len(), MAX_HEADERS)?;
     let mut seen = BTreeMap::new();
-    for (name, value) in pairs {
-        check_header(name, value)?;
-        seen.insert(name.to_ascii_lowercase(), (name.clone(), value.clone()));
+    for header in raw {
+        seen.insert(header.name.to_ascii_lowercase(), Header::parse(header)?);
     }
     Ok(seen.into_values().collect())
 }
@@ -1154,9 +1292,70 @@ mod tests {
     #[test]
     fn header_json_round_trips_to_pairs() {
         let mut good = input("https://example.com/");
-        good.headers_json = Some(r#"{"Authorization": "Bearer t", "X-Team": "ops"}"#.into());
+        good.headers_json = Some(r#"{"Authorization": "Bearer t", "X-Team": {"value": "ops", "secret": false}}"#.into());
         let config = WebhookConfig::create(good).unwrap();
-        assert_eq!(config.headers, vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())]);
+        let header = |name: &str, value: &str, secret| Header { name: name.into(), value: value.into(), secret };
+        assert_eq!(config.headers, [header("Authorization", "Bearer t", true), header("X-Team", "ops", false)]);
+    }
+
+    #[test]
+    fn a_header_is_secret_unless_never_a_credential_or_switched_off() {
+        let headers = json!({
+            "X-Api-Pass": "hunter2", "X-Team": {"value": "ops", "secret": false}, "X-Kept": {"value": "k", "secret": true},
+            "content-type": "text/plain", "Accept": {"value": "*/*", "secret": false},
+        });
+        let config = WebhookConfig::create(WebhookInput { headers: Some(headers), ..input("https://h.test/") }).unwrap();
+        let secret: Vec<(&str, bool)> = config.headers.iter().map(|h| (h.name.as_str(), h.secret)).collect();
+        assert_eq!(secret, [("Accept", false), ("content-type", false), ("X-Api-Pass", true), ("X-Kept", true), ("X-Team", false)]);
+        let stored = serde_json::to_value(&config).unwrap();
+        assert_eq!(
+            stored["headers"],
+            json!([
+                ["Accept", "*/*"],
+                ["content-type", "text/plain"],
+                ["X-Api-Pass", "hunter2"],
+                ["X-Kept", "k"],
+                ["X-Team", "ops", false]
+            ]),
+            "only a switch turned off by choice is stored"
+        );
+        assert_eq!(serde_json::from_value::<WebhookConfig>(stored).unwrap(), config);
+    }
+
+    #[test]
+    fn a_header_without_a_value_keeps_the_stored_one_and_its_switch_may_change() {
+        let config =
+            WebhookConfig::create(WebhookInput { headers: Some(json!({"X-Api-Pass": "hunter2"})), ..input("https://h.test/") }).unwrap();
+        let keep = |entry: Value| WebhookInput { headers: Some(json!({"x-api-pass": entry, "X-Team": "ops"})), ..Default::default() };
+        let kept = config.apply(keep(json!({"secret": false}))).unwrap();
+        assert_eq!((kept.headers[0].value.as_str(), kept.headers[0].secret), ("hunter2", false));
+        let error = config.apply(WebhookInput { headers: Some(json!({"X-Other": {}})), ..Default::default() }).unwrap_err();
+        assert_eq!((error.field(), error), ("headers", ConfigError::HeaderValueMissing("X-Other".into())));
+    }
+
+    #[test]
+    fn a_bad_header_entry_or_switch_is_refused_naming_the_header() {
+        let cases = [
+            (json!({"Accept": {"value": "x", "secret": true}}), ConfigError::HeaderNeverSecret("Accept".into())),
+            (json!({"X-A": {"value": "x", "secret": "no"}}), ConfigError::HeaderNotString("X-A".into())),
+            (json!({"X-A": {"value": 1}}), ConfigError::HeaderNotString("X-A".into())),
+            (json!({"X-A": {"value": "x", "hidden": true}}), ConfigError::HeaderNotString("X-A".into())),
+        ];
+        for (headers, expected) in cases {
+            let error = WebhookConfig::create(WebhookInput { headers: Some(headers.clone()), ..input("https://h.test/") }).unwrap_err();
+            assert_eq!((error.field(), &error), ("headers", &expected), "{headers}");
+        }
+    }
+
+    #[test]
+    fn a_stored_header_from_before_the_switch_is_secret_unless_never_a_credential() {
+        let mut stored = serde_json::to_value(WebhookConfig::create(input("https://h.test/")).unwrap()).unwrap();
+        stored["headers"] = json!([["X-Team", "ops"], ["User-Agent", "AutoHook"]]);
+        let read: WebhookConfig = serde_json::from_value(stored.clone()).unwrap();
+        let secret: Vec<(&str, bool)> = read.headers.iter().map(|h| (h.name.as_str(), h.secret)).collect();
+        assert_eq!(secret, [("User-Agent", false), ("X-Team", true)]);
+        stored["headers"] = json!([["X-Team", "ops", false, true]]);
+        assert!(serde_json::from_value::<RawConfig>(stored).is_err(), "nothing follows the switch");
     }
 
     #[test]
@@ -1285,6 +1484,10 @@ mod tests {
         }
     }
 
+    fn read_secret_names(config: &WebhookConfig) -> Vec<&str> {
+        config.credentials().headers
+    }
+
     /// A webhook with every parsed field set: secret, filters, templates.
     fn full() -> WebhookConfig {
         WebhookConfig::create(WebhookInput {
@@ -1309,6 +1512,7 @@ mod tests {
         assert_eq!(stored["preset"], "custom");
         assert_eq!(stored["filters"], json!({"match": "any", "conditions": ["event == error"]}));
         assert_eq!(stored["headers"], json!([["X-Event", "{{event | upper}}"], ["X-Team", "ops"]]));
+        assert_eq!(read_secret_names(&config), ["X-Event", "X-Team"], "secret by default, templates too");
         let read: WebhookConfig = serde_json::from_value(stored.clone()).unwrap();
         assert_eq!(read, config, "the same parsed config, templates and key included");
         assert!(read.body_template().is_some() && read.query_template().is_some());

@@ -9,9 +9,10 @@
 //! ```
 //!
 //! A webhook is its stored settings as they serialize, so a field added to
-//! them travels with no change here. Its credentials (the signing secret and
-//! the value of every header the log would redact, [`is_sensitive_header`])
-//! never appear in clear: each is replaced by a marker, `{"omitted": true}`
+//! them travels with no change here. Its credentials (the signing secret,
+//! the value of every secret header, [`is_secret_header`], and a URL with
+//! a secret part, [`UrlSecrets`]) never appear in clear: each is replaced
+//! by a marker, `{"omitted": true}`
 //! when secrets were left out, `{"encrypted": true}` when they are in
 //! `secrets`. There they are one AES-256-GCM ciphertext under a key derived
 //! from the passphrase with PBKDF2-HMAC-SHA256 (600,000 iterations, OWASP's
@@ -35,8 +36,9 @@ use thiserror::Error;
 use crate::campaign::{CampaignError, CampaignSettings};
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::{GlobalSettings, MAX_WEBHOOKS};
-use crate::redact::is_sensitive_header;
+use crate::redact::{is_secret_header, UrlSecrets};
 use crate::time::Millis;
+use url::Url;
 
 /// The `format` every settings file names.
 pub const FORMAT: &str = "autohook-export";
@@ -214,12 +216,14 @@ pub fn write(
     Ok(file)
 }
 
-/// Replaces the secret, the credential header values and a URL that holds
-/// a credential (by the log's own rule, [`crate::redact::url`]) of a
-/// stored webhook's settings by `marker`, returning them.
+/// Replaces the secret, the secret header values and a URL that holds a
+/// credential (by the log's own rules) of a stored webhook's settings by
+/// `marker`, returning them. Read from the stored text, so settings that
+/// no longer parse are exported without their credentials too.
 fn take_credentials(record: &mut Value, marker: &Value) -> Credentials {
     let mut credentials = Credentials::default();
-    if let Some(url) = record.get_mut("url").filter(|url| url.as_str().is_some_and(|text| !crate::redact::url(text).1.is_empty())) {
+    let holds_credential = |text: &str| Url::parse(text).is_ok_and(|url| !UrlSecrets::of(&url).is_empty());
+    if let Some(url) = record.get_mut("url").filter(|url| url.as_str().is_some_and(holds_credential)) {
         credentials.url = url.as_str().map(str::to_string);
         *url = marker.clone();
     }
@@ -227,9 +231,9 @@ fn take_credentials(record: &mut Value, marker: &Value) -> Credentials {
         credentials.secret = secret.as_str().map(str::to_string);
         *secret = marker.clone();
     }
-    for pair in record.get_mut("headers").and_then(Value::as_array_mut).into_iter().flatten() {
-        let Some([Value::String(name), value]) = pair.as_array_mut().map(Vec::as_mut_slice) else { continue };
-        if is_sensitive_header(name) {
+    for header in record.get_mut("headers").and_then(Value::as_array_mut).into_iter().flatten() {
+        let Some([Value::String(name), value, switch @ ..]) = header.as_array_mut().map(Vec::as_mut_slice) else { continue };
+        if is_secret_header(name, switch.first().and_then(Value::as_bool)) {
             credentials.headers.push(value.as_str().unwrap_or_default().to_string());
             *value = marker.clone();
         }
@@ -447,11 +451,14 @@ fn read_webhook(index: usize, record: &Value, credentials: Option<&Credentials>)
         };
     }
     let mut omitted_headers = Vec::new();
-    if let Some(Value::Array(pairs)) = fields.get_mut("headers") {
-        for (position, pair) in pairs.iter_mut().enumerate() {
-            let Some([Value::String(name), value]) = pair.as_array_mut().map(Vec::as_mut_slice) else {
-                return Err(shape(format!("headers[{position}]: not a [name, value] pair")));
+    if let Some(Value::Array(headers)) = fields.get_mut("headers") {
+        for (position, header) in headers.iter_mut().enumerate() {
+            let Some([Value::String(name), value, switch @ ..]) = header.as_array_mut().map(Vec::as_mut_slice) else {
+                return Err(shape(format!("headers[{position}]: not a [name, value] or [name, value, secret] list")));
             };
+            if !matches!(switch, [] | [Value::Bool(_)]) {
+                return Err(shape(format!("headers[{position}] ({name}): only a secret switch, true or false, may follow the value")));
+            }
             let what = format!("headers[{position}] ({name})");
             *value = match unseal(value.take(), &what)? {
                 Field::Given(text) => Value::String(text),

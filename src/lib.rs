@@ -47,6 +47,7 @@ pub use campaign::{CampaignInput, Selectors, SendCommand, SendFailure, Status};
 pub use config::{Batch, ConfigError, FiltersInput, WebhookConfig, WebhookInput};
 pub use event::{sentence, Cause, Event, EventKind, Payload};
 pub use preset::{Body, Preset};
+pub use redact::Credentials;
 pub use stats::Stats;
 // Parsers of outside input (each fuzzed) and what requests are made of.
 pub use campaign::cron::Cron;

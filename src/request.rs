@@ -127,12 +127,12 @@ pub fn build<'a>(
     let (url, body) = rendered(config, event)?;
     let payload = body.clone().unwrap_or_else(|| url.query().unwrap_or_default().to_string());
     let mut headers = Vec::with_capacity(config.headers.len() + 7);
-    for ((name, value), template) in config.headers_with_templates() {
+    for (header, template) in config.headers_with_templates() {
         let value = match template {
             Some(template) => template.render(event)?,
-            None => value.clone(),
+            None => header.value.clone(),
         };
-        headers.push((name.clone(), value));
+        headers.push((header.name.clone(), value));
     }
     if body.is_some() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
         headers.push(("Content-Type".into(), "application/json".into()));

@@ -2,9 +2,10 @@
 //! the log keeps of it.
 
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::event::{Event, Payload};
-use crate::redact::{self, Redactor, REDACTED};
+use crate::redact::{self, Credentials, Redactor, UrlSecrets, REDACTED};
 use crate::request::HttpRequest;
 use crate::signing::SECRET_PREFIX;
 use crate::time::Millis;
@@ -275,32 +276,11 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
-    /// What the log keeps of `request`, sent by a webhook whose secrets
-    /// (current and previous: any may be echoed) are `secrets`; and the
-    /// [`Redactor`] holding the request's credentials, to scrub its
-    /// response with ([`Outcome::redacted`]).
-    pub fn redacted(request: &HttpRequest, secrets: &[&str]) -> (LoggedRequest, Redactor) {
-        let (url, url_secrets) = redact::url(&request.url);
-        let sensitive: Vec<bool> = request.headers.iter().map(|(name, _)| redact::is_sensitive_header(name)).collect();
-        let credentials = request.headers.iter().zip(&sensitive).filter(|(_, sensitive)| **sensitive).map(|((_, value), _)| value.as_str());
-        // `Bearer <token>`: an echo may carry the token alone, as configured
-        // (padding included, which can take it past the minimum length) or
-        // trimmed, as the browser sends it.
-        let tokens = credentials.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token));
-        let tokens = tokens.flat_map(|token| [token, token.trim()]);
-        // `whsec_<base64>`: the base64 alone is the key too.
-        let secrets = secrets.iter().flat_map(|secret| [*secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
-        let values = secrets.chain(credentials).chain(tokens).chain(url_secrets.iter().map(String::as_str));
-        let redactor = Redactor::new(values);
-        let headers = request
-            .headers
-            .iter()
-            .zip(&sensitive)
-            .map(|((name, value), sensitive)| {
-                let value = if *sensitive { REDACTED.to_string() } else { redactor.scrub(value) };
-                (name.clone(), value)
-            })
-            .collect();
+    /// What the log keeps of `request`, sent by a webhook whose
+    /// credentials are `credentials`; and the [`Redactor`] holding them,
+    /// to scrub its response with ([`Outcome::redacted`]).
+    pub fn redacted(request: &HttpRequest, credentials: &Credentials<'_>) -> (LoggedRequest, Redactor) {
+        let (shown, redactor) = masked(request, credentials);
         let (body, body_truncated) = match request.body.as_deref() {
             Some(body) => {
                 let (body, cut) = logged_start(&redactor, body, LOGGED_BODY_BYTES);
@@ -308,9 +288,52 @@ impl LoggedRequest {
             }
             None => (None, false),
         };
-        let logged = LoggedRequest { method: request.method.into(), url: redactor.scrub(&url), headers, body, body_truncated };
-        (logged, redactor)
+        (LoggedRequest { method: request.method.into(), url: shown.url, headers: shown.headers, body, body_truncated }, redactor)
     }
+}
+
+/// `request` as a page may see it (the editor's preview): as the log
+/// shows it, with the whole body.
+pub fn shown_request(request: &HttpRequest, credentials: &Credentials<'_>) -> HttpRequest {
+    let (shown, redactor) = masked(request, credentials);
+    HttpRequest { body: request.body.as_deref().map(|body| redactor.scrub(body)), ..shown }
+}
+
+/// `request` without its body, its credentials masked where they sit (a
+/// secret header's value as `•••• (<name>)`, the URL's parts as `••••`)
+/// and scrubbed wherever else they appear; and the [`Redactor`] that
+/// scrubs, to use on the body and the response.
+fn masked(request: &HttpRequest, credentials: &Credentials<'_>) -> (HttpRequest, Redactor) {
+    let secret: Vec<bool> = request.headers.iter().map(|(name, _)| credentials.is_secret_header(name)).collect();
+    let values = request.headers.iter().zip(&secret).filter(|(_, secret)| **secret).map(|((_, value), _)| value.as_str());
+    // `Bearer <token>`: an echo may carry the token alone, as configured
+    // (padding included, which can take it past the minimum length) or
+    // trimmed, as the browser sends it.
+    let tokens = values.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token));
+    let tokens = tokens.flat_map(|token| [token, token.trim()]);
+    // `whsec_<base64>`: the base64 alone is the key too.
+    let secrets = credentials.secrets.iter().flat_map(|secret| [*secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
+    let url_secrets = credentials.url.into_iter().flat_map(UrlSecrets::values);
+    let redactor = Redactor::new(secrets.chain(values).chain(tokens).chain(url_secrets));
+    let headers = request
+        .headers
+        .iter()
+        .zip(&secret)
+        .map(|((name, value), secret)| {
+            let value = if *secret { format!("{REDACTED} ({name})") } else { redactor.scrub(value) };
+            (name.clone(), value)
+        })
+        .collect();
+    let url = match (Url::parse(&request.url), credentials.url) {
+        (Ok(url), Some(secrets)) => secrets.mask(&url).to_string(),
+        (Ok(mut url), None) => {
+            url.set_fragment(None);
+            url.to_string()
+        }
+        (Err(_), _) => request.url.clone(),
+    };
+    let url = redactor.scrub(&redact::shown(&url));
+    (HttpRequest { method: request.method, url, headers, body: None }, redactor)
 }
 
 /// The start of `text` the log keeps, at most `max` bytes, and whether
@@ -490,16 +513,21 @@ mod tests {
         assert_eq!(response(429, Some("later")).verdict(now), Verdict::Retry(None));
     }
 
+    /// The credentials of a webhook whose secret headers are `headers`.
+    fn headers<'a>(headers: &[&'a str]) -> Credentials<'a> {
+        Credentials { headers: headers.to_vec(), ..Credentials::default() }
+    }
+
     #[test]
     fn logged_requests_hide_secret_headers_and_cut_long_bodies() {
         let request = HttpRequest {
             method: "POST",
             url: "https://h.test/".into(),
-            headers: vec![("Authorization".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
+            headers: vec![("X-Api-Pass".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
             body: Some("é".repeat(3000)),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, &[]);
-        assert_eq!(logged.headers[0].1, "[redacted]");
+        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["x-api-pass"]));
+        assert_eq!(logged.headers[0].1, "•••• (X-Api-Pass)");
         assert_eq!(logged.headers[1].1, "ops");
         assert_eq!(logged.body.as_ref().unwrap().len(), 4096);
         assert!(logged.body_truncated);
@@ -514,14 +542,15 @@ mod tests {
             headers: vec![("Authorization".into(), format!("Bearer {token}")), ("X-Echo".into(), token.into())],
             body: Some(format!("{}{token}", "a".repeat(LOGGED_BODY_BYTES - 5))),
         };
-        let (logged, redactor) = LoggedRequest::redacted(&request, &[]);
+        let (logged, redactor) = LoggedRequest::redacted(&request, &headers(&["Authorization"]));
         assert_eq!(logged.url, "https://h.test/in");
-        assert_eq!(logged.headers[1].1, "[redacted]");
-        assert!(logged.body.as_ref().unwrap().ends_with("a[reda") && logged.body_truncated);
-        let echo = format!("{}{token}", "b".repeat(LOGGED_RESPONSE_BYTES - 3));
+        assert_eq!(logged.headers[1].1, "••••", "found by value in a header that is not secret");
+        // A mask is three bytes a dot: the cut keeps whole ones.
+        assert!(logged.body.as_ref().unwrap().ends_with("a•") && logged.body_truncated);
+        let echo = format!("{}{token}", "b".repeat(LOGGED_RESPONSE_BYTES - 6));
         let answer = Outcome::Response { status: 200, retry_after: None, body: echo }.redacted(&redactor);
         let Outcome::Response { body, .. } = answer else { unreachable!("a response stays a response") };
-        assert!(body.ends_with("b[re") && body.len() == LOGGED_RESPONSE_BYTES, "{body}");
+        assert!(body.ends_with("b••") && body.len() == LOGGED_RESPONSE_BYTES, "{body}");
     }
 
     #[test]
@@ -533,8 +562,8 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer 7aaaa  ".into())],
             body: Some("{\"error\":[\"7aaaa  \"]}".into()),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, &[]);
-        assert_eq!(logged.body.as_deref(), Some("{\"error\":[\"[redacted]\"]}"));
+        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["Authorization"]));
+        assert_eq!(logged.body.as_deref(), Some("{\"error\":[\"••••\"]}"));
     }
 
     #[test]

@@ -596,7 +596,8 @@ impl Engine {
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
         let event = Event::new("msg_preview".into(), kind, now, kind.sample_data(now));
-        Ok(request::build(&config, &previous, batch::shaped(&config, &event), "dlv_preview.1", now)?)
+        let request = request::build(&config, &previous, batch::shaped(&config, &event), "dlv_preview.1", now)?;
+        Ok(delivery::shown_request(&request, &config.credentials()))
     }
 
     // ----- network and timer input -----
@@ -710,7 +711,7 @@ impl Engine {
         });
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.secret_texts());
+        let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.credentials());
         let response_bytes = (LOGGED_RESPONSE_BYTES + redactor.reach()).max(Engine::reply_bytes(&webhook.config));
         self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
         self.dirty.insert(Key::InFlight);

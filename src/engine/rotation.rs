@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use super::state::decode;
 use super::{Engine, EngineError, Key, Unreadable, Webhook};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput, MAX_SECRET_CHARS};
+use crate::redact::Credentials;
 use crate::signing::{generate_secret, Secret, SecretKey};
 use crate::time::Millis;
 
@@ -130,10 +131,14 @@ impl Webhook {
         }
     }
 
-    /// Every secret's text, current and previous: what the log must never show.
-    pub(super) fn secret_texts(&self) -> Vec<&str> {
-        let previous = self.previous_secrets.secrets.iter().map(|previous| previous.secret.as_str());
-        self.config.secret().into_iter().chain(previous).collect()
+    /// Its credentials ([`WebhookConfig::credentials`]) with the text of
+    /// every previous secret too: a receiver may echo any of them, and the
+    /// log must never show one.
+    pub(super) fn credentials(&self) -> Credentials<'_> {
+        let mut credentials = self.config.valid().map(WebhookConfig::credentials).unwrap_or_default();
+        credentials.secrets =
+            self.config.secret().into_iter().chain(self.previous_secrets.secrets.iter().map(|p| p.secret.as_str())).collect();
+        credentials
     }
 }
 

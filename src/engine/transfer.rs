@@ -30,8 +30,9 @@ use serde_json::Value;
 
 use super::{Engine, HeldEvents, Key, MAX_WEBHOOKS};
 use crate::campaign::{CampaignInput, CampaignSettings, ScheduleInput};
-use crate::config::{ConfigError, RawConfig, StoredConfig, WebhookConfig};
+use crate::config::{ConfigError, RawConfig, RawHeader, StoredConfig, WebhookConfig};
 use crate::export::{self, Field, Imported, ImportedWebhook, Secrets, TransferError};
+use crate::redact::is_secret_header;
 use crate::time::Millis;
 
 /// What a webhook imported without its credentials says until they are added.
@@ -218,11 +219,14 @@ struct Filled {
 
 /// What in `record` changes, against `existing`, where the webhook's
 /// credentials go or what they authorise, by wire name. A URL the file
-/// left out is `existing`'s, so it does not count.
+/// left out is `existing`'s, so it does not count. A header switched to
+/// not secret counts as a changed header: a kept credential would show in
+/// the log and in the next export.
 fn redirecting_changes(record: &RawConfig, existing: &RawConfig) -> Vec<String> {
     use crate::config::parse_url;
-    let names = |headers: &[(String, String)]| {
-        let mut names: Vec<String> = headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+    let names = |headers: &[RawHeader]| {
+        let mut names: Vec<(String, bool)> =
+            headers.iter().map(|header| (header.name.to_ascii_lowercase(), is_secret_header(&header.name, header.secret))).collect();
         names.sort();
         names
     };
@@ -272,10 +276,10 @@ fn fill(record: ImportedWebhook, existing: Option<&RawConfig>) -> Result<Filled,
     };
     let mut headers_to_reenter = Vec::new();
     for &position in record.omitted_headers.iter().rev() {
-        let name = &raw.headers[position].0;
-        let kept = existing.and_then(|e| e.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))).map(|(_, value)| value.clone());
+        let name = &raw.headers[position].name;
+        let kept = existing.and_then(|e| e.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name))).map(|h| h.value.clone());
         match kept {
-            Some(value) => raw.headers[position].1 = value,
+            Some(value) => raw.headers[position].value = value,
             None => {
                 complete = false;
                 headers_to_reenter.push(format!("header {name}"));

@@ -78,6 +78,49 @@ fn reveal_returns_the_stored_secret_to_extension_pages() {
     assert_eq!(revealed["value"]["secret"], "s3cret");
 }
 
+/// Pages see a webhook's URL and headers with every credential masked, as
+/// the log does; Reveal gives them as stored; and the editor saves a
+/// header it never showed by leaving its value out, which keeps it.
+#[test]
+fn pages_see_credentials_masked_until_reveal_and_an_unshown_header_is_kept() {
+    let mut sim = Sim::new(1);
+    let webhook = json!({
+        "url": "https://h.test/in/0a1b2c3d4e5f6a7b8c9d?pwd=hunter2&text={{event}}",
+        "headers": {"X-Api-Pass": "hunter2", "X-Team": {"value": "blue", "secret": false}, "Accept": "text/plain"},
+    });
+    let created = sim.ask(json!({"type": "webhooks.create", "webhook": webhook}))["value"].clone();
+    assert!(!created.to_string().contains("hunter2") && !created.to_string().contains("0a1b2c3d4e5f6a7b8c9d"), "{created}");
+    assert_eq!(created["url"], "https://h.test/in/••••?pwd=••••&text={{event}}");
+    assert_eq!(created["urlHasSecrets"], true);
+    assert_eq!(
+        created["headers"],
+        json!([
+            {"name": "Accept", "value": "text/plain", "secret": false},
+            {"name": "X-Api-Pass", "value": null, "secret": true},
+            {"name": "X-Team", "value": "blue", "secret": false},
+        ])
+    );
+    let preview = sim.ask(json!({"type": "webhooks.preview", "id": created["id"], "webhook": {}}));
+    assert!(!preview.to_string().contains("hunter2"), "{preview}");
+    assert_eq!(json_header(&preview["value"], "X-Api-Pass"), Some("•••• (X-Api-Pass)"));
+
+    let revealed = sim.ask(json!({"type": "webhooks.revealSecret", "id": created["id"]}))["value"].clone();
+    assert_eq!(
+        revealed,
+        json!({"secret": null, "url": "https://h.test/in/0a1b2c3d4e5f6a7b8c9d?pwd=hunter2&text={{event}}", "headers": {"X-Api-Pass": "hunter2"}})
+    );
+
+    // What the editor sends for a header it never revealed, and a URL it never revealed: nothing to change them.
+    let changes = json!({"name": "renamed", "headers": {"X-Api-Pass": {"secret": true}, "X-Team": {"value": "red", "secret": false}}});
+    let updated = sim.ask(json!({"type": "webhooks.update", "id": created["id"], "changes": changes}));
+    assert_eq!(updated["value"]["headers"][1], json!({"name": "X-Team", "value": "red", "secret": false}), "{updated}");
+    let revealed = sim.ask(json!({"type": "webhooks.revealSecret", "id": created["id"]}))["value"].clone();
+    assert_eq!(revealed["headers"], json!({"X-Api-Pass": "hunter2"}));
+    let missing = sim.ask(json!({"type": "webhooks.update", "id": created["id"], "changes": {"headers": {"X-New": {}}}}));
+    assert_eq!((&missing["error"]["code"], &missing["error"]["field"]), (&json!("invalid_input"), &json!("headers")));
+    assert_eq!(sim.ask(json!({"type": "webhooks.list"}))["value"][0], updated["value"], "a refused change changes nothing");
+}
+
 #[test]
 fn summary_counts_the_last_day_by_outcome_and_lists_the_newest_five() {
     let mut sim = Sim::new(1);
@@ -262,12 +305,13 @@ fn a_listed_webhook_shows_its_settings_and_whether_it_has_a_secret_never_the_sec
         [
             "actOnReplies", "autoDisableAfter", "batch", "chatId", "createdAt", "disabledReason", "enabled", "events", "filters",
             "hasSecret", "headers", "health", "id", "method", "name", "preset", "previousSecrets", "ratePerMinute", "retrySchedule",
-            "stats", "template", "timeoutMs", "updatedAt", "url",
+            "stats", "template", "timeoutMs", "updatedAt", "url", "urlHasSecrets",
         ]
     );
     assert_eq!(listed["hasSecret"], true);
     assert_eq!(listed["url"], "https://h.test/in?text={{data.message | default:\"hi there\"}}", "the URL reads as typed");
-    assert_eq!(listed["headers"], json!({"X-Team": "ops"}));
+    assert_eq!(listed["urlHasSecrets"], false, "a template is no credential");
+    assert_eq!(listed["headers"], json!([{"name": "X-Team", "value": null, "secret": true}]));
     assert_eq!(listed["filters"], json!({"match": "any", "conditions": ["event == error"]}));
     assert_eq!((listed["method"].clone(), listed["preset"].clone()), (json!("POST"), json!("slack")));
     assert_eq!(listed["stats"], json!(autohook::Stats::default().view()), "stats come as their view, with derived rates");

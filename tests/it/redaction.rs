@@ -1,27 +1,30 @@
 //! The log never holds a credential: random signing secrets, credential
 //! header values and URL tokens, written into the URL, the headers, the
 //! body and the response plain and encoded every way a request or an echo
-//! carries them, are nowhere in what the log keeps.
+//! carries them, are nowhere in what the log keeps. Credentials are known
+//! by where they come from, whatever they are called: nor are they in the
+//! settings pages see, the preview, or an export without secrets, while
+//! the headers that never carry one, and those switched to not secret, show.
 
 use autohook::limits::{MIN_SECRET_CHARS, REDACTED};
-use autohook::{Engine, HttpRequest, LoggedRequest, Millis, Outcome, Output, WebhookInput};
+use autohook::{Credentials, Engine, HttpRequest, LoggedRequest, Millis, Outcome, Output, WebhookConfig, WebhookInput};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::json;
 
-use crate::common::regressions;
+use crate::common::{regressions, Sim};
 
 /// Characters of a credential: those that need percent-encoding or JSON or
-/// mrkdwn escaping among them. No `[` or `]`, so no value can hide inside
-/// the `[redacted]` that replaces another.
+/// mrkdwn escaping among them. No `•`, so no value can hide inside the
+/// `••••` that replaces another.
 const CHARS: &[&str] = &[
     "a", "Z", "7", "-", "_", ".", "~", ":", "/", "?", "#", "&", "=", "+", " ", "%", "\"", "\\", "'", "<", ">", "@", ";", ",", "é", "ÿ",
     "€", "🎉",
 ];
 /// What a header value may hold: Latin-1, as fetch requires.
 const HEADER_CHARS: &[&str] = &["a", "Z", "7", "-", ":", "/", "?", "&", "=", "+", " ", "%", "\"", "\\", "<", "é", "ÿ"];
-/// One of these starts every value, so none is a substring of `[redacted]`.
+/// One of these starts every value, so none is a substring of a mask.
 const MARKERS: &[&str] = &["Q", "7", ":", "%", "é", "🎉", "\\"];
 
 fn value_of(chars: &'static [&'static str]) -> impl Strategy<Value = String> {
@@ -143,6 +146,10 @@ proptest! {
             "https://api.telegram.org/bot123:{}/sendMessage?api_key={}&echo={}&echo2={}#{}",
             percent(&token), form(&query_key), form(&secret), percent_lower(&bearer), percent(&api_key),
         );
+        let config = WebhookConfig::create(WebhookInput { url: Some(url.clone()), ..Default::default() }).unwrap();
+        // The secret headers as a webhook's switches would make them; the
+        // echoes are headers switched to not secret, found by value.
+        let credentials = Credentials { secrets: vec![&secret], headers: vec!["Authorization", "x-api-key"], ..config.credentials() };
         let request = HttpRequest {
             method: "POST",
             url,
@@ -154,7 +161,7 @@ proptest! {
             ],
             body: Some(body_with(&values, padding)),
         };
-        let (logged, redactor) = LoggedRequest::redacted(&request, &[&secret]);
+        let (logged, redactor) = LoggedRequest::redacted(&request, &credentials);
         logged_holds_none(&logged, &values)?;
         ends_in_no_part("body", logged.body.as_deref().unwrap_or_default(), &values)?;
         prop_assert!(!logged.url.contains('#'), "the fragment is dropped: {}", logged.url);
@@ -212,15 +219,17 @@ proptest! {
 
 #[test]
 fn short_values_stay_hidden_where_they_sit_but_are_not_hunted_elsewhere() {
+    let input = json!({"url": "https://h.test/in?n=1", "headers": {"X-Flag": "true"}});
+    let config = WebhookConfig::create(serde_json::from_value(input).unwrap()).unwrap();
     let request = HttpRequest {
         method: "POST",
-        url: "https://h.test/in?key=1".into(),
-        headers: vec![("X-Api-Key".into(), "true".into())],
+        url: "https://h.test/in?n=1".into(),
+        headers: vec![("X-Flag".into(), "true".into())],
         body: Some(r#"{"count":1,"ok":true}"#.into()),
     };
-    let (logged, _) = LoggedRequest::redacted(&request, &["s"]);
-    assert_eq!(logged.url, "https://h.test/in?key=[redacted]");
-    assert_eq!(logged.headers, [("X-Api-Key".to_string(), REDACTED.to_string())]);
+    let (logged, _) = LoggedRequest::redacted(&request, &Credentials { secrets: vec!["s"], ..config.credentials() });
+    assert_eq!(logged.url, format!("https://h.test/in?n={REDACTED}"));
+    assert_eq!(logged.headers, [("X-Flag".to_string(), format!("{REDACTED} (X-Flag)"))]);
     assert_eq!(logged.body.as_deref(), Some(r#"{"count":1,"ok":true}"#), "the log stays readable");
 }
 
@@ -233,6 +242,147 @@ fn a_whsec_secret_is_hidden_with_and_without_its_prefix() {
         headers: Vec::new(),
         body: Some(format!("{secret} MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
     };
-    let (logged, _) = LoggedRequest::redacted(&request, &[secret]);
-    assert_eq!(logged.body.as_deref(), Some("[redacted] [redacted]"));
+    let (logged, _) = LoggedRequest::redacted(&request, &Credentials { secrets: vec![secret], ..Credentials::default() });
+    assert_eq!(logged.body.as_deref(), Some("•••• ••••"));
+}
+
+/// A value only a secret holds: `~` is in no header name, plain value,
+/// path word or id the test makes.
+fn secret() -> impl Strategy<Value = String> {
+    header_value().prop_map(|value| format!("~{value}"))
+}
+
+/// A value that is not a credential: letters, so no secret (each has `~`)
+/// and no token (each has digits) is part of one.
+fn plain() -> impl Strategy<Value = String> {
+    "plain-[a-z]{4,12}"
+}
+
+/// A custom header of the test: its value, and whether it is switched to
+/// not secret (it then shows).
+fn custom_header() -> impl Strategy<Value = (bool, String, String)> {
+    (any::<bool>()).prop_flat_map(|off| (Just(off), "[A-Za-z]{0,8}", if off { plain().boxed() } else { secret().boxed() }))
+}
+
+/// A query value written into the URL in one of the ways a URL carries it.
+fn encoded(value: &str, how: u8) -> String {
+    match how % 3 {
+        0 => percent(value),
+        1 => percent_lower(value),
+        _ => form(value),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: regressions(), ..ProptestConfig::with_cases(64) })]
+
+    /// Any custom header and any query value of the URL is a credential,
+    /// whatever its name, as is a token-like path segment: none shows in
+    /// the log (echoed back or not), the webhook as pages see it, the
+    /// preview, or an export without secrets, and that export imports back
+    /// where it came from with every credential kept. A header that never
+    /// carries a credential and one switched to not secret show as sent.
+    #[test]
+    fn credentials_by_origin_are_in_no_log_view_preview_or_no_secrets_export(
+        headers in prop::collection::vec(custom_header(), 1..6),
+        never in prop::option::of((select(&["Content-Type", "accept", "Accept-Language", "CONTENT-LANGUAGE", "User-Agent"][..]), plain())),
+        params in prop::collection::vec((select(&["k", "key", "pwd", "q", "Sig"][..]), secret(), any::<u8>()), 1..8),
+        token in "[A-Za-z]{6,10}[0-9]{2}[A-Za-z0-9]{8,14}",
+        fragment in "[a-z]{6}",
+        signing in prop::option::of(secret()),
+        get in any::<bool>(),
+    ) {
+        let mut secrets: Vec<String> = params.iter().map(|(_, value, _)| value.clone()).collect();
+        secrets.push(token.clone());
+        secrets.extend(signing.clone());
+        let mut input = json!({"name": "hook", "method": if get { "GET" } else { "POST" }, "headers": {}});
+        let mut shown = Vec::new();
+        for (i, (off, name, value)) in headers.iter().enumerate() {
+            let name = format!("X-H{i}{name}");
+            if *off {
+                input["headers"][&name] = json!({"value": value, "secret": false});
+                shown.push((name, value.clone()));
+            } else {
+                input["headers"][&name] = json!(value);
+                secrets.push(value.clone());
+            }
+        }
+        if let Some((name, value)) = &never {
+            input["headers"][*name] = json!(value);
+            shown.push((name.to_string(), value.clone()));
+        }
+        let query: Vec<String> = params.iter().map(|(name, value, how)| format!("{name}={}", encoded(value, *how))).collect();
+        input["url"] = json!(format!("https://h.test/in/{token}/x?{}#frag~{fragment}", query.join("&")));
+        if let Some(signing) = &signing {
+            input["secret"] = json!(signing);
+        }
+        let mut sim = Sim::new(1);
+        let id = sim.webhook(input.clone());
+        // The event is the page's, and kept as it came (a redelivery sends
+        // it again): the test's credentials reach the log only by the
+        // request and the receiver's echo of it.
+        sim.emit("message_sent");
+        let transmits = sim.transmits();
+        let answer = Outcome::Response { status: 200, retry_after: None, body: echo(&transmits[0].request, 0) };
+        sim.respond(&transmits[0], answer);
+
+        let delivery = sim.engine.deliveries().next().unwrap().clone();
+        holds_none("log", &serde_json::to_string(&delivery).unwrap(), &secrets)?;
+        let logged = delivery.request.as_ref().unwrap();
+        prop_assert!(!logged.url.contains(&fragment), "the fragment is dropped: {}", logged.url);
+        for (name, value) in &shown {
+            prop_assert!(logged.headers.contains(&(name.clone(), value.clone())), "{name} shows in the log: {:?}", logged.headers);
+        }
+        let listed = sim.ask(json!({"type": "webhooks.list"}));
+        holds_none("webhooks.list", &listed.to_string(), &secrets)?;
+        prop_assert_eq!(&listed["value"][0]["urlHasSecrets"], &json!(true));
+        let preview = sim.ask(json!({"type": "webhooks.preview", "id": id, "webhook": {}}));
+        prop_assert_eq!(&preview["ok"], &json!(true), "{}", preview);
+        holds_none("preview", &preview.to_string(), &secrets)?;
+
+        let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+        holds_none("export", &file.to_string(), &secrets)?;
+        prop_assert!(!file.to_string().contains(&fragment), "the URL is left out whole");
+        let exported = file["webhooks"][0]["headers"].as_array().unwrap().clone();
+        for (name, value) in &shown {
+            let listed = NEVER_LIST.iter().any(|never| never.eq_ignore_ascii_case(name));
+            let expected = if listed { json!([name, value]) } else { json!([name, value, false]) };
+            prop_assert!(exported.contains(&expected), "{expected} in {exported:?}");
+        }
+        let summary = sim.ask(json!({"type": "settings.import", "data": file, "mode": "merge"}));
+        prop_assert_eq!(&summary["value"]["unchanged"], &json!(["hook"]), "{}", summary);
+        prop_assert_eq!(&summary["value"]["credentialsDropped"], &json!([]));
+    }
+}
+
+const NEVER_LIST: [&str; 5] = ["Content-Type", "Accept", "Accept-Language", "Content-Language", "User-Agent"];
+
+#[test]
+fn the_catalog_lists_the_headers_that_never_carry_a_credential() {
+    let mut sim = Sim::new(1);
+    let catalog = sim.ask(json!({"type": "catalog.get"}));
+    assert_eq!(catalog["value"]["neverSecretHeaders"], json!(NEVER_LIST));
+}
+
+/// The log names the header a masked value came from, masks each secret
+/// part of the URL in place, and shows the rest of the request as sent.
+#[test]
+fn a_masked_log_names_the_header_and_keeps_the_url_readable() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({
+        "url": "https://h.test/hooks/0a1b2c3d4e5f6a7b8c9d/in?pwd=hunter2&team=ops#token",
+        "headers": {"X-Api-Pass": "hunter2", "X-Team": {"value": "blue", "secret": false}, "Content-Type": "application/json"},
+    }));
+    sim.emit("message_sent");
+    let transmits = sim.transmits();
+    sim.respond(&transmits[0], Outcome::Response { status: 200, retry_after: None, body: "got hunter2".into() });
+    let delivery = sim.engine.deliveries().next().unwrap();
+    let logged = delivery.request.as_ref().unwrap();
+    assert_eq!(logged.url, "https://h.test/hooks/••••/in?pwd=••••&team=••••");
+    let header = |name: &str| logged.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(
+        (header("X-Api-Pass"), header("X-Team"), header("Content-Type")),
+        (Some("•••• (X-Api-Pass)"), Some("blue"), Some("application/json"))
+    );
+    assert_eq!(delivery.attempts[0].response_body.as_deref(), Some("got ••••"), "an echo is scrubbed");
 }

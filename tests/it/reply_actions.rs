@@ -309,9 +309,11 @@ fn a_webhook_that_acts_on_replies_reads_enough_for_the_longest_reply_escaped() {
     assert_eq!(asked.reply.map(|r| r.chars().count()), Some(MAX_REPLY_CHARS));
 }
 
-/// (Once a defect: found by an adversarial review of #16.)
+/// A reply that echoes a credential is typed with it masked: a mask is
+/// shorter than what it hides, so the reply stays within its limit.
+/// (Once a defect, when the mask was longer: found by an adversarial review of #16.)
 #[test]
-fn a_reply_too_long_once_redacted_is_ignored_and_the_campaign_control_still_runs() {
+fn a_reply_echoing_a_credential_is_typed_masked_and_the_campaign_control_still_runs() {
     let mut sim = Sim::at(5, NOON);
     sim.webhook(json!({"url": "https://h.test/", "actOnReplies": true, "headers": {"X-Api-Key": "abcdef12"}}));
     let selectors = Selectors { input: "#msg".into(), button: None };
@@ -327,7 +329,7 @@ fn a_reply_too_long_once_redacted_is_ignored_and_the_campaign_control_still_runs
     sim.respond(&t[0], response(200, &body));
     let action = sim.engine.deliveries().find_map(|d| d.reply_action.clone());
     assert_eq!(*sim.engine.campaign().status(), Status::Paused, "{action:?}");
-    assert!(action.as_deref().unwrap().contains("ignored: reply is 2500 characters once its credentials are redacted"), "{action:?}");
+    assert!(!action.as_deref().unwrap().contains("ignored"), "{action:?}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! the new secret both verify during the overlap, only the new one after
 //! it, and the old secret leaves storage by itself when it expires.
 
+use autohook::limits::REDACTED;
 use autohook::{hex_signature, standard_signature, SecretKey, Sender, Transmit};
 use serde_json::{json, Value};
 
@@ -202,7 +203,7 @@ fn previous_secrets_never_appear_in_views_or_the_log() {
     }
     sim.persist();
     let log = &sim.storage[&format!("delivery/{}", transmits[0].delivery_id)];
-    assert!(log.contains("[redacted]") && !log.contains(base64), "{log}");
+    assert!(log.contains(REDACTED) && !log.contains(base64), "{log}");
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn configured() -> Sim {
     let mut sim = Sim::new(1);
     sim.webhook(json!({
         "name": "Signed", "url": "https://signed.test/hook?x=1", "secret": SECRET, "method": "PUT",
-        "headers": {"Authorization": TOKEN, "X-Team": "blue"}, "events": ["message_sent", "milestone"],
+        "headers": {"Authorization": TOKEN, "X-Team": {"value": "blue", "secret": false}}, "events": ["message_sent", "milestone"],
         "retrySchedule": [500], "timeoutMs": 5000, "ratePerMinute": 7, "autoDisableAfter": 3,
         "filters": {"match": "any", "conditions": ["data.message != skip"]},
     }));
@@ -109,7 +109,8 @@ fn an_export_with_secrets_restores_everything_in_a_fresh_profile_and_its_secret_
     let parsed: Value = serde_json::from_str(&file).unwrap();
     assert_eq!((&parsed["format"], &parsed["version"]), (&json!("autohook-export"), &json!(1)));
     assert_eq!(parsed["webhooks"][0]["secret"], json!({"encrypted": true}));
-    assert_eq!(parsed["webhooks"][0]["headers"], json!([["Authorization", {"encrypted": true}], ["X-Team", "blue"]]));
+    assert_eq!(parsed["webhooks"][0]["url"], json!({"encrypted": true}), "its query value is a credential");
+    assert_eq!(parsed["webhooks"][0]["headers"], json!([["Authorization", {"encrypted": true}], ["X-Team", "blue", false]]));
     assert_eq!(parsed["secrets"]["iterations"], 600_000);
     assert!(parsed["campaign"].get("status").is_none() && parsed.get("target").is_none(), "settings only: {}", parsed["campaign"]);
 
@@ -127,10 +128,14 @@ fn an_export_with_secrets_restores_everything_in_a_fresh_profile_and_its_secret_
 #[test]
 fn without_secrets_they_are_marked_omitted_and_a_webhook_with_nothing_to_take_them_from_is_imported_off() {
     let mut source = configured();
+    // A URL with a query value is a credential, and one a fresh profile has
+    // no way to take (see the test below): this one has none.
+    let id = ok(&mut source, json!({"type": "webhooks.list"}))[0]["id"].clone();
+    ok(&mut source, json!({"type": "webhooks.update", "id": id, "changes": {"url": "https://signed.test/hook"}}));
     let file = export(&mut source, None);
     let parsed: Value = serde_json::from_str(&file).unwrap();
     assert_eq!(parsed["webhooks"][0]["secret"], json!({"omitted": true}));
-    assert_eq!(parsed["webhooks"][0]["headers"][0], json!(["Authorization", {"omitted": true}]));
+    assert_eq!(parsed["webhooks"][0]["headers"], json!([["Authorization", {"omitted": true}], ["X-Team", "blue", false]]));
     assert!(parsed.get("secrets").is_none() && !file.contains("credential-token"));
 
     // Where it came from, the same webhooks keep their own credentials.
@@ -146,7 +151,7 @@ fn without_secrets_they_are_marked_omitted_and_a_webhook_with_nothing_to_take_th
     let listed = ok(&mut fresh, json!({"type": "webhooks.list"}));
     let signed = &listed[0];
     assert_eq!((&signed["enabled"], &signed["hasSecret"]), (&json!(false), &json!(false)));
-    assert_eq!(signed["headers"], json!({"X-Team": "blue"}));
+    assert_eq!(signed["headers"], json!([{"name": "X-Team", "value": "blue", "secret": false}]));
     assert!(signed["disabledReason"].as_str().unwrap().contains("without its secret"));
 }
 
@@ -162,6 +167,65 @@ fn an_export_without_secrets_leaves_out_urls_that_hold_credentials() {
     let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].to_string();
     assert!(!file.contains("AAHsecretTOKENvalue"), "Telegram bot token in clear in a no-secrets export");
     assert!(!file.contains("XXXXsecretXXXX"), "Slack webhook secret path in clear in a no-secrets export");
+}
+
+/// Credentials by where they come from, whatever they are called: a
+/// custom header and a query value are left out of an export without
+/// secrets. The file imports back where it came from with them kept; a
+/// fresh profile has no URL to give the webhook and is told to export with
+/// secrets, and the file with them moves it whole.
+#[test]
+fn a_custom_header_and_a_query_value_are_credentials_an_export_leaves_out() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({"name": "api", "url": "https://h.test/in?pwd=hunter2-url", "headers": {"X-Api-Pass": "hunter2-header"}}));
+    let file = ok(&mut sim, json!({"type": "settings.export", "includeSecrets": false}));
+    assert!(!file.to_string().contains("hunter2"), "{file}");
+    assert_eq!(
+        (&file["webhooks"][0]["url"], &file["webhooks"][0]["headers"]),
+        (&json!({"omitted": true}), &json!([["X-Api-Pass", {"omitted": true}]]))
+    );
+    let summary = ok(&mut sim, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!(summary["unchanged"], json!(["api"]));
+    let error = refused(&mut Sim::new(2), file, None, "merge");
+    assert!(error["message"].as_str().unwrap().starts_with("webhooks[0].url: url was left out of the export"), "{error}");
+
+    let file = export(&mut sim, Some(PASSPHRASE));
+    assert!(!file.contains("hunter2"), "{file}");
+    let mut fresh = Sim::new(2);
+    ok(&mut fresh, json!({"type": "settings.import", "data": file, "passphrase": PASSPHRASE, "mode": "merge"}));
+    fresh.emit("message_sent");
+    let sent = fresh.transmits();
+    assert_eq!(
+        (sent[0].request.url.as_str(), header(&sent[0], "X-Api-Pass")),
+        ("https://h.test/in?pwd=hunter2-url", Some("hunter2-header"))
+    );
+}
+
+/// A file exported by AutoHook 1.0.0 (format 1), from before headers had a
+/// switch: a header the old rules did not take for a credential is in
+/// clear, as is its URL. It imports as it did, and what was in clear is
+/// a credential here now: masked on the page and in the log.
+#[test]
+fn a_file_from_1_0_0_imports_and_its_headers_are_secret_by_default() {
+    let file = json!({
+        "format": "autohook-export", "version": 1, "exportedAt": "2026-11-23T00:00:00.000Z",
+        "webhooks": [{
+            "id": "wh_old", "name": "Old", "url": "https://old.test/in?pwd=clear-in-1.0", "method": "POST",
+            "events": ["message_sent"], "headers": [["Authorization", {"omitted": true}], ["X-Api-Pass", "clear-in-1.0"], ["Accept", "*/*"]],
+            "secret": null, "enabled": true, "retrySchedule": [1000], "timeoutMs": 10000, "ratePerMinute": 100,
+            "autoDisableAfter": 20, "batch": null, "actOnReplies": false, "filters": null, "preset": "raw", "chatId": null, "template": null,
+        }],
+        "settings": {"enabled": true, "notifications": {"failing": true, "disabled": true, "campaignPaused": true, "dailyLimit": false}},
+    });
+    let mut fresh = Sim::new(2);
+    let summary = ok(&mut fresh, json!({"type": "settings.import", "data": file, "mode": "merge"}));
+    assert_eq!((&summary["created"], &summary["withoutSecrets"]), (&json!(["Old"]), &json!(["Old"])), "Authorization was left out");
+    let listed = ok(&mut fresh, json!({"type": "webhooks.list"}))[0].clone();
+    assert!(!listed.to_string().contains("clear-in-1.0"), "{listed}");
+    assert_eq!(
+        listed["headers"],
+        json!([{"name": "Accept", "value": "*/*", "secret": false}, {"name": "X-Api-Pass", "value": null, "secret": true}])
+    );
 }
 
 /// A no-secrets file whose record (matched by id) points elsewhere
@@ -193,13 +257,15 @@ fn a_no_secrets_record_pointed_elsewhere_gets_none_of_the_local_credentials() {
 fn an_import_reattaches_kept_credentials_only_when_nothing_that_directs_them_changes() {
     let local =
         json!({"name": "api", "url": "https://good.test/hook", "secret": SECRET, "headers": {"Authorization": TOKEN}, "preset": "raw"});
-    let changes: [(&str, Value); 7] = [
+    let changes: [(&str, Value); 8] = [
         ("url", json!("https://evil.test/collect")),
         ("method", json!("PUT")),
         ("preset", json!("slack")),
         ("chatId", json!("-100999")),
         ("template", json!("{\"stolen\": true}")),
         ("headers", json!([["Authorization", {"omitted": true}], ["X-Forward-To", "evil"]])),
+        // Switched to not secret, the kept value would show in the log and the next export.
+        ("headers", json!([["Authorization", {"omitted": true}, false]])),
         ("actOnReplies", json!(true)),
     ];
     for (field, value) in changes {
