@@ -1,6 +1,8 @@
 // The add / edit form. It only collects input and shows what the core
 // answers: validation errors next to their field, the rendered request
-// preview, and the Test result.
+// preview, and the Test result. Credentials come masked, as the core sends
+// every webhook: the secret, the URL's secret parts and secret header
+// values show behind Reveal, and one never revealed is sent back as kept.
 import { call } from '../shared/ext.js';
 import { applyLimits, catalog, translated } from '../shared/catalog.js';
 import { h, t } from '../shared/dom.js';
@@ -26,6 +28,10 @@ const READ = { text: String, number: Number, numbers: (text) => text.split(/[\s,
 const SHOW = { text: String, number: String, numbers: (list) => list.join(', ') };
 const result = $('result');
 let editing = null;
+/** Whether the URL field shows the core's masked URL: it is then not sent, so the stored one is kept. */
+let urlMasked = false;
+/** The editing webhook's credentials as stored, for Reveal and Copy (asked each time: a rotation changes them). */
+const revealed = () => call('webhooks.revealSecret', { id: editing.id });
 
 const choices = SUBSCRIBABLE.map(({ name }) => h('input', { type: 'checkbox', value: name, name: 'event' }));
 $('event-choices').replaceChildren(...SUBSCRIBABLE.map(({ name, sentence }, i) =>
@@ -67,7 +73,7 @@ function input() {
   const value = (id) => $(id).value.trim();
   const plain = PLAIN.filter((el) => el.value.trim()).map((el) => [el.id, READ[el.dataset.field](el.value.trim())]);
   return {
-    url: urlInput(),
+    ...(urlMasked ? {} : { url: urlInput() }),
     method: $('method').value,
     preset: $('preset').value,
     ...Object.fromEntries(chosenPreset().needs.map((field) => [field, $(field).value])),
@@ -122,17 +128,18 @@ function warnPlainHttp() {
 /** Opens the form for `webhook` (or a new one, pre-filled with `prefill`). */
 export function openEditor(webhook = null, prefill = {}) {
   editing = webhook;
-  const source = webhook ?? { method: 'POST', events: SUBSCRIBABLE.map(({ name }) => name), preset: presets[0].name, headers: {}, ...prefill };
+  const source = webhook ?? { method: 'POST', events: SUBSCRIBABLE.map(({ name }) => name), preset: presets[0].name, headers: [], ...prefill };
   $('editor-title').textContent = t(webhook ? 'editWebhook' : 'newWebhook');
   $('name').value = webhook?.name ?? '';
   $('url').value = source.url ?? '';
+  showUrlMasked(Boolean(webhook?.urlHasSecrets));
   $('method').value = source.method;
   $('preset').value = source.preset;
   $('chatId').value = source.chatId ?? '';
   $('template').value = source.template ?? '';
   showPresetFields();
   for (const box of choices) box.checked = source.events.includes(box.value);
-  setHeaders(source.headers);
+  setHeaders(source.headers, webhook && (async () => (await revealed()).headers));
   setBatch(webhook?.batch, limits.webhook.batch);
   $('filters-match').value = webhook?.filters?.match ?? 'all';
   $('filters').value = webhook?.filters?.conditions.join('\n') ?? '';
@@ -150,6 +157,14 @@ export function openEditor(webhook = null, prefill = {}) {
   panel.hidden = false;
   warnPlainHttp();
   refreshPreview();
+}
+
+/** A masked URL is read-only until revealed: its masks must never be saved as its text. */
+function showUrlMasked(masked) {
+  urlMasked = masked;
+  $('url').readOnly = masked;
+  $('url-reveal').hidden = !masked;
+  $('url-hint').hidden = !masked;
 }
 
 async function save(granted) {
@@ -202,14 +217,19 @@ $('secret-generate').addEventListener('click', async () => {
   $('secret').type = 'text';
   refreshPreview();
 });
+$('url-reveal').addEventListener('click', async () => {
+  $('url').value = (await revealed()).url;
+  showUrlMasked(false);
+  $('url').focus();
+});
 $('secret-reveal').addEventListener('click', async () => {
-  if (!$('secret').value && editing?.hasSecret) $('secret').value = (await call('webhooks.revealSecret', { id: editing.id })).secret ?? '';
+  if (!$('secret').value && editing?.hasSecret) $('secret').value = (await revealed()).secret ?? '';
   const reveal = $('secret').type === 'password';
   $('secret').type = reveal ? 'text' : 'password';
   $('secret-reveal').setAttribute('aria-pressed', String(reveal));
 });
 $('secret-copy').addEventListener('click', async () => {
-  if (!$('secret').value && editing?.hasSecret) $('secret').value = (await call('webhooks.revealSecret', { id: editing.id })).secret ?? '';
+  if (!$('secret').value && editing?.hasSecret) $('secret').value = (await revealed()).secret ?? '';
   await navigator.clipboard.writeText($('secret').value);
   show(t('secretCopied'), 'ok');
 });

@@ -28,6 +28,9 @@ test('Chromium: a user adds, fixes, tests, edits, toggles, redelivers, clears an
   assert.deepEqual(await call('webhooks.list'), []);
   await page.$eval('.header-name', (e) => { e.value = ''; });
   await page.type('.header-name', 'X-Team');
+  // A header is secret unless switched off: its value then shows.
+  await waitText(page, '#preview', /X-Team: •••• \(X-Team\)/);
+  await page.click('.header-secret');
   await page.type('#name', HOSTILE);
   await waitText(page, '#preview', /X-Team: a=b/);
   await saveForm(page);

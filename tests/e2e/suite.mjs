@@ -9,6 +9,7 @@
 import { readdirSync } from 'node:fs';
 import './batch.test.mjs';
 import './campaign.test.mjs';
+import './credentials.test.mjs';
 import './delivery.test.mjs';
 import './health-ui.test.mjs';
 import './health.test.mjs';
@@ -24,6 +25,7 @@ import './validation.test.mjs';
 const IMPORTED = [
   'batch.test.mjs',
   'campaign.test.mjs',
+  'credentials.test.mjs',
   'delivery.test.mjs',
   'health-ui.test.mjs',
   'health.test.mjs',
