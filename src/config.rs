@@ -316,8 +316,9 @@ pub struct WebhookConfig {
 }
 
 /// A custom header, parsed: its value is a credential (`secret`) unless
-/// its name never carries one ([`crate::redact::NEVER_CREDENTIAL_HEADERS`])
-/// or the user switched it off. A credential is masked in the log and on
+/// its name is one of the five that never carry one (`Content-Type`,
+/// `Accept`… declared in `redact.rs`, listed by the catalog) or the user
+/// switched it off. A credential is masked in the log and on
 /// the settings page, and left out of an export without secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
@@ -776,9 +777,11 @@ impl WebhookConfig {
     /// Its credentials, by where they come from: the secret's text, the
     /// secret headers' names and the URL's secret parts.
     pub fn credentials(&self) -> Credentials<'_> {
+        let secret = || self.headers_with_templates().filter(|(header, _)| header.secret);
         Credentials {
             secrets: self.secret.as_ref().map(Secret::as_str).into_iter().collect(),
-            headers: self.headers.iter().filter(|header| header.secret).map(|header| header.name.as_str()).collect(),
+            headers: secret().map(|(header, _)| header.name.as_str()).collect(),
+            header_values: secret().filter(|(_, template)| template.is_none()).map(|(header, _)| header.value.as_str()).collect(),
             url: Some(&self.url_secrets),
         }
     }

@@ -44,7 +44,7 @@ pub use time::Millis;
 pub use api::{delivery_result, handle, reply, ApiError, Reply, Sender};
 // Webhooks and campaigns as callers describe them, and what they parse into.
 pub use campaign::{CampaignInput, Selectors, SendCommand, SendFailure, Status};
-pub use config::{Batch, ConfigError, FiltersInput, WebhookConfig, WebhookInput};
+pub use config::{Batch, ConfigError, FiltersInput, Header, WebhookConfig, WebhookInput};
 pub use event::{sentence, Cause, Event, EventKind, Payload};
 pub use preset::{Body, Preset};
 pub use redact::Credentials;

@@ -204,13 +204,18 @@ fn is_token_like(segment: &str) -> bool {
 }
 
 /// One webhook's credentials, by where they come from: what the log masks
-/// in place and a [`Redactor`] looks for elsewhere.
+/// in place and looks for elsewhere (with a `Redactor`).
 #[derive(Debug, Default)]
 pub struct Credentials<'a> {
     /// Signing secrets, current and previous: never sent, only looked for.
     pub secrets: Vec<&'a str>,
-    /// The custom headers whose values are secret, by name.
+    /// The custom headers whose values are secret, by name: masked where
+    /// they sit, whatever they render to.
     pub headers: Vec<&'a str>,
+    /// Those headers' values as written, looked for everywhere; not a
+    /// template's, whose rendering is the event's data (which the log
+    /// keeps as it came), and would mask the body's copy of it.
+    pub header_values: Vec<&'a str>,
     /// The URL's secret parts.
     pub url: Option<&'a UrlSecrets>,
 }

@@ -305,7 +305,7 @@ pub fn shown_request(request: &HttpRequest, credentials: &Credentials<'_>) -> Ht
 /// scrubs, to use on the body and the response.
 fn masked(request: &HttpRequest, credentials: &Credentials<'_>) -> (HttpRequest, Redactor) {
     let secret: Vec<bool> = request.headers.iter().map(|(name, _)| credentials.is_secret_header(name)).collect();
-    let values = request.headers.iter().zip(&secret).filter(|(_, secret)| **secret).map(|((_, value), _)| value.as_str());
+    let values = credentials.header_values.iter().copied();
     // `Bearer <token>`: an echo may carry the token alone, as configured
     // (padding included, which can take it past the minimum length) or
     // trimmed, as the browser sends it.
@@ -513,9 +513,9 @@ mod tests {
         assert_eq!(response(429, Some("later")).verdict(now), Verdict::Retry(None));
     }
 
-    /// The credentials of a webhook whose secret headers are `headers`.
-    fn headers<'a>(headers: &[&'a str]) -> Credentials<'a> {
-        Credentials { headers: headers.to_vec(), ..Credentials::default() }
+    /// The credentials of a webhook whose secret headers are `headers`, and their values `values`.
+    fn headers<'a>(headers: &[&'a str], values: &[&'a str]) -> Credentials<'a> {
+        Credentials { headers: headers.to_vec(), header_values: values.to_vec(), ..Credentials::default() }
     }
 
     #[test]
@@ -526,7 +526,7 @@ mod tests {
             headers: vec![("X-Api-Pass".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
             body: Some("é".repeat(3000)),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["x-api-pass"]));
+        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["x-api-pass"], &["Bearer t"]));
         assert_eq!(logged.headers[0].1, "•••• (X-Api-Pass)");
         assert_eq!(logged.headers[1].1, "ops");
         assert_eq!(logged.body.as_ref().unwrap().len(), 4096);
@@ -542,7 +542,8 @@ mod tests {
             headers: vec![("Authorization".into(), format!("Bearer {token}")), ("X-Echo".into(), token.into())],
             body: Some(format!("{}{token}", "a".repeat(LOGGED_BODY_BYTES - 5))),
         };
-        let (logged, redactor) = LoggedRequest::redacted(&request, &headers(&["Authorization"]));
+        let bearer = format!("Bearer {token}");
+        let (logged, redactor) = LoggedRequest::redacted(&request, &headers(&["Authorization"], &[&bearer]));
         assert_eq!(logged.url, "https://h.test/in");
         assert_eq!(logged.headers[1].1, "••••", "found by value in a header that is not secret");
         // A mask is three bytes a dot: the cut keeps whole ones.
@@ -562,7 +563,7 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer 7aaaa  ".into())],
             body: Some("{\"error\":[\"7aaaa  \"]}".into()),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["Authorization"]));
+        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["Authorization"], &["Bearer 7aaaa  "]));
         assert_eq!(logged.body.as_deref(), Some("{\"error\":[\"••••\"]}"));
     }
 

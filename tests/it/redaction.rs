@@ -149,7 +149,13 @@ proptest! {
         let config = WebhookConfig::create(WebhookInput { url: Some(url.clone()), ..Default::default() }).unwrap();
         // The secret headers as a webhook's switches would make them; the
         // echoes are headers switched to not secret, found by value.
-        let credentials = Credentials { secrets: vec![&secret], headers: vec!["Authorization", "x-api-key"], ..config.credentials() };
+        let bearer_header = format!("Bearer {bearer}");
+        let credentials = Credentials {
+            secrets: vec![&secret],
+            headers: vec!["Authorization", "x-api-key"],
+            header_values: vec![&bearer_header, &api_key],
+            ..config.credentials()
+        };
         let request = HttpRequest {
             method: "POST",
             url,
@@ -385,4 +391,19 @@ fn a_masked_log_names_the_header_and_keeps_the_url_readable() {
         (Some("•••• (X-Api-Pass)"), Some("blue"), Some("application/json"))
     );
     assert_eq!(delivery.attempts[0].response_body.as_deref(), Some("got ••••"), "an echo is scrubbed");
+}
+
+/// A header whose value is a template is secret by default too, and
+/// masked where it sits; what it renders is the event's, which the log
+/// keeps as it came, so the body's copy of it stays readable.
+#[test]
+fn a_template_header_is_masked_where_it_sits_and_its_rendering_left_in_the_body() {
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({"url": "https://h.test/in", "headers": {"X-Event": "{{event}}"}}));
+    sim.emit("message_sent");
+    let transmits = sim.transmits();
+    sim.respond(&transmits[0], Outcome::Response { status: 200, retry_after: None, body: "ok".into() });
+    let logged = sim.engine.deliveries().next().unwrap().request.clone().unwrap();
+    assert_eq!(logged.headers[0], ("X-Event".to_string(), "•••• (X-Event)".to_string()));
+    assert!(logged.body.unwrap().contains(r#""event":"message_sent""#));
 }
