@@ -491,7 +491,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// Headers that are not a JSON object.
-    #[error("headers must be an object of names to string values")]
+    #[error("headers must be an object of header names to values")]
     HeadersNotObject,
     /// A header whose value is neither a string nor `{"value", "secret"}`.
     #[error("header {0:?} must have a string value, or be {{\"value\": \"…\", \"secret\": false}}")]

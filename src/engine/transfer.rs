@@ -12,18 +12,20 @@
 //! changes.
 //!
 //! A file exported without secrets still imports: a matched webhook keeps
-//! its own secret and credential header values; one with nothing to take
-//! them from is imported turned off, without them, its reason saying so,
-//! so it never sends unsigned or unauthenticated by surprise.
+//! its own secret, secret header values and credential-bearing URL; one
+//! with nothing to take them from is imported turned off, without them, its
+//! reason saying so, so it never sends unsigned or unauthenticated by
+//! surprise.
 //!
-//! Kept credentials never go somewhere new: they are reattached only when
-//! the record changes nothing that decides where they go or what they
-//! authorise ([`redirecting_changes`]: the URL, the method, the preset, the
-//! chat id, the template, the header names, `actOnReplies`). Otherwise the
-//! webhook is imported without them, turned off, and the review lists each
-//! such change and the credentials to enter again; a URL the file left out
-//! (it holds a credential, as a Telegram bot URL does) cannot be kept then,
-//! and the import is refused naming it.
+//! Kept credentials never go somewhere new, nor into view: they are
+//! reattached only when the record changes nothing that decides where they
+//! go, what they authorise or whether they show ([`redirecting_changes`]:
+//! the URL, the method, the preset, the chat id, the template, the header
+//! names and their secret switches, `actOnReplies`). Otherwise the webhook
+//! is imported without them, turned off, and the review lists each such
+//! change and the credentials to enter again; a URL the file left out (it
+//! holds a credential, as a Telegram bot URL or any query value does)
+//! cannot be kept then, and the import is refused naming it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
