@@ -123,6 +123,8 @@ test('a corrupted profile degrades: unreadable records are set aside with Delete
     { settings: '{"enabled": tr', 'delivery/dlv_cut': '{"id": "dlv_cut", "webhookId": "wh_' },
     { sealed: { webhooks: JSON.stringify([brokenWebhook(receiver.url('/signed')), { id: 'wh_half', url: 42 }]) } },
   );
+  // The open page may have woken the worker meanwhile: the next start reads what was written.
+  await chromium.stopWorker(page);
 
   const [webhook] = await call('webhooks.list');
   assert.equal(webhook.enabled, false);
@@ -179,6 +181,8 @@ test('a 1.0.0 profile moves out of storage.local once, its sealed records bound 
   await chromium.stopWorker(page);
   const webhook = { ...brokenWebhook(receiver.url('/hook')), id: 'wh_old', name: 'From 1.0.0', secret: SECRET };
   await store.legacy({ settings: '{"enabled": true}' }, { webhooks: JSON.stringify([webhook]) });
+  // The open page may have woken the worker meanwhile: the next start is the update's.
+  await chromium.stopWorker(page);
 
   const [moved] = await caller(page)('webhooks.list');
   assert.deepEqual([moved.id, moved.enabled], ['wh_old', true]);
