@@ -60,31 +60,20 @@ function bareRate(bench, round, sample) {
  * implementation, done as simply as it can be: every event's record stored
  * before its first request (one write for the burst), each result written
  * after it (batched, one write at a time), the log kept to 500, records
- * the size AutoHook's are, in the store AutoHook uses (the extension's
- * IndexedDB, one transaction per batch). This is AutoHook's ceiling.
+ * the size AutoHook's are. This is AutoHook's ceiling.
  */
 async function durableRate(bench, round, sample, records) {
   const path = `/durable/${round}`;
   const prefix = `bench/durable/${round}/`;
   const rate = await rateOf(bench, path, () => bench.inWorker(`(async () => {
     const [pending, finished] = ${JSON.stringify([records.pending, records.finished])};
-    const db = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('bench-durable', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('records');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    // Let go once the cleanup deletes the database.
-    db.onversionchange = () => db.close();
     let set = {}, remove = [];
     const write = () => globalThis.benchWrites ??= (async () => {
       while (Object.keys(set).length) {
-        const transaction = db.transaction('records', 'readwrite');
-        const store = transaction.objectStore('records');
-        for (const [key, value] of Object.entries(set)) store.put(value, key);
-        for (const key of remove) store.delete(key);
+        const [s, r] = [set, remove];
         [set, remove] = [{}, []];
-        await new Promise((resolve, reject) => { transaction.oncomplete = resolve; transaction.onabort = () => reject(transaction.error); });
+        await chrome.storage.local.set(s);
+        if (r.length) await chrome.storage.local.remove(r);
       }
       globalThis.benchWrites = null;
     })();
@@ -96,7 +85,7 @@ async function durableRate(bench, round, sample, records) {
         write();`)}
   })()`));
   // Once the last write is done, or at once if none is under way (`?.then` would skip the cleanup then).
-  await bench.inWorker(`Promise.resolve(globalThis.benchWrites).then(() => new Promise((resolve) => (indexedDB.deleteDatabase('bench-durable').onsuccess = resolve)))`);
+  await bench.inWorker(`Promise.resolve(globalThis.benchWrites).then(() => chrome.storage.local.remove(Array.from({ length: ${EVENTS} }, (_, i) => '${prefix}' + i)))`);
   return rate;
 }
 
