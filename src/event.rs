@@ -160,21 +160,32 @@ fn stat(event: &Event, key: &str) -> String {
 /// events of an outside cause: an event that an acted-on reply caused (a
 /// message it typed, a pause, resume or stop it asked for, an error on the
 /// way) never has its own replies acted on, at any depth, so two workflows,
-/// or one answering itself, cannot drive the campaign in a loop.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// or one answering itself, cannot drive the campaign in a loop. A reply's
+/// cause names its webhook: what its chain notifies counts against that
+/// webhook's allowance (see `engine/alerts.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Cause {
     /// A campaign phrase due by its schedule, something the user did, or
     /// another source outside AutoHook.
     #[default]
     Outside,
-    /// A receiver's reply that AutoHook acted on.
-    Reply,
+    /// A receiver's reply that AutoHook acted on: the id of the webhook
+    /// whose delivery it answered.
+    Reply(String),
 }
 
 impl Cause {
     fn is_outside(&self) -> bool {
         *self == Cause::Outside
+    }
+
+    /// The webhook whose acted-on reply this is, if one's.
+    pub fn replier(&self) -> Option<&str> {
+        match self {
+            Cause::Outside => None,
+            Cause::Reply(webhook_id) => Some(webhook_id),
+        }
     }
 }
 
@@ -190,8 +201,9 @@ pub struct Event {
     pub at: Millis,
     /// The event's own fields (`message`, `limit`, …).
     pub data: Value,
-    /// What set it off; stored with it (only when a reply did, so records
-    /// of outside events are as they were), as the rule outlives the worker.
+    /// What set it off; stored with it (only when a reply did, as
+    /// `{"reply": "wh_…"}`, so records of outside events are as they were),
+    /// as the rule outlives the worker.
     #[serde(default, skip_serializing_if = "Cause::is_outside")]
     pub cause: Cause,
 }

@@ -373,6 +373,11 @@ pub struct QueuedReply {
     pub text: String,
     /// The delivery whose reply it was.
     pub delivery_id: String,
+    /// That delivery's webhook: what the text sets off is its reply's
+    /// ([`Cause::Reply`]). Empty in one a 1.0.0 build queued: still a
+    /// reply's, of a webhook no longer known.
+    #[serde(default)]
+    pub webhook_id: String,
 }
 
 /// Why a reply's text is not queued ([`Campaign::queue_reply`]).
@@ -444,10 +449,11 @@ pub struct Campaign {
     /// interval is (see [`Campaign::reply_control_refused`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_control_at: Option<Millis>,
-    /// A reply resumed the campaign, and no message has gone out since, nor
-    /// has the user changed it: its sends' events are the reply's.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    reply_resumed: bool,
+    /// The webhook whose reply resumed the campaign, while no message has
+    /// gone out since nor has the user changed it: its sends' events are
+    /// that reply's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_resumed_by: Option<String>,
     /// Whether the queued reply is not yet known to be in storage: it is
     /// not typed until it is ([`Campaign::reply_saved`]), or a worker stop
     /// after the typing would lose the delivery's result, and its retry
@@ -664,16 +670,16 @@ impl Campaign {
         ))
     }
 
-    /// A reply's pause, resume or stop was obeyed at `now`. After a resume,
-    /// the next message waits a whole interval: a reply never makes the
-    /// campaign send sooner than its settings would; and until a message
-    /// is sent or the user steps in, what the campaign raises is the
-    /// reply's (a send that fails after a reply's resume must not let the
-    /// reply resume it again).
-    pub fn reply_control_obeyed(&mut self, now: Millis) {
+    /// A pause, resume or stop in a reply to a delivery of the webhook
+    /// `replier` was obeyed at `now`. After a resume, the next message waits
+    /// a whole interval: a reply never makes the campaign send sooner than
+    /// its settings would; and until a message is sent or the user steps
+    /// in, what the campaign raises is the reply's (a send that fails after
+    /// a reply's resume must not let the reply resume it again).
+    pub fn reply_control_obeyed(&mut self, replier: &str, now: Millis) {
         self.reply_control_at = Some(now);
-        self.reply_resumed = self.status == Status::Running;
-        if self.reply_resumed {
+        self.reply_resumed_by = (self.status == Status::Running).then(|| replier.to_string());
+        if self.reply_resumed_by.is_some() {
             let interval = u64::from(self.settings.interval_min_seconds) * 1000;
             self.next_send_at = Some(self.next_send_at.map_or(now, |at| at.max(now)).max(now.plus(interval)));
         }
@@ -682,7 +688,7 @@ impl Campaign {
     /// The user (or the schedule) changed the campaign: what follows is
     /// no longer a reply's doing.
     pub fn outside_control(&mut self) {
-        self.reply_resumed = false;
+        self.reply_resumed_by = None;
     }
 
     /// What set off send `seq` if it is the one under way: the text of an
@@ -690,9 +696,17 @@ impl Campaign {
     /// phrase due by the schedule.
     pub fn cause_of_send(&self, seq: u64) -> Cause {
         match &self.sending {
-            Some(sending) if sending.seq == seq && (sending.reply || self.reply_resumed) => Cause::Reply,
+            Some(sending) if sending.seq == seq => self.cause_of(sending.reply),
             _ => Cause::Outside,
         }
+    }
+
+    /// What sets off a send that types the queued reply (`reply`) or a
+    /// phrase: that reply, or the reply that resumed the campaign, or else
+    /// the schedule.
+    fn cause_of(&self, reply: bool) -> Cause {
+        let queued = self.reply.as_ref().filter(|_| reply).map(|queued| &queued.webhook_id);
+        queued.or(self.reply_resumed_by.as_ref()).map_or(Cause::Outside, |replier| Cause::Reply(replier.clone()))
     }
 
     /// Stops a running or paused campaign.
@@ -704,7 +718,7 @@ impl Campaign {
     }
 
     /// Starts a scheduled run or ends one whose time is up; call whenever
-    /// the engine wakes.
+    /// the engine wakes. What it raises is the schedule's doing.
     pub fn tick(&mut self, now: Millis) -> Vec<Raised> {
         self.roll_day(now);
         let mut raised = Vec::new();
@@ -718,24 +732,29 @@ impl Campaign {
         if self.status == Status::Running && self.stop_at().is_some_and(|at| at <= now) {
             raised.push(self.enter_stop(now));
         }
-        // A send is due but there is no tab to type into (the browser
-        // restarted), or nothing to type (a stored campaign another build
-        // wrote): say so and pause, rather than wait due forever.
-        let due = self.status == Status::Running && self.sending.is_none() && self.next_send_at.is_some_and(|at| at <= now);
-        let missing = if self.target.is_none() {
-            Some(NO_CHAT_TAB)
-        } else if self.settings.phrases.is_empty() {
-            Some(NO_PHRASES)
-        } else {
-            None
-        };
-        if let (true, Some(missing)) = (due, missing) {
-            let error = missing.to_string();
-            self.last_error = Some(error.clone());
-            raised.push(self.error_event(error, now));
-            raised.push(self.enter_pause(now));
-        }
         raised
+    }
+
+    /// A send is due but there is no tab to type into (the browser
+    /// restarted), or nothing to type (a stored campaign another build
+    /// wrote): says so and pauses, rather than wait due forever, and gives
+    /// the due send's cause with what it raised (a reply's, for its text or
+    /// after its resume). Call after [`Campaign::tick`].
+    pub fn pause_if_unsendable(&mut self, now: Millis) -> Option<(Cause, Vec<Raised>)> {
+        let due = self.status == Status::Running && self.sending.is_none() && self.next_send_at.is_some_and(|at| at <= now);
+        if !due {
+            return None;
+        }
+        let missing = if self.target.is_none() {
+            NO_CHAT_TAB
+        } else if self.settings.phrases.is_empty() {
+            NO_PHRASES
+        } else {
+            return None;
+        };
+        let cause = self.cause_of(self.reply.is_some());
+        self.last_error = Some(missing.to_string());
+        Some((cause, vec![self.error_event(missing.to_string(), now), self.enter_pause(now)]))
     }
 
     /// The next text to type, if one is due.
@@ -805,7 +824,7 @@ impl Campaign {
                 return vec![self.error_event(reported, now), self.enter_pause(now)];
             }
         };
-        self.reply_resumed = false;
+        self.reply_resumed_by = None;
         self.roll_day(now);
         self.sent_today += 1;
         self.total_sent += 1;
@@ -924,6 +943,8 @@ impl Campaign {
     }
 
     fn enter_stop(&mut self, now: Millis) -> Raised {
+        // Whatever starts the next run, a reply's resume of this one did not.
+        self.reply_resumed_by = None;
         self.reply_unsaved = false;
         if let Some(reply) = self.reply.take() {
             self.settled_reply = Some((reply.delivery_id, "not typed: the campaign stopped first".into()));

@@ -10,10 +10,22 @@
 //! A notification carries facts, not text: its kind, the webhook's name
 //! (the user's own), an HTTP status and a failure kind. The shell words it
 //! from those, so nothing a receiver says can reach it.
+//!
+//! Nor can a receiver tap the user on the shoulder at will: a notification
+//! has the cause of what set it off (a delivery's, or the campaign
+//! events'), and one whose chain starts at an acted-on reply counts against
+//! the webhook that reply answered, at most
+//! [`REPLY_NOTIFICATIONS_PER_HOUR`] an hour each ([`Notified`], stored under
+//! `notified`). A receiver that resumes a campaign whose sends fail could
+//! otherwise have it notify "paused on an error" once every two intervals.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Delivery, DeliveryState, Engine, Failure, Key};
+use crate::event::Cause;
+use crate::time::Millis;
 
 /// The badge's colour for failures.
 const BADGE_RED: &str = "#d93025";
@@ -35,6 +47,51 @@ pub struct Badge {
 pub struct Unseen {
     /// Failed deliveries (not Tests) since the log or popup was last opened.
     pub failures: u64,
+}
+
+/// Most notifications that the acted-on replies of one webhook set off
+/// shown in any hour; the rest are dropped, while what set them off (a
+/// pause, a failure) still happens and is logged. Three: enough to learn
+/// that a receiver's replies are pausing the campaign, too few to bury the
+/// user's other notifications.
+pub const REPLY_NOTIFICATIONS_PER_HOUR: usize = 3;
+/// The window [`REPLY_NOTIFICATIONS_PER_HOUR`] counts in, rolling.
+const HOUR_MS: u64 = 3_600_000;
+
+/// What is stored under `notified`: by webhook id, when the notifications
+/// that its acted-on replies set off were shown in the last hour, so the
+/// cap holds across a stopped worker. Bounded: only webhooks that exist
+/// have an entry, of at most [`REPLY_NOTIFICATIONS_PER_HOUR`] times, so at
+/// most [`super::MAX_WEBHOOKS`] × 3 times in all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Notified(BTreeMap<String, Vec<Millis>>);
+
+impl Notified {
+    /// Keeps only what still counts at `now` and stays within the bound:
+    /// times less than an hour old (one after `now` means the clock went
+    /// back, and must not silence a webhook for good), the newest
+    /// [`REPLY_NOTIFICATIONS_PER_HOUR`] of them (a stored record may say
+    /// anything), of webhooks that `exists`.
+    fn prune(&mut self, exists: impl Fn(&str) -> bool, now: Millis) {
+        self.0.retain(|webhook_id, times| {
+            times.retain(|at| *at <= now && now.since(*at) < HOUR_MS);
+            times.sort_unstable();
+            times.drain(..times.len().saturating_sub(REPLY_NOTIFICATIONS_PER_HOUR));
+            !times.is_empty() && exists(webhook_id)
+        });
+    }
+
+    /// Counts one more notification set off by `replier`'s reply at `now`
+    /// unless its allowance is spent; whether it did. Call after pruning.
+    fn admit(&mut self, replier: &str, now: Millis) -> bool {
+        let times = self.0.entry(replier.to_string()).or_default();
+        let admitted = times.len() < REPLY_NOTIFICATIONS_PER_HOUR;
+        if admitted {
+            times.push(now);
+        }
+        admitted
+    }
 }
 
 /// The kinds of notification, each with its switch on the settings page.
@@ -176,10 +233,24 @@ impl Engine {
 
     /// Queues a notification of `kind` about the webhook at `webhook` (its
     /// last failed attempt's status and failure kind), or the campaign's
-    /// daily `limit`, if the user has that kind switched on; whether it did.
-    pub(super) fn notify(&mut self, kind: NotificationKind, webhook: Option<usize>, limit: Option<u64>) -> bool {
+    /// daily `limit`, if the user has that kind switched on and, when a
+    /// reply set it off (its `cause`), the replying webhook has allowance
+    /// left at `now`; whether it did.
+    pub(super) fn notify(
+        &mut self,
+        kind: NotificationKind,
+        webhook: Option<usize>,
+        limit: Option<u64>,
+        cause: &Cause,
+        now: Millis,
+    ) -> bool {
         if !self.settings.notifications.wants(kind) {
             return false;
+        }
+        if let Some(replier) = cause.replier() {
+            if !self.admit_reply_notification(replier, now) {
+                return false;
+            }
         }
         let webhook = webhook.map(|index| &self.webhooks[index]);
         let failed = |d: &&Delivery| webhook.is_some_and(|w| d.webhook_id == w.id) && !d.test && d.state == DeliveryState::Failed;
@@ -197,5 +268,50 @@ impl Engine {
         };
         self.notices.push_back(super::Notice::Notify(notification));
         true
+    }
+
+    /// Whether a notification that the reply of webhook `replier` set off
+    /// may be shown at `now`, counting it if so. A webhook since deleted
+    /// (or a reply a 1.0.0 build queued, which names none) has no
+    /// allowance: its entry went with it, which keeps [`Notified`] bounded.
+    fn admit_reply_notification(&mut self, replier: &str, now: Millis) -> bool {
+        self.prune_notified(now);
+        self.dirty.insert(Key::Notified);
+        self.webhooks.iter().any(|w| w.id == replier) && self.notified.admit(replier, now)
+    }
+
+    /// Forgets reply-set-off notifications that no longer count at `now`,
+    /// and those of webhooks that are gone (see [`Notified`]).
+    pub(super) fn prune_notified(&mut self, now: Millis) {
+        let webhooks = &self.webhooks;
+        self.notified.prune(|id| webhooks.iter().any(|w| w.id == id), now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: Millis = Millis(10 * HOUR_MS);
+
+    #[test]
+    fn what_is_kept_for_the_cap_is_the_last_hour_of_existing_webhooks_at_most_three_each() {
+        let ago = |ms: u64| Millis(NOW.0 - ms);
+        let stored = json!({
+            // An edited or foreign record: more than the cap, out of order, one an hour old, one from after a clock change.
+            "wh_a": [ago(1), ago(HOUR_MS), ago(5), ago(4), ago(3), NOW.plus(1), ago(2)],
+            "wh_b": [ago(HOUR_MS + 1)],
+            "wh_gone": [ago(1)],
+        });
+        let mut notified: Notified = serde_json::from_value(stored).unwrap();
+        notified.prune(|id| id != "wh_gone", NOW);
+        assert_eq!(notified, serde_json::from_value(json!({"wh_a": [ago(3), ago(2), ago(1)]})).unwrap());
+        assert!(!notified.admit("wh_a", NOW), "the allowance is spent");
+        assert!(notified.admit("wh_b", NOW));
+        // Once the oldest is an hour old, one more is allowed.
+        notified.prune(|_| true, ago(3).plus(HOUR_MS));
+        assert!(notified.admit("wh_a", ago(3).plus(HOUR_MS)));
     }
 }

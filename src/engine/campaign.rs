@@ -95,8 +95,8 @@ impl Engine {
             Control::Resume => self.campaign.resume(now),
             Control::Stop => self.campaign.stop(now),
         }?;
-        match cause {
-            Cause::Reply => self.campaign.reply_control_obeyed(now),
+        match &cause {
+            Cause::Reply(replier) => self.campaign.reply_control_obeyed(replier, now),
             Cause::Outside => self.campaign.outside_control(),
         }
         self.raise(raised, cause, now);
@@ -104,10 +104,13 @@ impl Engine {
     }
 
     /// The next text the campaign wants typed, after starting or ending a
-    /// scheduled run whose time has come.
+    /// scheduled run whose time has come, or pausing for a send it cannot make.
     pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
         let raised = self.campaign.tick(now);
         self.raise(raised, Cause::Outside, now);
+        if let Some((cause, raised)) = self.campaign.pause_if_unsendable(now) {
+            self.raise(raised, cause, now);
+        }
         let command = self.campaign.poll_send(now)?;
         self.dirty.insert(Key::Campaign);
         Some(command)
@@ -121,9 +124,10 @@ impl Engine {
         self.dirty.insert(Key::Campaign);
     }
 
-    /// Delivers the campaign's events. An event the outbox cannot take is
-    /// logged by `emit` (too large) or dropped (outbox full: 10,000 events
-    /// already wait), never allowed to stop the campaign.
+    /// Delivers the campaign's events, all of `cause`, which their
+    /// notifications share. An event the outbox cannot take is logged by
+    /// `emit` (too large) or dropped (outbox full: 10,000 events already
+    /// wait), never allowed to stop the campaign.
     fn raise(&mut self, raised: Vec<Raised>, cause: Cause, now: Millis) {
         self.settle_reply();
         if !raised.is_empty() {
@@ -132,14 +136,14 @@ impl Engine {
         let raised_kind = |kind: EventKind| raised.iter().find(|(k, _)| *k == kind);
         // An error and a pause together: the campaign paused on the error.
         if raised_kind(EventKind::Error).is_some() && raised_kind(EventKind::CampaignPaused).is_some() {
-            self.notify(NotificationKind::CampaignPaused, None, None);
+            self.notify(NotificationKind::CampaignPaused, None, None, &cause, now);
         }
         if let Some((_, data)) = raised_kind(EventKind::DailyLimitReached) {
             let limit = data.get("limit").and_then(serde_json::Value::as_u64);
-            self.notify(NotificationKind::DailyLimit, None, limit);
+            self.notify(NotificationKind::DailyLimit, None, limit, &cause, now);
         }
         for (kind, data) in raised {
-            let _ = self.emit_caused(kind, data, cause, now);
+            let _ = self.emit_caused(kind, data, cause.clone(), now);
         }
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::event::{Event, Payload};
+use crate::event::{Cause, Event, Payload};
 use crate::redact::{self, Credentials, Redactor, UrlSecrets, REDACTED};
 use crate::request::HttpRequest;
 use crate::signing::SECRET_PREFIX;
@@ -407,6 +407,13 @@ impl Delivery {
             [] => Payload::Event(&self.event),
             events => Payload::Batch { id: &self.event.id, events },
         }
+    }
+
+    /// What set it off: its event's cause, or for a batch (which stands
+    /// for its events) the first reply's among its events' causes.
+    pub fn cause(&self) -> &Cause {
+        let replied = std::iter::once(&self.event).chain(&self.batch).map(|event| &event.cause).find(|cause| cause.replier().is_some());
+        replied.unwrap_or(&self.event.cause)
     }
 
     /// The attempt now in flight or last made.

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::alerts::NotificationKind;
 use super::{Delivery, DeliveryState, Engine, Key};
+use crate::event::Cause;
 use crate::time::Millis;
 
 /// A webhook's run of failures and whether AutoHook turned it off.
@@ -104,8 +105,9 @@ impl Health {
 impl Engine {
     /// Updates the health of the webhook a finished, non-Test delivery went
     /// to, and counts a failure for the badge; turns the webhook off once
-    /// its run of failures reaches its `autoDisableAfter`.
-    pub(super) fn record_health(&mut self, webhook_id: &str, state: DeliveryState, reason: Option<&str>, now: Millis) {
+    /// its run of failures reaches its `autoDisableAfter`. What it notifies
+    /// has the delivery's `cause`.
+    pub(super) fn record_health(&mut self, webhook_id: &str, state: DeliveryState, reason: Option<&str>, cause: &Cause, now: Millis) {
         let Some(index) = self.webhooks.iter().position(|w| w.id == webhook_id) else { return };
         let webhook = &mut self.webhooks[index];
         match state {
@@ -120,7 +122,7 @@ impl Engine {
                 health.last_reason = reason.map(str::to_string);
                 let quiet = health.notified_failing_at.is_some_and(|at| at.plus(FAILING_NOTICE_EVERY_MS) > now);
                 let starts_failing = health.consecutive_failures == 1 && !quiet;
-                if starts_failing && self.notify(NotificationKind::Failing, Some(index), None) {
+                if starts_failing && self.notify(NotificationKind::Failing, Some(index), None, cause, now) {
                     self.webhooks[index].health.notified_failing_at = Some(now);
                 }
                 self.count_unseen_failure();
@@ -131,7 +133,7 @@ impl Engine {
                     let last = webhook.health.last_reason.clone().unwrap_or_default();
                     let reason =
                         format!("{failures} deliveries in a row failed (the last: {last}); its events are held until it is on again");
-                    self.auto_disable(index, reason, now);
+                    self.auto_disable(index, reason, cause, now);
                 }
             }
             _ => return,
@@ -139,10 +141,11 @@ impl Engine {
         self.dirty.insert(Key::Webhooks);
     }
 
-    /// Notes what a non-Test attempt to the webhook at `index` got: a run of
-    /// nothing but 429 answers ([`THROTTLED_DISABLE_MS`] long) counts toward
-    /// auto-disable like a run of failures, where `autoDisableAfter` is on.
-    pub(super) fn record_throttle(&mut self, index: usize, status: Option<u16>, now: Millis) {
+    /// Notes what a non-Test attempt to the webhook at `index` got, for a
+    /// delivery of `cause`: a run of nothing but 429 answers
+    /// ([`THROTTLED_DISABLE_MS`] long) counts toward auto-disable like a run
+    /// of failures, where `autoDisableAfter` is on.
+    pub(super) fn record_throttle(&mut self, index: usize, status: Option<u16>, cause: &Cause, now: Millis) {
         let health = &mut self.webhooks[index].health;
         if status != Some(429) {
             if health.throttled_since.take().is_some() {
@@ -165,14 +168,15 @@ impl Engine {
                 THROTTLED_DISABLE_MS / 3_600_000
             );
             self.webhooks[index].health.last_reason = Some("HTTP 429".into());
-            self.auto_disable(index, reason, now);
+            self.auto_disable(index, reason, cause, now);
         }
     }
 
-    /// Turns the webhook at `index` off after too many failures and holds
-    /// its unfinished deliveries (not Tests, and not one in flight: its
-    /// result decides, and a retry is held then).
-    fn auto_disable(&mut self, index: usize, reason: String, now: Millis) {
+    /// Turns the webhook at `index` off after too many failures, the last
+    /// a delivery of `cause`, and holds its unfinished deliveries (not
+    /// Tests, and not one in flight: its result decides, and a retry is
+    /// held then).
+    fn auto_disable(&mut self, index: usize, reason: String, cause: &Cause, now: Millis) {
         let webhook = &mut self.webhooks[index];
         webhook.config.disable();
         webhook.disabled_reason = Some(reason);
@@ -198,7 +202,7 @@ impl Engine {
             }
             self.dirty.insert(Key::Delivery(delivery_id));
         }
-        self.notify(NotificationKind::Disabled, Some(index), None);
+        self.notify(NotificationKind::Disabled, Some(index), None, cause, now);
     }
 
     /// Whether the webhook at `index` holds its events (auto-disabled).

@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use serde_json::Value;
 use thiserror::Error;
 
-pub use alerts::{Badge, Notification, NotificationKind, NotificationSwitches, SwitchesInput};
+pub use alerts::{Badge, Notification, NotificationKind, NotificationSwitches, SwitchesInput, REPLY_NOTIFICATIONS_PER_HOUR};
 pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS, THROTTLED_DISABLE_MS};
@@ -249,6 +249,8 @@ pub struct Engine {
     reply_batch: Option<Option<u64>>,
     /// Failed deliveries the user has not seen, for the badge.
     unseen: alerts::Unseen,
+    /// When notifications that replies set off were shown, for their cap.
+    notified: alerts::Notified,
     /// The badge the driver was last told to show (`None` after a start).
     shown_badge: Option<Badge>,
     /// Whether the browser is online, as the driver last said: offline, no
@@ -291,6 +293,7 @@ impl Engine {
             set_aside: snapshot.set_aside,
             reply_batch: None,
             unseen: snapshot.unseen,
+            notified: snapshot.notified,
             shown_badge: None,
             online: true,
             open_batches: BTreeMap::new(),
@@ -298,7 +301,7 @@ impl Engine {
         };
         // Found now, so told once: next time they are set aside already.
         if snapshot.unreadable.iter().any(|record| record.unopenable) {
-            engine.notify(NotificationKind::RecordsUnopenable, None, None);
+            engine.notify(NotificationKind::RecordsUnopenable, None, None, &Cause::Outside, now);
         }
         for record in snapshot.unreadable {
             engine.set_aside(record);
@@ -327,6 +330,7 @@ impl Engine {
         engine.cancel_orphans(now);
         engine.track_open_batches(now);
         engine.trim_log();
+        engine.prune_notified(now);
         engine
     }
 
@@ -788,6 +792,7 @@ impl Engine {
                 Key::InFlight => Some(to_json(&self.attempts_in_flight())),
                 Key::Replies => Some(to_json(&self.replies)),
                 Key::Badge => Some(to_json(&self.unseen)),
+                Key::Notified => Some(to_json(&self.notified)),
                 Key::Unreadable(name) => self.set_aside.get(name).map(to_json),
                 Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
             };
@@ -907,6 +912,7 @@ impl Engine {
     /// what comes next: done, retry later, or failed.
     fn finish_attempt(&mut self, id: &str, outcome: Outcome, now: Millis) {
         let Some(delivery) = self.outbox.get_mut(id) else { return };
+        let cause = delivery.cause().clone();
         let webhook_index = self.webhooks.iter().position(|w| w.id == delivery.webhook_id);
         let timeout_ms = webhook_index.and_then(|i| self.webhooks[i].config.valid().ok()).map_or(0, |c| c.timeout_ms);
         let Some(attempt) = delivery.last_attempt_mut() else { return };
@@ -952,7 +958,7 @@ impl Engine {
             return;
         }
         if !test {
-            self.record_throttle(webhook_index, outcome.status(), now);
+            self.record_throttle(webhook_index, outcome.status(), &cause, now);
         }
         let holds = holds || self.holds_events(webhook_index);
         let webhook = &mut self.webhooks[webhook_index];
@@ -991,7 +997,7 @@ impl Engine {
                 self.finish(id, DeliveryState::Failed, Some(reason), now);
                 self.cancel_pending(&webhook_id, "webhook was turned off: the receiver answered 410 Gone", now);
                 if was_enabled {
-                    self.notify(NotificationKind::Disabled, Some(webhook_index), None);
+                    self.notify(NotificationKind::Disabled, Some(webhook_index), None, &cause, now);
                 }
             }
         }
@@ -1009,10 +1015,10 @@ impl Engine {
         delivery.reason = reason;
         delivery.finished_at = Some(now);
         self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
-        let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone()));
+        let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone(), delivery.cause().clone()));
         self.push_log(delivery);
-        if let Some((webhook_id, reason)) = health {
-            self.record_health(&webhook_id, state, reason.as_deref(), now);
+        if let Some((webhook_id, reason, cause)) = health {
+            self.record_health(&webhook_id, state, reason.as_deref(), &cause, now);
         }
     }
 

@@ -14,7 +14,9 @@
 //! ([`Campaign::reply_control_refused`](crate::campaign::Campaign::reply_control_refused)).
 //! The text goes through the campaign's own send path (see
 //! [`Campaign::queue_reply`](crate::campaign::Campaign::queue_reply)): one
-//! per interval, to the same tab, with the same site check.
+//! per interval, to the same tab, with the same site check. What the chain
+//! of one webhook's replies sets off notifies at most three times an hour
+//! ([`REPLY_NOTIFICATIONS_PER_HOUR`](super::REPLY_NOTIFICATIONS_PER_HOUR)).
 //!
 //! Once: the decision is stored in the same write as the delivery's result
 //! (the campaign holds the queued text), and the text is typed only after
@@ -27,7 +29,7 @@ use serde_json::Value;
 use super::{Control, Engine, Outcome};
 use crate::campaign::{QueuedReply, MAX_REPLY_CHARS};
 use crate::config::StoredConfig;
-use crate::event::{Cause, EventKind};
+use crate::event::{Cause, Event, EventKind};
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -166,24 +168,23 @@ impl Engine {
     pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
         let Some(asked) = asked else { return };
         let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
-        // A batch stands for its events: one a reply caused makes it a reply's.
         // Events stored before causes were (1.0.0) carry only the message's marker.
-        let reply_caused = |event: &crate::event::Event| {
-            event.cause == Cause::Reply || (event.kind == EventKind::MessageSent && event.data.get("source") == Some(&"reply".into()))
-        };
-        let from_reply = reply_caused(&delivery.event) || delivery.batch.iter().any(reply_caused);
+        let marked = |event: &Event| event.kind == EventKind::MessageSent && event.data.get("source") == Some(&"reply".into());
+        let from_reply = delivery.cause().replier().is_some() || marked(&delivery.event) || delivery.batch.iter().any(marked);
+        let replier = delivery.webhook_id.clone();
         let action = match asked {
             _ if delivery.test => "not acted on: replies to Test are only shown".to_string(),
             _ if from_reply => "not acted on: the event was caused by an acted-on reply".to_string(),
             Err(why) => format!("not acted on: {why}"),
-            Ok(asked) => self.carry_out(id, asked, now),
+            Ok(asked) => self.carry_out(id, &replier, asked, now),
         };
         self.note_reply(id, |entry| *entry = Some(action));
     }
 
-    /// Does what `asked` says, the campaign first (so `resume` with a
-    /// reply types it), and words what it did.
-    fn carry_out(&mut self, id: &str, asked: Asked, now: Millis) -> String {
+    /// Does what `asked` in the reply to delivery `id` of the webhook
+    /// `replier` says, the campaign first (so `resume` with a reply types
+    /// it), and words what it did.
+    fn carry_out(&mut self, id: &str, replier: &str, asked: Asked, now: Millis) -> String {
         let mut done = Vec::new();
         if let Some(control) = asked.campaign {
             let word = match control {
@@ -193,7 +194,7 @@ impl Engine {
             };
             let obeyed = match self.campaign.reply_control_refused(now) {
                 Some(why) => Err(why),
-                None => self.control_campaign_caused(control, Cause::Reply, now).map_err(|error| error.to_string()),
+                None => self.control_campaign_caused(control, Cause::Reply(replier.to_string()), now).map_err(|error| error.to_string()),
             };
             done.push(match obeyed {
                 Ok(()) => format!("campaign {word}"),
@@ -201,7 +202,7 @@ impl Engine {
             });
         }
         if let Some(text) = asked.reply {
-            let queued = self.campaign.queue_reply(QueuedReply { text, delivery_id: id.to_string() });
+            let queued = self.campaign.queue_reply(QueuedReply { text, delivery_id: id.to_string(), webhook_id: replier.to_string() });
             done.push(match queued {
                 Ok(()) => {
                     self.reply_batch = Some(None);

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::alerts::{NotificationSwitches, Unseen};
+use super::alerts::{NotificationSwitches, Notified, Unseen};
 use super::delivery::{Attempt, Delivery};
 use super::health::Health;
 use super::replies::Replies;
@@ -81,6 +81,8 @@ pub struct Snapshot {
     pub replies: Replies,
     /// Failed deliveries the user has not seen (the badge's count).
     pub unseen: Unseen,
+    /// When notifications that replies set off were shown, by webhook.
+    pub notified: Notified,
     /// Records set aside by an earlier start, by their `unreadable/` name.
     pub set_aside: BTreeMap<String, Unreadable>,
     /// Records this load could not read; the engine sets them aside.
@@ -201,6 +203,7 @@ impl Snapshot {
                 Key::InFlight => decode(&value).map(|in_flight| snapshot.in_flight = in_flight),
                 Key::Replies => decode(&value).map(|replies| snapshot.replies = replies),
                 Key::Badge => decode(&value).map(|unseen| snapshot.unseen = unseen),
+                Key::Notified => decode(&value).map(|notified| snapshot.notified = notified),
                 Key::Unreadable(name) => {
                     // A set-aside record is shown as found, even if its own wrapper broke.
                     let record = decode(&value).unwrap_or_else(|reason| Unreadable::new(name.clone(), reason, text_of(&value)));
@@ -275,6 +278,9 @@ pub enum Key {
     Unreadable(String),
     /// Failed deliveries the user has not seen: `badge`.
     Badge,
+    /// When notifications that acted-on replies set off were shown in the
+    /// last hour, by the replying webhook: `notified` (see [`Notified`]).
+    Notified,
 }
 
 impl Key {
@@ -298,6 +304,7 @@ impl Key {
             None if key == "inflight" => Some(Key::InFlight),
             None if key == "replies" => Some(Key::Replies),
             None if key == "badge" => Some(Key::Badge),
+            None if key == "notified" => Some(Key::Notified),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
             Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
             _ => None,
@@ -316,6 +323,7 @@ impl fmt::Display for Key {
             Key::Replies => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
             Key::Badge => f.write_str("badge"),
+            Key::Notified => f.write_str("notified"),
         }
     }
 }
@@ -362,6 +370,7 @@ mod tests {
             Key::Unreadable("webhooks[2]".into()),
             Key::Unreadable("delivery/dlv_4".into()),
             Key::Badge,
+            Key::Notified,
         ] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }

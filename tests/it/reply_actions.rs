@@ -2,13 +2,19 @@
 //! receiver's `autohook` object types or changes, what the log says of it,
 //! and that a reply is acted on once, whatever stops when.
 
-use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
-use autohook::{parse_reply, Asked, Control, Delivery, DeliveryState, Millis, Selectors, SendFailure, Status, Transmit};
+use std::collections::BTreeMap;
+
+use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES, REPLY_NOTIFICATIONS_PER_HOUR};
+use autohook::{
+    parse_reply, Asked, Cause, Control, Delivery, DeliveryState, EventKind, Millis, Notification, NotificationKind, Selectors, SendFailure,
+    Status, Transmit,
+};
 use serde_json::{json, Value};
 
 use crate::common::{response, Sim, NOON};
 
 const MINUTE: u64 = 60_000;
+const HOUR: u64 = 60 * MINUTE;
 
 /// A webhook for every event with `actOnReplies` as given, a chat target,
 /// and a campaign of two phrases a minute apart, not yet started.
@@ -172,7 +178,8 @@ fn a_reply_to_an_event_an_acted_on_reply_caused_is_never_acted_on_at_any_depth()
     assert_eq!(action(&sim, "message_sent").as_deref(), Some("campaign paused"));
     assert_eq!(action(&sim, "campaign_paused").as_deref(), Some(CAUSED_BY_REPLY));
     let paused = &deliveries_of(&sim, "campaign_paused")[0];
-    assert_eq!(paused.event.cause, autohook::Cause::Reply, "the cause is stored with the event");
+    let replier = sim.engine.webhooks()[0].id.clone();
+    assert_eq!(paused.event.cause, Cause::Reply(replier), "the cause, naming the replying webhook, is stored with the event");
 }
 
 #[test]
@@ -473,7 +480,7 @@ fn a_stored_reply_message_without_a_cause_is_still_a_replys() {
         "id": "msg_1", "kind": "message_sent", "at": 1, "data": {"message": "pong", "source": "reply"}
     }))
     .unwrap();
-    assert_eq!(stored.cause, autohook::Cause::Outside, "no cause was stored then");
+    assert_eq!(stored.cause, Cause::Outside, "no cause was stored then");
     let mut sim = sim(true);
     start(&mut sim);
     let id = sim.engine.emit("message_sent", stored.data.clone(), sim.now).unwrap().pop().unwrap();
@@ -484,4 +491,367 @@ fn a_stored_reply_message_without_a_cause_is_still_a_replys() {
     run_until(&mut sim, NOON, pause_on_pong);
     assert_eq!(sim.engine.delivery(&id).unwrap().reply_action.as_deref(), Some(CAUSED_BY_REPLY));
     assert_eq!(*sim.engine.campaign().status(), Status::Running);
+}
+
+// ----- what replies may set off: notifications, limits -----
+
+/// What a receiver answers to one delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Pause,
+    Resume,
+    /// Nothing for AutoHook.
+    Nothing,
+}
+
+impl Answer {
+    fn body(self) -> &'static str {
+        match self {
+            Answer::Pause => r#"{"autohook": {"campaign": "pause"}}"#,
+            Answer::Resume => r#"{"autohook": {"campaign": "resume"}}"#,
+            Answer::Nothing => "{}",
+        }
+    }
+}
+
+/// A notification shown, when, and the cause of what set it off.
+#[derive(Clone, Debug)]
+struct Shown {
+    at: Millis,
+    kind: NotificationKind,
+    cause: Cause,
+}
+
+/// How the receivers answer a delivery: a status and an [`Answer`].
+type Receivers = Box<dyn FnMut(&Delivery) -> (u16, Answer)>;
+
+/// A campaign whose chat tab types or fails each message by its turn,
+/// receivers answering each delivery as `answer` says (a status and an
+/// [`Answer`]), and a record of what came of it.
+struct World {
+    sim: Sim,
+    answer: Receivers,
+    /// Whether each message typed goes out (in turn, cycled); false: the
+    /// chat tab is closed.
+    tab: Vec<bool>,
+    tab_turn: usize,
+    /// Every notification shown.
+    shown: Vec<Shown>,
+    /// Every event delivered, by id: its kind, when it happened and its cause.
+    events: BTreeMap<String, (EventKind, Millis, Cause)>,
+}
+
+impl World {
+    fn new(sim: Sim, tab: Vec<bool>, answer: impl FnMut(&Delivery) -> (u16, Answer) + 'static) -> World {
+        World { sim, answer: Box::new(answer), tab, tab_turn: 0, shown: Vec::new(), events: BTreeMap::new() }
+    }
+
+    /// The user starts, pauses, resumes or stops the campaign, if its state allows.
+    fn user(&mut self, control: Control) {
+        let _ = self.sim.engine.control_campaign(control, self.sim.now);
+    }
+
+    /// Runs until `until` (or now, if that is earlier), as [`Sim::run_until`]
+    /// does with this world's tab and receivers.
+    fn run(&mut self, until: Millis) {
+        loop {
+            self.sim.persist();
+            let drained = self.sim.drain();
+            for notification in &drained.notified {
+                let shown = Shown { at: self.sim.now, kind: notification.kind, cause: self.cause_of(notification) };
+                self.shown.push(shown);
+            }
+            let now = self.sim.now;
+            if drained.transmits.is_empty() && drained.typed.is_empty() {
+                match drained.wake {
+                    Some(at) if at > now && at <= until => self.sim.now = at,
+                    // What the drain itself raised (a scheduled start or stop, a pause) is sent once written.
+                    _ if self.sim.persist() => {}
+                    _ => break,
+                }
+                continue;
+            }
+            for command in drained.typed {
+                let types = self.tab[self.tab_turn % self.tab.len()];
+                self.tab_turn += 1;
+                let result = if types { Ok(command.text) } else { Err(SendFailure::Failed("the chat tab is closed".into())) };
+                self.sim.engine.campaign_sent(command.seq, result, now);
+            }
+            for transmit in drained.transmits {
+                let delivery = self.sim.engine.delivery(&transmit.delivery_id).unwrap().clone();
+                let event = &delivery.event;
+                self.events.insert(event.id.clone(), (event.kind, event.at, event.cause.clone()));
+                let (status, answer) = (self.answer)(&delivery);
+                self.sim.respond(&transmit, response(status, answer.body()));
+            }
+        }
+        self.sim.now = self.sim.now.max(until);
+    }
+
+    /// What set off `notification`, shown now: the campaign event it
+    /// reports, raised just now, or the delivery whose failure it reports.
+    fn cause_of(&self, notification: &Notification) -> Cause {
+        let now = self.sim.now;
+        let event = |kind: EventKind| self.sim.engine.deliveries().find(|d| d.event.kind == kind && d.event.at == now);
+        let found = match notification.kind {
+            NotificationKind::CampaignPaused => event(EventKind::Error),
+            NotificationKind::DailyLimit => event(EventKind::DailyLimitReached),
+            NotificationKind::Failing | NotificationKind::Disabled => self.sim.engine.deliveries().find(|d| {
+                Some(d.webhook_id.as_str()) == notification.webhook_id.as_deref()
+                    && d.state == DeliveryState::Failed
+                    && d.finished_at == Some(now)
+            }),
+        };
+        found.unwrap_or_else(|| panic!("nothing set off {notification:?} at {now:?}")).cause().clone()
+    }
+
+    /// When each event of `kind` delivered happened, with its cause.
+    fn events_of(&self, kind: EventKind) -> Vec<(Millis, &Cause)> {
+        let mut found: Vec<(Millis, &Cause)> =
+            self.events.values().filter(|(k, ..)| *k == kind).map(|(_, at, cause)| (*at, cause)).collect();
+        found.sort_by_key(|(at, _)| *at);
+        found
+    }
+
+    /// The notifications shown that the replies of `webhook_id` set off.
+    fn shown_for(&self, webhook_id: &str) -> Vec<&Shown> {
+        self.shown.iter().filter(|shown| shown.cause.replier() == Some(webhook_id)).collect()
+    }
+
+    /// The most notifications that the replies of `webhook_id` set off
+    /// shown within any hour.
+    fn most_in_an_hour(&self, webhook_id: &str) -> usize {
+        let shown = self.shown_for(webhook_id);
+        shown.iter().map(|last| shown.iter().filter(|s| s.at <= last.at && last.at.since(s.at) < HOUR).count()).max().unwrap_or(0)
+    }
+}
+
+/// Webhooks that act on replies, each for every event, and a campaign of
+/// two phrases `seconds` apart; the daily-limit notification is on.
+fn acting_webhooks(count: usize, seconds: u32, daily_limit: u32) -> (Sim, Vec<String>) {
+    let mut sim = campaign_every(true, seconds);
+    let settings = json!({"dailyLimit": daily_limit});
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), sim.now).unwrap();
+    sim.engine.set_notifications(serde_json::from_value(json!({"dailyLimit": true})).unwrap());
+    let mut ids = vec![sim.engine.webhooks()[0].id.clone()];
+    for n in 1..count {
+        ids.push(sim.webhook(json!({"url": format!("https://h{n}.test/"), "actOnReplies": true})));
+    }
+    (sim, ids)
+}
+
+/// The loop #26 feared: a receiver answering every delivery with pause,
+/// then resume, then pause…, a chat tab that fails every message, and an
+/// outside event every two minutes for four hours. Each resume it gets in
+/// (one per interval) ends in an error and a pause, and each of those would
+/// notify; at most three an hour do, across a worker stop every seven minutes.
+#[test]
+fn a_receiver_pausing_and_resuming_on_every_reply_notifies_at_most_three_times_an_hour_across_restarts() {
+    let (sim, ids) = acting_webhooks(1, 60, 0);
+    let mut turn = 0;
+    let mut world = World::new(sim, vec![false], move |_| {
+        turn += 1;
+        (200, if turn % 2 == 0 { Answer::Pause } else { Answer::Resume })
+    });
+    world.user(Control::Start);
+    for minute in 0..4 * 60 {
+        if minute % 2 == 0 {
+            world.sim.emit("milestone");
+        }
+        if minute % 7 == 3 {
+            world.sim.restart();
+        }
+        let next = world.sim.now.plus(MINUTE);
+        world.run(next);
+    }
+    let replier = &ids[0];
+    assert_eq!(world.most_in_an_hour(replier), REPLY_NOTIFICATIONS_PER_HOUR);
+    // The cap is reached every hour, not merely respected: each hour shows three.
+    for hour in 0..4 {
+        let start = NOON.plus(hour * HOUR);
+        let in_hour = world.shown_for(replier).iter().filter(|s| s.at >= start && s.at < start.plus(HOUR)).count();
+        assert_eq!(in_hour, REPLY_NOTIFICATIONS_PER_HOUR, "hour {hour}");
+    }
+    // Every pause still happened and was delivered: far more than were shown.
+    let paused_by_replies = world.events_of(EventKind::Error).iter().filter(|(_, cause)| cause.replier() == Some(replier.as_str())).count();
+    assert!(paused_by_replies >= 40, "{paused_by_replies} pauses on an error after a reply's resume");
+    // The user's own start, which failed, notified like any outside cause.
+    let outside: Vec<&Shown> = world.shown.iter().filter(|s| s.cause == Cause::Outside).collect();
+    assert_eq!(outside.iter().map(|s| (s.at, s.kind)).collect::<Vec<_>>(), [(NOON, NotificationKind::CampaignPaused)]);
+}
+
+/// The cap is on what replies set off, not on the user's own notices: a
+/// user who resumes a campaign whose tab is gone every three minutes is
+/// told each time it paused again, while a receiver resuming it between
+/// those gets its three an hour.
+#[test]
+fn outside_caused_notifications_are_not_capped_while_a_replys_are() {
+    let (sim, ids) = acting_webhooks(1, 60, 0);
+    let mut world = World::new(sim, vec![false], |_| (200, Answer::Resume));
+    world.user(Control::Start);
+    for minute in 0..2 * 60 {
+        if minute % 3 == 0 {
+            world.user(Control::Resume);
+        }
+        let next = world.sim.now.plus(MINUTE);
+        world.run(next);
+    }
+    let outside_errors = world.events_of(EventKind::Error).iter().filter(|(_, cause)| **cause == Cause::Outside).count();
+    let outside_shown = world.shown.iter().filter(|s| s.cause == Cause::Outside).count();
+    assert!(outside_errors > 2 * REPLY_NOTIFICATIONS_PER_HOUR * 2, "{outside_errors} pauses the user's resumes ran into");
+    assert_eq!(outside_shown, outside_errors, "every pause after the user's resume was notified");
+    assert_eq!(world.shown_for(&ids[0]).len(), 2 * REPLY_NOTIFICATIONS_PER_HOUR, "three an hour of the receiver's");
+}
+
+/// Each webhook has its own allowance: two receivers taking turns at
+/// resuming the campaign get three notifications an hour each, six in all.
+#[test]
+fn two_webhooks_each_get_their_own_three_reply_caused_notifications_an_hour() {
+    let (sim, ids) = acting_webhooks(2, 60, 0);
+    let first = ids[0].clone();
+    // Outside events alternate between the two: each receiver resumes on its own.
+    let mut world = World::new(sim, vec![false], move |delivery| {
+        let odd = delivery.event.data["value"].as_u64().is_some_and(|n| n % 2 == 1);
+        (200, if odd == (delivery.webhook_id == first) { Answer::Resume } else { Answer::Nothing })
+    });
+    world.user(Control::Start);
+    for minute in 0..3 * 60 {
+        if minute % 2 == 0 {
+            world.sim.engine.emit("milestone", json!({"value": minute / 2}), world.sim.now).unwrap();
+        }
+        if minute % 11 == 5 {
+            world.sim.restart();
+        }
+        let next = world.sim.now.plus(MINUTE);
+        world.run(next);
+    }
+    for id in &ids {
+        assert_eq!(world.most_in_an_hour(id), REPLY_NOTIFICATIONS_PER_HOUR, "{id}");
+        let first_hour = world.shown_for(id).iter().filter(|s| s.at < NOON.plus(HOUR)).count();
+        assert_eq!(first_hour, REPLY_NOTIFICATIONS_PER_HOUR, "{id}");
+    }
+    let first_hour = world.shown.iter().filter(|s| s.cause != Cause::Outside && s.at < NOON.plus(HOUR)).count();
+    assert_eq!(first_hour, 2 * REPLY_NOTIFICATIONS_PER_HOUR);
+}
+
+/// A notification about another webhook counts against the replying one
+/// when its chain starts at the reply: here a receiver pauses the campaign
+/// (the user starts it again every eleven minutes), and a second webhook
+/// fails to take the pause it caused. Its first three such failures
+/// notify; the next two, within the hour, are only logged; an hour after
+/// the first, one notifies again. What was counted is stored under
+/// `notified`, by the replying webhook.
+#[test]
+fn a_delivery_failure_that_a_reply_set_off_counts_against_the_replying_webhook() {
+    let (mut sim, ids) = acting_webhooks(1, 60, 0);
+    let failing = sim.webhook(json!({"url": "https://down.test/", "retrySchedule": []}));
+    let replier = ids[0].clone();
+    let mut world = World::new(sim, vec![true], {
+        let failing = failing.clone();
+        move |delivery| match (delivery.webhook_id == failing, delivery.cause().replier().is_some()) {
+            // Down for what the reply set off; up for the user's own events, which ends each run of failures.
+            (true, true) => (500, Answer::Nothing),
+            (true, false) => (200, Answer::Nothing),
+            (false, _) => (200, Answer::Pause),
+        }
+    });
+    let mut failing_shown = Vec::new();
+    for round in 0..7 {
+        world.user(if round == 0 { Control::Start } else { Control::Resume });
+        let next = world.sim.now.plus(11 * MINUTE);
+        world.run(next);
+        failing_shown
+            .extend(world.shown.drain(..).filter(|s| s.kind == NotificationKind::Failing).map(|s| (s.at.since(NOON) / MINUTE, s.cause)));
+    }
+    let reply = Cause::Reply(replier.clone());
+    assert_eq!(failing_shown, [(0, reply.clone()), (11, reply.clone()), (22, reply.clone()), (66, reply)]);
+    let failed = world.sim.engine.deliveries().filter(|d| d.webhook_id == failing && d.state == DeliveryState::Failed).count();
+    assert_eq!(failed, 7, "every failure is logged, notified or not");
+    world.sim.persist();
+    let stored: BTreeMap<String, Vec<u64>> = serde_json::from_str(&world.sim.storage["notified"]).unwrap();
+    let counted = [11, 22, 66].map(|minute| NOON.plus(minute * MINUTE).0).to_vec();
+    assert_eq!(stored, BTreeMap::from([(replier, counted)]), "the first, an hour old at the fourth, is gone");
+}
+
+/// A deleted webhook has no allowance left: what its reply set off before
+/// it was deleted (here a resume whose send fails) still happens and is
+/// logged, but notifies nothing, and nothing is kept for it.
+#[test]
+fn a_notification_set_off_by_a_deleted_webhooks_reply_is_dropped() {
+    let (mut sim, ids) = acting_webhooks(1, 60, 0);
+    sim.webhook(json!({"url": "https://log.test/"}));
+    let mut world = World::new(sim, vec![false], |delivery| {
+        (200, if delivery.event.kind == EventKind::Milestone { Answer::Resume } else { Answer::Nothing })
+    });
+    world.user(Control::Start);
+    world.run(NOON.plus(2 * MINUTE));
+    world.sim.emit("milestone");
+    let now = world.sim.now;
+    world.run(now);
+    assert_eq!(*world.sim.engine.campaign().status(), Status::Running, "resumed by the reply");
+    world.sim.engine.delete_webhook(&ids[0], now).unwrap();
+    world.run(now.plus(2 * MINUTE));
+    let errors = world.events_of(EventKind::Error);
+    assert_eq!(errors.last().map(|(at, cause)| (*at, cause.replier())), Some((now.plus(MINUTE), Some(ids[0].as_str()))));
+    assert_eq!(
+        world.shown.iter().map(|s| (s.at, &s.cause)).collect::<Vec<_>>(),
+        [(NOON, &Cause::Outside)],
+        "only the user's own start notified"
+    );
+    world.sim.persist();
+    assert_eq!(world.sim.storage.get("notified").map(String::as_str), Some("{}"));
+}
+
+/// After a reply's resume, the pause for a send the campaign cannot make
+/// (the browser restarted and forgot the chat tab) is the reply's too, as
+/// a failed send would be: its notification counts against that webhook,
+/// and replies to it are not acted on.
+#[test]
+fn a_pause_for_a_forgotten_chat_after_a_replys_resume_is_the_replys() {
+    let (sim, ids) = acting_webhooks(1, 60, 0);
+    let mut world = World::new(sim, vec![true], |delivery| match delivery.event.kind {
+        EventKind::Milestone | EventKind::Error => (200, Answer::Resume),
+        _ => (200, Answer::Nothing),
+    });
+    world.user(Control::Start);
+    world.run(NOON.plus(30_000));
+    world.user(Control::Pause);
+    world.run(NOON.plus(2 * MINUTE));
+    world.sim.emit("milestone");
+    let now = world.sim.now;
+    world.run(now);
+    assert_eq!(action(&world.sim, "milestone").as_deref(), Some("campaign resumed"));
+    world.sim.engine.browser_restarted();
+    world.run(now.plus(2 * MINUTE));
+    let replier = Cause::Reply(ids[0].clone());
+    let last = world.shown.last().map(|s| (s.at, s.kind, &s.cause));
+    assert_eq!(last, Some((now.plus(MINUTE), NotificationKind::CampaignPaused, &replier)));
+    let error = deliveries_of(&world.sim, "error").pop().unwrap();
+    assert_eq!((&error.event.cause, error.reply_action.as_deref()), (&replier, Some(CAUSED_BY_REPLY)));
+}
+
+/// A reply's resume is the reply's only until the run it resumed ends:
+/// when the schedule stops that run before its next message, what the
+/// next run sends is the schedule's again (its failure notifies as any
+/// outside one, and replies to it are acted on).
+#[test]
+fn a_replys_resume_ends_with_the_run_it_resumed() {
+    let (mut sim, _) = acting_webhooks(1, 60, 0);
+    let schedule = json!({"schedule": {"cron": "0 13 * * *", "stopAfterMinutes": 2}});
+    sim.engine.configure_campaign(serde_json::from_value(schedule).unwrap(), sim.now).unwrap();
+    let mut world = World::new(sim, vec![true, false], |delivery| match delivery.event.kind {
+        EventKind::CampaignStarted => (200, Answer::Pause),
+        EventKind::Milestone | EventKind::Error => (200, Answer::Resume),
+        _ => (200, Answer::Nothing),
+    });
+    let start = NOON.plus(HOUR);
+    world.run(start.plus(90_000));
+    assert_eq!(action(&world.sim, "campaign_started").as_deref(), Some("campaign paused"));
+    world.sim.emit("milestone");
+    world.run(start.plus(24 * HOUR));
+    assert_eq!(action(&world.sim, "milestone").as_deref(), Some("campaign resumed"));
+    let next_day = start.plus(24 * HOUR);
+    assert_eq!(world.events_of(EventKind::Error), [(next_day, &Cause::Outside)], "the next run's failed send is the schedule's");
+    assert_eq!(action(&world.sim, "error").as_deref(), Some("campaign resumed"));
+    assert_eq!(world.shown.iter().map(|s| (s.at, &s.cause)).collect::<Vec<_>>(), [(next_day, &Cause::Outside)]);
 }
