@@ -627,7 +627,7 @@ impl Campaign {
             return Err(CampaignError::NoButton);
         }
         self.roll_day(now);
-        if let Some(limit) = self.settings.daily_limit.filter(|l| self.sent_today >= u64::from(*l)) {
+        if let Some(limit) = self.limit_reached() {
             return Err(CampaignError::LimitReached(limit));
         }
         self.status = Status::Running;
@@ -646,10 +646,20 @@ impl Campaign {
     }
 
     /// Resumes a paused campaign; the next message goes out now. Not
-    /// without a target: it would only pause again.
+    /// without a target: it would only pause again; nor once the day's
+    /// messages are sent (the limit lowered while it was paused) or a
+    /// scheduled run's time is up (before [`Campaign::tick`] ended it),
+    /// whoever asks.
     pub fn resume(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
         self.expect(Status::Paused, "resume")?;
         self.target.as_ref().ok_or(CampaignError::NoTarget)?;
+        self.roll_day(now);
+        if let Some(limit) = self.limit_reached() {
+            return Err(CampaignError::LimitReached(limit));
+        }
+        if self.stop_at().is_some_and(|at| at <= now) {
+            return Err(CampaignError::WrongState("past its scheduled stop", "resume"));
+        }
         self.status = Status::Running;
         self.last_error = None;
         self.next_send_at = Some(now);
@@ -717,19 +727,26 @@ impl Campaign {
         Ok(vec![self.enter_stop(now)])
     }
 
-    /// Starts a scheduled run or ends one whose time is up; call whenever
-    /// the engine wakes. What it raises is the schedule's doing.
+    /// Starts a scheduled run or ends one whose time is up, paused or not
+    /// (a pause, a reply's too, must not hold the schedule's next runs
+    /// back); call whenever the engine wakes. What it raises is the
+    /// schedule's doing. A start whose time comes while the campaign runs
+    /// or is paused is skipped, not kept: kept, it began a run the moment
+    /// the campaign stopped (a reply's stop too) and typed at once, within
+    /// the interval of the message before.
     pub fn tick(&mut self, now: Millis) -> Vec<Raised> {
         self.roll_day(now);
         let mut raised = Vec::new();
-        if self.status == Status::Idle && self.next_scheduled_at.is_some_and(|at| at <= now) {
+        if self.next_scheduled_at.is_some_and(|at| at <= now) {
             self.next_scheduled_at = self.cron().and_then(|cron| cron.next_after(now, self.utc_offset_minutes));
-            match self.begin(now, true) {
-                Ok(started) => raised.extend(started),
-                Err(error) => raised.push(self.error_event(format!("scheduled start failed: {error}"), now)),
+            if self.status == Status::Idle {
+                match self.begin(now, true) {
+                    Ok(started) => raised.extend(started),
+                    Err(error) => raised.push(self.error_event(format!("scheduled start failed: {error}"), now)),
+                }
             }
         }
-        if self.status == Status::Running && self.stop_at().is_some_and(|at| at <= now) {
+        if self.status != Status::Idle && self.stop_at().is_some_and(|at| at <= now) {
             raised.push(self.enter_stop(now));
         }
         raised
@@ -846,7 +863,7 @@ impl Campaign {
         if self.status != Status::Running {
             return raised;
         }
-        if let Some(limit) = self.settings.daily_limit.filter(|l| self.sent_today >= u64::from(*l)) {
+        if let Some(limit) = self.limit_reached() {
             let data = json!({"limit": limit, "messagesSentToday": self.sent_today, "timestamp": now.iso8601()});
             raised.push((EventKind::DailyLimitReached, data));
             raised.push(self.enter_stop(now));
@@ -869,7 +886,7 @@ impl Campaign {
                 [send, self.stop_at()].into_iter().flatten().min()
             }
             Status::Idle => self.next_scheduled_at,
-            Status::Paused => None,
+            Status::Paused => self.stop_at(),
         }
     }
 
@@ -965,6 +982,11 @@ impl Campaign {
 
     fn cron(&self) -> Option<&Cron> {
         Some(&self.settings.schedule.as_ref()?.cron)
+    }
+
+    /// The daily limit, if today's messages have reached it.
+    fn limit_reached(&self) -> Option<u32> {
+        self.settings.daily_limit.filter(|limit| self.sent_today >= u64::from(*limit))
     }
 
     fn scheduled_stop_messages(&self) -> Option<u32> {

@@ -9,9 +9,10 @@ use autohook::{
     parse_reply, Asked, Cause, Control, Delivery, DeliveryState, EventKind, Millis, Notification, NotificationKind, Selectors, SendFailure,
     Status, Transmit,
 };
+use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::common::{response, Sim, NOON};
+use crate::common::{regressions, response, Sim, NOON};
 
 const MINUTE: u64 = 60_000;
 const HOUR: u64 = 60 * MINUTE;
@@ -500,6 +501,9 @@ fn a_stored_reply_message_without_a_cause_is_still_a_replys() {
 enum Answer {
     Pause,
     Resume,
+    Stop,
+    /// A reply to type.
+    Text,
     /// Nothing for AutoHook.
     Nothing,
 }
@@ -509,7 +513,18 @@ impl Answer {
         match self {
             Answer::Pause => r#"{"autohook": {"campaign": "pause"}}"#,
             Answer::Resume => r#"{"autohook": {"campaign": "resume"}}"#,
+            Answer::Stop => r#"{"autohook": {"campaign": "stop"}}"#,
+            Answer::Text => r#"{"autohook": {"reply": "pong"}}"#,
             Answer::Nothing => "{}",
+        }
+    }
+
+    fn control(self) -> Option<Control> {
+        match self {
+            Answer::Pause => Some(Control::Pause),
+            Answer::Resume => Some(Control::Resume),
+            Answer::Stop => Some(Control::Stop),
+            Answer::Text | Answer::Nothing => None,
         }
     }
 }
@@ -539,16 +554,36 @@ struct World {
     shown: Vec<Shown>,
     /// Every event delivered, by id: its kind, when it happened and its cause.
     events: BTreeMap<String, (EventKind, Millis, Cause)>,
+    /// When the tab was asked to type each message, and whether it went out.
+    sends: Vec<(Millis, bool)>,
+    /// Each control a 2xx reply asked for, with what its delivery's log says.
+    controls: Vec<(Control, Option<String>)>,
+    /// When the user started or resumed the campaign, and how many sends
+    /// there had been before.
+    stepped_in: Vec<(Millis, usize)>,
 }
 
 impl World {
     fn new(sim: Sim, tab: Vec<bool>, answer: impl FnMut(&Delivery) -> (u16, Answer) + 'static) -> World {
-        World { sim, answer: Box::new(answer), tab, tab_turn: 0, shown: Vec::new(), events: BTreeMap::new() }
+        World {
+            sim,
+            answer: Box::new(answer),
+            tab,
+            tab_turn: 0,
+            shown: Vec::new(),
+            events: BTreeMap::new(),
+            sends: Vec::new(),
+            controls: Vec::new(),
+            stepped_in: Vec::new(),
+        }
     }
 
     /// The user starts, pauses, resumes or stops the campaign, if its state allows.
     fn user(&mut self, control: Control) {
-        let _ = self.sim.engine.control_campaign(control, self.sim.now);
+        let obeyed = self.sim.engine.control_campaign(control, self.sim.now).is_ok();
+        if obeyed && matches!(control, Control::Start | Control::Resume) {
+            self.stepped_in.push((self.sim.now, self.sends.len()));
+        }
     }
 
     /// Runs until `until` (or now, if that is earlier), as [`Sim::run_until`]
@@ -575,6 +610,7 @@ impl World {
                 let types = self.tab[self.tab_turn % self.tab.len()];
                 self.tab_turn += 1;
                 let result = if types { Ok(command.text) } else { Err(SendFailure::Failed("the chat tab is closed".into())) };
+                self.sends.push((now, types));
                 self.sim.engine.campaign_sent(command.seq, result, now);
             }
             for transmit in drained.transmits {
@@ -583,6 +619,9 @@ impl World {
                 self.events.insert(event.id.clone(), (event.kind, event.at, event.cause.clone()));
                 let (status, answer) = (self.answer)(&delivery);
                 self.sim.respond(&transmit, response(status, answer.body()));
+                if let (200..=299, Some(control)) = (status, answer.control()) {
+                    self.controls.push((control, self.sim.engine.delivery(&delivery.id).unwrap().reply_action.clone()));
+                }
             }
         }
         self.sim.now = self.sim.now.max(until);
@@ -603,6 +642,11 @@ impl World {
             }),
         };
         found.unwrap_or_else(|| panic!("nothing set off {notification:?} at {now:?}")).cause().clone()
+    }
+
+    /// When each message that went out was typed.
+    fn typed_at(&self) -> Vec<Millis> {
+        self.sends.iter().filter(|(_, typed)| *typed).map(|(at, _)| *at).collect()
     }
 
     /// When each event of `kind` delivered happened, with its cause.
@@ -854,4 +898,268 @@ fn a_replys_resume_ends_with_the_run_it_resumed() {
     assert_eq!(world.events_of(EventKind::Error), [(next_day, &Cause::Outside)], "the next run's failed send is the schedule's");
     assert_eq!(action(&world.sim, "error").as_deref(), Some("campaign resumed"));
     assert_eq!(world.shown.iter().map(|s| (s.at, &s.cause)).collect::<Vec<_>>(), [(next_day, &Cause::Outside)]);
+}
+
+/// A paused campaign whose day is done (its limit lowered meanwhile) is
+/// not resumed by a reply: the log says why, and nothing more is typed.
+/// (Once a defect: the resume was obeyed and a message over the limit typed.)
+#[test]
+fn a_reply_cannot_resume_a_campaign_past_its_daily_limit() {
+    let mut sim = sim_started(true);
+    let typed = run_until(&mut sim, NOON.plus(MINUTE), |_, _| "{}".into());
+    assert_eq!(typed, ["one", "two"]);
+    sim.engine.control_campaign(Control::Pause, sim.now).unwrap();
+    sim.engine.configure_campaign(serde_json::from_value(json!({"dailyLimit": 2})).unwrap(), sim.now).unwrap();
+    sim.emit("milestone");
+    let typed = run_until(&mut sim, NOON.plus(10 * MINUTE), |event, _| {
+        if event == "milestone" { Answer::Resume.body() } else { Answer::Nothing.body() }.into()
+    });
+    assert!(typed.is_empty(), "{typed:?}");
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused);
+    assert_eq!(
+        action(&sim, "milestone").as_deref(),
+        Some("campaign not resumed: dailyLimit: today's 2 messages are sent; the count resets at midnight")
+    );
+}
+
+/// A scheduled run ends at its `stopAfterMinutes` even while a reply holds
+/// it paused, so the schedule's next run starts; a resume that arrives
+/// after the stop time is logged as not obeyed, with the reason, whether
+/// or not the engine has woken for the stop yet. (Once a defect: a paused
+/// run outlived its stop and held back every later run.)
+#[test]
+fn a_scheduled_run_paused_by_a_reply_still_ends_at_its_stop_time() {
+    let mut sim = sim(true);
+    let schedule = json!({"schedule": {"cron": "0 13 * * *", "stopAfterMinutes": 10}});
+    sim.engine.configure_campaign(serde_json::from_value(schedule).unwrap(), sim.now).unwrap();
+    let start = NOON.plus(HOUR);
+    let typed = run_until(&mut sim, start, |event, _| if event == "campaign_started" { Answer::Pause.body() } else { "{}" }.into());
+    assert_eq!(typed, ["one"]);
+    assert_eq!(*sim.engine.campaign().status(), Status::Paused);
+    assert_eq!(action(&sim, "campaign_started").as_deref(), Some("campaign paused"));
+
+    // A resume answering an event of 13:05, arriving at 13:10:01 before the engine woke for the stop.
+    sim.now = start.plus(5 * MINUTE);
+    sim.emit("milestone");
+    let late = sim.transmits().pop().unwrap();
+    sim.now = start.plus(10 * MINUTE + 1000);
+    sim.respond(&late, response(200, Answer::Resume.body()));
+    assert_eq!(
+        action(&sim, "milestone").as_deref(),
+        Some("campaign not resumed: the campaign is past its scheduled stop, so it cannot resume")
+    );
+    let now = sim.now;
+    run_until(&mut sim, now, |_, _| "{}".into());
+    assert_eq!(*sim.engine.campaign().status(), Status::Idle, "the run ended at its time");
+    assert_eq!(deliveries_of(&sim, "campaign_stopped").len(), 1);
+
+    // Once it ended, a reply's resume is refused as for any campaign not paused.
+    sim.emit("error");
+    let now = sim.now;
+    run_until(&mut sim, now, |_, _| Answer::Resume.body().into());
+    assert_eq!(action(&sim, "error").as_deref(), Some("campaign not resumed: the campaign is not running, so it cannot resume"));
+    // And the next day's run starts on time.
+    let typed = run_until(&mut sim, start.plus(24 * HOUR), |_, _| "{}".into());
+    assert_eq!(typed, ["two"]);
+    assert_eq!(deliveries_of(&sim, "campaign_started").len(), 2);
+}
+
+/// A scheduled start whose time comes while a run the user started is
+/// going is skipped, not kept for later. (Once a defect, found by the
+/// property test below: kept, it began a run the moment a reply stopped the
+/// campaign, which typed at once, within the interval of the message before.)
+#[test]
+fn a_replys_stop_does_not_set_off_a_scheduled_start_the_campaign_ran_through() {
+    let mut sim = sim(true);
+    let schedule = json!({"schedule": {"cron": "0 13 * * *"}});
+    sim.engine.configure_campaign(serde_json::from_value(schedule).unwrap(), sim.now).unwrap();
+    sim.now = NOON.plus(59 * MINUTE);
+    start(&mut sim);
+    let start = NOON.plus(HOUR);
+    assert_eq!(run_until(&mut sim, start.plus(30_000), |_, _| "{}".into()), ["one", "two"], "at 12:59 and 13:00");
+    sim.emit("milestone");
+    let typed =
+        run_until(&mut sim, start.plus(30 * MINUTE), |event, _| if event == "milestone" { Answer::Stop.body() } else { "{}" }.into());
+    assert_eq!(action(&sim, "milestone").as_deref(), Some("campaign stopped"));
+    assert!(typed.is_empty(), "{typed:?}");
+    assert_eq!(sim.engine.campaign().view(None)["nextScheduledAt"], json!(start.plus(24 * HOUR).0));
+}
+
+/// One step of a reply schedule.
+#[derive(Clone, Debug)]
+enum Step {
+    /// Time passes (seconds), the world running.
+    Wait(u32),
+    /// An event from outside AutoHook, which the receivers may answer.
+    Emit,
+    /// The user pauses, resumes or stops the campaign.
+    User(Control),
+    /// The worker stops and starts again from storage.
+    Restart,
+}
+
+/// A campaign, two receivers that act on replies, and what happens to them.
+#[derive(Clone, Debug)]
+struct Schedule {
+    interval_min: u32,
+    interval_extra: u32,
+    daily_limit: u32,
+    /// Hourly runs that stop after this many messages and minutes; `None`:
+    /// the user starts the campaign once, at first.
+    runs: Option<(u32, u32)>,
+    /// Each receiver's answers, in turn (cycled).
+    answers: [Vec<Answer>; 2],
+    /// Whether each message typed goes out, in turn (cycled).
+    tab: Vec<bool>,
+    steps: Vec<Step>,
+}
+
+fn schedule() -> impl Strategy<Value = Schedule> {
+    // A stop ends a run until the user or the schedule starts another: rarer.
+    let answer = prop_oneof![
+        3 => Just(Answer::Resume),
+        2 => Just(Answer::Pause),
+        2 => Just(Answer::Text),
+        2 => Just(Answer::Nothing),
+        1 => Just(Answer::Stop),
+    ];
+    let answers = prop::collection::vec(answer, 1..6);
+    let user = prop_oneof![Just(Control::Start), Just(Control::Pause), Just(Control::Resume), Just(Control::Stop)];
+    // Mostly short waits between outside events, so receivers get many
+    // chances an hour: the cap must be what holds them back.
+    let step = prop_oneof![
+        8 => prop_oneof![6 => 1..90u32, 1 => 90..1_800u32].prop_map(Step::Wait),
+        8 => Just(Step::Emit),
+        1 => user.prop_map(Step::User),
+        1 => Just(Step::Restart),
+    ];
+    (
+        (10..90u32, 0..30u32, 0..20u32, prop::option::of((1..6u32, 5..59u32))),
+        [answers.clone(), answers],
+        prop::collection::vec(any::<bool>(), 1..5),
+        prop::collection::vec(step, 1..200),
+    )
+        .prop_map(|((interval_min, interval_extra, daily_limit, runs), answers, tab, steps)| Schedule {
+            interval_min,
+            interval_extra,
+            daily_limit,
+            runs,
+            answers,
+            tab,
+            steps,
+        })
+}
+
+/// Runs `schedule`: the campaign, and two receivers answering every
+/// delivery with their next answer.
+fn run_schedule(schedule: &Schedule) -> World {
+    let (mut sim, ids) = acting_webhooks(2, schedule.interval_min, schedule.daily_limit);
+    let mut settings = json!({"intervalMaxSeconds": schedule.interval_min + schedule.interval_extra});
+    if let Some((messages, minutes)) = schedule.runs {
+        settings["schedule"] = json!({"cron": "0 * * * *", "stopAfterMessages": messages, "stopAfterMinutes": minutes});
+    }
+    sim.engine.configure_campaign(serde_json::from_value(settings).unwrap(), sim.now).unwrap();
+    let (answers, mut turns) = (schedule.answers.clone(), [0; 2]);
+    let mut world = World::new(sim, schedule.tab.clone(), move |delivery| {
+        let which = usize::from(delivery.webhook_id != ids[0]);
+        turns[which] += 1;
+        (200, answers[which][turns[which] % answers[which].len()])
+    });
+    if schedule.runs.is_none() {
+        world.user(Control::Start);
+    }
+    for step in &schedule.steps {
+        match step {
+            Step::Wait(seconds) => {
+                let until = world.sim.now.plus(u64::from(*seconds) * 1000);
+                world.run(until);
+            }
+            Step::Emit => drop(world.sim.emit("milestone")),
+            Step::User(control) => world.user(*control),
+            Step::Restart => world.sim.restart(),
+        }
+        let now = world.sim.now;
+        world.run(now);
+    }
+    world
+}
+
+/// What must hold whatever the receivers answer, checked on a run.
+fn check_schedule(schedule: &Schedule, world: &World) -> Result<(), TestCaseError> {
+    // At most three notifications an hour set off by each webhook's replies.
+    for webhook in world.sim.engine.webhooks() {
+        prop_assert!(world.most_in_an_hour(&webhook.id) <= REPLY_NOTIFICATIONS_PER_HOUR, "{}: {:?}", webhook.id, world.shown);
+    }
+    // What an outside cause set off is always notified: every pause on an
+    // error (an error raised with a pause) and every daily limit reached.
+    let paused = world.events_of(EventKind::CampaignPaused);
+    let paused_on_errors = world.events_of(EventKind::Error).into_iter().filter(|error| paused.contains(error));
+    let outside_limits = world.events_of(EventKind::DailyLimitReached).into_iter();
+    let notifying =
+        paused_on_errors.map(|e| (e, NotificationKind::CampaignPaused)).chain(outside_limits.map(|e| (e, NotificationKind::DailyLimit)));
+    for ((at, _), kind) in notifying.filter(|((_, cause), _)| **cause == Cause::Outside) {
+        prop_assert!(
+            world.shown.iter().any(|s| s.at == at && s.kind == kind && s.cause == Cause::Outside),
+            "{kind:?} at {at:?}: {:?}",
+            world.shown
+        );
+    }
+    // Every control a reply asked for is logged: done, or not, with the reason.
+    for (control, logged) in &world.controls {
+        let word = match control {
+            Control::Pause => "paused",
+            Control::Resume => "resumed",
+            _ => "stopped",
+        };
+        let logged = logged.as_deref().unwrap_or_default();
+        let done = logged.starts_with(&format!("campaign {word}"));
+        let refused = [format!("campaign not {word}: "), "not acted on: ".to_string()]
+            .iter()
+            .any(|prefix| logged.strip_prefix(prefix.as_str()).is_some_and(|why| why.len() > 10));
+        prop_assert!(done || refused, "{control:?} logged as {logged:?}");
+    }
+    // The interval holds between messages (typed or failed), unless the
+    // user or the schedule started sending anew in between.
+    let starts: Vec<Millis> = world.events_of(EventKind::CampaignStarted).into_iter().map(|(at, _)| at).collect();
+    for (next, pair) in world.sends.windows(2).enumerate().map(|(index, pair)| (index + 1, pair)) {
+        let ((before, _), (after, _)) = (pair[0], pair[1]);
+        let fresh = world.stepped_in.iter().any(|(_, sends)| *sends == next) || starts.iter().any(|at| before < *at && *at <= after);
+        prop_assert!(fresh || after.since(before) >= u64::from(schedule.interval_min) * 1000, "messages at {before:?} and {after:?}");
+    }
+    // The daily limit holds.
+    if schedule.daily_limit > 0 {
+        let mut per_day: BTreeMap<u64, u32> = BTreeMap::new();
+        for at in &world.typed_at() {
+            *per_day.entry(at.0 / (24 * HOUR)).or_default() += 1;
+        }
+        prop_assert!(per_day.values().all(|n| *n <= schedule.daily_limit), "{per_day:?}");
+    }
+    // Each scheduled run (one the user did not start) stops after its messages and its minutes.
+    for (index, start) in starts.iter().enumerate().filter(|(_, start)| world.stepped_in.iter().all(|(at, _)| at != *start)) {
+        let Some((messages, minutes)) = schedule.runs else { break };
+        let end = starts.get(index + 1).copied().unwrap_or(Millis(u64::MAX));
+        let run: Vec<Millis> = world.typed_at().into_iter().filter(|at| at >= start && *at < end).collect();
+        prop_assert!(run.len() <= messages as usize, "run at {start:?}: {run:?}");
+        prop_assert!(run.iter().all(|at| *at < start.plus(u64::from(minutes) * MINUTE)), "run at {start:?}: {run:?}");
+    }
+    // What is kept for the cap stays bounded.
+    if let Some(stored) = world.sim.storage.get("notified") {
+        let stored: BTreeMap<String, Vec<u64>> = serde_json::from_str(stored).unwrap();
+        prop_assert!(stored.len() <= 2 && stored.values().all(|times| times.len() <= REPLY_NOTIFICATIONS_PER_HOUR), "{stored:?}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: regressions(), ..ProptestConfig::with_cases(64) })]
+
+    /// Whatever two receivers answer and whenever the worker stops: three
+    /// reply-set-off notifications an hour per webhook at most, every
+    /// outside one shown, every control logged, and the interval, the daily
+    /// limit and the schedule's stops kept.
+    #[test]
+    fn every_reply_schedule_keeps_the_notification_cap_the_log_and_the_limits(schedule in schedule()) {
+        let world = run_schedule(&schedule);
+        check_schedule(&schedule, &world)?;
+    }
 }
