@@ -633,6 +633,8 @@ impl World {
         let now = self.sim.now;
         let event = |kind: EventKind| self.sim.engine.deliveries().find(|d| d.event.kind == kind && d.event.at == now);
         let found = match notification.kind {
+            // Only at a start, from what storage held: no event sets it off.
+            NotificationKind::RecordsUnopenable => return Cause::Outside,
             NotificationKind::CampaignPaused => event(EventKind::Error),
             NotificationKind::DailyLimit => event(EventKind::DailyLimitReached),
             NotificationKind::Failing | NotificationKind::Disabled => self.sim.engine.deliveries().find(|d| {
