@@ -10,8 +10,8 @@ pub mod faults;
 use std::collections::BTreeMap;
 
 use autohook::{
-    handle, reply, Badge, Driver, Engine, Key, Millis, Notice, Notification, Outcome, Output, Reply, Sealing, SendCommand, Sender,
-    Snapshot, Stats, Transmit, WebhookInput,
+    handle, hex_signature, reply, standard_signature, Badge, Driver, Engine, Key, Millis, Notice, Notification, Outcome, Output, Reply,
+    Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
 };
 use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
@@ -50,6 +50,22 @@ pub fn response(code: u16, body: &str) -> Outcome {
 /// The value of header `name` (in any case) in the request `transmit`.
 pub fn header<'a>(transmit: &'a Transmit, name: &str) -> Option<&'a str> {
     transmit.request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// Whether a receiver holding only `secret` accepts the request, as the
+/// Standard Webhooks libraries do: any of the space-separated signatures.
+pub fn verifies(transmit: &Transmit, secret: &str) -> bool {
+    let key = SecretKey::parse(secret).unwrap();
+    let timestamp = header(transmit, "webhook-timestamp").unwrap().parse().unwrap();
+    let body = transmit.request.body.as_deref().unwrap().as_bytes();
+    let expected = standard_signature(&key, header(transmit, "webhook-id").unwrap(), timestamp, body);
+    header(transmit, "webhook-signature").is_some_and(|signatures| signatures.split(' ').any(|signature| signature == expected))
+}
+
+/// Whether the hex `X-AutoHook-Signature` is `secret`'s.
+pub fn hex_verifies(transmit: &Transmit, secret: &str) -> bool {
+    let body = transmit.request.body.as_deref().unwrap().as_bytes();
+    header(transmit, "x-autohook-signature") == Some(hex_signature(&SecretKey::parse(secret).unwrap(), body).as_str())
 }
 
 /// The value of header `name` in a request as the message API shows it
@@ -282,7 +298,7 @@ impl Sim {
             let transmits = self.transmits();
             // A change made while draining (a batch closed on its deadline)
             // is sent once written, as the adapter drains again after a write.
-            if transmits.is_empty() && !self.advance() && !self.persist() {
+            if transmits.is_empty() && !self.persist() && !self.advance() {
                 return sent;
             }
             for transmit in transmits {

@@ -2,13 +2,14 @@
 //! stored record is read on its own, unreadable ones are set aside, invalid
 //! webhooks are turned off with the reason; and a request repeated after its
 //! reply was lost is answered once, not run twice — across a restart too.
+//! A profile written by 1.0.0 loads whole and sends what it had waiting.
 
 use std::collections::BTreeMap;
 
-use autohook::{handle, DeliveryState, Engine, Key, NotificationKind, Outcome, Sealing, Sender, Snapshot};
+use autohook::{handle, DeliveryState, Engine, Key, Millis, NotificationKind, Outcome, Sealing, Sender, Snapshot, Transmit};
 use serde_json::{json, Value};
 
-use crate::common::{self, ask, Drained, RANDOM, START};
+use crate::common::{self, ask, header, hex_verifies, status, verifies, Drained, Sim, RANDOM, START};
 
 /// An engine with the storage it writes, restartable from that storage.
 struct Profile {
@@ -404,4 +405,302 @@ fn a_delivery_copied_under_another_deliverys_key_is_set_aside_not_sent() {
     assert_eq!(set_aside(&mut profile), [("delivery/dlv_copy".to_string(), false)]);
     let sent: Vec<String> = profile.drain().transmits.iter().map(|t| t.delivery_id.clone()).collect();
     assert_eq!(sent, [id], "the original once, the copy never");
+}
+
+// ----- what users of 1.0.0 have stored -----
+
+/// The records 1.0.0's engine handed its shell to store (before the shell
+/// sealed some), key by key: a profile with a webhook of every preset, a
+/// campaign, a log, an outbox with attempts in flight and a record set
+/// aside. Made by driving 1.0.0 (commit 4408329) through its message API.
+const PROFILE_1_0_0: &str = include_str!("../fixtures/profile-1.0.0.json");
+/// Monday 2026-12-07 09:06:40 UTC: 74 s after the profile's last write,
+/// within the ten minutes a reply is kept and the 48 hours of Orders'
+/// previous secret.
+const LOADED_AT: Millis = Millis(1_796_634_400_000);
+/// Orders' secret since its rotation, and the one it replaced.
+const ORDERS_SECRET: &str = "whsec_QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=";
+const ORDERS_PREVIOUS_SECRET: &str = "whsec_Zml4dHVyZS1vcmRlcnMtc2lnbmluZy1rZXktMzJieSE=";
+const MAKE_SECRET: &str = "whsec_Zml4dHVyZS1tYWtlLXNpZ25pbmcta2V5LTMyYnl0ZXM=";
+const CUSTOM_PASSPHRASE: &str = "fixture custom passphrase";
+
+/// An engine started at [`LOADED_AT`] from the 1.0.0 profile, as the
+/// browser's store hands it over.
+fn profile_1_0_0() -> Sim {
+    let mut sim = Sim::at(6, LOADED_AT);
+    sim.storage = serde_json::from_str(PROFILE_1_0_0).expect("the fixture maps keys to JSON text");
+    sim.restart_from_storage();
+    sim
+}
+
+/// Everything the pages can read, by request.
+fn everything(sim: &mut Sim) -> Vec<Value> {
+    let requests = [
+        json!({"type": "webhooks.list"}),
+        json!({"type": "campaign.get", "url": "https://chat.example.test/room/42"}),
+        json!({"type": "deliveries.list", "limit": 100}),
+        json!({"type": "settings.get"}),
+        json!({"type": "notifications.get"}),
+        json!({"type": "badge.get"}),
+        json!({"type": "storage.unreadable"}),
+    ];
+    requests.into_iter().map(|request| sim.ask(request)).collect()
+}
+
+/// Asserts that `view` has each of `expected`'s fields with its value.
+fn assert_fields(view: &Value, expected: &Value) {
+    for (field, value) in expected.as_object().unwrap() {
+        assert_eq!(&view[field], value, "{field} of {}", view["name"]);
+    }
+}
+
+/// A log entry in a line: id, webhook, event (and a batch's size), state,
+/// and each attempt's status or kind of failure.
+fn logged(delivery: &Value) -> String {
+    let attempt = |a: &Value| a["status"].as_u64().map_or_else(|| a["failure"].as_str().unwrap().to_string(), |s| s.to_string());
+    let attempts: Vec<String> = delivery["attempts"].as_array().unwrap().iter().map(attempt).collect();
+    let batch = delivery["batch"].as_array().map_or(String::new(), |events| format!(" of {}", events.len()));
+    let (id, webhook, event, state) = (&delivery["id"], &delivery["webhookName"], &delivery["event"]["kind"], &delivery["state"]);
+    format!(
+        "{} {}: {}{batch} {} [{}]",
+        id.as_str().unwrap(),
+        webhook.as_str().unwrap(),
+        event.as_str().unwrap(),
+        state.as_str().unwrap(),
+        attempts.join(", ")
+    )
+}
+
+#[test]
+fn a_profile_written_by_1_0_0_loads_whole() {
+    let mut sim = profile_1_0_0();
+
+    let webhooks = sim.ask(json!({"type": "webhooks.list"}))["value"].clone();
+    // 1.0.0 stored no Secret switch: every header reads as secret, its value behind Reveal.
+    let hidden = |name: &str| json!({"name": name, "value": null, "secret": true});
+    let expected = [
+        json!({"id": "wh_zmBTMcCaZGDLSUR8K6K8Mg", "name": "Orders", "preset": "raw", "method": "POST",
+            "url": "https://receiver.test/hooks/orders?team=••••&source=••••", "urlHasSecrets": true,
+            "events": ["message_sent", "error"], "headers": [hidden("Authorization"), hidden("X-Team")], "hasSecret": true,
+            "previousSecrets": [{"expiresAt": 1_796_807_060_599_u64}], "retrySchedule": [60_000, 300_000], "timeoutMs": 15_000,
+            "ratePerMinute": 30, "autoDisableAfter": 20, "actOnReplies": true, "filters": null, "batch": null}),
+        json!({"id": "wh_sAZITCN_XHaVIacMORQ2-A", "name": "Slack #alerts", "preset": "slack",
+            "url": "https://hooks.slack.test/services/T0FIXTURE/B0FIXTURE/fixtureSlackToken",
+            "events": ["message_sent", "daily_limit_reached", "error"], "headers": [], "hasSecret": false, "previousSecrets": [],
+            "filters": {"match": "all", "conditions": ["data.messagesSentToday >= 2"]}, "batch": null}),
+        json!({"id": "wh_AzFwYRJHAMuLMEumjYzPYw", "name": "Discord ops", "preset": "discord",
+            "url": "https://discord.test/api/webhooks/1234567890/fixtureDiscordToken", "events": ["message_sent"],
+            "hasSecret": false, "batch": {"maxEvents": 3, "maxWaitSeconds": 300}, "filters": null}),
+        json!({"id": "wh_B50vWfnSmfRNvwFbaT0k6g", "name": "Teams channel", "preset": "teams",
+            "url": "https://contoso.webhook.office.test/webhookb2/fixture", "events": ["campaign_started", "campaign_paused"],
+            "headers": [hidden("X-Team")], "hasSecret": false, "disabledReason": null}),
+        json!({"id": "wh_pB1jlN27Z2lZHp9-orO4lg", "name": "Telegram bot", "preset": "telegram", "chatId": "-1001234567890",
+            "url": "https://api.telegram.test/bot••••/sendMessage", "urlHasSecrets": true, "events": ["campaign_paused", "error"]}),
+        json!({"id": "wh_SjhZ1--enj9nvaQQ_oqI_w", "name": "IFTTT applet", "preset": "ifttt",
+            "url": "https://maker.ifttt.test/trigger/autohook/with/key/fixtureIftttKey", "events": ["message_sent"],
+            "retrySchedule": [], "autoDisableAfter": 2,
+            "disabledReason": "2 deliveries in a row failed (the last: HTTP 500); its events are held until it is on again",
+            "health": {"state": "disabled", "consecutiveFailures": 2, "failingSince": 1_796_634_060_360_u64, "lastReason": "HTTP 500",
+                "disabledAt": 1_796_634_133_560_u64, "autoDisabled": true, "held": 2}}),
+        json!({"id": "wh_MtbPe62pUwkIJf_JoVEReA", "name": "Zapier", "preset": "zapier", "hasSecret": true,
+            "url": "https://hooks.zapier.test/hooks/catch/123456/fixture/", "retrySchedule": [1000, 2000],
+            "health": {"state": "failing", "consecutiveFailures": 1, "failingSince": 1_796_634_073_360_u64, "lastReason": "HTTP 503",
+                "disabledAt": null, "autoDisabled": false, "held": 0}}),
+        json!({"id": "wh_0jtynmJQhPJJ8xml-dfliA", "name": "Make scenario", "preset": "make", "hasSecret": true,
+            "url": "https://hook.make.test/fixturemake?event={{event}}&note={{data.error | default:\"none\" | truncate:20}}",
+            "events": ["error"], "retrySchedule": [120_000]}),
+        json!({"id": "wh_Dr3dQ8AYWQzMX45hLnqz7Q", "name": "n8n workflow", "preset": "n8n", "method": "PUT",
+            "url": "https://n8n.test/webhook/fixture-n8n", "events": ["campaign_paused"]}),
+        json!({"id": "wh_uMQLy4ZNpgZG3MGKWc9SqQ", "name": "Custom JSON", "preset": "custom", "url": "https://custom.test/ingest",
+            "template": "{\"text\": \"{{sentence}}\", \"sent\": {{data.messagesSentToday | default:0}}, \"team\": \"ops\"}",
+            "headers": [hidden("X-Source-Event"), hidden("X-Team")], "hasSecret": true, "events": ["message_sent", "error"]}),
+    ];
+    assert_eq!(webhooks.as_array().unwrap().len(), expected.len());
+    for (view, expected) in webhooks.as_array().unwrap().iter().zip(&expected) {
+        assert_fields(view, expected);
+    }
+    // Who is on, and how each fared: (name, on, health, held, [triggers, successes, failures]).
+    let fared: Vec<(&str, bool, &str, u64, [u64; 3])> = webhooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let (stats, health) = (&w["stats"], &w["health"]);
+            let counts = ["triggers", "successes", "failures"].map(|count| stats[count].as_u64().unwrap());
+            (w["name"].as_str().unwrap(), w["enabled"] == true, health["state"].as_str().unwrap(), health["held"].as_u64().unwrap(), counts)
+        })
+        .collect();
+    assert_eq!(
+        fared,
+        [
+            ("Orders", true, "healthy", 0, [4, 3, 0]),
+            ("Slack #alerts", true, "healthy", 0, [3, 3, 0]),
+            ("Discord ops", true, "healthy", 0, [1, 1, 0]),
+            ("Teams channel", false, "healthy", 0, [2, 2, 0]),
+            ("Telegram bot", true, "healthy", 0, [2, 2, 0]),
+            ("IFTTT applet", false, "disabled", 2, [2, 0, 2]),
+            ("Zapier", true, "failing", 0, [1, 0, 1]),
+            ("Make scenario", true, "healthy", 0, [1, 0, 0]),
+            ("n8n workflow", true, "healthy", 0, [1, 1, 0]),
+            ("Custom JSON", true, "healthy", 0, [4, 3, 0]),
+        ]
+    );
+    // What the views hide is there, as stored.
+    let orders = sim.ask(json!({"type": "webhooks.revealSecret", "id": "wh_zmBTMcCaZGDLSUR8K6K8Mg"}))["value"].clone();
+    assert_eq!(
+        orders,
+        json!({"secret": ORDERS_SECRET, "url": "https://receiver.test/hooks/orders?team=ops&source=autohook",
+            "headers": {"Authorization": "Bearer fixture-orders-token", "X-Team": "ops"}})
+    );
+    let custom = sim.ask(json!({"type": "webhooks.revealSecret", "id": "wh_uMQLy4ZNpgZG3MGKWc9SqQ"}))["value"].clone();
+    assert_eq!(
+        custom,
+        json!({"secret": CUSTOM_PASSPHRASE, "url": "https://custom.test/ingest", "headers": {"X-Source-Event": "{{event}}", "X-Team": "ops"}})
+    );
+
+    let campaign = sim.ask(json!({"type": "campaign.get", "url": "https://chat.example.test/room/42"}))["value"].clone();
+    assert_eq!(
+        campaign,
+        json!({
+            "status": "paused",
+            "settings": {
+                "phrases": ["Good morning team!", "Reminder: standup at 9:30", "Please review the open PRs"],
+                "order": "sequential", "intervalMinSeconds": 30, "intervalMaxSeconds": 90, "dailyLimit": 50, "sendBy": "button",
+                "includeText": true, "schedule": {"cron": "30 18 * * 1-5", "stopAfterMessages": 20, "stopAfterMinutes": 60},
+            },
+            "target": {"tabId": 7, "site": "https://chat.example.test", "input": "#composer", "button": "button.send"},
+            "remembered": {"input": "#composer", "button": "button.send"},
+            "startedAt": 1_796_634_060_000_u64, "nextSendAt": null, "nextScheduledAt": 1_796_668_200_000_u64,
+            "messagesSentToday": 3, "totalMessagesSent": 3, "lastError": null,
+        })
+    );
+
+    // The outbox first, newest first, then the log; the two attempts in
+    // flight when 1.0.0 stopped count as interrupted and wait for a retry.
+    let deliveries = sim.ask(json!({"type": "deliveries.list", "limit": 100}))["value"].clone();
+    let lines: Vec<String> = deliveries.as_array().unwrap().iter().map(logged).collect();
+    assert_eq!(
+        lines,
+        [
+            "dlv_QEHyadHK-03_5wbGk5gtlA Custom JSON: message_sent pending []",
+            "dlv_Nz_J3MP5INDT-X_y4T4nKg IFTTT applet: message_sent held []",
+            "dlv_JkLxQHv-quNUFHBofORmkQ Orders: message_sent pending []",
+            "dlv_H1osv24oM9sojrMlRSrDRQ Slack #alerts: message_sent pending []",
+            "dlv_GKZ3ctxORp1XddiG4GRanA Discord ops: message_sent of 1 open []",
+            "dlv_mOMM1hblToOBXNvqIT8jIA Make scenario: error pending [503]",
+            "dlv_i9BlUUw3JokMPunyk2QQiQ Custom JSON: error pending [network]",
+            "dlv_TDamK9UzeCJ5kx4sbmDb5g Orders: error pending [network]",
+            "dlv_p4TYDQwhuGHtL8Cl-sFxvw IFTTT applet: message_sent held []",
+            "dlv_dv5tYYNMKTkue3CHqrS9JA Telegram bot: error delivered [200]",
+            "dlv_N5cPj2Nwde7PnwZj6eTTCQ Slack #alerts: error skipped []",
+            "dlv_zyX7QruadYWqrUnPzaic1w Telegram bot: campaign_paused delivered [200]",
+            "dlv_j5RUIb_ecrE17DXfhujMRg Slack #alerts: message_sent delivered [200]",
+            "dlv_Qv1b7V5BFs8aEAwvIL35aQ Teams channel: campaign_paused delivered [200]",
+            "dlv_Jk9RWqgDhJGJlVQVk1g-ew Discord ops: message_sent of 3 delivered [204]",
+            "dlv_Cw5yprJDGujOWWlq6OAlfQ Orders: message_sent delivered [200]",
+            "dlv_A__JiSEmG7l61jawuejXeQ Custom JSON: message_sent delivered [202]",
+            "dlv_-4ww7WBSGdKL7ZmHC9Fu1w n8n workflow: campaign_paused delivered [200]",
+            "dlv_gEBxNUwS3IMMmNVAIRJpBg Orders: message_sent delivered [200]",
+            "dlv_Ry7GQTtUgpNg0DyL97jHkA IFTTT applet: message_sent failed [500]",
+            "dlv_K89YpP4z9ed0J82kLRjydg Custom JSON: message_sent delivered [202]",
+            "dlv_YNPUk6DX8DErnFS3LOMmhQ Zapier: campaign_started failed [500, timeout, 503]",
+            "dlv_ogjAYfZX_hQkXqViKhqJvg IFTTT applet: message_sent failed [500]",
+            "dlv_8T3s09kcc96lt6F61GAY8w Custom JSON: message_sent delivered [202]",
+            "dlv_5MgWuAbq2mxz55O8alFHow Orders: message_sent delivered [200]",
+            "dlv_Ks1-ENSUWwGy_49gSmjNZQ Teams channel: campaign_started delivered [200]",
+            "dlv_CJKScD9_oDcyzQ0R_Vc-Tg Slack #alerts: message_sent skipped []",
+            "dlv_yPWaIZuiEbEPjZsfItvTQA Slack #alerts: test delivered [200]",
+        ]
+    );
+    for (id, retry_at) in [("dlv_TDamK9UzeCJ5kx4sbmDb5g", LOADED_AT.plus(60_000)), ("dlv_i9BlUUw3JokMPunyk2QQiQ", LOADED_AT.plus(1000))] {
+        let delivery = sim.ask(json!({"type": "deliveries.get", "id": id}))["value"].clone();
+        let attempt = &delivery["attempts"][0];
+        assert_eq!(attempt["deliveryHeader"], format!("{id}.1"));
+        assert_eq!(attempt["startedAt"], 1_796_634_320_599_u64);
+        assert_eq!(attempt["error"], "interrupted: the extension was stopped during the attempt");
+        assert_eq!(delivery["nextAt"], json!(retry_at), "{id} is retried on its webhook's schedule");
+    }
+    let skipped = sim.ask(json!({"type": "deliveries.get", "id": "dlv_CJKScD9_oDcyzQ0R_Vc-Tg"}))["value"].clone();
+    assert_eq!(skipped["reason"], "skipped by filter: data.messagesSentToday >= 2 does not hold");
+    let batch = sim.ask(json!({"type": "deliveries.get", "id": "dlv_Jk9RWqgDhJGJlVQVk1g-ew"}))["value"].clone();
+    let messages: Vec<&str> = batch["batch"].as_array().unwrap().iter().map(|event| event["data"]["message"].as_str().unwrap()).collect();
+    assert_eq!(messages, ["Good morning team!", "Reminder: standup at 9:30", "Please review the open PRs"]);
+
+    assert_eq!(sim.ask(json!({"type": "settings.get"}))["value"], json!({"enabled": true}));
+    let switches = sim.ask(json!({"type": "notifications.get"}))["value"].clone();
+    assert_eq!(switches, json!({"failing": false, "disabled": true, "campaignPaused": true, "dailyLimit": true}));
+    let badge = sim.ask(json!({"type": "badge.get"}))["value"].clone();
+    assert_eq!(badge, json!({"text": "!", "color": "#d93025", "unseenFailures": 3, "autoDisabled": 1}));
+    let set_aside = sim.ask(json!({"type": "storage.unreadable"}))["value"].clone();
+    assert_eq!(
+        set_aside,
+        json!([{
+            "name": "delivery/dlv_5xHbEVJcRrDYt07uZBs4-g", "origin": "delivery/dlv_5xHbEVJcRrDYt07uZBs4-g",
+            "reason": "EOF while parsing a string at line 1 column 60", "bytes": 60,
+            "preview": "{\"id\":\"dlv_5xHbEVJcRrDYt07uZBs4-g\",\"webhookId\":\"wh_sAZITCN_X", "unopenable": false,
+        }]),
+        "nothing set aside but what 1.0.0 had"
+    );
+
+    let before = everything(&mut sim);
+    sim.restart();
+    assert_eq!(everything(&mut sim), before, "written and read again, the same");
+}
+
+/// The host a request went to.
+fn receiver(transmit: &Transmit) -> &str {
+    transmit.request.url.split('/').nth(2).unwrap()
+}
+
+#[test]
+fn a_profile_written_by_1_0_0_sends_its_outbox_signed_with_its_secrets() {
+    let mut sim = profile_1_0_0();
+    let run = sim.run(|_| status(200));
+
+    // (receiver, attempt, when after the start)
+    let order: Vec<(&str, &str, u64)> =
+        run.iter().map(|(at, t)| (receiver(t), header(t, "x-autohook-delivery").unwrap(), at.since(LOADED_AT))).collect();
+    assert_eq!(
+        order,
+        [
+            ("hooks.slack.test", "dlv_H1osv24oM9sojrMlRSrDRQ.1", 0),
+            ("receiver.test", "dlv_JkLxQHv-quNUFHBofORmkQ.1", 0),
+            ("custom.test", "dlv_QEHyadHK-03_5wbGk5gtlA.1", 0),
+            ("custom.test", "dlv_i9BlUUw3JokMPunyk2QQiQ.2", 1000),
+            ("hook.make.test", "dlv_mOMM1hblToOBXNvqIT8jIA.2", 41_009),
+            ("receiver.test", "dlv_TDamK9UzeCJ5kx4sbmDb5g.2", 60_000),
+            ("discord.test", "dlv_GKZ3ctxORp1XddiG4GRanA.1", 226_009),
+        ],
+        "what was due at once, the retries on their stored times and schedules (an interrupted attempt's number is not reused), \
+         the open batch on its deadline"
+    );
+    let sent: Vec<&Transmit> = run.iter().map(|(_, transmit)| transmit).collect();
+    for transmit in &sent {
+        match receiver(transmit) {
+            "receiver.test" => {
+                assert!(verifies(transmit, ORDERS_SECRET) && hex_verifies(transmit, ORDERS_SECRET));
+                assert!(verifies(transmit, ORDERS_PREVIOUS_SECRET), "the previous secret still signs in its overlap");
+                assert_eq!(header(transmit, "authorization"), Some("Bearer fixture-orders-token"));
+                assert_eq!(header(transmit, "x-team"), Some("ops"));
+                assert_eq!(transmit.request.url, "https://receiver.test/hooks/orders?team=ops&source=autohook");
+            }
+            "custom.test" => {
+                assert!(verifies(transmit, CUSTOM_PASSPHRASE) && hex_verifies(transmit, CUSTOM_PASSPHRASE));
+                assert_eq!(
+                    (header(transmit, "x-team"), header(transmit, "x-source-event")),
+                    (Some("ops"), header(transmit, "x-autohook-event"))
+                );
+            }
+            "hook.make.test" => assert!(verifies(transmit, MAKE_SECRET) && hex_verifies(transmit, MAKE_SECRET)),
+            _ => assert_eq!(header(transmit, "webhook-signature"), None, "{} has no secret", transmit.request.url),
+        }
+    }
+    let custom: Value = serde_json::from_str(sent[2].request.body.as_deref().unwrap()).unwrap();
+    assert_eq!(custom, json!({"text": "Message sent: “Thanks, see you tomorrow” (4 today, 4 in total)", "sent": 4, "team": "ops"}));
+    assert_eq!(sent[4].request.url, "https://hook.make.test/fixturemake?event=error&note=Send+button+not+fou%E2%80%A6", "as 1.0.0 sent it");
+
+    assert_eq!(sim.ask(json!({"type": "deliveries.list", "state": "pending"}))["value"], json!([]), "every one delivered");
+    let held = sim.ask(json!({"type": "deliveries.list", "state": "held"}))["value"].clone();
+    let held: Vec<&str> = held.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(held, ["dlv_Nz_J3MP5INDT-X_y4T4nKg", "dlv_p4TYDQwhuGHtL8Cl-sFxvw"], "IFTTT's events stay held while it is off");
 }

@@ -3,10 +3,10 @@
 //! it, and the old secret leaves storage by itself when it expires.
 
 use autohook::limits::REDACTED;
-use autohook::{hex_signature, standard_signature, SecretKey, Sender, Transmit};
+use autohook::{standard_signature, SecretKey, Sender, Transmit};
 use serde_json::{json, Value};
 
-use crate::common::{ask, header, json_header, response, status, Sim, START};
+use crate::common::{ask, header, hex_verifies, json_header, response, status, verifies, Sim, START};
 
 const OLD: &str = "whsec_b2xkIHNlY3JldCBvZiB0aGUgd2ViaG9vaw==";
 const HOUR_MS: u64 = 3_600_000;
@@ -16,22 +16,6 @@ fn rotate(sim: &mut Sim, id: &str, overlap_hours: f64, random: u8) -> String {
     let message = json!({"type": "webhooks.rotateSecret", "id": id, "overlapHours": overlap_hours});
     let answer = ask(&mut sim.engine, message, Sender::ExtensionPage, sim.now, &[random; 32]);
     answer["value"]["secret"].as_str().unwrap_or_else(|| panic!("rotated: {answer}")).to_string()
-}
-
-/// Whether a receiver holding only `secret` accepts the request, as the
-/// Standard Webhooks libraries do: any of the space-separated signatures.
-fn verifies(transmit: &Transmit, secret: &str) -> bool {
-    let key = SecretKey::parse(secret).unwrap();
-    let timestamp = header(transmit, "webhook-timestamp").unwrap().parse().unwrap();
-    let body = transmit.request.body.as_deref().unwrap().as_bytes();
-    let expected = standard_signature(&key, header(transmit, "webhook-id").unwrap(), timestamp, body);
-    header(transmit, "webhook-signature").is_some_and(|signatures| signatures.split(' ').any(|signature| signature == expected))
-}
-
-/// Whether the hex `X-AutoHook-Signature` is `secret`'s.
-fn hex_verifies(transmit: &Transmit, secret: &str) -> bool {
-    let body = transmit.request.body.as_deref().unwrap().as_bytes();
-    header(transmit, "x-autohook-signature") == Some(hex_signature(&SecretKey::parse(secret).unwrap(), body).as_str())
 }
 
 /// Emits one event and delivers it; the request sent.
