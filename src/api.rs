@@ -458,17 +458,23 @@ fn badge_view(engine: &Engine) -> Value {
 /// browser dropped its reply.
 pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
     let kind = message.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-    let request_id = match message.as_object_mut().and_then(|fields| fields.remove("requestId")) {
+    let raw_id = match message.as_object_mut().and_then(|fields| fields.remove("requestId")) {
         None => None,
-        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => Some(request_key(&sender, &kind, &id)),
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS => Some(id),
         Some(_) => return Err(ApiError::BadRequest(format!("requestId must be text of 1 to {MAX_REQUEST_ID_CHARS} characters"))),
     };
+    let request_id = raw_id.as_deref().map(|id| request_key(&sender, &kind, id));
     let read_only = is_read_only(&message);
     // A campaign reply to a page carries every phrase: the campaign as it is
     // now is what a repeat answers, so only a marker is kept. A content
     // script's reply is only the target, and is kept as it is.
     let campaign_view = sender == Sender::ExtensionPage && kind.starts_with("campaign.") && kind != "campaign.beginPick";
-    if let Some(reply) = request_id.as_deref().and_then(|id| engine.remembered_reply(id, now)) {
+    // 1.0.0 kept a page's replies under `page:<id>`, without the type; they
+    // expire within minutes of the update, and a page's ids are its own.
+    // A content script's are never read so: they held the whole campaign.
+    let legacy = raw_id.filter(|_| sender == Sender::ExtensionPage).map(|id| format!("page:{id}"));
+    let remembered = [request_id.as_deref(), legacy.as_deref()].into_iter().flatten().find_map(|id| engine.remembered_reply(id, now));
+    if let Some(reply) = remembered {
         return Ok(match reply {
             Reply::Now(Value::Null) if campaign_view => Reply::Now(engine.campaign().view(None)),
             reply => reply.clone(),

@@ -645,6 +645,12 @@ fn a_profile_written_by_1_0_0_loads_whole() {
     let before = everything(&mut sim);
     sim.restart();
     assert_eq!(everything(&mut sim), before, "written and read again, the same");
+
+    // A page's request whose reply 1.0.0 kept is answered from it, not run again.
+    let repeat = sim.ask(json!({"type": "events.emit", "event": "message_sent", "data": {}, "requestId": "page-emit-final"}));
+    let first = ["dlv_JkLxQHv-quNUFHBofORmkQ", "dlv_H1osv24oM9sojrMlRSrDRQ", "dlv_Nz_J3MP5INDT-X_y4T4nKg", "dlv_QEHyadHK-03_5wbGk5gtlA"];
+    assert_eq!(repeat["value"]["deliveries"], json!([first[0], first[1], first[2], first[3], "dlv_GKZ3ctxORp1XddiG4GRanA"]));
+    assert_eq!(everything(&mut sim), before, "and nothing new was made");
 }
 
 /// The host a request went to.
