@@ -535,17 +535,43 @@ impl Engine {
     }
 
     /// Makes room for one new delivery per target in a full outbox by
-    /// dropping the newest unstarted deliveries of the webhooks furthest
-    /// over their [`Engine::outbox_share`], each logged with the reason.
-    /// Stops when none is over its share: the event is then refused whole.
+    /// dropping deliveries of the webhooks over their
+    /// [`Engine::outbox_share`], furthest over first, each its newest that
+    /// may go: waiting for a first attempt or for a retry (a 429's hour
+    /// included), never one in flight, a Test (its caller waits) or an open
+    /// batch (it holds more events than it would make room for). Each is
+    /// logged with the reason. Drops nothing unless it can make all the
+    /// room needed: the event is then refused whole.
     fn make_room(&mut self, targets: &[usize], now: Millis) {
+        let needed = (self.outbox.len() + targets.len()).saturating_sub(MAX_OUTBOX);
+        if needed == 0 {
+            return;
+        }
         let share = self.outbox_share(targets);
-        while self.outbox.len() + targets.len() > MAX_OUTBOX {
-            let over = self.webhooks.iter().map(|w| (self.outbox.count_of(&w.id), &w.id)).filter(|&(count, _)| count > share).max();
-            let unstarted = |hog: &str| self.outbox.iter().rev().find(|d| d.webhook_id == hog && d.attempts.is_empty() && !d.test);
-            let Some(victim) = over.and_then(|(_, hog)| unstarted(hog)).map(|d| d.id.clone()) else { return };
-            let why = format!("dropped: the outbox was full and this webhook held more than its share of it ({share} undelivered events)");
-            self.finish(&victim, DeliveryState::Cancelled, Some(why), now);
+        // By id, so equal counts choose the same webhook on every run.
+        let mut over: BTreeMap<&str, (usize, VecDeque<&str>)> = BTreeMap::new();
+        for webhook in &self.webhooks {
+            let count = self.outbox.count_of(&webhook.id);
+            if count > share {
+                over.insert(webhook.id.as_str(), (count, VecDeque::new()));
+            }
+        }
+        let may_go = |d: &Delivery| !d.test && d.state != DeliveryState::Open && !d.awaiting_result();
+        for delivery in self.outbox.iter().rev().filter(|d| may_go(d)) {
+            if let Some((_, newest_first)) = over.get_mut(delivery.webhook_id.as_str()) {
+                newest_first.push_back(delivery.id.as_str());
+            }
+        }
+        let mut victims: Vec<String> = Vec::with_capacity(needed);
+        while victims.len() < needed {
+            let furthest = over.values_mut().filter(|(count, left)| *count > share && !left.is_empty()).max_by_key(|(count, _)| *count);
+            let Some((count, left)) = furthest else { return };
+            *count -= 1;
+            victims.extend(left.pop_front().map(str::to_string));
+        }
+        let why = format!("dropped: the outbox was full and this webhook held more than its share of it ({share} undelivered events)");
+        for victim in victims {
+            self.finish(&victim, DeliveryState::Cancelled, Some(why.clone()), now);
         }
     }
 

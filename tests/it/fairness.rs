@@ -198,3 +198,24 @@ fn a_receiver_that_keeps_its_deliveries_waiting_holds_only_its_share_of_a_full_o
     assert_eq!(emit(&mut sim, "error"), Err(EngineError::OutboxFull), "no one holds more than their share");
     assert_eq!(sim.engine.deliveries().filter(|d| d.state == DeliveryState::Cancelled).count(), 0);
 }
+
+#[test]
+fn a_throttling_receiver_whose_deliveries_all_wait_for_a_retry_still_makes_room() {
+    let mut sim = Sim::new(6);
+    let throttled = |_: &Transmit| Outcome::Response { status: 429, retry_after: Some("3600".into()), body: String::new() };
+    let busy = sim.webhook(json!({"url": "https://busy.test/", "events": ["message_sent"], "ratePerMinute": 10_000}));
+    for _ in 0..MAX_OUTBOX {
+        sim.engine.emit("message_sent", json!({}), sim.now).unwrap();
+    }
+    sim.run_until(sim.now.plus(5 * 60_000), throttled);
+    assert!(sim.engine.deliveries().filter(|d| d.webhook_id == busy).all(|d| !d.attempts.is_empty()), "every one tried, waiting an hour");
+
+    let other = sim.webhook(json!({"url": "https://other.test/", "events": ["error"]}));
+    for _ in 0..100 {
+        assert_eq!(sim.engine.emit("error", json!({}), sim.now).map(|ids| ids.len()), Ok(1), "the other's event gets in");
+    }
+    assert_eq!(count(&sim, &other, DeliveryState::Pending), 100);
+    let dropped: Vec<_> = sim.engine.deliveries().filter(|d| d.state == DeliveryState::Cancelled).collect();
+    assert_eq!(dropped.len(), 100);
+    assert!(dropped.iter().all(|d| d.webhook_id == busy && !d.awaiting_result()), "only the busy one's, none in flight");
+}
