@@ -17,9 +17,15 @@ async function loadOrCreateKey() {
   const found = await request(db.transaction(KEYS).objectStore(KEYS).get(KEY_ID));
   if (found) return found;
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-  // `add` fails if another context stored a key first; then use that one.
-  await request(db.transaction(KEYS, 'readwrite').objectStore(KEYS).add(key, KEY_ID)).catch(() => {});
-  return request(db.transaction(KEYS).objectStore(KEYS).get(KEY_ID));
+  // `add` fails with ConstraintError if another context stored a key
+  // first; then use that one. Any other failure fails the start: a missing
+  // key must never read as a lost one, which sets every sealed record aside.
+  await request(db.transaction(KEYS, 'readwrite').objectStore(KEYS).add(key, KEY_ID)).catch((error) => {
+    if (error?.name !== 'ConstraintError') throw error;
+  });
+  const stored = await request(db.transaction(KEYS).objectStore(KEYS).get(KEY_ID));
+  if (!stored) throw new Error('IndexedDB: the sealing key was not stored');
+  return stored;
 }
 
 let key;

@@ -15,7 +15,8 @@ const DATABASE = 'autohook';
 const VERSION = 2;
 export const KEYS = 'keys';
 const RECORDS = 'records';
-// In `keys`: set once 1.0.0's storage.local has been moved into `records`.
+// In `keys`: 1.0.0's storage.local was moved into `records` (true), and
+// has been cleared since ('cleared').
 const MOVED = 'storage.local moved';
 
 /** Resolves to `operation`'s result. */
@@ -52,6 +53,9 @@ export function database() {
       resolve(db);
     };
     open.onerror = () => reject(open.error);
+    // Another context holds an older version open: fail this start (the
+    // next request tries again) rather than wait with every caller.
+    open.onblocked = () => reject(new Error('IndexedDB: the upgrade is blocked by another open copy of the database'));
   });
   return opened.catch((error) => ((opened = undefined), Promise.reject(error)));
 }
@@ -72,6 +76,7 @@ export async function readRecords(moveLegacy) {
     await moveFromStorageLocal(db, moveLegacy);
     return readRecords(moveLegacy);
   }
+  if (moved !== 'cleared') clearStorageLocal(db);
   return Object.fromEntries(keys.map((key, i) => [key, values[i]]));
 }
 
@@ -95,7 +100,8 @@ export async function writeRecords(set, remove) {
 async function moveFromStorageLocal(db, convert) {
   const legacy = await ext.storage.local.get(null);
   const converted = await Promise.all(Object.entries(legacy).map(async ([key, value]) => [key, await convert(key, value)]));
-  const transaction = db.transaction([KEYS, RECORDS], 'readwrite');
+  // Strict: on disk before storage.local, the only other copy, is cleared.
+  const transaction = db.transaction([KEYS, RECORDS], 'readwrite', { durability: 'strict' });
   const keys = transaction.objectStore(KEYS);
   keys.get(MOVED).onsuccess = (event) => {
     if (event.target.result) return;
@@ -104,5 +110,20 @@ async function moveFromStorageLocal(db, convert) {
     keys.put(true, MOVED);
   };
   await committed(transaction);
-  await ext.storage.local.clear().catch((error) => console.warn('AutoHook: clearing storage.local after the move', error));
+}
+
+/**
+ * Clears what 1.0.0 left in storage.local (a content script in Firefox can
+ * read it), then notes it: a start after a failed or interrupted clear
+ * tries again. Not awaited by the start: nothing waits on it.
+ */
+async function clearStorageLocal(db) {
+  try {
+    await ext.storage.local.clear();
+    const transaction = db.transaction(KEYS, 'readwrite');
+    transaction.objectStore(KEYS).put('cleared', MOVED);
+    await committed(transaction);
+  } catch (error) {
+    console.warn('AutoHook: clearing storage.local after the move', error);
+  }
 }

@@ -186,7 +186,8 @@ test('a 1.0.0 profile moves out of storage.local once, its sealed records bound 
 
   const [moved] = await caller(page)('webhooks.list');
   assert.deepEqual([moved.id, moved.enabled], ['wh_old', true]);
-  assert.deepEqual(await page.evaluate(() => chrome.storage.local.get(null)), {}, 'storage.local is left empty');
+  const leftInStorageLocal = () => page.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).length);
+  await eventually(async () => (await leftInStorageLocal()) === 0, { what: 'storage.local left empty' });
   const records = await store.read();
   assert.ok(records.webhooks.startsWith('sealed:v2:'), records.webhooks.slice(0, 20));
   await caller(page)('events.emit', { event: 'message_sent', data: { message: 'moved' } });
