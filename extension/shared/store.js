@@ -35,11 +35,26 @@ function committed(transaction) {
   });
 }
 
+/**
+ * `error` with what the user can do about it, where that is known: Firefox
+ * gives extensions no IndexedDB when it is set to never remember history
+ * (permanent private browsing), and `storage.local` is no place for state.
+ */
+function explained(error) {
+  if (error?.name !== 'InvalidStateError') return error;
+  return new Error('AutoHook cannot keep its settings while Firefox is set to never remember history (private browsing gives extensions no IndexedDB): set History to "Remember history" or "Use custom settings" to use AutoHook');
+}
+
 let opened;
 /** The database, opened once per context (and again after it is closed). */
 export function database() {
   opened ??= new Promise((resolve, reject) => {
-    const open = indexedDB.open(DATABASE, VERSION);
+    let open;
+    try {
+      open = indexedDB.open(DATABASE, VERSION);
+    } catch (error) {
+      return reject(explained(error));
+    }
     open.onupgradeneeded = () => {
       for (const store of [KEYS, RECORDS]) {
         if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store);
@@ -52,7 +67,7 @@ export function database() {
       db.onclose = () => (opened = undefined);
       resolve(db);
     };
-    open.onerror = () => reject(open.error);
+    open.onerror = () => reject(explained(open.error));
     // Another context holds an older version open: fail this start (the
     // next request tries again) rather than wait with every caller.
     open.onblocked = () => reject(new Error('IndexedDB: the upgrade is blocked by another open copy of the database'));
