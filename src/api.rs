@@ -385,10 +385,18 @@ fn webhook_view(engine: &Engine, webhook: &Webhook) -> Value {
     fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
     fields.insert("previousSecrets".into(), webhook.previous_secrets.view());
     let raw = webhook.config.to_raw();
-    let url = Url::parse(&raw.url).ok();
-    let secrets = url.as_ref().map(UrlSecrets::of).unwrap_or_default();
-    fields.insert("urlHasSecrets".into(), Value::Bool(!secrets.is_empty()));
-    fields.insert("url".into(), json!(url.map_or(raw.url, |url| redact::shown(&display_url(&secrets.mask(&url))))));
+    // Stored settings that no longer parse may hold a URL that does not:
+    // its secret parts cannot be found, so all of it is one.
+    let (has_secrets, url) = match Url::parse(&raw.url) {
+        Ok(url) => {
+            let secrets = UrlSecrets::of(&url);
+            (!secrets.is_empty(), redact::shown(&display_url(&secrets.mask(&url))))
+        }
+        Err(_) if raw.url.is_empty() => (false, raw.url),
+        Err(_) => (true, redact::REDACTED.to_string()),
+    };
+    fields.insert("urlHasSecrets".into(), Value::Bool(has_secrets));
+    fields.insert("url".into(), json!(url));
     let headers = raw.headers.iter().map(|header| {
         let secret = is_secret_header(&header.name, header.secret);
         json!({"name": header.name, "value": if secret { None } else { Some(&header.value) }, "secret": secret})

@@ -25,7 +25,7 @@ use url::Url;
 use crate::event::EventKind;
 use crate::filter::{FilterError, Filters, Match};
 use crate::preset::Preset;
-use crate::redact::{is_secret_header, never_carries_credentials, Credentials, UrlSecrets};
+use crate::redact::{is_secret_header, never_carries_credentials, template_literals, Credentials, UrlSecrets};
 use crate::signing::{Secret, SecretError};
 use crate::template::{query_template, RequestPart, Template, TemplateError, MAX_TEMPLATE_CHARS};
 
@@ -618,8 +618,9 @@ impl WebhookConfig {
     pub fn create(input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
         let url = parse_url(input.url.as_deref().ok_or(ConfigError::UrlMissing)?)?;
         let defaults = RawConfig {
-            // A host can be longer than a name may be; the name it gives must not be refused.
-            name: url.host_str().unwrap_or_default().chars().take(MAX_NAME_CHARS - 1).collect(),
+            // A host can be longer than a name may be; the name it gives must
+            // not be refused. Its token labels masked: a name is shown and exported.
+            name: UrlSecrets::of(&url).shown_host(&url).chars().take(MAX_NAME_CHARS - 1).collect(),
             url: url.to_string(),
             method: Method::Post.as_str().into(),
             events: EventKind::ALL.into_iter().filter(|k| *k != EventKind::Test).map(|k| k.as_str().into()).collect(),
@@ -781,7 +782,9 @@ impl WebhookConfig {
         Credentials {
             secrets: self.secret.as_ref().map(Secret::as_str).into_iter().collect(),
             headers: secret().map(|(header, _)| header.name.as_str()).collect(),
-            header_values: secret().filter(|(_, template)| template.is_none()).map(|(header, _)| header.value.as_str()).collect(),
+            header_values: secret()
+                .flat_map(|(header, template)| template.map_or_else(|| vec![header.value.as_str()], template_literals))
+                .collect(),
             url: Some(&self.url_secrets),
         }
     }

@@ -222,7 +222,9 @@ pub fn write(
 /// no longer parse are exported without their credentials too.
 fn take_credentials(record: &mut Value, marker: &Value) -> Credentials {
     let mut credentials = Credentials::default();
-    let holds_credential = |text: &str| Url::parse(text).is_ok_and(|url| !UrlSecrets::of(&url).is_empty());
+    // One that does not parse (from settings that no longer do) is taken
+    // for a credential whole, as the pages show it: its parts cannot be told apart.
+    let holds_credential = |text: &str| !text.is_empty() && Url::parse(text).map_or(true, |url| !UrlSecrets::of(&url).is_empty());
     if let Some(url) = record.get_mut("url").filter(|url| url.as_str().is_some_and(holds_credential)) {
         credentials.url = url.as_str().map(str::to_string);
         *url = marker.clone();

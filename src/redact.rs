@@ -6,12 +6,19 @@
 //! - Every custom header's value, unless its name is one of
 //!   [`NEVER_CREDENTIAL_HEADERS`] or the user switched the header to not
 //!   secret (the switch is stored with the header; see `config::Header`).
-//! - Every query value written in the webhook URL. A value with a template
+//! - Every query value written in the webhook URL, and every query
+//!   component with no `=` (`?AbC123…`), whatever it looks like: some
+//!   receivers take their key as the bare query. A value with a template
 //!   tag is a template: rendered from the event, it is shown, and
 //!   credentials never go in a template (the editor says so).
 //! - The URL's path segments that are tokens: the places known services
 //!   put theirs (Slack's and Discord's paths, Telegram's bot token,
 //!   Zapier's catch path, IFTTT's key) and any [`is_token_like`] segment.
+//! - The host's labels that are [`is_token_like`] (read as Unicode, so an
+//!   IDN's `xn--` form is not taken for one): request bins and function
+//!   URLs put their key there (`eo1a2b…c4d.m.pipedream.net`).
+//! - The whole URL, when stored settings hold one that does not parse:
+//!   its parts cannot be told apart.
 //! - The signing secret, which is never sent.
 //!
 //! Two passes over what the log keeps of a request:
@@ -28,12 +35,16 @@ use memchr::memmem::Finder;
 use percent_encoding::percent_decode_str;
 use url::{form_urlencoded, Url};
 
-use crate::template::query_template;
+use crate::template::{query_template, Template};
 
 /// Stands in for a hidden value.
 pub const REDACTED: &str = "••••";
 /// [`REDACTED`] as a URL writes it.
 const REDACTED_IN_URL: &str = "%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2";
+/// [`REDACTED`] as a host label, in its IDNA form: a host holds no `%`.
+/// A host that has this label is `••••` read as Unicode anyway, so
+/// [`shown`] writing it so is never wrong.
+const REDACTED_IN_HOST: &str = "xn--nvgaaa";
 /// Headers that never carry a credential, so their values are always
 /// shown (in any case): they say what the body is and what the sender
 /// wants back. Declared here alone; the catalog gives the list to the
@@ -84,12 +95,21 @@ enum UrlSecret {
     Segment { written: String, prefix: &'static str, value: String },
     /// A query pair, name and value decoded.
     Query { name: String, value: String },
+    /// A query component with no `=`, decoded.
+    Bare { value: String },
+    /// A label of the host, as the URL writes it (its IDNA form).
+    Host { label: String },
 }
 
 impl UrlSecrets {
     /// The credentials in `url`, a webhook URL as written.
     pub fn of(url: &Url) -> UrlSecrets {
         let mut secrets = Vec::new();
+        if let Some(url::Host::Domain(domain)) = url.host() {
+            secrets.extend(
+                domain.split('.').filter(|label| host_label_is_secret(label)).map(|label| UrlSecret::Host { label: label.to_string() }),
+            );
+        }
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         if let Some(segments) = url.path_segments() {
             let segments: Vec<&str> = segments.collect();
@@ -104,12 +124,19 @@ impl UrlSecrets {
         // value holding one is known for a template.
         let written = query_template(url).or_else(|| url.query().map(str::to_string)).unwrap_or_default();
         for pair in written.split('&') {
-            let Some((_, value)) = pair.split_once('=') else { continue };
+            let value = pair.split_once('=').map_or(pair, |(_, value)| value);
             if value.is_empty() || value.contains("{{") {
                 continue;
             }
-            if let Some((name, value)) = form_urlencoded::parse(pair.as_bytes()).next() {
+            let Some((name, value)) = form_urlencoded::parse(pair.as_bytes()).next() else { continue };
+            if pair.contains('=') {
                 secrets.push(UrlSecret::Query { name: name.into_owned(), value: value.into_owned() });
+            } else {
+                // A bare component is a key by position, however it reads:
+                // taking only token-like ones would show `?hunter2`. A flag
+                // (`?debug`) shown as `••••` costs only readability, and,
+                // under MIN_SECRET_CHARS, is not looked for elsewhere.
+                secrets.push(UrlSecret::Bare { value: name.into_owned() });
             }
         }
         UrlSecrets(secrets)
@@ -123,20 +150,40 @@ impl UrlSecrets {
     /// The secret values, decoded.
     pub fn values(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|secret| match secret {
-            UrlSecret::Segment { value, .. } | UrlSecret::Query { value, .. } => value.as_str(),
+            UrlSecret::Segment { value, .. } | UrlSecret::Query { value, .. } | UrlSecret::Bare { value } => value.as_str(),
+            UrlSecret::Host { label } => label.as_str(),
         })
+    }
+
+    /// `url`'s host with each secret label as [`REDACTED`]: what a page
+    /// may show of it (the name a new webhook takes from its host).
+    pub fn shown_host(&self, url: &Url) -> String {
+        shown_host(self.mask(url).host_str().unwrap_or_default())
     }
 
     /// `url` (the URL these secrets were found in, or a request's URL made
     /// from it: its query rendered, an envelope appended) with each secret
-    /// path segment and query value masked whole and the fragment dropped
-    /// (it is never sent, and pages put tokens there). A query pair is
-    /// masked where its name and value are a secret pair's, so a GET's
-    /// envelope and a template's rendered values stay readable. Masks are
-    /// percent-encoded: [`shown`] writes them as they read.
+    /// path segment, host label and query value masked whole and the
+    /// fragment dropped (it is never sent, and pages put tokens there). A
+    /// query pair is masked where its name and value are a secret pair's,
+    /// so a GET's envelope and a template's rendered values stay readable.
+    /// Masks are percent-encoded (IDNA-encoded in the host): [`shown`]
+    /// writes them as they read.
     pub fn mask(&self, url: &Url) -> Url {
         let mut url = url.clone();
         url.set_fragment(None);
+        if let Some(url::Host::Domain(domain)) = url.host() {
+            let is_secret = |label: &str| self.0.iter().any(|secret| matches!(secret, UrlSecret::Host { label: l } if l == label));
+            let labels: Vec<&str> = domain.split('.').map(|label| if is_secret(label) { REDACTED_IN_HOST } else { label }).collect();
+            let masked = labels.join(".");
+            if masked != domain {
+                // A label of letters, digits and `-` in place of another
+                // keeps the host valid; were it refused, nothing of the host shows.
+                if url.set_host(Some(&masked)).is_err() {
+                    let _ = url.set_host(Some(REDACTED_IN_HOST));
+                }
+            }
+        }
         let segment = |segment: &str| {
             self.0.iter().find_map(|secret| match secret {
                 UrlSecret::Segment { written, prefix, .. } if written == segment => Some(format!("{prefix}{REDACTED_IN_URL}")),
@@ -150,11 +197,13 @@ impl UrlSecrets {
         let is_secret = |name: &str, value: &str| {
             self.0.iter().any(|secret| matches!(secret, UrlSecret::Query { name: n, value: v } if n == name && v == value))
         };
+        let is_bare_secret = |value: &str| self.0.iter().any(|secret| matches!(secret, UrlSecret::Bare { value: v } if v == value));
         if let Some(query) = url.query() {
             let shown: Vec<String> = query
                 .split('&')
                 .map(|pair| match form_urlencoded::parse(pair.as_bytes()).next() {
-                    Some((name, value)) if is_secret(&name, &value) => {
+                    Some((name, _)) if !pair.contains('=') && is_bare_secret(&name) => REDACTED_IN_URL.to_string(),
+                    Some((name, value)) if pair.contains('=') && is_secret(&name, &value) => {
                         format!("{}={REDACTED_IN_URL}", pair.split('=').next().unwrap_or_default())
                     }
                     _ => pair.to_string(),
@@ -168,7 +217,26 @@ impl UrlSecrets {
 
 /// A URL as text, with the masks [`UrlSecrets::mask`] put in it as they read.
 pub fn shown(url: &str) -> String {
-    url.replace(REDACTED_IN_URL, REDACTED)
+    let url = url.replace(REDACTED_IN_URL, REDACTED);
+    // The host: after `scheme://`, up to the path, query, fragment or port
+    // (a webhook URL has no user name, and a masked host no IPv6 address).
+    let Some(start) = url.find("://").map(|i| i + "://".len()) else { return url };
+    let end = url[start..].find(['/', '?', '#', ':']).map_or(url.len(), |i| start + i);
+    format!("{}{}{}", &url[..start], shown_host(&url[start..end]), &url[end..])
+}
+
+/// A host with its masked labels as [`REDACTED`].
+fn shown_host(host: &str) -> String {
+    host.split('.').map(|label| if label == REDACTED_IN_HOST { REDACTED } else { label }).collect::<Vec<_>>().join(".")
+}
+
+/// Whether a host label (as the URL writes it) is a token: read as
+/// Unicode, [`is_token_like`]. So an IDN such as `xn--80akhbyknj4f`
+/// (`испытание`), whose IDNA form mixes letters and digits, is not one,
+/// nor is any dotted IPv4 address, its labels being digits.
+fn host_label_is_secret(label: &str) -> bool {
+    let unicode = url::quirks::domain_to_unicode(label);
+    is_token_like(if unicode.is_empty() { label } else { &unicode })
 }
 
 fn segment_is_secret(host: &str, segments: &[&str], i: usize) -> bool {
@@ -203,6 +271,24 @@ fn is_token_like(segment: &str) -> bool {
         && decoded.chars().any(|c| c.is_ascii_alphabetic())
 }
 
+/// What of a secret header's template is looked for everywhere: the text
+/// between its tags, trimmed, where it has at least [`MIN_SECRET_CHARS`]
+/// characters (`sk_live_abc123-` of `sk_live_abc123-{{event}}`), which a
+/// receiver echoing the header would carry around the rendered part. An
+/// HTTP auth scheme opening the value (`Bearer ` of `Bearer {{data.t}}`)
+/// is left out: it is no credential, and would mask every `Bearer` in the log.
+pub fn template_literals(template: &Template) -> Vec<&str> {
+    template
+        .texts()
+        .map(|(at, text)| match text.split_once(' ') {
+            Some((scheme, rest)) if at == 0 && !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic()) => rest,
+            _ => text,
+        })
+        .map(str::trim)
+        .filter(|text| text.chars().count() >= MIN_SECRET_CHARS)
+        .collect()
+}
+
 /// One webhook's credentials, by where they come from: what the log masks
 /// in place and looks for elsewhere (with a `Redactor`).
 #[derive(Debug, Default)]
@@ -212,9 +298,10 @@ pub struct Credentials<'a> {
     /// The custom headers whose values are secret, by name: masked where
     /// they sit, whatever they render to.
     pub headers: Vec<&'a str>,
-    /// Those headers' values as written, looked for everywhere; not a
-    /// template's, whose rendering is the event's data (which the log
-    /// keeps as it came), and would mask the body's copy of it.
+    /// Those headers' values as written, looked for everywhere; of a
+    /// template, only its [`template_literals`]: its rendering is the
+    /// event's data (which the log keeps as it came), and would mask the
+    /// body's copy of it.
     pub header_values: Vec<&'a str>,
     /// The URL's secret parts.
     pub url: Option<&'a UrlSecrets>,
@@ -470,7 +557,7 @@ mod tests {
     #[test]
     fn every_query_value_is_a_credential_whatever_its_name() {
         let cases = [
-            ("https://h.test/in?pwd=hunter2&team=ops&flag&empty=", "https://h.test/in?pwd=••••&team=••••&flag&empty="),
+            ("https://h.test/in?pwd=hunter2&team=ops&flag&empty=", "https://h.test/in?pwd=••••&team=••••&••••&empty="),
             ("https://h.test/in?k=a%26b&k=c+d#pwd=frag", "https://h.test/in?k=••••&k=••••"),
             ("https://h.test/in?text={{data.message}}&key=abc", "https://h.test/in?text={{data.message}}&key=••••"),
         ];
@@ -479,6 +566,59 @@ mod tests {
         }
         let url = Url::parse("https://h.test/in?k=a%26b&k=c+d&t={{event}}#frag").unwrap();
         assert_eq!(UrlSecrets::of(&url).values().collect::<Vec<_>>(), ["a&b", "c d"], "decoded; the template and fragment are not values");
+    }
+
+    #[test]
+    fn a_bare_query_component_is_a_credential_however_it_reads() {
+        let cases = [
+            ("https://h.test/hook?AbCdEf0123456789XyZ", "https://h.test/hook?••••"),
+            ("https://h.test/hook?a=1&RAWTOKEN123456789abc", "https://h.test/hook?a=••••&••••"),
+            ("https://h.test/hook?hunter2&&t={{event}}&{{id}}", "https://h.test/hook?••••&&t={{event}}&{{id}}"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(masked(url), expected, "{url}");
+        }
+        let url = Url::parse("https://h.test/hook?a=1&RAW%20TOKEN+123456789abc").unwrap();
+        assert_eq!(UrlSecrets::of(&url).values().collect::<Vec<_>>(), ["1", "RAW TOKEN 123456789abc"], "decoded");
+        let redactor = Redactor::new(UrlSecrets::of(&url).values());
+        assert_eq!(redactor.scrub("echo: RAW TOKEN 123456789abc"), "echo: ••••");
+    }
+
+    #[test]
+    fn token_like_host_labels_are_credentials_and_ordinary_hosts_are_not() {
+        let url = Url::parse("https://eo1a2b3c4d5e6f7a8b.m.pipedream.net/").unwrap();
+        let secrets = UrlSecrets::of(&url);
+        assert_eq!(secrets.values().collect::<Vec<_>>(), ["eo1a2b3c4d5e6f7a8b"]);
+        assert_eq!(shown(secrets.mask(&url).as_str()), "https://••••.m.pipedream.net/");
+        assert_eq!(secrets.shown_host(&url), "••••.m.pipedream.net");
+        assert_eq!(Redactor::new(secrets.values()).scrub("bin eo1a2b3c4d5e6f7a8b said"), "bin •••• said");
+        assert_eq!(
+            masked("http://a1b2c3d4e5f6a7b8c9d0.lambda-url.us-east-1.on.aws:8080/x?k=v#f"),
+            "http://••••.lambda-url.us-east-1.on.aws:8080/x?k=••••"
+        );
+        for ordinary in [
+            "https://hooks.slack.com/",
+            "https://api.example.com/in",
+            "http://127.0.0.1:8080/in",
+            "http://localhost/in",
+            "https://xn--bcher-kva.example/in",
+            "https://xn--80akhbyknj4f.xn--p1ai/in",
+            "http://[2001:db8:85a3:0:0:8a2e:370:7334]/in",
+            "https://my-long-company-name.example/in",
+        ] {
+            let url = Url::parse(ordinary).unwrap();
+            assert!(UrlSecrets::of(&url).is_empty(), "{ordinary}");
+            assert_eq!(masked(ordinary), url.as_str(), "{ordinary}");
+        }
+    }
+
+    #[test]
+    fn the_host_mask_is_the_idna_form_of_the_mask() {
+        let url = Url::parse(&format!("https://{REDACTED}.test/")).map(|url| url.host_str().map(str::to_string));
+        // This build's IDNA back end has no Unicode tables and refuses the
+        // bullet; the mask is read back with the same decoder pages use.
+        assert!(url.is_err() || url == Ok(Some(format!("{REDACTED_IN_HOST}.test"))));
+        assert_eq!(url::quirks::domain_to_unicode(REDACTED_IN_HOST), REDACTED);
     }
 
     #[test]
@@ -498,6 +638,18 @@ mod tests {
             assert!(!is_token_like(plain), "{plain}");
         }
         assert_eq!(masked("https://example.com/hooks/autohook/1234"), "https://example.com/hooks/autohook/1234");
+    }
+
+    #[test]
+    fn a_templates_literal_text_is_looked_for_without_its_auth_scheme() {
+        let literals = |source: &str| {
+            let template = Template::parse(source, crate::template::RequestPart::Header).unwrap();
+            template_literals(&template).into_iter().map(str::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(literals("sk_live_abc123-{{event}}"), ["sk_live_abc123-"]);
+        assert_eq!(literals("Bearer sk_live_abc123{{event}}"), ["sk_live_abc123"]);
+        assert_eq!(literals("{{event}}:hmac-key-9f8e7d:{{id}}"), [":hmac-key-9f8e7d:"]);
+        assert!(literals("Bearer {{data.token}}").is_empty() && literals("v1={{id}}").is_empty() && literals("{{event}}").is_empty());
     }
 
     #[test]

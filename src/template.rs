@@ -156,6 +156,15 @@ impl Template {
         Ok(template)
     }
 
+    /// The text between its tags, as written, each with where it starts in
+    /// the source.
+    pub fn texts(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.parts.iter().filter_map(|part| match part {
+            Part::Text(range) => Some((range.start, &self.source[range.clone()])),
+            Part::Tag(_) => None,
+        })
+    }
+
     /// Parses `source` and renders it for a sample of each of `events`, so a
     /// path one of them lacks, or (for [`RequestPart::Json`]) an output that is
     /// not JSON, is reported now rather than at delivery. A webhook that

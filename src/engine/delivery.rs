@@ -330,7 +330,9 @@ fn masked(request: &HttpRequest, credentials: &Credentials<'_>) -> (HttpRequest,
             url.set_fragment(None);
             url.to_string()
         }
-        (Err(_), _) => request.url.clone(),
+        // Never the case for a URL made from settings that parse; if it
+        // were, its credentials could not be told apart.
+        (Err(_), _) => REDACTED.to_string(),
     };
     let url = redactor.scrub(&redact::shown(&url));
     (HttpRequest { method: request.method, url, headers, body: None }, redactor)

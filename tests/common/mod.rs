@@ -211,6 +211,17 @@ impl Sim {
         self.restart_from_storage();
     }
 
+    /// Writes what changed, rewrites the stored webhooks list through
+    /// `change` (as another build or a damaged profile could leave it),
+    /// then restarts from storage.
+    pub fn edit_stored_webhooks(&mut self, change: impl FnOnce(&mut Vec<Value>)) {
+        self.persist();
+        let mut list: Vec<Value> = serde_json::from_str(&self.storage["webhooks"]).expect("a stored webhooks list");
+        change(&mut list);
+        self.storage.insert("webhooks".into(), serde_json::to_string(&list).expect("JSON"));
+        self.restart_from_storage();
+    }
+
     /// [`ask`] from an extension page, now, with [`RANDOM`].
     pub fn ask(&mut self, message: Value) -> Value {
         self.ask_as(Sender::ExtensionPage, message)

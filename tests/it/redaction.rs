@@ -11,7 +11,7 @@ use autohook::{Credentials, Engine, HttpRequest, LoggedRequest, Millis, Outcome,
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::select;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::common::{regressions, Sim};
 
@@ -283,7 +283,8 @@ proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: regressions(), ..ProptestConfig::with_cases(64) })]
 
     /// Any custom header and any query value of the URL is a credential,
-    /// whatever its name, as is a token-like path segment: none shows in
+    /// whatever its name (or with none: a bare component), as is a
+    /// token-like path segment or host label: none shows in
     /// the log (echoed back or not), the webhook as pages see it, the
     /// preview, or an export without secrets, and that export imports back
     /// where it came from with every credential kept. A header that never
@@ -294,6 +295,8 @@ proptest! {
         never in prop::option::of((select(&["Content-Type", "accept", "Accept-Language", "CONTENT-LANGUAGE", "User-Agent"][..]), plain())),
         params in prop::collection::vec((select(&["k", "key", "pwd", "q", "Sig"][..]), secret(), any::<u8>()), 1..8),
         token in "[A-Za-z]{6,10}[0-9]{2}[A-Za-z0-9]{8,14}",
+        bare in prop::option::of((secret(), any::<u8>(), any::<bool>())),
+        host_token in prop::option::of("[a-z]{6,10}[0-9]{2}[a-z0-9-]{8,14}[a-z0-9]"),
         fragment in "[a-z]{6}",
         signing in prop::option::of(secret()),
         get in any::<bool>(),
@@ -317,8 +320,20 @@ proptest! {
             input["headers"][*name] = json!(value);
             shown.push((name.to_string(), value.clone()));
         }
-        let query: Vec<String> = params.iter().map(|(name, value, how)| format!("{name}={}", encoded(value, *how))).collect();
-        input["url"] = json!(format!("https://h.test/in/{token}/x?{}#frag~{fragment}", query.join("&")));
+        let mut query: Vec<String> = params.iter().map(|(name, value, how)| format!("{name}={}", encoded(value, *how))).collect();
+        if let Some((value, how, first)) = &bare {
+            let at = if *first { 0 } else { query.len() };
+            query.insert(at, encoded(value, *how));
+            secrets.push(value.clone());
+        }
+        let host = match &host_token {
+            Some(label) => {
+                secrets.push(label.clone());
+                format!("{label}.h.test")
+            }
+            None => "h.test".into(),
+        };
+        input["url"] = json!(format!("https://{host}/in/{token}/x?{}#frag~{fragment}", query.join("&")));
         if let Some(signing) = &signing {
             input["secret"] = json!(signing);
         }
@@ -391,6 +406,50 @@ fn a_masked_log_names_the_header_and_keeps_the_url_readable() {
         (Some("•••• (X-Api-Pass)"), Some("blue"), Some("application/json"))
     );
     assert_eq!(delivery.attempts[0].response_body.as_deref(), Some("got ••••"), "an echo is scrubbed");
+}
+
+/// A bare query token, a token in the host and the literal text of a
+/// secret header's template are credentials: masked in place in the log,
+/// scrubbed from the receiver's echo, masked in the pages' view and the
+/// name a webhook takes from its host, and left out of an export without
+/// secrets. Ordinary hosts and template text around a tag stay readable.
+/// (Once a defect: found by an adversarial review of URL credentials.)
+#[test]
+fn bare_query_tokens_host_tokens_and_template_literals_are_credentials() {
+    let hidden = ["eo1a2b3c4d5e6f7a8b", "AbCdEf0123456789XyZ", "RAWTOKEN123456789abc", "sk_live_abc123"];
+    let mut sim = Sim::new(1);
+    sim.webhook(json!({
+        "url": "https://eo1a2b3c4d5e6f7a8b.m.pipedream.net/hook?AbCdEf0123456789XyZ&a=1&RAWTOKEN123456789abc",
+        "headers": {"X-Sig": "sk_live_abc123-{{event}}", "Authorization": "Bearer {{id}}"},
+    }));
+    sim.emit("message_sent");
+    let transmits = sim.transmits();
+    let answer = Outcome::Response { status: 200, retry_after: None, body: format!("{} Bearer x", echo(&transmits[0].request, 0)) };
+    sim.respond(&transmits[0], answer);
+    let delivery = sim.engine.deliveries().next().unwrap().clone();
+    let logged = delivery.request.as_ref().unwrap();
+    assert_eq!(logged.url, "https://••••.m.pipedream.net/hook?••••&a=••••&••••");
+    let response = delivery.attempts[0].response_body.clone().unwrap();
+    assert!(response.contains("••••message_sent"), "the template's literal is scrubbed, its rendering kept: {response}");
+    assert!(response.ends_with(" Bearer x"), "an auth scheme is not a credential: {response}");
+    let log = serde_json::to_string(&delivery).unwrap();
+    let listed = sim.ask(json!({"type": "webhooks.list"}));
+    assert_eq!(listed["value"][0]["url"], "https://••••.m.pipedream.net/hook?••••&a=••••&••••");
+    assert_eq!(listed["value"][0]["name"], "••••.m.pipedream.net", "the name taken from the host");
+    let file = sim.ask(json!({"type": "settings.export", "includeSecrets": false}))["value"].clone();
+    assert_eq!(file["webhooks"][0]["url"], json!({"omitted": true}));
+    for value in hidden {
+        for (place, text) in [("log", &log), ("webhooks.list", &listed.to_string()), ("export", &file.to_string())] {
+            assert!(!text.contains(value), "{place} holds {value}: {text}");
+        }
+    }
+    let mut plain = Sim::new(1);
+    for host in ["hooks.slack.com", "api.example.com", "127.0.0.1", "localhost", "xn--bcher-kva.example"] {
+        plain.webhook(json!({"url": format!("http://{host}/in")}));
+    }
+    let names: Vec<Value> =
+        plain.ask(json!({"type": "webhooks.list"}))["value"].as_array().unwrap().iter().map(|w| w["name"].clone()).collect();
+    assert_eq!(names, ["hooks.slack.com", "api.example.com", "127.0.0.1", "localhost", "xn--bcher-kva.example"]);
 }
 
 /// A header whose value is a template is secret by default too, and
