@@ -405,6 +405,28 @@ struct Pick {
     expires_at: Millis,
 }
 
+/// How long a reply's resume answers for the campaign's pauses on an
+/// error: an hour, the window of the reply notification cap. Within it, a
+/// failure is the reply's even when messages went out in between (a
+/// receiver that resumes on errors and a chat tab that fails every other
+/// message made 180 "paused" notifications an hour, all the user's, while
+/// the receiver resumed each pause). After an hour of the campaign running
+/// as the reply left it, a failure is the schedule's again, as a user who
+/// never stepped in would see it: notified without the cap, and a workflow
+/// that resumes on errors may resume it, so such a receiver restarts the
+/// campaign at most once an hour (one uncapped notification an hour).
+const REPLY_RESUME_ANSWERS_FOR_MS: u64 = 3_600_000;
+
+/// A reply's resume, remembered for [`REPLY_RESUME_ANSWERS_FOR_MS`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplyResume {
+    /// The webhook whose reply it was.
+    webhook_id: String,
+    /// When it was obeyed.
+    at: Millis,
+}
+
 /// An event the campaign raised, for the engine to deliver.
 pub type Raised = (EventKind, Value);
 
@@ -454,6 +476,13 @@ pub struct Campaign {
     /// that reply's.
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_resumed_by: Option<String>,
+    /// The webhook whose reply last resumed the campaign, and when, kept
+    /// past the messages that go out after it (unlike `reply_resumed_by`)
+    /// until the user or the schedule steps in: a pause on an error within
+    /// [`REPLY_RESUME_ANSWERS_FOR_MS`] of it is that reply's (see
+    /// [`Campaign::cause_of_pause`]). Absent in a campaign stored before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_reply_resume: Option<ReplyResume>,
     /// Whether the queued reply is not yet known to be in storage: it is
     /// not typed until it is ([`Campaign::reply_saved`]), or a worker stop
     /// after the typing would lose the delivery's result, and its retry
@@ -631,6 +660,9 @@ impl Campaign {
             return Err(CampaignError::LimitReached(limit));
         }
         self.status = Status::Running;
+        // A run the user or the schedule starts is theirs.
+        self.reply_resumed_by = None;
+        self.last_reply_resume = None;
         self.started_at = Some(now);
         self.scheduled_run = scheduled;
         self.run_sent = 0;
@@ -685,11 +717,13 @@ impl Campaign {
     /// a whole interval: a reply never makes the campaign send sooner than
     /// its settings would; and until a message is sent or the user steps
     /// in, what the campaign raises is the reply's (a send that fails after
-    /// a reply's resume must not let the reply resume it again).
+    /// a reply's resume must not let the reply resume it again); its pauses
+    /// on an error are for an hour after (see [`REPLY_RESUME_ANSWERS_FOR_MS`]).
     pub fn reply_control_obeyed(&mut self, replier: &str, now: Millis) {
         self.reply_control_at = Some(now);
         self.reply_resumed_by = (self.status == Status::Running).then(|| replier.to_string());
         if self.reply_resumed_by.is_some() {
+            self.last_reply_resume = Some(ReplyResume { webhook_id: replier.to_string(), at: now });
             let interval = u64::from(self.settings.interval_min_seconds) * 1000;
             self.next_send_at = Some(self.next_send_at.map_or(now, |at| at.max(now)).max(now.plus(interval)));
         }
@@ -699,16 +733,39 @@ impl Campaign {
     /// no longer a reply's doing.
     pub fn outside_control(&mut self) {
         self.reply_resumed_by = None;
+        self.last_reply_resume = None;
     }
 
-    /// What set off send `seq` if it is the one under way: the text of an
-    /// acted-on reply or the first send after a reply's resume, or else a
-    /// phrase due by the schedule.
-    pub fn cause_of_send(&self, seq: u64) -> Cause {
+    /// What set off send `seq` if it is the one under way, and so what
+    /// its events are: the text of an acted-on reply or the first send
+    /// after a reply's resume, or else a phrase due by the schedule; if
+    /// it `failed` (the campaign pauses on it), see [`Campaign::cause_of_pause`].
+    pub fn cause_of_send(&self, seq: u64, failed: bool, now: Millis) -> Cause {
         match &self.sending {
+            Some(sending) if sending.seq == seq && failed => self.cause_of_pause(sending.reply, now),
             Some(sending) if sending.seq == seq => self.cause_of(sending.reply),
             _ => Cause::Outside,
         }
+    }
+
+    /// What sets off a pause on an error at `now` of a send that types the
+    /// queued reply (`reply`) or a phrase: as [`Campaign::cause_of`], and
+    /// else the reply that last resumed the campaign, if it did less than
+    /// [`REPLY_RESUME_ANSWERS_FOR_MS`] ago and neither the user nor the
+    /// schedule has stepped in since, messages having gone out or not. So
+    /// its notification counts against that reply's webhook, and replies
+    /// to it are not acted on: a receiver cannot resume the campaign into
+    /// a chat tab that fails every other message, again and again, each
+    /// pause the user's own. The messages that go out meanwhile stay the
+    /// schedule's: replies to them are acted on as before.
+    fn cause_of_pause(&self, reply: bool, now: Millis) -> Cause {
+        let cause = self.cause_of(reply);
+        if cause != Cause::Outside {
+            return cause;
+        }
+        // A time after `now` (the clock went back) counts as recent: attributing to the reply is the safe side.
+        let recent = |resume: &&ReplyResume| resume.at > now || now.since(resume.at) < REPLY_RESUME_ANSWERS_FOR_MS;
+        self.last_reply_resume.as_ref().filter(recent).map_or(Cause::Outside, |resume| Cause::Reply(resume.webhook_id.clone()))
     }
 
     /// What sets off a send that types the queued reply (`reply`) or a
@@ -769,7 +826,7 @@ impl Campaign {
         } else {
             return None;
         };
-        let cause = self.cause_of(self.reply.is_some());
+        let cause = self.cause_of_pause(self.reply.is_some(), now);
         self.last_error = Some(missing.to_string());
         Some((cause, vec![self.error_event(missing.to_string(), now), self.enter_pause(now)]))
     }
@@ -962,6 +1019,7 @@ impl Campaign {
     fn enter_stop(&mut self, now: Millis) -> Raised {
         // Whatever starts the next run, a reply's resume of this one did not.
         self.reply_resumed_by = None;
+        self.last_reply_resume = None;
         self.reply_unsaved = false;
         if let Some(reply) = self.reply.take() {
             self.settled_reply = Some((reply.delivery_id, "not typed: the campaign stopped first".into()));

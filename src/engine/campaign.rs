@@ -118,7 +118,7 @@ impl Engine {
 
     /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
     pub fn campaign_sent(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) {
-        let cause = self.campaign.cause_of_send(seq);
+        let cause = self.campaign.cause_of_send(seq, result.is_err(), now);
         let raised = self.campaign.send_result(seq, result, now);
         self.raise(raised, cause, now);
         self.dirty.insert(Key::Campaign);

@@ -902,6 +902,63 @@ fn a_replys_resume_ends_with_the_run_it_resumed() {
     assert_eq!(world.shown.iter().map(|s| (s.at, &s.cause)).collect::<Vec<_>>(), [(next_day, &Cause::Outside)]);
 }
 
+/// What a review found: a receiver answering `error` and `campaign_paused`
+/// with resume, and a chat tab that fails every other message, 10 s
+/// apart. The message that went out between a reply's resume and the next
+/// failure ended the reply's part, so every other failure paused the
+/// campaign as the user's own: notified past the cap, and resumed by the
+/// receiver again, 180 notifications an hour. That failure is the reply's:
+/// within its allowance, and not acted on, so the hour shows two. Once the
+/// user resumes, what fails is the user's again.
+#[test]
+fn a_pause_on_an_error_after_a_message_a_replys_resume_let_out_is_still_the_replys() {
+    let (sim, ids) = acting_webhooks(1, 10, 0);
+    let mut world = World::new(sim, vec![false, true], |delivery| match delivery.event.kind {
+        EventKind::Error | EventKind::CampaignPaused => (200, Answer::Resume),
+        _ => (200, Answer::Nothing),
+    });
+    world.user(Control::Start);
+    world.run(NOON.plus(HOUR));
+    let reply = Cause::Reply(ids[0].clone());
+    let shown = |world: &World| world.shown.iter().map(|s| (s.at.since(NOON) / 1000, s.cause.clone())).collect::<Vec<_>>();
+    assert_eq!(shown(&world), [(0, Cause::Outside), (20, reply.clone())]);
+    assert_eq!(world.sends.len(), 3, "failed, typed, failed: then paused for good");
+    assert_eq!(*world.sim.engine.campaign().status(), Status::Paused);
+    let errors = deliveries_of(&world.sim, "error");
+    let actions: Vec<Option<&str>> = errors.iter().map(|d| d.reply_action.as_deref()).collect();
+    assert_eq!(actions, [Some("campaign resumed"), Some(CAUSED_BY_REPLY)]);
+    // The user resumes: its message goes out, the next fails as the user's,
+    // the receiver resumes that once more, and the failure after is its again.
+    world.user(Control::Resume);
+    let resumed = world.sim.now.since(NOON) / 1000;
+    world.run(NOON.plus(2 * HOUR));
+    let after: Vec<(u64, Cause)> = shown(&world).into_iter().skip(2).collect();
+    assert_eq!(after, [(resumed + 10, Cause::Outside), (resumed + 30, reply)]);
+}
+
+/// A reply's resume answers for what fails within the hour after it, not
+/// for good: a send that fails after an hour of messages going out is the
+/// schedule's again (notified as the user's, and a workflow that resumes
+/// on errors may resume it).
+#[test]
+fn a_pause_on_an_error_an_hour_after_a_replys_resume_is_the_users() {
+    let (sim, _) = acting_webhooks(1, 60, 0);
+    let mut tab = vec![false];
+    tab.extend([true; 65]);
+    tab.push(false);
+    let mut world = World::new(sim, tab, |delivery| match delivery.event.kind {
+        EventKind::Error => (200, Answer::Resume),
+        _ => (200, Answer::Nothing),
+    });
+    world.user(Control::Start);
+    world.run(NOON.plus(66 * MINUTE + 30_000));
+    let errors = world.events_of(EventKind::Error);
+    assert_eq!(errors, [(NOON, &Cause::Outside), (NOON.plus(66 * MINUTE), &Cause::Outside)]);
+    let actions: Vec<Option<String>> = deliveries_of(&world.sim, "error").into_iter().map(|d| d.reply_action).collect();
+    assert_eq!(actions, [Some("campaign resumed".into()), Some("campaign resumed".into())]);
+    assert_eq!(world.shown.iter().filter(|s| s.cause == Cause::Outside).count(), 2);
+}
+
 /// A paused campaign whose day is done (its limit lowered meanwhile) is
 /// not resumed by a reply: the log says why, and nothing more is typed.
 /// (Once a defect: the resume was obeyed and a message over the limit typed.)
