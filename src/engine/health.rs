@@ -35,6 +35,22 @@ pub struct Health {
     /// [`FAILING_NOTICE_EVERY_MS`], so a flapping receiver is one tap on the
     /// shoulder, not one per delivery.
     pub notified_failing_at: Option<Millis>,
+    /// The current run of failures is not yet told of, though the user
+    /// wants to be: the cap on what replies set off (see `alerts.rs`)
+    /// dropped the notice of its first failure, a reply's. The next failure
+    /// of the run that the cap allows (the user's own always is) tells it,
+    /// [`FAILING_NOTICE_EVERY_MS`] still holding; without this, such a
+    /// first failure silenced the user's own later ones until the webhook
+    /// recovered. (A run that began within that throttle is owed nothing:
+    /// a flapping receiver is still one notice.)
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub failing_notice_owed: bool,
+    /// AutoHook turned the webhook off, and the cap dropped the notice
+    /// that said so: it is shown at the webhook's next failure or held
+    /// event the cap allows (the user's own always can), or else the user
+    /// might never learn their events are being held.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disabled_notice_owed: bool,
     /// Since when every answer has been 429 Too Many Requests: a receiver
     /// that throttles forever is turned off after [`THROTTLED_DISABLE_MS`].
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +130,7 @@ impl Engine {
             DeliveryState::Delivered if webhook.health.consecutive_failures > 0 && !webhook.health.auto_disabled => {
                 webhook.health.consecutive_failures = 0;
                 webhook.health.failing_since = None;
+                webhook.health.failing_notice_owed = false;
             }
             DeliveryState::Failed => {
                 let health = &mut webhook.health;
@@ -121,10 +138,16 @@ impl Engine {
                 health.failing_since.get_or_insert(now);
                 health.last_reason = reason.map(str::to_string);
                 let quiet = health.notified_failing_at.is_some_and(|at| at.plus(FAILING_NOTICE_EVERY_MS) > now);
-                let starts_failing = health.consecutive_failures == 1 && !quiet;
-                if starts_failing && self.notify(NotificationKind::Failing, Some(index), None, cause, now) {
-                    self.webhooks[index].health.notified_failing_at = Some(now);
+                let tell = (health.consecutive_failures == 1 || health.failing_notice_owed) && !quiet;
+                if tell {
+                    let (shown, owed) = self.notify_or_owe(NotificationKind::Failing, index, cause, now);
+                    let health = &mut self.webhooks[index].health;
+                    if shown {
+                        health.notified_failing_at = Some(now);
+                    }
+                    health.failing_notice_owed = owed;
                 }
+                self.notify_owed_disabled(index, cause, now);
                 self.count_unseen_failure();
                 let webhook = &self.webhooks[index];
                 let limit = webhook.config.valid().map_or(0, |c| c.auto_disable_after);
@@ -202,7 +225,29 @@ impl Engine {
             }
             self.dirty.insert(Key::Delivery(delivery_id));
         }
-        self.notify(NotificationKind::Disabled, Some(index), None, cause, now);
+        let (_, owed) = self.notify_or_owe(NotificationKind::Disabled, index, cause, now);
+        self.webhooks[index].health.disabled_notice_owed = owed;
+    }
+
+    /// Shows the "turned off" notice of the webhook at `index` that the
+    /// cap dropped, if one is owed and the cap lets `cause` show it at `now`
+    /// (an outside cause always can): at a failure or an event held.
+    pub(super) fn notify_owed_disabled(&mut self, index: usize, cause: &Cause, now: Millis) {
+        if !self.webhooks[index].health.disabled_notice_owed {
+            return;
+        }
+        let (_, owed) = self.notify_or_owe(NotificationKind::Disabled, index, cause, now);
+        self.webhooks[index].health.disabled_notice_owed = owed;
+        self.dirty.insert(Key::Webhooks);
+    }
+
+    /// Notifies `kind` about the webhook at `index`, for `cause`: whether it
+    /// was shown, and whether it is owed still (the user wants it, and the
+    /// cap on what replies set off dropped it).
+    fn notify_or_owe(&mut self, kind: NotificationKind, index: usize, cause: &Cause, now: Millis) -> (bool, bool) {
+        let wanted = self.settings.notifications.wants(kind);
+        let shown = self.notify(kind, Some(index), None, cause, now);
+        (shown, wanted && !shown)
     }
 
     /// Whether the webhook at `index` holds its events (auto-disabled).
@@ -231,6 +276,7 @@ impl Engine {
             // in flight included (its retry would otherwise go out).
             webhook.health.auto_disabled = false;
             webhook.health.disabled_at = None;
+            webhook.health.disabled_notice_owed = false;
             webhook.disabled_reason = None;
             return self.cancel_pending(&id, "webhook was turned off", now);
         }

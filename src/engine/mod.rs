@@ -520,6 +520,12 @@ impl Engine {
             delivery.finished_at = Some(now);
             self.push_log(delivery);
         }
+        // An event held for a webhook AutoHook turned off tells a "turned off" the cap dropped.
+        for &index in &targets {
+            if self.holds_events(index) {
+                self.notify_owed_disabled(index, &event.cause, now);
+            }
+        }
         self.deliver_or_batch(&targets, event, now)
     }
 
