@@ -327,7 +327,7 @@ impl Engine {
             }
         }
         engine.disable_invalid_webhooks(now);
-        engine.cancel_orphans(now);
+        engine.settle_restored(now);
         engine.track_open_batches(now);
         engine.trim_log();
         engine.prune_notified(now);
@@ -608,7 +608,9 @@ impl Engine {
     }
 
     /// Sends a logged delivery's event again, with the same event id so the
-    /// receiver can tell it is the same event.
+    /// receiver can tell it is the same event. It is cancelled unsent if
+    /// its webhook is off or no longer subscribes to the event, as any
+    /// delivery is (see `refusal`).
     pub fn redeliver(&mut self, delivery_id: &str, now: Millis) -> Result<String, EngineError> {
         let original = self.delivery(delivery_id)?;
         let (event, batch, test) = (original.event.clone(), original.batch.clone(), original.test);
@@ -696,8 +698,12 @@ impl Engine {
         let (delivery_id, delivery_header, request) = loop {
             let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, &self.last_attempt_failed, now);
             let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))))?;
-            // Deleting or turning off a webhook cancels its deliveries (an
-            // auto-disabled one holds them), so it exists.
+            if let Some(refusal) = refusal(&self.webhooks, delivery) {
+                let id = delivery.id.clone();
+                self.refuse(&id, refusal, now);
+                continue;
+            }
+            // `refusal` cancels a delivery whose webhook is gone.
             let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
             // Sizes are checked when an event is accepted, but the settings
@@ -1035,6 +1041,19 @@ impl Engine {
         }
     }
 
+    /// Keeps delivery `id` from being sent, as `refusal` says.
+    fn refuse(&mut self, id: &str, refusal: Refusal, now: Millis) {
+        match refusal {
+            Refusal::Hold => {
+                if let Some(delivery) = self.outbox.get_mut(id) {
+                    delivery.state = DeliveryState::Held;
+                    self.dirty.insert(Key::Delivery(id.to_string()));
+                }
+            }
+            Refusal::Cancel(reason) => self.finish(id, DeliveryState::Cancelled, Some(reason), now),
+        }
+    }
+
     fn cancel_pending(&mut self, webhook_id: &str, reason: &str, now: Millis) {
         for id in self.outbox.ids_of(webhook_id) {
             self.finish(&id, DeliveryState::Cancelled, Some(reason.to_string()), now);
@@ -1068,6 +1087,49 @@ impl Engine {
             }
         }
     }
+}
+
+/// Why a delivery must not go to its webhook.
+#[derive(Debug)]
+enum Refusal {
+    /// Its webhook is turned off after failures: it waits with the events
+    /// the webhook holds.
+    Hold,
+    /// It never will: cancelled, with this reason.
+    Cancel(String),
+}
+
+/// Whether `delivery` may go to its webhook among `webhooks`, by the rules
+/// that decide which events a webhook gets: it exists, it is on, and it
+/// subscribes to every event the delivery carries; a Test (a delivery of
+/// the `test` event) goes to its webhook whatever its switches say.
+///
+/// Accepting an event applies these rules, and turning a webhook off or
+/// deleting it cancels what it had; yet a delivery can outlive them: one
+/// restored from a record written before a change or by another writer
+/// (storage the background alone should write, but need not be the only
+/// one to), a redelivery of a logged event, an event pending when its kind
+/// was unsubscribed. Sending checks them again, so none of those reaches
+/// a receiver that no longer takes it. Unsubscribing cancels rather than
+/// sends: the user said the webhook no longer wants that event, as turning
+/// it off says it wants none, and a forged record must not be able to
+/// pass as one accepted before the change.
+fn refusal(webhooks: &[Webhook], delivery: &Delivery) -> Option<Refusal> {
+    let Some(webhook) = webhooks.iter().find(|w| w.id == delivery.webhook_id) else {
+        return Some(Refusal::Cancel("its webhook could not be read from storage".into()));
+    };
+    let mut kinds = std::iter::once(delivery.event.kind).chain(delivery.batch.iter().map(|event| event.kind));
+    if delivery.test && kinds.clone().all(|kind| kind == EventKind::Test) {
+        return None;
+    }
+    if webhook.health.auto_disabled {
+        return (delivery.state == DeliveryState::Pending).then_some(Refusal::Hold);
+    }
+    if !webhook.config.enabled() {
+        return Some(Refusal::Cancel("its webhook is turned off".into()));
+    }
+    let unwanted = kinds.find(|&kind| !webhook.config.valid().is_ok_and(|config| config.wants(kind)))?;
+    Some(Refusal::Cancel(format!("its webhook does not subscribe to {}", unwanted.as_str())))
 }
 
 /// For each webhook, the earliest time a first attempt may start: now while

@@ -1,9 +1,9 @@
 //! How the engine degrades instead of failing when stored state is not what
 //! this build wrote: unreadable records are set aside under their own keys,
 //! webhooks whose stored settings no longer validate are turned off with the
-//! reason, and deliveries left without a webhook are cancelled.
+//! reason, and deliveries their webhook no longer takes are cancelled or held.
 
-use super::{DeliveryState, Engine, Key, Unreadable};
+use super::{refusal, DeliveryState, Engine, Key, Unreadable};
 use crate::config::StoredConfig;
 use crate::time::Millis;
 
@@ -65,13 +65,29 @@ impl Engine {
         }
     }
 
-    /// Unfinished deliveries whose webhook is gone (its record was
-    /// unreadable) can never be sent: they are cancelled, with the reason.
-    pub(super) fn cancel_orphans(&mut self, now: Millis) {
-        let orphans: Vec<String> =
-            self.outbox.iter().filter(|d| self.webhooks.iter().all(|w| w.id != d.webhook_id)).map(|d| d.id.clone()).collect();
-        for id in orphans {
-            self.finish(&id, DeliveryState::Cancelled, Some("its webhook could not be read from storage".into()), now);
+    /// Restored deliveries meet the rules sending checks ([`refusal`]) at
+    /// once, held and open ones too, which are not in line to be sent:
+    /// one whose webhook is gone (its record was unreadable) or off is
+    /// cancelled, one whose webhook AutoHook turned off is held. One held
+    /// for a webhook that holds nothing (its record written back from
+    /// before the webhook was turned off) is put back in line: it would
+    /// otherwise wait for a turn-on that never comes.
+    pub(super) fn settle_restored(&mut self, now: Millis) {
+        let ids: Vec<String> = self.outbox.iter().map(|d| d.id.clone()).collect();
+        for id in ids {
+            let Some(delivery) = self.outbox.get(&id) else { continue };
+            if let Some(refusal) = refusal(&self.webhooks, delivery) {
+                self.refuse(&id, refusal, now);
+                continue;
+            }
+            let holds = self.webhooks.iter().any(|w| w.id == delivery.webhook_id && w.health.auto_disabled);
+            if delivery.state == DeliveryState::Held && !holds {
+                if let Some(delivery) = self.outbox.get_mut(&id) {
+                    delivery.state = DeliveryState::Pending;
+                }
+                self.outbox.queue(&id);
+                self.dirty.insert(Key::Delivery(id));
+            }
         }
     }
 }

@@ -418,6 +418,22 @@ fn redelivery_sends_the_same_event_id_again() {
 }
 
 #[test]
+fn a_redelivery_to_a_webhook_turned_off_or_no_longer_subscribed_is_cancelled_unsent() {
+    let mut sim = Sim::new(7);
+    let off = sim.webhook(json!({"url": "https://off.test/"}));
+    let moved = sim.webhook(json!({"url": "https://moved.test/"}));
+    let originals = sim.emit("milestone");
+    sim.run(|_| status(200));
+    sim.engine.update_webhook(&off, serde_json::from_value(json!({"enabled": false})).unwrap(), sim.now).unwrap();
+    sim.engine.update_webhook(&moved, serde_json::from_value(json!({"events": ["error"]})).unwrap(), sim.now).unwrap();
+    let again: Vec<String> = originals.iter().map(|id| sim.engine.redeliver(id, sim.now).unwrap()).collect();
+    assert!(sim.run(|_| status(200)).is_empty(), "nothing goes to a webhook that no longer takes it");
+    let reasons: Vec<Option<&str>> = again.iter().map(|id| sim.engine.delivery(id).unwrap().reason.as_deref()).collect();
+    assert_eq!(reasons, [Some("its webhook is turned off"), Some("its webhook does not subscribe to milestone")]);
+    assert!(again.iter().all(|id| sim.engine.delivery(id).unwrap().state == DeliveryState::Cancelled));
+}
+
+#[test]
 fn a_test_delivery_makes_one_attempt_whatever_the_switches_say() {
     let mut sim = Sim::new(7);
     let id = sim.webhook(json!({"url": "https://h.test/", "enabled": false, "events": ["error"]}));

@@ -710,3 +710,69 @@ fn a_profile_written_by_1_0_0_sends_its_outbox_signed_with_its_secrets() {
     let held: Vec<&str> = held.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(held, ["dlv_Nz_J3MP5INDT-X_y4T4nKg", "dlv_p4TYDQwhuGHtL8Cl-sFxvw"], "IFTTT's events stay held while it is off");
 }
+
+/// A pending delivery of `kind` for `webhook_id`, as another writer could
+/// store one (deliveries are stored in the clear), under its own key.
+fn forge_delivery(profile: &mut Profile, id: &str, webhook_id: &str, kind: &str, state: &str, test: bool) {
+    let delivery = json!({"id": id, "webhookId": webhook_id, "webhookName": "forged", "createdAt": START.0, "state": state,
+        "finishedAt": null, "nextAt": START.0, "test": test, "attempts": [], "request": null, "reason": null,
+        "event": {"id": format!("msg_{id}"), "kind": kind, "at": START.0, "data": {}}});
+    profile.storage.insert(format!("delivery/{id}"), delivery.to_string());
+}
+
+#[test]
+fn a_restored_delivery_goes_only_to_a_webhook_that_takes_it() {
+    let mut profile = Profile::new();
+    let all = profile.create("https://all.test/in");
+    let errors = profile.ask(json!({"type": "webhooks.create", "webhook": {"url": "https://errors.test/in", "events": ["error"]}}));
+    let errors = errors["value"]["id"].as_str().unwrap().to_string();
+    let off = profile.create("https://off.test/in");
+    profile.ask(json!({"type": "webhooks.setEnabled", "id": off, "enabled": false}));
+    profile.persist();
+    forge_delivery(&mut profile, "dlv_fine", &all, "error", "pending", false);
+    forge_delivery(&mut profile, "dlv_gone", "wh_gone", "error", "pending", false);
+    forge_delivery(&mut profile, "dlv_off", &off, "error", "pending", false);
+    forge_delivery(&mut profile, "dlv_unsubscribed", &errors, "message_sent", "pending", false);
+    // A Test is sent whatever the switches say, but only a Test of the `test` event.
+    forge_delivery(&mut profile, "dlv_not_a_test", &errors, "milestone", "pending", true);
+    // Held for a webhook that holds nothing: it would wait for ever.
+    forge_delivery(&mut profile, "dlv_held", &all, "milestone", "held", false);
+
+    profile.restart();
+
+    let mut sent: Vec<String> = profile.drain().transmits.into_iter().map(|t| t.delivery_id).collect();
+    sent.sort();
+    assert_eq!(sent, ["dlv_fine", "dlv_held"]);
+    let reason = |id: &str| {
+        let delivery = profile.engine.delivery(id).unwrap();
+        (delivery.state, delivery.reason.clone().unwrap_or_default())
+    };
+    let cancelled = |why: &str| (DeliveryState::Cancelled, why.to_string());
+    assert_eq!(reason("dlv_gone"), cancelled("its webhook could not be read from storage"));
+    assert_eq!(reason("dlv_off"), cancelled("its webhook is turned off"));
+    assert_eq!(reason("dlv_unsubscribed"), cancelled("its webhook does not subscribe to message_sent"));
+    assert_eq!(reason("dlv_not_a_test"), cancelled("its webhook does not subscribe to milestone"));
+}
+
+#[test]
+fn a_restored_delivery_for_a_webhook_turned_off_by_its_failures_is_held_not_sent() {
+    let mut profile = Profile::new();
+    let id = profile.ask(json!({"type": "webhooks.create", "webhook": {"url": "https://a.test/in", "autoDisableAfter": 1,
+        "retrySchedule": []}}))["value"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    profile.engine.emit("error", json!({}), START).unwrap();
+    profile.persist();
+    let transmit = profile.drain().transmits.pop().expect("the event is sent");
+    profile.engine.handle_response(transmit.attempt, Outcome::Timeout, START);
+    assert_eq!(profile.engine.held_count(&id), 0);
+    profile.persist();
+    forge_delivery(&mut profile, "dlv_forged", &id, "error", "pending", false);
+
+    profile.restart();
+
+    assert!(profile.drain().transmits.is_empty(), "a webhook AutoHook turned off gets nothing");
+    assert_eq!(profile.engine.delivery("dlv_forged").unwrap().state, DeliveryState::Held);
+    assert_eq!(profile.engine.held_count(&id), 1);
+}
