@@ -30,8 +30,10 @@ impl Engine {
             self.dirty.insert(key);
         }
         // The same record again: a worker stopped after a batch set it
-        // aside but before it removed the original.
-        if self.set_aside.values().any(|kept| kept.origin == record.origin && kept.text == record.text) {
+        // aside but before it removed the original. The same text refused
+        // for another reason (in the clear now, unopenable before) is listed
+        // again, with it.
+        if self.set_aside.values().any(|kept| *kept == record) {
             return;
         }
         let name = (1..)

@@ -391,6 +391,19 @@ fn a_sealed_record_that_does_not_open_is_set_aside_and_told_once() {
     }
 }
 
+/// (Once a defect: found by the fault simulator's other writer, which put
+/// back in the clear a record set aside as unopenable.)
+#[test]
+fn the_same_text_refused_again_for_another_reason_is_listed_again() {
+    let mut profile = profile_with_every_sealed_record();
+    let text = profile.storage["webhooks"].clone();
+    restart_with(&mut profile, "webhooks", Sealing::Unopenable);
+    profile.storage.insert("webhooks".into(), text);
+    restart_with(&mut profile, "webhooks", Sealing::Clear);
+    let webhooks: Vec<(String, bool)> = set_aside(&mut profile).into_iter().filter(|(origin, _)| origin == "webhooks").collect();
+    assert_eq!(webhooks, [("webhooks".to_string(), false), ("webhooks".to_string(), true)]);
+}
+
 #[test]
 fn a_delivery_copied_under_another_deliverys_key_is_set_aside_not_sent() {
     let mut profile = Profile::new();
