@@ -1,17 +1,18 @@
 //! What the scenario tests share: the engine driven by [`Engine::drive`],
 //! the same drain `src/wasm.rs` runs, with a simulated clock that jumps to
 //! the next wake-up (nothing sleeps) and a fake storage that keeps what the
-//! engine writes, as `chrome.storage.local` does. [`faults`] adds a world
-//! around it that stops the worker, fails writes and misbehaves as a
-//! receiver, from a schedule.
+//! engine writes, as the extension's store does. [`faults`] adds a world
+//! around it that stops the worker, fails writes, misbehaves as a receiver
+//! and changes the stored records as a writer that is not the background,
+//! from a schedule.
 
 pub mod faults;
 
 use std::collections::BTreeMap;
 
 use autohook::{
-    handle, hex_signature, reply, standard_signature, Badge, Driver, Engine, Key, Millis, Notice, Notification, Outcome, Output, Reply,
-    Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
+    handle, hex_signature, reply, standard_signature, Badge, Changes, Driver, Engine, Key, Millis, Notice, Notification, Outcome, Output,
+    Reply, Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
 };
 use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
@@ -79,24 +80,36 @@ pub fn json_header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
 /// was anything to write.
 pub fn persist(engine: &mut Engine, storage: &mut BTreeMap<String, String>) -> bool {
     let changes = engine.take_changes();
-    let wrote = !changes.is_empty();
-    storage.extend(changes.set);
-    for key in changes.remove {
-        storage.remove(&key);
-    }
+    land(storage, &changes);
     engine.changes_saved(changes.batch);
-    wrote
+    !changes.is_empty()
+}
+
+/// Applies `changes` to `storage` as the driver writes them: sets, then removes.
+pub fn land(storage: &mut BTreeMap<String, String>, changes: &Changes) {
+    storage.extend(changes.set.iter().map(|(key, text)| (key.clone(), text.clone())));
+    for key in &changes.remove {
+        storage.remove(key);
+    }
 }
 
 /// What the browser's store hands a starting engine for `storage`: each
 /// record as the shell stored it, sealed where the core asked for sealing
 /// ([`Key::is_sealed`]) and opened again.
 pub fn from_store(storage: &BTreeMap<String, String>) -> Snapshot {
+    from_store_as(storage, |_| None)
+}
+
+/// [`from_store`], except for the records `tampered` names: another writer
+/// left them, and the store hands them over as it says (in the clear where
+/// the background seals, or sealed so that they do not open).
+pub fn from_store_as(storage: &BTreeMap<String, String>, tampered: impl Fn(&str) -> Option<Sealing>) -> Snapshot {
     let sealing = |key: &str| match Key::parse(key).is_some_and(|key| key.is_sealed()) {
         true => Sealing::Opened,
         false => Sealing::Clear,
     };
-    Snapshot::from_store(storage.iter().map(|(key, text)| (key.clone(), Value::String(text.clone()), sealing(key))))
+    let handed = |key: &str| tampered(key).unwrap_or_else(|| sealing(key));
+    Snapshot::from_store(storage.iter().map(|(key, text)| (key.clone(), Value::String(text.clone()), handed(key))))
 }
 
 /// Polls `engine` at `at` until it rests, every request timing out and
@@ -197,12 +210,17 @@ impl Sim {
     /// A new engine from what was stored, as after the browser stopped the
     /// worker: whatever was not written is gone.
     pub fn restart_from_storage(&mut self) {
+        self.restart_from(from_store(&self.storage));
+    }
+
+    /// A new engine from `snapshot`, as the browser's store handed it over.
+    pub fn restart_from(&mut self, snapshot: Snapshot) {
         self.restarts += 1;
         // Never the first engine's seed (16 equal bytes): ids from a
         // repeated seed would repeat, which fresh random bytes never do.
         let mut seed = [0xA5; 16];
         seed[..8].copy_from_slice(&self.restarts.to_le_bytes());
-        self.engine = Engine::restore(from_store(&self.storage), seed, self.now);
+        self.engine = Engine::restore(snapshot, seed, self.now);
     }
 
     /// Writes what changed, then restarts from storage.

@@ -324,15 +324,8 @@ fn a_stored_webhook_naming_an_event_or_preset_this_build_lacks_loads_turned_off_
 /// it over, except that `forged` arrives with the sealing given.
 fn restart_with(profile: &mut Profile, forged: &str, sealing: Sealing) {
     profile.persist();
-    let records = profile.storage.iter().map(|(key, text)| {
-        let as_stored = match key == forged {
-            true => sealing,
-            false if Key::parse(key).is_some_and(|key| key.is_sealed()) => Sealing::Opened,
-            false => Sealing::Clear,
-        };
-        (key.clone(), Value::String(text.clone()), as_stored)
-    });
-    profile.engine = Engine::restore(Snapshot::from_store(records), [4; 16], START);
+    let snapshot = common::from_store_as(&profile.storage, |key| (key == forged).then_some(sealing));
+    profile.engine = Engine::restore(snapshot, [4; 16], START);
     profile.persist();
 }
 
