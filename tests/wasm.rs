@@ -16,6 +16,9 @@ export function memoryHost(initial, reachable = true) {
   // Shallow copies: stored values are strings, or objects a test built to
   // be hostile (too deep for structuredClone) that must reach the core as they are.
   const stored = { ...initial };
+  // The names saved sealed, handed back as opened; the rest (the initial
+  // records among them) as stored in the clear.
+  const sealedNames = new Set();
   const typed = [];
   return {
     stored,
@@ -26,11 +29,19 @@ export function memoryHost(initial, reachable = true) {
       return typed.length <= 2 ? { ok: true } : { ok: false, error: 'Failed to find send button' };
     },
     canReach: () => reachable,
-    load: async () => ({ ...stored }),
+    load: async () => {
+      const sorted = { clear: {}, unsealed: {}, unopenable: {} };
+      for (const [key, value] of Object.entries(stored)) sorted[sealedNames.has(key) ? 'unsealed' : 'clear'][key] = value;
+      return sorted;
+    },
     // Sealing is the real host's work (shared/seal.js); here it is kept plain.
     save: async (set, sealed, remove) => {
       Object.assign(stored, structuredClone(set), structuredClone(sealed));
-      for (const key of remove) delete stored[key];
+      Object.keys(sealed).forEach((key) => sealedNames.add(key));
+      for (const key of remove) {
+        delete stored[key];
+        sealedNames.delete(key);
+      }
     },
     newBrowserSession: async () => false,
     wakeAt() {},
@@ -181,18 +192,20 @@ async fn a_campaign_types_through_the_host_and_pauses_when_the_tab_reports_an_er
 }
 
 #[wasm_bindgen_test]
-async fn a_profile_with_unreadable_and_absurdly_deep_records_starts_and_sets_them_aside() {
+async fn a_profile_with_unreadable_deep_or_unsealed_records_starts_and_sets_them_aside() {
     let initial = js_sys::Object::new();
     let set = |key: &str, value: JsValue| js_sys::Reflect::set(&initial, &key.into(), &value).unwrap();
     set("settings", JsValue::from_str("{\"enabled\": tr"));
     set("inflight", deepObject(100_000));
     set("delivery/dlv_deep", deepObject(500));
+    // Handed over as stored in the clear, where the background seals it.
+    set("campaign", JsValue::from_str("{}"));
     let host = memoryHost(initial.into());
     let background = Background::start(host.clone().unchecked_into()).await.unwrap();
     let listed = ask(&background, json!({"type": "storage.unreadable"}), "page").await["value"].clone();
     let mut origins: Vec<&str> = listed.as_array().unwrap().iter().map(|r| r["origin"].as_str().unwrap()).collect();
     origins.sort();
-    assert_eq!(origins, ["delivery/dlv_deep", "inflight", "settings"]);
+    assert_eq!(origins, ["campaign", "delivery/dlv_deep", "inflight", "settings"]);
     let created = ask(&background, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in"}}), "page").await;
     assert_eq!(created["ok"], true, "everything else works: {created}");
     assert!(stored(&host, "unreadable/settings").is_some(), "set aside under its own key");
