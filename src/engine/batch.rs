@@ -129,7 +129,7 @@ impl Engine {
         delivery.next_at = now;
         self.dirty.insert(Key::Delivery(id.to_string()));
         if !held {
-            self.not_durable.insert(id.to_string(), None);
+            self.await_write(id, &webhook_id);
         }
         if self.open_batches.get(&webhook_id).is_some_and(|open| open == id) {
             self.open_batches.remove(&webhook_id);

@@ -236,8 +236,12 @@ pub struct Engine {
     /// and `take_changes` need not look for them in the log.
     trimmed: HashSet<String>,
     /// Deliveries not yet known to be in storage, with the write batch
-    /// that holds them (`None` until one does). They are not sent yet.
-    not_durable: HashMap<String, Option<u64>>,
+    /// that holds them (`None` until one does) and their webhook. They are
+    /// not sent yet.
+    not_durable: HashMap<String, (Option<u64>, String)>,
+    /// How many of those each webhook has: it has work coming, so its
+    /// in-flight share is kept for it ([`floors`]) while the write lands.
+    unwritten: HashMap<String, usize>,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
     campaign: Campaign,
@@ -287,6 +291,7 @@ impl Engine {
             dirty: BTreeSet::new(),
             trimmed: HashSet::new(),
             not_durable: HashMap::new(),
+            unwritten: HashMap::new(),
             batch: 0,
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
             replies: snapshot.replies,
@@ -696,7 +701,14 @@ impl Engine {
             return None;
         }
         let (delivery_id, delivery_header, request) = loop {
-            let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, &self.last_attempt_failed, now);
+            let floors = floors(
+                &self.webhooks,
+                &self.recent_starts,
+                &self.in_flight,
+                &self.outbox,
+                (&self.last_attempt_failed, &self.unwritten),
+                now,
+            );
             let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))))?;
             if let Some(refusal) = refusal(&self.webhooks, delivery) {
                 let id = delivery.id.clone();
@@ -775,7 +787,8 @@ impl Engine {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return campaign;
         }
-        let floors = floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, &self.last_attempt_failed, now);
+        let floors =
+            floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, (&self.last_attempt_failed, &self.unwritten), now);
         let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
@@ -787,14 +800,27 @@ impl Engine {
     /// earlier one) is in storage, so the deliveries it holds may be sent.
     pub fn changes_saved(&mut self, batch: u64) {
         self.reply_stored(batch);
-        let outbox = &mut self.outbox;
-        self.not_durable.retain(|id, holder| {
+        let (outbox, unwritten) = (&mut self.outbox, &mut self.unwritten);
+        self.not_durable.retain(|id, (holder, webhook_id)| {
             let saved = holder.is_some_and(|b| b <= batch);
             if saved {
+                if let Some(count) = unwritten.get_mut(webhook_id.as_str()) {
+                    *count -= 1;
+                    if *count == 0 {
+                        unwritten.remove(webhook_id.as_str());
+                    }
+                }
                 outbox.queue(id);
             }
             !saved
         });
+    }
+
+    /// Holds back delivery `id` (of `webhook_id`) until its write lands.
+    fn await_write(&mut self, id: &str, webhook_id: &str) {
+        if self.not_durable.insert(id.to_string(), (None, webhook_id.to_string())).is_none() {
+            *self.unwritten.entry(webhook_id.to_string()).or_default() += 1;
+        }
     }
 
     /// Takes back a batch whose write failed: its keys go into the next
@@ -803,7 +829,7 @@ impl Engine {
         self.reply_unstored(changes.batch);
         let keys = changes.set.keys().chain(&changes.remove);
         self.dirty.extend(keys.filter_map(|key| Key::parse(key)));
-        for holder in self.not_durable.values_mut().filter(|holder| **holder == Some(changes.batch)) {
+        for (holder, _) in self.not_durable.values_mut().filter(|(holder, _)| *holder == Some(changes.batch)) {
             *holder = None;
         }
     }
@@ -818,7 +844,7 @@ impl Engine {
         let dirty = std::mem::take(&mut self.dirty);
         self.batch += 1;
         let batch = self.batch;
-        self.not_durable.values_mut().filter(|holder| holder.is_none()).for_each(|holder| *holder = Some(batch));
+        self.not_durable.values_mut().filter(|(holder, _)| holder.is_none()).for_each(|(holder, _)| *holder = Some(batch));
         self.reply_taken(batch);
         let logged = self.logged_for(&dirty);
         let mut changes = Changes { batch, ..Changes::default() };
@@ -928,7 +954,9 @@ impl Engine {
         }
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
         self.dirty.extend(ids.iter().cloned().map(Key::Delivery));
-        self.not_durable.extend(ids.iter().map(|id| (id.clone(), None)));
+        for delivery in &new {
+            self.await_write(&delivery.id, &delivery.webhook_id);
+        }
         new.into_iter().for_each(|delivery| self.outbox.push(delivery));
         Ok(ids)
     }
@@ -1169,7 +1197,7 @@ fn floors<'a>(
     recent_starts: &HashMap<String, VecDeque<Millis>>,
     attempts: &BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
     outbox: &Outbox,
-    last_failed: &HashSet<String>,
+    (last_failed, unwritten): (&HashSet<String>, &HashMap<String, usize>),
     now: Millis,
 ) -> Vec<(&'a str, Option<Millis>)> {
     let floors = rate_floors(webhooks, recent_starts, now);
@@ -1188,9 +1216,13 @@ fn floors<'a>(
             *in_flight.entry(delivery.webhook_id.as_str()).or_default() += 1;
         }
     }
-    // Work is what is due now or in flight: a retry due in an hour takes no share.
-    let due = outbox.due_webhooks(now, |webhook_id| Some(floor_of(&floors, webhook_id, Millis(0))));
-    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).collect();
+    // Work is what is due now (its rate limit aside: the window opens within
+    // a minute), in flight, or waiting for its write to land (a few ms):
+    // a slot handed to a receiver that hangs is not back for its timeout,
+    // so a gap that short must not let it take another's share. A retry
+    // due in an hour takes no share.
+    let due = outbox.due_webhooks(now, |_| Some(Millis(0)));
+    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).chain(unwritten.keys().map(String::as_str)).collect();
     let weight = |webhook: &Webhook| if last_failed.contains(&webhook.id) { 1 } else { 2 };
     let total: usize = webhooks.iter().filter(|w| with_work.contains(w.id.as_str())).map(weight).sum();
     let share = |webhook: &Webhook| (MAX_IN_FLIGHT * weight(webhook)).div_ceil(total.max(1));

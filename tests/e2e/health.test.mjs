@@ -5,7 +5,7 @@
 // offline browser that spends no attempts. Firefox: badge and auto-disable.
 import assert from 'node:assert/strict';
 import { receiverAndFirefox, receiverAndSettingsPage, test } from './fixtures.mjs';
-import { SECRET } from './receiver.mjs';
+import { SECRET, startReceiver } from './receiver.mjs';
 import { caller, eventually } from './api.mjs';
 
 const emit = (call, n) => call('events.emit', { event: 'message_sent', data: { message: `m${n}` } });
@@ -126,4 +126,25 @@ test('Firefox: a failing webhook is turned off after its limit, the badge shows 
   assert.equal((await health()).held, 1);
   await assert.rejects(receiver.waitFor((all) => all.length > 2, 1000), /not met/, 'the held event is not sent');
   await eventually(async () => (await run('return browser.action.getBadgeText({});')) === '!', { what: 'the badge' });
+});
+
+test('Chromium: beside a receiver that hangs and one that answers only 429, a healthy one gets every event while the hanging one holds at most half the requests', async (t) => {
+  const { receiver, call, webhook, at } = await setUp(t);
+  // Receivers of their own: Chromium keeps at most 6 connections per host
+  // and port, so requests hanging on the healthy one's port would queue its
+  // requests in the browser, whatever AutoHook sends.
+  const [hanging, busy] = await Promise.all([startReceiver(), startReceiver()]);
+  t.after(() => Promise.all([hanging.close(), busy.close()]));
+  hanging.script('/hang', ['hang']);
+  busy.script('/busy', [{ status: 429, headers: { 'Retry-After': '3600' } }]);
+  await call('webhooks.create', { webhook: { url: hanging.url('/hang'), events: ['message_sent'], ratePerMinute: 1000, timeoutMs: 120_000 } });
+  await call('webhooks.create', { webhook: { url: busy.url('/busy'), events: ['message_sent'], ratePerMinute: 1000 } });
+  await webhook('/ok', { ratePerMinute: 1000 });
+  await Promise.all(Array.from({ length: 100 }, (_, n) => emit(call, n)));
+  await receiver.waitFor((all) => all.filter((d) => d.path === '/ok').length === 100, 30_000);
+  const hangingWhileBusy = hanging.deliveries.filter((d) => d.receivedAt <= at('/ok').at(-1).receivedAt).length;
+  assert.ok(hangingWhileBusy > 0 && hangingWhileBusy <= 16, `the hanging receiver held ${hangingWhileBusy} requests while the healthy one had work`);
+  assert.ok(at('/ok').every((d) => d.verified.standard && d.verified.hex));
+  assert.equal(new Set(at('/ok').map((d) => d.json.data.message)).size, 100, 'every event, once');
+  assert.ok(busy.deliveries.length > 0);
 });

@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use autohook::limits::{LOG_CAPACITY, MAX_OUTBOX};
+use autohook::limits::{LOG_CAPACITY, MAX_IN_FLIGHT, MAX_OUTBOX};
 use autohook::{DeliveryState, EngineError, Millis, Outcome, Transmit};
 use serde_json::json;
 
@@ -218,4 +218,26 @@ fn a_throttling_receiver_whose_deliveries_all_wait_for_a_retry_still_makes_room(
     let dropped: Vec<_> = sim.engine.deliveries().filter(|d| d.state == DeliveryState::Cancelled).collect();
     assert_eq!(dropped.len(), 100);
     assert!(dropped.iter().all(|d| d.webhook_id == busy && !d.awaiting_result()), "only the busy one's, none in flight");
+}
+
+#[test]
+fn a_webhook_whose_events_wait_for_their_write_keeps_its_share_of_slots() {
+    let mut sim = Sim::new(7);
+    let hang = sim.webhook(json!({"url": "https://hang.test/", "events": ["error"], "ratePerMinute": 1000, "timeoutMs": 120000}));
+    sim.webhook(json!({"url": "https://ok.test/", "events": ["message_sent"], "ratePerMinute": 1000}));
+    for _ in 0..40 {
+        sim.engine.emit("error", json!({}), sim.now).unwrap();
+    }
+    sim.persist();
+    // The other's events are accepted, their write not yet landed: what the
+    // hanging one starts now it holds for its timeout.
+    for _ in 0..40 {
+        sim.engine.emit("message_sent", json!({}), sim.now).unwrap();
+    }
+    let started = sim.drain().transmits;
+    assert!(started.iter().all(|t| t.request.url.starts_with("https://hang.test")), "the other's are not written yet");
+    assert_eq!(started.len(), MAX_IN_FLIGHT / 2, "the hanging one takes its share, not the slots the other's events will need");
+    assert_eq!(sim.engine.deliveries().filter(|d| d.webhook_id == hang && d.awaiting_result()).count(), MAX_IN_FLIGHT / 2);
+    sim.persist();
+    assert_eq!(sim.drain().transmits.len(), MAX_IN_FLIGHT / 2, "once written, the other's take the rest");
 }
