@@ -12,11 +12,14 @@ use super::delivery::{Delivery, DeliveryState};
 use crate::time::Millis;
 
 /// Where a ready delivery sits: its webhook's queue of first attempts (held
-/// back by the rate limit) or of the rest (retries and Tests, which are not).
+/// back by the rate limit), of retries (not held back by it), or of Tests
+/// (held back by neither the rate limit nor the in-flight share: the user
+/// who pressed Test waits for its answer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lane {
     First,
     Other,
+    Test,
 }
 
 #[derive(Debug)]
@@ -31,6 +34,7 @@ struct Entry {
 struct Queues {
     first: BTreeSet<(Millis, u64)>,
     other: BTreeSet<(Millis, u64)>,
+    test: BTreeSet<(Millis, u64)>,
 }
 
 impl Queues {
@@ -38,6 +42,7 @@ impl Queues {
         match lane {
             Lane::First => &mut self.first,
             Lane::Other => &mut self.other,
+            Lane::Test => &mut self.test,
         }
     }
 }
@@ -112,7 +117,11 @@ impl Outbox {
         if delivery.state != DeliveryState::Pending {
             return;
         }
-        let lane = if delivery.attempts.is_empty() && !delivery.test { Lane::First } else { Lane::Other };
+        let lane = match (delivery.test, delivery.attempts.is_empty()) {
+            (true, _) => Lane::Test,
+            (false, true) => Lane::First,
+            (false, false) => Lane::Other,
+        };
         let queues = self.ready.entry(delivery.webhook_id.clone()).or_default();
         queues.lane(lane).insert((delivery.next_at, seq));
         entry.queued = Some((lane, delivery.next_at));
@@ -121,9 +130,9 @@ impl Outbox {
     /// Takes out of line the ready delivery due first at `now` (the
     /// earliest `next_at`, then the oldest), where a webhook's first
     /// attempts may not start before `floor(webhook_id)`, and a webhook
-    /// whose floor is `None` may start nothing.
+    /// whose floor is `None` may start nothing but a Test.
     pub fn take_due(&mut self, now: Millis, floor: impl Fn(&str) -> Option<Millis>) -> Option<&mut Delivery> {
-        let (_, seq) = self.heads(floor).filter(|(due, _, _)| *due <= now).map(|(_, next_at, seq)| (next_at, seq)).min()?;
+        let (_, seq) = self.heads(floor).filter(|(due, _, _)| *due <= now).map(|(_, order, seq)| (order, seq)).min()?;
         self.unqueue(seq);
         self.entries.get_mut(&seq).map(|entry| &mut entry.delivery)
     }
@@ -139,10 +148,11 @@ impl Outbox {
         self.ready
             .iter()
             .filter(move |(webhook_id, queues)| {
-                floor(webhook_id).is_some_and(|floor| {
-                    queues.first.first().is_some_and(|&(at, _)| at.max(floor) <= now)
-                        || queues.other.first().is_some_and(|&(at, _)| at <= now)
-                })
+                queues.test.first().is_some_and(|&(at, _)| at <= now)
+                    || floor(webhook_id).is_some_and(|floor| {
+                        queues.first.first().is_some_and(|&(at, _)| at.max(floor) <= now)
+                            || queues.other.first().is_some_and(|&(at, _)| at <= now)
+                    })
             })
             .map(|(webhook_id, _)| webhook_id.as_str())
     }
@@ -166,12 +176,16 @@ impl Outbox {
         self.iter().filter(|d| d.webhook_id == webhook_id).map(|d| d.id.clone()).collect()
     }
 
-    /// Each lane's head as `(due, next_at, seq)`.
+    /// Each lane's head as `(due, order, seq)`: a delivery due at `due`,
+    /// taken before those of a later `order`. A Test's lane has no gate and
+    /// comes first once due: its caller waits for the answer.
     fn heads<'a>(&'a self, floor: impl Fn(&str) -> Option<Millis> + 'a) -> impl Iterator<Item = (Millis, Millis, u64)> + 'a {
-        self.ready.iter().filter_map(move |(webhook_id, queues)| Some((floor(webhook_id)?, queues))).flat_map(|(floor, queues)| {
-            let first = queues.first.first().map(|&(at, seq)| (at.max(floor), at, seq));
-            let other = queues.other.first().map(|&(at, seq)| (at, at, seq));
-            first.into_iter().chain(other)
+        self.ready.iter().flat_map(move |(webhook_id, queues)| {
+            let floor = floor(webhook_id);
+            let first = floor.and_then(|floor| queues.first.first().map(|&(at, seq)| (at.max(floor), at, seq)));
+            let other = floor.and(queues.other.first().map(|&(at, seq)| (at, at, seq)));
+            let test = queues.test.first().map(|&(at, seq)| (at, Millis(0), seq));
+            first.into_iter().chain(other).chain(test)
         })
     }
 
@@ -181,7 +195,7 @@ impl Outbox {
         let webhook_id = &entry.delivery.webhook_id;
         if let Some(queues) = self.ready.get_mut(webhook_id) {
             queues.lane(lane).remove(&(at, seq));
-            if queues.first.is_empty() && queues.other.is_empty() {
+            if queues.first.is_empty() && queues.other.is_empty() && queues.test.is_empty() {
                 self.ready.remove(webhook_id);
             }
         }

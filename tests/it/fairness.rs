@@ -241,3 +241,23 @@ fn a_webhook_whose_events_wait_for_their_write_keeps_its_share_of_slots() {
     sim.persist();
     assert_eq!(sim.drain().transmits.len(), MAX_IN_FLIGHT / 2, "once written, the other's take the rest");
 }
+
+#[test]
+fn a_test_goes_out_at_once_even_when_its_webhook_holds_its_share_of_slots() {
+    let mut sim = Sim::new(8);
+    let hang = sim.webhook(json!({"url": "https://hang.test/", "events": ["error"], "ratePerMinute": 1000, "timeoutMs": 120000}));
+    sim.webhook(json!({"url": "https://ok.test/", "events": ["message_sent"], "ratePerMinute": 1000}));
+    for _ in 0..40 {
+        sim.engine.emit("error", json!({}), sim.now).unwrap();
+        sim.engine.emit("message_sent", json!({}), sim.now).unwrap();
+    }
+    let started = sim.transmits();
+    assert_eq!(started.iter().filter(|t| t.request.url.starts_with("https://hang.test")).count(), MAX_IN_FLIGHT / 2);
+    // Every slot is taken; the user presses Test on the hanging webhook.
+    for transmit in started.iter().filter(|t| t.request.url.starts_with("https://ok.test")) {
+        sim.respond(transmit, status(200));
+    }
+    let test = sim.engine.test(&hang, sim.now).unwrap();
+    let next = sim.transmits();
+    assert!(next.iter().any(|t| t.delivery_id == test), "the Test goes out with the next free slot, its webhook's share full or not");
+}
