@@ -220,11 +220,19 @@ fn a_throttling_receiver_whose_deliveries_all_wait_for_a_retry_still_makes_room(
     assert!(dropped.iter().all(|d| d.webhook_id == busy && !d.awaiting_result()), "only the busy one's, none in flight");
 }
 
-#[test]
-fn a_webhook_whose_events_wait_for_their_write_keeps_its_share_of_slots() {
-    let mut sim = Sim::new(7);
+/// A profile with a webhook whose receiver is never answered here (its
+/// `error` events; returned) and one for `message_sent`, both at 1,000 a
+/// minute so the slots, not the rate limit, bind.
+fn hanging_beside_healthy(seed: u8) -> (Sim, String) {
+    let mut sim = Sim::new(seed);
     let hang = sim.webhook(json!({"url": "https://hang.test/", "events": ["error"], "ratePerMinute": 1000, "timeoutMs": 120000}));
     sim.webhook(json!({"url": "https://ok.test/", "events": ["message_sent"], "ratePerMinute": 1000}));
+    (sim, hang)
+}
+
+#[test]
+fn a_webhook_whose_events_wait_for_their_write_keeps_its_share_of_slots() {
+    let (mut sim, hang) = hanging_beside_healthy(7);
     for _ in 0..40 {
         sim.engine.emit("error", json!({}), sim.now).unwrap();
     }
@@ -244,9 +252,7 @@ fn a_webhook_whose_events_wait_for_their_write_keeps_its_share_of_slots() {
 
 #[test]
 fn a_test_goes_out_at_once_even_when_its_webhook_holds_its_share_of_slots() {
-    let mut sim = Sim::new(8);
-    let hang = sim.webhook(json!({"url": "https://hang.test/", "events": ["error"], "ratePerMinute": 1000, "timeoutMs": 120000}));
-    sim.webhook(json!({"url": "https://ok.test/", "events": ["message_sent"], "ratePerMinute": 1000}));
+    let (mut sim, hang) = hanging_beside_healthy(8);
     for _ in 0..40 {
         sim.engine.emit("error", json!({}), sim.now).unwrap();
         sim.engine.emit("message_sent", json!({}), sim.now).unwrap();
