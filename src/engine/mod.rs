@@ -33,6 +33,7 @@ mod replies;
 mod replies_action;
 mod rotation;
 mod state;
+mod tally;
 mod transfer;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -60,6 +61,7 @@ use crate::time::Millis;
 use delivery::truncate;
 use outbox::Outbox;
 use replies::Replies;
+use tally::Tally;
 
 /// Most webhooks a user can have.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -241,7 +243,7 @@ pub struct Engine {
     not_durable: HashMap<String, (Option<u64>, String)>,
     /// How many of those each webhook has: it has work coming, so its
     /// in-flight share is kept for it ([`floors`]) while the write lands.
-    unwritten: HashMap<String, usize>,
+    unwritten: Tally,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
     campaign: Campaign,
@@ -291,7 +293,7 @@ impl Engine {
             dirty: BTreeSet::new(),
             trimmed: HashSet::new(),
             not_durable: HashMap::new(),
-            unwritten: HashMap::new(),
+            unwritten: Tally::default(),
             batch: 0,
             campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
             replies: snapshot.replies,
@@ -804,12 +806,7 @@ impl Engine {
         self.not_durable.retain(|id, (holder, webhook_id)| {
             let saved = holder.is_some_and(|b| b <= batch);
             if saved {
-                if let Some(count) = unwritten.get_mut(webhook_id.as_str()) {
-                    *count -= 1;
-                    if *count == 0 {
-                        unwritten.remove(webhook_id.as_str());
-                    }
-                }
+                unwritten.remove(webhook_id);
                 outbox.queue(id);
             }
             !saved
@@ -819,7 +816,7 @@ impl Engine {
     /// Holds back delivery `id` (of `webhook_id`) until its write lands.
     fn await_write(&mut self, id: &str, webhook_id: &str) {
         if self.not_durable.insert(id.to_string(), (None, webhook_id.to_string())).is_none() {
-            *self.unwritten.entry(webhook_id.to_string()).or_default() += 1;
+            self.unwritten.add(webhook_id);
         }
     }
 
@@ -1197,7 +1194,7 @@ fn floors<'a>(
     recent_starts: &HashMap<String, VecDeque<Millis>>,
     attempts: &BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
     outbox: &Outbox,
-    (last_failed, unwritten): (&HashSet<String>, &HashMap<String, usize>),
+    (last_failed, unwritten): (&HashSet<String>, &Tally),
     now: Millis,
 ) -> Vec<(&'a str, Option<Millis>)> {
     let floors = rate_floors(webhooks, recent_starts, now);
@@ -1222,7 +1219,7 @@ fn floors<'a>(
     // so a gap that short must not let it take another's share. A retry
     // due in an hour takes no share.
     let due = outbox.due_webhooks(now, |_| Some(Millis(0)));
-    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).chain(unwritten.keys().map(String::as_str)).collect();
+    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).chain(unwritten.ids()).collect();
     let weight = |webhook: &Webhook| if last_failed.contains(&webhook.id) { 1 } else { 2 };
     let total: usize = webhooks.iter().filter(|w| with_work.contains(w.id.as_str())).map(weight).sum();
     let share = |webhook: &Webhook| (MAX_IN_FLIGHT * weight(webhook)).div_ceil(total.max(1));

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::delivery::{Delivery, DeliveryState};
+use super::tally::Tally;
 use crate::time::Millis;
 
 /// Where a ready delivery sits: its webhook's queue of first attempts (held
@@ -56,7 +57,7 @@ pub struct Outbox {
     by_id: HashMap<String, u64>,
     ready: HashMap<String, Queues>,
     /// How many deliveries each webhook has here, for its share.
-    counts: HashMap<String, usize>,
+    counts: Tally,
     next_seq: u64,
 }
 
@@ -70,21 +71,18 @@ impl Outbox {
     pub fn push(&mut self, delivery: Delivery) {
         self.next_seq += 1;
         self.by_id.insert(delivery.id.clone(), self.next_seq);
-        match self.counts.get_mut(&delivery.webhook_id) {
-            Some(count) => *count += 1,
-            None => drop(self.counts.insert(delivery.webhook_id.clone(), 1)),
-        }
+        self.counts.add(&delivery.webhook_id);
         self.entries.insert(self.next_seq, Entry { delivery, queued: None });
     }
 
     /// How many deliveries it holds for `webhook_id`.
     pub fn count_of(&self, webhook_id: &str) -> usize {
-        self.counts.get(webhook_id).copied().unwrap_or(0)
+        self.counts.of(webhook_id)
     }
 
     /// How many webhooks have deliveries here.
     pub fn webhooks(&self) -> usize {
-        self.counts.len()
+        self.counts.webhooks()
     }
 
     /// Deliveries, oldest first.
@@ -162,12 +160,7 @@ impl Outbox {
         let seq = self.by_id.remove(id)?;
         self.unqueue(seq);
         let delivery = self.entries.remove(&seq)?.delivery;
-        if let Some(count) = self.counts.get_mut(&delivery.webhook_id) {
-            *count -= 1;
-            if *count == 0 {
-                self.counts.remove(&delivery.webhook_id);
-            }
-        }
+        self.counts.remove(&delivery.webhook_id);
         Some(delivery)
     }
 
