@@ -569,10 +569,21 @@ impl Engine {
                 over.insert(webhook.id.as_str(), (count, VecDeque::new()));
             }
         }
+        if over.is_empty() {
+            return;
+        }
+        // No webhook gives more than `needed`: the scan stops once each has them.
         let may_go = |d: &Delivery| !d.test && d.state != DeliveryState::Open && !d.awaiting_result();
+        let mut short = over.len();
         for delivery in self.outbox.iter().rev().filter(|d| may_go(d)) {
             if let Some((_, newest_first)) = over.get_mut(delivery.webhook_id.as_str()) {
-                newest_first.push_back(delivery.id.as_str());
+                if newest_first.len() < needed {
+                    newest_first.push_back(delivery.id.as_str());
+                    short -= usize::from(newest_first.len() == needed);
+                }
+            }
+            if short == 0 {
+                break;
             }
         }
         let mut victims: Vec<String> = Vec::with_capacity(needed);
