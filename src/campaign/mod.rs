@@ -118,6 +118,13 @@ pub struct CampaignSettings {
     pub schedule: Option<Schedule>,
 }
 
+impl CampaignSettings {
+    /// The shortest wait between messages, in ms: the pace replies may not beat.
+    fn interval_min_ms(&self) -> u64 {
+        u64::from(self.interval_min_seconds) * 1000
+    }
+}
+
 impl Default for CampaignSettings {
     fn default() -> CampaignSettings {
         CampaignSettings {
@@ -661,8 +668,7 @@ impl Campaign {
         }
         self.status = Status::Running;
         // A run the user or the schedule starts is theirs.
-        self.reply_resumed_by = None;
-        self.last_reply_resume = None;
+        self.outside_control();
         self.started_at = Some(now);
         self.scheduled_run = scheduled;
         self.run_sent = 0;
@@ -702,7 +708,7 @@ impl Campaign {
     /// obeyed at `now`: one was, less than the campaign's shortest interval
     /// ago. Replies then cannot move the campaign faster than its settings.
     pub fn reply_control_refused(&self, now: Millis) -> Option<String> {
-        let interval = u64::from(self.settings.interval_min_seconds) * 1000;
+        let interval = self.settings.interval_min_ms();
         // A time after `now` (the clock went back) has expired: it must not block replies for good.
         let last = self.reply_control_at.filter(|at| *at <= now && now < at.plus(interval))?;
         Some(format!(
@@ -724,7 +730,7 @@ impl Campaign {
         self.reply_resumed_by = (self.status == Status::Running).then(|| replier.to_string());
         if self.reply_resumed_by.is_some() {
             self.last_reply_resume = Some(ReplyResume { webhook_id: replier.to_string(), at: now });
-            let interval = u64::from(self.settings.interval_min_seconds) * 1000;
+            let interval = self.settings.interval_min_ms();
             self.next_send_at = Some(self.next_send_at.map_or(now, |at| at.max(now)).max(now.plus(interval)));
         }
     }
@@ -1018,8 +1024,7 @@ impl Campaign {
 
     fn enter_stop(&mut self, now: Millis) -> Raised {
         // Whatever starts the next run, a reply's resume of this one did not.
-        self.reply_resumed_by = None;
-        self.last_reply_resume = None;
+        self.outside_control();
         self.reply_unsaved = false;
         if let Some(reply) = self.reply.take() {
             self.settled_reply = Some((reply.delivery_id, "not typed: the campaign stopped first".into()));
