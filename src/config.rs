@@ -344,6 +344,13 @@ pub struct RawHeader {
     pub secret: Option<bool>,
 }
 
+impl RawHeader {
+    /// The value stored under `name` (in any case) among `headers`.
+    pub fn value_of<'a>(headers: &'a [RawHeader], name: &str) -> Option<&'a str> {
+        headers.iter().find(|header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value.as_str())
+    }
+}
+
 impl Serialize for RawHeader {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
@@ -1144,11 +1151,9 @@ fn header_pairs(value: &Value, current: &[RawHeader]) -> Result<Vec<RawHeader>, 
             };
             let value = match value {
                 Some(value) => value,
-                None => current
-                    .iter()
-                    .find(|stored| stored.name.eq_ignore_ascii_case(name))
-                    .map(|stored| stored.value.clone())
-                    .ok_or_else(|| ConfigError::HeaderValueMissing(name.clone()))?,
+                None => {
+                    RawHeader::value_of(current, name).map(str::to_string).ok_or_else(|| ConfigError::HeaderValueMissing(name.clone()))?
+                }
             };
             Ok(RawHeader { name: name.clone(), value, secret })
         })

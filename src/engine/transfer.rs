@@ -119,9 +119,10 @@ impl Engine {
         for (position, (record, index)) in file.webhooks.into_iter().zip(matches).enumerate() {
             let existing = index.map(|index| self.webhooks[index].config.to_raw());
             let filled = fill(record, existing.as_ref()).map_err(|error| TransferError::Webhook { index: position, error })?;
-            let Filled { config, complete, dropped } = filled;
+            let Filled { config, changes, reenter } = filled;
             let name = config.name.clone();
-            if let Some((changes, reenter)) = dropped {
+            let complete = reenter.is_empty();
+            if !changes.is_empty() && !complete {
                 summary.credentials_dropped.push(DroppedCredentials { webhook: name.clone(), changes, reenter });
             }
             match index {
@@ -212,11 +213,10 @@ impl Engine {
 /// A record's settings with what the file left out filled in.
 struct Filled {
     config: WebhookConfig,
-    /// Whether nothing was missing.
-    complete: bool,
-    /// When kept credentials were not reattached: the changes that stopped
-    /// them, and the credentials left to enter again.
-    dropped: Option<(Vec<String>, Vec<String>)>,
+    /// What changes where the credentials go (see [`redirecting_changes`]).
+    changes: Vec<String>,
+    /// The credentials left to enter again: none if nothing was missing.
+    reenter: Vec<String>,
 }
 
 /// What in `record` changes, against `existing`, where the webhook's
@@ -252,7 +252,6 @@ fn redirecting_changes(record: &RawConfig, existing: &RawConfig) -> Vec<String> 
 /// what cannot be taken is dropped and the webhook turned off.
 fn fill(record: ImportedWebhook, existing: Option<&RawConfig>) -> Result<Filled, ConfigError> {
     let mut raw = record.raw;
-    let mut complete = true;
     if record.omitted_url {
         // Left out because it holds a credential: only the webhook it was exported from has it.
         raw.url = existing.map(|e| e.url.clone()).ok_or(ConfigError::UrlOmitted)?;
@@ -270,31 +269,30 @@ fn fill(record: ImportedWebhook, existing: Option<&RawConfig>) -> Result<Filled,
         Some(Field::Omitted) => {
             let secret = existing.and_then(|e| e.secret.clone());
             if secret.is_none() {
-                complete = false;
                 reenter.push("secret".to_string());
             }
             secret
         }
     };
-    let mut headers_to_reenter = Vec::new();
-    for &position in record.omitted_headers.iter().rev() {
-        let name = &raw.headers[position].name;
-        let kept = existing.and_then(|e| e.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name))).map(|h| h.value.clone());
-        match kept {
-            Some(value) => raw.headers[position].value = value,
+    let mut missing = Vec::new();
+    for &position in &record.omitted_headers {
+        let header = &mut raw.headers[position];
+        match existing.and_then(|e| RawHeader::value_of(&e.headers, &header.name)) {
+            Some(value) => header.value = value.to_string(),
             None => {
-                complete = false;
-                headers_to_reenter.push(format!("header {name}"));
-                raw.headers.remove(position);
+                reenter.push(format!("header {}", header.name));
+                missing.push(position);
             }
         }
     }
-    reenter.extend(headers_to_reenter.into_iter().rev());
-    if !complete {
+    // Last first, so each position still names its header.
+    for &position in missing.iter().rev() {
+        raw.headers.remove(position);
+    }
+    if !reenter.is_empty() {
         raw.enabled = false;
     }
-    let dropped = Some((changes, reenter)).filter(|(changes, reenter)| !changes.is_empty() && !reenter.is_empty());
-    Ok(Filled { config: WebhookConfig::parse(&raw)?, complete, dropped })
+    Ok(Filled { config: WebhookConfig::parse(&raw)?, changes, reenter })
 }
 
 /// Campaign settings as `campaign.configure` input, every field set. A
