@@ -722,7 +722,7 @@ impl Engine {
                 (&self.last_attempt_failed, &self.unwritten),
                 now,
             );
-            let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))))?;
+            let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
             if let Some(refusal) = refusal(&self.webhooks, delivery) {
                 let id = delivery.id.clone();
                 self.refuse(&id, refusal, now);
@@ -802,7 +802,7 @@ impl Engine {
         }
         let floors =
             floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, (&self.last_attempt_failed, &self.unwritten), now);
-        let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id, Some(Millis(0))));
+        let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
         }
@@ -1241,8 +1241,8 @@ fn floors<'a>(
         .collect()
 }
 
-/// `webhook_id`'s entry in `floors` (from [`rate_floors`] or [`floors`]),
-/// or `unlisted` for a webhook the list does not have.
-fn floor_of<T: Copy>(floors: &[(&str, T)], webhook_id: &str, unlisted: T) -> T {
-    floors.iter().find(|(id, _)| *id == webhook_id).map_or(unlisted, |(_, at)| *at)
+/// `webhook_id`'s entry in `floors` (from [`floors`]); a webhook the list
+/// does not have is not held back.
+fn floor_of(floors: &[(&str, Option<Millis>)], webhook_id: &str) -> Option<Millis> {
+    floors.iter().find(|(id, _)| *id == webhook_id).map_or(Some(Millis(0)), |(_, at)| *at)
 }
