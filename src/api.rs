@@ -25,7 +25,7 @@ use crate::engine::{
 };
 use crate::event::EventKind;
 use crate::export::{self, Secrets, TransferError};
-use crate::redact::{self, is_secret_header, UrlSecrets};
+use crate::redact::{self, is_secret_header, StoredUrl};
 use crate::signing::generate_secret;
 use crate::template::query_template;
 use crate::time::Millis;
@@ -385,17 +385,13 @@ fn webhook_view(engine: &Engine, webhook: &Webhook) -> Value {
     fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
     fields.insert("previousSecrets".into(), webhook.previous_secrets.view());
     let raw = webhook.config.to_raw();
-    // Stored settings that no longer parse may hold a URL that does not:
-    // its secret parts cannot be found, so all of it is one.
-    let (has_secrets, url) = match Url::parse(&raw.url) {
-        Ok(url) => {
-            let secrets = UrlSecrets::of(&url);
-            (!secrets.is_empty(), redact::shown(&display_url(&secrets.mask(&url))))
-        }
-        Err(_) if raw.url.is_empty() => (false, raw.url),
-        Err(_) => (true, redact::REDACTED.to_string()),
+    let stored = StoredUrl::read(&raw.url);
+    let url = match &stored {
+        StoredUrl::Parsed(url, secrets) => redact::shown(&display_url(&secrets.mask(url))),
+        StoredUrl::Empty => String::new(),
+        StoredUrl::Unparsable => redact::REDACTED.to_string(),
     };
-    fields.insert("urlHasSecrets".into(), Value::Bool(has_secrets));
+    fields.insert("urlHasSecrets".into(), Value::Bool(stored.holds_credential()));
     fields.insert("url".into(), json!(url));
     let headers = raw.headers.iter().map(|header| {
         let secret = is_secret_header(&header.name, header.secret);

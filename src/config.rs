@@ -777,11 +777,6 @@ impl WebhookConfig {
         self.headers.iter().zip(self.templates.headers.iter().map(Option::as_ref))
     }
 
-    /// The URL's credentials.
-    pub fn url_secrets(&self) -> &UrlSecrets {
-        &self.url_secrets
-    }
-
     /// Its credentials, by where they come from: the secret's text, the
     /// secret headers' names and the URL's secret parts.
     pub fn credentials(&self) -> Credentials<'_> {

@@ -36,9 +36,8 @@ use thiserror::Error;
 use crate::campaign::{CampaignError, CampaignSettings};
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::{GlobalSettings, MAX_WEBHOOKS};
-use crate::redact::{is_secret_header, UrlSecrets};
+use crate::redact::{is_secret_header, StoredUrl};
 use crate::time::Millis;
-use url::Url;
 
 /// The `format` every settings file names.
 pub const FORMAT: &str = "autohook-export";
@@ -222,9 +221,7 @@ pub fn write(
 /// no longer parse are exported without their credentials too.
 fn take_credentials(record: &mut Value, marker: &Value) -> Credentials {
     let mut credentials = Credentials::default();
-    // One that does not parse (from settings that no longer do) is taken
-    // for a credential whole, as the pages show it: its parts cannot be told apart.
-    let holds_credential = |text: &str| !text.is_empty() && Url::parse(text).map_or(true, |url| !UrlSecrets::of(&url).is_empty());
+    let holds_credential = |text: &str| StoredUrl::read(text).holds_credential();
     if let Some(url) = record.get_mut("url").filter(|url| url.as_str().is_some_and(holds_credential)) {
         credentials.url = url.as_str().map(str::to_string);
         *url = marker.clone();

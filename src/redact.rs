@@ -87,6 +87,41 @@ pub fn is_secret_header(name: &str, secret: Option<bool>) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UrlSecrets(Vec<UrlSecret>);
 
+/// A stored URL's text, read for its credentials: the log's rules for a
+/// URL the pages show and an export leaves out.
+pub enum StoredUrl {
+    /// No URL: nothing to hide.
+    Empty,
+    /// Text that does not parse (from settings that no longer do): its
+    /// parts cannot be told apart, so all of it is a credential.
+    Unparsable,
+    /// A URL and its secret parts.
+    Parsed(Url, UrlSecrets),
+}
+
+impl StoredUrl {
+    /// Reads `text`.
+    pub fn read(text: &str) -> StoredUrl {
+        match Url::parse(text) {
+            Ok(url) => {
+                let secrets = UrlSecrets::of(&url);
+                StoredUrl::Parsed(url, secrets)
+            }
+            Err(_) if text.is_empty() => StoredUrl::Empty,
+            Err(_) => StoredUrl::Unparsable,
+        }
+    }
+
+    /// Whether any of it is a credential.
+    pub fn holds_credential(&self) -> bool {
+        match self {
+            StoredUrl::Empty => false,
+            StoredUrl::Unparsable => true,
+            StoredUrl::Parsed(_, secrets) => !secrets.is_empty(),
+        }
+    }
+}
+
 /// One secret part of a URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum UrlSecret {
