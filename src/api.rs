@@ -480,7 +480,7 @@ pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Mill
     let remembered = [request_id.as_deref(), legacy.as_deref()].into_iter().flatten().find_map(|id| engine.remembered_reply(id, now));
     if let Some(reply) = remembered {
         return Ok(match reply {
-            Reply::Now(Value::Null) if campaign_view => Reply::Now(engine.campaign().view(None)),
+            Reply::Now(Value::Null) if campaign_view => Reply::Now(engine.campaign().view(None, now)),
             reply => reply.clone(),
         });
     }
@@ -530,7 +530,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
         };
         engine.finish_campaign_pick(*tab_id, url, Selectors { input, button }, token.as_deref(), now)?;
         // Only what it set: the campaign's phrases and settings are not the page's to read.
-        return Ok(Reply::Now(json!({ "target": engine.campaign().view(None)["target"] })));
+        return Ok(Reply::Now(json!({ "target": engine.campaign().view(None, now)["target"] })));
     }
     let request = Request::parse(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
@@ -621,17 +621,17 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             }
             Value::Null
         }
-        Request::CampaignGet { url } => engine.campaign().view(url.as_deref()),
+        Request::CampaignGet { url } => engine.campaign().view(url.as_deref(), now),
         Request::CampaignConfigure { settings } => {
             engine.configure_campaign(settings, now)?;
-            engine.campaign().view(None)
+            engine.campaign().view(None, now)
         }
         Request::CampaignSetTarget { tab_id, url, input, button, token: _ } => {
             let (Some(tab_id), Some(url)) = (tab_id, url) else {
                 return Err(ApiError::BadRequest("campaign.setTarget needs tabId and url".into()));
             };
             engine.set_campaign_target(tab_id, &url, Selectors { input, button })?;
-            engine.campaign().view(Some(&url))
+            engine.campaign().view(Some(&url), now)
         }
         Request::CampaignBeginPick { tab_id, url } => {
             let token = pick_token(random);
@@ -654,7 +654,7 @@ fn pick_token(random: &[u8; 32]) -> String {
 
 fn control(engine: &mut Engine, control: Control, now: Millis) -> Result<Value, ApiError> {
     engine.control_campaign(control, now)?;
-    Ok(engine.campaign().view(None))
+    Ok(engine.campaign().view(None, now))
 }
 
 /// How much of a set-aside record's text a page is shown.

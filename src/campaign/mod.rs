@@ -662,8 +662,7 @@ impl Campaign {
         if self.settings.send_by == SendBy::Button && target.selectors.button.is_none() {
             return Err(CampaignError::NoButton);
         }
-        self.roll_day(now);
-        if let Some(limit) = self.limit_reached() {
+        if let Some(limit) = self.limit_reached(now) {
             return Err(CampaignError::LimitReached(limit));
         }
         self.status = Status::Running;
@@ -691,8 +690,7 @@ impl Campaign {
     pub fn resume(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
         self.expect(Status::Paused, "resume")?;
         self.target.as_ref().ok_or(CampaignError::NoTarget)?;
-        self.roll_day(now);
-        if let Some(limit) = self.limit_reached() {
+        if let Some(limit) = self.limit_reached(now) {
             return Err(CampaignError::LimitReached(limit));
         }
         if self.stop_at().is_some_and(|at| at <= now) {
@@ -798,7 +796,6 @@ impl Campaign {
     /// the campaign stopped (a reply's stop too) and typed at once, within
     /// the interval of the message before.
     pub fn tick(&mut self, now: Millis) -> Vec<Raised> {
-        self.roll_day(now);
         let mut raised = Vec::new();
         if self.next_scheduled_at.is_some_and(|at| at <= now) {
             self.next_scheduled_at = self.cron().and_then(|cron| cron.next_after(now, self.utc_offset_minutes));
@@ -926,7 +923,7 @@ impl Campaign {
         if self.status != Status::Running {
             return raised;
         }
-        if let Some(limit) = self.limit_reached() {
+        if let Some(limit) = self.limit_reached(now) {
             let data = json!({"limit": limit, "messagesSentToday": self.sent_today, "timestamp": now.iso8601()});
             raised.push((EventKind::DailyLimitReached, data));
             raised.push(self.enter_stop(now));
@@ -954,7 +951,7 @@ impl Campaign {
     }
 
     /// The campaign as the message API shows it.
-    pub fn view(&self, url: Option<&str>) -> Value {
+    pub fn view(&self, url: Option<&str>, now: Millis) -> Value {
         json!({
             "status": self.status,
             "settings": self.settings,
@@ -963,7 +960,7 @@ impl Campaign {
             "startedAt": self.started_at,
             "nextSendAt": self.next_send_at.filter(|_| self.status == Status::Running),
             "nextScheduledAt": self.next_scheduled_at,
-            "messagesSentToday": self.sent_today,
+            "messagesSentToday": self.sent_today(now),
             "totalMessagesSent": self.total_sent,
             "lastError": self.last_error,
         })
@@ -1019,7 +1016,7 @@ impl Campaign {
     fn enter_pause(&mut self, now: Millis) -> Raised {
         self.status = Status::Paused;
         self.next_send_at = None;
-        (EventKind::CampaignPaused, json!({"timestamp": now.iso8601(), "stats": self.stats()}))
+        (EventKind::CampaignPaused, json!({"timestamp": now.iso8601(), "stats": self.stats(now)}))
     }
 
     fn enter_stop(&mut self, now: Millis) -> Raised {
@@ -1032,15 +1029,15 @@ impl Campaign {
         self.status = Status::Idle;
         self.next_send_at = None;
         self.started_at = None;
-        (EventKind::CampaignStopped, json!({"timestamp": now.iso8601(), "stats": self.stats()}))
+        (EventKind::CampaignStopped, json!({"timestamp": now.iso8601(), "stats": self.stats(now)}))
     }
 
     fn error_event(&self, error: String, now: Millis) -> Raised {
         (EventKind::Error, json!({"error": error, "timestamp": now.iso8601()}))
     }
 
-    fn stats(&self) -> Value {
-        json!({"messagesSentToday": self.sent_today, "totalMessagesSent": self.total_sent})
+    fn stats(&self, now: Millis) -> Value {
+        json!({"messagesSentToday": self.sent_today(now), "totalMessagesSent": self.total_sent})
     }
 
     fn cron(&self) -> Option<&Cron> {
@@ -1048,8 +1045,8 @@ impl Campaign {
     }
 
     /// The daily limit, if today's messages have reached it.
-    fn limit_reached(&self) -> Option<u32> {
-        self.settings.daily_limit.filter(|limit| self.sent_today >= u64::from(*limit))
+    fn limit_reached(&self, now: Millis) -> Option<u32> {
+        self.settings.daily_limit.filter(|limit| self.sent_today(now) >= u64::from(*limit))
     }
 
     fn scheduled_stop_messages(&self) -> Option<u32> {
@@ -1061,10 +1058,28 @@ impl Campaign {
         Some(self.started_at?.plus(u64::from(minutes) * 60_000))
     }
 
-    /// Resets the day's count when local midnight has passed.
-    fn roll_day(&mut self, now: Millis) {
+    /// The local day (days since the epoch) at `now`.
+    fn local_day(&self, now: Millis) -> i64 {
         let local = i64::try_from(now.0).unwrap_or(i64::MAX) + i64::from(self.utc_offset_minutes) * 60_000;
-        let day = local.div_euclid(DAY_MS);
+        local.div_euclid(DAY_MS)
+    }
+
+    /// Messages sent on `now`'s local day. The count stored is of
+    /// `self.day`; on another day none are sent yet. Worked out when read,
+    /// never reset by a read: a reset nothing stores made a running worker
+    /// see another count than one started from storage after it.
+    fn sent_today(&self, now: Millis) -> u64 {
+        if self.local_day(now) == self.day {
+            self.sent_today
+        } else {
+            0
+        }
+    }
+
+    /// Starts the day's count again when local midnight has passed, before
+    /// a message is counted.
+    fn roll_day(&mut self, now: Millis) {
+        let day = self.local_day(now);
         if day != self.day {
             self.day = day;
             self.sent_today = 0;

@@ -101,7 +101,7 @@ impl Engine {
     pub fn export_settings(&self, secrets: Secrets<'_>, now: Millis) -> Result<Value, TransferError> {
         let webhooks =
             self.webhooks.iter().map(|w| (w.id.clone(), serde_json::to_value(&w.config).expect("settings serialize to JSON"))).collect();
-        export::write(webhooks, &self.campaign.view(None)["settings"], &self.settings, secrets, now)
+        export::write(webhooks, &self.campaign.view(None, now)["settings"], &self.settings, secrets, now)
     }
 
     /// Applies a read file, all or nothing (see the module docs); with

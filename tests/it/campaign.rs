@@ -72,7 +72,7 @@ impl Campaigns for Sim {
     }
 
     fn view(&self) -> Value {
-        self.engine.campaign().view(None)
+        self.engine.campaign().view(None, self.now)
     }
 }
 
@@ -236,7 +236,7 @@ fn a_running_campaign_survives_a_restart_from_storage() {
     let mut drained = Drained::default();
     restarted.drive(due, &mut drained);
     assert!(!drained.typed.is_empty());
-    assert_eq!(restarted.campaign().view(None)["totalMessagesSent"], 2);
+    assert_eq!(restarted.campaign().view(None, due)["totalMessagesSent"], 2);
 }
 
 #[test]
@@ -379,7 +379,7 @@ fn a_pick_is_stored_so_the_picker_can_finish_after_the_worker_restarts_but_only_
     let mut restarted = Engine::restore(Snapshot::from_stored(stored), [9; 16], sim.now);
     let selectors = || Selectors { input: "#compose".into(), button: None };
     restarted.finish_campaign_pick(9, "https://chat.test/room", selectors(), Some("t0ken"), sim.now.plus(60_000)).unwrap();
-    assert_eq!(restarted.campaign().view(None)["target"]["site"], "https://chat.test");
+    assert_eq!(restarted.campaign().view(None, sim.now)["target"]["site"], "https://chat.test");
     let again = restarted.finish_campaign_pick(9, "https://chat.test/room", selectors(), Some("t0ken"), sim.now.plus(61_000));
     assert_eq!(again.unwrap_err().code(), "not_allowed");
 }

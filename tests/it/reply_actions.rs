@@ -86,7 +86,7 @@ fn a_reply_is_typed_once_as_the_next_message_and_raises_message_sent_from_reply(
     assert_eq!(from_reply[0].reply_action.as_deref(), Some(CAUSED_BY_REPLY));
     // A phrase's message_sent carries no source; answering it queues a reply (one per interval).
     assert!(sent[0].event.data.get("source").is_none());
-    assert_eq!(sim.engine.campaign().view(None)["totalMessagesSent"], 3);
+    assert_eq!(sim.engine.campaign().view(None, sim.now)["totalMessagesSent"], 3);
 }
 
 /// A batch holding a reply-sourced message_sent is acted on: the loop the
@@ -1134,7 +1134,7 @@ fn a_replys_stop_does_not_set_off_a_scheduled_start_the_campaign_ran_through() {
         run_until(&mut sim, start.plus(30 * MINUTE), |event, _| if event == "milestone" { Answer::Stop.body() } else { "{}" }.into());
     assert_eq!(action(&sim, "milestone").as_deref(), Some("campaign stopped"));
     assert!(typed.is_empty(), "{typed:?}");
-    assert_eq!(sim.engine.campaign().view(None)["nextScheduledAt"], json!(start.plus(24 * HOUR).0));
+    assert_eq!(sim.engine.campaign().view(None, sim.now)["nextScheduledAt"], json!(start.plus(24 * HOUR).0));
 }
 
 /// One step of a reply schedule.
