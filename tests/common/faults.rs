@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use autohook::limits::{MAX_REPLY_CHARS, REPLY_BODY_BYTES};
 use autohook::{
-    Changes, Control, Delivery, DeliveryState, EngineError, Event, EventKind, HeldEvents, Key, Millis, Outcome, Sealing, SendFailure,
-    Status, Transmit,
+    Changes, Control, Delivery, DeliveryState, Engine, EngineError, Event, EventKind, HeldEvents, Key, Millis, Outcome, Sealing,
+    SendFailure, Status, Transmit,
 };
 use serde_json::{json, Value};
 
@@ -289,6 +289,10 @@ pub struct World {
     /// Keeping the records where nothing else can write (IndexedDB) is
     /// what prevents that; the engine cannot tell.
     pub rewritten: bool,
+    /// What the engine kept before the last [`Step::Stop`] and a start
+    /// from storage lacked, if anything: a change that never reached
+    /// storage, lost with the worker.
+    pub forgotten: Option<String>,
     /// Sent entries whose result the engine has, not yet written.
     unsaved_results: Vec<usize>,
     /// Typed marks whose result the engine has, not yet written.
@@ -301,6 +305,9 @@ pub struct World {
     /// Whether the chat tab types what it is asked.
     chat_types: bool,
     failing_writes: u8,
+    /// The last write failed: the engine holds changes storage lacks until
+    /// a write lands.
+    unwritten: bool,
     wake: Option<Millis>,
     /// How far the clock was set back in all.
     set_back: u64,
@@ -344,6 +351,7 @@ impl World {
             campaign: Vec::new(),
             refused: Vec::new(),
             rewritten: false,
+            forgotten: None,
             unsaved_results: Vec::new(),
             unsaved_typed: Vec::new(),
             unanswered: Vec::new(),
@@ -351,6 +359,7 @@ impl World {
             receivers: [Mode::healthy(50); WEBHOOKS],
             chat_types: true,
             failing_writes: 0,
+            unwritten: false,
             wake: None,
             set_back: 0,
             day,
@@ -368,6 +377,7 @@ impl World {
     pub fn step(&mut self, step: &Step) {
         let now = self.sim.now;
         self.refused.clear();
+        self.forgotten = None;
         match *step {
             Step::Emit(which) => {
                 let event = EVENTS[usize::from(which) % EVENTS.len()];
@@ -416,18 +426,25 @@ impl World {
                 }
                 self.sim.now = Millis(now.0.saturating_add_signed(i64::from(ms)));
             }
-            Step::Stop => return self.stop(),
+            Step::Stop => {
+                let kept = self.at_rest().then(|| kept_state(&self.sim.engine));
+                self.stop();
+                self.forgotten = kept.and_then(|kept| forgotten(&kept, &kept_state(&self.sim.engine)));
+                return self.tick();
+            }
             Step::StopMidWrite => {
                 let changes = self.sim.engine.take_changes();
                 self.land(&Changes { remove: Vec::new(), ..changes });
-                return self.stop();
+                self.stop();
+                return self.tick();
             }
             Step::FailWrites(count) => self.failing_writes = count % 4,
             Step::Receiver(which, mode) => self.receivers[usize::from(which) % WEBHOOKS] = mode,
             Step::Chat(types) => self.chat_types = types,
             Step::Tamper(tamper) => {
                 self.tamper(tamper);
-                return self.stop();
+                self.stop();
+                return self.tick();
             }
         }
         self.tick();
@@ -465,6 +482,12 @@ impl World {
     /// was set forward.
     pub fn steady(&self) -> Millis {
         self.sim.now.plus(self.set_back)
+    }
+
+    /// Whether the driver is at rest: its last write landed and no request
+    /// awaits an answer (a start counts those as interrupted, as it must).
+    fn at_rest(&self) -> bool {
+        !self.unwritten && self.in_flight.is_empty()
     }
 
     fn webhook(&self, which: u8) -> String {
@@ -535,7 +558,6 @@ impl World {
         self.unanswered.clear();
         let snapshot = from_store_as(&self.sim.storage, |key| self.handed.get(key).copied());
         self.sim.restart_from(snapshot);
-        self.tick();
     }
 
     /// The driver's passes until it rests: each drains the engine, starts
@@ -626,6 +648,7 @@ impl World {
     /// the engine takes it back. Whether anything landed.
     fn write(&mut self) -> bool {
         let changes = self.sim.engine.take_changes();
+        self.unwritten = self.failing_writes > 0;
         if self.failing_writes > 0 {
             self.failing_writes -= 1;
             self.sim.engine.changes_failed(changes);
@@ -830,4 +853,31 @@ fn cut(text: &str, bytes: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+/// What an engine keeps that a stop must not lose, part by part, as JSON:
+/// global settings, webhooks (settings, stats, health, rotated secrets),
+/// deliveries with their attempts (by id: the log's order among those
+/// finished in the same millisecond is not stored), the campaign, the
+/// badge and the set-aside records.
+fn kept_state(engine: &Engine) -> [(&'static str, String); 6] {
+    fn json(value: &impl serde::Serialize) -> String {
+        serde_json::to_string(value).expect("engine state serializes")
+    }
+    let deliveries: BTreeMap<&str, &Delivery> = engine.deliveries().map(|d| (d.id.as_str(), d)).collect();
+    [
+        ("settings", json(engine.settings())),
+        ("webhooks", json(&engine.webhooks())),
+        ("deliveries", json(&deliveries)),
+        ("campaign", json(engine.campaign())),
+        ("badge", json(&engine.badge())),
+        ("set-aside records", json(&engine.unreadable().collect::<Vec<_>>())),
+    ]
+}
+
+/// The first part `before` kept that `after` lacks, described.
+fn forgotten(before: &[(&str, String); 6], after: &[(&str, String); 6]) -> Option<String> {
+    before.iter().zip(after).find(|(kept, found)| kept.1 != found.1).map(|((what, kept), (_, found))| {
+        format!("the {what} a start from storage found differ from what the stopped engine kept:\n  kept:  {kept}\n  found: {found}")
+    })
 }

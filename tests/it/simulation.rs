@@ -102,6 +102,10 @@ fn check(world: &World) -> Result<(), String> {
     check_requests(world)?;
     check_replies(world)?;
     check_campaign(world)?;
+    // Every change the engine made survives a stop.
+    if let Some(forgotten) = &world.forgotten {
+        return Err(forgotten.clone());
+    }
     if world.rewritten {
         return Ok(());
     }
@@ -339,5 +343,14 @@ fn replays_a_schedule() {
         Step::Wait(30_000),
         Step::Toggle(WEBHOOKS as u8),
     ];
+    run(&schedule).unwrap();
+}
+
+#[test]
+fn a_day_that_ends_while_the_campaign_rests_survives_a_stop() {
+    // Sent today before midnight, stopped, then a stop in the new day: the
+    // count the engine starts again from must be the one it showed.
+    let schedule =
+        [Step::Wait(5_000), Step::Campaign(Control::Stop), Step::Jump(3_600_000), Step::Jump(3_600_000), Step::Wait(10), Step::Stop];
     run(&schedule).unwrap();
 }
