@@ -3,7 +3,7 @@
 #
 #   ./build.sh            install what is missing, build Wasm, assemble dist/
 #   ./build.sh test       build if needed, then run every suite
-#   ./build.sh check      format, lints and native tests in under a minute:
+#   ./build.sh check      format, lints, docs and native tests in a minute:
 #                         no Debian packages, browsers or Wasm build
 #   ./build.sh run        local receiver + Chromium with the extension loaded
 #   ./build.sh run --headless   the same, delivering one test event, then exit
@@ -395,12 +395,17 @@ check_format() {
 # The checks before any test, each a suite that fails on any finding: the
 # format (rustfmt.toml; the fuzz targets are a crate of their own), clippy
 # with -D warnings (lints in Cargo.toml; native only, as clippy cannot
-# build for wasm32 here) and ESLint (eslint.config.mjs). LOGS: a directory.
+# build for wasm32 here), the docs (a broken intra-doc link is an error;
+# the modules are private, so the docs are built with them and a link to a
+# private item is expected) and ESLint (eslint.config.mjs). LOGS: a directory.
 run_checks() {
   local logs=$1
   run_suite "format (cargo fmt --check)" "$logs/fmt.log" true check_format
   run_suite "lints (cargo clippy -D warnings)" "$logs/clippy.log" true \
     with_rustup cargo clippy --quiet --keep-going --all-targets -- -D warnings
+  run_suite "docs (cargo doc -D warnings)" "$logs/doc.log" true \
+    with_rustup env RUSTDOCFLAGS="-D warnings -A rustdoc::private-intra-doc-links" \
+      cargo doc --quiet --no-deps --document-private-items
   run_suite "JS lints (ESLint)" "$logs/eslint.log" true "$E2E/node_modules/.bin/eslint" --max-warnings 0 .
 }
 

@@ -1,7 +1,7 @@
 //! What happened: the event kinds a webhook can subscribe to, and the
 //! envelope every delivery carries.
 //!
-//! Each kind is declared once, in [`event_kinds!`] below: its wire name, a
+//! Each kind is declared once, in `event_kinds!` below: its wire name, a
 //! sample of its data and its sentence. [`EventKind::ALL`], the wire names,
 //! parsing, serde and the catalog the settings page builds its checkboxes
 //! from (`catalog.get`) all follow from that one list.

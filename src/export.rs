@@ -11,7 +11,7 @@
 //! A webhook is its stored settings as they serialize, so a field added to
 //! them travels with no change here. Its credentials (the signing secret,
 //! the value of every secret header, [`is_secret_header`], and a URL with
-//! a secret part, [`UrlSecrets`]) never appear in clear: each is replaced
+//! a secret part, [`UrlSecrets`](crate::redact::UrlSecrets)) never appear in clear: each is replaced
 //! by a marker, `{"omitted": true}`
 //! when secrets were left out, `{"encrypted": true}` when they are in
 //! `secrets`. There they are one AES-256-GCM ciphertext under a key derived
