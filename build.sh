@@ -16,7 +16,8 @@
 #   ./build.sh release    from a clean git tree: dist/ from scratch, the store
 #                         checks (tests/release/), dist/SHA256SUMS, the release notes
 #
-# How the toolchain works on these machines is in the README ("Toolchain"):
+# How the toolchain works on these machines is in .github/CONTRIBUTING.md
+# ("Toolchain"):
 # the wasm32 standard library comes from Debian's rustc-web and is built with
 # -Z build-std; wasm-bindgen writes the JS glue, with the reset function the
 # background needs to start a fresh instance after a trap.
@@ -135,7 +136,7 @@ cargo_install() {
   # 2026-11-23 with cargo fetch --locked).
   # opt-level 1 rather than release's 3: these tools run for seconds on a
   # build, and compiling wasm-bindgen-cli was most of a fresh ./build.sh
-  # (README, "Toolchain", has the times).
+  # (.github/CONTRIBUTING.md, "Toolchain", has the times).
   CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install --quiet "$1" --version "$2" "${@:3}" \
     || die "cargo install $1 $2 failed: it is needed to build (wasm-bindgen), test (geckodriver) or fuzz (cargo-fuzz)"

@@ -1,7 +1,9 @@
 //! The message API between the extension's pages (and content script) and
 //! the background, dispatched onto the [`Engine`].
 //!
-//! Requests are JSON objects `{type, ...}`; see the README for the table.
+//! Requests are JSON objects `{type, ...}`, each a variant of [`Request`]
+//! that documents its fields and its answer; the manual's
+//! [`message_api`](crate::manual::message_api) chapter has the rest.
 //! Replies are `{ok: true, value}` or `{ok: false, error: {code, message,
 //! field}}` — [`reply`] builds both. Trust is by sender: the content
 //! script may only set the campaign's target to its own tab (the picker),
@@ -54,200 +56,313 @@ pub enum Sender {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum Request {
-    /// All webhooks with their stats.
+    /// `webhooks.list`: every webhook, with its stats and health.
+    ///
+    /// Answers a list of webhooks as replies show them
+    /// ([`webhooks`](crate::manual::webhooks), "A webhook as replies show it").
     #[serde(rename = "webhooks.list")]
     WebhooksList(IgnoredAny),
-    /// Adds a webhook.
+    /// `webhooks.create`: adds a webhook.
+    ///
+    /// Answers the webhook as replies show it. Refused with `invalid_input`
+    /// (and the field) by the rules of [`webhooks`](crate::manual::webhooks),
+    /// `too_many_webhooks` past 10.
     #[serde(rename = "webhooks.create")]
     WebhooksCreate {
-        /// Its settings.
+        /// Its settings ([`webhooks`](crate::manual::webhooks), "Webhook input").
         webhook: WebhookInput,
     },
-    /// Changes the fields given.
+    /// `webhooks.update`: changes the fields given.
+    ///
+    /// Answers the webhook as replies show it.
     #[serde(rename = "webhooks.update")]
     WebhooksUpdate {
         /// Which webhook.
         id: String,
-        /// The fields to change.
+        /// The fields to change, as in "Webhook input"; the others keep their values.
         changes: WebhookInput,
     },
-    /// Removes a webhook.
+    /// `webhooks.delete`: removes a webhook.
+    ///
+    /// Answers `null`; its undelivered events are cancelled.
     #[serde(rename = "webhooks.delete")]
     WebhooksDelete {
         /// Which webhook.
         id: String,
     },
-    /// Turns a webhook on or off.
+    /// `webhooks.setEnabled`: turns a webhook on or off.
+    ///
+    /// Answers the webhook; turning it off cancels its undelivered events, held
+    /// ones too.
     #[serde(rename = "webhooks.setEnabled")]
     WebhooksSetEnabled {
         /// Which webhook.
         id: String,
         /// On or off.
         enabled: bool,
-        /// Turning on an auto-disabled webhook: deliver (default) or discard its held events.
+        /// Turning on an auto-disabled webhook: `deliver` (the default) or
+        /// `discard` its held events.
         #[serde(default)]
         held: HeldEvents,
     },
-    /// Delivers the `test` event and replies with its result.
+    /// `webhooks.test`: delivers the `test` event and answers with its result.
+    ///
+    /// The answer comes after the attempt ([`delivery_result`]):
+    /// `{deliveryId, ok, state, status, latencyMs, error, failure,
+    /// responseBody}`; `failure` is `permission`, `network`, `timeout`,
+    /// `redirect`, `client_error` or `server_error`. A Test is sent at once
+    /// (never held for a batch, as a batch of one for a batching webhook) and
+    /// never retried.
     #[serde(rename = "webhooks.test")]
     WebhooksTest {
         /// Which webhook.
         id: String,
     },
-    /// The global settings.
+    /// `settings.get`: the global switch.
+    ///
+    /// Answers `{enabled}`.
     #[serde(rename = "settings.get")]
     SettingsGet(IgnoredAny),
-    /// Sets the global switch.
+    /// `settings.set`: sets the global switch.
+    ///
+    /// Answers `{enabled}`.
     #[serde(rename = "settings.set")]
     SettingsSet {
         /// Whether events are delivered.
         enabled: bool,
     },
-    /// The settings file: webhooks, campaign settings and switches.
+    /// `settings.export`: the settings file: every webhook, the campaign's
+    /// settings, the switches.
+    ///
+    /// Answers the file ([`import_export`](crate::manual::import_export)):
+    /// secrets and credential header values left out, or encrypted under the
+    /// passphrase.
     #[serde(rename = "settings.export")]
     SettingsExport {
-        /// Whether secrets and credential headers go in, encrypted.
+        /// Whether secrets and credential headers go in, encrypted (default false).
         #[serde(default)]
         include_secrets: bool,
-        /// What they are encrypted under.
+        /// What they are encrypted under: at least 8 characters; needed with
+        /// `includeSecrets`.
         passphrase: Option<String>,
     },
-    /// Applies a settings file, all or nothing.
+    /// `settings.import`: applies a settings file, all or nothing.
+    ///
+    /// Answers `{created, updated, unchanged, removed, withoutSecrets,
+    /// credentialsDropped, campaign, settings}`: webhook names
+    /// (`credentialsDropped`: `{webhook, changes, reenter}` per webhook
+    /// imported without this browser's credentials), and whether the
+    /// campaign's settings and the switches were in the file
+    /// ([`import_export`](crate::manual::import_export) has the rules).
     #[serde(rename = "settings.import")]
     SettingsImport {
-        /// The file's text (or its JSON).
+        /// The file's text, or its JSON; at most 32 MiB.
         data: Value,
-        /// For a file with encrypted secrets.
+        /// The passphrase, for a file with encrypted secrets.
         passphrase: Option<String>,
         /// `merge` or `replace`.
         mode: ImportMode,
-        /// Only say what would change.
+        /// Only say what would change; nothing is applied.
         #[serde(default)]
         dry_run: bool,
     },
-    /// Raises an event.
+    /// `events.emit`: raises an event (extension pages only).
+    ///
+    /// Answers `{deliveries: [ids]}`: one delivery per webhook it reaches.
     #[serde(rename = "events.emit")]
     EventsEmit {
         /// Its wire name, e.g. `message_sent`.
         event: String,
-        /// Its `data` object.
+        /// Its `data` object (`{}` when absent).
         #[serde(default)]
         data: Value,
     },
-    /// The delivery log, newest first.
+    /// `deliveries.list`: the delivery log, newest first.
+    ///
+    /// Answers deliveries as stored ([`Delivery`]); a pending
+    /// one has `waitingForNetwork: true` while the browser is offline; a batch
+    /// has `batch`, its events.
     #[serde(rename = "deliveries.list")]
     DeliveriesList {
         /// Only this webhook's.
         webhook_id: Option<String>,
-        /// Only deliveries in this state.
+        /// Only deliveries in this state: `pending`, `held`, `open`, `delivered`,
+        /// `failed`, `cancelled` or `skipped`.
         state: Option<DeliveryState>,
         /// At most this many (default 50).
         limit: Option<usize>,
     },
-    /// One delivery with its attempts.
+    /// `deliveries.get`: one delivery with its attempts.
     #[serde(rename = "deliveries.get")]
     DeliveriesGet {
         /// Which delivery.
         id: String,
     },
-    /// Sends a logged delivery's event again (same `webhook-id`).
+    /// `deliveries.redeliver`: sends a logged delivery's event again.
+    ///
+    /// Answers `{delivery: id}`, the new delivery's; it has the same
+    /// `webhook-id` as the original.
     #[serde(rename = "deliveries.redeliver")]
     DeliveriesRedeliver {
         /// Which delivery.
         id: String,
     },
-    /// Queues again every failed delivery's event since a time.
+    /// `deliveries.redeliverFailed`: queues again every event whose delivery
+    /// failed since a time.
+    ///
+    /// Answers `{count}`: each such event queued again (same `webhook-id`,
+    /// paced by the rate limit, shown as pending), once per webhook; not one
+    /// already on its way or delivered since, nor Tests.
     #[serde(rename = "deliveries.redeliverFailed")]
     DeliveriesRedeliverFailed {
         /// Only this webhook's.
         webhook_id: Option<String>,
-        /// Only deliveries that failed at or after this time (ms); default all.
+        /// Only deliveries that failed at or after this time (ms); default the
+        /// whole log.
         since: Option<u64>,
-        /// Only count them.
+        /// Only count them; nothing is queued.
         #[serde(default)]
         dry_run: bool,
     },
-    /// Cancels unfinished deliveries (pending and held, not Tests).
+    /// `deliveries.cancelPending`: cancels unfinished deliveries (pending and
+    /// held, not Tests).
+    ///
+    /// Answers `{count}`, how many were cancelled.
     #[serde(rename = "deliveries.cancelPending")]
     DeliveriesCancelPending {
         /// Only this webhook's.
         webhook_id: Option<String>,
     },
-    /// Which kinds of notification are on.
+    /// `notifications.get`: which kinds of notification are on.
+    ///
+    /// Answers `{failing, disabled, campaignPaused, dailyLimit}` (default all
+    /// on but `dailyLimit`).
     #[serde(rename = "notifications.get")]
     NotificationsGet(IgnoredAny),
-    /// Turns kinds of notification on or off: the fields given.
+    /// `notifications.set`: turns kinds of notification on or off: any of
+    /// `failing`, `disabled`, `campaignPaused`, `dailyLimit` (booleans).
+    ///
+    /// Answers all four.
     #[serde(rename = "notifications.set")]
     NotificationsSet(SwitchesInput),
-    /// The toolbar badge and what it counts.
+    /// `badge.get`: the toolbar badge and what it counts.
+    ///
+    /// Answers `{text, color, unseenFailures, autoDisabled}`: the badge (`!`
+    /// while a webhook is auto-disabled, else the failed deliveries not yet
+    /// seen), and how many webhooks are auto-disabled.
     #[serde(rename = "badge.get")]
     BadgeGet(IgnoredAny),
-    /// The user has seen the failures so far (the log or the popup is open).
+    /// `badge.markSeen`: the user has seen the failures so far (the log and
+    /// the popup send it when opened).
+    ///
+    /// Answers as [`badge.get`](Request::BadgeGet), the failures so far counted
+    /// as seen.
     #[serde(rename = "badge.markSeen")]
     BadgeMarkSeen(IgnoredAny),
-    /// Zeroes the stats of one webhook, or all when `id` is absent.
+    /// `stats.clear`: zeroes the stats of one webhook, or all when `id` is absent.
+    ///
+    /// Answers `null`.
     #[serde(rename = "stats.clear")]
     StatsClear {
         /// Which webhook.
         id: Option<String>,
     },
-    /// A new random `whsec_` secret (not stored).
+    /// `secrets.generate`: a new random `whsec_` secret (not stored).
+    ///
+    /// Answers `{secret: "whsec_…"}`.
     #[serde(rename = "secrets.generate")]
     SecretsGenerate(IgnoredAny),
-    /// The exact request a sample event would produce (settings page preview).
+    /// `webhooks.preview`: the exact request a sample event would produce (the
+    /// settings page's preview).
+    ///
+    /// Answers the request as the log would show it (credentials masked, the
+    /// whole body): `{method, url, headers, body}`. Fails as saving would.
     #[serde(rename = "webhooks.preview")]
     WebhooksPreview {
-        /// The form's current input.
+        /// The form's current input; checked as saving would check it.
         webhook: WebhookInput,
         /// The webhook being edited, if any (its stored secret is used).
         id: Option<String>,
         /// Which event to sample; default the first subscribed.
         event: Option<String>,
     },
-    /// Gives a webhook a new secret and keeps the old one signing for the
-    /// overlap; replies with the new secret, once, for copying.
+    /// `webhooks.rotateSecret`: gives a webhook a new secret and keeps the old
+    /// one signing for the overlap.
+    ///
+    /// Answers `{secret}`: the new `whsec_` secret, once, for copying. A
+    /// webhook without a secret just gets one. How receivers see the overlap is
+    /// in [`delivery`](crate::manual::delivery), "Rotating a secret".
     #[serde(rename = "webhooks.rotateSecret")]
     WebhooksRotateSecret {
         /// Which webhook.
         id: String,
-        /// How long the replaced secret stays valid (default 24; more than
-        /// 0, at most 168; fractions allowed).
+        /// How long the replaced secret stays valid: default 24; more than 0, at
+        /// most 168; fractions allowed.
         overlap_hours: Option<f64>,
     },
-    /// A webhook's credentials as stored (its secret, its URL, its secret
-    /// headers' values), for the settings page's Reveal and Copy.
+    /// `webhooks.revealSecret`: a webhook's credentials as stored, for the
+    /// settings page's Reveal and Copy.
+    ///
+    /// Answers `{secret, url, headers}`: the secret, the URL as typed, and
+    /// each secret header's value by name.
     #[serde(rename = "webhooks.revealSecret")]
     WebhooksRevealSecret {
         /// Which webhook.
         id: String,
     },
-    /// Counts for the last 24 hours and the latest deliveries (the popup).
+    /// `stats.summary`: counts for the last 24 hours and the latest deliveries
+    /// (the popup).
+    ///
+    /// Answers `{delivered24h, failed24h, latest}`: deliveries finished in the
+    /// last 24 hours by outcome, and the five newest as `{id, webhookName,
+    /// event, state, status, createdAt}`.
     #[serde(rename = "stats.summary")]
     StatsSummary(IgnoredAny),
-    /// Stored records that could not be read and were set aside.
+    /// `storage.unreadable`: stored records that could not be read and were
+    /// set aside.
+    ///
+    /// Answers `[{name, origin, reason, bytes, preview, unopenable}]`:
+    /// `preview` is the start of the record's text, empty for a record that
+    /// holds credentials; `unopenable` says it was sealed under a key this
+    /// browser no longer has.
     #[serde(rename = "storage.unreadable")]
     StorageUnreadable(IgnoredAny),
-    /// Deletes a set-aside record for good.
+    /// `storage.deleteUnreadable`: deletes a set-aside record for good.
+    ///
+    /// Answers `null`; `bad_request` when no set-aside record has that name.
     #[serde(rename = "storage.deleteUnreadable")]
     StorageDeleteUnreadable {
         /// Its name, as `storage.unreadable` lists it.
         name: String,
     },
-    /// The campaign: status, settings, target, counters; with `url`, the
-    /// selectors remembered for that page's site.
+    /// `campaign.get`: the campaign: status, settings, target, counters.
+    ///
+    /// Answers the campaign as replies show it
+    /// ([`campaign`](crate::manual::campaign)); with `url`, its `remembered`
+    /// holds the selectors saved for that page's site.
     #[serde(rename = "campaign.get")]
     CampaignGet {
         /// The page the popup is on.
         url: Option<String>,
     },
-    /// Changes the campaign's settings.
+    /// `campaign.configure`: changes the campaign's settings: only the fields given.
+    ///
+    /// Answers the campaign.
     #[serde(rename = "campaign.configure")]
     CampaignConfigure {
         /// The fields to change.
         settings: CampaignInput,
     },
-    /// Points the campaign at a chat input (and send button) in a tab.
-    /// From the content script (the picker), the tab is its own.
+    /// `campaign.setTarget`: points the campaign at a chat input (and send
+    /// button) in a tab.
+    ///
+    /// From an extension page it takes `tabId`, `url`, `input` and `button`;
+    /// from the content script (the picker) only `input`, `button` and the
+    /// `token` of [`campaign.beginPick`](Request::CampaignBeginPick), and the
+    /// tab is its own. The selectors are remembered for the site. Answers the
+    /// campaign; to the picker only `{target}`. From the picker it is refused
+    /// `not_allowed` (field `token`) without the token, with another, after 5
+    /// minutes, from another tab or site, or a second time.
     #[serde(rename = "campaign.setTarget")]
     CampaignSetTarget {
         /// The tab (extension pages only).
@@ -261,8 +376,11 @@ pub enum Request {
         /// The pick's one-time token (the content script only; required there).
         token: Option<String>,
     },
-    /// Opens a pick in a tab: replies with the one-time token the popup
-    /// hands to the picker it injects there.
+    /// `campaign.beginPick`: opens a pick in a tab (extension pages only).
+    ///
+    /// Answers `{token, expiresAt}`: a one-time token for a picker in that tab,
+    /// on that page's site, for 5 minutes, which the popup hands to the picker
+    /// it injects there; a newer pick replaces it.
     #[serde(rename = "campaign.beginPick")]
     CampaignBeginPick {
         /// The tab the picker goes into.
@@ -270,20 +388,46 @@ pub enum Request {
         /// The page's URL: the pick holds for its site only.
         url: String,
     },
-    /// The catalog: event kinds, presets, field limits and error codes,
-    /// what the pages build their forms from (see [`crate::catalog`]).
+    /// `catalog.get`: what the pages build their forms from (extension pages only).
+    ///
+    /// Answers `{events, presets, limits, errorCodes, neverSecretHeaders}`, as
+    /// `catalog::view` lists them: `events` (`[{name, subscribable, sample,
+    /// sentence}]`, in the order the UI lists them; `test` is not
+    /// `subscribable`: it reaches every webhook), `presets` (`[{name, label,
+    /// needs, sendsEnvelope, usesTemplate, limits}]`, the default first,
+    /// `label` the service's name or `null` where the page translates it
+    /// (`preset_<name>`), `needs` the webhook fields it requires (`chatId`,
+    /// `template`), `limits` the service's `[{field, max, unit}]`, `unit`
+    /// `chars`, `utf16`, `jsonBytes` or `bytes`), `limits` (`{webhook,
+    /// campaign}`: per input field its `maxChars`, `maxItems`, `min`, `max`,
+    /// and `maxNameChars`, `maxValueChars`, `maxTags`, as "Field limits" in
+    /// [`webhooks`](crate::manual::webhooks) lists them, and
+    /// `webhook.payload.maxBytes`, 256 KB), `errorCodes` (every error `code`)
+    /// and `neverSecretHeaders` (the headers whose values are never
+    /// credentials).
     #[serde(rename = "catalog.get")]
     CatalogGet(IgnoredAny),
-    /// Starts sending.
+    /// `campaign.start`: starts sending.
+    ///
+    /// Answers the campaign; `campaign_state` if it is not in a state that
+    /// allows it, `daily_limit_reached` when today's messages are all sent.
     #[serde(rename = "campaign.start")]
     CampaignStart(IgnoredAny),
-    /// Pauses.
+    /// `campaign.pause`: pauses.
+    ///
+    /// Answers the campaign; `campaign_state` if it is not running.
     #[serde(rename = "campaign.pause")]
     CampaignPause(IgnoredAny),
-    /// Resumes after a pause.
+    /// `campaign.resume`: resumes after a pause.
+    ///
+    /// Answers the campaign; `campaign_state` if it is not paused,
+    /// `daily_limit_reached` when today's messages are all sent.
     #[serde(rename = "campaign.resume")]
     CampaignResume(IgnoredAny),
-    /// Stops.
+    /// `campaign.stop`: stops.
+    ///
+    /// Answers the campaign; `campaign_state` if it is not in a state that
+    /// allows it.
     #[serde(rename = "campaign.stop")]
     CampaignStop(IgnoredAny),
 }

@@ -124,10 +124,10 @@ mod tests {
 
     #[test]
     fn error_codes_are_documented_and_cover_what_errors_say() {
-        let readme = include_str!("../README.md");
-        let documented = readme.split("**Error codes:**").nth(1).unwrap().split("\n\n").next().unwrap();
+        let manual = crate::manual::text();
+        let documented = manual.split("**Error codes:**").nth(1).unwrap().split("\n\n").next().unwrap();
         for code in ERROR_CODES {
-            assert!(documented.contains(&format!("`{code}`")), "{code} is not in the README's Error codes");
+            assert!(documented.contains(&format!("`{code}`")), "{code} is not in the manual's Error codes");
         }
         let errors = [
             EngineError::TooManyWebhooks,
@@ -147,15 +147,15 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_documents_every_event_kind_and_preset() {
-        let readme = include_str!("../README.md");
-        let events = readme.split("**Events:**").nth(1).unwrap().split("\n\n").next().unwrap();
+    fn the_manual_documents_every_event_kind_and_preset() {
+        let manual = crate::manual::text();
+        let events = manual.split("**Events:**").nth(1).unwrap().split("\n\n").next().unwrap();
         for kind in EventKind::ALL {
-            assert!(events.contains(&format!("`{}`", kind.as_str())), "the README's Events do not name {}", kind.as_str());
+            assert!(events.contains(&format!("`{}`", kind.as_str())), "the manual's Events do not name {}", kind.as_str());
         }
         for preset in Preset::ALL {
             let row = format!("| `{}` ", preset.as_str());
-            assert!(readme.lines().any(|line| line.starts_with(&row)), "the README's Presets table has no row for {}", preset.as_str());
+            assert!(manual.lines().any(|line| line.starts_with(&row)), "the manual's Presets table has no row for {}", preset.as_str());
         }
     }
 

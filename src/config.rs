@@ -1481,10 +1481,10 @@ mod tests {
                 ],
             ),
         ];
-        let readme = include_str!("../README.md");
+        let manual = crate::manual::text();
         for (field, limits) in rows {
             let row =
-                readme.lines().find(|line| line.starts_with(&format!("| `{field}` |"))).unwrap_or_else(|| panic!("no row for {field}"));
+                manual.lines().find(|line| line.starts_with(&format!("| `{field}` |"))).unwrap_or_else(|| panic!("no row for {field}"));
             let numbers: Vec<u64> = row.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
             assert_eq!(numbers, limits, "{row}");
         }

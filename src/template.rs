@@ -746,9 +746,9 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_example_renders_for_every_event() {
-        let readme = include_str!("../README.md");
-        let section = &readme[readme.find("**Templates**").unwrap()..];
+    fn the_manual_example_renders_for_every_event() {
+        let manual = crate::manual::text();
+        let section = &manual[manual.find("**Templates**").unwrap()..];
         let start = section.find("```json\n").unwrap() + 8;
         let example = &section[start..start + section[start..].find("```").unwrap()];
         Template::check(example, RequestPart::Json, &EventKind::ALL, false).unwrap();

@@ -1,7 +1,7 @@
 // Starts the system's Chromium and Firefox ESR and installs a built AutoHook
 // in them. Chromium: puppeteer-core over a pipe. Firefox: geckodriver + selenium,
 // opening extension pages from the chrome context (WebDriver itself refuses
-// to navigate to moz-extension:// URLs); see the README's "Toolchain".
+// to navigate to moz-extension:// URLs); see .github/CONTRIBUTING.md, "Toolchain".
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';

@@ -23,8 +23,8 @@ use crate::common::faults::{
 };
 use crate::common::regressions;
 
-/// The longest wait a receiver's `Retry-After` can ask for (README, "What a
-/// receiver can and cannot do").
+/// The longest wait a receiver's `Retry-After` can ask for
+/// (`.github/SECURITY.md`, "What a receiver can and cannot do").
 const RETRY_AFTER_CAP_MS: u64 = 3_600_000;
 
 /// `Retry-After` values receivers send: seconds, huge and past `u64`,

@@ -35,7 +35,7 @@ export function storeShots(dir = STORE_SHOTS) {
 }
 
 // The Chrome Web Store's privacy practices form (English only there), answered
-// as README's "Releasing" reasons for Firefox's data_collection_permissions.
+// as .github/CONTRIBUTING.md's "Releasing" reasons for Firefox's data_collection_permissions.
 const PRIVACY_PRACTICES = [
   'Single purpose: send the events of the user\'s chat campaign (the messages AutoHook types into the chat tab the user picked, and its starts, stops, limits and errors) as signed webhooks to the services the user configures.',
   'Remote code: No, I am not using remote code.',
