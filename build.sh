@@ -405,8 +405,8 @@ run_checks() {
   run_suite "lints (cargo clippy -D warnings)" "$logs/clippy.log" true \
     with_rustup cargo clippy --quiet --keep-going --all-targets -- -D warnings
   run_suite "docs (cargo doc -D warnings)" "$logs/doc.log" true \
-    with_rustup env RUSTDOCFLAGS="-D warnings -A rustdoc::private-intra-doc-links" \
-      cargo doc --quiet --no-deps --document-private-items
+    with_rustup env RUSTDOCFLAGS="-D warnings --document-private-items -A rustdoc::private-intra-doc-links" \
+      cargo doc --quiet --no-deps
   run_suite "JS lints (ESLint)" "$logs/eslint.log" true "$E2E/node_modules/.bin/eslint" --max-warnings 0 .
 }
 
