@@ -5,12 +5,13 @@
 
 use serde_json::{json, Value};
 
+use crate::campaign::{self, CampaignSettings};
+use crate::config::RawConfig;
 use crate::event::{sentence, Event, EventKind};
 use crate::preset::{Body, Preset};
 use crate::redact::NEVER_CREDENTIAL_HEADERS;
 use crate::request::MAX_PAYLOAD_BYTES;
 use crate::time::Millis;
-use crate::{campaign, config};
 
 /// Every `code` an error reply can carry (the README's "Error codes").
 pub const ERROR_CODES: [&str; 18] = [
@@ -30,6 +31,10 @@ pub const ERROR_CODES: [&str; 18] = [
 /// - `limits`: `{webhook, campaign}`, each field's `maxChars`, `maxItems`,
 ///   `min`, `max` (and `maxNameChars`, `maxValueChars`, `maxTags`), and
 ///   `webhook.payload.maxBytes`, the most a request body may hold.
+/// - `fields`: `{webhook, campaign}`, every setting's `[{name, control,
+///   choices}]` in its table's order: the pages build and read a field of a
+///   plain control (`text`, `number`, `numbers`, `bool`, `choice`,
+///   `lines`) from this alone; `own` is one the page writes itself.
 /// - `errorCodes`: every error `code`.
 /// - `neverSecretHeaders`: the headers whose values are never credentials
 ///   ([`NEVER_CREDENTIAL_HEADERS`]): the editor's secret switch is off
@@ -55,6 +60,7 @@ pub fn view(now: Millis) -> Value {
     json!({
         "events": events, "presets": presets, "limits": limits(), "errorCodes": ERROR_CODES,
         "neverSecretHeaders": NEVER_CREDENTIAL_HEADERS,
+        "fields": {"webhook": RawConfig::fields(), "campaign": CampaignSettings::fields()},
     })
 }
 
@@ -62,7 +68,7 @@ pub fn view(now: Millis) -> Value {
 /// the fields (a new field's limit is one line beside its const), plus the
 /// most a request body may hold.
 fn limits() -> Value {
-    let mut webhook = config::limits();
+    let mut webhook = RawConfig::limits();
     webhook["payload"] = json!({"maxBytes": MAX_PAYLOAD_BYTES});
     json!({"webhook": webhook, "campaign": campaign::limits()})
 }

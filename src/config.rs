@@ -8,6 +8,14 @@
 //! What was stored but no longer parses is a [`StoredConfig::Invalid`],
 //! which keeps the text and the error rather than dropping either.
 //!
+//! Each field is declared once, as a row of the `settings!` table below:
+//! its wire name, input, stored text and default, how it parses and is
+//! stored back, its limits, its control on the settings page and the
+//! errors that name it. The three structs, `create`'s defaults, `apply`,
+//! `parse`, `to_raw`, the catalog's limits and fields and
+//! [`ConfigError::field`] follow from it. A new field is a row, its parse
+//! function and its error variant here, and a label in the locales.
+//!
 //! ## Limits
 //!
 //! Every field has a size limit, so no input is too large to store, show
@@ -23,11 +31,12 @@ use thiserror::Error;
 use url::Url;
 
 use crate::event::EventKind;
-use crate::filter::{FilterError, Filters, Match};
+use crate::filter::{FilterError, Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use crate::preset::Preset;
 use crate::redact::{is_secret_header, never_carries_credentials, template_literals, Credentials, UrlSecrets};
+use crate::settings::{settings, Control};
 use crate::signing::{Secret, SecretError};
-use crate::template::{query_template, RequestPart, Template, TemplateError, MAX_TEMPLATE_CHARS};
+use crate::template::{query_template, RequestPart, Template, TemplateError, MAX_TAGS, MAX_TEMPLATE_CHARS};
 
 /// Retry delays after the first attempt, in milliseconds.
 pub const DEFAULT_RETRY_SCHEDULE: [u64; 3] = [1000, 2000, 3000];
@@ -79,32 +88,6 @@ const FORBIDDEN_HEADERS: [&str; 21] = [
 const RESERVED_HEADERS: [&str; 3] = ["webhook-id", "webhook-timestamp", "webhook-signature"];
 const RESERVED_PREFIX: &str = "x-autohook-";
 
-/// Each field's limits as `catalog.get` gives them to the settings page.
-pub(crate) fn limits() -> Value {
-    use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
-    use crate::template::MAX_TAGS;
-    serde_json::json!({
-        // A name must be under MAX_NAME_CHARS.
-        "name": {"maxChars": MAX_NAME_CHARS - 1},
-        "url": {"maxChars": MAX_URL_CHARS},
-        "headers": {"maxItems": MAX_HEADERS, "maxNameChars": MAX_HEADER_NAME_CHARS, "maxValueChars": MAX_HEADER_VALUE_CHARS},
-        "headersJson": {"maxChars": MAX_HEADERS_JSON_CHARS},
-        "secret": {"maxChars": MAX_SECRET_CHARS},
-        "events": {"maxItems": MAX_EVENT_NAMES},
-        "filters": {"maxItems": MAX_CONDITIONS, "maxChars": MAX_CONDITION_CHARS},
-        "template": {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
-        "chatId": {"maxChars": MAX_CHAT_ID_CHARS},
-        "retrySchedule": {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
-        "timeoutMs": {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
-        "ratePerMinute": {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
-        "autoDisableAfter": {"min": 0, "max": MAX_AUTO_DISABLE_AFTER},
-        "batch": {
-            "maxEvents": {"min": BATCH_EVENTS_RANGE.0, "max": BATCH_EVENTS_RANGE.1},
-            "maxWaitSeconds": {"min": BATCH_WAIT_RANGE_S.0, "max": BATCH_WAIT_RANGE_S.1},
-        },
-    })
-}
-
 /// HTTP method a webhook is called with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -131,53 +114,224 @@ impl Method {
     }
 }
 
-/// What a caller may send to create or change a webhook. Every field is
-/// optional: on create, missing fields take defaults; on update, they keep
-/// their current value.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WebhookInput {
-    /// Display name; defaults to the URL's host.
-    pub name: Option<String>,
-    /// Where deliveries go.
-    pub url: Option<String>,
-    /// `POST`, `GET`, `PUT` or `PATCH`.
-    pub method: Option<String>,
-    /// Event names to subscribe to; defaults to all but `test`.
-    pub events: Option<Vec<String>>,
-    /// Custom headers as an object of names to values: each a string, or
-    /// `{"value", "secret"}` to set its switch (see [`Header`]); without
-    /// `value`, the header keeps the value stored under its name (the
-    /// settings page sends a value it never showed that way).
-    pub headers: Option<Value>,
-    /// Custom headers as JSON text of the same object (the settings page's JSON mode).
-    pub headers_json: Option<String>,
-    /// Signing secret; an empty string removes it.
-    pub secret: Option<String>,
-    /// Whether the webhook receives events.
-    pub enabled: Option<bool>,
-    /// Delays before each retry, in milliseconds.
-    pub retry_schedule: Option<Vec<u64>>,
-    /// Per-attempt timeout in milliseconds.
-    pub timeout_ms: Option<u64>,
-    /// First attempts allowed per minute.
-    pub rate_per_minute: Option<u32>,
-    /// Consecutive failed deliveries that turn it off (0: never).
-    pub auto_disable_after: Option<u32>,
-    /// Send events in batches (`null`: one request per event, the default).
-    #[serde(default, deserialize_with = "present")]
-    pub batch: Option<Option<Batch>>,
-    /// Whether a 2xx reply's `autohook` object is acted on (see `engine::replies_action`).
-    pub act_on_replies: Option<bool>,
-    /// Conditions an event must meet to be delivered; no conditions, no filter.
-    pub filters: Option<FiltersInput>,
-    /// The body's shape: `raw` (default), `slack`, `discord`, `teams`,
-    /// `telegram`, `ifttt`, `zapier`, `make`, `n8n`.
-    pub preset: Option<String>,
-    /// Telegram's `chat_id`, for the `telegram` preset.
-    pub chat_id: Option<String>,
-    /// The JSON body template of the `custom` preset; empty removes it.
-    pub template: Option<String>,
+settings! {
+    /// What a caller may send to create or change a webhook. Every field is
+    /// optional: on create, missing fields take defaults; on update, they keep
+    /// their current value.
+    input WebhookInput;
+    /// A webhook's settings as text: what storage holds (written by this build,
+    /// or by another one or a sync tool) and what [`WebhookInput`] edits.
+    /// [`WebhookConfig::parse`] is the one way from it to settings that can be
+    /// used; the engine keeps only its result.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    stored RawConfig;
+    /// A webhook's settings, valid by construction: every field parsed once,
+    /// when input is saved or storage is read, so sending never parses and
+    /// has no parse error to drop. Stored as its [`RawConfig`] text.
+    #[derive(Clone, Debug, PartialEq, Deserialize)]
+    #[serde(try_from = "RawConfig")]
+    valid WebhookConfig {
+        /// The templates a request is rendered from, parsed.
+        templates: Templates,
+        /// The URL's credentials, found once.
+        url_secrets: UrlSecrets,
+    } finished by finish;
+    error ConfigError;
+    defaults(url: &Url);
+    prepare headers_from_json;
+    also {
+        /// Custom headers as JSON text of the `headers` object (the settings
+        /// page's JSON mode); not stored, it becomes `headers`.
+        headers_json: String = "headersJson" { limits: {"maxChars": MAX_HEADERS_JSON_CHARS} },
+    }
+    fields {
+        /// Display name, 1 to 99 characters; defaults to the URL's host.
+        name = "name" {
+            input: String => replace,
+            // A host can be longer than a name may be; the name it gives must
+            // not be refused. Its token labels masked: a name is shown and exported.
+            stored: String = UrlSecrets::of(url).shown_host(url).chars().take(MAX_NAME_CHARS - 1).collect(),
+            parse: String = with(parse_name),
+            store: keep,
+            control: Control::Text,
+            // A name must be under MAX_NAME_CHARS.
+            limits: {"maxChars": MAX_NAME_CHARS - 1},
+            errors: [NameEmpty, NameTooLong(_)],
+        },
+        /// Where deliveries go: an http(s) URL without credentials.
+        url = "url" {
+            input: String => replace,
+            stored: String = url.to_string(),
+            parse: Url = with(parse_url),
+            store: with(url_text),
+            control: Control::Own,
+            limits: {"maxChars": MAX_URL_CHARS},
+            errors: [UrlMissing, UrlOmitted, UrlOmittedRedirected(_), UrlUnparsable(_), UrlScheme(_), UrlCredentials, QueryTemplate(_)],
+        },
+        /// How it is called: `POST`, `GET`, `PUT` or `PATCH`.
+        method = "method" {
+            input: String => replace,
+            stored: String = Method::Post.as_str().into(),
+            parse: Method = with(parse_method),
+            store: with(method_name),
+            control: Control::Own,
+            errors: [Method(_), PresetNeedsBody],
+        },
+        /// Event names it subscribes to (never empty); defaults to all but `test`.
+        events = "events" {
+            input: Vec<String> => replace,
+            stored: Vec<String> = EventKind::ALL.into_iter().filter(|k| k.is_subscribable()).map(|k| k.as_str().into()).collect(),
+            parse: Vec<EventKind> = with(parse_events),
+            store: with(event_names),
+            control: Control::Own,
+            limits: {"maxItems": MAX_EVENT_NAMES},
+            errors: [NoEvents, UnknownEvent(_)],
+        },
+        /// Custom headers, in the order sent. A caller sends an object of
+        /// names to values: each a string, or `{"value", "secret"}` to set its
+        /// switch (see [`Header`]); without `value`, the header keeps the
+        /// value stored under its name (the settings page sends a value it
+        /// never showed that way).
+        headers = "headers" {
+            input: Value => merge(header_pairs),
+            stored: Vec<RawHeader> = Vec::new(),
+            parse: Vec<Header> = with(parse_headers),
+            store: with(raw_headers),
+            control: Control::Own,
+            limits: {"maxItems": MAX_HEADERS, "maxNameChars": MAX_HEADER_NAME_CHARS, "maxValueChars": MAX_HEADER_VALUE_CHARS},
+            errors: [
+                HeadersTwice, HeadersJson { .. }, HeadersNotObject, HeaderNotString(_), HeaderValueMissing(_), HeaderNeverSecret(_),
+                HeaderName(_), HeaderValue(_), HeaderForbidden(_), HeaderReserved(_), HeaderNotLatin1(_), HeaderTemplate(..)
+            ],
+        },
+        /// Signing secret: its text and its key; an empty string removes it.
+        secret = "secret" {
+            input: String => map(non_empty),
+            stored: Option<String> = None,
+            parse: Option<Secret> = with(parse_secret),
+            store: with(secret_text),
+            control: Control::Own,
+            limits: {"maxChars": MAX_SECRET_CHARS},
+            errors: [Secret(_)],
+        },
+        /// Whether it receives events.
+        enabled = "enabled" {
+            input: bool => replace,
+            stored: bool = true,
+            parse: bool = keep,
+            store: keep,
+            control: Control::Own,
+        },
+        /// Delays before each retry, in milliseconds.
+        retry_schedule = "retrySchedule" {
+            input: Vec<u64> => replace,
+            stored: Vec<u64> = DEFAULT_RETRY_SCHEDULE.to_vec(),
+            parse: Vec<u64> = with(parse_retry_schedule),
+            store: keep,
+            control: Control::Numbers,
+            limits: {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
+            errors: [RetrySchedule],
+        },
+        /// Per-attempt timeout in milliseconds.
+        timeout_ms = "timeoutMs" {
+            input: u64 => replace,
+            stored: u64 = DEFAULT_TIMEOUT_MS,
+            parse: u64 = within(TIMEOUT_RANGE_MS, ConfigError::Timeout),
+            store: keep,
+            control: Control::Number,
+            limits: {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
+            errors: [Timeout],
+        },
+        /// First attempts allowed per minute.
+        rate_per_minute = "ratePerMinute" {
+            input: u32 => replace,
+            stored: u32 = DEFAULT_RATE_PER_MINUTE,
+            parse: u32 = within(RATE_RANGE, ConfigError::Rate),
+            store: keep,
+            control: Control::Number,
+            limits: {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
+            errors: [Rate],
+        },
+        /// Consecutive failed deliveries after which it is turned off and its
+        /// events held; 0 never. Earlier versions stored none.
+        auto_disable_after = "autoDisableAfter" {
+            input: u32 => replace,
+            stored: #[serde(default = "default_auto_disable_after")] u32 = DEFAULT_AUTO_DISABLE_AFTER,
+            parse: u32 = within((0, MAX_AUTO_DISABLE_AFTER), ConfigError::AutoDisableAfter),
+            store: keep,
+            control: Control::Number,
+            limits: {"min": 0, "max": MAX_AUTO_DISABLE_AFTER},
+            errors: [AutoDisableAfter],
+        },
+        /// Send events in batches rather than one request each (`null`: one
+        /// request per event, the default). Earlier versions stored none (off).
+        batch = "batch" {
+            input: #[serde(default, deserialize_with = "present")] Option<Batch> => replace,
+            stored: #[serde(default)] Option<Batch> = None,
+            parse: Option<Batch> = with(parse_batch),
+            store: keep,
+            control: Control::Own,
+            limits: {
+                "maxEvents": {"min": BATCH_EVENTS_RANGE.0, "max": BATCH_EVENTS_RANGE.1},
+                "maxWaitSeconds": {"min": BATCH_WAIT_RANGE_S.0, "max": BATCH_WAIT_RANGE_S.1},
+            },
+            errors: [Batch],
+        },
+        /// Whether a 2xx reply's `autohook` object is acted on: a text typed
+        /// into the campaign's chat, or a campaign control (see
+        /// `engine::replies_action`). Earlier versions stored none (off).
+        act_on_replies = "actOnReplies" {
+            input: bool => replace,
+            stored: #[serde(default)] bool = false,
+            parse: bool = keep,
+            store: keep,
+            control: Control::Bool,
+            errors: [RepliesNeedPrivateChannel],
+        },
+        /// Deliver only events these conditions let through; no conditions,
+        /// no filter.
+        filters = "filters" {
+            input: FiltersInput => map(Some),
+            stored: #[serde(default)] Option<FiltersInput> = None,
+            parse: Option<Filters> = with(parse_filters),
+            store: with(filters_input),
+            control: Control::Own,
+            limits: {"maxItems": MAX_CONDITIONS, "maxChars": MAX_CONDITION_CHARS},
+            errors: [Filters(_)],
+        },
+        /// The body's shape: `raw` (default), `slack`, `discord`, `teams`,
+        /// `telegram`, `ifttt`, `zapier`, `make`, `n8n`, `custom`. Earlier
+        /// versions stored none (the default).
+        preset = "preset" {
+            input: String => replace,
+            stored: #[serde(default = "default_preset_name")] String = preset_name(&Preset::Raw),
+            parse: Preset = with(parse_preset),
+            store: with(preset_name),
+            control: Control::Own,
+            errors: [Preset(_)],
+        },
+        /// Telegram's `chat_id`, for the `telegram` preset; empty removes it.
+        chat_id = "chatId" {
+            input: String => map(trimmed),
+            stored: #[serde(default)] Option<String> = None,
+            parse: Option<String> = with(parse_chat_id),
+            store: keep,
+            control: Control::Own,
+            limits: {"maxChars": MAX_CHAT_ID_CHARS},
+            errors: [ChatIdMissing],
+        },
+        /// The JSON body template of the `custom` preset, kept while another
+        /// preset is chosen so switching back does not lose it; empty removes it.
+        template = "template" {
+            input: String => map(not_blank),
+            stored: #[serde(default)] Option<String> = None,
+            parse: Option<String> = with(parse_template),
+            store: keep,
+            control: Control::Own,
+            limits: {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
+            errors: [TemplateMissing, Template(_)],
+        },
+    }
 }
 
 /// When a webhook's open batch is sent: once it holds `max_events`, or its
@@ -214,105 +368,6 @@ pub struct FiltersInput {
     /// Conditions such as `data.messagesSentToday >= 100`.
     #[serde(default)]
     pub conditions: Vec<String>,
-}
-
-/// A webhook's settings as text: what storage holds (written by this build,
-/// or by another one or a sync tool) and what [`WebhookInput`] edits.
-/// [`WebhookConfig::parse`] is the one way from it to settings that can be
-/// used; the engine keeps only its result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RawConfig {
-    /// Display name.
-    pub name: String,
-    /// Where deliveries go.
-    pub url: String,
-    /// The method's name.
-    pub method: String,
-    /// Event names.
-    pub events: Vec<String>,
-    /// Custom headers, in the order sent.
-    pub headers: Vec<RawHeader>,
-    /// Signing secret.
-    pub secret: Option<String>,
-    /// Whether it receives events.
-    pub enabled: bool,
-    /// Delays before each retry, in milliseconds.
-    pub retry_schedule: Vec<u64>,
-    /// Per-attempt timeout in milliseconds.
-    pub timeout_ms: u64,
-    /// First attempts allowed per minute.
-    pub rate_per_minute: u32,
-    /// Consecutive failed deliveries that turn it off; earlier versions stored none.
-    #[serde(default = "default_auto_disable_after")]
-    pub auto_disable_after: u32,
-    /// Batch settings; earlier versions stored none (off).
-    #[serde(default)]
-    pub batch: Option<Batch>,
-    /// Whether replies are acted on; earlier versions stored none (off).
-    #[serde(default)]
-    pub act_on_replies: bool,
-    /// Filter conditions.
-    #[serde(default)]
-    pub filters: Option<FiltersInput>,
-    /// The preset's name; earlier versions stored none (the default).
-    #[serde(default = "default_preset_name")]
-    pub preset: String,
-    /// Telegram's `chat_id`.
-    #[serde(default)]
-    pub chat_id: Option<String>,
-    /// The `custom` preset's body template.
-    #[serde(default)]
-    pub template: Option<String>,
-}
-
-/// A webhook's settings, valid by construction: every field parsed once,
-/// when input is saved or storage is read, so sending never parses and
-/// has no parse error to drop. Stored as its [`RawConfig`] text.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(try_from = "RawConfig")]
-pub struct WebhookConfig {
-    /// Display name, 1 to 99 characters.
-    pub name: String,
-    /// An http(s) URL without credentials.
-    pub url: Url,
-    /// How it is called.
-    pub method: Method,
-    /// What it subscribes to (never empty).
-    pub events: Vec<EventKind>,
-    /// Custom headers, in the order given.
-    pub headers: Vec<Header>,
-    /// Signing secret: its text and its key.
-    pub secret: Option<Secret>,
-    /// Whether it receives events.
-    pub enabled: bool,
-    /// Delays before each retry, in milliseconds.
-    pub retry_schedule: Vec<u64>,
-    /// Per-attempt timeout in milliseconds.
-    pub timeout_ms: u64,
-    /// First attempts allowed per minute.
-    pub rate_per_minute: u32,
-    /// Consecutive failed deliveries after which it is turned off and its
-    /// events held; 0 never.
-    pub auto_disable_after: u32,
-    /// Send events in batches rather than one request each.
-    pub batch: Option<Batch>,
-    /// Whether a 2xx reply's `autohook` object is acted on: a text typed
-    /// into the campaign's chat, or a campaign control.
-    pub act_on_replies: bool,
-    /// Deliver only events these conditions let through.
-    pub filters: Option<Filters>,
-    /// The body's shape.
-    pub preset: Preset,
-    /// Telegram's `chat_id`.
-    pub chat_id: Option<String>,
-    /// The body template of the `custom` preset, kept while another preset
-    /// is chosen so switching back does not lose it.
-    pub template: Option<String>,
-    /// The templates a request is rendered from, parsed.
-    templates: Templates,
-    /// The URL's credentials, found once.
-    url_secrets: UrlSecrets,
 }
 
 /// A custom header, parsed: its value is a credential (`secret`) unless
@@ -388,7 +443,7 @@ impl<'de> Deserialize<'de> for RawHeader {
 }
 
 /// A webhook's templates, parsed from its settings' text.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Templates {
     /// The body, for the `custom` preset.
     body: Option<Template>,
@@ -580,42 +635,16 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    /// The message-API field the error is about.
+    /// The message-API field the error is about: the setting whose row
+    /// claims it, or the field a limit's error carries.
     pub fn field(&self) -> &'static str {
-        use ConfigError::*;
         match self {
-            TooLong { field, .. } | TooMany { field, .. } => field,
-            UrlMissing | UrlOmitted | UrlOmittedRedirected(_) | UrlUnparsable(_) | UrlScheme(_) | UrlCredentials | QueryTemplate(_) => {
-                "url"
-            }
-            TemplateMissing | Template(_) => "template",
-            NameEmpty | NameTooLong(_) => "name",
-            Method(_) => "method",
-            NoEvents | UnknownEvent(_) => "events",
-            HeadersTwice
-            | HeadersJson { .. }
-            | HeadersNotObject
-            | HeaderNotString(_)
-            | HeaderValueMissing(_)
-            | HeaderNeverSecret(_)
-            | HeaderName(_)
-            | HeaderValue(_)
-            | HeaderForbidden(_)
-            | HeaderReserved(_)
-            | HeaderNotLatin1(_)
-            | HeaderTemplate(..) => "headers",
-            Secret(_) => "secret",
-            RetrySchedule => "retrySchedule",
-            Timeout => "timeoutMs",
-            Rate => "ratePerMinute",
-            AutoDisableAfter => "autoDisableAfter",
-            Batch => "batch",
-            OverlapHours => "overlapHours",
-            Filters(_) => "filters",
-            Preset(_) => "preset",
-            ChatIdMissing => "chatId",
-            PresetNeedsBody => "method",
-            RepliesNeedPrivateChannel => "actOnReplies",
+            ConfigError::TooLong { field, .. } | ConfigError::TooMany { field, .. } => field,
+            // A secret rotation's, not a setting's.
+            ConfigError::OverlapHours => "overlapHours",
+            // Every other error is claimed by a row (the fuzz targets check
+            // that each names a field).
+            other => other.setting().unwrap_or_default(),
         }
     }
 }
@@ -624,137 +653,13 @@ impl WebhookConfig {
     /// Validates `input` for a new webhook: defaults, with `input` applied.
     pub fn create(input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
         let url = parse_url(input.url.as_deref().ok_or(ConfigError::UrlMissing)?)?;
-        let defaults = RawConfig {
-            // A host can be longer than a name may be; the name it gives must
-            // not be refused. Its token labels masked: a name is shown and exported.
-            name: UrlSecrets::of(&url).shown_host(&url).chars().take(MAX_NAME_CHARS - 1).collect(),
-            url: url.to_string(),
-            method: Method::Post.as_str().into(),
-            events: EventKind::ALL.into_iter().filter(|k| *k != EventKind::Test).map(|k| k.as_str().into()).collect(),
-            headers: Vec::new(),
-            secret: None,
-            enabled: true,
-            retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
-            timeout_ms: DEFAULT_TIMEOUT_MS,
-            rate_per_minute: DEFAULT_RATE_PER_MINUTE,
-            auto_disable_after: DEFAULT_AUTO_DISABLE_AFTER,
-            batch: None,
-            act_on_replies: false,
-            filters: None,
-            preset: preset_name(Preset::Raw),
-            chat_id: None,
-            template: None,
-        };
-        WebhookConfig::parse(&defaults.apply(input)?)
+        WebhookConfig::parse(&RawConfig::defaults(&url).apply(input)?)
     }
 
     /// This config with the fields `input` sets replaced, all validated;
     /// `self` is untouched, so a refused update changes nothing.
     pub fn apply(&self, input: WebhookInput) -> Result<WebhookConfig, ConfigError> {
         WebhookConfig::parse(&self.to_raw().apply(input)?)
-    }
-
-    /// Parses settings' text: the one check both input and what storage
-    /// holds go through, so stored settings meet the rules new input meets.
-    pub fn parse(raw: &RawConfig) -> Result<WebhookConfig, ConfigError> {
-        let url = parse_url(&raw.url)?;
-        check_name(&raw.name)?;
-        let method = parse_method(&raw.method)?;
-        let events = parse_events(&raw.events)?;
-        let headers = parse_headers(&raw.headers)?;
-        let secret = match raw.secret.as_deref() {
-            Some(secret) => {
-                check_chars("secret", "secret", secret, MAX_SECRET_CHARS)?;
-                Some(Secret::parse(secret)?)
-            }
-            None => None,
-        };
-        if raw.retry_schedule.len() > MAX_RETRIES || raw.retry_schedule.iter().any(|ms| *ms > MAX_RETRY_DELAY_MS) {
-            return Err(ConfigError::RetrySchedule);
-        }
-        if !(TIMEOUT_RANGE_MS.0..=TIMEOUT_RANGE_MS.1).contains(&raw.timeout_ms) {
-            return Err(ConfigError::Timeout);
-        }
-        if !(RATE_RANGE.0..=RATE_RANGE.1).contains(&raw.rate_per_minute) {
-            return Err(ConfigError::Rate);
-        }
-        if raw.auto_disable_after > MAX_AUTO_DISABLE_AFTER {
-            return Err(ConfigError::AutoDisableAfter);
-        }
-        if let Some(batch) = raw.batch {
-            let events = (BATCH_EVENTS_RANGE.0..=BATCH_EVENTS_RANGE.1).contains(&batch.max_events);
-            if !events || !(BATCH_WAIT_RANGE_S.0..=BATCH_WAIT_RANGE_S.1).contains(&batch.max_wait_seconds) {
-                return Err(ConfigError::Batch);
-            }
-        }
-        let filters = match &raw.filters {
-            Some(filters) => Filters::parse(filters.mode, filters.conditions.clone())?,
-            None => None,
-        };
-        let preset: Preset = parse_variant(&raw.preset).ok_or_else(|| ConfigError::Preset(raw.preset.clone()))?;
-        if let Some(chat_id) = &raw.chat_id {
-            check_chars("chatId", "chatId", chat_id, MAX_CHAT_ID_CHARS)?;
-        }
-        if preset == Preset::Telegram && raw.chat_id.is_none() {
-            return Err(ConfigError::ChatIdMissing);
-        }
-        if !preset.is_raw() && method == Method::Get {
-            return Err(ConfigError::PresetNeedsBody);
-        }
-        if raw.act_on_replies && !is_private_channel(&url) {
-            return Err(ConfigError::RepliesNeedPrivateChannel);
-        }
-        if let Some(template) = &raw.template {
-            // Checked here too: a template is kept while another preset is
-            // chosen, and then it is not parsed.
-            check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
-        }
-        let templates = Templates::parse(&url, &headers, preset, raw.template.as_deref(), &events, raw.batch.is_some())?;
-        let url_secrets = UrlSecrets::of(&url);
-        Ok(WebhookConfig {
-            name: raw.name.clone(),
-            url,
-            method,
-            events,
-            headers,
-            secret,
-            enabled: raw.enabled,
-            retry_schedule: raw.retry_schedule.clone(),
-            timeout_ms: raw.timeout_ms,
-            rate_per_minute: raw.rate_per_minute,
-            auto_disable_after: raw.auto_disable_after,
-            batch: raw.batch,
-            act_on_replies: raw.act_on_replies,
-            filters,
-            preset,
-            chat_id: raw.chat_id.clone(),
-            template: raw.template.clone(),
-            templates,
-            url_secrets,
-        })
-    }
-
-    /// The text these settings were parsed from (as stored).
-    pub fn to_raw(&self) -> RawConfig {
-        RawConfig {
-            name: self.name.clone(),
-            url: self.url.to_string(),
-            method: self.method.as_str().into(),
-            events: self.events.iter().map(|kind| kind.as_str().into()).collect(),
-            headers: self.headers.iter().map(Header::to_raw).collect(),
-            secret: self.secret.as_ref().map(|secret| secret.as_str().into()),
-            enabled: self.enabled,
-            retry_schedule: self.retry_schedule.clone(),
-            timeout_ms: self.timeout_ms,
-            rate_per_minute: self.rate_per_minute,
-            auto_disable_after: self.auto_disable_after,
-            batch: self.batch,
-            act_on_replies: self.act_on_replies,
-            filters: self.filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() }),
-            preset: preset_name(self.preset),
-            chat_id: self.chat_id.clone(),
-            template: self.template.clone(),
-        }
     }
 
     /// Whether this webhook wants `kind` (the Test event always gets through).
@@ -862,74 +767,6 @@ impl Serialize for WebhookConfig {
     }
 }
 
-impl RawConfig {
-    /// This text with the fields `input` sets replaced; only what input
-    /// alone decides is checked here (the shape of headers), the rest when
-    /// the result is parsed.
-    pub fn apply(&self, input: WebhookInput) -> Result<RawConfig, ConfigError> {
-        let mut next = self.clone();
-        let WebhookInput {
-            name,
-            url,
-            method,
-            events,
-            headers,
-            headers_json,
-            secret,
-            enabled,
-            retry_schedule,
-            timeout_ms,
-            rate_per_minute,
-            auto_disable_after,
-            batch,
-            act_on_replies,
-            filters,
-            preset,
-            chat_id,
-            template,
-        } = input;
-        next.headers = match (headers, headers_json) {
-            (Some(_), Some(_)) => return Err(ConfigError::HeadersTwice),
-            (Some(value), None) => header_pairs(&value, &next.headers)?,
-            (None, Some(text)) => header_pairs(&parse_headers_json(&text)?, &next.headers)?,
-            (None, None) => next.headers,
-        };
-        replace(&mut next.name, name);
-        replace(&mut next.url, url);
-        replace(&mut next.method, method);
-        replace(&mut next.events, events);
-        if let Some(secret) = secret {
-            // An empty secret removes it.
-            next.secret = Some(secret).filter(|s| !s.is_empty());
-        }
-        replace(&mut next.enabled, enabled);
-        replace(&mut next.retry_schedule, retry_schedule);
-        replace(&mut next.timeout_ms, timeout_ms);
-        replace(&mut next.rate_per_minute, rate_per_minute);
-        replace(&mut next.auto_disable_after, auto_disable_after);
-        replace(&mut next.batch, batch);
-        replace(&mut next.act_on_replies, act_on_replies);
-        if let Some(filters) = filters {
-            next.filters = Some(filters);
-        }
-        replace(&mut next.preset, preset);
-        if let Some(chat_id) = chat_id {
-            next.chat_id = Some(chat_id.trim().to_string()).filter(|id| !id.is_empty());
-        }
-        if let Some(template) = template {
-            next.template = Some(template).filter(|t| !t.trim().is_empty());
-        }
-        Ok(next)
-    }
-}
-
-/// Sets `field` to `value` when there is one.
-fn replace<T>(field: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *field = value;
-    }
-}
-
 impl StoredConfig {
     /// The settings, or why the stored ones do not parse.
     pub fn valid(&self) -> Result<&WebhookConfig, &ConfigError> {
@@ -1010,7 +847,7 @@ pub(crate) fn parse_variant<T: DeserializeOwned>(text: &str) -> Option<T> {
 }
 
 /// A preset's serde name, as [`parse_variant`] reads it back.
-fn preset_name(preset: Preset) -> String {
+fn preset_name(preset: &Preset) -> String {
     match serde_json::to_value(preset) {
         Ok(Value::String(name)) => name,
         // A unit variant serializes to its name.
@@ -1023,16 +860,135 @@ fn default_auto_disable_after() -> u32 {
 }
 
 fn default_preset_name() -> String {
-    preset_name(Preset::default())
+    preset_name(&Preset::default())
 }
 
-fn check_name(name: &str) -> Result<(), ConfigError> {
+/// The rules across fields, once each field parsed, and the parts derived
+/// from several: what a preset needs, what acting on replies needs, and
+/// every template rendered for the events the webhook gets.
+fn finish(config: &mut WebhookConfig) -> Result<(), ConfigError> {
+    if config.preset == Preset::Telegram && config.chat_id.is_none() {
+        return Err(ConfigError::ChatIdMissing);
+    }
+    if !config.preset.is_raw() && config.method == Method::Get {
+        return Err(ConfigError::PresetNeedsBody);
+    }
+    if config.act_on_replies && !is_private_channel(&config.url) {
+        return Err(ConfigError::RepliesNeedPrivateChannel);
+    }
+    config.templates =
+        Templates::parse(&config.url, &config.headers, config.preset, config.template.as_deref(), &config.events, config.batch.is_some())?;
+    config.url_secrets = UrlSecrets::of(&config.url);
+    Ok(())
+}
+
+/// `headersJson` as the `headers` object it holds; giving both is an error.
+fn headers_from_json(mut input: WebhookInput) -> Result<WebhookInput, ConfigError> {
+    if let Some(text) = input.headers_json.take() {
+        if input.headers.is_some() {
+            return Err(ConfigError::HeadersTwice);
+        }
+        input.headers = Some(parse_headers_json(&text)?);
+    }
+    Ok(input)
+}
+
+fn parse_name(name: &str) -> Result<String, ConfigError> {
     let chars = name.trim().chars().count();
     match chars {
         0 => Err(ConfigError::NameEmpty),
         n if n >= MAX_NAME_CHARS => Err(ConfigError::NameTooLong(n)),
-        _ => Ok(()),
+        _ => Ok(name.to_string()),
     }
+}
+
+fn url_text(url: &Url) -> String {
+    url.to_string()
+}
+
+fn method_name(method: &Method) -> String {
+    method.as_str().into()
+}
+
+fn event_names(kinds: &[EventKind]) -> Vec<String> {
+    kinds.iter().map(|kind| kind.as_str().into()).collect()
+}
+
+fn raw_headers(headers: &[Header]) -> Vec<RawHeader> {
+    headers.iter().map(Header::to_raw).collect()
+}
+
+/// An empty text given for a field that may be absent removes it.
+fn non_empty(text: String) -> Option<String> {
+    Some(text).filter(|text| !text.is_empty())
+}
+
+/// Text given trimmed; empty removes the field.
+fn trimmed(text: String) -> Option<String> {
+    Some(text.trim().to_string()).filter(|text| !text.is_empty())
+}
+
+/// Text that is only spaces removes the field; other text is kept as given.
+fn not_blank(text: String) -> Option<String> {
+    Some(text).filter(|text| !text.trim().is_empty())
+}
+
+fn parse_secret(secret: &Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let Some(secret) = secret else { return Ok(None) };
+    check_chars("secret", "secret", secret, MAX_SECRET_CHARS)?;
+    Ok(Some(Secret::parse(secret)?))
+}
+
+fn secret_text(secret: &Option<Secret>) -> Option<String> {
+    secret.as_ref().map(|secret| secret.as_str().into())
+}
+
+fn parse_retry_schedule(delays: &[u64]) -> Result<Vec<u64>, ConfigError> {
+    if delays.len() > MAX_RETRIES || delays.iter().any(|ms| *ms > MAX_RETRY_DELAY_MS) {
+        return Err(ConfigError::RetrySchedule);
+    }
+    Ok(delays.to_vec())
+}
+
+fn parse_batch(batch: &Option<Batch>) -> Result<Option<Batch>, ConfigError> {
+    if let Some(batch) = batch {
+        let events = (BATCH_EVENTS_RANGE.0..=BATCH_EVENTS_RANGE.1).contains(&batch.max_events);
+        if !events || !(BATCH_WAIT_RANGE_S.0..=BATCH_WAIT_RANGE_S.1).contains(&batch.max_wait_seconds) {
+            return Err(ConfigError::Batch);
+        }
+    }
+    Ok(*batch)
+}
+
+fn parse_filters(filters: &Option<FiltersInput>) -> Result<Option<Filters>, ConfigError> {
+    match filters {
+        Some(filters) => Ok(Filters::parse(filters.mode, filters.conditions.clone())?),
+        None => Ok(None),
+    }
+}
+
+fn filters_input(filters: &Option<Filters>) -> Option<FiltersInput> {
+    filters.as_ref().map(|f| FiltersInput { mode: f.mode, conditions: f.conditions.clone() })
+}
+
+fn parse_preset(name: &str) -> Result<Preset, ConfigError> {
+    parse_variant(name).ok_or_else(|| ConfigError::Preset(name.to_string()))
+}
+
+fn parse_chat_id(chat_id: &Option<String>) -> Result<Option<String>, ConfigError> {
+    if let Some(chat_id) = chat_id {
+        check_chars("chatId", "chatId", chat_id, MAX_CHAT_ID_CHARS)?;
+    }
+    Ok(chat_id.clone())
+}
+
+fn parse_template(template: &Option<String>) -> Result<Option<String>, ConfigError> {
+    if let Some(template) = template {
+        // Checked apart from its parse: a template is kept while another
+        // preset is chosen, and then it is not parsed.
+        check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
+    }
+    Ok(template.clone())
 }
 
 /// Refuses `text`, which `what` names in the message, when it has more
@@ -1121,7 +1077,7 @@ fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
 /// Headers as given (an object of names to a string, or to `{"value",
 /// "secret"}`) as stored headers; one without `value` keeps the value
 /// stored under its name in `current` (in any case).
-fn header_pairs(value: &Value, current: &[RawHeader]) -> Result<Vec<RawHeader>, ConfigError> {
+fn header_pairs(value: Value, current: &[RawHeader]) -> Result<Vec<RawHeader>, ConfigError> {
     let object: &serde_json::Map<String, Value> = value.as_object().ok_or(ConfigError::HeadersNotObject)?;
     check_count("headers", "headers", object.len(), MAX_HEADERS)?;
     object

@@ -27,6 +27,7 @@ mod manual;
 mod preset;
 mod redact;
 mod request;
+mod settings;
 mod signing;
 mod stats;
 mod template;

@@ -17,6 +17,7 @@
 //! ([`Campaign::begin_pick`], [`Campaign::finish_pick`]).
 
 pub mod cron;
+mod settings;
 
 use std::collections::BTreeMap;
 
@@ -25,11 +26,13 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
-use crate::config::parse_variant;
 use crate::event::{Cause, EventKind};
 use crate::preset::cut;
 use crate::time::Millis;
 use cron::{Cron, CronError};
+pub(crate) use settings::limits;
+pub use settings::{CampaignInput, CampaignSettings, ScheduleInput};
+use settings::{Order, SendBy, MAX_INTERVAL_SECONDS, MAX_PHRASES, MAX_PHRASE_CHARS, MAX_SELECTOR_CHARS};
 
 /// The `error` when a send is due and no tab is bound.
 const NO_CHAT_TAB: &str =
@@ -40,139 +43,11 @@ const NO_PHRASES: &str = "no phrases to send: add some in the campaign's setting
 
 /// Message counts at which `milestone` fires.
 pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1000, 5000, 10000];
-pub(crate) const MAX_PHRASES: usize = 1000;
-pub(crate) const MAX_PHRASE_CHARS: usize = 4096;
-pub(crate) const MAX_INTERVAL_SECONDS: u32 = 86_400;
-pub(crate) const MAX_SELECTOR_CHARS: usize = 1000;
-/// Each setting's limits as `catalog.get` gives them to the popup.
-pub(crate) fn limits() -> Value {
-    serde_json::json!({
-        "phrases": {"maxItems": MAX_PHRASES, "maxChars": MAX_PHRASE_CHARS},
-        "intervalMinSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
-        "intervalMaxSeconds": {"min": 1, "max": MAX_INTERVAL_SECONDS},
-        "input": {"maxChars": MAX_SELECTOR_CHARS},
-        "button": {"maxChars": MAX_SELECTOR_CHARS},
-        // The campaign's `schedule.cron`.
-        "cron": {"maxChars": cron::MAX_CRON_CHARS},
-    })
-}
 const DAY_MS: i64 = 86_400_000;
 /// How long a pick started from the popup may take: long enough to find
 /// the chat and click twice, short enough that a forgotten pick does not
 /// leave the target open to change.
 pub const PICK_MINUTES: u64 = 5;
-
-/// Phrase order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Order {
-    /// Random, never the same phrase twice in a row.
-    #[default]
-    Random,
-    /// One after another, from the top again after the last.
-    Sequential,
-}
-
-/// How a message is sent once typed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SendBy {
-    /// The Enter key in the input.
-    #[default]
-    Enter,
-    /// A click on the chosen send button.
-    Button,
-}
-
-/// A scheduled start.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Schedule {
-    /// Five-field cron expression, in local time.
-    pub cron: Cron,
-    /// A scheduled run stops after this many messages.
-    pub stop_after_messages: Option<u32>,
-    /// A scheduled run stops after this many minutes.
-    pub stop_after_minutes: Option<u32>,
-}
-
-/// What the user configured.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CampaignSettings {
-    /// What to send.
-    pub phrases: Vec<String>,
-    /// In which order.
-    pub order: Order,
-    /// Shortest wait between messages.
-    pub interval_min_seconds: u32,
-    /// Longest wait between messages.
-    pub interval_max_seconds: u32,
-    /// Messages a day; the campaign stops at it. `None`: no limit.
-    pub daily_limit: Option<u32>,
-    /// Enter or the send button.
-    pub send_by: SendBy,
-    /// Whether `message_sent` payloads carry the text (privacy switch).
-    pub include_text: bool,
-    /// Optional scheduled start.
-    pub schedule: Option<Schedule>,
-}
-
-impl CampaignSettings {
-    /// The shortest wait between messages, in ms: the pace replies may not beat.
-    fn interval_min_ms(&self) -> u64 {
-        u64::from(self.interval_min_seconds) * 1000
-    }
-}
-
-impl Default for CampaignSettings {
-    fn default() -> CampaignSettings {
-        CampaignSettings {
-            phrases: Vec::new(),
-            order: Order::Random,
-            interval_min_seconds: 30,
-            interval_max_seconds: 60,
-            daily_limit: Some(100),
-            send_by: SendBy::Enter,
-            include_text: true,
-            schedule: None,
-        }
-    }
-}
-
-/// Campaign settings as a caller sends them; missing fields stay as they are.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CampaignInput {
-    /// Phrases, one per entry; blank ones are dropped.
-    pub phrases: Option<Vec<String>>,
-    /// `random` or `sequential`.
-    pub order: Option<String>,
-    /// Seconds, at least 1.
-    pub interval_min_seconds: Option<u32>,
-    /// Seconds, at least the minimum.
-    pub interval_max_seconds: Option<u32>,
-    /// Messages a day; 0 for no limit.
-    pub daily_limit: Option<u32>,
-    /// `enter` or `button`.
-    pub send_by: Option<String>,
-    /// Whether payloads carry the message text.
-    pub include_text: Option<bool>,
-    /// A cron expression (empty removes the schedule) and its stops.
-    pub schedule: Option<ScheduleInput>,
-}
-
-/// A schedule as a caller sends it.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScheduleInput {
-    /// Empty: no schedule.
-    pub cron: String,
-    /// 0 or missing: no message limit.
-    pub stop_after_messages: Option<u32>,
-    /// 0 or missing: no time limit.
-    pub stop_after_minutes: Option<u32>,
-}
 
 /// The chat input (and send button) in a tab, as CSS selectors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,21 +154,16 @@ pub enum CampaignError {
 }
 
 impl CampaignError {
-    /// The message-API field the error is about, if one.
+    /// The message-API field the error is about, if one: the setting whose
+    /// row claims it, or the target or the pick's token.
     pub fn field(&self) -> Option<&'static str> {
         use CampaignError::*;
-        Some(match self {
-            NoPhrases | PhrasesTooLong => "phrases",
-            Order(_) => "order",
-            SendBy(_) => "sendBy",
-            IntervalMin => "intervalMinSeconds",
-            IntervalMax => "intervalMaxSeconds",
-            Cron(_) | CronNever(_) => "schedule",
-            NoTarget | NoButton | Selector | Site(_) => "target",
-            LimitReached(_) => "dailyLimit",
-            PickTokenMissing | PickTokenInvalid | PickExpired | PickSite { .. } => "token",
-            Running | WrongState(..) => return None,
-        })
+        match self {
+            NoTarget | NoButton | Selector | Site(_) => Some("target"),
+            PickTokenMissing | PickTokenInvalid | PickExpired | PickSite { .. } => Some("token"),
+            Running | WrongState(..) => None,
+            setting => setting.setting(),
+        }
     }
 
     /// A stable code the UI can switch on.
@@ -519,61 +389,21 @@ impl Campaign {
 
     /// Applies `input`, all validated; nothing changes on error.
     pub fn configure(&mut self, input: CampaignInput, now: Millis) -> Result<(), CampaignError> {
-        let mut next = self.settings.clone();
-        if let Some(phrases) = input.phrases {
-            let phrases: Vec<String> = phrases.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
-            if phrases.is_empty() {
-                return Err(CampaignError::NoPhrases);
-            }
-            if phrases.len() > MAX_PHRASES || phrases.iter().any(|p| p.chars().count() > MAX_PHRASE_CHARS) {
-                return Err(CampaignError::PhrasesTooLong);
-            }
-            next.phrases = phrases;
-        }
-        if let Some(order) = input.order {
-            next.order = parse_variant(&order).ok_or(CampaignError::Order(order))?;
-        }
-        if let Some(send_by) = input.send_by {
-            next.send_by = parse_variant(&send_by).ok_or(CampaignError::SendBy(send_by))?;
-        }
-        if let Some(min) = input.interval_min_seconds {
-            next.interval_min_seconds = min;
-        }
-        if let Some(max) = input.interval_max_seconds {
-            next.interval_max_seconds = max;
-        }
-        if !(1..=MAX_INTERVAL_SECONDS).contains(&next.interval_min_seconds) {
-            return Err(CampaignError::IntervalMin);
-        }
-        if !(next.interval_min_seconds..=MAX_INTERVAL_SECONDS).contains(&next.interval_max_seconds) {
-            return Err(CampaignError::IntervalMax);
-        }
-        if let Some(limit) = input.daily_limit {
-            next.daily_limit = Some(limit).filter(|l| *l > 0);
-        }
-        if let Some(include) = input.include_text {
-            next.include_text = include;
-        }
+        let rescheduled = input.schedule.is_some();
+        let settings = self.settings.apply(input)?;
         let mut next_scheduled_at = self.next_scheduled_at;
-        if let Some(schedule) = input.schedule {
-            let cron = schedule.cron.trim();
-            next.schedule = if cron.is_empty() {
-                next_scheduled_at = None;
-                None
-            } else {
-                let cron = Cron::parse(cron)?;
-                next_scheduled_at = cron.next_after(now, self.utc_offset_minutes);
-                if next_scheduled_at.is_none() {
-                    return Err(CampaignError::CronNever(cron.as_str().to_string()));
-                }
-                Some(Schedule {
-                    cron,
-                    stop_after_messages: schedule.stop_after_messages.filter(|n| *n > 0),
-                    stop_after_minutes: schedule.stop_after_minutes.filter(|n| *n > 0),
-                })
+        if rescheduled {
+            next_scheduled_at = match &settings.schedule {
+                Some(schedule) => Some(
+                    schedule
+                        .cron
+                        .next_after(now, self.utc_offset_minutes)
+                        .ok_or_else(|| CampaignError::CronNever(schedule.cron.as_str().to_string()))?,
+                ),
+                None => None,
             };
         }
-        self.settings = next;
+        self.settings = settings;
         self.next_scheduled_at = next_scheduled_at;
         Ok(())
     }

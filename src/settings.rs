@@ -1,0 +1,246 @@
+//! Settings declared once: the [`settings!`] table that webhook settings
+//! (`config::fields`) and campaign settings (`campaign::settings`) are both
+//! written in, one row per field, in the manner of `event_kinds!`.
+//!
+//! A row names the field, its wire name, what a caller sends for it, what is
+//! stored and its default, how the one becomes the other, how the stored
+//! text parses (webhooks only: campaign settings are stored as they are
+//! used), its limits, the control the pages show it with and the errors
+//! that name it. From the rows follow:
+//!
+//! - the input struct: every field optional, so missing fields take their
+//!   default on create and keep their value on update;
+//! - the stored struct, in row order (the order of a stored record's keys),
+//!   with `defaults` and `apply` (input onto the stored form);
+//! - for webhooks, the parsed struct with `parse` and `to_raw`;
+//! - `limits()` and `fields()`, which the catalog serves the pages;
+//! - the error type's `setting()`, the field each error of a row names.
+//!
+//! Rules that span fields (a preset's needs, an interval's maximum above
+//! its minimum) are one function each table names, not part of any row.
+
+use serde_json::{json, Value};
+
+/// The control a page shows a setting with. The pages build and read the
+/// plain kinds from the catalog alone; `Own` is a control the page writes
+/// itself (headers, events, the URL with its masks…), or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// One line of text.
+    Text,
+    /// One whole number.
+    Number,
+    /// Whole numbers separated by commas or spaces.
+    Numbers,
+    /// A checkbox.
+    Bool,
+    /// One of a few names.
+    Choice(&'static [&'static str]),
+    /// Text, one entry per line.
+    Lines,
+    /// The page's own control, or none.
+    Own,
+}
+
+impl Control {
+    /// A field as the catalog describes it: `{name, control}`, and
+    /// `choices` for a choice.
+    pub fn describe(self, name: &str) -> Value {
+        let control = match self {
+            Control::Text => "text",
+            Control::Number => "number",
+            Control::Numbers => "numbers",
+            Control::Bool => "bool",
+            Control::Choice(choices) => return json!({"name": name, "control": "choice", "choices": choices}),
+            Control::Lines => "lines",
+            Control::Own => "own",
+        };
+        json!({"name": name, "control": control})
+    }
+}
+
+/// Declares a settings table; see the module's documentation. Each row:
+/// doc, `field = "wireName" { input: [attrs] Type => how, stored: [attrs]
+/// Type = default, [parse: how, store: how,] control: Control,
+/// [limits: {json},] [errors: [patterns],] }`.
+///
+/// `how` an input becomes the stored value: `replace`, `map(f)` (`f(input)`),
+/// `convert(f)` (`f(input)?`) or `merge(f)` (`f(input, &stored)?`). How the
+/// stored value parses: `keep` (a copy), `with(f)` (`f(&stored)?`) or
+/// `within((min, max), error)`; how it is stored back: `keep` or `with(f)`.
+macro_rules! settings {
+    // Webhooks: the table with a parsed form.
+    (
+        $(#[$input_meta:meta])* input $Input:ident;
+        $(#[$stored_meta:meta])* stored $Stored:ident;
+        $(#[$valid_meta:meta])* valid $Valid:ident { $($(#[doc = $extra_doc:literal])* $extra:ident: $Extra:ty),* $(,)? } finished by $finish:path;
+        error $Error:ident;
+        defaults($($ctx:ident: $Ctx:ty),*);
+        $(prepare $prepare:path;)?
+        $(rules $rules:path;)?
+        $(also { $($(#[doc = $also_doc:literal])* $also:ident: $Also:ty = $also_wire:literal $({ limits: $also_limits:tt })?),* $(,)? })?
+        fields {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident = $wire:literal {
+                    input: $(#[$input_attr:meta])* $In:ty => $apply:ident $(($($apply_arg:path),*))?,
+                    stored: $(#[$stored_attr:meta])* $St:ty = $default:expr,
+                    parse: $Va:ty = $parse:ident $(($($parse_arg:expr),*))?,
+                    store: $store:ident $(($($store_arg:path),*))?,
+                    control: $control:expr,
+                    $(limits: $limits:tt,)?
+                    $(errors: [$($err:pat),*],)?
+                }
+            ),* $(,)?
+        }
+    ) => {
+        settings! {
+            $(#[$input_meta])* input $Input;
+            $(#[$stored_meta])* stored $Stored;
+            error $Error;
+            defaults($($ctx: $Ctx),*);
+            $(prepare $prepare;)?
+            $(rules $rules;)?
+            $(also { $($(#[doc = $also_doc])* $also: $Also = $also_wire $({ limits: $also_limits })?),* })?
+            fields {
+                $(
+                    $(#[doc = $doc])*
+                    $field = $wire {
+                        input: $(#[$input_attr])* $In => $apply $(($($apply_arg),*))?,
+                        stored: $(#[$stored_attr])* $St = $default,
+                        control: $control,
+                        $(limits: $limits,)?
+                        $(errors: [$($err),*],)?
+                    }
+                ),*
+            }
+        }
+
+        $(#[$valid_meta])*
+        pub struct $Valid {
+            $($(#[doc = $doc])* pub $field: $Va,)*
+            $($(#[doc = $extra_doc])* $extra: $Extra,)*
+        }
+
+        impl $Valid {
+            /// Parses stored settings, field by field in the table's order
+            /// (the first field that does not parse is the error), then the
+            /// rules across fields.
+            pub fn parse(raw: &$Stored) -> Result<$Valid, $Error> {
+                let mut valid = $Valid {
+                    $($field: settings!(@parse raw.$field, $parse $(($($parse_arg),*))?),)*
+                    $($extra: Default::default(),)*
+                };
+                $finish(&mut valid)?;
+                Ok(valid)
+            }
+
+            /// The text these settings were parsed from (as stored).
+            pub fn to_raw(&self) -> $Stored {
+                $Stored { $($field: settings!(@store self.$field, $store $(($($store_arg),*))?),)* }
+            }
+        }
+    };
+
+    // The table without a parsed form (campaigns), and the part both share.
+    (
+        $(#[$input_meta:meta])* input $Input:ident;
+        $(#[$stored_meta:meta])* stored $Stored:ident;
+        error $Error:ident;
+        defaults($($ctx:ident: $Ctx:ty),*);
+        $(prepare $prepare:path;)?
+        $(rules $rules:path;)?
+        $(also { $($(#[doc = $also_doc:literal])* $also:ident: $Also:ty = $also_wire:literal $({ limits: $also_limits:tt })?),* $(,)? })?
+        fields {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident = $wire:literal {
+                    input: $(#[$input_attr:meta])* $In:ty => $apply:ident $(($($apply_arg:path),*))?,
+                    stored: $(#[$stored_attr:meta])* $St:ty = $default:expr,
+                    control: $control:expr,
+                    $(limits: $limits:tt,)?
+                    $(errors: [$($err:pat),*],)?
+                }
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$input_meta])*
+        #[derive(Clone, Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $Input {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $(#[$input_attr])* pub $field: Option<$In>,)*
+            $($($(#[doc = $also_doc])* #[serde(rename = $also_wire)] pub $also: Option<$Also>,)*)?
+        }
+
+        $(#[$stored_meta])*
+        pub struct $Stored {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $(#[$stored_attr])* pub $field: $St,)*
+        }
+
+        impl $Stored {
+            /// Every field at its default.
+            pub fn defaults($($ctx: $Ctx),*) -> $Stored {
+                $Stored { $($field: $default,)* }
+            }
+
+            /// These settings with the fields `input` sets replaced, in the
+            /// table's order; `self` is untouched, so a refused change
+            /// changes nothing.
+            pub fn apply(&self, input: $Input) -> Result<$Stored, $Error> {
+                $(let input = $prepare(input)?;)?
+                let $Input { $($field,)* .. } = input;
+                let mut next = self.clone();
+                $(if let Some(value) = $field {
+                    next.$field = settings!(@apply value, next.$field, $apply $(($($apply_arg),*))?);
+                })*
+                $($rules(&next)?;)?
+                Ok(next)
+            }
+
+            /// Each field's limits, by wire name, as the catalog serves them.
+            pub fn limits() -> serde_json::Value {
+                let mut limits = serde_json::Map::new();
+                $($(limits.insert($wire.into(), serde_json::json!($limits));)?)*
+                $($($(limits.insert($also_wire.into(), serde_json::json!($also_limits));)?)*)?
+                serde_json::Value::Object(limits)
+            }
+
+            /// Each field's wire name and control, in the table's order, as
+            /// the catalog serves them: the pages build plain controls from it.
+            pub fn fields() -> serde_json::Value {
+                serde_json::Value::Array(vec![$($crate::settings::Control::describe($control, $wire),)*])
+            }
+        }
+
+        impl $Error {
+            /// The setting this error is about, where a row of the table
+            /// claims it.
+            pub(crate) fn setting(&self) -> Option<&'static str> {
+                #[allow(unused_imports)]
+                use $Error::*;
+                match self {
+                    $($($($err)|* => Some($wire),)?)*
+                    _ => None,
+                }
+            }
+        }
+    };
+
+    (@apply $value:ident, $current:expr, replace) => { $value };
+    (@apply $value:ident, $current:expr, map($f:path)) => { $f($value) };
+    (@apply $value:ident, $current:expr, convert($f:path)) => { $f($value)? };
+    (@apply $value:ident, $current:expr, merge($f:path)) => { $f($value, &$current)? };
+    (@parse $raw:expr, keep) => { $raw.clone() };
+    (@parse $raw:expr, with($f:expr)) => { ($f)(&$raw)? };
+    (@parse $raw:expr, within($range:expr, $error:expr)) => {{
+        let (min, max) = $range;
+        if !(min..=max).contains(&$raw) {
+            return Err($error);
+        }
+        $raw
+    }};
+    (@store $valid:expr, keep) => { $valid.clone() };
+    (@store $valid:expr, with($f:path)) => { $f(&$valid) };
+}
+
+pub(crate) use settings;
