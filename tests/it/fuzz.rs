@@ -15,11 +15,12 @@
 //! bodies), incoming messages, stored records, settings files.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use autohook::limits::{MAX_CONDITIONS, MAX_CONDITION_CHARS, MAX_CRON_CHARS, MAX_TEMPLATE_CHARS};
 use autohook::{
-    handle, reply, Batch, Cron, Engine, Event, EventKind, Filters, FiltersInput, Match, Millis, Outcome, Output, Preset, Reply,
-    RequestPart, Sender, Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
+    handle, reply, Cron, Engine, Event, EventKind, Filters, Match, Millis, Outcome, Output, Preset, Reply, RequestPart, Sender, Snapshot,
+    Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
@@ -352,11 +353,21 @@ proptest! {
 // Webhook config: headers, URLs, whole inputs
 // ---------------------------------------------------------------------------
 
-/// Every field a [`autohook::ConfigError`] may name.
-const FIELDS: [&str; 16] = [
-    "url", "name", "method", "events", "headers", "secret", "retrySchedule", "timeoutMs", "ratePerMinute", "filters", "preset", "chatId",
-    "template", "autoDisableAfter", "batch", "actOnReplies",
-];
+/// The catalog (`catalog.get`), asked once.
+fn catalog() -> &'static Value {
+    static CATALOG: OnceLock<Value> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let message = serde_json::json!({"type": "catalog.get"});
+        common::ask(&mut Engine::new([0; 16]), message, Sender::ExtensionPage, Millis(0), &[0; 32])["value"].take()
+    })
+}
+
+/// The catalog's description of a webhook's settings (`fields.webhook`),
+/// from the table they are declared in: the generator builds inputs from
+/// it, and every field an error may name is one of it.
+fn webhook_fields() -> &'static [Value] {
+    catalog()["fields"]["webhook"].as_array().expect("the catalog lists the webhook's fields")
+}
 
 fn header_name() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -399,72 +410,73 @@ fn maybe<S: Strategy>(strategy: S) -> impl Strategy<Value = Option<S::Value>> {
     prop::option::weighted(0.3, strategy)
 }
 
+/// A number around `limits` (`min`, `max`): in range, just outside, or
+/// anywhere a `u32` reaches.
+fn number_around(limits: &Value) -> BoxedStrategy<Value> {
+    let min = limits["min"].as_u64().unwrap_or(0);
+    let max = limits["max"].as_u64().unwrap_or(u64::from(u32::MAX) - 1);
+    prop_oneof![any::<u32>().prop_map(Value::from), (min.saturating_sub(1)..=max + 1).prop_map(Value::from)].boxed()
+}
+
+/// A value for the webhook setting `field` (a row of the catalog's
+/// `fields.webhook`): from its control and limits, or, for a control of
+/// the page's own, from the field's grammar.
+fn setting(field: &Value) -> BoxedStrategy<Value> {
+    let name = field["name"].as_str().expect("a field has a name");
+    let limits = &catalog()["limits"]["webhook"][name];
+    let many = limits["maxItems"].as_u64().map_or(4, |max| max as usize + 2);
+    let strings = |s: BoxedStrategy<String>| s.prop_map(Value::String).boxed();
+    match (name, field["control"].as_str().expect("a field has a control")) {
+        (_, "number") => number_around(limits),
+        (_, "numbers") => prop::collection::vec(prop_oneof![1 => any::<u64>(), 4 => 0u64..3_600_000].prop_map(Value::from), 0..many)
+            .prop_map(Value::Array)
+            .boxed(),
+        (_, "bool") => any::<bool>().prop_map(Value::Bool).boxed(),
+        (_, "choice") => prop::sample::select(field["choices"].as_array().cloned().unwrap_or_default()).boxed(),
+        (_, "text") => strings(text().boxed()),
+        ("url", _) => strings(prop_oneof![3 => "https://[a-z]{1,10}\\.test/[a-z]{0,5}", 1 => url()].boxed()),
+        ("method", _) => strings(prop_oneof![4 => "(?i)post|get|put|patch", 1 => text()].boxed()),
+        ("events", _) => prop::collection::vec(prop_oneof![event_kind().prop_map(|k| k.as_str().to_string()), text()], 0..4)
+            .prop_map(Value::from)
+            .boxed(),
+        ("headers", _) => headers().boxed(),
+        ("secret", _) => strings(prop_oneof!["whsec_[A-Za-z0-9+/=]{0,60}", text()].boxed()),
+        ("enabled", _) => any::<bool>().prop_map(Value::Bool).boxed(),
+        // Off, in range, or anywhere a u32 reaches.
+        ("batch", _) => prop::option::of((number_around(&limits["maxEvents"]), number_around(&limits["maxWaitSeconds"])))
+            .prop_map(|batch| batch.map_or(Value::Null, |(events, wait)| serde_json::json!({"maxEvents": events, "maxWaitSeconds": wait})))
+            .boxed(),
+        ("filters", _) => (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
+            .prop_map(|(any, conditions)| serde_json::json!({"match": if any { "any" } else { "all" }, "conditions": conditions}))
+            .boxed(),
+        ("preset", _) => prop::sample::select(Preset::ALL.map(Preset::as_str).into_iter().chain(["Raw", ""]).collect::<Vec<_>>())
+            .prop_map(Value::from)
+            .boxed(),
+        ("chatId", _) => strings(text().boxed()),
+        ("template", _) => strings(prop_oneof![json_template(), text()].boxed()),
+        (other, control) => panic!("no generator for the webhook setting {other} ({control}): add one here"),
+    }
+}
+
+/// Webhook input built from the catalog's fields: each usually left out (the
+/// URL usually given), so the others get a chance to be valid, and the
+/// headers also as `headersJson` text.
 fn webhook_input() -> impl Strategy<Value = WebhookInput> {
-    let names = prop_oneof![event_kind().prop_map(|k| k.as_str().to_string()), text()];
-    let preset = prop::sample::select(Preset::ALL.map(Preset::as_str).into_iter().chain(["Raw", ""]).collect::<Vec<_>>());
-    // Off, in range, or anywhere a u32 reaches.
-    let batch = prop::option::of(
-        (prop_oneof![any::<u32>(), 0u32..=101], prop_oneof![any::<u32>(), 0u32..=3601])
-            .prop_map(|(max_events, max_wait_seconds)| Batch { max_events, max_wait_seconds }),
-    );
-    let filters = (any::<bool>(), prop::collection::vec(prop_oneof![condition(), text()], 0..4))
-        .prop_map(|(any, conditions)| FiltersInput { mode: if any { Match::Any } else { Match::All }, conditions });
-    (
-        (
-            maybe(text()),
-            prop::option::weighted(0.95, prop_oneof![3 => "https://[a-z]{1,10}\\.test/[a-z]{0,5}", 1 => url()]),
-            maybe(prop_oneof![4 => "(?i)post|get|put|patch", 1 => text()]),
-        ),
-        (
-            maybe(prop::collection::vec(names, 0..4)),
-            maybe(headers()),
-            maybe(prop_oneof![3 => headers().prop_map(|h| h.to_string()), 1 => text()]),
-        ),
-        (
-            maybe(prop_oneof!["whsec_[A-Za-z0-9+/=]{0,60}", text()]),
-            maybe(prop::collection::vec(prop_oneof![1 => any::<u64>(), 4 => 0u64..3_600_000], 0..12)),
-        ),
-        (
-            maybe(prop_oneof![any::<u64>(), 1000u64..=120_000]),
-            maybe(prop_oneof![any::<u32>(), 1u32..=10_000]),
-            maybe(filters),
-            maybe(any::<bool>()),
-            maybe(prop_oneof![any::<u32>(), 0u32..=1000]),
-            maybe(batch),
-            maybe(any::<bool>()),
-        ),
-        (maybe(preset.prop_map(String::from)), maybe(text()), maybe(prop_oneof![json_template(), text()])),
-    )
-        .prop_map(
-            |(
-                (name, url, method),
-                (events, headers, headers_json),
-                (secret, retry_schedule),
-                (timeout_ms, rate_per_minute, filters, enabled, auto_disable_after, batch, act_on_replies),
-                (preset, chat_id, template),
-            )| {
-                WebhookInput {
-                    name,
-                    url,
-                    method,
-                    events,
-                    headers,
-                    headers_json,
-                    secret,
-                    enabled,
-                    retry_schedule,
-                    timeout_ms,
-                    rate_per_minute,
-                    auto_disable_after,
-                    batch,
-                    act_on_replies,
-                    filters,
-                    preset,
-                    chat_id,
-                    template,
-                }
-            },
-        )
+    let fields: Vec<_> = webhook_fields()
+        .iter()
+        .map(|field| {
+            let chance = if field["name"] == "url" { 0.95 } else { 0.3 };
+            (Just(field["name"].as_str().expect("a field has a name").to_string()), prop::option::weighted(chance, setting(field)))
+        })
+        .collect();
+    let headers_json = maybe(prop_oneof![3 => headers().prop_map(|h| h.to_string()), 1 => text()]);
+    (fields, headers_json).prop_map(|(fields, headers_json)| {
+        let mut input: Map<String, Value> = fields.into_iter().filter_map(|(name, value)| Some((name, value?))).collect();
+        if let Some(text) = headers_json {
+            input.insert("headersJson".into(), Value::String(text));
+        }
+        serde_json::from_value(Value::Object(input)).expect("the generator builds webhook input")
+    })
 }
 
 /// Creates a webhook from `input` and checks the promises of
@@ -483,7 +495,7 @@ fn check_headers(input: WebhookInput) -> Result<(), TestCaseError> {
 fn check_config(input: WebhookInput) -> Result<(), TestCaseError> {
     match WebhookConfig::create(input) {
         Err(error) => {
-            prop_assert!(FIELDS.contains(&error.field()), "{error:?}");
+            prop_assert!(webhook_fields().iter().any(|field| field["name"] == error.field()), "{error:?}");
             prop_assert!(!error.to_string().is_empty());
         }
         Ok(config) => {
