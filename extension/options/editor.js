@@ -4,7 +4,7 @@
 // every webhook: the secret, the URL's secret parts and secret header
 // values show behind Reveal, and one never revealed is sent back as kept.
 import { call } from '../shared/ext.js';
-import { applyLimits, catalog, translated } from '../shared/catalog.js';
+import { applyLimits, catalog, controlFor, readControl, showControl, translated } from '../shared/catalog.js';
 import { h, t } from '../shared/dom.js';
 import { describeResult } from '../shared/format.js';
 import { parsed, requestAccess } from '../shared/permissions.js';
@@ -12,20 +12,19 @@ import { batchInput, setBatch } from './batch.js';
 import { headersInput, setHeaders } from './headers.js';
 import { showRotation } from './secrets.js';
 
-const { events, presets, limits } = await catalog;
+const { events, presets, limits, fields } = await catalog;
 const SUBSCRIBABLE = events.filter((event) => event.subscribable);
 const PRESETS = new Map(presets.map((preset) => [preset.name, preset]));
 const $ = (id) => document.getElementById(id);
 const panel = $('editor');
 const form = $('webhook-form');
+// Every setting of a plain control is read and shown from the catalog
+// alone, in the control of its id: options.html places some; the others
+// are built in the advanced section, so a new one needs no change here.
+const PLAIN = fields.webhook.filter(({ control }) => control !== 'own');
+$('more-settings').prepend(...PLAIN.filter(({ name }) => !$(name)).map(controlFor));
 // Every field the core can name in an error has an `<id>-error` element.
 const FIELDS = [...form.querySelectorAll('.field-error')].map((p) => p.id.replace(/-error$/, ''));
-// Inputs marked `data-field="text|number|numbers"` map to the webhook field
-// of their id, left out when empty: a new field of that kind needs only its
-// input in options.html.
-const PLAIN = [...form.querySelectorAll('[data-field]')];
-const READ = { text: String, number: Number, numbers: (text) => text.split(/[\s,]+/).filter(Boolean).map(Number) };
-const SHOW = { text: String, number: String, numbers: (list) => list.join(', ') };
 const result = $('result');
 let editing = null;
 /** Whether the URL field shows the core's masked URL: it is then not sent, so the stored one is kept. */
@@ -68,10 +67,18 @@ function urlInput() {
   return parsed(text.trim())?.href ?? text;
 }
 
+/**
+ * A plain setting as webhook input: an empty text is sent only when editing
+ * (it clears the field, or is refused), an empty number never (kept as it is).
+ */
+function plainInput(field) {
+  const value = readControl(field, $(field.name));
+  return value === undefined && field.control === 'text' && editing ? $(field.name).value : value;
+}
+
 /** The form as webhook input for the message API. */
 function input() {
-  const value = (id) => $(id).value.trim();
-  const plain = PLAIN.filter((el) => el.value.trim()).map((el) => [el.id, READ[el.dataset.field](el.value.trim())]);
+  const plain = PLAIN.map((field) => [field.name, plainInput(field)]).filter(([, value]) => value !== undefined);
   return {
     ...(urlMasked ? {} : { url: urlInput() }),
     method: $('method').value,
@@ -81,9 +88,7 @@ function input() {
     ...headersInput(),
     ...batchInput(),
     filters: { match: $('filters-match').value, conditions: $('filters').value.split('\n') },
-    actOnReplies: $('actOnReplies').checked,
-    ...(value('name') || editing ? { name: $('name').value } : {}),
-    ...(value('secret') ? { secret: $('secret').value } : {}),
+    ...($('secret').value.trim() ? { secret: $('secret').value } : {}),
     ...Object.fromEntries(plain),
   };
 }
@@ -130,7 +135,6 @@ export function openEditor(webhook = null, prefill = {}) {
   editing = webhook;
   const source = webhook ?? { method: 'POST', events: SUBSCRIBABLE.map(({ name }) => name), preset: presets[0].name, headers: [], ...prefill };
   $('editor-title').textContent = t(webhook ? 'editWebhook' : 'newWebhook');
-  $('name').value = webhook?.name ?? '';
   $('url').value = source.url ?? '';
   showUrlMasked(Boolean(webhook?.urlHasSecrets));
   $('method').value = source.method;
@@ -143,15 +147,11 @@ export function openEditor(webhook = null, prefill = {}) {
   setBatch(webhook?.batch, limits.webhook.batch);
   $('filters-match').value = webhook?.filters?.match ?? 'all';
   $('filters').value = webhook?.filters?.conditions.join('\n') ?? '';
-  $('actOnReplies').checked = webhook?.actOnReplies ?? false;
   $('secret').value = prefill.secret ?? '';
   $('secret').type = 'password';
   $('secret-hint').textContent = webhook?.hasSecret ? t('secretStored') : t('secretHint');
   showRotation(webhook);
-  for (const el of PLAIN) {
-    const value = webhook?.[el.id];
-    el.value = value === undefined || value === null ? '' : SHOW[el.dataset.field](value);
-  }
+  for (const field of PLAIN) showControl(field, $(field.name), webhook?.[field.name]);
   showErrors(null);
   show('');
   panel.hidden = false;

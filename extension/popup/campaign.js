@@ -2,14 +2,19 @@
 // current tab (Pick input, or the input remembered for this site), the
 // controls, and the settings. Everything goes through campaign.* requests.
 import { call, ext } from '../shared/ext.js';
-import { applyLimits, catalog } from '../shared/catalog.js';
+import { applyLimits, catalog, controlFor, readControl, showControl } from '../shared/catalog.js';
 import { onStateChanged, t, renderThrottled } from '../shared/dom.js';
 import { requestAccess } from '../shared/permissions.js';
 
 const $ = (id) => document.getElementById(id);
-const FIELDS = ['phrases', 'intervalMinSeconds', 'intervalMaxSeconds', 'dailyLimit', 'order', 'sendBy', 'includeText', 'cron', 'stopAfterMessages', 'stopAfterMinutes'];
 const CONTROLS = { start: 'idle', pause: 'running', resume: 'paused', stop: ['running', 'paused'] };
-applyLimits((await catalog).limits.campaign);
+const { fields, limits } = await catalog;
+// Every setting of a plain control is read and shown from the catalog
+// alone, in the control of its id: popup.html places them; one it lacks is
+// built before the schedule, so a new one needs no change here.
+const PLAIN = fields.campaign.filter(({ control }) => control !== 'own');
+document.querySelector('label[for="cron"]').before(...PLAIN.filter(({ name }) => !$(name)).map(controlFor));
+applyLimits(limits.campaign);
 const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
 const pageTab = /^https?:/.test(tab?.url ?? '') ? tab : null;
 let filled = false;
@@ -17,10 +22,8 @@ let filled = false;
 let remembered = null;
 
 function fill(settings) {
-  $('phrases').value = settings.phrases.join('\n');
-  for (const name of ['intervalMinSeconds', 'intervalMaxSeconds', 'order', 'sendBy']) $(name).value = settings[name];
-  $('dailyLimit').value = settings.dailyLimit ?? 0;
-  $('includeText').checked = settings.includeText;
+  // A number stored as none (no daily limit) shows as 0, which is how it is entered.
+  for (const field of PLAIN) showControl(field, $(field.name), settings[field.name] ?? (field.control === 'number' ? 0 : null));
   $('cron').value = settings.schedule?.cron ?? '';
   $('stopAfterMessages').value = settings.schedule?.stopAfterMessages ?? '';
   $('stopAfterMinutes').value = settings.schedule?.stopAfterMinutes ?? '';
@@ -47,7 +50,7 @@ async function refresh() {
 
 /** Runs a request, showing its error under its field (or the controls). */
 async function attempt(request) {
-  for (const field of [...FIELDS, 'schedule']) $(`${field}-error`)?.replaceChildren();
+  for (const slot of $('campaign-form').querySelectorAll('.field-error')) slot.replaceChildren();
   try {
     render(await request());
     $('campaign-error').textContent = '';
@@ -57,16 +60,11 @@ async function attempt(request) {
   }
 }
 
+/** The form as campaign input: every setting, an empty number as 0. */
 function settingsInput() {
   const number = (id) => Number($(id).value || 0);
   return {
-    phrases: $('phrases').value.split('\n'),
-    intervalMinSeconds: number('intervalMinSeconds'),
-    intervalMaxSeconds: number('intervalMaxSeconds'),
-    dailyLimit: number('dailyLimit'),
-    order: $('order').value,
-    sendBy: $('sendBy').value,
-    includeText: $('includeText').checked,
+    ...Object.fromEntries(PLAIN.map((field) => [field.name, readControl(field, $(field.name)) ?? (field.control === 'number' ? 0 : '')])),
     schedule: { cron: $('cron').value, stopAfterMessages: number('stopAfterMessages'), stopAfterMinutes: number('stopAfterMinutes') },
   };
 }

@@ -1,6 +1,9 @@
-// The core's catalog (`catalog.get`): event kinds, presets, field limits
-// and error codes. Pages build their forms from it, so no event kind,
-// preset or limit is typed out in JS, HTML or the locales.
+// The core's catalog (`catalog.get`): event kinds, presets, field limits,
+// settings and error codes. Pages build their forms from it, so no event
+// kind, preset, limit or plain setting is typed out in JS, HTML or the
+// locales (only a setting's label is: `field_<name>`, and its optional
+// `fieldHint_<name>` and `choice_<name>_<choice>`).
+import { h } from './dom.js';
 import { call, ext } from './ext.js';
 
 /** The catalog, asked once per page; asked again if the background could not answer (a restart after a trap). */
@@ -23,4 +26,51 @@ export function applyLimits(limits) {
     if (limit.min !== undefined) input.min = limit.min;
     if (limit.max !== undefined) input.max = limit.max;
   }
+}
+
+/**
+ * A control for a setting the catalog describes (`fields.webhook` or
+ * `fields.campaign`: `{name, control, choices}`, `control` one of `text`,
+ * `number`, `numbers`, `bool`, `choice`, `lines`): its input, with the id
+ * of the setting's wire name, in a labelled field with its hint and its
+ * `<name>-error` slot.
+ */
+export function controlFor({ name, control, choices = [] }) {
+  const label = translated(`field_${name}`, name);
+  const hint = translated(`fieldHint_${name}`, '');
+  const error = h('p', { class: 'field-error', id: `${name}-error`, role: 'alert' });
+  const notes = [hint && h('p', { class: 'hint' }, hint), error];
+  if (control === 'bool') return h('div', { class: 'field' }, h('label', { class: 'inline' }, h('input', { type: 'checkbox', id: name }), ' ', label), notes);
+  const input = {
+    choice: () => h('select', { id: name }, choices.map((choice) => h('option', { value: choice }, translated(`choice_${name}_${choice}`, choice)))),
+    lines: () => h('textarea', { id: name, rows: 3 }),
+    number: () => h('input', { id: name, type: 'number' }),
+    numbers: () => h('input', { id: name, inputmode: 'numeric', autocomplete: 'off' }),
+  }[control]?.() ?? h('input', { id: name, autocomplete: 'off' });
+  return h('div', { class: 'field' }, h('label', { for: name }, label), input, notes);
+}
+
+/**
+ * A plain control's value as the message API takes it: a number, numbers,
+ * a boolean, a choice, lines or text; `undefined` for an empty text or
+ * number, which the page leaves out (or sends as it means).
+ */
+export function readControl({ control }, input) {
+  const text = input.value.trim();
+  switch (control) {
+    case 'bool': return input.checked;
+    case 'choice': return input.value;
+    case 'lines': return input.value.split('\n');
+    case 'number': return text ? Number(text) : undefined;
+    case 'numbers': return text ? text.split(/[\s,]+/).filter(Boolean).map(Number) : undefined;
+    default: return text ? input.value : undefined;
+  }
+}
+
+/** Shows `value` (a setting as the background lists it; missing or `null`: empty) in a plain control. */
+export function showControl({ control }, input, value) {
+  if (control === 'bool') input.checked = Boolean(value);
+  else if (control === 'lines') input.value = (value ?? []).join('\n');
+  else if (control === 'numbers') input.value = (value ?? []).join(', ');
+  else input.value = value ?? '';
 }
