@@ -13,8 +13,9 @@
 //! stored back, its limits, its control on the settings page and the
 //! errors that name it. The three structs, `create`'s defaults, `apply`,
 //! `parse`, `to_raw`, the catalog's limits and fields and
-//! [`ConfigError::field`] follow from it. A new field is a row, its parse
-//! function and its error variant here, and a label in the locales.
+//! [`ConfigError::field`] follow from it. A new field is a row and its
+//! parse function here, its error variant in `error.rs` (the headers'
+//! rules are in `headers.rs`), and a label in the locales.
 //!
 //! ## Limits
 //!
@@ -22,21 +23,25 @@
 //! or check, and going over it is an error naming the field. The README's
 //! "Field limits" table lists them; a test holds it to these consts.
 
-use std::collections::BTreeMap;
-
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use thiserror::Error;
 use url::Url;
 
 use crate::event::EventKind;
-use crate::filter::{FilterError, Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
+use crate::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use crate::preset::Preset;
-use crate::redact::{is_secret_header, never_carries_credentials, template_literals, Credentials, UrlSecrets};
+use crate::redact::{template_literals, Credentials, UrlSecrets};
 use crate::settings::{settings, Control};
-use crate::signing::{Secret, SecretError};
-use crate::template::{query_template, RequestPart, Template, TemplateError, MAX_TAGS, MAX_TEMPLATE_CHARS};
+
+mod error;
+mod headers;
+
+use crate::signing::Secret;
+use crate::template::{query_template, RequestPart, Template, MAX_TAGS, MAX_TEMPLATE_CHARS};
+pub use error::ConfigError;
+use headers::{header_pairs, parse_headers, parse_headers_json, raw_headers};
+pub use headers::{Header, RawHeader};
 
 /// Retry delays after the first attempt, in milliseconds.
 pub const DEFAULT_RETRY_SCHEDULE: [u64; 3] = [1000, 2000, 3000];
@@ -76,17 +81,6 @@ pub(crate) const MAX_AUTO_DISABLE_AFTER: u32 = 1000;
 pub(crate) const BATCH_EVENTS_RANGE: (u32, u32) = (2, 100);
 /// How long a batch may stay open: `maxWaitSeconds`' range, a second to an hour.
 pub(crate) const BATCH_WAIT_RANGE_S: (u32, u32) = (1, 3600);
-
-/// Headers the browser's fetch refuses to send (the Fetch standard's
-/// forbidden request headers); `Proxy-` and `Sec-` prefixes are checked apart.
-const FORBIDDEN_HEADERS: [&str; 21] = [
-    "accept-charset", "accept-encoding", "access-control-request-headers", "access-control-request-method", "connection", "content-length",
-    "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin", "referer", "set-cookie", "te", "trailer",
-    "transfer-encoding", "upgrade", "via",
-];
-/// Headers AutoHook sets itself on every request.
-const RESERVED_HEADERS: [&str; 3] = ["webhook-id", "webhook-timestamp", "webhook-signature"];
-const RESERVED_PREFIX: &str = "x-autohook-";
 
 /// HTTP method a webhook is called with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -370,78 +364,6 @@ pub struct FiltersInput {
     pub conditions: Vec<String>,
 }
 
-/// A custom header, parsed: its value is a credential (`secret`) unless
-/// its name is one of the five that never carry one (`Content-Type`,
-/// `Accept`… declared in `redact.rs`, listed by the catalog) or the user
-/// switched it off. A credential is masked in the log and on
-/// the settings page, and left out of an export without secrets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Header {
-    /// Its name, as given.
-    pub name: String,
-    /// Its value, as given (it may be a template).
-    pub value: String,
-    /// Whether its value is a credential.
-    pub secret: bool,
-}
-
-/// A custom header as stored and as a file holds it: `[name, value]`, or
-/// `[name, value, false]` for one the user switched to not secret.
-/// Webhooks stored before the switch have the first form, which means
-/// the default: secret, unless the name never carries a credential.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawHeader {
-    /// Its name.
-    pub name: String,
-    /// Its value.
-    pub value: String,
-    /// Its switch, if set: `None` is secret, bar the never-credential names.
-    pub secret: Option<bool>,
-}
-
-impl RawHeader {
-    /// The value stored under `name` (in any case) among `headers`.
-    pub fn value_of<'a>(headers: &'a [RawHeader], name: &str) -> Option<&'a str> {
-        headers.iter().find(|header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value.as_str())
-    }
-}
-
-impl Serialize for RawHeader {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(Some(2 + usize::from(self.secret.is_some())))?;
-        seq.serialize_element(&self.name)?;
-        seq.serialize_element(&self.value)?;
-        if let Some(secret) = self.secret {
-            seq.serialize_element(&secret)?;
-        }
-        seq.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for RawHeader {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawHeader, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = RawHeader;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a header: [name, value] or [name, value, secret]")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawHeader, A::Error> {
-                use serde::de::Error;
-                let name = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
-                let value = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(1, &self))?;
-                let secret = seq.next_element()?;
-                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(A::Error::invalid_length(4, &self));
-                }
-                Ok(RawHeader { name, value, secret })
-            }
-        }
-        deserializer.deserialize_seq(Visitor)
-    }
-}
-
 /// A webhook's templates, parsed from its settings' text.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Templates {
@@ -473,180 +395,6 @@ pub struct InvalidConfig {
     pub raw: RawConfig,
     /// The first field that does not parse.
     pub error: ConfigError,
-}
-
-/// Why webhook input was refused. [`ConfigError::field`] names the field.
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum ConfigError {
-    /// No URL on create.
-    #[error("url is required")]
-    UrlMissing,
-    /// An import whose URL was left out of the file (it holds a credential)
-    /// and that matches no webhook here to take it from.
-    #[error("url was left out of the export (it holds a credential) and no webhook here has it; export with secrets to move it")]
-    UrlOmitted,
-    /// An import whose URL was left out of the file (it holds a credential)
-    /// and that changes where, or for what, the webhook here sends it.
-    #[error(
-        "url was left out of the export (it holds a credential), and the file changes {0}: this browser's URL is not sent somewhere new; export with secrets to move it"
-    )]
-    UrlOmittedRedirected(String),
-    /// The URL does not parse.
-    #[error("url does not parse: {0}")]
-    UrlUnparsable(String),
-    /// Only http and https can be delivered to.
-    #[error("url must use http or https, not {0}")]
-    UrlScheme(String),
-    /// `user:password@` in a URL would leak into logs and exports.
-    #[error("url must not contain a user name or password; use a header instead")]
-    UrlCredentials,
-    /// A text over its limit (see the module's table of limits).
-    #[error("{what} must be at most {max} characters (it has {chars})")]
-    TooLong {
-        /// The message-API field.
-        field: &'static str,
-        /// Which text: the field, or a part of it such as one header's value.
-        what: String,
-        /// The limit.
-        max: usize,
-        /// The text's length in characters.
-        chars: usize,
-    },
-    /// A list over its limit.
-    #[error("{field} must have at most {max} {items} (it has {count})")]
-    TooMany {
-        /// The message-API field.
-        field: &'static str,
-        /// What the list holds.
-        items: &'static str,
-        /// The limit.
-        max: usize,
-        /// How many it has.
-        count: usize,
-    },
-    /// An empty name.
-    #[error("name must not be empty")]
-    NameEmpty,
-    /// A name of 100 characters or more.
-    #[error("name must be under {MAX_NAME_CHARS} characters (it has {0})")]
-    NameTooLong(usize),
-    /// A method other than the four supported.
-    #[error("method must be POST, GET, PUT or PATCH, not {0:?}")]
-    Method(String),
-    /// An empty event list.
-    #[error("events must name at least one event")]
-    NoEvents,
-    /// An event name that does not exist.
-    #[error("events: {0:?} is not an event")]
-    UnknownEvent(String),
-    /// `headers` and `headersJson` both given.
-    #[error("headers: give either headers or headersJson, not both")]
-    HeadersTwice,
-    /// Header JSON text that does not parse.
-    #[error("headers JSON does not parse at line {line}, column {column}: {reason}")]
-    HeadersJson {
-        /// 1-based line of the error.
-        line: usize,
-        /// 1-based column of the error.
-        column: usize,
-        /// The parser's explanation.
-        reason: String,
-    },
-    /// Headers that are not a JSON object.
-    #[error("headers must be an object of header names to values")]
-    HeadersNotObject,
-    /// A header whose value is neither a string nor `{"value", "secret"}`.
-    #[error("header {0:?} must have a string value, or be {{\"value\": \"…\", \"secret\": false}}")]
-    HeaderNotString(String),
-    /// A header given without a value that has none stored to keep.
-    #[error("header {0:?} has no value: give one (a value is left out only to keep the stored one)")]
-    HeaderValueMissing(String),
-    /// A header that never carries a credential, marked secret.
-    #[error("header {0:?} never carries a credential, so it cannot be marked secret")]
-    HeaderNeverSecret(String),
-    /// A header name that is not an HTTP token.
-    #[error("header name {0:?} is not a valid HTTP header name")]
-    HeaderName(String),
-    /// CR, LF or NUL would split or end the header.
-    #[error("header {0:?} has a line break or NUL in its value")]
-    HeaderValue(String),
-    /// fetch throws on a header value beyond Latin-1.
-    #[error("header {0:?} has characters a header cannot carry: only Latin-1 text is allowed")]
-    HeaderNotLatin1(String),
-    /// The browser would silently drop it.
-    #[error("header {0:?} is forbidden: the browser would drop it from the request")]
-    HeaderForbidden(String),
-    /// AutoHook sets it itself.
-    #[error("header {0:?} is set by AutoHook itself")]
-    HeaderReserved(String),
-    /// A secret that cannot be used.
-    #[error("secret {0}")]
-    Secret(#[from] SecretError),
-    /// Too many retries or too long a delay.
-    #[error("retrySchedule must have at most {MAX_RETRIES} delays of at most one hour each")]
-    RetrySchedule,
-    /// Timeout out of range.
-    #[error("timeoutMs must be between {} and {} ms", TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1)]
-    Timeout,
-    /// A preset that does not exist.
-    #[error("preset must be {}, not {:?}", Preset::one_of(), .0)]
-    Preset(String),
-    /// The telegram preset without a chat.
-    #[error("chatId is required for the telegram preset (the chat's numeric id or @channel)")]
-    ChatIdMissing,
-    /// A service preset with GET.
-    #[error("method must be POST, PUT or PATCH for a service preset: it sends a JSON body")]
-    PresetNeedsBody,
-    /// Acting on replies over a channel others can write to.
-    #[error(
-        "actOnReplies needs an https URL or a loopback one (127.0.0.1, [::1], localhost): over plain http, anyone on the network path could type into the chat"
-    )]
-    RepliesNeedPrivateChannel,
-    /// The custom preset without a template.
-    #[error("template is required for the custom preset")]
-    TemplateMissing,
-    /// A body template that cannot render.
-    #[error("template: {0}")]
-    Template(TemplateError),
-    /// A header value template that cannot render.
-    #[error("header {0:?}: {1}")]
-    HeaderTemplate(String, TemplateError),
-    /// A URL query template that cannot render.
-    #[error("url query: {0}")]
-    QueryTemplate(TemplateError),
-    /// A filter condition that does not parse.
-    #[error("filters: {0}")]
-    Filters(#[from] FilterError),
-    /// Rate out of range.
-    #[error("ratePerMinute must be between {} and {}", RATE_RANGE.0, RATE_RANGE.1)]
-    Rate,
-    /// Auto-disable threshold out of range.
-    #[error("autoDisableAfter must be between 0 (never) and {MAX_AUTO_DISABLE_AFTER}")]
-    AutoDisableAfter,
-    /// Batch settings out of range.
-    #[error(
-        "batch: maxEvents must be from {} to {} and maxWaitSeconds from {} to {}",
-        BATCH_EVENTS_RANGE.0, BATCH_EVENTS_RANGE.1, BATCH_WAIT_RANGE_S.0, BATCH_WAIT_RANGE_S.1
-    )]
-    Batch,
-    /// A secret rotation's overlap out of range.
-    #[error("overlapHours must be more than 0 and at most 168 (a week)")]
-    OverlapHours,
-}
-
-impl ConfigError {
-    /// The message-API field the error is about: the setting whose row
-    /// claims it, or the field a limit's error carries.
-    pub fn field(&self) -> &'static str {
-        match self {
-            ConfigError::TooLong { field, .. } | ConfigError::TooMany { field, .. } => field,
-            // A secret rotation's, not a setting's.
-            ConfigError::OverlapHours => "overlapHours",
-            // Every other error is claimed by a row (the fuzz targets check
-            // that each names a field).
-            other => other.setting().unwrap_or_default(),
-        }
-    }
 }
 
 impl WebhookConfig {
@@ -694,24 +442,6 @@ impl WebhookConfig {
                 .collect(),
             url: Some(&self.url_secrets),
         }
-    }
-}
-
-impl Header {
-    /// Parses a stored header: checked as [`check_header`] does, its switch
-    /// read (`Some(true)` on a name that never carries a credential is refused).
-    fn parse(raw: &RawHeader) -> Result<Header, ConfigError> {
-        check_header(&raw.name, &raw.value)?;
-        if raw.secret == Some(true) && never_carries_credentials(&raw.name) {
-            return Err(ConfigError::HeaderNeverSecret(raw.name.clone()));
-        }
-        Ok(Header { name: raw.name.clone(), value: raw.value.clone(), secret: is_secret_header(&raw.name, raw.secret) })
-    }
-
-    /// As stored: the switch written only where it is off by choice.
-    fn to_raw(&self) -> RawHeader {
-        let switched_off = !self.secret && !never_carries_credentials(&self.name);
-        RawHeader { name: self.name.clone(), value: self.value.clone(), secret: switched_off.then_some(false) }
     }
 }
 
@@ -914,10 +644,6 @@ fn event_names(kinds: &[EventKind]) -> Vec<String> {
     kinds.iter().map(|kind| kind.as_str().into()).collect()
 }
 
-fn raw_headers(headers: &[Header]) -> Vec<RawHeader> {
-    headers.iter().map(Header::to_raw).collect()
-}
-
 /// An empty text given for a field that may be absent removes it.
 fn non_empty(text: String) -> Option<String> {
     Some(text).filter(|text| !text.is_empty())
@@ -1062,92 +788,10 @@ fn parse_events(names: &[String]) -> Result<Vec<EventKind>, ConfigError> {
     Ok(kinds)
 }
 
-fn parse_headers_json(text: &str) -> Result<Value, ConfigError> {
-    check_chars("headers", "headersJson", text, MAX_HEADERS_JSON_CHARS)?;
-    if text.trim().is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_str(text).map_err(|e| ConfigError::HeadersJson {
-        line: e.line(),
-        column: e.column(),
-        reason: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
-    })
-}
-
-/// Headers as given (an object of names to a string, or to `{"value",
-/// "secret"}`) as stored headers; one without `value` keeps the value
-/// stored under its name in `current` (in any case).
-fn header_pairs(value: Value, current: &[RawHeader]) -> Result<Vec<RawHeader>, ConfigError> {
-    let object: &serde_json::Map<String, Value> = value.as_object().ok_or(ConfigError::HeadersNotObject)?;
-    check_count("headers", "headers", object.len(), MAX_HEADERS)?;
-    object
-        .iter()
-        .map(|(name, entry)| {
-            let (value, secret) = match entry {
-                Value::String(value) => (Some(value.clone()), None),
-                Value::Object(fields) if fields.keys().all(|key| key == "value" || key == "secret") => {
-                    let value = match fields.get("value") {
-                        None => None,
-                        Some(Value::String(value)) => Some(value.clone()),
-                        Some(_) => return Err(ConfigError::HeaderNotString(name.clone())),
-                    };
-                    let secret = match fields.get("secret") {
-                        None => None,
-                        Some(Value::Bool(secret)) => Some(*secret),
-                        Some(_) => return Err(ConfigError::HeaderNotString(name.clone())),
-                    };
-                    (value, secret)
-                }
-                _ => return Err(ConfigError::HeaderNotString(name.clone())),
-            };
-            let value = match value {
-                Some(value) => value,
-                None => {
-                    RawHeader::value_of(current, name).map(str::to_string).ok_or_else(|| ConfigError::HeaderValueMissing(name.clone()))?
-                }
-            };
-            Ok(RawHeader { name: name.clone(), value, secret })
-        })
-        .collect()
-}
-
-/// Checks every header; of names that differ only in case the last is
-/// kept, and they are sent in the order of their names.
-fn parse_headers(raw: &[RawHeader]) -> Result<Vec<Header>, ConfigError> {
-    check_count("headers", "headers", raw.len(), MAX_HEADERS)?;
-    let mut seen = BTreeMap::new();
-    for header in raw {
-        seen.insert(header.name.to_ascii_lowercase(), Header::parse(header)?);
-    }
-    Ok(seen.into_values().collect())
-}
-
-fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
-    check_chars("headers", "a header name", name, MAX_HEADER_NAME_CHARS)?;
-    check_chars("headers", &format!("header {name:?}'s value"), value, MAX_HEADER_VALUE_CHARS)?;
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(is_token_char) {
-        return Err(ConfigError::HeaderName(name.to_string()));
-    }
-    if value.contains(['\r', '\n', '\0']) {
-        return Err(ConfigError::HeaderValue(name.to_string()));
-    }
-    if value.chars().any(|c| u32::from(c) > 0xFF) {
-        return Err(ConfigError::HeaderNotLatin1(name.to_string()));
-    }
-    let lower = name.to_ascii_lowercase();
-    if FORBIDDEN_HEADERS.contains(&lower.as_str()) || lower.starts_with("proxy-") || lower.starts_with("sec-") {
-        return Err(ConfigError::HeaderForbidden(name.to_string()));
-    }
-    if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with(RESERVED_PREFIX) {
-        return Err(ConfigError::HeaderReserved(name.to_string()));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signing::SecretError;
     use serde_json::json;
 
     fn input(url: &str) -> WebhookInput {
