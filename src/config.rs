@@ -1054,6 +1054,17 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogs_fields_are_the_stored_settings_in_their_order_and_each_limit_names_one() {
+        let stored = serde_json::to_value(WebhookConfig::create(input("https://h.test/")).unwrap()).unwrap();
+        let fields = RawConfig::fields();
+        let names: Vec<&str> = fields.as_array().unwrap().iter().map(|field| field["name"].as_str().unwrap()).collect();
+        assert_eq!(names, stored.as_object().unwrap().keys().collect::<Vec<_>>());
+        for limited in RawConfig::limits().as_object().unwrap().keys() {
+            assert!(names.contains(&limited.as_str()) || limited == "headersJson", "{limited}");
+        }
+    }
+
+    #[test]
     fn the_documented_limits_are_the_enforced_ones() {
         use crate::filter::{MAX_CONDITIONS, MAX_CONDITION_CHARS};
         use crate::template::MAX_TAGS;
