@@ -319,7 +319,8 @@ settings! {
         template = "template" {
             input: String => map(not_blank),
             stored: #[serde(default)] Option<String> = None,
-            parse: Option<String> = with(parse_template),
+            // Its length is checked with the rules across fields, before its parse.
+            parse: Option<String> = keep,
             store: keep,
             control: Control::Own,
             limits: {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
@@ -606,6 +607,11 @@ fn finish(config: &mut WebhookConfig) -> Result<(), ConfigError> {
     if config.act_on_replies && !is_private_channel(&config.url) {
         return Err(ConfigError::RepliesNeedPrivateChannel);
     }
+    if let Some(template) = &config.template {
+        // Checked apart from its parse: a template is kept while another
+        // preset is chosen, and then it is not parsed.
+        check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
+    }
     config.templates =
         Templates::parse(&config.url, &config.headers, config.preset, config.template.as_deref(), &config.events, config.batch.is_some())?;
     config.url_secrets = UrlSecrets::of(&config.url);
@@ -706,15 +712,6 @@ fn parse_chat_id(chat_id: &Option<String>) -> Result<Option<String>, ConfigError
         check_chars("chatId", "chatId", chat_id, MAX_CHAT_ID_CHARS)?;
     }
     Ok(chat_id.clone())
-}
-
-fn parse_template(template: &Option<String>) -> Result<Option<String>, ConfigError> {
-    if let Some(template) = template {
-        // Checked apart from its parse: a template is kept while another
-        // preset is chosen, and then it is not parsed.
-        check_chars("template", "template", template, MAX_TEMPLATE_CHARS)?;
-    }
-    Ok(template.clone())
 }
 
 /// Refuses `text`, which `what` names in the message, when it has more
