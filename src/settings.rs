@@ -1,5 +1,5 @@
 //! Settings declared once: the [`settings!`] table that webhook settings
-//! (`config::fields`) and campaign settings (`campaign::settings`) are both
+//! (`config`) and campaign settings (`campaign::settings`) are both
 //! written in, one row per field, in the manner of `event_kinds!`.
 //!
 //! A row names the field, its wire name, what a caller sends for it, what is
@@ -59,10 +59,15 @@ impl Control {
     }
 }
 
-/// Declares a settings table; see the module's documentation. Each row:
-/// doc, `field = "wireName" { input: [attrs] Type => how, stored: [attrs]
-/// Type = default, [parse: how, store: how,] control: Control,
-/// [limits: {json},] [errors: [patterns],] }`.
+/// Declares a settings table; see the module's documentation. A header
+/// names the input and stored structs (and, for webhooks, the parsed one,
+/// its derived fields and the function that checks the rules across
+/// fields and derives them), the error type, the context `defaults` takes,
+/// and optionally a `prepare` step for input, `rules` across fields and
+/// `also` input that is not stored. Each row: doc, `field = "wireName" {
+/// input: [attrs] Type => how, stored: [attrs] Type = default, [parse:
+/// Type = how, store: how,] control: Control, [limits: {json},] [errors:
+/// [patterns],] }`.
 ///
 /// `how` an input becomes the stored value: `replace`, `map(f)` (`f(input)`),
 /// `convert(f)` (`f(input)?`) or `merge(f)` (`f(input, &stored)?`). How the

@@ -209,6 +209,60 @@ fn check_intervals(settings: &CampaignSettings) -> Result<(), CampaignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::campaign::cron::CronError;
+
+    /// Each error names a field but the campaign's state. The match has no
+    /// wildcard: a new variant does not compile until it is listed there,
+    /// and so in the list.
+    #[test]
+    fn every_error_but_a_state_names_a_field() {
+        use CampaignError::*;
+        let text = String::new;
+        let errors = [
+            NoPhrases,
+            PhrasesTooLong,
+            Order(text()),
+            SendBy(text()),
+            IntervalMin,
+            IntervalMax,
+            Cron(CronError { column: 1, problem: text() }),
+            CronNever(text()),
+            NoTarget,
+            NoButton,
+            Selector,
+            Site(text()),
+            Running,
+            WrongState("idle", "pause"),
+            LimitReached(1),
+            PickTokenMissing,
+            PickTokenInvalid,
+            PickExpired,
+            PickSite { started: text(), now: text() },
+        ];
+        for error in errors {
+            let state = match &error {
+                Running | WrongState(..) => true,
+                NoPhrases
+                | PhrasesTooLong
+                | Order(_)
+                | SendBy(_)
+                | IntervalMin
+                | IntervalMax
+                | Cron(_)
+                | CronNever(_)
+                | NoTarget
+                | NoButton
+                | Selector
+                | Site(_)
+                | LimitReached(_)
+                | PickTokenMissing
+                | PickTokenInvalid
+                | PickExpired
+                | PickSite { .. } => false,
+            };
+            assert_eq!(error.field().is_none(), state, "{error:?}");
+        }
+    }
 
     #[test]
     fn every_choice_the_catalog_offers_parses() {

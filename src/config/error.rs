@@ -182,3 +182,112 @@ impl ConfigError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::FilterError;
+    use crate::signing::SecretError;
+    use crate::template::TemplateError;
+
+    /// One of each error, so each is held to naming a field. The match in
+    /// the test has no wildcard: a new variant does not compile until it is
+    /// listed there, and so here.
+    fn one_of_each() -> Vec<ConfigError> {
+        use ConfigError::*;
+        let text = String::new;
+        let template = || TemplateError { line: 1, column: 1, problem: text() };
+        vec![
+            UrlMissing,
+            UrlOmitted,
+            UrlOmittedRedirected(text()),
+            UrlUnparsable(text()),
+            UrlScheme(text()),
+            UrlCredentials,
+            TooLong { field: "secret", what: text(), max: 1, chars: 2 },
+            TooMany { field: "events", items: "names", max: 1, count: 2 },
+            NameEmpty,
+            NameTooLong(100),
+            Method(text()),
+            NoEvents,
+            UnknownEvent(text()),
+            HeadersTwice,
+            HeadersJson { line: 1, column: 1, reason: text() },
+            HeadersNotObject,
+            HeaderNotString(text()),
+            HeaderValueMissing(text()),
+            HeaderNeverSecret(text()),
+            HeaderName(text()),
+            HeaderValue(text()),
+            HeaderNotLatin1(text()),
+            HeaderForbidden(text()),
+            HeaderReserved(text()),
+            Secret(SecretError::Empty),
+            RetrySchedule,
+            Timeout,
+            Preset(text()),
+            ChatIdMissing,
+            PresetNeedsBody,
+            RepliesNeedPrivateChannel,
+            TemplateMissing,
+            Template(template()),
+            HeaderTemplate(text(), template()),
+            QueryTemplate(template()),
+            Filters(FilterError { number: 1, column: 1, problem: text() }),
+            Rate,
+            AutoDisableAfter,
+            Batch,
+            OverlapHours,
+        ]
+    }
+
+    #[test]
+    fn every_error_names_a_field() {
+        use ConfigError::*;
+        for error in one_of_each() {
+            match &error {
+                UrlMissing
+                | UrlOmitted
+                | UrlOmittedRedirected(_)
+                | UrlUnparsable(_)
+                | UrlScheme(_)
+                | UrlCredentials
+                | TooLong { .. }
+                | TooMany { .. }
+                | NameEmpty
+                | NameTooLong(_)
+                | Method(_)
+                | NoEvents
+                | UnknownEvent(_)
+                | HeadersTwice
+                | HeadersJson { .. }
+                | HeadersNotObject
+                | HeaderNotString(_)
+                | HeaderValueMissing(_)
+                | HeaderNeverSecret(_)
+                | HeaderName(_)
+                | HeaderValue(_)
+                | HeaderNotLatin1(_)
+                | HeaderForbidden(_)
+                | HeaderReserved(_)
+                | Secret(_)
+                | RetrySchedule
+                | Timeout
+                | Preset(_)
+                | ChatIdMissing
+                | PresetNeedsBody
+                | RepliesNeedPrivateChannel
+                | TemplateMissing
+                | Template(_)
+                | HeaderTemplate(..)
+                | QueryTemplate(_)
+                | Filters(_)
+                | Rate
+                | AutoDisableAfter
+                | Batch
+                | OverlapHours => {}
+            }
+            assert!(!error.field().is_empty(), "{error:?} is claimed by no row of the settings table");
+        }
+    }
+}
