@@ -390,7 +390,8 @@ pub enum Request {
     },
     /// `catalog.get`: what the pages build their forms from (extension pages only).
     ///
-    /// Answers `{events, presets, limits, errorCodes, neverSecretHeaders}`, as
+    /// Answers `{events, presets, limits, errorCodes, neverSecretHeaders,
+    /// fields}`, as
     /// `catalog::view` lists them: `events` (`[{name, subscribable, sample,
     /// sentence}]`, in the order the UI lists them; `test` is not
     /// `subscribable`: it reaches every webhook), `presets` (`[{name, label,
@@ -403,8 +404,12 @@ pub enum Request {
     /// and `maxNameChars`, `maxValueChars`, `maxTags`, as "Field limits" in
     /// [`webhooks`](crate::manual::webhooks) lists them, and
     /// `webhook.payload.maxBytes`, 256 KB), `errorCodes` (every error `code`)
-    /// and `neverSecretHeaders` (the headers whose values are never
-    /// credentials).
+    /// `neverSecretHeaders` (the headers whose values are never
+    /// credentials) and `fields` (`{webhook, campaign}`: every setting's
+    /// `{name, control, choices}` in its table's order, `control` one of
+    /// `text`, `number`, `numbers`, `bool`, `choice` (with its `choices`),
+    /// `lines`, or `own`, a control the page writes itself; see
+    /// [`settings`](crate::settings)).
     #[serde(rename = "catalog.get")]
     CatalogGet(IgnoredAny),
     /// `campaign.start`: starts sending.
