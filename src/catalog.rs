@@ -43,7 +43,7 @@ pub fn view(now: Millis) -> Value {
     let events: Vec<Value> = EventKind::ALL
         .into_iter()
         .map(|kind| {
-            let sample = Event::new("msg_sample".into(), kind, now, kind.sample_data(now));
+            let sample = Event::own("msg_sample".into(), now, kind.sample(now));
             json!({"name": kind.as_str(), "subscribable": kind.is_subscribable(), "sample": sample.data, "sentence": sentence(&sample)})
         })
         .collect();

@@ -47,7 +47,7 @@ pub use api::{delivery_result, handle, reply, ApiError, Reply, Sender};
 // Webhooks and campaigns as callers describe them, and what they parse into.
 pub use campaign::{CampaignInput, Selectors, SendCommand, SendFailure, Status};
 pub use config::{Batch, ConfigError, FiltersInput, Header, WebhookConfig, WebhookInput};
-pub use event::{sentence, Cause, Event, EventKind, Payload};
+pub use event::{data, sentence, Cause, Event, EventData, EventKind, MessageCounts, MessageSource, OwnData, Payload};
 pub use preset::{Body, Preset};
 pub use redact::Credentials;
 pub use stats::Stats;

@@ -410,7 +410,7 @@ fn telegram(payload: Payload<'_>, chat_id: Option<&str>) -> Value {
 /// envelopes, as the envelope presets send them).
 fn ifttt(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
     let data = match payload {
-        Payload::Event(event) => event.data.to_string(),
+        Payload::Event(event) => event.data.to_value().to_string(),
         Payload::Batch { events, .. } => Value::from(events.iter().map(Event::envelope).collect::<Vec<_>>()).to_string(),
     };
     json!({"value1": payload.name(), "value2": payload.sentence(), "value3": data})
@@ -439,8 +439,9 @@ fn facts(payload: Payload<'_>) -> Vec<Value> {
             return counts.map(|(kind, n)| fact(kind.as_str(), &n.to_string())).collect();
         }
     };
+    let data = event.data.to_value();
     let empty = Map::new();
-    let fields = event.data.as_object().unwrap_or(&empty);
+    let fields = data.as_object().unwrap_or(&empty);
     fields
         .iter()
         .take(TEAMS_FACTS)
@@ -573,6 +574,7 @@ pub fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::EventData;
     use crate::time::Millis;
 
     /// Every event with its sample data, and once more with hostile, huge text.
@@ -582,11 +584,12 @@ mod tests {
             .into_iter()
             .flat_map(|kind| {
                 let at = Millis(1_700_000_000_000);
-                let mut hostile = kind.sample_data(at);
+                let sample = EventData::from(kind.sample(at)).to_value();
+                let mut hostile = sample.clone();
                 for key in ["message", "error"] {
                     hostile[key] = Value::String(long.clone());
                 }
-                [kind.sample_data(at), hostile].map(|data| Event::new("msg_1".into(), kind, at, data))
+                [sample, hostile].map(|data| Event::new("msg_1".into(), kind, at, data))
             })
             .collect()
     }
@@ -692,7 +695,7 @@ mod tests {
     #[test]
     fn sentences_read_as_the_event() {
         let at = Millis(0);
-        let event = |kind: EventKind| Event::new("m".into(), kind, at, kind.sample_data(at));
+        let event = |kind: EventKind| Event::own("m".into(), at, kind.sample(at));
         assert_eq!(sentence(&event(EventKind::CampaignPaused)), "Campaign paused after 25 messages today");
         assert_eq!(sentence(&event(EventKind::MessageSent)), "Message sent: “Hello from AutoHook!” (25 today, 340 in total)");
         assert_eq!(sentence(&event(EventKind::DailyLimitReached)), "Daily limit of 100 messages reached");

@@ -3,7 +3,6 @@
 //! same request, which is also what the settings page previews.
 
 use serde::Serialize;
-use serde_json::Value;
 use url::Url;
 
 use crate::config::{ConfigError, Method, StoredConfig, WebhookConfig};
@@ -184,10 +183,7 @@ fn append_envelope(url: &mut Url, payload: Payload<'_>) {
             return;
         }
     };
-    let data = match &event.data {
-        Value::Null => "null".to_string(),
-        other => other.to_string(),
-    };
+    let data = event.data.to_value().to_string();
     url.query_pairs_mut()
         .append_pair("id", &event.id)
         .append_pair("event", event.kind.as_str())
@@ -228,7 +224,7 @@ mod tests {
     fn post_sends_the_envelope_as_json_with_both_signatures() {
         let request = build(&config("https://h.test/in", "POST", Some("s3cret")), &[], &event(), "dlv_1", Millis(5_000)).unwrap();
         let body = request.body.as_deref().unwrap();
-        assert_eq!(serde_json::from_str::<Value>(body).unwrap(), event().envelope());
+        assert_eq!(serde_json::from_str::<serde_json::Value>(body).unwrap(), event().envelope());
         assert_eq!(value(&request, "content-type"), Some("application/json"));
         assert_eq!(value(&request, "authorization"), Some("Bearer t"));
         assert_eq!(value(&request, header::EVENT), Some("message_sent"));

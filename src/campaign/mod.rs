@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
-use crate::event::{Cause, EventKind};
+use crate::event::{data, Cause, MessageCounts, MessageSource, OwnData};
 use crate::preset::cut;
 use crate::time::Millis;
 use cron::{Cron, CronError};
@@ -304,9 +304,6 @@ struct ReplyResume {
     at: Millis,
 }
 
-/// An event the campaign raised, for the engine to deliver.
-pub type Raised = (EventKind, Value);
-
 /// The campaign: settings, target, state and counters. Serialized whole
 /// into one storage key.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -477,14 +474,14 @@ impl Campaign {
     }
 
     /// Starts sending now.
-    pub fn start(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+    pub fn start(&mut self, now: Millis) -> Result<Vec<OwnData>, CampaignError> {
         if self.status != Status::Idle {
             return Err(CampaignError::Running);
         }
         self.begin(now, false)
     }
 
-    fn begin(&mut self, now: Millis, scheduled: bool) -> Result<Vec<Raised>, CampaignError> {
+    fn begin(&mut self, now: Millis, scheduled: bool) -> Result<Vec<OwnData>, CampaignError> {
         if self.settings.phrases.is_empty() {
             return Err(CampaignError::NoPhrases);
         }
@@ -503,11 +500,11 @@ impl Campaign {
         self.run_sent = 0;
         self.last_error = None;
         self.next_send_at = Some(now);
-        Ok(vec![(EventKind::CampaignStarted, json!({"timestamp": now.iso8601()}))])
+        Ok(vec![OwnData::CampaignStarted(data::CampaignStarted { timestamp: now.iso8601() })])
     }
 
     /// Pauses a running campaign.
-    pub fn pause(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+    pub fn pause(&mut self, now: Millis) -> Result<Vec<OwnData>, CampaignError> {
         self.expect(Status::Running, "pause")?;
         Ok(vec![self.enter_pause(now)])
     }
@@ -517,7 +514,7 @@ impl Campaign {
     /// messages are sent (the limit lowered while it was paused) or a
     /// scheduled run's time is up (before [`Campaign::tick`] ended it),
     /// whoever asks.
-    pub fn resume(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+    pub fn resume(&mut self, now: Millis) -> Result<Vec<OwnData>, CampaignError> {
         self.expect(Status::Paused, "resume")?;
         self.target.as_ref().ok_or(CampaignError::NoTarget)?;
         if let Some(limit) = self.limit_reached(now) {
@@ -529,7 +526,7 @@ impl Campaign {
         self.status = Status::Running;
         self.last_error = None;
         self.next_send_at = Some(now);
-        Ok(vec![(EventKind::CampaignResumed, json!({"timestamp": now.iso8601()}))])
+        Ok(vec![OwnData::CampaignResumed(data::CampaignResumed { timestamp: now.iso8601() })])
     }
 
     /// Why a pause, resume or stop that a receiver's reply asks for is not
@@ -611,7 +608,7 @@ impl Campaign {
     }
 
     /// Stops a running or paused campaign.
-    pub fn stop(&mut self, now: Millis) -> Result<Vec<Raised>, CampaignError> {
+    pub fn stop(&mut self, now: Millis) -> Result<Vec<OwnData>, CampaignError> {
         if self.status == Status::Idle {
             return Err(CampaignError::WrongState("not running", "stop"));
         }
@@ -625,7 +622,7 @@ impl Campaign {
     /// or is paused is skipped, not kept: kept, it began a run the moment
     /// the campaign stopped (a reply's stop too) and typed at once, within
     /// the interval of the message before.
-    pub fn tick(&mut self, now: Millis) -> Vec<Raised> {
+    pub fn tick(&mut self, now: Millis) -> Vec<OwnData> {
         let mut raised = Vec::new();
         if self.next_scheduled_at.is_some_and(|at| at <= now) {
             self.next_scheduled_at = self.cron().and_then(|cron| cron.next_after(now, self.utc_offset_minutes));
@@ -647,7 +644,7 @@ impl Campaign {
     /// wrote): says so and pauses, rather than wait due forever, and gives
     /// the due send's cause with what it raised (a reply's, for its text or
     /// after its resume). Call after [`Campaign::tick`].
-    pub fn pause_if_unsendable(&mut self, now: Millis) -> Option<(Cause, Vec<Raised>)> {
+    pub fn pause_if_unsendable(&mut self, now: Millis) -> Option<(Cause, Vec<OwnData>)> {
         let due = self.status == Status::Running && self.sending.is_none() && self.next_send_at.is_some_and(|at| at <= now);
         if !due {
             return None;
@@ -695,7 +692,7 @@ impl Campaign {
 
     /// What became of send `seq`: typed and sent, or why not. An error
     /// pauses the campaign rather than ending it.
-    pub fn send_result(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) -> Vec<Raised> {
+    pub fn send_result(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) -> Vec<OwnData> {
         let Some(sending) = self.sending.take_if(|s| s.seq == seq) else {
             return Vec::new();
         };
@@ -736,26 +733,24 @@ impl Campaign {
         self.sent_today += 1;
         self.total_sent += 1;
         self.run_sent += 1;
-        let mut data = json!({"messagesSentToday": self.sent_today, "totalMessagesSent": self.total_sent});
-        if self.settings.include_text {
-            data["message"] = Value::String(text);
-        }
-        if reply.is_some() {
-            // Replies to deliveries of this event are never acted on: no loops.
-            data["source"] = Value::String("reply".into());
-        }
-        let mut raised = vec![(EventKind::MessageSent, data)];
+        let sent = data::MessageSent {
+            messages_sent_today: self.sent_today,
+            total_messages_sent: self.total_sent,
+            message: self.settings.include_text.then_some(text),
+            // Receivers learn the text was a reply's; AutoHook itself goes by the event's cause.
+            source: reply.is_some().then_some(MessageSource::Reply),
+        };
+        let mut raised = vec![OwnData::MessageSent(sent)];
         if MILESTONES.contains(&self.total_sent) {
-            let milestone =
-                json!({"milestone": format!("{}_messages", self.total_sent), "value": self.total_sent, "timestamp": now.iso8601()});
-            raised.push((EventKind::Milestone, milestone));
+            let milestone = format!("{}_messages", self.total_sent);
+            raised.push(OwnData::Milestone(data::Milestone { milestone, value: self.total_sent, timestamp: now.iso8601() }));
         }
         if self.status != Status::Running {
             return raised;
         }
         if let Some(limit) = self.limit_reached(now) {
-            let data = json!({"limit": limit, "messagesSentToday": self.sent_today, "timestamp": now.iso8601()});
-            raised.push((EventKind::DailyLimitReached, data));
+            let reached = data::DailyLimitReached { limit, messages_sent_today: self.sent_today, timestamp: now.iso8601() };
+            raised.push(OwnData::DailyLimitReached(reached));
             raised.push(self.enter_stop(now));
         } else if self.scheduled_stop_messages().is_some_and(|n| self.run_sent >= u64::from(n)) {
             raised.push(self.enter_stop(now));
@@ -843,13 +838,13 @@ impl Campaign {
         Err(CampaignError::WrongState(now, action))
     }
 
-    fn enter_pause(&mut self, now: Millis) -> Raised {
+    fn enter_pause(&mut self, now: Millis) -> OwnData {
         self.status = Status::Paused;
         self.next_send_at = None;
-        (EventKind::CampaignPaused, json!({"timestamp": now.iso8601(), "stats": self.stats(now)}))
+        OwnData::CampaignPaused(data::CampaignPaused { timestamp: now.iso8601(), stats: self.counts(now) })
     }
 
-    fn enter_stop(&mut self, now: Millis) -> Raised {
+    fn enter_stop(&mut self, now: Millis) -> OwnData {
         // Whatever starts the next run, a reply's resume of this one did not.
         self.outside_control();
         self.reply_unsaved = false;
@@ -859,15 +854,15 @@ impl Campaign {
         self.status = Status::Idle;
         self.next_send_at = None;
         self.started_at = None;
-        (EventKind::CampaignStopped, json!({"timestamp": now.iso8601(), "stats": self.stats(now)}))
+        OwnData::CampaignStopped(data::CampaignStopped { timestamp: now.iso8601(), stats: self.counts(now) })
     }
 
-    fn error_event(&self, error: String, now: Millis) -> Raised {
-        (EventKind::Error, json!({"error": error, "timestamp": now.iso8601()}))
+    fn error_event(&self, error: String, now: Millis) -> OwnData {
+        OwnData::Error(data::Error { error, timestamp: now.iso8601() })
     }
 
-    fn stats(&self, now: Millis) -> Value {
-        json!({"messagesSentToday": self.sent_today(now), "totalMessagesSent": self.total_sent})
+    fn counts(&self, now: Millis) -> MessageCounts {
+        MessageCounts { messages_sent_today: self.sent_today(now), total_messages_sent: self.total_sent }
     }
 
     fn cron(&self) -> Option<&Cron> {
@@ -956,4 +951,77 @@ fn same_secret(a: &str, b: &str) -> bool {
 fn site_of(url: &str) -> Option<String> {
     let url = Url::parse(url).ok()?;
     matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod event_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::event::{EventData, EventKind};
+
+    /// What a template can rely on in a value: an object's keys, each with
+    /// its shape, or else the value's JSON type.
+    fn shape(value: &Value) -> Value {
+        match value {
+            Value::Object(fields) => Value::Object(fields.iter().map(|(key, value)| (key.clone(), shape(value))).collect()),
+            Value::Null => json!("null"),
+            Value::Bool(_) => json!("boolean"),
+            Value::Number(_) => json!("number"),
+            Value::String(_) => json!("string"),
+            Value::Array(_) => json!("array"),
+        }
+    }
+
+    /// Templates are checked against each kind's sample: every event a
+    /// campaign raises must have the keys, and the JSON types, of its
+    /// kind's sample, or a template that passed the check could fail on
+    /// a real event. The one key a sample lacks is a reply's `source`.
+    #[test]
+    fn every_event_a_campaign_raises_has_the_shape_of_its_kinds_sample() {
+        let mut now = Millis(1_700_000_000_000);
+        let mut campaign = Campaign::default().seeded(7);
+        let input = CampaignInput {
+            phrases: Some(vec!["hi".into()]),
+            interval_min_seconds: Some(1),
+            interval_max_seconds: Some(1),
+            daily_limit: Some(MILESTONES[0] as u32),
+            include_text: Some(true),
+            ..Default::default()
+        };
+        campaign.configure(input, now).unwrap();
+        campaign.set_target(7, "https://chat.example/room", Selectors { input: "#m".into(), button: None }).unwrap();
+        let mut raised = campaign.start(now).unwrap();
+        let send = |campaign: &mut Campaign, now: Millis, result: Result<String, SendFailure>| {
+            let command = campaign.poll_send(now).expect("a send is due");
+            campaign.send_result(command.seq, result, now)
+        };
+        raised.extend(send(&mut campaign, now, Ok("hi".into())));
+        raised.extend(campaign.pause(now).unwrap());
+        raised.extend(campaign.resume(now).unwrap());
+        raised.extend(send(&mut campaign, now, Err(SendFailure::Failed("no send button".into()))));
+        raised.extend(campaign.resume(now).unwrap());
+        let reply = QueuedReply { text: "pong".into(), delivery_id: "dlv_1".into(), webhook_id: "wh_1".into() };
+        campaign.queue_reply(reply).unwrap();
+        campaign.reply_saved();
+        raised.extend(send(&mut campaign, now, Ok("pong".into())));
+        while *campaign.status() == Status::Running {
+            now = now.plus(1000);
+            raised.extend(send(&mut campaign, now, Ok("hi".into())));
+        }
+
+        let kinds: BTreeSet<EventKind> = raised.iter().map(OwnData::kind).collect();
+        let subscribable: BTreeSet<EventKind> = EventKind::ALL.into_iter().filter(|kind| kind.is_subscribable()).collect();
+        assert_eq!(kinds, subscribable, "the campaign raises every kind but test");
+        let mut replies = 0;
+        for data in raised {
+            let sample = shape(&EventData::from(data.kind().sample(now)).to_value());
+            let mut real = shape(&EventData::from(data.clone()).to_value());
+            if real.as_object_mut().unwrap().shift_remove("source").is_some() {
+                replies += 1;
+            }
+            assert_eq!(real, sample, "{data:?}");
+        }
+        assert_eq!(replies, 1, "the reply's message says so");
+    }
 }

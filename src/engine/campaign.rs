@@ -3,8 +3,8 @@
 //! any other.
 
 use super::{Engine, EngineError, Key, NotificationKind};
-use crate::campaign::{Campaign, CampaignInput, Raised, Selectors, SendCommand, SendFailure};
-use crate::event::{Cause, EventKind};
+use crate::campaign::{Campaign, CampaignInput, Selectors, SendCommand, SendFailure};
+use crate::event::{Cause, EventKind, OwnData};
 use crate::time::Millis;
 
 /// A change of a campaign's state the user asks for.
@@ -128,22 +128,25 @@ impl Engine {
     /// notifications share. An event the outbox cannot take is logged by
     /// `emit` (too large) or dropped (outbox full: 10,000 events already
     /// wait), never allowed to stop the campaign.
-    fn raise(&mut self, raised: Vec<Raised>, cause: Cause, now: Millis) {
+    fn raise(&mut self, raised: Vec<OwnData>, cause: Cause, now: Millis) {
         self.settle_reply();
         if !raised.is_empty() {
             self.dirty.insert(Key::Campaign);
         }
-        let raised_kind = |kind: EventKind| raised.iter().find(|(k, _)| *k == kind);
+        let raised_kind = |kind: EventKind| raised.iter().any(|data| data.kind() == kind);
         // An error and a pause together: the campaign paused on the error.
-        if raised_kind(EventKind::Error).is_some() && raised_kind(EventKind::CampaignPaused).is_some() {
+        if raised_kind(EventKind::Error) && raised_kind(EventKind::CampaignPaused) {
             self.notify(NotificationKind::CampaignPaused, None, None, &cause, now);
         }
-        if let Some((_, data)) = raised_kind(EventKind::DailyLimitReached) {
-            let limit = data.get("limit").and_then(serde_json::Value::as_u64);
-            self.notify(NotificationKind::DailyLimit, None, limit, &cause, now);
+        let limit = raised.iter().find_map(|data| match data {
+            OwnData::DailyLimitReached(reached) => Some(reached.limit),
+            _ => None,
+        });
+        if let Some(limit) = limit {
+            self.notify(NotificationKind::DailyLimit, None, Some(u64::from(limit)), &cause, now);
         }
-        for (kind, data) in raised {
-            let _ = self.emit_caused(kind, data, cause.clone(), now);
+        for data in raised {
+            let _ = self.emit_caused(data.kind(), data.into(), cause.clone(), now);
         }
     }
 }

@@ -52,7 +52,7 @@ pub use transfer::ImportMode;
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
-use crate::event::{Cause, Event, EventKind};
+use crate::event::{Cause, Event, EventData, EventKind};
 use crate::ids::IdGen;
 use crate::redact::Redactor;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
@@ -483,11 +483,11 @@ impl Engine {
     /// off. Returns the delivery ids.
     pub fn emit(&mut self, name: &str, data: Value, now: Millis) -> Result<Vec<String>, EngineError> {
         let kind = EventKind::parse(name).filter(|k| *k != EventKind::Test).ok_or_else(|| EngineError::UnknownEvent(name.into()))?;
-        self.emit_caused(kind, data, Cause::Outside, now)
+        self.emit_caused(kind, EventData::read(kind, data), Cause::Outside, now)
     }
 
     /// [`Engine::emit`] for an event of `kind` that `cause` set off.
-    pub(super) fn emit_caused(&mut self, kind: EventKind, data: Value, cause: Cause, now: Millis) -> Result<Vec<String>, EngineError> {
+    pub(super) fn emit_caused(&mut self, kind: EventKind, data: EventData, cause: Cause, now: Millis) -> Result<Vec<String>, EngineError> {
         if !self.settings.enabled {
             return Ok(Vec::new());
         }
@@ -605,8 +605,7 @@ impl Engine {
     /// caller waiting for the network.
     pub fn test(&mut self, id: &str, now: Millis) -> Result<String, EngineError> {
         let index = self.webhook_index(id)?;
-        let data = EventKind::Test.sample_data(now);
-        let event = Event::new(self.ids.next("msg"), EventKind::Test, now, data);
+        let event = Event::own(self.ids.next("msg"), now, EventKind::Test.sample(now));
         let delivery_id = self.enqueue_test(index, event, now)?;
         if !self.online {
             self.finish(&delivery_id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
@@ -651,7 +650,7 @@ impl Engine {
             None => (WebhookConfig::create(input)?, Vec::new()),
         };
         let kind = kind.or(config.events.first().copied()).unwrap_or(EventKind::Test);
-        let event = Event::new("msg_preview".into(), kind, now, kind.sample_data(now));
+        let event = Event::own("msg_preview".into(), now, kind.sample(now));
         let request = request::build(&config, &previous, batch::shaped(&config, &event), "dlv_preview.1", now)?;
         Ok(delivery::shown_request(&request, &config.credentials()))
     }

@@ -29,7 +29,7 @@ use serde_json::Value;
 use super::{Control, Engine, Outcome};
 use crate::campaign::{QueuedReply, MAX_REPLY_CHARS};
 use crate::config::StoredConfig;
-use crate::event::{Cause, Event, EventKind};
+use crate::event::{Cause, Event, EventKind, MessageSource};
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -168,8 +168,8 @@ impl Engine {
     pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
         let Some(asked) = asked else { return };
         let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
-        // Events stored before causes were (1.0.0) carry only the message's marker.
-        let marked = |event: &Event| event.kind == EventKind::MessageSent && event.data.get("source") == Some(&"reply".into());
+        // Events stored before causes were (1.0.0) carry only the message's marker, read when they were.
+        let marked = |event: &Event| event.kind == EventKind::MessageSent && event.data.source() == Some(MessageSource::Reply);
         let from_reply = delivery.cause().replier().is_some() || marked(&delivery.event) || delivery.batch.iter().any(marked);
         let replier = delivery.webhook_id.clone();
         let action = match asked {

@@ -62,7 +62,7 @@ impl Campaigns for Sim {
     /// is transmitted, so every delivery is still in the outbox, which
     /// `deliveries` lists newest first.
     fn events(&self) -> Vec<(String, Value)> {
-        let mut events: Vec<_> = self.engine.deliveries().map(|d| (d.event.kind.as_str().to_string(), d.event.data.clone())).collect();
+        let mut events: Vec<_> = self.engine.deliveries().map(|d| (d.event.kind.as_str().to_string(), d.event.data.to_value())).collect();
         events.reverse();
         events
     }

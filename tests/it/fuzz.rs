@@ -255,7 +255,7 @@ fn check_template(source: &str, target: RequestPart, events: &[Event]) -> Result
 /// A sample event of `kind`, as [`Template::check`] renders on save.
 fn sample(kind: EventKind) -> Event {
     let at = Millis(1_700_000_000_000);
-    Event::new("msg_sample".into(), kind, at, kind.sample_data(at))
+    Event::own("msg_sample".into(), at, kind.sample(at))
 }
 
 proptest! {

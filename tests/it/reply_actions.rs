@@ -80,12 +80,12 @@ fn a_reply_is_typed_once_as_the_next_message_and_raises_message_sent_from_reply(
     assert_eq!(typed, ["one", "pong", "two"], "the reply takes the next send's place, once");
     assert_eq!(action(&sim, "campaign_started").as_deref(), Some("reply queued as the campaign's next message, then typed in the chat"));
     let sent = deliveries_of(&sim, "message_sent");
-    let from_reply: Vec<&Delivery> = sent.iter().filter(|d| d.event.data["source"] == "reply").collect();
+    let from_reply: Vec<&Delivery> = sent.iter().filter(|d| d.event.data.to_value()["source"] == "reply").collect();
     assert_eq!(from_reply.len(), 1);
-    assert_eq!(from_reply[0].event.data["message"], "pong");
+    assert_eq!(from_reply[0].event.data.to_value()["message"], "pong");
     assert_eq!(from_reply[0].reply_action.as_deref(), Some(CAUSED_BY_REPLY));
     // A phrase's message_sent carries no source; answering it queues a reply (one per interval).
-    assert!(sent[0].event.data.get("source").is_none());
+    assert!(sent[0].event.data.to_value().get("source").is_none());
     assert_eq!(sim.engine.campaign().view(None, sim.now)["totalMessagesSent"], 3);
 }
 
@@ -108,7 +108,8 @@ fn a_batch_carrying_a_reply_sourced_message_is_not_acted_on() {
     let (pongs, ones) = (typed.iter().filter(|t| *t == "pong").count(), typed.iter().filter(|t| *t == "one").count());
     assert!(pongs > 0 && pongs <= ones, "a reply answered a reply: typed {typed:?}");
     let answered = sim.engine.deliveries().filter(|d| d.state == DeliveryState::Delivered);
-    let from_replies: Vec<_> = answered.filter(|d| d.batch.iter().any(|e| e.data.get("source") == Some(&json!("reply")))).collect();
+    let from_replies: Vec<_> =
+        answered.filter(|d| d.batch.iter().any(|e| e.data.to_value().get("source") == Some(&json!("reply")))).collect();
     assert!(!from_replies.is_empty(), "the workflow saw its own pongs");
     for delivery in from_replies {
         assert_eq!(delivery.reply_action.as_deref(), Some(CAUSED_BY_REPLY), "{delivery:?}");
@@ -486,7 +487,7 @@ fn a_stored_reply_message_without_a_cause_is_still_a_replys() {
     assert_eq!(stored.cause, Cause::Outside, "no cause was stored then");
     let mut sim = sim(true);
     start(&mut sim);
-    let id = sim.engine.emit("message_sent", stored.data.clone(), sim.now).unwrap().pop().unwrap();
+    let id = sim.engine.emit("message_sent", stored.data.to_value(), sim.now).unwrap().pop().unwrap();
     let pause_on_pong = |event: &str, data: &Value| match (event, data["message"].as_str()) {
         ("message_sent", Some("pong")) => r#"{"autohook": {"campaign": "pause"}}"#.to_string(),
         _ => "{}".to_string(),
@@ -766,7 +767,7 @@ fn two_webhooks_each_get_their_own_three_reply_caused_notifications_an_hour() {
     let first = ids[0].clone();
     // Outside events alternate between the two: each receiver resumes on its own.
     let mut world = World::new(sim, vec![false], move |delivery| {
-        let odd = delivery.event.data["value"].as_u64().is_some_and(|n| n % 2 == 1);
+        let odd = delivery.event.data.to_value()["value"].as_u64().is_some_and(|n| n % 2 == 1);
         (200, if odd == (delivery.webhook_id == first) { Answer::Resume } else { Answer::Nothing })
     });
     world.user(Control::Start);

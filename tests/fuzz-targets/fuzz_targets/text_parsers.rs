@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
             let target = [RequestPart::Json, RequestPart::Header, RequestPart::Query][usize::from(which % 6 - 1)];
             if let Ok(template) = Template::parse(&text, target) {
                 for kind in EventKind::ALL {
-                    let event = Event { id: "msg_1".into(), kind, at: Millis(1), data: kind.sample_data(Millis(1)) };
+                    let event = Event::own("msg_1".into(), Millis(1), kind.sample(Millis(1)));
                     let _ = template.render(&event);
                 }
             }
