@@ -18,7 +18,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::campaign::{CampaignInput, Selectors};
-use crate::catalog;
+use crate::catalog::{self, ErrorCode};
 use crate::config::WebhookInput;
 pub use crate::engine::Reply;
 use crate::engine::{
@@ -498,11 +498,11 @@ pub enum ApiError {
 
 impl ApiError {
     /// A stable code the UI can switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::NotAllowed(_) => "not_allowed",
-            ApiError::NotSaved(_) => "not_saved",
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::NotAllowed(_) => ErrorCode::NotAllowed,
+            ApiError::NotSaved(_) => ErrorCode::NotSaved,
             ApiError::Engine(error) => error.code(),
             ApiError::Transfer(error) => error.code(),
         }

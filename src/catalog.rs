@@ -1,8 +1,9 @@
 //! The catalog (`catalog.get`): what the pages build their forms from, so
 //! the JavaScript names no event kind, no preset and no limit. Event kinds
 //! come from [`EventKind::ALL`], presets from [`Preset::ALL`], limits from
-//! the consts the validation itself uses, error codes from [`ERROR_CODES`].
+//! the consts the validation itself uses, error codes from [`ErrorCode`].
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::campaign::{self, CampaignSettings};
@@ -13,12 +14,75 @@ use crate::redact::NEVER_CREDENTIAL_HEADERS;
 use crate::request::MAX_PAYLOAD_BYTES;
 use crate::time::Millis;
 
-/// Every `code` an error reply can carry (the README's "Error codes").
-pub const ERROR_CODES: [&str; 18] = [
-    "bad_request", "not_allowed", "invalid_input", "too_many_webhooks", "unknown_webhook", "unknown_delivery", "unknown_event",
-    "payload_too_large", "outbox_full", "template_failed", "campaign_state", "daily_limit_reached", "not_saved", "storage", "internal",
-    "invalid_import", "unsupported_version", "decrypt_failed",
-];
+/// Declares [`ErrorCode`] and its list. Each row: doc, `Variant = "wire_code"`.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $code:ident = $name:literal,)*) => {
+        /// The `code` of an error reply, a stable name the UI can switch on.
+        /// Every error's `code()` returns one, so none can be missing from
+        /// the catalog's `errorCodes` ([`ErrorCode::ALL`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $code,)*
+        }
+
+        impl ErrorCode {
+            /// Every code (the README's "Error codes").
+            pub const ALL: [ErrorCode; [$($name),*].len()] = [$(ErrorCode::$code),*];
+
+            /// The wire name, e.g. `unknown_webhook`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$code => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The message is not a request the API knows, or lacks a field.
+    BadRequest = "bad_request",
+    /// The sender may not make the request.
+    NotAllowed = "not_allowed",
+    /// An input field is invalid.
+    InvalidInput = "invalid_input",
+    /// No more webhooks can be added.
+    TooManyWebhooks = "too_many_webhooks",
+    /// No webhook has the id.
+    UnknownWebhook = "unknown_webhook",
+    /// No delivery has the id.
+    UnknownDelivery = "unknown_delivery",
+    /// No event can be emitted by that name.
+    UnknownEvent = "unknown_event",
+    /// The request body would be too large.
+    PayloadTooLarge = "payload_too_large",
+    /// The outbox is full.
+    OutboxFull = "outbox_full",
+    /// A template cannot render the event.
+    TemplateFailed = "template_failed",
+    /// The campaign is not in a state that allows the request.
+    CampaignState = "campaign_state",
+    /// The campaign's daily limit is reached.
+    DailyLimitReached = "daily_limit_reached",
+    /// Done, but storage refused the write.
+    NotSaved = "not_saved",
+    /// Storage failed (the shell's).
+    Storage = "storage",
+    /// Something failed inside the background (the shell's).
+    Internal = "internal",
+    /// A settings file cannot be read.
+    InvalidImport = "invalid_import",
+    /// A settings file is of a later version.
+    UnsupportedVersion = "unsupported_version",
+    /// A settings file's secrets cannot be decrypted.
+    DecryptFailed = "decrypt_failed",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The catalog, with samples dated `now`.
 ///
@@ -58,7 +122,7 @@ pub fn view(now: Millis) -> Value {
         })
         .collect();
     json!({
-        "events": events, "presets": presets, "limits": limits(), "errorCodes": ERROR_CODES,
+        "events": events, "presets": presets, "limits": limits(), "errorCodes": ErrorCode::ALL,
         "neverSecretHeaders": NEVER_CREDENTIAL_HEADERS,
         "fields": {"webhook": RawConfig::fields(), "campaign": CampaignSettings::fields()},
     })
@@ -129,10 +193,19 @@ mod tests {
     }
 
     #[test]
+    fn error_codes_reach_the_pages_by_their_wire_names() {
+        let listed = &view(Millis(0))["errorCodes"];
+        assert_eq!(*listed, json!(ErrorCode::ALL.map(ErrorCode::as_str)));
+        assert_eq!(listed[3], "too_many_webhooks");
+        let reply = crate::api::reply(Err(EngineError::OutboxFull.into()));
+        assert_eq!(reply["error"]["code"], "outbox_full");
+    }
+
+    #[test]
     fn error_codes_are_documented_and_cover_what_errors_say() {
         let manual = crate::manual::text();
         let documented = manual.split("**Error codes:**").nth(1).unwrap().split("\n\n").next().unwrap();
-        for code in ERROR_CODES {
+        for code in ErrorCode::ALL {
             assert!(documented.contains(&format!("`{code}`")), "{code} is not in the manual's Error codes");
         }
         let errors = [
@@ -148,7 +221,7 @@ mod tests {
             EngineError::Campaign(CampaignError::PickExpired),
         ];
         for error in errors {
-            assert!(ERROR_CODES.contains(&error.code()), "{}", error.code());
+            assert!(ErrorCode::ALL.contains(&error.code()), "{}", error.code());
         }
     }
 

@@ -34,6 +34,7 @@ use serde_json::{json, Map, Value};
 use thiserror::Error;
 
 use crate::campaign::{CampaignError, CampaignSettings};
+use crate::catalog::ErrorCode;
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::{GlobalSettings, MAX_WEBHOOKS};
 use crate::redact::{is_secret_header, StoredUrl};
@@ -106,14 +107,14 @@ pub enum TransferError {
 
 impl TransferError {
     /// A stable code the UI can switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TransferError::Format(_) | TransferError::TooLarge(_) | TransferError::WebhookShape { .. } => "invalid_import",
-            TransferError::LaterVersion(_) => "unsupported_version",
-            TransferError::TooManyWebhooks(_) => "too_many_webhooks",
-            TransferError::Webhook { .. } | TransferError::Passphrase(_) => "invalid_input",
+            TransferError::Format(_) | TransferError::TooLarge(_) | TransferError::WebhookShape { .. } => ErrorCode::InvalidImport,
+            TransferError::LaterVersion(_) => ErrorCode::UnsupportedVersion,
+            TransferError::TooManyWebhooks(_) => ErrorCode::TooManyWebhooks,
+            TransferError::Webhook { .. } | TransferError::Passphrase(_) => ErrorCode::InvalidInput,
             TransferError::Campaign(error) => error.code(),
-            TransferError::Decrypt => "decrypt_failed",
+            TransferError::Decrypt => ErrorCode::DecryptFailed,
         }
     }
 

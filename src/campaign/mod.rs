@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
+use crate::catalog::ErrorCode;
 use crate::event::{data, Cause, MessageCounts, MessageSource, OwnData};
 use crate::preset::cut;
 use crate::time::Millis;
@@ -167,15 +168,15 @@ impl CampaignError {
     }
 
     /// A stable code the UI can switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CampaignError::Running | CampaignError::WrongState(..) => "campaign_state",
-            CampaignError::LimitReached(_) => "daily_limit_reached",
+            CampaignError::Running | CampaignError::WrongState(..) => ErrorCode::CampaignState,
+            CampaignError::LimitReached(_) => ErrorCode::DailyLimitReached,
             CampaignError::PickTokenMissing
             | CampaignError::PickTokenInvalid
             | CampaignError::PickExpired
-            | CampaignError::PickSite { .. } => "not_allowed",
-            _ => "invalid_input",
+            | CampaignError::PickSite { .. } => ErrorCode::NotAllowed,
+            _ => ErrorCode::InvalidInput,
         }
     }
 }

@@ -51,6 +51,7 @@ pub use state::{Changes, GlobalSettings, Key, Sealing, Snapshot, Unreadable, Web
 pub use transfer::ImportMode;
 
 use crate::campaign::{Campaign, CampaignError, SendCommand};
+use crate::catalog::ErrorCode;
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
 use crate::event::{Cause, Event, EventData, EventKind};
 use crate::ids::IdGen;
@@ -121,16 +122,16 @@ pub enum EngineError {
 
 impl EngineError {
     /// A stable code the UI can switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EngineError::Invalid(_) => "invalid_input",
-            EngineError::TooManyWebhooks => "too_many_webhooks",
-            EngineError::UnknownWebhook(_) | EngineError::UnknownWebhookFilter(_) => "unknown_webhook",
-            EngineError::UnknownDelivery(_) => "unknown_delivery",
-            EngineError::UnknownEvent(_) => "unknown_event",
-            EngineError::PayloadTooLarge(_) => "payload_too_large",
-            EngineError::OutboxFull => "outbox_full",
-            EngineError::Template(_) => "template_failed",
+            EngineError::Invalid(_) => ErrorCode::InvalidInput,
+            EngineError::TooManyWebhooks => ErrorCode::TooManyWebhooks,
+            EngineError::UnknownWebhook(_) | EngineError::UnknownWebhookFilter(_) => ErrorCode::UnknownWebhook,
+            EngineError::UnknownDelivery(_) => ErrorCode::UnknownDelivery,
+            EngineError::UnknownEvent(_) => ErrorCode::UnknownEvent,
+            EngineError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            EngineError::OutboxFull => ErrorCode::OutboxFull,
+            EngineError::Template(_) => ErrorCode::TemplateFailed,
             EngineError::Campaign(error) => error.code(),
         }
     }

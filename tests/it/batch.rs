@@ -323,7 +323,7 @@ fn an_event_too_large_for_a_batch_alone_is_refused_for_every_webhook_and_logged(
     sim.webhook(json!({"url": "https://h.test/b", "batch": {"maxEvents": 2, "maxWaitSeconds": 5}}));
     let huge = json!({"message": "x".repeat(300 * 1024)});
     let error = sim.engine.emit("message_sent", huge, sim.now).unwrap_err();
-    assert_eq!(error.code(), "payload_too_large");
+    assert_eq!(error.code().as_str(), "payload_too_large");
     let states: Vec<DeliveryState> = sim.engine.deliveries().map(|d| d.state).collect();
     assert_eq!(states, [DeliveryState::Failed, DeliveryState::Failed]);
     assert!(sim.run(|_| status(200)).is_empty());

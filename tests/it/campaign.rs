@@ -101,7 +101,7 @@ fn three_phrases_one_second_apart_stop_at_the_daily_limit_with_every_event() {
     assert_eq!(events[5].1["stats"], json!({"messagesSentToday": 3, "totalMessagesSent": 3}));
     assert_eq!(sim.engine.campaign().status(), &Status::Idle);
     let error = sim.engine.control_campaign(Control::Start, sim.now).unwrap_err();
-    assert_eq!((error.code(), error.field()), ("daily_limit_reached", Some("dailyLimit")));
+    assert_eq!((error.code().as_str(), error.field()), ("daily_limit_reached", Some("dailyLimit")));
 }
 
 #[test]
@@ -381,7 +381,7 @@ fn a_pick_is_stored_so_the_picker_can_finish_after_the_worker_restarts_but_only_
     restarted.finish_campaign_pick(9, "https://chat.test/room", selectors(), Some("t0ken"), sim.now.plus(60_000)).unwrap();
     assert_eq!(restarted.campaign().view(None, sim.now)["target"]["site"], "https://chat.test");
     let again = restarted.finish_campaign_pick(9, "https://chat.test/room", selectors(), Some("t0ken"), sim.now.plus(61_000));
-    assert_eq!(again.unwrap_err().code(), "not_allowed");
+    assert_eq!(again.unwrap_err().code().as_str(), "not_allowed");
 }
 
 #[test]
@@ -391,5 +391,5 @@ fn a_browser_restart_also_closes_an_open_pick() {
     sim.engine.browser_restarted();
     let selectors = Selectors { input: "#compose".into(), button: None };
     let error = sim.engine.finish_campaign_pick(9, "https://chat.test/", selectors, Some("t0ken"), sim.now).unwrap_err();
-    assert_eq!(error.code(), "not_allowed", "tab 9 may now be another tab");
+    assert_eq!(error.code().as_str(), "not_allowed", "tab 9 may now be another tab");
 }

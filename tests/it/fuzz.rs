@@ -862,7 +862,7 @@ proptest! {
         match result {
             Ok(_) => prop_assert!(engine.webhooks().len() <= autohook::limits::MAX_WEBHOOKS),
             Err(error) => {
-                prop_assert!(!error.code().is_empty());
+                prop_assert!(!error.code().as_str().is_empty());
                 prop_assert!(changes.is_empty(), "a refused import wrote {:?}", changes.set.keys().collect::<Vec<_>>());
             }
         }
