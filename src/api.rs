@@ -49,6 +49,46 @@ pub enum Sender {
     },
 }
 
+/// Declares [`Request`] and [`RequestKind`] from one list: the enum as
+/// written, each variant with its doc and its `type` (`serde(rename)`).
+macro_rules! requests {
+    (
+        $(#[$request_meta:meta])*
+        pub enum $request:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                #[serde(rename = $name:literal)]
+                $variant:ident $(($inner:ty))? $({ $($fields:tt)* })?,
+            )*
+        }
+    ) => {
+        $(#[$request_meta])*
+        pub enum $request {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $variant $(($inner))? $({ $($fields)* })?,)*
+        }
+
+        /// Which [`Request`] a message asks, by its `type` alone: what can be
+        /// known of it before its fields are read.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum RequestKind {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl RequestKind {
+            /// Every kind, in declaration order.
+            const ALL: [RequestKind; [$($name),*].len()] = [$(RequestKind::$variant),*];
+
+            /// The `type`, e.g. `webhooks.list`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(RequestKind::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+requests! {
 /// A request, parsed from the message's JSON by [`Request::parse`]. The
 /// variants without fields hold [`IgnoredAny`]: such a request ignores any
 /// other fields it carries, as it did when serde read the enum as
@@ -436,6 +476,7 @@ pub enum Request {
     #[serde(rename = "campaign.stop")]
     CampaignStop(IgnoredAny),
 }
+}
 
 impl Request {
     /// Reads `{"type": kind, ...fields}`. Not with serde's internally tagged
@@ -653,16 +694,52 @@ pub fn request_key(sender: &Sender, kind: &str, id: &str) -> String {
 }
 
 /// Whether `message` asks for something that changes nothing: its reply
-/// need not wait for a write that landed.
+/// need not wait for a write that landed. Read from its `type` alone,
+/// before its fields are.
 pub fn is_read_only(message: &Value) -> bool {
-    message.get("type").and_then(Value::as_str).is_some_and(|kind| READ_ONLY.contains(&kind))
+    message.get("type").and_then(Value::as_str).and_then(RequestKind::parse).is_some_and(RequestKind::is_read_only)
 }
 
-/// Requests that change nothing: a repeat of one simply runs again.
-const READ_ONLY: [&str; 14] = [
-    "webhooks.list", "webhooks.preview", "webhooks.revealSecret", "settings.get", "settings.export", "deliveries.list", "deliveries.get",
-    "stats.summary", "secrets.generate", "campaign.get", "storage.unreadable", "catalog.get", "notifications.get", "badge.get",
-];
+impl RequestKind {
+    /// The kind whose `type` is `name`, if any.
+    pub fn parse(name: &str) -> Option<RequestKind> {
+        RequestKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Whether the request changes nothing: a repeat of one simply runs
+    /// again. Every kind is named here, so a new request must say which
+    /// it is.
+    pub fn is_read_only(self) -> bool {
+        use RequestKind::*;
+        match self {
+            WebhooksList | WebhooksPreview | WebhooksRevealSecret | SettingsGet | SettingsExport | DeliveriesList | DeliveriesGet
+            | StatsSummary | SecretsGenerate | CampaignGet | StorageUnreadable | CatalogGet | NotificationsGet | BadgeGet => true,
+            WebhooksCreate
+            | WebhooksUpdate
+            | WebhooksDelete
+            | WebhooksSetEnabled
+            | WebhooksTest
+            | SettingsSet
+            | SettingsImport
+            | EventsEmit
+            | DeliveriesRedeliver
+            | DeliveriesRedeliverFailed
+            | DeliveriesCancelPending
+            | NotificationsSet
+            | BadgeMarkSeen
+            | StatsClear
+            | WebhooksRotateSecret
+            | StorageDeleteUnreadable
+            | CampaignConfigure
+            | CampaignSetTarget
+            | CampaignBeginPick
+            | CampaignStart
+            | CampaignPause
+            | CampaignResume
+            | CampaignStop => false,
+        }
+    }
+}
 
 fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
     // Content scripts live in web pages: nothing here is theirs to read or
@@ -872,5 +949,30 @@ pub fn reply(result: Result<Value, ApiError>) -> Value {
             "ok": false,
             "error": { "code": error.code(), "message": error.to_string(), "field": error.field() },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_kinds_read_their_type_and_only_queries_are_read_only() {
+        for kind in RequestKind::ALL {
+            assert_eq!(RequestKind::parse(kind.as_str()), Some(kind));
+        }
+        let read_only: Vec<&str> = RequestKind::ALL.into_iter().filter(|kind| kind.is_read_only()).map(RequestKind::as_str).collect();
+        assert_eq!(
+            read_only,
+            [
+                "webhooks.list", "settings.get", "settings.export", "deliveries.list", "deliveries.get", "notifications.get", "badge.get",
+                "secrets.generate", "webhooks.preview", "webhooks.revealSecret", "stats.summary", "storage.unreadable", "campaign.get",
+                "catalog.get",
+            ]
+        );
+        assert!(is_read_only(&json!({"type": "deliveries.get", "id": "dlv_1"})));
+        assert!(!is_read_only(&json!({"type": "deliveries.redeliver", "id": "dlv_1"})));
+        assert!(!is_read_only(&json!({"type": "webhooks.lists"})));
+        assert!(!is_read_only(&json!({"kind": "webhooks.list"})));
     }
 }
