@@ -2,7 +2,7 @@
 //! script, against an engine with a webhook: only a panic is a finding.
 #![no_main]
 
-use autohook::{Engine, Millis, Output, Sender};
+use autohook::{handle, Engine, Millis, Output, Sender};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

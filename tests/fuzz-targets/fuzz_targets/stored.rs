@@ -5,6 +5,8 @@
 use autohook::{Engine, Millis, Snapshot};
 use libfuzzer_sys::fuzz_target;
 
+// The whole shared harness, of which this target drives the engine only.
+#[allow(dead_code)]
 #[path = "../../common/mod.rs"]
 mod common;
 
