@@ -109,7 +109,7 @@ pub enum Request {
     /// `too_many_webhooks` past 10.
     #[serde(rename = "webhooks.create")]
     WebhooksCreate {
-        /// Its settings ([`webhooks`](crate::manual::webhooks), "Webhook input").
+        /// Its settings ([`WebhookInput`]).
         webhook: WebhookInput,
     },
     /// `webhooks.update`: changes the fields given.
@@ -119,7 +119,7 @@ pub enum Request {
     WebhooksUpdate {
         /// Which webhook.
         id: String,
-        /// The fields to change, as in "Webhook input"; the others keep their values.
+        /// The fields to change ([`WebhookInput`]); the others keep their values.
         changes: WebhookInput,
     },
     /// `webhooks.delete`: removes a webhook.
@@ -441,8 +441,9 @@ pub enum Request {
     /// `template`), `limits` the service's `[{field, max, unit}]`, `unit`
     /// `chars`, `utf16`, `jsonBytes` or `bytes`), `limits` (`{webhook,
     /// campaign}`: per input field its `maxChars`, `maxItems`, `min`, `max`,
-    /// and `maxNameChars`, `maxValueChars`, `maxTags`, as "Field limits" in
-    /// [`webhooks`](crate::manual::webhooks) lists them, and
+    /// and `maxNameChars`, `maxValueChars`, `maxTags`, as each field's doc on
+    /// [`WebhookInput`] and
+    /// [`CampaignInput`] says them, and
     /// `webhook.payload.maxBytes`, 256 KB), `errorCodes` (every error `code`)
     /// `neverSecretHeaders` (the headers whose values are never
     /// credentials) and `fields` (`{webhook, campaign}`: every setting's

@@ -249,3 +249,29 @@ macro_rules! settings {
 }
 
 pub(crate) use settings;
+
+/// Test support: each limit of a table's `limits()` is written in its row's
+/// doc, which rustdoc shows on the input struct, so the reference cannot
+/// say another number than the check enforces. `source` is the table's file.
+#[cfg(test)]
+pub(crate) fn assert_limits_documented(limits: &Value, source: &str) {
+    fn numbers(value: &Value, into: &mut Vec<u64>) {
+        match value {
+            Value::Number(n) => into.extend(n.as_u64()),
+            Value::Object(fields) => fields.values().for_each(|v| numbers(v, into)),
+            _ => {}
+        }
+    }
+    let lines: Vec<&str> = source.lines().collect();
+    for (wire, limit) in limits.as_object().expect("limits are an object") {
+        let row = lines.iter().position(|line| line.contains(&format!("= \"{wire}\""))).unwrap_or_else(|| panic!("no row for {wire}"));
+        let doc: Vec<&str> =
+            lines[..row].iter().rev().take_while(|line| line.trim_start().starts_with("///")).map(|line| line.trim_start()).collect();
+        let written: Vec<u64> = doc.concat().split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+        let mut enforced = Vec::new();
+        numbers(limit, &mut enforced);
+        for number in enforced {
+            assert!(written.contains(&number), "{wire}: its doc does not say {number}: {doc:?}");
+        }
+    }
+}

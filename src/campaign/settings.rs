@@ -82,7 +82,8 @@ settings! {
     defaults();
     rules check_intervals;
     fields {
-        /// What to send, one phrase per entry; blank ones are dropped.
+        /// What to send, one phrase per entry, up to 1000 of up to 4096
+        /// characters each; blank ones are dropped.
         phrases = "phrases" {
             input: Vec<String> => convert(parse_phrases),
             stored: Vec<String> = Vec::new(),
@@ -97,7 +98,7 @@ settings! {
             control: Control::Choice(&["random", "sequential"]),
             errors: [Order(_)],
         },
-        /// Shortest wait between messages, in seconds, at least 1.
+        /// Shortest wait between messages, in seconds, 1 to 86400.
         interval_min_seconds = "intervalMinSeconds" {
             input: u32 => replace,
             stored: u32 = 30,
@@ -105,7 +106,8 @@ settings! {
             limits: {"min": 1, "max": MAX_INTERVAL_SECONDS},
             errors: [IntervalMin],
         },
-        /// Longest wait between messages, in seconds, at least the shortest.
+        /// Longest wait between messages, in seconds, 1 to 86400 and at
+        /// least the shortest.
         interval_max_seconds = "intervalMaxSeconds" {
             input: u32 => replace,
             stored: u32 = 60,
@@ -210,6 +212,11 @@ fn check_intervals(settings: &CampaignSettings) -> Result<(), CampaignError> {
 mod tests {
     use super::*;
     use crate::campaign::cron::CronError;
+
+    #[test]
+    fn each_limit_is_written_in_its_fields_doc() {
+        crate::settings::assert_limits_documented(&CampaignSettings::limits(), include_str!("settings.rs"));
+    }
 
     /// Each error names a field but the campaign's state. The match has no
     /// wildcard: a new variant does not compile until it is listed there,

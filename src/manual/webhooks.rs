@@ -7,48 +7,20 @@
 //! [`WebhookConfig`](crate::WebhookConfig)), and what every request that
 //! answers with a webhook shows.
 //!
-//! **Webhook input:** `name` (1–99 characters; default: the URL's host), `url`
-//! (http/https, no credentials), `method` (`POST`, `GET`, `PUT`, `PATCH`),
-//! `events` (names; default: all but `test`), `headers` (an object of names
-//! to a string, or to `{"value", "secret"}`: `"secret": false` shows that
-//! header in the log and exports; without `value` the stored value is kept)
-//! or `headersJson` (the same as JSON text), `secret` (`""` removes it), `enabled`,
-//! `retrySchedule` (ms before each retry; default `[1000, 2000, 3000]`),
-//! `timeoutMs` (default 10000), `ratePerMinute` (default 100),
-//! `autoDisableAfter` (consecutive failed deliveries after which AutoHook turns
-//! the webhook off and holds its events; default 20, 0 never), `batch`
-//! (`null`, the default: one request per event; or `{"maxEvents",
-//! "maxWaitSeconds"}`: the events that pass the filters join the webhook's
-//! open batch, sent as one request when it holds `maxEvents` or its first
-//! event is `maxWaitSeconds` old, whichever comes first, or early, before an
-//! event that would take it past 256 KB, which then starts the next batch;
-//! see "A batch" in [`delivery`](super::delivery)),
-//! `actOnReplies` (act on the receiver's replies: [`replies`](super::replies); default false),
-//! `filters` ([`filters`](super::filters)), `preset` and `chatId`
-//! ([`presets`](super::presets)), `template` ([`templates`](super::templates)).
-//!
-//! **Field limits.** Going over one is an error naming the field; nothing
-//! is stored:
-//!
-//! | field | limit |
-//! |---|---|
-//! | `name` | under 100 characters |
-//! | `url` | 2048 characters |
-//! | `headers` | 20 headers; names up to 128 characters, values up to 4096 |
-//! | `headersJson` | 100000 characters |
-//! | `secret` | 256 characters |
-//! | `events` | 32 names |
-//! | `filters` | 20 conditions of up to 500 characters each; lists do not nest |
-//! | `template` | 16384 characters and 256 tags |
-//! | `chatId` | 64 characters |
-//! | `retrySchedule` | 10 delays of up to 3600000 ms |
-//! | `timeoutMs` | 1000 to 120000 ms |
-//! | `ratePerMinute` | 1 to 10000 |
-//! | `autoDisableAfter` | 0 (never) to 1000 |
-//! | `batch` | `maxEvents` 2 to 100, `maxWaitSeconds` 1 to 3600 |
-//! | `phrases` (campaign) | 1000 phrases of up to 4096 characters each |
-//! | `input`, `button` (campaign target) | 1000 characters |
-//! | `schedule.cron` (campaign) | 256 characters |
+//! **Webhook input:** the fields of [`WebhookInput`](crate::WebhookInput),
+//! each with what it takes, its default and its limits. Those docs are the
+//! rows of the settings table in `src/config.rs` that the input, the stored
+//! record, validation and the catalog are all built from, and a test holds
+//! each limit written there to the one enforced, so this reference cannot
+//! drift from the code. Going over a limit is an error naming the field;
+//! nothing is stored. `batch` is explained under "A batch" in
+//! [`delivery`](super::delivery), `actOnReplies` in [`replies`](super::replies),
+//! `filters` in [`filters`](super::filters), `preset` and `chatId` in
+//! [`presets`](super::presets), `template` in [`templates`](super::templates).
+//! The campaign's settings are [`CampaignInput`](crate::CampaignInput), from
+//! the same kind of table (`src/campaign/settings.rs`); its target's
+//! selectors and a schedule's cron expression have limits of their own,
+//! which the error for each states.
 //!
 //! **A webhook** as replies show it: `id`, `name`, `url` (as typed, with its
 //! secret parts `••••`), `urlHasSecrets`, `method`, `events`, `headers`
