@@ -23,7 +23,7 @@ let loaded;
 let core = null;
 let latest;
 let failStart = () => {};
-// Replies owed to requests the current core is working on.
+// Answers owed to requests the current core is working on.
 const inFlight = new Set();
 
 const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error: the background restarted from storage; try again', field: null } };
@@ -87,11 +87,11 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!kind) return false;
   const tab = kind === 'content' ? { id: sender.tab.id, url: sender.tab.url } : null;
   let answered = false;
-  const respond = (reply) => {
+  const respond = (answer) => {
     if (answered) return;
     answered = true;
     inFlight.delete(respond);
-    sendResponse(reply);
+    sendResponse(answer);
   };
   inFlight.add(respond);
   withCore((background) => background.handle(message, kind, tab))
@@ -116,6 +116,6 @@ ext.notifications.onButtonClicked?.addListener((id, index) => {
   ext.notifications.clear(id);
   const request = { type: 'deliveries.redeliverFailed', webhookId: notificationWebhook(id) };
   withCore((background) => background.handle(request, 'page', null))
-    .then((reply) => reply.ok || console.warn('AutoHook: Retry failed', reply.error))
+    .then((answer) => answer.ok || console.warn('AutoHook: Retry failed', answer.error))
     .catch((error) => console.warn('AutoHook: Retry failed', error));
 });

@@ -104,8 +104,8 @@
   async function finish(button) {
     step = 'done';
     const target = { type: 'campaign.setTarget', token, input: selectorFor(input), button: button ? selectorFor(button) : null };
-    const reply = await ext.runtime.sendMessage(target).catch((error) => ({ ok: false, error }));
-    bar.textContent = reply?.ok ? t('pickerSaved') : t('pickerFailed', reply?.error?.message ?? String(reply?.error));
+    const answer = await ext.runtime.sendMessage(target).catch((error) => ({ ok: false, error }));
+    bar.textContent = answer?.ok ? t('pickerSaved') : t('pickerFailed', answer?.error?.message ?? String(answer?.error));
     outline(null);
     setTimeout(cancel, 2500);
   }

@@ -2,7 +2,7 @@
 // secret signs at once; the old one stays valid beside it for the overlap,
 // so receivers can switch without a failed verification) and the card's
 // note of each previous secret still valid. The new secret is shown once,
-// from the reply: the background lists only when previous secrets expire.
+// from the answer: the background lists only when previous secrets expire.
 import { call } from '../shared/ext.js';
 import { h, t } from '../shared/dom.js';
 

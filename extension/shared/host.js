@@ -126,8 +126,8 @@ export const host = {
       // Injected each time: the tab may have reloaded since the last message.
       await ext.scripting.executeScript({ target: { tabId: command.tabId }, files: ['content/send.js'] });
       // To the top frame only, where the script was injected: a sub-frame's listener never answers.
-      const reply = await ext.tabs.sendMessage(command.tabId, { type: 'autohook.send', ...command }, { frameId: 0 });
-      return reply ?? { ok: false, error: 'The chat tab did not answer' };
+      const answer = await ext.tabs.sendMessage(command.tabId, { type: 'autohook.send', ...command }, { frameId: 0 });
+      return answer ?? { ok: false, error: 'The chat tab did not answer' };
     } catch (error) {
       return { ok: false, error: `Cannot reach the chat tab: ${error.message}` };
     }
