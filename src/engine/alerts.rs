@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Delivery, DeliveryState, Engine, Failure, Key};
+use super::{Delivery, DeliveryState, Engine, Failure};
 use crate::event::Cause;
 use crate::time::Millis;
 
@@ -204,19 +204,18 @@ impl Engine {
     /// The user opened the log or the popup: the failures so far are seen.
     pub fn mark_seen(&mut self) {
         if self.unseen.failures > 0 {
-            self.unseen.failures = 0;
-            self.dirty.insert(Key::Badge);
+            self.unseen.edit().failures = 0;
         }
     }
 
     pub(super) fn count_unseen_failure(&mut self) {
-        self.unseen.failures = self.unseen.failures.saturating_add(1);
-        self.dirty.insert(Key::Badge);
+        let unseen = self.unseen.edit();
+        unseen.failures = unseen.failures.saturating_add(1);
     }
 
     /// Changes the notification switches `input` names.
     pub fn set_notifications(&mut self, input: SwitchesInput) {
-        let switches = &mut self.settings.notifications;
+        let switches = &mut self.settings.edit().notifications;
         let pairs = [
             (&mut switches.failing, input.failing),
             (&mut switches.disabled, input.disabled),
@@ -228,7 +227,6 @@ impl Engine {
                 *switch = value;
             }
         }
-        self.dirty.insert(Key::Settings);
     }
 
     /// Queues a notification of `kind` about the webhook at `webhook` (its
@@ -254,7 +252,7 @@ impl Engine {
         }
         let webhook = webhook.map(|index| &self.webhooks[index]);
         let failed = |d: &&Delivery| webhook.is_some_and(|w| d.webhook_id == w.id) && !d.test && d.state == DeliveryState::Failed;
-        let last_attempt = self.log.iter().rev().find(failed).and_then(|d| d.attempts.last());
+        let last_attempt = self.deliveries.log().iter().rev().find(failed).and_then(|d| d.attempts.last());
         let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let notification = Notification {
             id: format!("{name}:{}:{}", webhook.map_or("", |w| w.id.as_str()), self.ids.next("ntf")),
@@ -276,15 +274,17 @@ impl Engine {
     /// allowance: its entry went with it, which keeps [`Notified`] bounded.
     fn admit_reply_notification(&mut self, replier: &str, now: Millis) -> bool {
         self.prune_notified(now);
-        self.dirty.insert(Key::Notified);
-        self.webhooks.iter().any(|w| w.id == replier) && self.notified.admit(replier, now)
+        let exists = self.webhooks.iter().any(|w| w.id == replier);
+        let notified = self.notified.edit();
+        exists && notified.admit(replier, now)
     }
 
     /// Forgets reply-set-off notifications that no longer count at `now`,
     /// and those of webhooks that are gone (see [`Notified`]).
     pub(super) fn prune_notified(&mut self, now: Millis) {
         let webhooks = &self.webhooks;
-        self.notified.prune(|id| webhooks.iter().any(|w| w.id == id), now);
+        // What no longer counts is dropped again at the next start.
+        self.notified.edit_if(|notified| (notified.prune(|id| webhooks.iter().any(|w| w.id == id), now), false));
     }
 }
 

@@ -11,7 +11,7 @@
 //! is sent once its write lands, like any new delivery: retries, the rate
 //! limit, holding and the log then treat it as one delivery.
 
-use super::{Delivery, DeliveryState, Engine, EngineError, Key, MAX_OUTBOX};
+use super::{Delivery, DeliveryState, Engine, EngineError, MAX_OUTBOX};
 use crate::config::{Batch, WebhookConfig};
 use crate::event::{Event, Payload};
 use crate::request::{self, MAX_PAYLOAD_BYTES};
@@ -29,7 +29,7 @@ impl Engine {
         if batched.is_empty() {
             return self.enqueue(&single, event, Vec::new(), false, now);
         }
-        if self.outbox.len() + targets.len() > MAX_OUTBOX {
+        if self.deliveries.outbox().len() + targets.len() > MAX_OUTBOX {
             return Err(EngineError::OutboxFull);
         }
         let alone = Payload::Batch { id: &event.id, events: std::slice::from_ref(&event) };
@@ -77,10 +77,9 @@ impl Engine {
         let webhook_id = self.webhooks[index].id.clone();
         if let Some(id) = self.open_batch(&webhook_id) {
             if self.fits(index, &id, &event) {
-                let delivery = self.outbox.get_mut(&id).expect("open_batch found it");
+                let delivery = self.deliveries.edit(&id).expect("open_batch found it");
                 delivery.batch.push(event);
                 let full = delivery.batch.len() >= settings.max_events as usize;
-                self.dirty.insert(Key::Delivery(id.clone()));
                 if full {
                     self.close_batch(&id, now);
                 }
@@ -95,8 +94,7 @@ impl Engine {
         delivery.state = DeliveryState::Open;
         delivery.next_at = now.plus(settings.max_wait_ms());
         let id = delivery.id.clone();
-        self.outbox.push(delivery);
-        self.dirty.insert(Key::Delivery(id.clone()));
+        self.deliveries.push(delivery);
         self.open_batches.insert(webhook_id, id.clone());
         id
     }
@@ -104,7 +102,7 @@ impl Engine {
     /// Whether the batch `id` with `event` added stays within 256 KB for
     /// the webhook at `index`.
     fn fits(&self, index: usize, id: &str, event: &Event) -> bool {
-        let (Some(delivery), Ok(config)) = (self.outbox.get(id), self.webhooks[index].config.valid()) else { return false };
+        let (Some(delivery), Ok(config)) = (self.deliveries.outbox().get(id), self.webhooks[index].config.valid()) else { return false };
         let mut events = delivery.batch.clone();
         events.push(event.clone());
         let payload = Payload::Batch { id: &delivery.event.id, events: &events };
@@ -115,21 +113,20 @@ impl Engine {
     /// The open batch of `webhook_id`, if it has one.
     pub(super) fn open_batch(&self, webhook_id: &str) -> Option<String> {
         let id = self.open_batches.get(webhook_id)?;
-        self.outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open).then(|| id.clone())
+        self.deliveries.outbox().get(id).is_some_and(|d| d.state == DeliveryState::Open).then(|| id.clone())
     }
 
     /// Closes the open batch `id`: pending, sent once this change is in
     /// storage (held instead while its webhook is auto-disabled).
     pub(super) fn close_batch(&mut self, id: &str, now: Millis) {
-        let Some(delivery) = self.outbox.get_mut(id) else { return };
+        let Some(delivery) = self.deliveries.edit(id) else { return };
         let webhook_id = delivery.webhook_id.clone();
         let held = self.webhooks.iter().position(|w| w.id == webhook_id).is_some_and(|index| self.holds_events(index));
-        let delivery = self.outbox.get_mut(id).expect("just found");
+        let delivery = self.deliveries.edit(id).expect("just found");
         delivery.state = if held { DeliveryState::Held } else { DeliveryState::Pending };
         delivery.next_at = now;
-        self.dirty.insert(Key::Delivery(id.to_string()));
         if !held {
-            self.await_write(id, &webhook_id);
+            self.deliveries.await_write(id, &webhook_id);
         }
         if self.open_batches.get(&webhook_id).is_some_and(|open| open == id) {
             self.open_batches.remove(&webhook_id);
@@ -141,19 +138,19 @@ impl Engine {
         let due: Vec<String> = self
             .open_batches
             .values()
-            .filter(|id| self.outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open && d.next_at <= now))
+            .filter(|id| self.deliveries.outbox().get(id).is_some_and(|d| d.state == DeliveryState::Open && d.next_at <= now))
             .cloned()
             .collect();
         for id in due {
             self.close_batch(&id, now);
         }
-        let outbox = &self.outbox;
+        let outbox = self.deliveries.outbox();
         self.open_batches.retain(|_, id| outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open));
     }
 
     /// When the first open batch is due to close.
     pub(super) fn next_batch_deadline(&self) -> Option<Millis> {
-        self.open_batches.values().filter_map(|id| self.outbox.get(id)).map(|d| d.next_at).min()
+        self.open_batches.values().filter_map(|id| self.deliveries.outbox().get(id)).map(|d| d.next_at).min()
     }
 
     /// After a change to the webhook at `index`: a batch setting changed
@@ -173,12 +170,11 @@ impl Engine {
         // Batching turned off: its events go one request each, as the
         // webhook now sends them (its template may not render a batch);
         // sent as the batch it is when the outbox has no room for them.
-        let events = self.outbox.get(&id).map_or(0, |batch| batch.batch.len());
-        if self.outbox.len() - 1 + events > MAX_OUTBOX {
+        let events = self.deliveries.outbox().get(&id).map_or(0, |batch| batch.batch.len());
+        if self.deliveries.outbox().len() - 1 + events > MAX_OUTBOX {
             return self.close_batch(&id, now);
         }
-        let Some(batch) = self.outbox.remove(&id) else { return };
-        self.dirty.insert(Key::Delivery(id));
+        let Some(batch) = self.deliveries.discard(&id) else { return };
         for event in batch.batch {
             // An event now too large alone is logged as refused by `enqueue`.
             let _ = self.enqueue(&[index], event, Vec::new(), false, now);
@@ -191,7 +187,8 @@ impl Engine {
     /// one webhook (likewise) is closed.
     pub(super) fn track_open_batches(&mut self, now: Millis) {
         let open: Vec<(String, String, bool)> = self
-            .outbox
+            .deliveries
+            .outbox()
             .iter()
             .filter(|d| d.state == DeliveryState::Open)
             .map(|d| (d.webhook_id.clone(), d.id.clone(), d.batch.is_empty()))

@@ -2,8 +2,8 @@
 //! else (one key, `campaign`), and the events it raises are delivered like
 //! any other.
 
-use super::{Engine, EngineError, Key, NotificationKind};
-use crate::campaign::{Campaign, CampaignInput, Selectors, SendCommand, SendFailure};
+use super::{Engine, EngineError, NotificationKind};
+use crate::campaign::{Campaign, CampaignError, CampaignInput, Selectors, SendCommand, SendFailure};
 use crate::event::{Cause, EventKind, OwnData};
 use crate::time::Millis;
 
@@ -29,31 +29,26 @@ impl Engine {
     /// Local time's offset east of UTC, in minutes: the campaign's day
     /// ends at local midnight and its schedule is in local time.
     pub fn set_utc_offset(&mut self, minutes: i32) {
-        self.campaign.set_utc_offset(minutes);
+        // Not stored: the driver tells it at every start.
+        self.campaign.edit_if(|campaign| (campaign.set_utc_offset(minutes), false));
     }
 
     /// Changes the campaign's settings; nothing changes on error.
     pub fn configure_campaign(&mut self, input: CampaignInput, now: Millis) -> Result<(), EngineError> {
-        self.campaign.configure(input, now)?;
-        self.dirty.insert(Key::Campaign);
-        Ok(())
+        Ok(self.campaign.try_edit(|campaign| campaign.configure(input, now))?)
     }
 
     /// Points the campaign at `selectors` in a tab showing `url`, as the
     /// user chose in an extension page.
     pub fn set_campaign_target(&mut self, tab_id: u32, url: &str, selectors: Selectors) -> Result<(), EngineError> {
-        self.campaign.set_target(tab_id, url, selectors)?;
-        self.dirty.insert(Key::Campaign);
-        Ok(())
+        Ok(self.campaign.try_edit(|campaign| campaign.set_target(tab_id, url, selectors))?)
     }
 
     /// Opens a pick in tab `tab_id` showing `url` for the picker the popup
     /// injects there, with the fresh random `token` it will hand back;
     /// returns when the pick expires (see [`Campaign::begin_pick`]).
     pub fn begin_campaign_pick(&mut self, tab_id: u32, url: &str, token: String, now: Millis) -> Result<Millis, EngineError> {
-        let expires_at = self.campaign.begin_pick(tab_id, url, token, now)?;
-        self.dirty.insert(Key::Campaign);
-        Ok(expires_at)
+        Ok(self.campaign.try_edit(|campaign| campaign.begin_pick(tab_id, url, token, now))?)
     }
 
     /// The picker's choice from its own tab: accepted once, with the open
@@ -66,9 +61,7 @@ impl Engine {
         token: Option<&str>,
         now: Millis,
     ) -> Result<(), EngineError> {
-        self.campaign.finish_pick(tab_id, url, selectors, token, now)?;
-        self.dirty.insert(Key::Campaign);
-        Ok(())
+        Ok(self.campaign.try_edit(|campaign| campaign.finish_pick(tab_id, url, selectors, token, now))?)
     }
 
     /// Call once when the browser (not just the worker) has started afresh:
@@ -76,8 +69,7 @@ impl Engine {
     /// its tab rather than type into whatever tab has that id now (see
     /// [`Campaign::browser_restarted`]).
     pub fn browser_restarted(&mut self) {
-        self.campaign.browser_restarted();
-        self.dirty.insert(Key::Campaign);
+        self.campaign.edit().browser_restarted();
     }
 
     /// Starts, pauses, resumes or stops the campaign, raising its event.
@@ -89,16 +81,19 @@ impl Engine {
     /// events of that cause, whose own replies are never acted on, and is
     /// obeyed at most once per interval (see `replies_action.rs`).
     pub(super) fn control_campaign_caused(&mut self, control: Control, cause: Cause, now: Millis) -> Result<(), EngineError> {
-        let raised = match control {
-            Control::Start => self.campaign.start(now),
-            Control::Pause => self.campaign.pause(now),
-            Control::Resume => self.campaign.resume(now),
-            Control::Stop => self.campaign.stop(now),
-        }?;
-        match &cause {
-            Cause::Reply(replier) => self.campaign.reply_control_obeyed(replier, now),
-            Cause::Outside => self.campaign.outside_control(),
-        }
+        let raised = self.campaign.try_edit(|campaign| {
+            let raised = match control {
+                Control::Start => campaign.start(now),
+                Control::Pause => campaign.pause(now),
+                Control::Resume => campaign.resume(now),
+                Control::Stop => campaign.stop(now),
+            }?;
+            match &cause {
+                Cause::Reply(replier) => campaign.reply_control_obeyed(replier, now),
+                Cause::Outside => campaign.outside_control(),
+            }
+            Ok::<_, CampaignError>(raised)
+        })?;
         self.raise(raised, cause, now);
         Ok(())
     }
@@ -106,22 +101,35 @@ impl Engine {
     /// The next text the campaign wants typed, after starting or ending a
     /// scheduled run whose time has come, or pausing for a send it cannot make.
     pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
-        let raised = self.campaign.tick(now);
+        // What a tick stores is what it raised: a new day or the next
+        // scheduled start it moves to is found from the clock again after a
+        // restart.
+        let raised = self.campaign.edit_if(|campaign| {
+            let raised = campaign.tick(now);
+            let changed = !raised.is_empty();
+            (raised, changed)
+        });
         self.raise(raised, Cause::Outside, now);
-        if let Some((cause, raised)) = self.campaign.pause_if_unsendable(now) {
+        let paused = self.campaign.edit_if(|campaign| {
+            let paused = campaign.pause_if_unsendable(now);
+            let changed = paused.is_some();
+            (paused, changed)
+        });
+        if let Some((cause, raised)) = paused {
             self.raise(raised, cause, now);
         }
-        let command = self.campaign.poll_send(now)?;
-        self.dirty.insert(Key::Campaign);
-        Some(command)
+        self.campaign.edit_if(|campaign| {
+            let command = campaign.poll_send(now);
+            let changed = command.is_some();
+            (command, changed)
+        })
     }
 
     /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
     pub fn campaign_sent(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) {
         let cause = self.campaign.cause_of_send(seq, result.is_err(), now);
-        let raised = self.campaign.send_result(seq, result, now);
+        let raised = self.campaign.edit().send_result(seq, result, now);
         self.raise(raised, cause, now);
-        self.dirty.insert(Key::Campaign);
     }
 
     /// Delivers the campaign's events, all of `cause`, which their
@@ -130,9 +138,6 @@ impl Engine {
     /// wait), never allowed to stop the campaign.
     fn raise(&mut self, raised: Vec<OwnData>, cause: Cause, now: Millis) {
         self.settle_reply();
-        if !raised.is_empty() {
-            self.dirty.insert(Key::Campaign);
-        }
         let raised_kind = |kind: EventKind| raised.iter().any(|data| data.kind() == kind);
         // An error and a pause together: the campaign paused on the error.
         if raised_kind(EventKind::Error) && raised_kind(EventKind::CampaignPaused) {

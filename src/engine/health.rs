@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::alerts::NotificationKind;
-use super::{Delivery, DeliveryState, Engine, Key};
+use super::{Delivery, DeliveryState, Engine};
 use crate::event::Cause;
 use crate::time::Millis;
 
@@ -125,15 +125,16 @@ impl Engine {
     /// has the delivery's `cause`.
     pub(super) fn record_health(&mut self, webhook_id: &str, state: DeliveryState, reason: Option<&str>, cause: &Cause, now: Millis) {
         let Some(index) = self.webhooks.iter().position(|w| w.id == webhook_id) else { return };
-        let webhook = &mut self.webhooks[index];
+        let health = &self.webhooks[index].health;
         match state {
-            DeliveryState::Delivered if webhook.health.consecutive_failures > 0 && !webhook.health.auto_disabled => {
-                webhook.health.consecutive_failures = 0;
-                webhook.health.failing_since = None;
-                webhook.health.failing_notice_owed = false;
+            DeliveryState::Delivered if health.consecutive_failures > 0 && !health.auto_disabled => {
+                let health = &mut self.webhooks.edit()[index].health;
+                health.consecutive_failures = 0;
+                health.failing_since = None;
+                health.failing_notice_owed = false;
             }
             DeliveryState::Failed => {
-                let health = &mut webhook.health;
+                let health = &mut self.webhooks.edit()[index].health;
                 health.consecutive_failures = health.consecutive_failures.saturating_add(1);
                 health.failing_since.get_or_insert(now);
                 health.last_reason = reason.map(str::to_string);
@@ -141,7 +142,7 @@ impl Engine {
                 let tell = (health.consecutive_failures == 1 || health.failing_notice_owed) && !quiet;
                 if tell {
                     let (shown, owed) = self.notify_or_owe(NotificationKind::Failing, index, cause, now);
-                    let health = &mut self.webhooks[index].health;
+                    let health = &mut self.webhooks.edit()[index].health;
                     if shown {
                         health.notified_failing_at = Some(now);
                     }
@@ -159,9 +160,8 @@ impl Engine {
                     self.auto_disable(index, reason, cause, now);
                 }
             }
-            _ => return,
+            _ => {}
         }
-        self.dirty.insert(Key::Webhooks);
     }
 
     /// Notes what a non-Test attempt to the webhook at `index` got, for a
@@ -169,20 +169,19 @@ impl Engine {
     /// ([`THROTTLED_DISABLE_MS`] long) counts toward auto-disable like a run
     /// of failures, where `autoDisableAfter` is on.
     pub(super) fn record_throttle(&mut self, index: usize, status: Option<u16>, cause: &Cause, now: Millis) {
-        let health = &mut self.webhooks[index].health;
         if status != Some(429) {
-            if health.throttled_since.take().is_some() {
-                health.throttled_at = None;
-                self.dirty.insert(Key::Webhooks);
+            if self.webhooks[index].health.throttled_since.is_some() {
+                let health = &mut self.webhooks.edit()[index].health;
+                (health.throttled_since, health.throttled_at) = (None, None);
             }
             return;
         }
+        let health = &mut self.webhooks.edit()[index].health;
         if health.throttled_at.is_none_or(|at| at > now || now.since(at) > THROTTLED_GAP_MS) {
             health.throttled_since = Some(now);
         }
         health.throttled_at = Some(now);
         let since = health.throttled_since.unwrap_or(now);
-        self.dirty.insert(Key::Webhooks);
         let webhook = &self.webhooks[index];
         let on = webhook.config.valid().is_ok_and(|c| c.auto_disable_after > 0) && webhook.config.enabled();
         if on && now.since(since) >= THROTTLED_DISABLE_MS {
@@ -190,7 +189,7 @@ impl Engine {
                 "its receiver answered nothing but 429 Too Many Requests for {} hours; its events are held until it is on again",
                 THROTTLED_DISABLE_MS / 3_600_000
             );
-            self.webhooks[index].health.last_reason = Some("HTTP 429".into());
+            self.webhooks.edit()[index].health.last_reason = Some("HTTP 429".into());
             self.auto_disable(index, reason, cause, now);
         }
     }
@@ -200,7 +199,7 @@ impl Engine {
     /// Tests, and not one in flight: its result decides, and a retry is
     /// held then).
     fn auto_disable(&mut self, index: usize, reason: String, cause: &Cause, now: Millis) {
-        let webhook = &mut self.webhooks[index];
+        let webhook = &mut self.webhooks.edit()[index];
         webhook.config.disable();
         webhook.disabled_reason = Some(reason);
         webhook.health.auto_disabled = true;
@@ -212,21 +211,21 @@ impl Engine {
             self.close_batch(&batch, now);
         }
         // Pending, not Tests, not in flight.
-        let in_flight: Vec<&str> = self.in_flight.values().map(|(delivery_id, ..)| delivery_id.as_str()).collect();
+        let in_flight: Vec<&str> = self.deliveries.in_flight_ids().collect();
         let waiting: Vec<String> = self
-            .outbox
+            .deliveries
+            .outbox()
             .iter()
             .filter(|d| d.webhook_id == id && !d.test && d.state == DeliveryState::Pending && !in_flight.contains(&d.id.as_str()))
             .map(|d| d.id.clone())
             .collect();
         for delivery_id in waiting {
-            if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
+            if let Some(delivery) = self.deliveries.edit(&delivery_id) {
                 delivery.state = DeliveryState::Held;
             }
-            self.dirty.insert(Key::Delivery(delivery_id));
         }
         let (_, owed) = self.notify_or_owe(NotificationKind::Disabled, index, cause, now);
-        self.webhooks[index].health.disabled_notice_owed = owed;
+        self.webhooks.edit()[index].health.disabled_notice_owed = owed;
     }
 
     /// Shows the "turned off" notice of the webhook at `index` that the
@@ -237,8 +236,7 @@ impl Engine {
             return;
         }
         let (_, owed) = self.notify_or_owe(NotificationKind::Disabled, index, cause, now);
-        self.webhooks[index].health.disabled_notice_owed = owed;
-        self.dirty.insert(Key::Webhooks);
+        self.webhooks.edit()[index].health.disabled_notice_owed = owed;
     }
 
     /// Notifies `kind` about the webhook at `index`, for `cause`: whether it
@@ -257,7 +255,7 @@ impl Engine {
 
     /// How many deliveries are held for `webhook_id`.
     pub fn held_count(&self, webhook_id: &str) -> usize {
-        self.outbox.iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
+        self.deliveries.outbox().iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
     }
 
     /// After a change of the webhook at `index` that asked for `enabled`
@@ -266,7 +264,7 @@ impl Engine {
     /// discarded as `held` says; turned off by the user, it stops holding
     /// and its held events are cancelled like any unfinished delivery.
     pub(super) fn settle_health(&mut self, index: usize, enabled: Option<bool>, held: HeldEvents, now: Millis) {
-        let webhook = &mut self.webhooks[index];
+        let webhook = &mut self.webhooks.edit()[index];
         let id = webhook.id.clone();
         // A change by the user (another URL, turned on again) starts any run of 429s anew.
         (webhook.health.throttled_since, webhook.health.throttled_at) = (None, None);
@@ -286,18 +284,18 @@ impl Engine {
         webhook.health.recovered();
         // Discarding also drops the batch that was gathering events while it was off.
         let gathered = |d: &&Delivery| d.state == DeliveryState::Held || (held == HeldEvents::Discard && d.state == DeliveryState::Open);
-        let held_ids: Vec<String> = self.outbox.iter().filter(|d| d.webhook_id == id).filter(gathered).map(|d| d.id.clone()).collect();
+        let held_ids: Vec<String> =
+            self.deliveries.outbox().iter().filter(|d| d.webhook_id == id).filter(gathered).map(|d| d.id.clone()).collect();
         for delivery_id in held_ids {
             match held {
                 HeldEvents::Deliver => {
-                    if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
+                    if let Some(delivery) = self.deliveries.edit(&delivery_id) {
                         delivery.state = DeliveryState::Pending;
                         delivery.next_at = now;
                     }
-                    self.dirty.insert(Key::Delivery(delivery_id.clone()));
                     // One not yet in storage is queued when its write lands.
-                    if !self.not_durable.contains_key(&delivery_id) {
-                        self.outbox.queue(&delivery_id);
+                    if !self.deliveries.awaits_write(&delivery_id) {
+                        self.deliveries.queue(&delivery_id);
                     }
                 }
                 HeldEvents::Discard => {

@@ -24,6 +24,7 @@
 mod alerts;
 mod batch;
 mod campaign;
+mod deliveries;
 mod delivery;
 mod health;
 mod outbox;
@@ -33,10 +34,12 @@ mod replies;
 mod replies_action;
 mod rotation;
 mod state;
+mod storage;
+mod stored;
 mod tally;
 mod transfer;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
 use thiserror::Error;
@@ -55,14 +58,13 @@ use crate::catalog::ErrorCode;
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
 use crate::event::{Cause, Event, EventData, EventKind};
 use crate::ids::IdGen;
-use crate::redact::Redactor;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
+use deliveries::{Deliveries, InFlight};
 use delivery::truncate;
-use outbox::Outbox;
 use replies::Replies;
-use tally::Tally;
+use stored::{Stored, StoredMap};
 
 /// Most webhooks a user can have.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -220,44 +222,25 @@ pub enum Notice {
 /// The state machine. See the module docs for the contract.
 #[derive(Debug)]
 pub struct Engine {
-    settings: GlobalSettings,
-    webhooks: Vec<Webhook>,
-    outbox: Outbox,
-    log: VecDeque<Delivery>,
+    settings: Stored<GlobalSettings>,
+    webhooks: Stored<Vec<Webhook>>,
+    deliveries: Deliveries,
     ids: IdGen,
-    /// Attempts awaiting a result: their delivery, the request as the log
-    /// will keep it (stored with the result, so starting an attempt writes
-    /// only its entry under [`Key::InFlight`]), and the request's
-    /// credentials, to scrub from the response.
-    in_flight: BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
-    next_attempt: u64,
     recent_starts: HashMap<String, VecDeque<Millis>>,
     notices: VecDeque<Notice>,
-    /// Storage keys changed since the last [`Engine::take_changes`].
-    dirty: BTreeSet<Key>,
-    /// Deliveries trimmed from the log since then: their keys are removed,
-    /// and `take_changes` need not look for them in the log.
-    trimmed: HashSet<String>,
-    /// Deliveries not yet known to be in storage, with the write batch
-    /// that holds them (`None` until one does) and their webhook. They are
-    /// not sent yet.
-    not_durable: HashMap<String, (Option<u64>, String)>,
-    /// How many of those each webhook has: it has work coming, so its
-    /// in-flight share is kept for it ([`floors`]) while the write lands.
-    unwritten: Tally,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
-    campaign: Campaign,
-    replies: Replies,
+    campaign: Stored<Campaign>,
+    replies: Stored<Replies>,
     /// Records that could not be read, set aside by name (`unreadable/<name>`).
-    set_aside: BTreeMap<String, Unreadable>,
+    set_aside: StoredMap<Unreadable>,
     /// The write batch holding a reply queued for the chat (`Some(None)`
     /// until one does): it is typed only once that batch is saved.
     reply_batch: Option<Option<u64>>,
     /// Failed deliveries the user has not seen, for the badge.
-    unseen: alerts::Unseen,
+    unseen: Stored<alerts::Unseen>,
     /// When notifications that replies set off were shown, for their cap.
-    notified: alerts::Notified,
+    notified: Stored<alerts::Notified>,
     /// The badge the driver was last told to show (`None` after a start).
     shown_badge: Option<Badge>,
     /// Whether the browser is online, as the driver last said: offline, no
@@ -281,27 +264,21 @@ impl Engine {
     /// when the previous engine stopped count as interrupted and follow the
     /// retry rules, so nothing in the outbox is lost.
     pub fn restore(snapshot: Snapshot, seed: [u8; 16], now: Millis) -> Engine {
+        let (deliveries, unfinished) = Deliveries::load(snapshot.outbox, snapshot.log, snapshot.in_flight);
         let mut engine = Engine {
-            settings: snapshot.settings,
-            webhooks: snapshot.webhooks,
-            outbox: Outbox::default(),
-            log: snapshot.log.into(),
+            settings: Stored::new(snapshot.settings),
+            webhooks: Stored::new(snapshot.webhooks),
+            deliveries,
             ids: IdGen::new(seed),
-            in_flight: BTreeMap::new(),
-            next_attempt: 0,
             recent_starts: HashMap::new(),
             notices: VecDeque::new(),
-            dirty: BTreeSet::new(),
-            trimmed: HashSet::new(),
-            not_durable: HashMap::new(),
-            unwritten: Tally::default(),
             batch: 0,
-            campaign: snapshot.campaign.seeded(campaign::campaign_seed(seed)),
-            replies: snapshot.replies,
-            set_aside: snapshot.set_aside,
+            campaign: Stored::new(snapshot.campaign.seeded(campaign::campaign_seed(seed))),
+            replies: Stored::new(snapshot.replies),
+            set_aside: StoredMap::new(snapshot.set_aside),
             reply_batch: None,
-            unseen: snapshot.unseen,
-            notified: snapshot.notified,
+            unseen: Stored::new(snapshot.unseen),
+            notified: Stored::new(snapshot.notified),
             shown_badge: None,
             online: true,
             open_batches: BTreeMap::new(),
@@ -314,30 +291,14 @@ impl Engine {
         for record in snapshot.unreadable {
             engine.set_aside(record);
         }
-        let mut in_flight = snapshot.in_flight;
-        if !in_flight.is_empty() {
-            engine.dirty.insert(Key::InFlight);
-        }
-        for mut delivery in snapshot.outbox {
-            // An attempt recorded only under `inflight` joins its delivery;
-            // one its key already holds (with or without a result) does not.
-            if let Some(attempt) = in_flight.remove(&delivery.id) {
-                if delivery.attempts.iter().all(|a| a.delivery_header != attempt.delivery_header) {
-                    delivery.attempts.push(attempt);
-                }
-            }
-            let (id, interrupted) = (delivery.id.clone(), delivery.awaiting_result());
-            engine.outbox.push(delivery);
-            if interrupted {
-                engine.finish_attempt(&id, Outcome::Interrupted, now);
-            } else {
-                engine.outbox.queue(&id);
+        for delivery in unfinished {
+            if let Some(interrupted) = engine.deliveries.restore(delivery) {
+                engine.finish_attempt(&interrupted, Outcome::Interrupted, now);
             }
         }
         engine.disable_invalid_webhooks(now);
         engine.settle_restored(now);
         engine.track_open_batches(now);
-        engine.trim_log();
         engine.prune_notified(now);
         engine
     }
@@ -361,7 +322,7 @@ impl Engine {
 
     /// Deliveries, newest first: unfinished, then the log.
     pub fn deliveries(&self) -> impl Iterator<Item = &Delivery> {
-        self.outbox.iter().rev().chain(self.log.iter().rev())
+        self.deliveries.iter()
     }
 
     /// The delivery with `id`.
@@ -379,8 +340,7 @@ impl Engine {
     /// Keeps the reply to request `id`, so a repeat of it is answered
     /// with this rather than run again.
     pub fn remember_reply(&mut self, id: String, reply: Reply, now: Millis) {
-        self.replies.remember(id, reply, now);
-        self.dirty.insert(Key::Replies);
+        self.replies.edit().remember(id, reply, now);
     }
 
     /// Adds a webhook.
@@ -394,8 +354,9 @@ impl Engine {
 
     /// Adds a webhook with settings already valid (creation checked the limit).
     fn add_webhook(&mut self, config: WebhookConfig, now: Millis) -> &Webhook {
-        self.webhooks.push(Webhook {
-            id: self.ids.next("wh"),
+        let id = self.ids.next("wh");
+        self.webhooks.edit().push(Webhook {
+            id,
             config: StoredConfig::Valid(config),
             created_at: now,
             updated_at: now,
@@ -404,7 +365,6 @@ impl Engine {
             health: Default::default(),
             previous_secrets: Default::default(),
         });
-        self.dirty.insert(Key::Webhooks);
         self.webhooks.last().expect("just pushed")
     }
 
@@ -437,13 +397,12 @@ impl Engine {
         let batched_before = self.webhooks[index].config.valid().ok().and_then(|c| c.batch);
         self.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
-        let webhook = &mut self.webhooks[index];
+        let webhook = &mut self.webhooks.edit()[index];
         if config.enabled {
             webhook.disabled_reason = None;
         }
         webhook.config = StoredConfig::Valid(config);
         webhook.updated_at = now;
-        self.dirty.insert(Key::Webhooks);
         if was_enabled && !self.webhooks[index].config.enabled() {
             self.cancel_pending(&id, "webhook was turned off", now);
         }
@@ -454,16 +413,14 @@ impl Engine {
     /// Removes a webhook and cancels its unfinished deliveries.
     pub fn delete_webhook(&mut self, id: &str, now: Millis) -> Result<(), EngineError> {
         let index = self.webhook_index(id)?;
-        self.webhooks.remove(index);
-        self.dirty.insert(Key::Webhooks);
+        self.webhooks.edit().remove(index);
         self.cancel_pending(id, "webhook was deleted", now);
         Ok(())
     }
 
     /// Sets the global switch.
     pub fn set_settings(&mut self, settings: GlobalSettings) {
-        self.settings = settings;
-        self.dirty.insert(Key::Settings);
+        *self.settings.edit() = settings;
     }
 
     /// Zeroes the stats of one webhook, or of all.
@@ -471,11 +428,10 @@ impl Engine {
         match id {
             Some(id) => {
                 let index = self.webhook_index(id)?;
-                self.webhooks[index].stats = Default::default();
+                self.webhooks.edit()[index].stats = Default::default();
             }
-            None => self.webhooks.iter_mut().for_each(|w| w.stats = Default::default()),
+            None => self.webhooks.edit().iter_mut().for_each(|w| w.stats = Default::default()),
         }
-        self.dirty.insert(Key::Webhooks);
         Ok(())
     }
 
@@ -510,8 +466,8 @@ impl Engine {
                 // Over its share of a full outbox that others share too
                 // (alone, the event is refused instead, as ever).
                 None if share < MAX_OUTBOX
-                    && self.outbox.len() + subscribed.len() > MAX_OUTBOX
-                    && self.outbox.count_of(&self.webhooks[index].id) > share =>
+                    && self.deliveries.outbox().len() + subscribed.len() > MAX_OUTBOX
+                    && self.deliveries.outbox().count_of(&self.webhooks[index].id) > share =>
                 {
                     let why = format!(
                         "dropped: the outbox is full and this webhook holds more than its share of it ({share} undelivered events)"
@@ -526,7 +482,7 @@ impl Engine {
             delivery.state = state;
             delivery.reason = Some(why);
             delivery.finished_at = Some(now);
-            self.push_log(delivery);
+            self.deliveries.log_finished(delivery);
         }
         // An event held for a webhook AutoHook turned off tells a "turned off" the cap dropped.
         for &index in &targets {
@@ -544,8 +500,8 @@ impl Engine {
     /// webhook alone may fill all of it, and nothing is dropped while there
     /// is room.
     fn outbox_share(&self, targets: &[usize]) -> usize {
-        let newcomers = targets.iter().filter(|&&i| self.outbox.count_of(&self.webhooks[i].id) == 0).count();
-        MAX_OUTBOX / (self.outbox.webhooks() + newcomers).max(1)
+        let newcomers = targets.iter().filter(|&&i| self.deliveries.outbox().count_of(&self.webhooks[i].id) == 0).count();
+        MAX_OUTBOX / (self.deliveries.outbox().webhooks() + newcomers).max(1)
     }
 
     /// Makes room for one new delivery per target in a full outbox by
@@ -557,15 +513,15 @@ impl Engine {
     /// logged with the reason. Drops nothing unless it can make all the
     /// room needed: the event is then refused whole.
     fn make_room(&mut self, targets: &[usize], now: Millis) {
-        let needed = (self.outbox.len() + targets.len()).saturating_sub(MAX_OUTBOX);
+        let needed = (self.deliveries.outbox().len() + targets.len()).saturating_sub(MAX_OUTBOX);
         if needed == 0 {
             return;
         }
         let share = self.outbox_share(targets);
         // By id, so equal counts choose the same webhook on every run.
         let mut over: BTreeMap<&str, (usize, VecDeque<&str>)> = BTreeMap::new();
-        for webhook in &self.webhooks {
-            let count = self.outbox.count_of(&webhook.id);
+        for webhook in self.webhooks.iter() {
+            let count = self.deliveries.outbox().count_of(&webhook.id);
             if count > share {
                 over.insert(webhook.id.as_str(), (count, VecDeque::new()));
             }
@@ -576,7 +532,7 @@ impl Engine {
         // No webhook gives more than `needed`: the scan stops once each has them.
         let may_go = |d: &Delivery| !d.test && d.state != DeliveryState::Open && !d.awaiting_result();
         let mut short = over.len();
-        for delivery in self.outbox.iter().rev().filter(|d| may_go(d)) {
+        for delivery in self.deliveries.outbox().iter().rev().filter(|d| may_go(d)) {
             if let Some((_, newest_first)) = over.get_mut(delivery.webhook_id.as_str()) {
                 if newest_first.len() < needed {
                     newest_first.push_back(delivery.id.as_str());
@@ -661,9 +617,8 @@ impl Engine {
     /// Feeds back the result of an attempt. Results for deliveries cancelled
     /// meanwhile are ignored.
     pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
-        let Some((delivery_id, request, redactor)) = self.in_flight.remove(&attempt) else { return };
-        self.dirty.insert(Key::InFlight);
-        if let Some(delivery) = self.outbox.get_mut(&delivery_id) {
+        let Some(InFlight { delivery_id, request, redactor }) = self.deliveries.end_attempt(attempt) else { return };
+        if let Some(delivery) = self.deliveries.edit(&delivery_id) {
             delivery.request = Some(request);
             let asked = self.read_reply(&delivery_id, &outcome, &redactor);
             self.finish_attempt(&delivery_id, outcome.redacted(&redactor), now);
@@ -710,26 +665,19 @@ impl Engine {
 
     /// The next request due at `now`, signed and ready to send.
     fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
-        if self.in_flight.len() >= MAX_IN_FLIGHT || !self.online {
+        if self.deliveries.in_flight_count() >= MAX_IN_FLIGHT || !self.online {
             return None;
         }
         let (delivery_id, delivery_header, request) = loop {
-            let floors = floors(
-                &self.webhooks,
-                &self.recent_starts,
-                &self.in_flight,
-                &self.outbox,
-                (&self.last_attempt_failed, &self.unwritten),
-                now,
-            );
-            let delivery = self.outbox.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
+            let floors = floors(&self.webhooks, &self.recent_starts, &self.deliveries, &self.last_attempt_failed, now);
+            let delivery = self.deliveries.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
             if let Some(refusal) = refusal(&self.webhooks, delivery) {
                 let id = delivery.id.clone();
                 self.refuse(&id, refusal, now);
                 continue;
             }
             // `refusal` cancels a delivery whose webhook is gone.
-            let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
+            let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
             let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
             // Sizes are checked when an event is accepted, but the settings
             // may have changed since (another preset or template for a
@@ -746,19 +694,21 @@ impl Engine {
                     // Saved templates render every sample; an emitted event
                     // without a field they need fails here, once, unsent; so
                     // does any delivery whose stored secret does not parse.
-                    webhook.stats.triggers += 1;
-                    webhook.stats.failures += 1;
-                    self.dirty.insert(Key::Webhooks);
-                    let id = delivery.id.clone();
+                    let (id, webhook_id) = (delivery.id.clone(), delivery.webhook_id.clone());
+                    if let Some(webhook) = self.webhooks.edit().iter_mut().find(|w| w.id == webhook_id) {
+                        webhook.stats.triggers += 1;
+                        webhook.stats.failures += 1;
+                    }
                     self.finish(&id, DeliveryState::Failed, Some(error), now);
                 }
             }
         };
-        let delivery = self.outbox.get_mut(&delivery_id).expect("taken from the outbox just now");
-        let webhook = self.webhooks.iter_mut().find(|w| w.id == delivery.webhook_id)?;
-        if delivery.attempts.is_empty() {
+        let delivery = self.deliveries.outbox().get(&delivery_id).expect("taken from the outbox just now");
+        let (first, test) = (delivery.attempts.is_empty(), delivery.test);
+        let webhook = self.webhooks.edit().iter_mut().find(|w| w.id == delivery.webhook_id)?;
+        if first {
             webhook.stats.triggers += 1;
-            if !delivery.test {
+            if !test {
                 let starts = self.recent_starts.entry(webhook.id.clone()).or_default();
                 starts.push_back(now);
                 while starts.front().is_some_and(|t| t.plus(RATE_WINDOW_MS) <= now) {
@@ -767,29 +717,13 @@ impl Engine {
             }
         }
         webhook.stats.last_triggered = Some(now);
-        delivery.attempts.push(Attempt {
-            delivery_header,
-            started_at: now,
-            duration_ms: None,
-            status: None,
-            error: None,
-            failure: None,
-            response_body: None,
-        });
-        self.next_attempt += 1;
-        let attempt = AttemptId(self.next_attempt);
         let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.credentials());
         let response_bytes = (LOGGED_RESPONSE_BYTES + redactor.reach()).max(Engine::reply_bytes(&webhook.config));
-        self.in_flight.insert(attempt, (delivery.id.clone(), logged, redactor));
-        self.dirty.insert(Key::InFlight);
-        self.dirty.insert(Key::Webhooks);
-        Some(Transmit {
-            attempt,
-            delivery_id: delivery.id.clone(),
-            request,
-            timeout_ms: webhook.config.valid().map_or(0, |c| c.timeout_ms),
-            response_bytes,
-        })
+        let timeout_ms = webhook.config.valid().map_or(0, |c| c.timeout_ms);
+        let started =
+            Attempt { delivery_header, started_at: now, duration_ms: None, status: None, error: None, failure: None, response_body: None };
+        let attempt = self.deliveries.begin_attempt(&delivery_id, started, logged, redactor)?;
+        Some(Transmit { attempt, delivery_id, request, timeout_ms, response_bytes })
     }
 
     /// When a delivery or the campaign is next due, if anything waits.
@@ -797,127 +731,18 @@ impl Engine {
     /// free a slot and the driver polls again then.
     fn poll_timeout(&self, now: Millis) -> Option<Millis> {
         let campaign = self.campaign.next_wake();
-        if self.in_flight.len() >= MAX_IN_FLIGHT {
+        if self.deliveries.in_flight_count() >= MAX_IN_FLIGHT {
             return campaign;
         }
-        let floors =
-            floors(&self.webhooks, &self.recent_starts, &self.in_flight, &self.outbox, (&self.last_attempt_failed, &self.unwritten), now);
-        let mut delivery = self.outbox.next_due(|webhook_id| floor_of(&floors, webhook_id));
+        let floors = floors(&self.webhooks, &self.recent_starts, &self.deliveries, &self.last_attempt_failed, now);
+        let mut delivery = self.deliveries.outbox().next_due(|webhook_id| floor_of(&floors, webhook_id));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
         }
         delivery.into_iter().chain(campaign).min()
     }
 
-    /// Tells the engine the batch `take_changes` numbered `batch` (and every
-    /// earlier one) is in storage, so the deliveries it holds may be sent.
-    pub fn changes_saved(&mut self, batch: u64) {
-        self.reply_stored(batch);
-        let (outbox, unwritten) = (&mut self.outbox, &mut self.unwritten);
-        self.not_durable.retain(|id, (holder, webhook_id)| {
-            let saved = holder.is_some_and(|b| b <= batch);
-            if saved {
-                unwritten.remove(webhook_id);
-                outbox.queue(id);
-            }
-            !saved
-        });
-    }
-
-    /// Holds back delivery `id` (of `webhook_id`) until its write lands.
-    fn await_write(&mut self, id: &str, webhook_id: &str) {
-        if self.not_durable.insert(id.to_string(), (None, webhook_id.to_string())).is_none() {
-            self.unwritten.add(webhook_id);
-        }
-    }
-
-    /// Takes back a batch whose write failed: its keys go into the next
-    /// batch, and its deliveries stay unsent until that one is saved.
-    pub fn changes_failed(&mut self, changes: Changes) {
-        self.reply_unstored(changes.batch);
-        let keys = changes.set.keys().chain(&changes.remove);
-        self.dirty.extend(keys.filter_map(|key| Key::parse(key)));
-        for (holder, _) in self.not_durable.values_mut().filter(|(holder, _)| *holder == Some(changes.batch)) {
-            *holder = None;
-        }
-    }
-
-    /// The storage writes that bring the store up to date with the engine:
-    /// every key changed since the last call, set to its value or removed.
-    pub fn take_changes(&mut self) -> Changes {
-        // These types hold only strings, numbers and string-keyed maps.
-        fn to_json(value: &impl serde::Serialize) -> String {
-            serde_json::to_string(value).expect("state serializes to JSON")
-        }
-        let dirty = std::mem::take(&mut self.dirty);
-        self.batch += 1;
-        let batch = self.batch;
-        self.not_durable.values_mut().filter(|(holder, _)| holder.is_none()).for_each(|(holder, _)| *holder = Some(batch));
-        self.reply_taken(batch);
-        let logged = self.logged_for(&dirty);
-        let mut changes = Changes { batch, ..Changes::default() };
-        for key in dirty {
-            let value = match &key {
-                Key::Settings => Some(to_json(&self.settings)),
-                Key::Webhooks => Some(to_json(&self.webhooks)),
-                Key::Campaign => Some(to_json(&self.campaign)),
-                Key::InFlight => Some(to_json(&self.attempts_in_flight())),
-                Key::Replies => Some(to_json(&self.replies)),
-                Key::Badge => Some(to_json(&self.unseen)),
-                Key::Notified => Some(to_json(&self.notified)),
-                Key::Unreadable(name) => self.set_aside.get(name).map(to_json),
-                Key::Delivery(id) => self.outbox.get(id).or_else(|| logged.get(id.as_str()).copied()).map(to_json),
-            };
-            match value {
-                Some(value) => {
-                    changes.set.insert(key.to_string(), value);
-                }
-                None => changes.remove.push(key.to_string()),
-            }
-        }
-        self.trimmed.clear();
-        changes
-    }
-
     // ----- internals -----
-
-    /// The logged deliveries among `dirty`'s that left the outbox, by id.
-    /// Newest first, stopping once all are found (those trimmed from the
-    /// log are not looked for, or every batch would scan the whole log once
-    /// it is full): mostly the deliveries that just finished. Hashing every
-    /// logged id instead was 15 % of a burst's instructions
-    /// (tests/bench/burst.rs under callgrind), with a batch every few
-    /// responses and 500 in the log.
-    fn logged_for(&self, dirty: &BTreeSet<Key>) -> HashMap<&str, &Delivery> {
-        let mut wanted: Vec<&str> = dirty
-            .iter()
-            .filter_map(|key| match key {
-                Key::Delivery(id) if self.outbox.get(id).is_none() && !self.trimmed.contains(id) => Some(id.as_str()),
-                _ => None,
-            })
-            .collect();
-        // Sorted, so that cancelling a full outbox (10,000 ids at once)
-        // costs a binary search per logged delivery, not a scan of them all.
-        wanted.sort_unstable();
-        let mut logged = HashMap::with_capacity(wanted.len());
-        for delivery in self.log.iter().rev() {
-            if logged.len() == wanted.len() {
-                break;
-            }
-            if wanted.binary_search(&delivery.id.as_str()).is_ok() {
-                logged.insert(delivery.id.as_str(), delivery);
-            }
-        }
-        logged
-    }
-
-    /// The attempt each delivery has in flight, as [`Key::InFlight`] stores
-    /// it. Deliveries cancelled meanwhile are in the log, not here.
-    fn attempts_in_flight(&self) -> BTreeMap<&str, &Attempt> {
-        let delivery = |(id, ..): &(String, LoggedRequest, Redactor)| self.outbox.get(id);
-        let pairs = self.in_flight.values().filter_map(delivery);
-        pairs.filter_map(|d| Some((d.id.as_str(), d.attempts.last()?))).collect()
-    }
 
     fn webhook_index(&self, id: &str) -> Result<usize, EngineError> {
         self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
@@ -947,7 +772,7 @@ impl Engine {
     }
 
     fn enqueue(&mut self, targets: &[usize], event: Event, batch: Vec<Event>, test: bool, now: Millis) -> Result<Vec<String>, EngineError> {
-        if self.outbox.len() + targets.len() > MAX_OUTBOX {
+        if self.deliveries.outbox().len() + targets.len() > MAX_OUTBOX {
             return Err(EngineError::OutboxFull);
         }
         let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, batch.clone(), test, now)).collect();
@@ -961,11 +786,10 @@ impl Engine {
             return Err(self.refuse_too_large(new, size, now));
         }
         let ids: Vec<String> = new.iter().map(|d| d.id.clone()).collect();
-        self.dirty.extend(ids.iter().cloned().map(Key::Delivery));
-        for delivery in &new {
-            self.await_write(&delivery.id, &delivery.webhook_id);
+        for delivery in new {
+            self.deliveries.await_write(&delivery.id, &delivery.webhook_id);
+            self.deliveries.push(delivery);
         }
-        new.into_iter().for_each(|delivery| self.outbox.push(delivery));
         Ok(ids)
     }
 
@@ -977,7 +801,7 @@ impl Engine {
             delivery.state = DeliveryState::Failed;
             delivery.reason = Some(format!("refused: {error}"));
             delivery.finished_at = Some(now);
-            self.push_log(delivery);
+            self.deliveries.log_finished(delivery);
         }
         error
     }
@@ -985,7 +809,7 @@ impl Engine {
     /// Records the outcome of the outbox entry's last attempt and decides
     /// what comes next: done, retry later, or failed.
     fn finish_attempt(&mut self, id: &str, outcome: Outcome, now: Millis) {
-        let Some(delivery) = self.outbox.get_mut(id) else { return };
+        let Some(delivery) = self.deliveries.edit(id) else { return };
         let cause = delivery.cause().clone();
         let webhook_index = self.webhooks.iter().position(|w| w.id == delivery.webhook_id);
         let timeout_ms = webhook_index.and_then(|i| self.webhooks[i].config.valid().ok()).map_or(0, |c| c.timeout_ms);
@@ -1001,7 +825,6 @@ impl Engine {
         let error = attempt.error.clone();
         let retries_done = delivery.attempts_counted().saturating_sub(1);
         let test = delivery.test;
-        self.dirty.insert(Key::Delivery(delivery.id.clone()));
         let Some(webhook_index) = webhook_index else { return };
         let holds = self.holds_events(webhook_index);
         let verdict = outcome.verdict(now);
@@ -1025,19 +848,18 @@ impl Engine {
                 self.finish(id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
                 return;
             }
-            if let Some(delivery) = self.outbox.get_mut(id).filter(|_| holds) {
+            if let Some(delivery) = self.deliveries.edit(id).filter(|_| holds) {
                 delivery.state = DeliveryState::Held;
             }
-            self.outbox.queue(id);
+            self.deliveries.queue(id);
             return;
         }
         if !test {
             self.record_throttle(webhook_index, outcome.status(), &cause, now);
         }
         let holds = holds || self.holds_events(webhook_index);
-        let webhook = &mut self.webhooks[webhook_index];
+        let webhook = &mut self.webhooks.edit()[webhook_index];
         webhook.stats.record_attempt(duration, outcome.status());
-        self.dirty.insert(Key::Webhooks);
         let schedule = webhook.config.valid().map_or(&[][..], |c| &c.retry_schedule);
         match verdict {
             Verdict::Success => {
@@ -1046,14 +868,14 @@ impl Engine {
             }
             Verdict::Retry(after) if !test && retries_done < schedule.len() => {
                 let delay = schedule[retries_done].max(after.unwrap_or(0));
-                if let Some(delivery) = self.outbox.get_mut(id) {
+                if let Some(delivery) = self.deliveries.edit(id) {
                     delivery.next_at = now.plus(delay);
                     // Turned off by its failures meanwhile: the retry waits with its events.
                     if holds {
                         delivery.state = DeliveryState::Held;
                     }
                 }
-                self.outbox.queue(id);
+                self.deliveries.queue(id);
             }
             Verdict::Retry(_) | Verdict::Fail | Verdict::Offline => {
                 webhook.stats.failures += 1;
@@ -1081,9 +903,8 @@ impl Engine {
     fn refuse(&mut self, id: &str, refusal: Refusal, now: Millis) {
         match refusal {
             Refusal::Hold => {
-                if let Some(delivery) = self.outbox.get_mut(id) {
+                if let Some(delivery) = self.deliveries.edit(id) {
                     delivery.state = DeliveryState::Held;
-                    self.dirty.insert(Key::Delivery(id.to_string()));
                 }
             }
             Refusal::Cancel(reason) => self.finish(id, DeliveryState::Cancelled, Some(reason), now),
@@ -1091,36 +912,17 @@ impl Engine {
     }
 
     fn cancel_pending(&mut self, webhook_id: &str, reason: &str, now: Millis) {
-        for id in self.outbox.ids_of(webhook_id) {
+        for id in self.deliveries.outbox().ids_of(webhook_id) {
             self.finish(&id, DeliveryState::Cancelled, Some(reason.to_string()), now);
         }
     }
 
     fn finish(&mut self, id: &str, state: DeliveryState, reason: Option<String>, now: Millis) {
-        let Some(mut delivery) = self.outbox.remove(id) else { return };
-        delivery.state = state;
-        delivery.reason = reason;
-        delivery.finished_at = Some(now);
+        let Some(delivery) = self.deliveries.finish(id, state, reason, now) else { return };
         self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
         let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone(), delivery.cause().clone()));
-        self.push_log(delivery);
         if let Some((webhook_id, reason, cause)) = health {
             self.record_health(&webhook_id, state, reason.as_deref(), &cause, now);
-        }
-    }
-
-    fn push_log(&mut self, delivery: Delivery) {
-        self.dirty.insert(Key::Delivery(delivery.id.clone()));
-        self.log.push_back(delivery);
-        self.trim_log();
-    }
-
-    fn trim_log(&mut self) {
-        while self.log.len() > LOG_CAPACITY {
-            if let Some(dropped) = self.log.pop_front() {
-                self.trimmed.insert(dropped.id.clone());
-                self.dirty.insert(Key::Delivery(dropped.id));
-            }
         }
     }
 }
@@ -1203,9 +1005,8 @@ fn rate_floors<'a>(webhooks: &'a [Webhook], recent_starts: &HashMap<String, VecD
 fn floors<'a>(
     webhooks: &'a [Webhook],
     recent_starts: &HashMap<String, VecDeque<Millis>>,
-    attempts: &BTreeMap<AttemptId, (String, LoggedRequest, Redactor)>,
-    outbox: &Outbox,
-    (last_failed, unwritten): (&HashSet<String>, &Tally),
+    deliveries: &Deliveries,
+    last_failed: &HashSet<String>,
     now: Millis,
 ) -> Vec<(&'a str, Option<Millis>)> {
     let floors = rate_floors(webhooks, recent_starts, now);
@@ -1215,11 +1016,12 @@ fn floors<'a>(
         0 | 1 => MAX_IN_FLIGHT,
         n => MAX_IN_FLIGHT.div_ceil(2 * n),
     };
-    if attempts.len() < smallest_share {
+    if deliveries.in_flight_count() < smallest_share {
         return floors.into_iter().map(|(id, floor)| (id, Some(floor))).collect();
     }
     let mut in_flight: HashMap<&str, usize> = HashMap::new();
-    for (delivery_id, ..) in attempts.values() {
+    let outbox = deliveries.outbox();
+    for delivery_id in deliveries.in_flight_ids() {
         if let Some(delivery) = outbox.get(delivery_id) {
             *in_flight.entry(delivery.webhook_id.as_str()).or_default() += 1;
         }
@@ -1230,7 +1032,7 @@ fn floors<'a>(
     // so a gap that short must not let it take another's share. A retry
     // due in an hour takes no share.
     let due = outbox.due_webhooks(now, |_| Some(Millis(0)));
-    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).chain(unwritten.ids()).collect();
+    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).chain(deliveries.unwritten().ids()).collect();
     let weight = |webhook: &Webhook| if last_failed.contains(&webhook.id) { 1 } else { 2 };
     let total: usize = webhooks.iter().filter(|w| with_work.contains(w.id.as_str())).map(weight).sum();
     let share = |webhook: &Webhook| (MAX_IN_FLIGHT * weight(webhook)).div_ceil(total.max(1));

@@ -196,12 +196,12 @@ impl Outbox {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::event::{Event, EventKind};
     use serde_json::json;
 
-    fn delivery(id: &str, webhook_id: &str, next_at: u64) -> Delivery {
+    pub(in crate::engine) fn delivery(id: &str, webhook_id: &str, next_at: u64) -> Delivery {
         Delivery {
             id: id.into(),
             webhook_id: webhook_id.into(),

@@ -3,7 +3,7 @@
 //! webhooks whose stored settings no longer validate are turned off with the
 //! reason, and deliveries their webhook no longer takes are cancelled or held.
 
-use super::{refusal, DeliveryState, Engine, Key, Unreadable};
+use super::{refusal, DeliveryState, Engine, Unreadable};
 use crate::config::StoredConfig;
 use crate::time::Millis;
 
@@ -15,11 +15,7 @@ impl Engine {
 
     /// Deletes a set-aside record for good; `false` if there is none.
     pub fn delete_unreadable(&mut self, name: &str) -> bool {
-        let found = self.set_aside.remove(name).is_some();
-        if found {
-            self.dirty.insert(Key::Unreadable(name.into()));
-        }
-        found
+        self.set_aside.remove(name)
     }
 
     /// Moves a record this load could not read aside, under a name no
@@ -27,7 +23,7 @@ impl Engine {
     /// was readable (or removed).
     pub(super) fn set_aside(&mut self, record: Unreadable) {
         if let Some(key) = record.origin_key() {
-            self.dirty.insert(key);
+            self.rewrite(key);
         }
         // The same record again: a worker stopped after a batch set it
         // aside but before it removed the original. The same text refused
@@ -40,7 +36,6 @@ impl Engine {
             .map(|n| if n == 1 { record.origin.clone() } else { format!("{} ({n})", record.origin) })
             .find(|name| !self.set_aside.contains_key(name))
             .expect("an unbounded range has a free name");
-        self.dirty.insert(Key::Unreadable(name.clone()));
         self.set_aside.insert(name, record);
     }
 
@@ -48,20 +43,21 @@ impl Engine {
     /// build or a sync tool may have written them); one that did not parse
     /// is turned off with the reason, and its queued deliveries are cancelled.
     pub(super) fn disable_invalid_webhooks(&mut self, now: Millis) {
-        let mut disabled = Vec::new();
-        for webhook in &mut self.webhooks {
-            let StoredConfig::Invalid(invalid) = &mut webhook.config else { continue };
-            let error = &invalid.error;
-            let reason = format!("its stored settings are invalid ({}: {error}); fix them and turn it on again", error.field());
-            if invalid.raw.enabled || webhook.disabled_reason.as_deref() != Some(reason.as_str()) {
-                invalid.raw.enabled = false;
-                webhook.disabled_reason = Some(reason);
-                disabled.push(webhook.id.clone());
+        let disabled = self.webhooks.edit_if(|webhooks| {
+            let mut disabled = Vec::new();
+            for webhook in webhooks {
+                let StoredConfig::Invalid(invalid) = &mut webhook.config else { continue };
+                let error = &invalid.error;
+                let reason = format!("its stored settings are invalid ({}: {error}); fix them and turn it on again", error.field());
+                if invalid.raw.enabled || webhook.disabled_reason.as_deref() != Some(reason.as_str()) {
+                    invalid.raw.enabled = false;
+                    webhook.disabled_reason = Some(reason);
+                    disabled.push(webhook.id.clone());
+                }
             }
-        }
-        if !disabled.is_empty() {
-            self.dirty.insert(Key::Webhooks);
-        }
+            let changed = !disabled.is_empty();
+            (disabled, changed)
+        });
         for id in disabled {
             self.cancel_pending(&id, "webhook was turned off: its stored settings are invalid", now);
         }
@@ -75,20 +71,19 @@ impl Engine {
     /// before the webhook was turned off) is put back in line: it would
     /// otherwise wait for a turn-on that never comes.
     pub(super) fn settle_restored(&mut self, now: Millis) {
-        let ids: Vec<String> = self.outbox.iter().map(|d| d.id.clone()).collect();
+        let ids: Vec<String> = self.deliveries.outbox().iter().map(|d| d.id.clone()).collect();
         for id in ids {
-            let Some(delivery) = self.outbox.get(&id) else { continue };
+            let Some(delivery) = self.deliveries.outbox().get(&id) else { continue };
             if let Some(refusal) = refusal(&self.webhooks, delivery) {
                 self.refuse(&id, refusal, now);
                 continue;
             }
             let holds = self.webhooks.iter().any(|w| w.id == delivery.webhook_id && w.health.auto_disabled);
             if delivery.state == DeliveryState::Held && !holds {
-                if let Some(delivery) = self.outbox.get_mut(&id) {
+                if let Some(delivery) = self.deliveries.edit(&id) {
                     delivery.state = DeliveryState::Pending;
                 }
-                self.outbox.queue(&id);
-                self.dirty.insert(Key::Delivery(id));
+                self.deliveries.queue(&id);
             }
         }
     }

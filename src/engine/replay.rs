@@ -22,10 +22,10 @@ impl Engine {
     pub fn redeliver_failed(&mut self, webhook_id: Option<&str>, since: Millis, dry_run: bool, now: Millis) -> Result<usize, EngineError> {
         self.check_filter(webhook_id)?;
         // Events a webhook has on their way, or got since they failed.
-        let settled = self.outbox.iter().chain(self.log.iter().filter(|d| d.state == DeliveryState::Delivered));
+        let settled = self.deliveries.outbox().iter().chain(self.deliveries.log().iter().filter(|d| d.state == DeliveryState::Delivered));
         let mut taken: BTreeSet<(&str, &str)> = settled.map(|d| (d.webhook_id.as_str(), d.event.id.as_str())).collect();
         let mut replays = Vec::new();
-        for delivery in &self.log {
+        for delivery in self.deliveries.log() {
             let wanted = delivery.state == DeliveryState::Failed
                 && !delivery.test
                 && delivery.finished_at.is_some_and(|at| at >= since)
@@ -41,7 +41,7 @@ impl Engine {
         if dry_run || replays.is_empty() {
             return Ok(replays.len());
         }
-        if self.outbox.len() + replays.len() > super::MAX_OUTBOX {
+        if self.deliveries.outbox().len() + replays.len() > super::MAX_OUTBOX {
             return Err(EngineError::OutboxFull);
         }
         // One the webhook's settings now make too large is logged as
@@ -57,8 +57,13 @@ impl Engine {
     /// Returns how many.
     pub fn cancel_unfinished(&mut self, webhook_id: Option<&str>, now: Millis) -> Result<usize, EngineError> {
         self.check_filter(webhook_id)?;
-        let ids: Vec<String> =
-            self.outbox.iter().filter(|d| !d.test && webhook_id.is_none_or(|id| d.webhook_id == id)).map(|d| d.id.clone()).collect();
+        let ids: Vec<String> = self
+            .deliveries
+            .outbox()
+            .iter()
+            .filter(|d| !d.test && webhook_id.is_none_or(|id| d.webhook_id == id))
+            .map(|d| d.id.clone())
+            .collect();
         for id in &ids {
             self.finish(id, DeliveryState::Cancelled, Some("cancelled by the user".into()), now);
         }

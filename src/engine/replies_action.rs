@@ -150,7 +150,7 @@ impl Engine {
     /// `reply` cannot type a secret into the chat.
     pub(super) fn read_reply(&self, id: &str, outcome: &Outcome, redactor: &Redactor) -> Option<Result<Asked, String>> {
         let Outcome::Response { status: 200..=299, body, .. } = outcome else { return None };
-        let delivery = self.outbox.get(id)?;
+        let delivery = self.deliveries.outbox().get(id)?;
         let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
         if !acts_on_replies(&webhook.config) {
             return None;
@@ -167,7 +167,7 @@ impl Engine {
     /// is recorded, and says in its log entry what that did.
     pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
         let Some(asked) = asked else { return };
-        let Some(delivery) = self.log.iter().rev().find(|d| d.id == id) else { return };
+        let Some(delivery) = self.deliveries.logged(id) else { return };
         // Events stored before causes were (1.0.0) carry only the message's marker, read when they were.
         let marked = |event: &Event| event.kind == EventKind::MessageSent && event.data.source() == Some(MessageSource::Reply);
         let from_reply = delivery.cause().replier().is_some() || marked(&delivery.event) || delivery.batch.iter().any(marked);
@@ -202,11 +202,10 @@ impl Engine {
             });
         }
         if let Some(text) = asked.reply {
-            let queued = self.campaign.queue_reply(QueuedReply { text, delivery_id: id.to_string(), webhook_id: replier.to_string() });
-            done.push(match queued {
+            let reply = QueuedReply { text, delivery_id: id.to_string(), webhook_id: replier.to_string() };
+            done.push(match self.campaign.try_edit(|campaign| campaign.queue_reply(reply)) {
                 Ok(()) => {
                     self.reply_batch = Some(None);
-                    self.dirty.insert(super::Key::Campaign);
                     "reply queued as the campaign's next message".into()
                 }
                 Err(refused) => format!("reply not acted on: {refused}"),
@@ -218,15 +217,15 @@ impl Engine {
 
     /// Writes what became of a queued reply into its delivery's log entry.
     pub(super) fn settle_reply(&mut self) {
-        if let Some((id, outcome)) = self.campaign.take_settled_reply() {
+        // What became of it is not stored with the campaign: it goes into the log entry.
+        if let Some((id, outcome)) = self.campaign.edit_if(|campaign| (campaign.take_settled_reply(), false)) {
             self.note_reply(&id, |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
         }
     }
 
     fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
-        if let Some(delivery) = self.log.iter_mut().rev().find(|d| d.id == id) {
+        if let Some(delivery) = self.deliveries.edit_logged(id) {
             change(&mut delivery.reply_action);
-            self.dirty.insert(super::Key::Delivery(id.to_string()));
         }
     }
 
@@ -242,7 +241,8 @@ impl Engine {
     pub(super) fn reply_stored(&mut self, batch: u64) {
         if self.reply_batch.is_some_and(|held| held.is_some_and(|b| b <= batch)) {
             self.reply_batch = None;
-            self.campaign.reply_saved();
+            // Not stored: a reply read from storage is saved already.
+            self.campaign.edit_if(|campaign| (campaign.reply_saved(), false));
         }
     }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 
 use super::state::decode;
-use super::{Engine, EngineError, Key, Unreadable, Webhook};
+use super::{Engine, EngineError, Unreadable, Webhook};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput, MAX_SECRET_CHARS};
 use crate::redact::Credentials;
 use crate::signing::{generate_secret, Secret, SecretKey};
@@ -166,7 +166,7 @@ impl Engine {
         let text = generate_secret(random);
         let config = self.webhooks[index].config.apply(WebhookInput { secret: Some(text.clone()), ..Default::default() })?;
         self.prune_expired_secrets(now);
-        let webhook = &mut self.webhooks[index];
+        let webhook = &mut self.webhooks.edit()[index];
         // A stored secret that does not parse signs nothing: it has no overlap to keep.
         if let Ok(Some(replaced)) = webhook.config.valid().map(|config| config.secret.clone()) {
             let previous = &mut webhook.previous_secrets.secrets;
@@ -175,7 +175,6 @@ impl Engine {
         }
         webhook.config = StoredConfig::Valid(config);
         webhook.updated_at = now;
-        self.dirty.insert(Key::Webhooks);
         Ok(text)
     }
 
@@ -183,25 +182,24 @@ impl Engine {
     /// rotation) ends the previous secrets at once: that is how a user
     /// revokes a secret that leaked, old or current.
     pub(super) fn revoke_replaced_secrets(&mut self, index: usize, next: &WebhookConfig) {
-        let webhook = &mut self.webhooks[index];
+        let webhook = &self.webhooks[index];
         if webhook.config.secret() != next.secret.as_ref().map(Secret::as_str) && !webhook.previous_secrets.is_empty() {
-            webhook.previous_secrets.secrets.clear();
-            self.dirty.insert(Key::Webhooks);
+            self.webhooks.edit()[index].previous_secrets.secrets.clear();
         }
     }
 
     /// Removes previous secrets whose overlap has ended, from memory and storage.
     pub(super) fn prune_expired_secrets(&mut self, now: Millis) {
-        let mut pruned = false;
-        for webhook in &mut self.webhooks {
-            let secrets = &mut webhook.previous_secrets.secrets;
-            let before = secrets.len();
-            secrets.retain(|previous| previous.expires_at > now);
-            pruned |= secrets.len() != before;
-        }
-        if pruned {
-            self.dirty.insert(Key::Webhooks);
-        }
+        self.webhooks.edit_if(|webhooks| {
+            let mut pruned = false;
+            for webhook in webhooks {
+                let secrets = &mut webhook.previous_secrets.secrets;
+                let before = secrets.len();
+                secrets.retain(|previous| previous.expires_at > now);
+                pruned |= secrets.len() != before;
+            }
+            ((), pruned)
+        });
     }
 
     /// When the next previous secret expires, so the driver wakes the

@@ -30,8 +30,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Engine, HeldEvents, Key, MAX_WEBHOOKS};
-use crate::campaign::{CampaignInput, CampaignSettings, ScheduleInput};
+use super::{Engine, HeldEvents, MAX_WEBHOOKS};
+use crate::campaign::{Campaign, CampaignInput, CampaignSettings, ScheduleInput};
 use crate::config::{ConfigError, RawConfig, RawHeader, StoredConfig, WebhookConfig};
 use crate::export::{self, Field, Imported, ImportedWebhook, Secrets, TransferError};
 use crate::redact::is_secret_header;
@@ -145,7 +145,7 @@ impl Engine {
         }
         let campaign = match file.campaign {
             Some(settings) => {
-                let mut campaign = self.campaign.clone();
+                let mut campaign = Campaign::clone(&self.campaign);
                 campaign.configure(campaign_input(settings), now).map_err(TransferError::Campaign)?;
                 Some(campaign)
             }
@@ -168,15 +168,14 @@ impl Engine {
                 }
             };
             if !complete {
-                self.webhooks[index].disabled_reason = Some(IMPORTED_WITHOUT_SECRETS.into());
+                self.webhooks.edit()[index].disabled_reason = Some(IMPORTED_WITHOUT_SECRETS.into());
             }
         }
         for id in removed {
             self.delete_webhook(&id, now).expect("an id just read from the list");
         }
         if let Some(campaign) = campaign {
-            self.campaign = campaign;
-            self.dirty.insert(Key::Campaign);
+            *self.campaign.edit() = campaign;
         }
         if let Some(settings) = file.settings {
             self.set_settings(settings);

@@ -1,0 +1,413 @@
+//! Every delivery the engine keeps, and which of them storage has: the
+//! outbox (unfinished deliveries, [`Outbox`]), the log (finished ones, the
+//! newest [`LOG_CAPACITY`]), the attempts in flight, and the deliveries not
+//! yet known to be in storage.
+//!
+//! Each delivery is stored under its own key (`delivery/<id>`), whether it
+//! is in the outbox or the log, and the attempts in flight under one more
+//! (`inflight`, see [`Key::InFlight`]). Every change goes through a method
+//! here that marks the key it changes, so [`Deliveries::take_changes`]
+//! knows what to write without being told.
+//!
+//! A delivery is in durable storage before its first attempt: one added
+//! ([`Deliveries::await_write`]) is not put in line until the write batch
+//! holding it is reported saved ([`Deliveries::saved`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use super::delivery::{Attempt, Delivery, DeliveryState, LoggedRequest};
+use super::outbox::Outbox;
+use super::state::Key;
+use super::stored::Writes;
+use super::tally::Tally;
+use super::{AttemptId, LOG_CAPACITY};
+use crate::redact::Redactor;
+use crate::time::Millis;
+
+/// An attempt awaiting its result: its delivery, the request as the log
+/// will keep it (stored with the result, so starting an attempt writes only
+/// its entry under [`Key::InFlight`]), and the request's credentials, to
+/// scrub from the response.
+#[derive(Debug)]
+pub(super) struct InFlight {
+    /// The delivery it is an attempt of.
+    pub delivery_id: String,
+    /// The request, as the log keeps it.
+    pub request: LoggedRequest,
+    /// The request's credentials.
+    pub redactor: Redactor,
+}
+
+/// The outbox, the log, the attempts in flight and what storage has of them.
+#[derive(Debug, Default)]
+pub(super) struct Deliveries {
+    outbox: Outbox,
+    log: VecDeque<Delivery>,
+    in_flight: BTreeMap<AttemptId, InFlight>,
+    next_attempt: u64,
+    /// Whether the attempts in flight changed since the last batch.
+    in_flight_changed: bool,
+    /// Deliveries changed since the last batch, by id.
+    changed: BTreeSet<String>,
+    /// Deliveries trimmed from the log since then: their keys are removed,
+    /// and `take_changes` need not look for them in the log.
+    trimmed: HashSet<String>,
+    /// Deliveries not yet known to be in storage, with the write batch
+    /// that holds them (`None` until one does) and their webhook. They are
+    /// not sent yet.
+    not_durable: HashMap<String, (Option<u64>, String)>,
+    /// How many of those each webhook has: it has work coming, so its
+    /// in-flight share is kept for it while the write lands.
+    unwritten: Tally,
+}
+
+impl Deliveries {
+    /// The deliveries as stored: the log (trimmed to its capacity), and the
+    /// unfinished ones returned to be added one by one with
+    /// [`Deliveries::restore`], each with the attempt recorded for it only
+    /// under `inflight` (`in_flight`) joined to it.
+    pub fn load(unfinished: Vec<Delivery>, log: Vec<Delivery>, mut in_flight: BTreeMap<String, Attempt>) -> (Deliveries, Vec<Delivery>) {
+        let mut deliveries = Deliveries { log: log.into(), in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
+        deliveries.trim_log();
+        let unfinished = unfinished
+            .into_iter()
+            .map(|mut delivery| {
+                // An attempt recorded only under `inflight` joins its delivery;
+                // one its key already holds (with or without a result) does not.
+                if let Some(attempt) = in_flight.remove(&delivery.id) {
+                    if delivery.attempts.iter().all(|a| a.delivery_header != attempt.delivery_header) {
+                        delivery.attempts.push(attempt);
+                    }
+                }
+                delivery
+            })
+            .collect();
+        (deliveries, unfinished)
+    }
+
+    /// Adds a stored unfinished delivery back to the outbox, in line unless
+    /// its last attempt was cut off: then its id, for the caller to record
+    /// that attempt as interrupted.
+    pub fn restore(&mut self, delivery: Delivery) -> Option<String> {
+        let (id, interrupted) = (delivery.id.clone(), delivery.awaiting_result());
+        self.outbox.push(delivery);
+        if interrupted {
+            return Some(id);
+        }
+        self.outbox.queue(&id);
+        None
+    }
+
+    // ----- reading -----
+
+    /// The unfinished deliveries.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The finished deliveries, oldest first.
+    pub fn log(&self) -> &VecDeque<Delivery> {
+        &self.log
+    }
+
+    /// Every delivery, newest first: unfinished, then the log.
+    pub fn iter(&self) -> impl Iterator<Item = &Delivery> {
+        self.outbox.iter().rev().chain(self.log.iter().rev())
+    }
+
+    /// The logged delivery `id`, looked for from the newest.
+    pub fn logged(&self, id: &str) -> Option<&Delivery> {
+        self.log.iter().rev().find(|d| d.id == id)
+    }
+
+    /// How many attempts are in flight.
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The deliveries with an attempt in flight.
+    pub fn in_flight_ids(&self) -> impl Iterator<Item = &str> {
+        self.in_flight.values().map(|attempt| attempt.delivery_id.as_str())
+    }
+
+    /// How many deliveries each webhook has waiting for their write.
+    pub fn unwritten(&self) -> &Tally {
+        &self.unwritten
+    }
+
+    /// Whether delivery `id` waits for its write before it may be sent.
+    pub fn awaits_write(&self, id: &str) -> bool {
+        self.not_durable.contains_key(id)
+    }
+
+    // ----- changing -----
+
+    /// Adds a new delivery, not yet in line.
+    pub fn push(&mut self, delivery: Delivery) {
+        self.changed.insert(delivery.id.clone());
+        self.outbox.push(delivery);
+    }
+
+    /// The unfinished delivery `id`, out of line, to change (see [`Outbox::get_mut`]).
+    pub fn edit(&mut self, id: &str) -> Option<&mut Delivery> {
+        let delivery = self.outbox.get_mut(id)?;
+        self.changed.insert(delivery.id.clone());
+        Some(delivery)
+    }
+
+    /// The logged delivery `id`, to change.
+    pub fn edit_logged(&mut self, id: &str) -> Option<&mut Delivery> {
+        let delivery = self.log.iter_mut().rev().find(|d| d.id == id)?;
+        self.changed.insert(delivery.id.clone());
+        Some(delivery)
+    }
+
+    /// Puts delivery `id` in line (see [`Outbox::queue`]).
+    pub fn queue(&mut self, id: &str) {
+        self.outbox.queue(id);
+    }
+
+    /// Takes the delivery due first out of line (see [`Outbox::take_due`]).
+    pub fn take_due(&mut self, now: Millis, floor: impl Fn(&str) -> Option<Millis>) -> Option<&Delivery> {
+        self.outbox.take_due(now, floor).map(|delivery| &*delivery)
+    }
+
+    /// Starts `attempt` of delivery `id` (taken with [`Deliveries::take_due`]).
+    /// Only the in-flight key is written for it: rewriting the delivery
+    /// per attempt cost a delivery-sized write each (see [`Key::InFlight`]).
+    pub fn begin_attempt(&mut self, id: &str, attempt: Attempt, request: LoggedRequest, redactor: Redactor) -> Option<AttemptId> {
+        self.outbox.get_mut(id)?.attempts.push(attempt);
+        self.next_attempt += 1;
+        let attempt = AttemptId(self.next_attempt);
+        self.in_flight.insert(attempt, InFlight { delivery_id: id.to_string(), request, redactor });
+        self.in_flight_changed = true;
+        Some(attempt)
+    }
+
+    /// Ends `attempt`, if it is in flight, for its result to be recorded.
+    pub fn end_attempt(&mut self, attempt: AttemptId) -> Option<InFlight> {
+        let ended = self.in_flight.remove(&attempt)?;
+        self.in_flight_changed = true;
+        Some(ended)
+    }
+
+    /// Moves the unfinished delivery `id` to the log as `state`, for
+    /// `reason`, at `now`; the logged delivery.
+    pub fn finish(&mut self, id: &str, state: DeliveryState, reason: Option<String>, now: Millis) -> Option<&Delivery> {
+        let mut delivery = self.outbox.remove(id)?;
+        delivery.state = state;
+        delivery.reason = reason;
+        delivery.finished_at = Some(now);
+        self.log_finished(delivery);
+        self.log.back()
+    }
+
+    /// Logs a delivery that never entered the outbox (skipped, dropped, refused).
+    pub fn log_finished(&mut self, delivery: Delivery) {
+        self.changed.insert(delivery.id.clone());
+        self.log.push_back(delivery);
+        self.trim_log();
+    }
+
+    /// Removes the unfinished delivery `id` without logging it: its events
+    /// went on as other deliveries.
+    pub fn discard(&mut self, id: &str) -> Option<Delivery> {
+        let delivery = self.outbox.remove(id)?;
+        self.changed.insert(delivery.id.clone());
+        Some(delivery)
+    }
+
+    fn trim_log(&mut self) {
+        while self.log.len() > LOG_CAPACITY {
+            if let Some(dropped) = self.log.pop_front() {
+                self.trimmed.insert(dropped.id.clone());
+                self.changed.insert(dropped.id);
+            }
+        }
+    }
+
+    // ----- storage -----
+
+    /// Holds back delivery `id` (of `webhook_id`) until its write lands.
+    pub fn await_write(&mut self, id: &str, webhook_id: &str) {
+        if self.not_durable.insert(id.to_string(), (None, webhook_id.to_string())).is_none() {
+            self.unwritten.add(webhook_id);
+        }
+    }
+
+    /// Write batch `batch` is being made: it holds every delivery not yet
+    /// in one.
+    pub fn batch_taken(&mut self, batch: u64) {
+        self.not_durable.values_mut().filter(|(holder, _)| holder.is_none()).for_each(|(holder, _)| *holder = Some(batch));
+    }
+
+    /// Batch `batch` (and every earlier one) is in storage: the deliveries
+    /// it holds go in line.
+    pub fn saved(&mut self, batch: u64) {
+        let (outbox, unwritten) = (&mut self.outbox, &mut self.unwritten);
+        self.not_durable.retain(|id, (holder, webhook_id)| {
+            let saved = holder.is_some_and(|b| b <= batch);
+            if saved {
+                unwritten.remove(webhook_id);
+                outbox.queue(id);
+            }
+            !saved
+        });
+    }
+
+    /// Batch `batch` failed: the deliveries it held wait for the next one.
+    pub fn failed(&mut self, batch: u64) {
+        for (holder, _) in self.not_durable.values_mut().filter(|(holder, _)| *holder == Some(batch)) {
+            *holder = None;
+        }
+    }
+
+    /// Delivery `id` is written (or removed) with the next batch as it is.
+    pub fn rewrite(&mut self, id: String) {
+        self.changed.insert(id);
+    }
+
+    /// The attempts in flight are written with the next batch as they are.
+    pub fn rewrite_in_flight(&mut self) {
+        self.in_flight_changed = true;
+    }
+
+    /// Adds what changed since the last batch to `writes`: the attempts in
+    /// flight, and each changed delivery, set to its record or removed
+    /// (trimmed from the log, or discarded).
+    pub fn take_changes(&mut self, writes: &mut Writes) {
+        if std::mem::take(&mut self.in_flight_changed) {
+            writes.set(Key::InFlight, &self.attempts_in_flight());
+        }
+        let changed = std::mem::take(&mut self.changed);
+        let logged = self.logged_among(&changed);
+        for id in changed {
+            match self.outbox.get(&id).or_else(|| logged.get(id.as_str()).copied()) {
+                Some(delivery) => writes.set(Key::Delivery(id), delivery),
+                None => writes.remove(Key::Delivery(id)),
+            }
+        }
+        self.trimmed.clear();
+    }
+
+    /// The logged deliveries among `changed` that left the outbox, by id.
+    /// Newest first, stopping once all are found (those trimmed from the
+    /// log are not looked for, or every batch would scan the whole log once
+    /// it is full): mostly the deliveries that just finished. Hashing every
+    /// logged id instead was 15 % of a burst's instructions
+    /// (tests/bench/burst.rs under callgrind), with a batch every few
+    /// responses and 500 in the log.
+    fn logged_among(&self, changed: &BTreeSet<String>) -> HashMap<&str, &Delivery> {
+        let mut wanted: Vec<&str> =
+            changed.iter().filter(|id| self.outbox.get(id).is_none() && !self.trimmed.contains(*id)).map(String::as_str).collect();
+        // Sorted, so that cancelling a full outbox (10,000 ids at once)
+        // costs a binary search per logged delivery, not a scan of them all.
+        wanted.sort_unstable();
+        let mut logged = HashMap::with_capacity(wanted.len());
+        for delivery in self.log.iter().rev() {
+            if logged.len() == wanted.len() {
+                break;
+            }
+            if wanted.binary_search(&delivery.id.as_str()).is_ok() {
+                logged.insert(delivery.id.as_str(), delivery);
+            }
+        }
+        logged
+    }
+
+    /// The attempt each delivery has in flight, as [`Key::InFlight`] stores
+    /// it. Deliveries cancelled meanwhile are in the log, not here.
+    fn attempts_in_flight(&self) -> BTreeMap<&str, &Attempt> {
+        let pairs = self.in_flight.values().filter_map(|attempt| self.outbox.get(&attempt.delivery_id));
+        pairs.filter_map(|d| Some((d.id.as_str(), d.attempts.last()?))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::outbox::tests::delivery;
+    use crate::engine::stored::Writes;
+    use crate::engine::Changes;
+    use crate::request::HttpRequest;
+
+    fn take(deliveries: &mut Deliveries) -> Changes {
+        let mut writes = Writes::default();
+        deliveries.take_changes(&mut writes);
+        writes.into_changes(1)
+    }
+
+    fn attempt(header: &str) -> Attempt {
+        Attempt {
+            delivery_header: header.into(),
+            started_at: Millis(0),
+            duration_ms: None,
+            status: None,
+            error: None,
+            failure: None,
+            response_body: None,
+        }
+    }
+
+    #[test]
+    fn a_new_delivery_goes_in_line_only_once_the_batch_holding_it_is_saved() {
+        let mut deliveries = Deliveries::default();
+        deliveries.push(delivery("a", "w1", 0));
+        deliveries.await_write("a", "w1");
+        assert_eq!(deliveries.unwritten().of("w1"), 1);
+        deliveries.batch_taken(1);
+        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["delivery/a"]);
+        deliveries.failed(1);
+        deliveries.saved(1);
+        assert!(deliveries.take_due(Millis(0), |_| Some(Millis(0))).is_none(), "its batch failed: it waits for the next");
+        deliveries.batch_taken(2);
+        deliveries.saved(2);
+        assert!(!deliveries.awaits_write("a"));
+        assert_eq!(deliveries.unwritten().of("w1"), 0);
+        assert_eq!(deliveries.take_due(Millis(0), |_| Some(Millis(0))).map(|d| d.id.clone()), Some("a".into()));
+    }
+
+    #[test]
+    fn starting_an_attempt_writes_only_the_attempts_in_flight() {
+        let mut deliveries = Deliveries::default();
+        deliveries.push(delivery("a", "w1", 0));
+        take(&mut deliveries);
+        let sent = HttpRequest { method: "POST", url: "https://h.test/".into(), headers: Vec::new(), body: None };
+        let (request, redactor) = LoggedRequest::redacted(&sent, &Default::default());
+        let started = deliveries.begin_attempt("a", attempt("a.1"), request, redactor).unwrap();
+        let changes = take(&mut deliveries);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["inflight"]);
+        assert!(changes.set["inflight"].contains("a.1"));
+        assert_eq!(deliveries.end_attempt(started).map(|ended| ended.delivery_id), Some("a".into()));
+        assert!(deliveries.end_attempt(started).is_none(), "ended once");
+        assert_eq!(take(&mut deliveries).set["inflight"], "{}");
+    }
+
+    #[test]
+    fn finishing_keeps_the_key_and_the_log_trims_its_oldest_from_storage() {
+        let mut deliveries = Deliveries::default();
+        for n in 0..=LOG_CAPACITY {
+            deliveries.push(delivery(&n.to_string(), "w1", 0));
+            deliveries.finish(&n.to_string(), DeliveryState::Delivered, None, Millis(1));
+        }
+        let changes = take(&mut deliveries);
+        assert_eq!(changes.set.len(), LOG_CAPACITY);
+        assert!(changes.set["delivery/1"].contains("\"delivered\""));
+        assert_eq!(changes.remove, ["delivery/0"], "trimmed from the log");
+        assert_eq!(deliveries.iter().count(), LOG_CAPACITY);
+        deliveries.edit_logged("1").unwrap().reply_action = Some("noted".into());
+        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["delivery/1"]);
+    }
+
+    #[test]
+    fn an_attempt_stored_only_in_flight_joins_its_delivery_and_is_interrupted() {
+        let mut started = delivery("a", "w1", 0);
+        started.attempts.push(attempt("a.1"));
+        let in_flight = BTreeMap::from([("a".to_string(), attempt("a.2")), ("b".to_string(), attempt("b.1"))]);
+        let (mut deliveries, unfinished) = Deliveries::load(vec![started, delivery("b", "w1", 0)], Vec::new(), in_flight);
+        assert_eq!(unfinished[0].attempts.len(), 2);
+        let interrupted: Vec<Option<String>> = unfinished.into_iter().map(|d| deliveries.restore(d)).collect();
+        assert_eq!(interrupted, [Some("a".to_string()), Some("b".to_string())]);
+        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["inflight"], "the joined attempts leave it");
+    }
+}

@@ -1,0 +1,65 @@
+//! The engine's side of storage: the writes that bring the store up to
+//! date, asked of each part that owns a key ([`super::stored`]), and what
+//! became of them. The contract is in the module docs of [`super`]: a
+//! delivery is in storage before its first attempt, everything else is
+//! written after the fact, in batches.
+
+use super::state::{Changes, Key};
+use super::stored::Writes;
+use super::Engine;
+
+impl Engine {
+    /// The storage writes that bring the store up to date with the engine:
+    /// every key changed since the last call, set to its value or removed.
+    pub fn take_changes(&mut self) -> Changes {
+        self.batch += 1;
+        let batch = self.batch;
+        self.deliveries.batch_taken(batch);
+        self.reply_taken(batch);
+        let mut writes = Writes::default();
+        self.settings.take_change(Key::Settings, &mut writes);
+        self.webhooks.take_change(Key::Webhooks, &mut writes);
+        self.campaign.take_change(Key::Campaign, &mut writes);
+        self.replies.take_change(Key::Replies, &mut writes);
+        self.unseen.take_change(Key::Badge, &mut writes);
+        self.notified.take_change(Key::Notified, &mut writes);
+        self.deliveries.take_changes(&mut writes);
+        self.set_aside.take_changes(Key::Unreadable, &mut writes);
+        writes.into_changes(batch)
+    }
+
+    /// Tells the engine the batch `take_changes` numbered `batch` (and every
+    /// earlier one) is in storage, so the deliveries it holds may be sent.
+    pub fn changes_saved(&mut self, batch: u64) {
+        self.reply_stored(batch);
+        self.deliveries.saved(batch);
+    }
+
+    /// Takes back a batch whose write failed: its keys go into the next
+    /// batch, and its deliveries stay unsent until that one is saved.
+    pub fn changes_failed(&mut self, changes: Changes) {
+        self.reply_unstored(changes.batch);
+        let keys = changes.set.keys().chain(&changes.remove);
+        for key in keys.filter_map(|key| Key::parse(key)) {
+            self.rewrite(key);
+        }
+        self.deliveries.failed(changes.batch);
+    }
+
+    /// Has `key` written with the next batch as the part that owns it holds
+    /// it now (or removed, if it holds nothing under it): a write that
+    /// failed, or a record read back in another shape.
+    pub(super) fn rewrite(&mut self, key: Key) {
+        match key {
+            Key::Settings => self.settings.rewrite(),
+            Key::Webhooks => self.webhooks.rewrite(),
+            Key::Campaign => self.campaign.rewrite(),
+            Key::InFlight => self.deliveries.rewrite_in_flight(),
+            Key::Delivery(id) => self.deliveries.rewrite(id),
+            Key::Replies => self.replies.rewrite(),
+            Key::Unreadable(name) => self.set_aside.rewrite(name),
+            Key::Badge => self.unseen.rewrite(),
+            Key::Notified => self.notified.rewrite(),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! How a change reaches storage: through the part that owns it. A value
+//! stored under one key is a [`Stored`], whose only mutable access marks it
+//! changed; records stored one key each are a [`StoredMap`]. The deliveries
+//! keep their own marks ([`super::deliveries`]). [`super::Engine::take_changes`]
+//! asks each part for what changed, so no change depends on someone
+//! remembering to mark it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Deref;
+
+use serde::Serialize;
+
+use super::state::{Changes, Key};
+
+/// A value stored whole under one key, with whether it changed since it was
+/// last handed to storage.
+#[derive(Debug, Default)]
+pub(super) struct Stored<T> {
+    value: T,
+    changed: bool,
+}
+
+impl<T> Stored<T> {
+    /// A value as read from storage: unchanged.
+    pub fn new(value: T) -> Stored<T> {
+        Stored { value, changed: false }
+    }
+
+    /// The value, to change: it is written with the next batch.
+    pub fn edit(&mut self) -> &mut T {
+        self.changed = true;
+        &mut self.value
+    }
+
+    /// Changes the value by `change`, which says whether it changed what is
+    /// stored: for changes that often leave it as it was (a pruning, a tick
+    /// of the clock), or touch only what is not stored, so an unchanged
+    /// value is not written again.
+    pub fn edit_if<R>(&mut self, change: impl FnOnce(&mut T) -> (R, bool)) -> R {
+        let (result, changed) = change(&mut self.value);
+        self.changed |= changed;
+        result
+    }
+
+    /// Changes the value by `change`, which leaves it as it was when it
+    /// fails: written only if it succeeds.
+    pub fn try_edit<R, E>(&mut self, change: impl FnOnce(&mut T) -> Result<R, E>) -> Result<R, E> {
+        let result = change(&mut self.value);
+        self.changed |= result.is_ok();
+        result
+    }
+
+    /// The value is written with the next batch as it is: its write failed,
+    /// or what was read needs writing back.
+    pub fn rewrite(&mut self) {
+        self.changed = true;
+    }
+
+    /// Adds the value under `key` to `writes` if it changed, and counts it
+    /// as handed over.
+    pub fn take_change(&mut self, key: Key, writes: &mut Writes)
+    where
+        T: Serialize,
+    {
+        if std::mem::take(&mut self.changed) {
+            writes.set(key, &self.value);
+        }
+    }
+}
+
+impl<T> Deref for Stored<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Records stored one key each, by name, with the names changed since the
+/// last batch: a name changed and no longer held is removed from storage.
+#[derive(Debug, Default)]
+pub(super) struct StoredMap<T> {
+    records: BTreeMap<String, T>,
+    changed: BTreeSet<String>,
+}
+
+impl<T> StoredMap<T> {
+    /// Records as read from storage: unchanged.
+    pub fn new(records: BTreeMap<String, T>) -> StoredMap<T> {
+        StoredMap { records, changed: BTreeSet::new() }
+    }
+
+    /// Adds or replaces the record `name`.
+    pub fn insert(&mut self, name: String, record: T) {
+        self.changed.insert(name.clone());
+        self.records.insert(name, record);
+    }
+
+    /// Removes the record `name`; whether there was one.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let found = self.records.remove(name).is_some();
+        if found {
+            self.changed.insert(name.to_string());
+        }
+        found
+    }
+
+    /// The record `name` is written (or removed) with the next batch as it
+    /// is: its write failed.
+    pub fn rewrite(&mut self, name: String) {
+        self.changed.insert(name);
+    }
+
+    /// Adds the changed records to `writes`, each under `key(name)`.
+    pub fn take_changes(&mut self, key: impl Fn(String) -> Key, writes: &mut Writes)
+    where
+        T: Serialize,
+    {
+        for name in std::mem::take(&mut self.changed) {
+            match self.records.get(&name) {
+                Some(record) => writes.set(key(name), record),
+                None => writes.remove(key(name)),
+            }
+        }
+    }
+}
+
+impl<T> Deref for StoredMap<T> {
+    type Target = BTreeMap<String, T>;
+
+    fn deref(&self) -> &BTreeMap<String, T> {
+        &self.records
+    }
+}
+
+/// The writes of one batch as the parts hand them over, in key order.
+#[derive(Debug, Default)]
+pub(super) struct Writes(BTreeMap<Key, Option<String>>);
+
+impl Writes {
+    /// Sets `key` to `value`.
+    pub fn set(&mut self, key: Key, value: &impl Serialize) {
+        // The stored types hold only strings, numbers and string-keyed maps.
+        self.0.insert(key, Some(serde_json::to_string(value).expect("state serializes to JSON")));
+    }
+
+    /// Removes `key`.
+    pub fn remove(&mut self, key: Key) {
+        self.0.insert(key, None);
+    }
+
+    /// The batch numbered `batch`: keys to set, then keys to remove in key order.
+    pub fn into_changes(self, batch: u64) -> Changes {
+        let mut changes = Changes { batch, ..Changes::default() };
+        for (key, value) in self.0 {
+            match value {
+                Some(value) => drop(changes.set.insert(key.to_string(), value)),
+                None => changes.remove.push(key.to_string()),
+            }
+        }
+        changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(mut take: impl FnMut(&mut Writes)) -> Changes {
+        let mut writes = Writes::default();
+        take(&mut writes);
+        writes.into_changes(1)
+    }
+
+    #[test]
+    fn a_stored_value_is_written_after_an_edit_once_and_not_after_a_read() {
+        let mut stored = Stored::new(vec![1]);
+        assert_eq!(stored.len(), 1);
+        assert!(written(|w| stored.take_change(Key::Settings, w)).is_empty(), "read as stored: nothing to write");
+        stored.edit().push(2);
+        assert_eq!(written(|w| stored.take_change(Key::Settings, w)).set["settings"], "[1,2]");
+        assert!(written(|w| stored.take_change(Key::Settings, w)).is_empty(), "handed over once");
+        stored.edit_if(|v| (v.clear(), false));
+        assert!(written(|w| stored.take_change(Key::Settings, w)).is_empty(), "a change that says it stored nothing");
+        assert_eq!(stored.try_edit(|v| v.pop().ok_or("empty")), Err("empty"));
+        assert!(written(|w| stored.take_change(Key::Settings, w)).is_empty(), "a change that failed");
+        stored.rewrite();
+        assert_eq!(written(|w| stored.take_change(Key::Settings, w)).set["settings"], "[]");
+    }
+
+    #[test]
+    fn a_stored_map_sets_what_it_holds_and_removes_what_it_no_longer_does() {
+        let mut map = StoredMap::new(BTreeMap::from([("a".to_string(), 1)]));
+        map.insert("b".into(), 2);
+        assert!(map.remove("a"));
+        assert!(!map.remove("never"), "nothing to remove, nothing to write");
+        let changes = written(|w| map.take_changes(Key::Unreadable, w));
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["unreadable/b"]);
+        assert_eq!(changes.remove, ["unreadable/a"]);
+        assert!(written(|w| map.take_changes(Key::Unreadable, w)).is_empty());
+        map.rewrite("a".into());
+        assert_eq!(written(|w| map.take_changes(Key::Unreadable, w)).remove, ["unreadable/a"]);
+    }
+}
