@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::state::Key;
+use super::stored::{Stored, Writes};
 use super::{Delivery, DeliveryState, Engine, Failure};
 use crate::event::Cause;
 use crate::time::Millis;
@@ -181,10 +183,27 @@ pub struct Notification {
     pub limit: Option<u64>,
 }
 
-impl Engine {
-    /// The badge as it should be now.
-    pub fn badge(&self) -> Badge {
-        let text = if self.webhooks.iter().any(|w| w.health.auto_disabled) {
+/// The badge's count of unseen failures and the cap on the notifications
+/// replies set off, each stored under its own key, with the badge the
+/// driver was last told to show.
+#[derive(Debug, Default)]
+pub(super) struct Alerts {
+    unseen: Stored<Unseen>,
+    notified: Stored<Notified>,
+    /// `None` after a start: the first drain tells the badge.
+    shown_badge: Option<Badge>,
+}
+
+impl Alerts {
+    /// As stored.
+    pub fn new(unseen: Unseen, notified: Notified) -> Alerts {
+        Alerts { unseen: Stored::new(unseen), notified: Stored::new(notified), shown_badge: None }
+    }
+
+    /// The badge: `!` while a webhook holds its events (`holding`), else
+    /// the unseen failures.
+    pub fn badge(&self, holding: bool) -> Badge {
+        let text = if holding {
             "!".to_string()
         } else {
             match self.unseen.failures {
@@ -196,21 +215,79 @@ impl Engine {
         Badge { text, color: BADGE_RED }
     }
 
+    /// `badge`, if the driver was not told it last.
+    pub fn badge_to_show(&mut self, badge: Badge) -> Option<Badge> {
+        (self.shown_badge.as_ref() != Some(&badge)).then(|| {
+            self.shown_badge = Some(badge.clone());
+            badge
+        })
+    }
+
     /// Failed deliveries not yet seen.
     pub fn unseen_failures(&self) -> u64 {
         self.unseen.failures
     }
 
-    /// The user opened the log or the popup: the failures so far are seen.
+    /// The failures so far are seen.
     pub fn mark_seen(&mut self) {
         if self.unseen.failures > 0 {
             self.unseen.edit().failures = 0;
         }
     }
 
-    pub(super) fn count_unseen_failure(&mut self) {
+    /// One more failure not yet seen.
+    pub fn count_failure(&mut self) {
         let unseen = self.unseen.edit();
         unseen.failures = unseen.failures.saturating_add(1);
+    }
+
+    /// Whether a notification that the reply of webhook `replier` set off
+    /// may be shown at `now`, counting it if so. A webhook that no longer
+    /// `exists` (or a reply a 1.0.0 build queued, which names none) has no
+    /// allowance: its entry went with it, which keeps [`Notified`] bounded.
+    pub fn admit(&mut self, replier: &str, exists: impl Fn(&str) -> bool, now: Millis) -> bool {
+        self.prune(&exists, now);
+        let notified = self.notified.edit();
+        exists(replier) && notified.admit(replier, now)
+    }
+
+    /// Forgets reply-set-off notifications that no longer count at `now`,
+    /// and those of webhooks that no longer `exist` (see [`Notified`]).
+    pub fn prune(&mut self, exists: impl Fn(&str) -> bool, now: Millis) {
+        // What no longer counts is dropped again at the next start.
+        self.notified.edit_if(|notified| (notified.prune(exists, now), false));
+    }
+
+    /// Adds what changed to `writes`: under `badge` and `notified`.
+    pub fn take_changes(&mut self, writes: &mut Writes) {
+        self.unseen.take_change(Key::Badge, writes);
+        self.notified.take_change(Key::Notified, writes);
+    }
+
+    /// `key` (`badge` or `notified`) is written with the next batch as it is.
+    pub fn rewrite(&mut self, key: &Key) {
+        match key {
+            Key::Badge => self.unseen.rewrite(),
+            Key::Notified => self.notified.rewrite(),
+            _ => {}
+        }
+    }
+}
+
+impl Engine {
+    /// The badge as it should be now.
+    pub fn badge(&self) -> Badge {
+        self.alerts.badge(self.webhooks.iter().any(|w| w.health.auto_disabled))
+    }
+
+    /// Failed deliveries not yet seen.
+    pub fn unseen_failures(&self) -> u64 {
+        self.alerts.unseen_failures()
+    }
+
+    /// The user opened the log or the popup: the failures so far are seen.
+    pub fn mark_seen(&mut self) {
+        self.alerts.mark_seen();
     }
 
     /// Changes the notification switches `input` names.
@@ -246,7 +323,8 @@ impl Engine {
             return false;
         }
         if let Some(replier) = cause.replier() {
-            if !self.admit_reply_notification(replier, now) {
+            let webhooks = &self.webhooks;
+            if !self.alerts.admit(replier, |id| webhooks.iter().any(|w| w.id == id), now) {
                 return false;
             }
         }
@@ -267,25 +345,6 @@ impl Engine {
         self.notices.push_back(super::Notice::Notify(notification));
         true
     }
-
-    /// Whether a notification that the reply of webhook `replier` set off
-    /// may be shown at `now`, counting it if so. A webhook since deleted
-    /// (or a reply a 1.0.0 build queued, which names none) has no
-    /// allowance: its entry went with it, which keeps [`Notified`] bounded.
-    fn admit_reply_notification(&mut self, replier: &str, now: Millis) -> bool {
-        self.prune_notified(now);
-        let exists = self.webhooks.iter().any(|w| w.id == replier);
-        let notified = self.notified.edit();
-        exists && notified.admit(replier, now)
-    }
-
-    /// Forgets reply-set-off notifications that no longer count at `now`,
-    /// and those of webhooks that are gone (see [`Notified`]).
-    pub(super) fn prune_notified(&mut self, now: Millis) {
-        let webhooks = &self.webhooks;
-        // What no longer counts is dropped again at the next start.
-        self.notified.edit_if(|notified| (notified.prune(|id| webhooks.iter().any(|w| w.id == id), now), false));
-    }
 }
 
 #[cfg(test)]
@@ -295,6 +354,39 @@ mod tests {
     use super::*;
 
     const NOW: Millis = Millis(10 * HOUR_MS);
+
+    fn written(alerts: &mut Alerts) -> Vec<String> {
+        let mut writes = Writes::default();
+        alerts.take_changes(&mut writes);
+        writes.into_changes(1).set.into_keys().collect()
+    }
+
+    #[test]
+    fn the_badge_counts_unseen_failures_is_told_when_it_changes_and_shows_a_holding_webhook() {
+        let mut alerts = Alerts::default();
+        assert_eq!(alerts.badge_to_show(alerts.badge(false)).map(|b| b.text), Some(String::new()), "told first after a start");
+        assert_eq!(alerts.badge_to_show(alerts.badge(false)), None, "unchanged");
+        alerts.count_failure();
+        assert_eq!(written(&mut alerts), ["badge"]);
+        assert_eq!(alerts.badge_to_show(alerts.badge(false)).map(|b| b.text), Some("1".into()));
+        assert_eq!(alerts.badge(true).text, "!");
+        alerts.mark_seen();
+        alerts.mark_seen();
+        assert_eq!((alerts.unseen_failures(), written(&mut alerts)), (0, vec!["badge".to_string()]), "written once");
+        let many = Alerts::new(Unseen { failures: BADGE_MAX + 1 }, Notified::default());
+        assert_eq!(many.badge(false).text, "999+");
+    }
+
+    #[test]
+    fn a_reply_notification_is_admitted_three_times_an_hour_for_a_webhook_that_exists() {
+        let mut alerts = Alerts::default();
+        let exists = |id: &str| id == "wh_a";
+        let admitted = (0..4).filter(|_| alerts.admit("wh_a", exists, NOW)).count();
+        assert_eq!(admitted, REPLY_NOTIFICATIONS_PER_HOUR);
+        assert!(!alerts.admit("wh_gone", exists, NOW), "a deleted webhook has no allowance");
+        assert!(alerts.admit("wh_a", exists, NOW.plus(HOUR_MS)), "an hour later");
+        assert_eq!(written(&mut alerts), ["notified"]);
+    }
 
     #[test]
     fn what_is_kept_for_the_cap_is_the_last_hour_of_existing_webhooks_at_most_three_each() {

@@ -402,6 +402,22 @@ pub struct Delivery {
     pub reply_action: Option<String>,
 }
 
+impl Attempt {
+    /// Records what the attempt came to at `now` (`timeout_ms`, its
+    /// webhook's, words a timeout); returns how long it took.
+    pub fn record(&mut self, outcome: &Outcome, timeout_ms: u64, now: Millis) -> u64 {
+        let duration = now.since(self.started_at);
+        self.duration_ms = Some(duration);
+        self.status = outcome.status();
+        self.error = outcome.error(timeout_ms);
+        self.failure = outcome.failure();
+        if let Outcome::Response { body, .. } = outcome {
+            self.response_body = Some(truncate(body, LOGGED_RESPONSE_BYTES).to_string());
+        }
+        duration
+    }
+}
+
 impl Delivery {
     /// What its requests carry: its event, or its batch.
     pub fn payload(&self) -> Payload<'_> {

@@ -12,9 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::alerts::NotificationKind;
-use super::{Delivery, DeliveryState, Engine};
-use crate::event::Cause;
+use super::{DeliveryState, Engine, Webhook};
 use crate::time::Millis;
 
 /// A webhook's run of failures and whether AutoHook turned it off.
@@ -110,144 +108,141 @@ impl Health {
         })
     }
 
+    /// A delivery succeeded: it ends the run of failures, unless AutoHook
+    /// turned the webhook off (then only the user turning it on does).
+    /// Whether anything changed.
+    pub fn delivered(&mut self) -> bool {
+        if self.consecutive_failures == 0 || self.auto_disabled {
+            return false;
+        }
+        self.consecutive_failures = 0;
+        self.failing_since = None;
+        self.failing_notice_owed = false;
+        true
+    }
+
+    /// A delivery failed for `reason` at `now`. Whether to tell the user
+    /// the webhook is failing: at the first failure of a run, or at the
+    /// next after one whose notice the cap dropped ([`Health::failing_notice_owed`]),
+    /// never twice within [`FAILING_NOTICE_EVERY_MS`].
+    pub fn failed(&mut self, reason: Option<&str>, now: Millis) -> bool {
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        self.failing_since.get_or_insert(now);
+        self.last_reason = reason.map(str::to_string);
+        let quiet = self.notified_failing_at.is_some_and(|at| at.plus(FAILING_NOTICE_EVERY_MS) > now);
+        (self.consecutive_failures == 1 || self.failing_notice_owed) && !quiet
+    }
+
+    /// What became of the "failing" notice [`Health::failed`] asked for:
+    /// `shown`, or dropped by the cap though the user wants it (`owed`).
+    pub fn failing_told(&mut self, shown: bool, owed: bool, now: Millis) {
+        if shown {
+            self.notified_failing_at = Some(now);
+        }
+        self.failing_notice_owed = owed;
+    }
+
+    /// Notes the status a non-Test attempt got at `now`, for the run of
+    /// 429 answers ([`Health::throttled_since`]). Whether anything changed.
+    pub fn answered(&mut self, status: Option<u16>, now: Millis) -> bool {
+        if status != Some(429) {
+            let ended = self.throttled_since.take().is_some();
+            if ended {
+                self.throttled_at = None;
+            }
+            return ended;
+        }
+        if self.throttled_at.is_none_or(|at| at > now || now.since(at) > THROTTLED_GAP_MS) {
+            self.throttled_since = Some(now);
+        }
+        self.throttled_at = Some(now);
+        true
+    }
+
+    /// The user changed the webhook (another URL, turned on again): a run
+    /// of 429 answers starts anew.
+    fn changed_by_user(&mut self) {
+        (self.throttled_since, self.throttled_at) = (None, None);
+    }
+
     /// Forgets the run of failures and AutoHook's disable: the user turned
-    /// the webhook on again, or a delivery succeeded.
+    /// the webhook on again.
     fn recovered(&mut self) {
         let notified = self.notified_failing_at;
         *self = Health { notified_failing_at: notified, ..Health::default() };
     }
 }
 
-impl Engine {
-    /// Updates the health of the webhook a finished, non-Test delivery went
-    /// to, and counts a failure for the badge; turns the webhook off once
-    /// its run of failures reaches its `autoDisableAfter`. What it notifies
-    /// has the delivery's `cause`.
-    pub(super) fn record_health(&mut self, webhook_id: &str, state: DeliveryState, reason: Option<&str>, cause: &Cause, now: Millis) {
-        let Some(index) = self.webhooks.iter().position(|w| w.id == webhook_id) else { return };
-        let health = &self.webhooks[index].health;
-        match state {
-            DeliveryState::Delivered if health.consecutive_failures > 0 && !health.auto_disabled => {
-                let health = &mut self.webhooks.edit()[index].health;
-                health.consecutive_failures = 0;
-                health.failing_since = None;
-                health.failing_notice_owed = false;
-            }
-            DeliveryState::Failed => {
-                let health = &mut self.webhooks.edit()[index].health;
-                health.consecutive_failures = health.consecutive_failures.saturating_add(1);
-                health.failing_since.get_or_insert(now);
-                health.last_reason = reason.map(str::to_string);
-                let quiet = health.notified_failing_at.is_some_and(|at| at.plus(FAILING_NOTICE_EVERY_MS) > now);
-                let tell = (health.consecutive_failures == 1 || health.failing_notice_owed) && !quiet;
-                if tell {
-                    let (shown, owed) = self.notify_or_owe(NotificationKind::Failing, index, cause, now);
-                    let health = &mut self.webhooks.edit()[index].health;
-                    if shown {
-                        health.notified_failing_at = Some(now);
-                    }
-                    health.failing_notice_owed = owed;
-                }
-                self.notify_owed_disabled(index, cause, now);
-                self.count_unseen_failure();
-                let webhook = &self.webhooks[index];
-                let limit = webhook.config.valid().map_or(0, |c| c.auto_disable_after);
-                if limit > 0 && webhook.health.consecutive_failures >= limit && webhook.config.enabled() {
-                    let failures = webhook.health.consecutive_failures;
-                    let last = webhook.health.last_reason.clone().unwrap_or_default();
-                    let reason =
-                        format!("{failures} deliveries in a row failed (the last: {last}); its events are held until it is on again");
-                    self.auto_disable(index, reason, cause, now);
-                }
-            }
-            _ => {}
-        }
+impl Webhook {
+    /// AutoHook turns the webhook off for `reason` at `now`: after its
+    /// failures it holds its events (`hold`); after a 410 Gone it does not.
+    pub(super) fn turn_off_by_autohook(&mut self, reason: String, hold: bool, now: Millis) {
+        self.config.disable();
+        self.disabled_reason = Some(reason);
+        self.health.auto_disabled = hold;
+        self.health.disabled_at = Some(now);
     }
 
-    /// Notes what a non-Test attempt to the webhook at `index` got, for a
-    /// delivery of `cause`: a run of nothing but 429 answers
-    /// ([`THROTTLED_DISABLE_MS`] long) counts toward auto-disable like a run
-    /// of failures, where `autoDisableAfter` is on.
-    pub(super) fn record_throttle(&mut self, index: usize, status: Option<u16>, cause: &Cause, now: Millis) {
-        if status != Some(429) {
-            if self.webhooks[index].health.throttled_since.is_some() {
-                let health = &mut self.webhooks.edit()[index].health;
-                (health.throttled_since, health.throttled_at) = (None, None);
-            }
-            return;
+    /// Why to turn the webhook off, once its run of failures reaches its
+    /// `autoDisableAfter` (0: never) while it is on.
+    pub(super) fn failures_disable_reason(&self) -> Option<String> {
+        let limit = self.config.valid().map_or(0, |c| c.auto_disable_after);
+        let failures = self.health.consecutive_failures;
+        if limit == 0 || failures < limit || !self.config.enabled() {
+            return None;
         }
-        let health = &mut self.webhooks.edit()[index].health;
-        if health.throttled_at.is_none_or(|at| at > now || now.since(at) > THROTTLED_GAP_MS) {
-            health.throttled_since = Some(now);
-        }
-        health.throttled_at = Some(now);
-        let since = health.throttled_since.unwrap_or(now);
-        let webhook = &self.webhooks[index];
-        let on = webhook.config.valid().is_ok_and(|c| c.auto_disable_after > 0) && webhook.config.enabled();
-        if on && now.since(since) >= THROTTLED_DISABLE_MS {
-            let reason = format!(
+        let last = self.health.last_reason.clone().unwrap_or_default();
+        Some(format!("{failures} deliveries in a row failed (the last: {last}); its events are held until it is on again"))
+    }
+
+    /// Why to turn the webhook off at `now`, once its receiver has answered
+    /// nothing but 429 for [`THROTTLED_DISABLE_MS`] while it is on with
+    /// `autoDisableAfter` set.
+    pub(super) fn throttled_disable_reason(&self, now: Millis) -> Option<String> {
+        let on = self.config.valid().is_ok_and(|c| c.auto_disable_after > 0) && self.config.enabled();
+        let since = self.health.throttled_since?;
+        (on && now.since(since) >= THROTTLED_DISABLE_MS).then(|| {
+            format!(
                 "its receiver answered nothing but 429 Too Many Requests for {} hours; its events are held until it is on again",
                 THROTTLED_DISABLE_MS / 3_600_000
-            );
-            self.webhooks.edit()[index].health.last_reason = Some("HTTP 429".into());
-            self.auto_disable(index, reason, cause, now);
-        }
+            )
+        })
     }
 
-    /// Turns the webhook at `index` off after too many failures, the last
-    /// a delivery of `cause`, and holds its unfinished deliveries (not
-    /// Tests, and not one in flight: its result decides, and a retry is
-    /// held then).
-    fn auto_disable(&mut self, index: usize, reason: String, cause: &Cause, now: Millis) {
-        let webhook = &mut self.webhooks.edit()[index];
-        webhook.config.disable();
-        webhook.disabled_reason = Some(reason);
-        webhook.health.auto_disabled = true;
-        webhook.health.disabled_at = Some(now);
-        let id = webhook.id.clone();
-        // What it gathered while healthy is held like its other events;
-        // what comes now gathers in a new batch.
-        if let Some(batch) = self.open_batch(&id) {
-            self.close_batch(&batch, now);
+    /// After a change by the user that asked for it on or off (`enabled`;
+    /// `None`: left as it was): what becomes of AutoHook's disable. Turned
+    /// off by hand, it no longer holds its events ([`Settled::TurnedOff`]);
+    /// turned on again after AutoHook turned it off, it forgets the disable
+    /// and its run of failures ([`Settled::Recovered`]).
+    pub(super) fn settle_health(&mut self, enabled: Option<bool>) -> Settled {
+        self.health.changed_by_user();
+        if enabled == Some(false) && self.health.auto_disabled {
+            self.health.auto_disabled = false;
+            self.health.disabled_at = None;
+            self.health.disabled_notice_owed = false;
+            self.disabled_reason = None;
+            return Settled::TurnedOff;
         }
-        // Pending, not Tests, not in flight.
-        let in_flight: Vec<&str> = self.deliveries.in_flight_ids().collect();
-        let waiting: Vec<String> = self
-            .deliveries
-            .outbox()
-            .iter()
-            .filter(|d| d.webhook_id == id && !d.test && d.state == DeliveryState::Pending && !in_flight.contains(&d.id.as_str()))
-            .map(|d| d.id.clone())
-            .collect();
-        for delivery_id in waiting {
-            if let Some(delivery) = self.deliveries.edit(&delivery_id) {
-                delivery.state = DeliveryState::Held;
-            }
+        if !self.config.enabled() || self.health.disabled_at.is_none() {
+            return Settled::Unchanged;
         }
-        let (_, owed) = self.notify_or_owe(NotificationKind::Disabled, index, cause, now);
-        self.webhooks.edit()[index].health.disabled_notice_owed = owed;
+        self.health.recovered();
+        Settled::Recovered
     }
+}
 
-    /// Shows the "turned off" notice of the webhook at `index` that the
-    /// cap dropped, if one is owed and the cap lets `cause` show it at `now`
-    /// (an outside cause always can): at a failure or an event held.
-    pub(super) fn notify_owed_disabled(&mut self, index: usize, cause: &Cause, now: Millis) {
-        if !self.webhooks[index].health.disabled_notice_owed {
-            return;
-        }
-        let (_, owed) = self.notify_or_owe(NotificationKind::Disabled, index, cause, now);
-        self.webhooks.edit()[index].health.disabled_notice_owed = owed;
-    }
+/// What a change by the user did to AutoHook's disable ([`Webhook::settle_health`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Settled {
+    /// Nothing: it was not turned off by AutoHook, or stays off.
+    Unchanged,
+    /// Turned off by the user while AutoHook held its events.
+    TurnedOff,
+    /// Turned on again after AutoHook turned it off.
+    Recovered,
+}
 
-    /// Notifies `kind` about the webhook at `index`, for `cause`: whether it
-    /// was shown, and whether it is owed still (the user wants it, and the
-    /// cap on what replies set off dropped it).
-    fn notify_or_owe(&mut self, kind: NotificationKind, index: usize, cause: &Cause, now: Millis) -> (bool, bool) {
-        let wanted = self.settings.notifications.wants(kind);
-        let shown = self.notify(kind, Some(index), None, cause, now);
-        (shown, wanted && !shown)
-    }
-
+impl Engine {
     /// Whether the webhook at `index` holds its events (auto-disabled).
     pub(super) fn holds_events(&self, index: usize) -> bool {
         self.webhooks[index].health.auto_disabled
@@ -258,57 +253,58 @@ impl Engine {
         self.deliveries.outbox().iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
     }
 
-    /// After a change of the webhook at `index` that asked for `enabled`
-    /// (`None`: left as it was): turned on, it forgets AutoHook's disable
-    /// and its run of failures, and its held events are delivered or
-    /// discarded as `held` says; turned off by the user, it stops holding
-    /// and its held events are cancelled like any unfinished delivery.
-    pub(super) fn settle_health(&mut self, index: usize, enabled: Option<bool>, held: HeldEvents, now: Millis) {
-        let webhook = &mut self.webhooks.edit()[index];
-        let id = webhook.id.clone();
-        // A change by the user (another URL, turned on again) starts any run of 429s anew.
-        (webhook.health.throttled_since, webhook.health.throttled_at) = (None, None);
-        if enabled == Some(false) && webhook.health.auto_disabled {
-            // Off by the user's hand now: it receives nothing, as any webhook
-            // turned off, so everything unfinished is cancelled, an attempt
-            // in flight included (its retry would otherwise go out).
-            webhook.health.auto_disabled = false;
-            webhook.health.disabled_at = None;
-            webhook.health.disabled_notice_owed = false;
-            webhook.disabled_reason = None;
-            return self.cancel_pending(&id, "webhook was turned off", now);
-        }
-        if !webhook.config.enabled() || webhook.health.disabled_at.is_none() {
-            return;
-        }
-        webhook.health.recovered();
-        // Discarding also drops the batch that was gathering events while it was off.
-        let gathered = |d: &&Delivery| d.state == DeliveryState::Held || (held == HeldEvents::Discard && d.state == DeliveryState::Open);
-        let held_ids: Vec<String> =
-            self.deliveries.outbox().iter().filter(|d| d.webhook_id == id).filter(gathered).map(|d| d.id.clone()).collect();
-        for delivery_id in held_ids {
-            match held {
-                HeldEvents::Deliver => {
-                    if let Some(delivery) = self.deliveries.edit(&delivery_id) {
-                        delivery.state = DeliveryState::Pending;
-                        delivery.next_at = now;
-                    }
-                    // One not yet in storage is queued when its write lands.
-                    if !self.deliveries.awaits_write(&delivery_id) {
-                        self.deliveries.queue(&delivery_id);
-                    }
-                }
-                HeldEvents::Discard => {
-                    let reason = "discarded: the webhook was turned on again without its held events".to_string();
-                    self.finish(&delivery_id, DeliveryState::Cancelled, Some(reason), now);
-                }
-            }
-        }
-    }
-
     /// Whether the webhook at `index` holds its events and has
     /// [`super::MAX_HELD_PER_WEBHOOK`] of them already.
     pub(super) fn hold_is_full(&self, index: usize) -> bool {
         self.holds_events(index) && self.held_count(&self.webhooks[index].id) >= super::MAX_HELD_PER_WEBHOOK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: u64 = 3_600_000;
+
+    #[test]
+    fn a_run_of_failures_is_told_once_then_again_only_when_a_dropped_notice_is_owed() {
+        let mut health = Health::default();
+        assert!(health.failed(Some("HTTP 500"), Millis(0)), "the first failure of a run");
+        health.failing_told(true, false, Millis(0));
+        assert!(!health.failed(Some("HTTP 502"), Millis(1)), "the run is told already");
+        assert_eq!((health.consecutive_failures, health.failing_since), (2, Some(Millis(0))));
+        assert_eq!(health.last_reason.as_deref(), Some("HTTP 502"));
+        assert!(health.delivered());
+        assert!(!health.delivered(), "no run to end");
+        assert!(!health.failed(None, Millis(2)), "a new run within the quiet time is not told again");
+        health.failing_told(false, true, Millis(2));
+        assert!(health.failed(None, Millis(FAILING_NOTICE_EVERY_MS + 2)), "owed, and the quiet time is over");
+    }
+
+    #[test]
+    fn a_run_of_429_answers_starts_again_after_a_gap_or_another_answer() {
+        let mut health = Health::default();
+        assert!(!health.answered(Some(200), Millis(0)), "no run, nothing changes");
+        assert!(health.answered(Some(429), Millis(0)));
+        assert!(health.answered(Some(429), Millis(HOUR)));
+        assert_eq!(health.throttled_since, Some(Millis(0)));
+        assert!(health.answered(Some(429), Millis(HOUR + THROTTLED_GAP_MS + 1)));
+        assert_eq!(health.throttled_since, Some(Millis(HOUR + THROTTLED_GAP_MS + 1)), "a gap starts a new run");
+        assert!(health.answered(Some(500), Millis(4 * HOUR)));
+        assert_eq!((health.throttled_since, health.throttled_at), (None, None));
+    }
+
+    #[test]
+    fn turning_on_again_forgets_the_run_but_not_when_the_user_was_last_told() {
+        let mut health = Health {
+            consecutive_failures: 5,
+            auto_disabled: true,
+            disabled_at: Some(Millis(9)),
+            notified_failing_at: Some(Millis(3)),
+            ..Health::default()
+        };
+        assert!(!health.delivered(), "a success in flight does not end AutoHook's disable");
+        health.recovered();
+        assert_eq!(health, Health { notified_failing_at: Some(Millis(3)), ..Health::default() });
     }
 }

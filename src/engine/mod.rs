@@ -20,6 +20,16 @@
 //! no transmit for it until the driver reports the batch of writes holding
 //! it done ([`Engine::changes_saved`]). Everything else (attempt results,
 //! stats, the log) is written after the fact, in batches.
+//!
+//! The engine is a few parts, each owning its state and the storage keys it
+//! is written under, so a change cannot miss storage ([`stored`]): the
+//! deliveries ([`deliveries`]: outbox, log, attempts in flight, what storage
+//! has), the webhooks with their health ([`health`]) and previous secrets
+//! ([`rotation`]), the campaign ([`crate::campaign::Campaign`]), the badge
+//! and notification cap ([`alerts`]) and the repeat-request cache
+//! ([`replies`]). What a change of one part does to another (a failure to
+//! a webhook's health, a 410, a receiver's reply to the campaign) is
+//! written in one place, in the order it applies: [`rules`].
 
 mod alerts;
 mod batch;
@@ -33,6 +43,7 @@ mod replay;
 mod replies;
 mod replies_action;
 mod rotation;
+mod rules;
 mod state;
 mod storage;
 mod stored;
@@ -61,8 +72,8 @@ use crate::ids::IdGen;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
+use alerts::Alerts;
 use deliveries::{Deliveries, InFlight};
-use delivery::truncate;
 use replies::Replies;
 use stored::{Stored, StoredMap};
 
@@ -237,12 +248,7 @@ pub struct Engine {
     /// The write batch holding a reply queued for the chat (`Some(None)`
     /// until one does): it is typed only once that batch is saved.
     reply_batch: Option<Option<u64>>,
-    /// Failed deliveries the user has not seen, for the badge.
-    unseen: Stored<alerts::Unseen>,
-    /// When notifications that replies set off were shown, for their cap.
-    notified: Stored<alerts::Notified>,
-    /// The badge the driver was last told to show (`None` after a start).
-    shown_badge: Option<Badge>,
+    alerts: Alerts,
     /// Whether the browser is online, as the driver last said: offline, no
     /// attempt starts (it could only fail and spend a retry).
     online: bool,
@@ -277,9 +283,7 @@ impl Engine {
             replies: Stored::new(snapshot.replies),
             set_aside: StoredMap::new(snapshot.set_aside),
             reply_batch: None,
-            unseen: Stored::new(snapshot.unseen),
-            notified: Stored::new(snapshot.notified),
-            shown_badge: None,
+            alerts: Alerts::new(snapshot.unseen, snapshot.notified),
             online: true,
             open_batches: BTreeMap::new(),
             last_attempt_failed: HashSet::new(),
@@ -299,7 +303,8 @@ impl Engine {
         engine.disable_invalid_webhooks(now);
         engine.settle_restored(now);
         engine.track_open_batches(now);
-        engine.prune_notified(now);
+        let webhooks = &engine.webhooks;
+        engine.alerts.prune(|id| webhooks.iter().any(|w| w.id == id), now);
         engine
     }
 
@@ -630,6 +635,16 @@ impl Engine {
 
     /// The next thing for the driver to do, in the order the module docs
     /// give; [`Output::Timeout`] ends a drain.
+    ///
+    /// There is no separate `handle_timeout(now)`, as quinn-proto has:
+    /// whatever time brings (a retry or a batch's deadline falling due, a
+    /// previous secret expiring, the campaign's schedule) is caught up
+    /// here, from `now`, at every drain. In a browser the wake-up is an
+    /// alarm that may come late, or never after the worker stopped, while
+    /// every input is followed by a drain anyway; a timer input apart
+    /// would be one more call each driver must remember before draining,
+    /// and work falls due unseen where one forgets it. Catching up is
+    /// idempotent and costs a look at a few deadlines when nothing is due.
     pub fn poll(&mut self, now: Millis) -> Output {
         self.prune_expired_secrets(now);
         self.close_due_batches(now);
@@ -642,9 +657,7 @@ impl Engine {
         if let Some(notice) = self.notices.pop_front() {
             return Output::Notice(notice);
         }
-        let badge = self.badge();
-        if self.shown_badge.as_ref() != Some(&badge) {
-            self.shown_badge = Some(badge.clone());
+        if let Some(badge) = self.alerts.badge_to_show(self.badge()) {
             return Output::Notice(Notice::Badge(badge));
         }
         Output::Timeout(self.poll_timeout(now).into_iter().chain(self.next_secret_expiry()).chain(self.next_batch_deadline()).min())
@@ -804,126 +817,6 @@ impl Engine {
             self.deliveries.log_finished(delivery);
         }
         error
-    }
-
-    /// Records the outcome of the outbox entry's last attempt and decides
-    /// what comes next: done, retry later, or failed.
-    fn finish_attempt(&mut self, id: &str, outcome: Outcome, now: Millis) {
-        let Some(delivery) = self.deliveries.edit(id) else { return };
-        let cause = delivery.cause().clone();
-        let webhook_index = self.webhooks.iter().position(|w| w.id == delivery.webhook_id);
-        let timeout_ms = webhook_index.and_then(|i| self.webhooks[i].config.valid().ok()).map_or(0, |c| c.timeout_ms);
-        let Some(attempt) = delivery.last_attempt_mut() else { return };
-        let duration = now.since(attempt.started_at);
-        attempt.duration_ms = Some(duration);
-        attempt.status = outcome.status();
-        attempt.error = outcome.error(timeout_ms);
-        attempt.failure = outcome.failure();
-        if let Outcome::Response { body, .. } = &outcome {
-            attempt.response_body = Some(truncate(body, LOGGED_RESPONSE_BYTES).to_string());
-        }
-        let error = attempt.error.clone();
-        let retries_done = delivery.attempts_counted().saturating_sub(1);
-        let test = delivery.test;
-        let Some(webhook_index) = webhook_index else { return };
-        let holds = self.holds_events(webhook_index);
-        let verdict = outcome.verdict(now);
-        let webhook_id = &self.webhooks[webhook_index].id;
-        match verdict {
-            Verdict::Success => {
-                self.last_attempt_failed.remove(webhook_id);
-            }
-            Verdict::Offline => {}
-            Verdict::Retry(_) | Verdict::Fail | Verdict::Gone => {
-                self.last_attempt_failed.insert(webhook_id.clone());
-            }
-        }
-        if verdict == Verdict::Offline {
-            // Nothing reached the receiver: try again once the browser is
-            // back online, without counting this attempt or its duration
-            // (a Test, whose caller waits, ends here), held if its webhook
-            // was turned off meanwhile.
-            self.online = false;
-            if test {
-                self.finish(id, DeliveryState::Failed, Some(OFFLINE_TEST.into()), now);
-                return;
-            }
-            if let Some(delivery) = self.deliveries.edit(id).filter(|_| holds) {
-                delivery.state = DeliveryState::Held;
-            }
-            self.deliveries.queue(id);
-            return;
-        }
-        if !test {
-            self.record_throttle(webhook_index, outcome.status(), &cause, now);
-        }
-        let holds = holds || self.holds_events(webhook_index);
-        let webhook = &mut self.webhooks.edit()[webhook_index];
-        webhook.stats.record_attempt(duration, outcome.status());
-        let schedule = webhook.config.valid().map_or(&[][..], |c| &c.retry_schedule);
-        match verdict {
-            Verdict::Success => {
-                webhook.stats.successes += 1;
-                self.finish(id, DeliveryState::Delivered, None, now);
-            }
-            Verdict::Retry(after) if !test && retries_done < schedule.len() => {
-                let delay = schedule[retries_done].max(after.unwrap_or(0));
-                if let Some(delivery) = self.deliveries.edit(id) {
-                    delivery.next_at = now.plus(delay);
-                    // Turned off by its failures meanwhile: the retry waits with its events.
-                    if holds {
-                        delivery.state = DeliveryState::Held;
-                    }
-                }
-                self.deliveries.queue(id);
-            }
-            Verdict::Retry(_) | Verdict::Fail | Verdict::Offline => {
-                webhook.stats.failures += 1;
-                self.finish(id, DeliveryState::Failed, error, now);
-            }
-            Verdict::Gone => {
-                webhook.stats.failures += 1;
-                let reason = "the receiver answered 410 Gone".to_string();
-                let was_enabled = webhook.config.enabled();
-                webhook.config.disable();
-                webhook.disabled_reason = Some(reason.clone());
-                webhook.health.auto_disabled = false;
-                webhook.health.disabled_at = Some(now);
-                let webhook_id = webhook.id.clone();
-                self.finish(id, DeliveryState::Failed, Some(reason), now);
-                self.cancel_pending(&webhook_id, "webhook was turned off: the receiver answered 410 Gone", now);
-                if was_enabled {
-                    self.notify(NotificationKind::Disabled, Some(webhook_index), None, &cause, now);
-                }
-            }
-        }
-    }
-
-    /// Keeps delivery `id` from being sent, as `refusal` says.
-    fn refuse(&mut self, id: &str, refusal: Refusal, now: Millis) {
-        match refusal {
-            Refusal::Hold => {
-                if let Some(delivery) = self.deliveries.edit(id) {
-                    delivery.state = DeliveryState::Held;
-                }
-            }
-            Refusal::Cancel(reason) => self.finish(id, DeliveryState::Cancelled, Some(reason), now),
-        }
-    }
-
-    fn cancel_pending(&mut self, webhook_id: &str, reason: &str, now: Millis) {
-        for id in self.deliveries.outbox().ids_of(webhook_id) {
-            self.finish(&id, DeliveryState::Cancelled, Some(reason.to_string()), now);
-        }
-    }
-
-    fn finish(&mut self, id: &str, state: DeliveryState, reason: Option<String>, now: Millis) {
-        let Some(delivery) = self.deliveries.finish(id, state, reason, now) else { return };
-        self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
-        let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone(), delivery.cause().clone()));
-        if let Some((webhook_id, reason, cause)) = health {
-            self.record_health(&webhook_id, state, reason.as_deref(), &cause, now);
-        }
     }
 }
 

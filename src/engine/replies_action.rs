@@ -18,6 +18,9 @@
 //! of one webhook's replies sets off notifies at most three times an hour
 //! ([`REPLY_NOTIFICATIONS_PER_HOUR`](super::REPLY_NOTIFICATIONS_PER_HOUR)).
 //!
+//! This module reads a reply and keeps its log entry; what the reply may do
+//! is decided with the engine's other cross-part rules ([`super::rules`]).
+//!
 //! Once: the decision is stored in the same write as the delivery's result
 //! (the campaign holds the queued text), and the text is typed only after
 //! that write is saved. A worker stop before it brings the delivery's retry
@@ -27,11 +30,9 @@
 use serde_json::Value;
 
 use super::{Control, Engine, Outcome};
-use crate::campaign::{QueuedReply, MAX_REPLY_CHARS};
+use crate::campaign::MAX_REPLY_CHARS;
 use crate::config::StoredConfig;
-use crate::event::{Cause, Event, EventKind, MessageSource};
 use crate::redact::Redactor;
-use crate::time::Millis;
 
 /// How much of a reply's body is read for a webhook that acts on replies:
 /// room for a 2,000-character text even written all as `\ud83d\ude00`-style
@@ -163,58 +164,6 @@ impl Engine {
         Some(asked)
     }
 
-    /// Acts on what the reply to delivery `id` asked, now that its result
-    /// is recorded, and says in its log entry what that did.
-    pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
-        let Some(asked) = asked else { return };
-        let Some(delivery) = self.deliveries.logged(id) else { return };
-        // Events stored before causes were (1.0.0) carry only the message's marker, read when they were.
-        let marked = |event: &Event| event.kind == EventKind::MessageSent && event.data.source() == Some(MessageSource::Reply);
-        let from_reply = delivery.cause().replier().is_some() || marked(&delivery.event) || delivery.batch.iter().any(marked);
-        let replier = delivery.webhook_id.clone();
-        let action = match asked {
-            _ if delivery.test => "not acted on: replies to Test are only shown".to_string(),
-            _ if from_reply => "not acted on: the event was caused by an acted-on reply".to_string(),
-            Err(why) => format!("not acted on: {why}"),
-            Ok(asked) => self.carry_out(id, &replier, asked, now),
-        };
-        self.note_reply(id, |entry| *entry = Some(action));
-    }
-
-    /// Does what `asked` in the reply to delivery `id` of the webhook
-    /// `replier` says, the campaign first (so `resume` with a reply types
-    /// it), and words what it did.
-    fn carry_out(&mut self, id: &str, replier: &str, asked: Asked, now: Millis) -> String {
-        let mut done = Vec::new();
-        if let Some(control) = asked.campaign {
-            let word = match control {
-                Control::Pause => "paused",
-                Control::Resume => "resumed",
-                Control::Start | Control::Stop => "stopped",
-            };
-            let obeyed = match self.campaign.reply_control_refused(now) {
-                Some(why) => Err(why),
-                None => self.control_campaign_caused(control, Cause::Reply(replier.to_string()), now).map_err(|error| error.to_string()),
-            };
-            done.push(match obeyed {
-                Ok(()) => format!("campaign {word}"),
-                Err(why) => format!("campaign not {word}: {why}"),
-            });
-        }
-        if let Some(text) = asked.reply {
-            let reply = QueuedReply { text, delivery_id: id.to_string(), webhook_id: replier.to_string() };
-            done.push(match self.campaign.try_edit(|campaign| campaign.queue_reply(reply)) {
-                Ok(()) => {
-                    self.reply_batch = Some(None);
-                    "reply queued as the campaign's next message".into()
-                }
-                Err(refused) => format!("reply not acted on: {refused}"),
-            });
-        }
-        done.extend(asked.ignored.into_iter().map(|why| format!("ignored: {why}")));
-        done.join("; ")
-    }
-
     /// Writes what became of a queued reply into its delivery's log entry.
     pub(super) fn settle_reply(&mut self) {
         // What became of it is not stored with the campaign: it goes into the log entry.
@@ -223,7 +172,7 @@ impl Engine {
         }
     }
 
-    fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
+    pub(super) fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
         if let Some(delivery) = self.deliveries.edit_logged(id) {
             change(&mut delivery.reply_action);
         }

@@ -21,8 +21,7 @@ impl Engine {
         self.webhooks.take_change(Key::Webhooks, &mut writes);
         self.campaign.take_change(Key::Campaign, &mut writes);
         self.replies.take_change(Key::Replies, &mut writes);
-        self.unseen.take_change(Key::Badge, &mut writes);
-        self.notified.take_change(Key::Notified, &mut writes);
+        self.alerts.take_changes(&mut writes);
         self.deliveries.take_changes(&mut writes);
         self.set_aside.take_changes(Key::Unreadable, &mut writes);
         writes.into_changes(batch)
@@ -58,8 +57,7 @@ impl Engine {
             Key::Delivery(id) => self.deliveries.rewrite(id),
             Key::Replies => self.replies.rewrite(),
             Key::Unreadable(name) => self.set_aside.rewrite(name),
-            Key::Badge => self.unseen.rewrite(),
-            Key::Notified => self.notified.rewrite(),
+            Key::Badge | Key::Notified => self.alerts.rewrite(&key),
         }
     }
 }
