@@ -324,7 +324,7 @@ impl Deliveries {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::engine::outbox::tests::delivery;
     use crate::engine::stored::Writes;
@@ -367,14 +367,20 @@ mod tests {
         assert_eq!(deliveries.take_due(Millis(0), |_| Some(Millis(0))).map(|d| d.id.clone()), Some("a".into()));
     }
 
+    /// Starts the next attempt of delivery `id`.
+    pub(in crate::engine) fn start_attempt(deliveries: &mut Deliveries, id: &str) -> AttemptId {
+        let sent = HttpRequest { method: "POST", url: "https://h.test/".into(), headers: Vec::new(), body: None };
+        let (request, redactor) = LoggedRequest::redacted(&sent, &Default::default());
+        let header = format!("{id}.{}", deliveries.outbox().get(id).map_or(0, |d| d.attempts.len()) + 1);
+        deliveries.begin_attempt(id, attempt(&header), request, redactor).expect("an unfinished delivery")
+    }
+
     #[test]
     fn starting_an_attempt_writes_only_the_attempts_in_flight() {
         let mut deliveries = Deliveries::default();
         deliveries.push(delivery("a", "w1", 0));
         take(&mut deliveries);
-        let sent = HttpRequest { method: "POST", url: "https://h.test/".into(), headers: Vec::new(), body: None };
-        let (request, redactor) = LoggedRequest::redacted(&sent, &Default::default());
-        let started = deliveries.begin_attempt("a", attempt("a.1"), request, redactor).unwrap();
+        let started = start_attempt(&mut deliveries, "a");
         let changes = take(&mut deliveries);
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["inflight"]);
         assert!(changes.set["inflight"].contains("a.1"));

@@ -49,8 +49,9 @@ mod storage;
 mod stored;
 mod tally;
 mod transfer;
+mod webhooks;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 use thiserror::Error;
@@ -76,6 +77,7 @@ use alerts::Alerts;
 use deliveries::{Deliveries, InFlight};
 use replies::Replies;
 use stored::{Stored, StoredMap};
+use webhooks::Webhooks;
 
 /// Most webhooks a user can have.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -87,7 +89,6 @@ pub const MAX_OUTBOX: usize = 10_000;
 /// Most attempts in flight at once, so queued fetches do not eat their own
 /// timeouts waiting for a connection.
 pub const MAX_IN_FLIGHT: usize = 32;
-const RATE_WINDOW_MS: u64 = 60_000;
 /// Why a Test fails while the browser is offline.
 const OFFLINE_TEST: &str = "not sent: the browser is offline";
 /// Most events held for one auto-disabled webhook: past it, its events are
@@ -234,10 +235,9 @@ pub enum Notice {
 #[derive(Debug)]
 pub struct Engine {
     settings: Stored<GlobalSettings>,
-    webhooks: Stored<Vec<Webhook>>,
+    webhooks: Webhooks,
     deliveries: Deliveries,
     ids: IdGen,
-    recent_starts: HashMap<String, VecDeque<Millis>>,
     notices: VecDeque<Notice>,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
@@ -254,10 +254,6 @@ pub struct Engine {
     online: bool,
     /// Each batching webhook's open batch, by webhook id (see [`batch`]).
     open_batches: BTreeMap<String, String>,
-    /// Webhooks whose last attempt failed (offline aside): they weigh half
-    /// in the in-flight shares ([`floors`]). Not stored: after a restart a
-    /// webhook's first result tells again.
-    last_attempt_failed: HashSet<String>,
 }
 
 impl Engine {
@@ -273,10 +269,9 @@ impl Engine {
         let (deliveries, unfinished) = Deliveries::load(snapshot.outbox, snapshot.log, snapshot.in_flight);
         let mut engine = Engine {
             settings: Stored::new(snapshot.settings),
-            webhooks: Stored::new(snapshot.webhooks),
+            webhooks: Webhooks::new(snapshot.webhooks),
             deliveries,
             ids: IdGen::new(seed),
-            recent_starts: HashMap::new(),
             notices: VecDeque::new(),
             batch: 0,
             campaign: Stored::new(snapshot.campaign.seeded(campaign::campaign_seed(seed))),
@@ -286,7 +281,6 @@ impl Engine {
             alerts: Alerts::new(snapshot.unseen, snapshot.notified),
             online: true,
             open_batches: BTreeMap::new(),
-            last_attempt_failed: HashSet::new(),
         };
         // Found now, so told once: next time they are set aside already.
         if snapshot.unreadable.iter().any(|record| record.unopenable) {
@@ -322,7 +316,7 @@ impl Engine {
 
     /// The webhook with `id`.
     pub fn webhook(&self, id: &str) -> Result<&Webhook, EngineError> {
-        self.webhooks.iter().find(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
+        self.webhooks.get(id)
     }
 
     /// Deliveries, newest first: unfinished, then the log.
@@ -360,17 +354,7 @@ impl Engine {
     /// Adds a webhook with settings already valid (creation checked the limit).
     fn add_webhook(&mut self, config: WebhookConfig, now: Millis) -> &Webhook {
         let id = self.ids.next("wh");
-        self.webhooks.edit().push(Webhook {
-            id,
-            config: StoredConfig::Valid(config),
-            created_at: now,
-            updated_at: now,
-            disabled_reason: None,
-            stats: Default::default(),
-            health: Default::default(),
-            previous_secrets: Default::default(),
-        });
-        self.webhooks.last().expect("just pushed")
+        self.webhooks.add(id, config, now)
     }
 
     /// Changes the fields `input` sets; the result must be valid as a
@@ -388,7 +372,7 @@ impl Engine {
     }
 
     fn change_webhook(&mut self, id: &str, input: WebhookInput, held: HeldEvents, now: Millis) -> Result<&Webhook, EngineError> {
-        let index = self.webhook_index(id)?;
+        let index = self.webhooks.index(id)?;
         let asked = input.enabled;
         let config = self.webhooks[index].config.apply(input)?;
         self.set_config(index, config, asked, held, now);
@@ -400,7 +384,7 @@ impl Engine {
     fn set_config(&mut self, index: usize, config: WebhookConfig, asked: Option<bool>, held: HeldEvents, now: Millis) {
         let id = self.webhooks[index].id.clone();
         let batched_before = self.webhooks[index].config.valid().ok().and_then(|c| c.batch);
-        self.revoke_replaced_secrets(index, &config);
+        self.webhooks.revoke_replaced_secrets(index, &config);
         let was_enabled = self.webhooks[index].config.enabled();
         let webhook = &mut self.webhooks.edit()[index];
         if config.enabled {
@@ -417,7 +401,7 @@ impl Engine {
 
     /// Removes a webhook and cancels its unfinished deliveries.
     pub fn delete_webhook(&mut self, id: &str, now: Millis) -> Result<(), EngineError> {
-        let index = self.webhook_index(id)?;
+        let index = self.webhooks.index(id)?;
         self.webhooks.edit().remove(index);
         self.cancel_pending(id, "webhook was deleted", now);
         Ok(())
@@ -432,7 +416,7 @@ impl Engine {
     pub fn clear_stats(&mut self, id: Option<&str>) -> Result<(), EngineError> {
         match id {
             Some(id) => {
-                let index = self.webhook_index(id)?;
+                let index = self.webhooks.index(id)?;
                 self.webhooks.edit()[index].stats = Default::default();
             }
             None => self.webhooks.edit().iter_mut().for_each(|w| w.stats = Default::default()),
@@ -566,7 +550,7 @@ impl Engine {
     /// While the browser is offline it fails at once rather than keep the
     /// caller waiting for the network.
     pub fn test(&mut self, id: &str, now: Millis) -> Result<String, EngineError> {
-        let index = self.webhook_index(id)?;
+        let index = self.webhooks.index(id)?;
         let event = Event::own(self.ids.next("msg"), now, EventKind::Test.sample(now));
         let delivery_id = self.enqueue_test(index, event, now)?;
         if !self.online {
@@ -593,7 +577,7 @@ impl Engine {
     pub fn redeliver(&mut self, delivery_id: &str, now: Millis) -> Result<String, EngineError> {
         let original = self.delivery(delivery_id)?;
         let (event, batch, test) = (original.event.clone(), original.batch.clone(), original.test);
-        let index = self.webhook_index(&original.webhook_id.clone())?;
+        let index = self.webhooks.index(&original.webhook_id.clone())?;
         Ok(self.enqueue(&[index], event, batch, test, now)?.remove(0))
     }
 
@@ -646,7 +630,7 @@ impl Engine {
     /// and work falls due unseen where one forgets it. Catching up is
     /// idempotent and costs a look at a few deadlines when nothing is due.
     pub fn poll(&mut self, now: Millis) -> Output {
-        self.prune_expired_secrets(now);
+        self.webhooks.prune_expired_secrets(now);
         self.close_due_batches(now);
         if let Some(transmit) = self.poll_transmit(now) {
             return Output::Transmit(transmit);
@@ -660,7 +644,9 @@ impl Engine {
         if let Some(badge) = self.alerts.badge_to_show(self.badge()) {
             return Output::Notice(Notice::Badge(badge));
         }
-        Output::Timeout(self.poll_timeout(now).into_iter().chain(self.next_secret_expiry()).chain(self.next_batch_deadline()).min())
+        Output::Timeout(
+            self.poll_timeout(now).into_iter().chain(self.webhooks.next_secret_expiry()).chain(self.next_batch_deadline()).min(),
+        )
     }
 
     /// Drains [`Engine::poll`] into `driver` until the wake-up time: the
@@ -682,7 +668,7 @@ impl Engine {
             return None;
         }
         let (delivery_id, delivery_header, request) = loop {
-            let floors = floors(&self.webhooks, &self.recent_starts, &self.deliveries, &self.last_attempt_failed, now);
+            let floors = self.webhooks.floors(&self.deliveries, now);
             let delivery = self.deliveries.take_due(now, |webhook_id| floor_of(&floors, webhook_id))?;
             if let Some(refusal) = refusal(&self.webhooks, delivery) {
                 let id = delivery.id.clone();
@@ -718,16 +704,12 @@ impl Engine {
         };
         let delivery = self.deliveries.outbox().get(&delivery_id).expect("taken from the outbox just now");
         let (first, test) = (delivery.attempts.is_empty(), delivery.test);
+        if first && !test {
+            self.webhooks.first_attempt_started(&delivery.webhook_id, now);
+        }
         let webhook = self.webhooks.edit().iter_mut().find(|w| w.id == delivery.webhook_id)?;
         if first {
             webhook.stats.triggers += 1;
-            if !test {
-                let starts = self.recent_starts.entry(webhook.id.clone()).or_default();
-                starts.push_back(now);
-                while starts.front().is_some_and(|t| t.plus(RATE_WINDOW_MS) <= now) {
-                    starts.pop_front();
-                }
-            }
         }
         webhook.stats.last_triggered = Some(now);
         let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.credentials());
@@ -747,7 +729,7 @@ impl Engine {
         if self.deliveries.in_flight_count() >= MAX_IN_FLIGHT {
             return campaign;
         }
-        let floors = floors(&self.webhooks, &self.recent_starts, &self.deliveries, &self.last_attempt_failed, now);
+        let floors = self.webhooks.floors(&self.deliveries, now);
         let mut delivery = self.deliveries.outbox().next_due(|webhook_id| floor_of(&floors, webhook_id));
         if !self.online {
             delivery = delivery.map(|at| at.max(now.plus(OFFLINE_PROBE_MS)));
@@ -756,10 +738,6 @@ impl Engine {
     }
 
     // ----- internals -----
-
-    fn webhook_index(&self, id: &str) -> Result<usize, EngineError> {
-        self.webhooks.iter().position(|w| w.id == id).ok_or_else(|| EngineError::UnknownWebhook(id.into()))
-    }
 
     /// A pending delivery of `event` (with a batch's events, if it is one)
     /// to the webhook at `index`.
@@ -861,79 +839,6 @@ fn refusal(webhooks: &[Webhook], delivery: &Delivery) -> Option<Refusal> {
     }
     let unwanted = kinds.find(|&kind| !webhook.config.valid().is_ok_and(|config| config.wants(kind)))?;
     Some(Refusal::Cancel(format!("its webhook does not subscribe to {}", unwanted.as_str())))
-}
-
-/// For each webhook, the earliest time a first attempt may start: now while
-/// it is under its rate for the last minute, else when the oldest start that
-/// counts leaves the window. Computed once per poll rather than per delivery.
-fn rate_floors<'a>(webhooks: &'a [Webhook], recent_starts: &HashMap<String, VecDeque<Millis>>, now: Millis) -> Vec<(&'a str, Millis)> {
-    let window_start = Millis(now.0.saturating_sub(RATE_WINDOW_MS));
-    webhooks
-        .iter()
-        .map(|webhook| {
-            // At least 1 (settings that do not parse send nothing anyway).
-            let rate = webhook.config.valid().map_or(1, |c| c.rate_per_minute as usize).max(1);
-            let floor = match recent_starts.get(&webhook.id) {
-                // `starts` is in time order, so the window's start is a binary search.
-                Some(starts) if starts.len() - starts.partition_point(|t| *t <= window_start) >= rate => {
-                    starts[starts.len() - rate].plus(RATE_WINDOW_MS)
-                }
-                _ => Millis(0),
-            };
-            (webhook.id.as_str(), floor)
-        })
-        .collect()
-}
-
-/// Each webhook's gate for [`Outbox::take_due`]: when its next first
-/// attempt may start (its rate limit, [`rate_floors`]), or `None` while it
-/// holds its share of the in-flight slots. A webhook alone may use them
-/// all; when several have work (in line or in flight), the slots are shared
-/// by weight (rounded up): a webhook whose last attempt failed
-/// (`last_failed`) weighs half what one that is answering weighs. So a receiver that hangs cannot hold
-/// every slot while the others wait, and once its first attempts time out
-/// it holds a third of them beside one healthy webhook, not half: an equal
-/// split left the healthy one exactly half its throughput alone wherever
-/// the slots, not the rate limit, were what bound it.
-fn floors<'a>(
-    webhooks: &'a [Webhook],
-    recent_starts: &HashMap<String, VecDeque<Millis>>,
-    deliveries: &Deliveries,
-    last_failed: &HashSet<String>,
-    now: Millis,
-) -> Vec<(&'a str, Option<Millis>)> {
-    let floors = rate_floors(webhooks, recent_starts, now);
-    // No webhook can hold its share while fewer attempts are in flight than
-    // the smallest share: the usual case, and then nothing is counted.
-    let smallest_share = match webhooks.len() {
-        0 | 1 => MAX_IN_FLIGHT,
-        n => MAX_IN_FLIGHT.div_ceil(2 * n),
-    };
-    if deliveries.in_flight_count() < smallest_share {
-        return floors.into_iter().map(|(id, floor)| (id, Some(floor))).collect();
-    }
-    let mut in_flight: HashMap<&str, usize> = HashMap::new();
-    let outbox = deliveries.outbox();
-    for delivery_id in deliveries.in_flight_ids() {
-        if let Some(delivery) = outbox.get(delivery_id) {
-            *in_flight.entry(delivery.webhook_id.as_str()).or_default() += 1;
-        }
-    }
-    // Work is what is due now (its rate limit aside: the window opens within
-    // a minute), in flight, or waiting for its write to land (a few ms):
-    // a slot handed to a receiver that hangs is not back for its timeout,
-    // so a gap that short must not let it take another's share. A retry
-    // due in an hour takes no share.
-    let due = outbox.due_webhooks(now, |_| Some(Millis(0)));
-    let with_work: HashSet<&str> = due.chain(in_flight.keys().copied()).chain(deliveries.unwritten().ids()).collect();
-    let weight = |webhook: &Webhook| if last_failed.contains(&webhook.id) { 1 } else { 2 };
-    let total: usize = webhooks.iter().filter(|w| with_work.contains(w.id.as_str())).map(weight).sum();
-    let share = |webhook: &Webhook| (MAX_IN_FLIGHT * weight(webhook)).div_ceil(total.max(1));
-    webhooks
-        .iter()
-        .zip(floors)
-        .map(|(webhook, (id, floor))| (id, Some(floor).filter(|_| in_flight.get(id).copied().unwrap_or(0) < share(webhook))))
-        .collect()
 }
 
 /// `webhook_id`'s entry in `floors` (from [`floors`]); a webhook the list

@@ -20,6 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 
 use super::state::decode;
+use super::webhooks::Webhooks;
 use super::{Engine, EngineError, Unreadable, Webhook};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput, MAX_SECRET_CHARS};
 use crate::redact::Credentials;
@@ -122,7 +123,7 @@ impl Webhook {
     }
 
     /// [`Webhook::previous_keys`] for this webhook with `next` as its
-    /// settings: none if `next` has another secret (see [`Engine::revoke_replaced_secrets`]).
+    /// settings: none if `next` has another secret (see [`Webhooks::revoke_replaced_secrets`]).
     pub(super) fn previous_keys_beside(&self, next: &WebhookConfig, now: Millis) -> Vec<&SecretKey> {
         if self.config.secret() == next.secret.as_ref().map(Secret::as_str) {
             self.previous_keys(now)
@@ -162,10 +163,10 @@ impl Engine {
     /// do not parse for another reason than the secret.
     pub fn rotate_secret(&mut self, id: &str, overlap_hours: Option<f64>, random: &[u8; 32], now: Millis) -> Result<String, EngineError> {
         let overlap = overlap_ms(overlap_hours)?;
-        let index = self.webhook_index(id)?;
+        let index = self.webhooks.index(id)?;
         let text = generate_secret(random);
         let config = self.webhooks[index].config.apply(WebhookInput { secret: Some(text.clone()), ..Default::default() })?;
-        self.prune_expired_secrets(now);
+        self.webhooks.prune_expired_secrets(now);
         let webhook = &mut self.webhooks.edit()[index];
         // A stored secret that does not parse signs nothing: it has no overlap to keep.
         if let Ok(Some(replaced)) = webhook.config.valid().map(|config| config.secret.clone()) {
@@ -177,20 +178,22 @@ impl Engine {
         webhook.updated_at = now;
         Ok(text)
     }
+}
 
+impl Webhooks {
     /// An update that replaces or removes the secret by hand (not a
     /// rotation) ends the previous secrets at once: that is how a user
     /// revokes a secret that leaked, old or current.
-    pub(super) fn revoke_replaced_secrets(&mut self, index: usize, next: &WebhookConfig) {
-        let webhook = &self.webhooks[index];
+    pub fn revoke_replaced_secrets(&mut self, index: usize, next: &WebhookConfig) {
+        let webhook = &self[index];
         if webhook.config.secret() != next.secret.as_ref().map(Secret::as_str) && !webhook.previous_secrets.is_empty() {
-            self.webhooks.edit()[index].previous_secrets.secrets.clear();
+            self.edit()[index].previous_secrets.secrets.clear();
         }
     }
 
     /// Removes previous secrets whose overlap has ended, from memory and storage.
-    pub(super) fn prune_expired_secrets(&mut self, now: Millis) {
-        self.webhooks.edit_if(|webhooks| {
+    pub fn prune_expired_secrets(&mut self, now: Millis) {
+        self.edit_if(|webhooks| {
             let mut pruned = false;
             for webhook in webhooks {
                 let secrets = &mut webhook.previous_secrets.secrets;
@@ -204,8 +207,8 @@ impl Engine {
 
     /// When the next previous secret expires, so the driver wakes the
     /// engine then to remove it.
-    pub(super) fn next_secret_expiry(&self) -> Option<Millis> {
-        self.webhooks.iter().flat_map(|webhook| &webhook.previous_secrets.secrets).map(|previous| previous.expires_at).min()
+    pub fn next_secret_expiry(&self) -> Option<Millis> {
+        self.iter().flat_map(|webhook| &webhook.previous_secrets.secrets).map(|previous| previous.expires_at).min()
     }
 }
 

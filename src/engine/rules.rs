@@ -63,15 +63,11 @@ impl Engine {
         let Some(webhook_index) = webhook_index else { return };
         let holds = self.holds_events(webhook_index);
         let verdict = outcome.verdict(now);
-        let webhook_id = &self.webhooks[webhook_index].id;
+        let webhook_id = self.webhooks[webhook_index].id.clone();
         match verdict {
-            Verdict::Success => {
-                self.last_attempt_failed.remove(webhook_id);
-            }
+            Verdict::Success => self.webhooks.attempt_answered(&webhook_id, false),
             Verdict::Offline => {}
-            Verdict::Retry(_) | Verdict::Fail | Verdict::Gone => {
-                self.last_attempt_failed.insert(webhook_id.clone());
-            }
+            Verdict::Retry(_) | Verdict::Fail | Verdict::Gone => self.webhooks.attempt_answered(&webhook_id, true),
         }
         if verdict == Verdict::Offline {
             // Nothing reached the receiver: try again once the browser is

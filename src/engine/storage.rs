@@ -18,7 +18,7 @@ impl Engine {
         self.reply_taken(batch);
         let mut writes = Writes::default();
         self.settings.take_change(Key::Settings, &mut writes);
-        self.webhooks.take_change(Key::Webhooks, &mut writes);
+        self.webhooks.take_change(&mut writes);
         self.campaign.take_change(Key::Campaign, &mut writes);
         self.replies.take_change(Key::Replies, &mut writes);
         self.alerts.take_changes(&mut writes);
