@@ -144,21 +144,21 @@ impl Deliveries {
 
     /// Adds a new delivery, not yet in line.
     pub fn push(&mut self, delivery: Delivery) {
-        self.changed.insert(delivery.id.clone());
+        mark(&mut self.changed, &delivery.id);
         self.outbox.push(delivery);
     }
 
     /// The unfinished delivery `id`, out of line, to change (see [`Outbox::get_mut`]).
     pub fn edit(&mut self, id: &str) -> Option<&mut Delivery> {
         let delivery = self.outbox.get_mut(id)?;
-        self.changed.insert(delivery.id.clone());
+        mark(&mut self.changed, id);
         Some(delivery)
     }
 
     /// The logged delivery `id`, to change.
     pub fn edit_logged(&mut self, id: &str) -> Option<&mut Delivery> {
         let delivery = self.log.iter_mut().rev().find(|d| d.id == id)?;
-        self.changed.insert(delivery.id.clone());
+        mark(&mut self.changed, id);
         Some(delivery)
     }
 
@@ -204,7 +204,7 @@ impl Deliveries {
 
     /// Logs a delivery that never entered the outbox (skipped, dropped, refused).
     pub fn log_finished(&mut self, delivery: Delivery) {
-        self.changed.insert(delivery.id.clone());
+        mark(&mut self.changed, &delivery.id);
         self.log.push_back(delivery);
         self.trim_log();
     }
@@ -213,7 +213,7 @@ impl Deliveries {
     /// went on as other deliveries.
     pub fn discard(&mut self, id: &str) -> Option<Delivery> {
         let delivery = self.outbox.remove(id)?;
-        self.changed.insert(delivery.id.clone());
+        mark(&mut self.changed, id);
         Some(delivery)
     }
 
@@ -320,6 +320,14 @@ impl Deliveries {
     fn attempts_in_flight(&self) -> BTreeMap<&str, &Attempt> {
         let pairs = self.in_flight.values().filter_map(|attempt| self.outbox.get(&attempt.delivery_id));
         pairs.filter_map(|d| Some((d.id.as_str(), d.attempts.last()?))).collect()
+    }
+}
+
+/// Adds `id` to `changed`, copying it only the first time: a response
+/// changes its delivery several times on its way.
+fn mark(changed: &mut BTreeSet<String>, id: &str) {
+    if !changed.contains(id) {
+        changed.insert(id.to_string());
     }
 }
 

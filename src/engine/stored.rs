@@ -133,32 +133,31 @@ impl<T> Deref for StoredMap<T> {
     }
 }
 
-/// The writes of one batch as the parts hand them over, in key order.
+/// The writes of one batch as the parts hand them over.
 #[derive(Debug, Default)]
-pub(super) struct Writes(BTreeMap<Key, Option<String>>);
+pub(super) struct Writes {
+    set: BTreeMap<String, String>,
+    remove: Vec<Key>,
+}
 
 impl Writes {
     /// Sets `key` to `value`.
     pub fn set(&mut self, key: Key, value: &impl Serialize) {
         // The stored types hold only strings, numbers and string-keyed maps.
-        self.0.insert(key, Some(serde_json::to_string(value).expect("state serializes to JSON")));
+        self.set.insert(key.to_string(), serde_json::to_string(value).expect("state serializes to JSON"));
     }
 
     /// Removes `key`.
     pub fn remove(&mut self, key: Key) {
-        self.0.insert(key, None);
+        self.remove.push(key);
     }
 
-    /// The batch numbered `batch`: keys to set, then keys to remove in key order.
-    pub fn into_changes(self, batch: u64) -> Changes {
-        let mut changes = Changes { batch, ..Changes::default() };
-        for (key, value) in self.0 {
-            match value {
-                Some(value) => drop(changes.set.insert(key.to_string(), value)),
-                None => changes.remove.push(key.to_string()),
-            }
-        }
-        changes
+    /// The batch numbered `batch`: keys to set, then keys to remove in key
+    /// order (each part hands over its own in order; sorting the few
+    /// removals costs less than keeping every write in a map by key).
+    pub fn into_changes(mut self, batch: u64) -> Changes {
+        self.remove.sort_unstable();
+        Changes { batch, set: self.set, remove: self.remove.iter().map(Key::to_string).collect() }
     }
 }
 
