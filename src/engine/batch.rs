@@ -74,8 +74,7 @@ impl Engine {
     /// one; a batch it would take past 256 KB is closed first and the event
     /// starts the next. Returns the batch's delivery id.
     fn join_batch(&mut self, index: usize, event: Event, settings: Batch, now: Millis) -> String {
-        let webhook_id = self.webhooks[index].id.clone();
-        if let Some(id) = self.open_batch(&webhook_id) {
+        if let Some(id) = self.deliveries.open_batch(&self.webhooks[index].id) {
             if self.fits(index, &id, &event) {
                 let delivery = self.deliveries.edit(&id).expect("open_batch found it");
                 delivery.batch.push(event);
@@ -94,8 +93,7 @@ impl Engine {
         delivery.state = DeliveryState::Open;
         delivery.next_at = now.plus(settings.max_wait_ms());
         let id = delivery.id.clone();
-        self.deliveries.push(delivery);
-        self.open_batches.insert(webhook_id, id.clone());
+        self.deliveries.open_batch_with(delivery);
         id
     }
 
@@ -110,47 +108,19 @@ impl Engine {
         request::payload_len(config, payload).map_or(true, |size| size <= MAX_PAYLOAD_BYTES)
     }
 
-    /// The open batch of `webhook_id`, if it has one.
-    pub(super) fn open_batch(&self, webhook_id: &str) -> Option<String> {
-        let id = self.open_batches.get(webhook_id)?;
-        self.deliveries.outbox().get(id).is_some_and(|d| d.state == DeliveryState::Open).then(|| id.clone())
-    }
-
     /// Closes the open batch `id`: pending, sent once this change is in
     /// storage (held instead while its webhook is auto-disabled).
     pub(super) fn close_batch(&mut self, id: &str, now: Millis) {
-        let Some(delivery) = self.deliveries.edit(id) else { return };
-        let webhook_id = delivery.webhook_id.clone();
-        let held = self.webhooks.iter().position(|w| w.id == webhook_id).is_some_and(|index| self.holds_events(index));
-        let delivery = self.deliveries.edit(id).expect("just found");
-        delivery.state = if held { DeliveryState::Held } else { DeliveryState::Pending };
-        delivery.next_at = now;
-        if !held {
-            self.deliveries.await_write(id, &webhook_id);
-        }
-        if self.open_batches.get(&webhook_id).is_some_and(|open| open == id) {
-            self.open_batches.remove(&webhook_id);
-        }
+        let Some(delivery) = self.deliveries.outbox().get(id) else { return };
+        let held = self.webhooks.iter().position(|w| w.id == delivery.webhook_id).is_some_and(|index| self.holds_events(index));
+        self.deliveries.close_batch(id, held, now);
     }
 
     /// Closes every open batch whose deadline has come.
     pub(super) fn close_due_batches(&mut self, now: Millis) {
-        let due: Vec<String> = self
-            .open_batches
-            .values()
-            .filter(|id| self.deliveries.outbox().get(id).is_some_and(|d| d.state == DeliveryState::Open && d.next_at <= now))
-            .cloned()
-            .collect();
-        for id in due {
+        for id in self.deliveries.due_batches(now) {
             self.close_batch(&id, now);
         }
-        let outbox = self.deliveries.outbox();
-        self.open_batches.retain(|_, id| outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open));
-    }
-
-    /// When the first open batch is due to close.
-    pub(super) fn next_batch_deadline(&self) -> Option<Millis> {
-        self.open_batches.values().filter_map(|id| self.deliveries.outbox().get(id)).map(|d| d.next_at).min()
     }
 
     /// After a change to the webhook at `index`: a batch setting changed
@@ -163,7 +133,7 @@ impl Engine {
         if after == before {
             return;
         }
-        let Some(id) = self.open_batch(&self.webhooks[index].id.clone()) else { return };
+        let Some(id) = self.deliveries.open_batch(&self.webhooks[index].id) else { return };
         if after.is_some() {
             return self.close_batch(&id, now);
         }
@@ -196,7 +166,7 @@ impl Engine {
         for (webhook_id, id, empty) in open {
             if empty {
                 self.finish(&id, DeliveryState::Cancelled, Some("an open batch with no events".into()), now);
-            } else if let Some(earlier) = self.open_batches.insert(webhook_id, id) {
+            } else if let Some(earlier) = self.deliveries.track_open_batch(webhook_id, id) {
                 self.close_batch(&earlier, now);
             }
         }

@@ -59,6 +59,8 @@ pub(super) struct Deliveries {
     /// How many of those each webhook has: it has work coming, so its
     /// in-flight share is kept for it while the write lands.
     unwritten: Tally,
+    /// Each batching webhook's open batch, by webhook id (see [`super::batch`]).
+    open_batches: BTreeMap<String, String>,
 }
 
 impl Deliveries {
@@ -224,6 +226,54 @@ impl Deliveries {
                 self.changed.insert(dropped.id);
             }
         }
+    }
+
+    // ----- batches -----
+
+    /// The open batch of `webhook_id`, if it has one.
+    pub fn open_batch(&self, webhook_id: &str) -> Option<String> {
+        let id = self.open_batches.get(webhook_id)?;
+        self.outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open).then(|| id.clone())
+    }
+
+    /// Adds `batch`, open, as its webhook's open batch.
+    pub fn open_batch_with(&mut self, batch: Delivery) {
+        self.open_batches.insert(batch.webhook_id.clone(), batch.id.clone());
+        self.push(batch);
+    }
+
+    /// After a restart: the stored open batch `id` is `webhook_id`'s again;
+    /// the one it replaces (a second open batch, from a damaged record), if any.
+    pub fn track_open_batch(&mut self, webhook_id: String, id: String) -> Option<String> {
+        self.open_batches.insert(webhook_id, id)
+    }
+
+    /// Closes the open batch `id` at `now`: pending, sent once its write is
+    /// in storage, or `held` with its webhook's events.
+    pub fn close_batch(&mut self, id: &str, held: bool, now: Millis) {
+        let Some(delivery) = self.edit(id) else { return };
+        delivery.state = if held { DeliveryState::Held } else { DeliveryState::Pending };
+        delivery.next_at = now;
+        let webhook_id = delivery.webhook_id.clone();
+        if !held {
+            self.await_write(id, &webhook_id);
+        }
+        if self.open_batches.get(&webhook_id).is_some_and(|open| open == id) {
+            self.open_batches.remove(&webhook_id);
+        }
+    }
+
+    /// The open batches whose deadline has come at `now`, having forgotten
+    /// those no longer open (sent, or cancelled with their webhook).
+    pub fn due_batches(&mut self, now: Millis) -> Vec<String> {
+        let outbox = &self.outbox;
+        self.open_batches.retain(|_, id| outbox.get(id).is_some_and(|d| d.state == DeliveryState::Open));
+        self.open_batches.values().filter(|id| outbox.get(id).is_some_and(|d| d.next_at <= now)).cloned().collect()
+    }
+
+    /// When the first open batch is due to close.
+    pub fn next_batch_deadline(&self) -> Option<Millis> {
+        self.open_batches.values().filter_map(|id| self.outbox.get(id)).map(|d| d.next_at).min()
     }
 
     // ----- storage -----
@@ -395,6 +445,27 @@ pub(super) mod tests {
         assert_eq!(deliveries.end_attempt(started).map(|ended| ended.delivery_id), Some("a".into()));
         assert!(deliveries.end_attempt(started).is_none(), "ended once");
         assert_eq!(take(&mut deliveries).set["inflight"], "{}");
+    }
+
+    #[test]
+    fn an_open_batch_closes_on_its_deadline_and_waits_for_its_write() {
+        let mut deliveries = Deliveries::default();
+        let mut batch = delivery("b", "w1", 100);
+        batch.state = DeliveryState::Open;
+        deliveries.open_batch_with(batch);
+        assert_eq!(deliveries.open_batch("w1"), Some("b".into()));
+        assert_eq!(deliveries.next_batch_deadline(), Some(Millis(100)));
+        assert!(deliveries.due_batches(Millis(99)).is_empty());
+        assert_eq!(deliveries.due_batches(Millis(100)), ["b"]);
+        deliveries.close_batch("b", false, Millis(100));
+        assert_eq!((deliveries.open_batch("w1"), deliveries.next_batch_deadline()), (None, None));
+        assert!(deliveries.awaits_write("b"), "sent once it is in storage");
+        let mut held = delivery("h", "w1", 100);
+        held.state = DeliveryState::Open;
+        deliveries.open_batch_with(held);
+        deliveries.close_batch("h", true, Millis(100));
+        assert_eq!(deliveries.outbox().get("h").map(|d| d.state), Some(DeliveryState::Held));
+        assert!(!deliveries.awaits_write("h"), "held, it waits for its webhook instead");
     }
 
     #[test]

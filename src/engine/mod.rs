@@ -252,8 +252,6 @@ pub struct Engine {
     /// Whether the browser is online, as the driver last said: offline, no
     /// attempt starts (it could only fail and spend a retry).
     online: bool,
-    /// Each batching webhook's open batch, by webhook id (see [`batch`]).
-    open_batches: BTreeMap<String, String>,
 }
 
 impl Engine {
@@ -280,7 +278,6 @@ impl Engine {
             reply_batch: None,
             alerts: Alerts::new(snapshot.unseen, snapshot.notified),
             online: true,
-            open_batches: BTreeMap::new(),
         };
         // Found now, so told once: next time they are set aside already.
         if snapshot.unreadable.iter().any(|record| record.unopenable) {
@@ -645,7 +642,7 @@ impl Engine {
             return Output::Notice(Notice::Badge(badge));
         }
         Output::Timeout(
-            self.poll_timeout(now).into_iter().chain(self.webhooks.next_secret_expiry()).chain(self.next_batch_deadline()).min(),
+            self.poll_timeout(now).into_iter().chain(self.webhooks.next_secret_expiry()).chain(self.deliveries.next_batch_deadline()).min(),
         )
     }
 

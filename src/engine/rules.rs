@@ -219,7 +219,7 @@ impl Engine {
         let id = webhook.id.clone();
         // What it gathered while healthy is held like its other events;
         // what comes now gathers in a new batch.
-        if let Some(batch) = self.open_batch(&id) {
+        if let Some(batch) = self.deliveries.open_batch(&id) {
             self.close_batch(&batch, now);
         }
         // Pending, not Tests, not in flight.
