@@ -75,8 +75,9 @@ use crate::template::TemplateError;
 use crate::time::Millis;
 use alerts::Alerts;
 use deliveries::{Deliveries, InFlight};
+use recovery::SetAside;
 use replies::Replies;
-use stored::{Stored, StoredMap};
+use stored::Stored;
 use webhooks::Webhooks;
 
 /// Most webhooks a user can have.
@@ -244,7 +245,7 @@ pub struct Engine {
     campaign: Stored<Campaign>,
     replies: Stored<Replies>,
     /// Records that could not be read, set aside by name (`unreadable/<name>`).
-    set_aside: StoredMap<Unreadable>,
+    set_aside: SetAside,
     /// The write batch holding a reply queued for the chat (`Some(None)`
     /// until one does): it is typed only once that batch is saved.
     reply_batch: Option<Option<u64>>,
@@ -274,7 +275,7 @@ impl Engine {
             batch: 0,
             campaign: Stored::new(snapshot.campaign.seeded(campaign::campaign_seed(seed))),
             replies: Stored::new(snapshot.replies),
-            set_aside: StoredMap::new(snapshot.set_aside),
+            set_aside: SetAside::new(snapshot.set_aside),
             reply_batch: None,
             alerts: Alerts::new(snapshot.unseen, snapshot.notified),
             online: true,

@@ -23,7 +23,7 @@ impl Engine {
         self.replies.take_change(Key::Replies, &mut writes);
         self.alerts.take_changes(&mut writes);
         self.deliveries.take_changes(&mut writes);
-        self.set_aside.take_changes(Key::Unreadable, &mut writes);
+        self.set_aside.take_changes(&mut writes);
         writes.into_changes(batch)
     }
 

@@ -78,10 +78,16 @@ impl<T> Deref for Stored<T> {
 
 /// Records stored one key each, by name, with the names changed since the
 /// last batch: a name changed and no longer held is removed from storage.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct StoredMap<T> {
     records: BTreeMap<String, T>,
     changed: BTreeSet<String>,
+}
+
+impl<T> Default for StoredMap<T> {
+    fn default() -> StoredMap<T> {
+        StoredMap::new(BTreeMap::new())
+    }
 }
 
 impl<T> StoredMap<T> {
