@@ -5,8 +5,9 @@
 //! state, its events in [`Delivery::batch`] and its deadline (its first
 //! event plus `maxWaitSeconds`) in `next_at`. It is stored like any
 //! delivery, so a worker stop loses none of its events, and its deadline is
-//! one of the engine's wake-ups ([`Engine::next_batch_deadline`]), so the
-//! adapter's alarm brings it. When it closes (full, on its deadline, or
+//! one of the engine's wake-ups
+//! ([`Deliveries::next_batch_deadline`](super::deliveries::Deliveries::next_batch_deadline)),
+//! so the adapter's alarm brings it. When it closes (full, on its deadline, or
 //! before an event that would take it past 256 KB) it becomes pending and
 //! is sent once its write lands, like any new delivery: retries, the rate
 //! limit, holding and the log then treat it as one delivery.

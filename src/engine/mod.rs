@@ -839,7 +839,7 @@ fn refusal(webhooks: &[Webhook], delivery: &Delivery) -> Option<Refusal> {
     Some(Refusal::Cancel(format!("its webhook does not subscribe to {}", unwanted.as_str())))
 }
 
-/// `webhook_id`'s entry in `floors` (from [`floors`]); a webhook the list
+/// `webhook_id`'s entry in `floors` (from [`Webhooks::floors`]); a webhook the list
 /// does not have is not held back.
 fn floor_of(floors: &[(&str, Option<Millis>)], webhook_id: &str) -> Option<Millis> {
     floors.iter().find(|(id, _)| *id == webhook_id).map_or(Some(Millis(0)), |(_, at)| *at)

@@ -5,10 +5,11 @@
 //! without AutoHook needing a public URL.
 //!
 //! Only a 2xx reply to a delivery that is not a Test is acted on, and only
-//! to the events of an outside cause ([`Cause`]): never to an event an
-//! acted-on reply caused (the message it typed, the pause, resume or stop
-//! it asked for, an error on the way), at any depth, so two workflows, or
-//! one answering itself, cannot drive the campaign in a loop. A pause,
+//! to the events of an outside cause ([`Cause`](crate::event::Cause)):
+//! never to an event an acted-on reply caused (the message it typed, the
+//! pause, resume or stop it asked for, an error on the way), at any depth,
+//! so two workflows, or one answering itself, cannot drive the campaign in
+//! a loop. A pause,
 //! resume or stop from replies is obeyed at most once per campaign
 //! interval, and a resume waits a whole interval before the next message
 //! ([`Campaign::reply_control_refused`](crate::campaign::Campaign::reply_control_refused)).

@@ -35,7 +35,12 @@
 //!    ([`Engine::notify`]).
 //!
 //! Every notification has the cause of the delivery or reply that set it
-//! off, so the reply cap applies at any depth of a chain.
+//! off, so the reply cap applies at any depth of a chain. The campaign's
+//! own events carry the cause the campaign gives them (a reply's, after a
+//! resume it obeyed, see [`crate::campaign::Campaign::cause_of_send`]) and
+//! are raised with their notifications beside the campaign's commands
+//! (`raise` in `campaign.rs`); an event held for a webhook AutoHook turned
+//! off shows a "turned off" notice still owed (`emit_caused` in `mod.rs`).
 
 use super::alerts::NotificationKind;
 use super::health::Settled;

@@ -124,16 +124,18 @@ impl Webhooks {
             .collect()
     }
 
-    /// Each webhook's gate for [`super::outbox::Outbox::take_due`]: when its next first
-    /// attempt may start (its rate limit, [`Webhooks::rate_floors`]), or `None` while it
-    /// holds its share of the in-flight slots. A webhook alone may use them
-    /// all; when several have work (in line or in flight), the slots are shared
-    /// by weight (rounded up): a webhook whose last attempt failed
-    /// ([`Webhooks::attempt_answered`]) weighs half what one that is answering weighs. So a receiver that hangs cannot hold
-    /// every slot while the others wait, and once its first attempts time out
-    /// it holds a third of them beside one healthy webhook, not half: an equal
-    /// split left the healthy one exactly half its throughput alone wherever
-    /// the slots, not the rate limit, were what bound it.
+    /// Each webhook's gate for [`super::outbox::Outbox::take_due`]: when
+    /// its next first attempt may start (its rate limit,
+    /// [`Webhooks::rate_floors`]), or `None` while it holds its share of
+    /// the in-flight slots. A webhook alone may use them all; when several
+    /// have work (in line or in flight), the slots are shared by weight
+    /// (rounded up): a webhook whose last attempt failed
+    /// ([`Webhooks::attempt_answered`]) weighs half what one that is
+    /// answering weighs. So a receiver that hangs cannot hold every slot
+    /// while the others wait, and once its first attempts time out it holds
+    /// a third of them beside one healthy webhook, not half: an equal split
+    /// left the healthy one exactly half its throughput alone wherever the
+    /// slots, not the rate limit, were what bound it.
     pub fn floors(&self, deliveries: &Deliveries, now: Millis) -> Vec<(&str, Option<Millis>)> {
         let webhooks = &self.list;
         let floors = self.rate_floors(now);
