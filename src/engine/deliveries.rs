@@ -20,7 +20,7 @@ use super::outbox::Outbox;
 use super::state::Key;
 use super::stored::Writes;
 use super::tally::Tally;
-use super::{AttemptId, LOG_CAPACITY};
+use super::{AttemptId, LOG_CAPACITY, MAX_OUTBOX};
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -226,6 +226,55 @@ impl Deliveries {
                 self.changed.insert(dropped.id);
             }
         }
+    }
+
+    /// A webhook's fair share of a full outbox: [`MAX_OUTBOX`] split
+    /// equally among the webhooks with deliveries in it and `newcomers`
+    /// more. A receiver that keeps its deliveries waiting (429 with a long
+    /// Retry-After, a hang) keeps only its share once others have work; a
+    /// webhook alone may fill all of it, and nothing is dropped while there
+    /// is room.
+    pub fn outbox_share(&self, newcomers: usize) -> usize {
+        MAX_OUTBOX / (self.outbox.webhooks() + newcomers).max(1)
+    }
+
+    /// The `needed` deliveries to drop for room in a full outbox: of the
+    /// webhooks among `webhook_ids` with more than `share`, furthest over
+    /// first, each its newest that may go: waiting for a first attempt or
+    /// for a retry (a 429's hour included), never one in flight, a Test (its
+    /// caller waits) or an open batch (it holds more events than it would
+    /// make room for). `None` unless all the room needed can be made.
+    pub fn room_victims<'a>(&self, webhook_ids: impl Iterator<Item = &'a str>, share: usize, needed: usize) -> Option<Vec<String>> {
+        // By id, so equal counts choose the same webhook on every run.
+        let mut over: BTreeMap<&str, (usize, VecDeque<&str>)> = BTreeMap::new();
+        for webhook_id in webhook_ids {
+            let count = self.outbox.count_of(webhook_id);
+            if count > share {
+                over.insert(webhook_id, (count, VecDeque::new()));
+            }
+        }
+        // No webhook gives more than `needed`: the scan stops once each has them.
+        let may_go = |d: &Delivery| !d.test && d.state != DeliveryState::Open && !d.awaiting_result();
+        let mut short = over.len();
+        for delivery in self.outbox.iter().rev().filter(|d| may_go(d)) {
+            if short == 0 {
+                break;
+            }
+            if let Some((_, newest_first)) = over.get_mut(delivery.webhook_id.as_str()) {
+                if newest_first.len() < needed {
+                    newest_first.push_back(delivery.id.as_str());
+                    short -= usize::from(newest_first.len() == needed);
+                }
+            }
+        }
+        let mut victims: Vec<String> = Vec::with_capacity(needed);
+        while victims.len() < needed {
+            let furthest = over.values_mut().filter(|(count, left)| *count > share && !left.is_empty()).max_by_key(|(count, _)| *count);
+            let (count, left) = furthest?;
+            *count -= 1;
+            victims.extend(left.pop_front().map(str::to_string));
+        }
+        Some(victims)
     }
 
     // ----- batches -----
@@ -466,6 +515,30 @@ pub(super) mod tests {
         deliveries.close_batch("h", true, Millis(100));
         assert_eq!(deliveries.outbox().get("h").map(|d| d.state), Some(DeliveryState::Held));
         assert!(!deliveries.awaits_write("h"), "held, it waits for its webhook instead");
+    }
+
+    #[test]
+    fn room_is_made_from_the_newest_of_the_webhook_furthest_over_its_share_never_from_what_must_stay() {
+        let mut deliveries = Deliveries::default();
+        for id in ["a1", "a2", "a3", "a4"] {
+            deliveries.push(delivery(id, "w1", 0));
+        }
+        deliveries.push(delivery("b1", "w2", 0));
+        deliveries.push(delivery("b2", "w2", 0));
+        let mut test = delivery("t", "w1", 0);
+        test.test = true;
+        deliveries.push(test);
+        start_attempt(&mut deliveries, "a4");
+        let webhooks = || ["w1", "w2"].into_iter();
+        assert_eq!(
+            deliveries.room_victims(webhooks(), 1, 2),
+            Some(vec!["a3".to_string(), "a2".to_string()]),
+            "not the Test nor a4 in flight"
+        );
+        assert_eq!(deliveries.room_victims(webhooks(), 1, 4).map(|v| v.len()), Some(4), "then the other webhook over its share");
+        assert_eq!(deliveries.room_victims(webhooks(), 1, 5), None, "all the room or none");
+        assert_eq!(deliveries.room_victims(webhooks(), 9, 1), None, "no webhook over its share");
+        assert_eq!(deliveries.outbox_share(1), MAX_OUTBOX / 3);
     }
 
     #[test]

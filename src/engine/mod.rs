@@ -51,7 +51,7 @@ mod tally;
 mod transfer;
 mod webhooks;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -480,63 +480,26 @@ impl Engine {
         self.deliver_or_batch(&targets, event, now)
     }
 
-    /// A webhook's fair share of a full outbox: [`MAX_OUTBOX`] split equally
-    /// among the webhooks with deliveries in it and the `targets` of a new
-    /// event. A receiver that keeps its deliveries waiting (429 with a long
-    /// Retry-After, a hang) keeps only its share once others have work; a
-    /// webhook alone may fill all of it, and nothing is dropped while there
-    /// is room.
+    /// A webhook's fair share of a full outbox once the webhooks at
+    /// `targets` have a delivery in it too ([`Deliveries::outbox_share`]).
     fn outbox_share(&self, targets: &[usize]) -> usize {
         let newcomers = targets.iter().filter(|&&i| self.deliveries.outbox().count_of(&self.webhooks[i].id) == 0).count();
-        MAX_OUTBOX / (self.deliveries.outbox().webhooks() + newcomers).max(1)
+        self.deliveries.outbox_share(newcomers)
     }
 
     /// Makes room for one new delivery per target in a full outbox by
     /// dropping deliveries of the webhooks over their
-    /// [`Engine::outbox_share`], furthest over first, each its newest that
-    /// may go: waiting for a first attempt or for a retry (a 429's hour
-    /// included), never one in flight, a Test (its caller waits) or an open
-    /// batch (it holds more events than it would make room for). Each is
-    /// logged with the reason. Drops nothing unless it can make all the
-    /// room needed: the event is then refused whole.
+    /// [`Engine::outbox_share`] ([`Deliveries::room_victims`] says which),
+    /// each logged with the reason. Drops nothing unless it can make all
+    /// the room needed: the event is then refused whole.
     fn make_room(&mut self, targets: &[usize], now: Millis) {
         let needed = (self.deliveries.outbox().len() + targets.len()).saturating_sub(MAX_OUTBOX);
         if needed == 0 {
             return;
         }
         let share = self.outbox_share(targets);
-        // By id, so equal counts choose the same webhook on every run.
-        let mut over: BTreeMap<&str, (usize, VecDeque<&str>)> = BTreeMap::new();
-        for webhook in self.webhooks.iter() {
-            let count = self.deliveries.outbox().count_of(&webhook.id);
-            if count > share {
-                over.insert(webhook.id.as_str(), (count, VecDeque::new()));
-            }
-        }
-        if over.is_empty() {
-            return;
-        }
-        // No webhook gives more than `needed`: the scan stops once each has them.
-        let may_go = |d: &Delivery| !d.test && d.state != DeliveryState::Open && !d.awaiting_result();
-        let mut short = over.len();
-        for delivery in self.deliveries.outbox().iter().rev().filter(|d| may_go(d)) {
-            if let Some((_, newest_first)) = over.get_mut(delivery.webhook_id.as_str()) {
-                if newest_first.len() < needed {
-                    newest_first.push_back(delivery.id.as_str());
-                    short -= usize::from(newest_first.len() == needed);
-                }
-            }
-            if short == 0 {
-                break;
-            }
-        }
-        let mut victims: Vec<String> = Vec::with_capacity(needed);
-        while victims.len() < needed {
-            let furthest = over.values_mut().filter(|(count, left)| *count > share && !left.is_empty()).max_by_key(|(count, _)| *count);
-            let Some((count, left)) = furthest else { return };
-            *count -= 1;
-            victims.extend(left.pop_front().map(str::to_string));
-        }
+        let webhook_ids = self.webhooks.iter().map(|webhook| webhook.id.as_str());
+        let Some(victims) = self.deliveries.room_victims(webhook_ids, share, needed) else { return };
         let why = format!("dropped: the outbox was full and this webhook held more than its share of it ({share} undelivered events)");
         for victim in victims {
             self.finish(&victim, DeliveryState::Cancelled, Some(why.clone()), now);
