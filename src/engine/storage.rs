@@ -61,3 +61,57 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::WebhookInput;
+    use crate::engine::{GlobalSettings, Output, Snapshot};
+    use crate::time::Millis;
+
+    const NOW: Millis = Millis(1_700_000_000_000);
+
+    fn stored(engine: &mut Engine, storage: &mut BTreeMap<String, String>) {
+        let changes = engine.take_changes();
+        storage.extend(changes.set);
+        changes.remove.iter().for_each(|key| drop(storage.remove(key)));
+        engine.changes_saved(changes.batch);
+    }
+
+    fn engine_with_a_webhook() -> (Engine, String) {
+        let mut engine = Engine::new([3; 16]);
+        let input = WebhookInput { url: Some("https://h.test/".into()), ..Default::default() };
+        let id = engine.create_webhook(input, NOW).unwrap().id.clone();
+        (engine, id)
+    }
+
+    #[test]
+    fn a_failed_batch_is_written_again_and_its_delivery_waits_for_the_next() {
+        let (mut engine, webhook) = engine_with_a_webhook();
+        let delivery = engine.test(&webhook, NOW).unwrap();
+        let failed = engine.take_changes();
+        assert_eq!(failed.set.keys().cloned().collect::<Vec<_>>(), [format!("delivery/{delivery}"), "webhooks".to_string()]);
+        engine.changes_failed(failed.clone());
+        assert!(matches!(engine.poll(NOW), Output::Notice(_) | Output::Timeout(_)), "not sent before it is stored");
+        let again = engine.take_changes();
+        assert_eq!(again.set, failed.set, "each part wrote its keys again");
+        engine.changes_saved(again.batch);
+        assert!(matches!(engine.poll(NOW), Output::Transmit(t) if t.delivery_id == delivery));
+    }
+
+    #[test]
+    fn a_restart_from_what_was_stored_writes_nothing_until_something_changes() {
+        let (mut engine, _) = engine_with_a_webhook();
+        engine.set_settings(GlobalSettings { enabled: false, ..GlobalSettings::default() });
+        let mut storage = BTreeMap::new();
+        stored(&mut engine, &mut storage);
+        let mut restarted = Engine::restore(Snapshot::from_stored(storage.clone()), [4; 16], NOW);
+        assert!(restarted.take_changes().is_empty());
+        restarted.mark_seen();
+        assert!(restarted.take_changes().is_empty(), "nothing was unseen: nothing changed");
+        restarted.set_settings(GlobalSettings::default());
+        assert_eq!(restarted.take_changes().set.keys().collect::<Vec<_>>(), ["settings"]);
+    }
+}
