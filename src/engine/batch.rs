@@ -94,7 +94,7 @@ impl Engine {
         delivery.state = DeliveryState::Open;
         delivery.next_at = now.plus(settings.max_wait_ms());
         let id = delivery.id.clone();
-        self.deliveries.open_batch_with(delivery);
+        self.deliveries.add_open_batch(delivery);
         id
     }
 

@@ -1,7 +1,8 @@
 //! Every delivery the engine keeps, and which of them storage has: the
 //! outbox (unfinished deliveries, [`Outbox`]), the log (finished ones, the
-//! newest [`LOG_CAPACITY`]), the attempts in flight, and the deliveries not
-//! yet known to be in storage.
+//! newest [`LOG_CAPACITY`]), the attempts in flight, each batching
+//! webhook's open batch, and the deliveries not yet known to be in storage;
+//! with what a full outbox drops to make room ([`Deliveries::room_victims`]).
 //!
 //! Each delivery is stored under its own key (`delivery/<id>`), whether it
 //! is in the outbox or the log, and the attempts in flight under one more
@@ -286,7 +287,7 @@ impl Deliveries {
     }
 
     /// Adds `batch`, open, as its webhook's open batch.
-    pub fn open_batch_with(&mut self, batch: Delivery) {
+    pub fn add_open_batch(&mut self, batch: Delivery) {
         self.open_batches.insert(batch.webhook_id.clone(), batch.id.clone());
         self.push(batch);
     }
@@ -501,7 +502,7 @@ pub(super) mod tests {
         let mut deliveries = Deliveries::default();
         let mut batch = delivery("b", "w1", 100);
         batch.state = DeliveryState::Open;
-        deliveries.open_batch_with(batch);
+        deliveries.add_open_batch(batch);
         assert_eq!(deliveries.open_batch("w1"), Some("b".into()));
         assert_eq!(deliveries.next_batch_deadline(), Some(Millis(100)));
         assert!(deliveries.due_batches(Millis(99)).is_empty());
@@ -511,7 +512,7 @@ pub(super) mod tests {
         assert!(deliveries.awaits_write("b"), "sent once it is in storage");
         let mut held = delivery("h", "w1", 100);
         held.state = DeliveryState::Open;
-        deliveries.open_batch_with(held);
+        deliveries.add_open_batch(held);
         deliveries.close_batch("h", true, Millis(100));
         assert_eq!(deliveries.outbox().get("h").map(|d| d.state), Some(DeliveryState::Held));
         assert!(!deliveries.awaits_write("h"), "held, it waits for its webhook instead");
