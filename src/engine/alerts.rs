@@ -1,6 +1,8 @@
 //! What taps the user on the shoulder: the toolbar badge and browser
 //! notifications. The engine decides both; the shell only shows them
-//! ([`super::Notice::Badge`], [`super::Notice::Notify`]).
+//! ([`super::Notice::Badge`], [`super::Notice::Notify`]). This module holds
+//! their types and the [`Alerts`] part; when a notification is made is one
+//! of the cross-part rules ([`super::rules`]).
 //!
 //! The badge is derived, never stored as such: `!` while a webhook is
 //! auto-disabled, else the number of failed deliveries since the user last
@@ -25,8 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::Key;
 use super::stored::{Stored, Writes};
-use super::{Delivery, DeliveryState, Engine, Failure};
-use crate::event::Cause;
+use super::Failure;
 use crate::time::Millis;
 
 /// The badge's colour for failures.
@@ -271,79 +272,6 @@ impl Alerts {
             Key::Notified => self.notified.rewrite(),
             _ => {}
         }
-    }
-}
-
-impl Engine {
-    /// The badge as it should be now.
-    pub fn badge(&self) -> Badge {
-        self.alerts.badge(self.webhooks.iter().any(|w| w.health.auto_disabled))
-    }
-
-    /// Failed deliveries not yet seen.
-    pub fn unseen_failures(&self) -> u64 {
-        self.alerts.unseen_failures()
-    }
-
-    /// The user opened the log or the popup: the failures so far are seen.
-    pub fn mark_seen(&mut self) {
-        self.alerts.mark_seen();
-    }
-
-    /// Changes the notification switches `input` names.
-    pub fn set_notifications(&mut self, input: SwitchesInput) {
-        let switches = &mut self.settings.edit().notifications;
-        let pairs = [
-            (&mut switches.failing, input.failing),
-            (&mut switches.disabled, input.disabled),
-            (&mut switches.campaign_paused, input.campaign_paused),
-            (&mut switches.daily_limit, input.daily_limit),
-        ];
-        for (switch, value) in pairs {
-            if let Some(value) = value {
-                *switch = value;
-            }
-        }
-    }
-
-    /// Queues a notification of `kind` about the webhook at `webhook` (its
-    /// last failed attempt's status and failure kind), or the campaign's
-    /// daily `limit`, if the user has that kind switched on and, when a
-    /// reply set it off (its `cause`), the replying webhook has allowance
-    /// left at `now`; whether it did.
-    pub(super) fn notify(
-        &mut self,
-        kind: NotificationKind,
-        webhook: Option<usize>,
-        limit: Option<u64>,
-        cause: &Cause,
-        now: Millis,
-    ) -> bool {
-        if !self.settings.notifications.wants(kind) {
-            return false;
-        }
-        if let Some(replier) = cause.replier() {
-            let webhooks = &self.webhooks;
-            if !self.alerts.admit(replier, |id| webhooks.iter().any(|w| w.id == id), now) {
-                return false;
-            }
-        }
-        let webhook = webhook.map(|index| &self.webhooks[index]);
-        let failed = |d: &&Delivery| webhook.is_some_and(|w| d.webhook_id == w.id) && !d.test && d.state == DeliveryState::Failed;
-        let last_attempt = self.deliveries.log().iter().rev().find(failed).and_then(|d| d.attempts.last());
-        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let notification = Notification {
-            id: format!("{name}:{}:{}", webhook.map_or("", |w| w.id.as_str()), self.ids.next("ntf")),
-            kind,
-            webhook_id: webhook.map(|w| w.id.clone()),
-            webhook_name: webhook.map(|w| w.config.name().to_string()),
-            status: last_attempt.and_then(|a| a.status),
-            failure: last_attempt.and_then(|a| a.failure),
-            consecutive_failures: webhook.map(|w| w.health.consecutive_failures),
-            limit,
-        };
-        self.notices.push_back(super::Notice::Notify(notification));
-        true
     }
 }
 

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{DeliveryState, Engine, Webhook};
+use super::Webhook;
 use crate::time::Millis;
 
 /// A webhook's run of failures and whether AutoHook turned it off.
@@ -240,24 +240,6 @@ pub(super) enum Settled {
     TurnedOff,
     /// Turned on again after AutoHook turned it off.
     Recovered,
-}
-
-impl Engine {
-    /// Whether the webhook at `index` holds its events (auto-disabled).
-    pub(super) fn holds_events(&self, index: usize) -> bool {
-        self.webhooks[index].health.auto_disabled
-    }
-
-    /// How many deliveries are held for `webhook_id`.
-    pub fn held_count(&self, webhook_id: &str) -> usize {
-        self.deliveries.outbox().iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
-    }
-
-    /// Whether the webhook at `index` holds its events and has
-    /// [`super::MAX_HELD_PER_WEBHOOK`] of them already.
-    pub(super) fn hold_is_full(&self, index: usize) -> bool {
-        self.holds_events(index) && self.held_count(&self.webhooks[index].id) >= super::MAX_HELD_PER_WEBHOOK
-    }
 }
 
 #[cfg(test)]

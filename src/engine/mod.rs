@@ -332,6 +332,21 @@ impl Engine {
         self.replies.get(id, now)
     }
 
+    /// The badge as it should be now.
+    pub fn badge(&self) -> Badge {
+        self.alerts.badge(self.webhooks.iter().any(|w| w.health.auto_disabled))
+    }
+
+    /// Failed deliveries not yet seen.
+    pub fn unseen_failures(&self) -> u64 {
+        self.alerts.unseen_failures()
+    }
+
+    /// How many deliveries are held for `webhook_id`.
+    pub fn held_count(&self, webhook_id: &str) -> usize {
+        self.deliveries.outbox().iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
+    }
+
     // ----- commands -----
 
     /// Keeps the reply to request `id`, so a repeat of it is answered
@@ -408,6 +423,27 @@ impl Engine {
     /// Sets the global switch.
     pub fn set_settings(&mut self, settings: GlobalSettings) {
         *self.settings.edit() = settings;
+    }
+
+    /// The user opened the log or the popup: the failures so far are seen.
+    pub fn mark_seen(&mut self) {
+        self.alerts.mark_seen();
+    }
+
+    /// Changes the notification switches `input` names.
+    pub fn set_notifications(&mut self, input: SwitchesInput) {
+        let switches = &mut self.settings.edit().notifications;
+        let pairs = [
+            (&mut switches.failing, input.failing),
+            (&mut switches.disabled, input.disabled),
+            (&mut switches.campaign_paused, input.campaign_paused),
+            (&mut switches.daily_limit, input.daily_limit),
+        ];
+        for (switch, value) in pairs {
+            if let Some(value) = value {
+                *switch = value;
+            }
+        }
     }
 
     /// Zeroes the stats of one webhook, or of all.
@@ -699,6 +735,17 @@ impl Engine {
     }
 
     // ----- internals -----
+
+    /// Whether the webhook at `index` holds its events (auto-disabled).
+    pub(super) fn holds_events(&self, index: usize) -> bool {
+        self.webhooks[index].health.auto_disabled
+    }
+
+    /// Whether the webhook at `index` holds its events and has
+    /// [`MAX_HELD_PER_WEBHOOK`] of them already.
+    pub(super) fn hold_is_full(&self, index: usize) -> bool {
+        self.holds_events(index) && self.held_count(&self.webhooks[index].id) >= MAX_HELD_PER_WEBHOOK
+    }
 
     /// A pending delivery of `event` (with a batch's events, if it is one)
     /// to the webhook at `index`.

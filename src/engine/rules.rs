@@ -42,10 +42,10 @@
 //! (`raise` in `campaign.rs`); an event held for a webhook AutoHook turned
 //! off shows a "turned off" notice still owed (`emit_caused` in `mod.rs`).
 
-use super::alerts::NotificationKind;
+use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
 use super::replies_action::Asked;
-use super::{Control, Delivery, DeliveryState, Engine, HeldEvents, Outcome, Refusal, Verdict, OFFLINE_TEST};
+use super::{Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Refusal, Verdict, OFFLINE_TEST};
 use crate::campaign::QueuedReply;
 use crate::event::{Cause, Event, EventKind, MessageSource};
 use crate::time::Millis;
@@ -149,7 +149,7 @@ impl Engine {
     /// and counted in its webhook's health unless it is a Test.
     pub(super) fn finish(&mut self, id: &str, state: DeliveryState, reason: Option<String>, now: Millis) {
         let Some(delivery) = self.deliveries.finish(id, state, reason, now) else { return };
-        self.notices.push_back(super::Notice::Finished { delivery_id: delivery.id.clone() });
+        self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
         let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone(), delivery.cause().clone()));
         if let Some((webhook_id, reason, cause)) = health {
             self.record_health(&webhook_id, state, reason.as_deref(), &cause, now);
@@ -359,5 +359,47 @@ impl Engine {
         }
         done.extend(asked.ignored.into_iter().map(|why| format!("ignored: {why}")));
         done.join("; ")
+    }
+
+    // ----- notifications -----
+
+    /// Queues a notification of `kind` about the webhook at `webhook` (its
+    /// last failed attempt's status and failure kind), or the campaign's
+    /// daily `limit`, if the user has that kind switched on and, when a
+    /// reply set it off (its `cause`), the replying webhook has allowance
+    /// left at `now`; whether it did.
+    pub(super) fn notify(
+        &mut self,
+        kind: NotificationKind,
+        webhook: Option<usize>,
+        limit: Option<u64>,
+        cause: &Cause,
+        now: Millis,
+    ) -> bool {
+        if !self.settings.notifications.wants(kind) {
+            return false;
+        }
+        if let Some(replier) = cause.replier() {
+            let webhooks = &self.webhooks;
+            if !self.alerts.admit(replier, |id| webhooks.iter().any(|w| w.id == id), now) {
+                return false;
+            }
+        }
+        let webhook = webhook.map(|index| &self.webhooks[index]);
+        let failed = |d: &&Delivery| webhook.is_some_and(|w| d.webhook_id == w.id) && !d.test && d.state == DeliveryState::Failed;
+        let last_attempt = self.deliveries.log().iter().rev().find(failed).and_then(|d| d.attempts.last());
+        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let notification = Notification {
+            id: format!("{name}:{}:{}", webhook.map_or("", |w| w.id.as_str()), self.ids.next("ntf")),
+            kind,
+            webhook_id: webhook.map(|w| w.id.clone()),
+            webhook_name: webhook.map(|w| w.config.name().to_string()),
+            status: last_attempt.and_then(|a| a.status),
+            failure: last_attempt.and_then(|a| a.failure),
+            consecutive_failures: webhook.map(|w| w.health.consecutive_failures),
+            limit,
+        };
+        self.notices.push_back(Notice::Notify(notification));
+        true
     }
 }
