@@ -347,6 +347,11 @@ impl Engine {
         self.deliveries.outbox().iter().filter(|d| d.webhook_id == webhook_id && d.state == DeliveryState::Held).count()
     }
 
+    /// Records set aside because they could not be read, by name.
+    pub fn unreadable(&self) -> impl Iterator<Item = (&str, &Unreadable)> {
+        self.set_aside.iter()
+    }
+
     // ----- commands -----
 
     /// Keeps the reply to request `id`, so a repeat of it is answered
@@ -444,6 +449,21 @@ impl Engine {
                 *switch = value;
             }
         }
+    }
+
+    /// Gives webhook `id` a new secret made from `random` and keeps the one
+    /// it replaces signing for `overlap_hours` (default 24); returns the new
+    /// secret's text. A webhook without a secret simply gets one. At most
+    /// [`rotation::MAX_PREVIOUS_SECRETS`] are kept, the oldest dropped.
+    /// Refused, with nothing changed, for an overlap out of range or stored
+    /// settings that do not parse for another reason than the secret.
+    pub fn rotate_secret(&mut self, id: &str, overlap_hours: Option<f64>, random: &[u8; 32], now: Millis) -> Result<String, EngineError> {
+        self.webhooks.rotate_secret(id, overlap_hours, random, now)
+    }
+
+    /// Deletes a set-aside record for good; `false` if there is none.
+    pub fn delete_unreadable(&mut self, name: &str) -> bool {
+        self.set_aside.remove(name)
     }
 
     /// Zeroes the stats of one webhook, or of all.

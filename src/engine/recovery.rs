@@ -1,15 +1,16 @@
 //! How the engine degrades instead of failing when stored state is not what
 //! this build wrote: unreadable records are set aside under their own keys,
 //! webhooks whose stored settings no longer validate are turned off with the
-//! reason, and deliveries their webhook no longer takes are cancelled or held.
+//! reason, and deliveries their webhook no longer takes are cancelled or held
+//! (the last two at start, with the other cross-part rules: [`super::rules`]).
 
 use std::collections::BTreeMap;
 
 use super::state::Key;
 use super::stored::{StoredMap, Writes};
-use super::{refusal, DeliveryState, Engine, Unreadable};
+use super::webhooks::Webhooks;
+use super::Unreadable;
 use crate::config::StoredConfig;
-use crate::time::Millis;
 
 /// The records set aside, each under its own key (`unreadable/<name>`).
 #[derive(Debug, Default)]
@@ -58,31 +59,12 @@ impl SetAside {
     }
 }
 
-impl Engine {
-    /// Records set aside because they could not be read, by name.
-    pub fn unreadable(&self) -> impl Iterator<Item = (&str, &Unreadable)> {
-        self.set_aside.iter()
-    }
-
-    /// Deletes a set-aside record for good; `false` if there is none.
-    pub fn delete_unreadable(&mut self, name: &str) -> bool {
-        self.set_aside.remove(name)
-    }
-
-    /// Moves a record this load could not read aside ([`SetAside::add`]),
-    /// and has its original key rewritten with what was readable (or removed).
-    pub(super) fn set_aside(&mut self, record: Unreadable) {
-        if let Some(key) = record.origin_key() {
-            self.rewrite(key);
-        }
-        self.set_aside.add(record);
-    }
-
-    /// Stored webhooks were parsed with the rules new input meets (another
-    /// build or a sync tool may have written them); one that did not parse
-    /// is turned off with the reason, and its queued deliveries are cancelled.
-    pub(super) fn disable_invalid_webhooks(&mut self, now: Millis) {
-        let disabled = self.webhooks.edit_if(|webhooks| {
+impl Webhooks {
+    /// Turns off each webhook whose stored settings no longer parse
+    /// (another build or a sync tool may have written them), with the
+    /// reason, unless it is off for that reason already; their ids.
+    pub(super) fn disable_invalid(&mut self) -> Vec<String> {
+        self.edit_if(|webhooks| {
             let mut disabled = Vec::new();
             for webhook in webhooks {
                 let StoredConfig::Invalid(invalid) = &mut webhook.config else { continue };
@@ -96,35 +78,7 @@ impl Engine {
             }
             let changed = !disabled.is_empty();
             (disabled, changed)
-        });
-        for id in disabled {
-            self.cancel_pending(&id, "webhook was turned off: its stored settings are invalid", now);
-        }
-    }
-
-    /// Restored deliveries meet the rules sending checks ([`refusal`]) at
-    /// once, held and open ones too, which are not in line to be sent:
-    /// one whose webhook is gone (its record was unreadable) or off is
-    /// cancelled, one whose webhook AutoHook turned off is held. One held
-    /// for a webhook that holds nothing (its record written back from
-    /// before the webhook was turned off) is put back in line: it would
-    /// otherwise wait for a turn-on that never comes.
-    pub(super) fn settle_restored(&mut self, now: Millis) {
-        let ids: Vec<String> = self.deliveries.outbox().iter().map(|d| d.id.clone()).collect();
-        for id in ids {
-            let Some(delivery) = self.deliveries.outbox().get(&id) else { continue };
-            if let Some(refusal) = refusal(&self.webhooks, delivery) {
-                self.refuse(&id, refusal, now);
-                continue;
-            }
-            let holds = self.webhooks.iter().any(|w| w.id == delivery.webhook_id && w.health.auto_disabled);
-            if delivery.state == DeliveryState::Held && !holds {
-                if let Some(delivery) = self.deliveries.edit(&id) {
-                    delivery.state = DeliveryState::Pending;
-                }
-                self.deliveries.queue(&id);
-            }
-        }
+        })
     }
 }
 

@@ -7,9 +7,9 @@
 //! signature first and then one per previous secret (`v1,<new> v1,<old>`),
 //! which the spec lets receivers verify against any of; the hex
 //! `X-AutoHook-Signature` has room for one and uses the new secret. Each
-//! previous secret expires by itself: [`Engine::poll`] drops expired ones
-//! from storage and its wake-up includes the next expiry, so nothing else
-//! has to happen for a secret to stop being valid.
+//! previous secret expires by itself: [`Engine::poll`](super::Engine::poll)
+//! drops expired ones from storage and its wake-up includes the next
+//! expiry, so nothing else has to happen for a secret to stop being valid.
 //!
 //! Previous secrets are credentials: they are stored with the webhook
 //! (sealed at rest, like its secret), scrubbed from the log if a receiver
@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::state::decode;
 use super::webhooks::Webhooks;
-use super::{Engine, EngineError, Unreadable, Webhook};
+use super::{EngineError, Unreadable, Webhook};
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput, MAX_SECRET_CHARS};
 use crate::redact::Credentials;
 use crate::signing::{generate_secret, Secret, SecretKey};
@@ -154,20 +154,16 @@ fn overlap_ms(hours: Option<f64>) -> Result<u64, ConfigError> {
     Ok(((hours * HOUR_MS).round() as u64).max(1))
 }
 
-impl Engine {
-    /// Gives webhook `id` a new secret made from `random` and keeps the one
-    /// it replaces signing for `overlap_hours` (default 24); returns the new
-    /// secret's text. A webhook without a secret simply gets one. At most
-    /// [`MAX_PREVIOUS_SECRETS`] are kept, the oldest dropped. Refused, with
-    /// nothing changed, for an overlap out of range or stored settings that
-    /// do not parse for another reason than the secret.
+impl Webhooks {
+    /// [`Engine::rotate_secret`](super::Engine::rotate_secret) of the
+    /// webhook `id`; nothing changes when it fails.
     pub fn rotate_secret(&mut self, id: &str, overlap_hours: Option<f64>, random: &[u8; 32], now: Millis) -> Result<String, EngineError> {
         let overlap = overlap_ms(overlap_hours)?;
-        let index = self.webhooks.index(id)?;
+        let index = self.index(id)?;
         let text = generate_secret(random);
-        let config = self.webhooks[index].config.apply(WebhookInput { secret: Some(text.clone()), ..Default::default() })?;
-        self.webhooks.prune_expired_secrets(now);
-        let webhook = &mut self.webhooks.edit()[index];
+        let config = self[index].config.apply(WebhookInput { secret: Some(text.clone()), ..Default::default() })?;
+        self.prune_expired_secrets(now);
+        let webhook = &mut self.edit()[index];
         // A stored secret that does not parse signs nothing: it has no overlap to keep.
         if let Ok(Some(replaced)) = webhook.config.valid().map(|config| config.secret.clone()) {
             let previous = &mut webhook.previous_secrets.secrets;
@@ -178,9 +174,7 @@ impl Engine {
         webhook.updated_at = now;
         Ok(text)
     }
-}
 
-impl Webhooks {
     /// An update that replaces or removes the secret by hand (not a
     /// rotation) ends the previous secrets at once: that is how a user
     /// revokes a secret that leaked, old or current.

@@ -5,6 +5,12 @@
 //! what storage has ([`super::deliveries`]). What one part's change does to
 //! another is written here, each chain in one function, top to bottom:
 //!
+//! 0. **A start from what was stored** ([`Engine::restore`] runs these in
+//!    order): an unreadable record is set aside and its key rewritten
+//!    ([`Engine::set_aside`]); a webhook whose stored settings do not
+//!    parse is turned off and its deliveries cancelled
+//!    ([`Engine::disable_invalid_webhooks`]); each delivery meets the rules
+//!    sending checks at once ([`Engine::settle_restored`]).
 //! 1. **An attempt ends** ([`Engine::finish_attempt`]): its outcome is
 //!    recorded; offline, it waits for the network uncounted; otherwise the
 //!    webhook's run of 429s and its stats are counted, then the delivery is
@@ -45,12 +51,58 @@
 use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
 use super::replies_action::Asked;
-use super::{Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Refusal, Verdict, OFFLINE_TEST};
+use super::{refusal, Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Refusal, Unreadable, Verdict, OFFLINE_TEST};
 use crate::campaign::QueuedReply;
 use crate::event::{Cause, Event, EventKind, MessageSource};
 use crate::time::Millis;
 
 impl Engine {
+    // ----- 0. a start from what was stored -----
+
+    /// Moves a record this load could not read aside ([`SetAside::add`](super::recovery::SetAside::add)),
+    /// and has its original key rewritten with what was readable (or removed).
+    pub(super) fn set_aside(&mut self, record: Unreadable) {
+        if let Some(key) = record.origin_key() {
+            self.rewrite(key);
+        }
+        self.set_aside.add(record);
+    }
+
+    /// Stored webhooks were parsed with the rules new input meets; one that
+    /// did not parse is turned off with the reason
+    /// ([`Webhooks::disable_invalid`](super::webhooks::Webhooks::disable_invalid)),
+    /// and its queued deliveries are cancelled.
+    pub(super) fn disable_invalid_webhooks(&mut self, now: Millis) {
+        for id in self.webhooks.disable_invalid() {
+            self.cancel_pending(&id, "webhook was turned off: its stored settings are invalid", now);
+        }
+    }
+
+    /// Restored deliveries meet the rules sending checks ([`refusal`]) at
+    /// once, held and open ones too, which are not in line to be sent:
+    /// one whose webhook is gone (its record was unreadable) or off is
+    /// cancelled, one whose webhook AutoHook turned off is held. One held
+    /// for a webhook that holds nothing (its record written back from
+    /// before the webhook was turned off) is put back in line: it would
+    /// otherwise wait for a turn-on that never comes.
+    pub(super) fn settle_restored(&mut self, now: Millis) {
+        let ids: Vec<String> = self.deliveries.outbox().iter().map(|d| d.id.clone()).collect();
+        for id in ids {
+            let Some(delivery) = self.deliveries.outbox().get(&id) else { continue };
+            if let Some(refusal) = refusal(&self.webhooks, delivery) {
+                self.refuse(&id, refusal, now);
+                continue;
+            }
+            let holds = self.webhooks.iter().any(|w| w.id == delivery.webhook_id && w.health.auto_disabled);
+            if delivery.state == DeliveryState::Held && !holds {
+                if let Some(delivery) = self.deliveries.edit(&id) {
+                    delivery.state = DeliveryState::Pending;
+                }
+                self.deliveries.queue(&id);
+            }
+        }
+    }
+
     // ----- 1. an attempt ends -----
 
     /// Records the outcome of the outbox entry's last attempt and decides
