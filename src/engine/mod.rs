@@ -618,6 +618,61 @@ impl Engine {
         Ok(delivery::shown_request(&request, &config.credentials()))
     }
 
+    /// Queues again every event whose delivery failed at or after `since`
+    /// (to `webhook_id`'s only, if given), with its original event id, as
+    /// first attempts that the rate limit paces. Each event is queued once
+    /// per webhook, however often it failed, and not while a delivery of it
+    /// to that webhook is still unfinished or once one has succeeded, so
+    /// asking twice sends nothing twice. Tests are not replayed, nor
+    /// deliveries of deleted webhooks or of ones turned off (by the user, or
+    /// by a 410 Gone); an auto-disabled webhook's are queued held, with the
+    /// events it holds.
+    /// With `dry_run` nothing changes: the count is what would be queued.
+    /// Past the outbox's room, none is queued.
+    pub fn redeliver_failed(&mut self, webhook_id: Option<&str>, since: Millis, dry_run: bool, now: Millis) -> Result<usize, EngineError> {
+        self.check_filter(webhook_id)?;
+        let receiving = |w: &Webhook, webhook_id: &str| w.id == webhook_id && (w.config.enabled() || w.health.auto_disabled);
+        let replays: Vec<(usize, Event, Vec<Event>)> = self
+            .deliveries
+            .to_replay(webhook_id, since)
+            .into_iter()
+            .filter_map(|delivery| {
+                let index = self.webhooks.iter().position(|w| receiving(w, &delivery.webhook_id))?;
+                Some((index, delivery.event.clone(), delivery.batch.clone()))
+            })
+            .collect();
+        if dry_run || replays.is_empty() {
+            return Ok(replays.len());
+        }
+        if self.deliveries.outbox().len() + replays.len() > MAX_OUTBOX {
+            return Err(EngineError::OutboxFull);
+        }
+        // One the webhook's settings now make too large is logged as
+        // refused again by `enqueue`, and not counted.
+        Ok(replays
+            .into_iter()
+            .filter(|(index, event, batch)| self.enqueue(&[*index], event.clone(), batch.clone(), false, now).is_ok())
+            .count())
+    }
+
+    /// Cancels every unfinished delivery, pending or held (to `webhook_id`
+    /// only, if given), except Tests, whose callers wait for their result.
+    /// Returns how many.
+    pub fn cancel_unfinished(&mut self, webhook_id: Option<&str>, now: Millis) -> Result<usize, EngineError> {
+        self.check_filter(webhook_id)?;
+        let ids: Vec<String> = self
+            .deliveries
+            .outbox()
+            .iter()
+            .filter(|d| !d.test && webhook_id.is_none_or(|id| d.webhook_id == id))
+            .map(|d| d.id.clone())
+            .collect();
+        for id in &ids {
+            self.finish(id, DeliveryState::Cancelled, Some("cancelled by the user".into()), now);
+        }
+        Ok(ids.len())
+    }
+
     // ----- network and timer input -----
 
     /// Feeds back the result of an attempt. Results for deliveries cancelled
@@ -765,6 +820,14 @@ impl Engine {
     /// [`MAX_HELD_PER_WEBHOOK`] of them already.
     pub(super) fn hold_is_full(&self, index: usize) -> bool {
         self.holds_events(index) && self.held_count(&self.webhooks[index].id) >= MAX_HELD_PER_WEBHOOK
+    }
+
+    /// A request limited to `webhook_id` names a webhook that exists.
+    fn check_filter(&self, webhook_id: Option<&str>) -> Result<(), EngineError> {
+        match webhook_id {
+            Some(id) if self.webhooks.iter().all(|w| w.id != id) => Err(EngineError::UnknownWebhookFilter(id.into())),
+            _ => Ok(()),
+        }
     }
 
     /// A pending delivery of `event` (with a batch's events, if it is one)

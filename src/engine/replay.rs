@@ -1,80 +1,61 @@
 //! Bulk replay: after an outage, every failed delivery queued again in one
-//! request rather than one click per row, and what is queued cancelled
-//! just as easily.
+//! request rather than one click per row ([`Engine::redeliver_failed`](super::Engine::redeliver_failed)),
+//! and what is queued cancelled just as easily. Which deliveries a replay
+//! takes is the deliveries part's to say.
 
 use std::collections::BTreeSet;
 
-use super::{DeliveryState, Engine, EngineError};
+use super::deliveries::Deliveries;
+use super::{Delivery, DeliveryState};
 use crate::time::Millis;
 
-impl Engine {
-    /// Queues again every event whose delivery failed at or after `since`
-    /// (to `webhook_id`'s only, if given), with its original event id, as
-    /// first attempts that the rate limit paces. Each event is queued once
-    /// per webhook, however often it failed, and not while a delivery of it
-    /// to that webhook is still unfinished or once one has succeeded, so
-    /// asking twice sends nothing twice. Tests are not replayed, nor
-    /// deliveries of deleted webhooks or of ones turned off (by the user, or
-    /// by a 410 Gone); an auto-disabled webhook's are queued held, with the
-    /// events it holds.
-    /// With `dry_run` nothing changes: the count is what would be queued.
-    /// Past the outbox's room, none is queued.
-    pub fn redeliver_failed(&mut self, webhook_id: Option<&str>, since: Millis, dry_run: bool, now: Millis) -> Result<usize, EngineError> {
-        self.check_filter(webhook_id)?;
+impl Deliveries {
+    /// The failed deliveries a replay takes: each logged failure at or
+    /// after `since` (to `webhook_id`'s only, if given), not a Test, once
+    /// per webhook and event however often it failed, and not while a
+    /// delivery of that event to that webhook is unfinished or once one
+    /// has succeeded, so asking twice sends nothing twice.
+    pub(super) fn to_replay(&self, webhook_id: Option<&str>, since: Millis) -> Vec<&Delivery> {
         // Events a webhook has on their way, or got since they failed.
-        let settled = self.deliveries.outbox().iter().chain(self.deliveries.log().iter().filter(|d| d.state == DeliveryState::Delivered));
+        let settled = self.outbox().iter().chain(self.log().iter().filter(|d| d.state == DeliveryState::Delivered));
         let mut taken: BTreeSet<(&str, &str)> = settled.map(|d| (d.webhook_id.as_str(), d.event.id.as_str())).collect();
-        let mut replays = Vec::new();
-        for delivery in self.deliveries.log() {
-            let wanted = delivery.state == DeliveryState::Failed
+        let wanted = |delivery: &Delivery| {
+            delivery.state == DeliveryState::Failed
                 && !delivery.test
                 && delivery.finished_at.is_some_and(|at| at >= since)
-                && webhook_id.is_none_or(|id| delivery.webhook_id == id);
-            if !wanted || !taken.insert((delivery.webhook_id.as_str(), delivery.event.id.as_str())) {
-                continue;
-            }
-            let receiving = |w: &super::Webhook| w.id == delivery.webhook_id && (w.config.enabled() || w.health.auto_disabled);
-            if let Some(index) = self.webhooks.iter().position(receiving) {
-                replays.push((index, delivery.event.clone(), delivery.batch.clone()));
-            }
-        }
-        if dry_run || replays.is_empty() {
-            return Ok(replays.len());
-        }
-        if self.deliveries.outbox().len() + replays.len() > super::MAX_OUTBOX {
-            return Err(EngineError::OutboxFull);
-        }
-        // One the webhook's settings now make too large is logged as
-        // refused again by `enqueue`, and not counted.
-        Ok(replays
-            .into_iter()
-            .filter(|(index, event, batch)| self.enqueue(&[*index], event.clone(), batch.clone(), false, now).is_ok())
-            .count())
+                && webhook_id.is_none_or(|id| delivery.webhook_id == id)
+        };
+        self.log().iter().filter(|d| wanted(d) && taken.insert((d.webhook_id.as_str(), d.event.id.as_str()))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::outbox::tests::delivery;
+
+    fn logged(deliveries: &mut Deliveries, id: &str, webhook_id: &str, event: &str, state: DeliveryState, at: u64) {
+        let mut logged = delivery(id, webhook_id, 0);
+        logged.event.id = event.into();
+        deliveries.push(logged);
+        deliveries.finish(id, state, None, Millis(at));
     }
 
-    /// Cancels every unfinished delivery, pending or held (to `webhook_id`
-    /// only, if given), except Tests, whose callers wait for their result.
-    /// Returns how many.
-    pub fn cancel_unfinished(&mut self, webhook_id: Option<&str>, now: Millis) -> Result<usize, EngineError> {
-        self.check_filter(webhook_id)?;
-        let ids: Vec<String> = self
-            .deliveries
-            .outbox()
-            .iter()
-            .filter(|d| !d.test && webhook_id.is_none_or(|id| d.webhook_id == id))
-            .map(|d| d.id.clone())
-            .collect();
-        for id in &ids {
-            self.finish(id, DeliveryState::Cancelled, Some("cancelled by the user".into()), now);
-        }
-        Ok(ids.len())
-    }
-
-    /// A request limited to `webhook_id` names a webhook that exists.
-    fn check_filter(&self, webhook_id: Option<&str>) -> Result<(), EngineError> {
-        match webhook_id {
-            Some(id) if self.webhooks.iter().all(|w| w.id != id) => Err(EngineError::UnknownWebhookFilter(id.into())),
-            _ => Ok(()),
-        }
+    #[test]
+    fn a_replay_takes_each_failed_event_once_per_webhook_unless_it_is_on_its_way_or_got_through() {
+        let mut deliveries = Deliveries::default();
+        logged(&mut deliveries, "a1", "w1", "msg_a", DeliveryState::Failed, 10);
+        logged(&mut deliveries, "a2", "w1", "msg_a", DeliveryState::Failed, 20);
+        logged(&mut deliveries, "a3", "w2", "msg_a", DeliveryState::Failed, 20);
+        logged(&mut deliveries, "b1", "w1", "msg_b", DeliveryState::Failed, 20);
+        logged(&mut deliveries, "b2", "w1", "msg_b", DeliveryState::Delivered, 30);
+        logged(&mut deliveries, "c1", "w1", "msg_c", DeliveryState::Failed, 5);
+        let ids = |replay: Vec<&Delivery>| replay.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(deliveries.to_replay(None, Millis(10))), ["a1", "a3"], "msg_b got through; c1 is older");
+        assert_eq!(ids(deliveries.to_replay(Some("w2"), Millis(0))), ["a3"]);
+        let mut again = delivery("a4", "w1", 0);
+        again.event.id = "msg_a".into();
+        deliveries.push(again);
+        assert_eq!(ids(deliveries.to_replay(Some("w1"), Millis(0))), ["c1"], "msg_a is on its way again");
     }
 }
