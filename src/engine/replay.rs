@@ -1,7 +1,8 @@
 //! Bulk replay: after an outage, every failed delivery queued again in one
-//! request rather than one click per row ([`Engine::redeliver_failed`](super::Engine::redeliver_failed)),
-//! and what is queued cancelled just as easily. Which deliveries a replay
-//! takes is the deliveries part's to say.
+//! request rather than one click per row
+//! ([`Engine::redeliver_failed`](super::Engine::redeliver_failed)), and
+//! what is queued cancelled just as easily. Which deliveries a replay takes
+//! is the deliveries part's to say.
 
 use std::collections::BTreeSet;
 

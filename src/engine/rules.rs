@@ -59,8 +59,9 @@ use crate::time::Millis;
 impl Engine {
     // ----- 0. a start from what was stored -----
 
-    /// Moves a record this load could not read aside ([`SetAside::add`](super::recovery::SetAside::add)),
-    /// and has its original key rewritten with what was readable (or removed).
+    /// Moves a record this load could not read aside
+    /// ([`SetAside::add`](super::recovery::SetAside::add)), and has its
+    /// original key rewritten with what was readable (or removed).
     pub(super) fn set_aside(&mut self, record: Unreadable) {
         if let Some(key) = record.origin_key() {
             self.rewrite(key);
