@@ -77,6 +77,7 @@ use alerts::Alerts;
 use deliveries::{Deliveries, InFlight};
 use recovery::SetAside;
 use replies::Replies;
+use rules::refusal;
 use stored::Stored;
 use webhooks::Webhooks;
 
@@ -887,49 +888,6 @@ impl Engine {
         }
         error
     }
-}
-
-/// Why a delivery must not go to its webhook.
-#[derive(Debug)]
-enum Refusal {
-    /// Its webhook is turned off after failures: it waits with the events
-    /// the webhook holds.
-    Hold,
-    /// It never will: cancelled, with this reason.
-    Cancel(String),
-}
-
-/// Whether `delivery` may go to its webhook among `webhooks`, by the rules
-/// that decide which events a webhook gets: it exists, it is on, and it
-/// subscribes to every event the delivery carries; a Test (a delivery of
-/// the `test` event) goes to its webhook whatever its switches say.
-///
-/// Accepting an event applies these rules, and turning a webhook off or
-/// deleting it cancels what it had; yet a delivery can outlive them: one
-/// restored from a record written before a change or by another writer
-/// (storage the background alone should write, but need not be the only
-/// one to), a redelivery of a logged event, an event pending when its kind
-/// was unsubscribed. Sending checks them again, so none of those reaches
-/// a receiver that no longer takes it. Unsubscribing cancels rather than
-/// sends: the user said the webhook no longer wants that event, as turning
-/// it off says it wants none, and a forged record must not be able to
-/// pass as one accepted before the change.
-fn refusal(webhooks: &[Webhook], delivery: &Delivery) -> Option<Refusal> {
-    let Some(webhook) = webhooks.iter().find(|w| w.id == delivery.webhook_id) else {
-        return Some(Refusal::Cancel("its webhook could not be read from storage".into()));
-    };
-    let mut kinds = std::iter::once(delivery.event.kind).chain(delivery.batch.iter().map(|event| event.kind));
-    if delivery.test && kinds.clone().all(|kind| kind == EventKind::Test) {
-        return None;
-    }
-    if webhook.health.auto_disabled {
-        return (delivery.state == DeliveryState::Pending).then_some(Refusal::Hold);
-    }
-    if !webhook.config.enabled() {
-        return Some(Refusal::Cancel("its webhook is turned off".into()));
-    }
-    let unwanted = kinds.find(|&kind| !webhook.config.valid().is_ok_and(|config| config.wants(kind)))?;
-    Some(Refusal::Cancel(format!("its webhook does not subscribe to {}", unwanted.as_str())))
 }
 
 /// `webhook_id`'s entry in `floors` (from [`Webhooks::floors`]); a webhook the list

@@ -40,7 +40,8 @@
 //!    [`super::REPLY_NOTIFICATIONS_PER_HOUR`] times an hour
 //!    ([`Engine::notify`]).
 //!
-//! Every notification has the cause of the delivery or reply that set it
+//! Which deliveries a webhook may still be sent, checked again when one is
+//! due and at start, is [`refusal`]. Every notification has the cause of the delivery or reply that set it
 //! off, so the reply cap applies at any depth of a chain. The campaign's
 //! own events carry the cause the campaign gives them (a reply's, after a
 //! resume it obeyed, see [`crate::campaign::Campaign::cause_of_send`]) and
@@ -51,7 +52,7 @@
 use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
 use super::replies_action::Asked;
-use super::{refusal, Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Refusal, Unreadable, Verdict, OFFLINE_TEST};
+use super::{Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Unreadable, Verdict, Webhook, OFFLINE_TEST};
 use crate::campaign::QueuedReply;
 use crate::event::{Cause, Event, EventKind, MessageSource};
 use crate::time::Millis;
@@ -455,4 +456,47 @@ impl Engine {
         self.notices.push_back(Notice::Notify(notification));
         true
     }
+}
+
+/// Why a delivery must not go to its webhook.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    /// Its webhook is turned off after failures: it waits with the events
+    /// the webhook holds.
+    Hold,
+    /// It never will: cancelled, with this reason.
+    Cancel(String),
+}
+
+/// Whether `delivery` may go to its webhook among `webhooks`, by the rules
+/// that decide which events a webhook gets: it exists, it is on, and it
+/// subscribes to every event the delivery carries; a Test (a delivery of
+/// the `test` event) goes to its webhook whatever its switches say.
+///
+/// Accepting an event applies these rules, and turning a webhook off or
+/// deleting it cancels what it had; yet a delivery can outlive them: one
+/// restored from a record written before a change or by another writer
+/// (storage the background alone should write, but need not be the only
+/// one to), a redelivery of a logged event, an event pending when its kind
+/// was unsubscribed. Sending checks them again, so none of those reaches
+/// a receiver that no longer takes it. Unsubscribing cancels rather than
+/// sends: the user said the webhook no longer wants that event, as turning
+/// it off says it wants none, and a forged record must not be able to
+/// pass as one accepted before the change.
+pub(super) fn refusal(webhooks: &[Webhook], delivery: &Delivery) -> Option<Refusal> {
+    let Some(webhook) = webhooks.iter().find(|w| w.id == delivery.webhook_id) else {
+        return Some(Refusal::Cancel("its webhook could not be read from storage".into()));
+    };
+    let mut kinds = std::iter::once(delivery.event.kind).chain(delivery.batch.iter().map(|event| event.kind));
+    if delivery.test && kinds.clone().all(|kind| kind == EventKind::Test) {
+        return None;
+    }
+    if webhook.health.auto_disabled {
+        return (delivery.state == DeliveryState::Pending).then_some(Refusal::Hold);
+    }
+    if !webhook.config.enabled() {
+        return Some(Refusal::Cancel("its webhook is turned off".into()));
+    }
+    let unwanted = kinds.find(|&kind| !webhook.config.valid().is_ok_and(|config| config.wants(kind)))?;
+    Some(Refusal::Cancel(format!("its webhook does not subscribe to {}", unwanted.as_str())))
 }

@@ -30,6 +30,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::webhooks::Webhooks;
 use super::{Engine, HeldEvents, MAX_WEBHOOKS};
 use crate::campaign::{Campaign, CampaignInput, CampaignSettings, ScheduleInput};
 use crate::config::{ConfigError, RawConfig, RawHeader, StoredConfig, WebhookConfig};
@@ -113,7 +114,7 @@ impl Engine {
         dry_run: bool,
         now: Millis,
     ) -> Result<ImportSummary, TransferError> {
-        let matches = self.match_records(&file.webhooks);
+        let matches = self.webhooks.match_records(&file.webhooks);
         let mut summary = ImportSummary { campaign: file.campaign.is_some(), settings: file.settings.is_some(), ..Default::default() };
         let mut planned = Vec::with_capacity(file.webhooks.len());
         for (position, (record, index)) in file.webhooks.into_iter().zip(matches).enumerate() {
@@ -182,23 +183,25 @@ impl Engine {
         }
         Ok(summary)
     }
+}
 
+impl Webhooks {
     /// For each record, the index of the webhook here it updates: by id,
     /// then by name and URL, each webhook matched at most once.
     fn match_records(&self, records: &[ImportedWebhook]) -> Vec<Option<usize>> {
-        let mut taken = vec![false; self.webhooks.len()];
+        let mut taken = vec![false; self.len()];
         let mut matches: Vec<Option<usize>> = records
             .iter()
             .map(|record| {
-                let index = self.webhooks.iter().position(|w| record.id.as_deref() == Some(w.id.as_str())).filter(|i| !taken[*i])?;
+                let index = self.iter().position(|w| record.id.as_deref() == Some(w.id.as_str())).filter(|i| !taken[*i])?;
                 taken[index] = true;
                 Some(index)
             })
             .collect();
         for (record, found) in records.iter().zip(&mut matches).filter(|(_, found)| found.is_none()) {
             let url = crate::config::parse_url(&record.raw.url).map(|url| url.to_string()).unwrap_or_default();
-            *found = (0..self.webhooks.len()).find(|i| {
-                let existing = self.webhooks[*i].config.to_raw();
+            *found = (0..self.len()).find(|i| {
+                let existing = self[*i].config.to_raw();
                 !taken[*i] && existing.name == record.raw.name && existing.url == url
             });
             if let Some(index) = *found {
