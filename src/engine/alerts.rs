@@ -21,13 +21,13 @@
 //! `notified`). A receiver that resumes a campaign whose sends fail could
 //! otherwise have it notify "paused on an error" once every two intervals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use super::state::Key;
 use super::stored::{Stored, Writes};
-use super::Failure;
+use super::{Failure, Notice};
 use crate::time::Millis;
 
 /// The badge's colour for failures.
@@ -185,12 +185,14 @@ pub struct Notification {
 }
 
 /// The badge's count of unseen failures and the cap on the notifications
-/// replies set off, each stored under its own key, with the badge the
-/// driver was last told to show.
+/// replies set off, each stored under its own key, with the notices the
+/// driver is yet to be told and the badge it was last told to show.
 #[derive(Debug, Default)]
 pub(super) struct Alerts {
     unseen: Stored<Unseen>,
     notified: Stored<Notified>,
+    /// Told in order, before the badge.
+    notices: VecDeque<Notice>,
     /// `None` after a start: the first drain tells the badge.
     shown_badge: Option<Badge>,
 }
@@ -198,7 +200,7 @@ pub(super) struct Alerts {
 impl Alerts {
     /// As stored.
     pub fn new(unseen: Unseen, notified: Notified) -> Alerts {
-        Alerts { unseen: Stored::new(unseen), notified: Stored::new(notified), shown_badge: None }
+        Alerts { unseen: Stored::new(unseen), notified: Stored::new(notified), ..Alerts::default() }
     }
 
     /// The badge: `!` while a webhook holds its events (`holding`), else
@@ -216,11 +218,22 @@ impl Alerts {
         Badge { text, color: BADGE_RED }
     }
 
-    /// `badge`, if the driver was not told it last.
-    pub fn badge_to_show(&mut self, badge: Badge) -> Option<Badge> {
+    /// Tells the driver `notice` at the next drain.
+    pub fn tell(&mut self, notice: Notice) {
+        self.notices.push_back(notice);
+    }
+
+    /// The next notice for the driver: those told, in order, then the
+    /// badge (see [`Alerts::badge`] for `holding`, asked only then) if the
+    /// driver was not told it last.
+    pub fn next_notice(&mut self, holding: impl FnOnce() -> bool) -> Option<Notice> {
+        if let Some(notice) = self.notices.pop_front() {
+            return Some(notice);
+        }
+        let badge = self.badge(holding());
         (self.shown_badge.as_ref() != Some(&badge)).then(|| {
             self.shown_badge = Some(badge.clone());
-            badge
+            Notice::Badge(badge)
         })
     }
 
@@ -289,14 +302,33 @@ mod tests {
         writes.into_changes(1).set.into_keys().collect()
     }
 
+    fn badge_told(alerts: &mut Alerts) -> Option<String> {
+        match alerts.next_notice(|| false) {
+            Some(Notice::Badge(badge)) => Some(badge.text),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn notices_are_told_in_order_then_the_badge_when_it_changed() {
+        let mut alerts = Alerts::default();
+        let finished = |id: &str| Notice::Finished { delivery_id: id.into() };
+        alerts.tell(finished("a"));
+        alerts.tell(finished("b"));
+        assert_eq!(alerts.next_notice(|| false), Some(finished("a")));
+        assert_eq!(alerts.next_notice(|| false), Some(finished("b")));
+        assert_eq!(badge_told(&mut alerts), Some(String::new()), "the badge, first after a start");
+        assert_eq!(alerts.next_notice(|| false), None);
+    }
+
     #[test]
     fn the_badge_counts_unseen_failures_is_told_when_it_changes_and_shows_a_holding_webhook() {
         let mut alerts = Alerts::default();
-        assert_eq!(alerts.badge_to_show(alerts.badge(false)).map(|b| b.text), Some(String::new()), "told first after a start");
-        assert_eq!(alerts.badge_to_show(alerts.badge(false)), None, "unchanged");
+        assert_eq!(badge_told(&mut alerts), Some(String::new()), "told first after a start");
+        assert_eq!(badge_told(&mut alerts), None, "unchanged");
         alerts.count_failure();
         assert_eq!(written(&mut alerts), ["badge"]);
-        assert_eq!(alerts.badge_to_show(alerts.badge(false)).map(|b| b.text), Some("1".into()));
+        assert_eq!(badge_told(&mut alerts), Some("1".into()));
         assert_eq!(alerts.badge(true).text, "!");
         alerts.mark_seen();
         alerts.mark_seen();

@@ -51,8 +51,6 @@ mod tally;
 mod transfer;
 mod webhooks;
 
-use std::collections::VecDeque;
-
 use serde_json::Value;
 use thiserror::Error;
 
@@ -240,7 +238,6 @@ pub struct Engine {
     webhooks: Webhooks,
     deliveries: Deliveries,
     ids: IdGen,
-    notices: VecDeque<Notice>,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
     campaign: Stored<Campaign>,
@@ -272,7 +269,6 @@ impl Engine {
             webhooks: Webhooks::new(snapshot.webhooks),
             deliveries,
             ids: IdGen::new(seed),
-            notices: VecDeque::new(),
             batch: 0,
             campaign: Stored::new(snapshot.campaign.seeded(campaign::campaign_seed(seed))),
             replies: Stored::new(snapshot.replies),
@@ -335,7 +331,7 @@ impl Engine {
 
     /// The badge as it should be now.
     pub fn badge(&self) -> Badge {
-        self.alerts.badge(self.webhooks.iter().any(|w| w.health.auto_disabled))
+        self.alerts.badge(self.webhooks.holding())
     }
 
     /// Failed deliveries not yet seen.
@@ -711,11 +707,9 @@ impl Engine {
         if let Some(command) = self.poll_campaign_send(now) {
             return Output::Type(command);
         }
-        if let Some(notice) = self.notices.pop_front() {
+        let webhooks = &self.webhooks;
+        if let Some(notice) = self.alerts.next_notice(|| webhooks.holding()) {
             return Output::Notice(notice);
-        }
-        if let Some(badge) = self.alerts.badge_to_show(self.badge()) {
-            return Output::Notice(Notice::Badge(badge));
         }
         Output::Timeout(
             self.poll_timeout(now).into_iter().chain(self.webhooks.next_secret_expiry()).chain(self.deliveries.next_batch_deadline()).min(),

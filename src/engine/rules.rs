@@ -203,7 +203,7 @@ impl Engine {
     /// and counted in its webhook's health unless it is a Test.
     pub(super) fn finish(&mut self, id: &str, state: DeliveryState, reason: Option<String>, now: Millis) {
         let Some(delivery) = self.deliveries.finish(id, state, reason, now) else { return };
-        self.notices.push_back(Notice::Finished { delivery_id: delivery.id.clone() });
+        self.alerts.tell(Notice::Finished { delivery_id: delivery.id.clone() });
         let health = (!delivery.test).then(|| (delivery.webhook_id.clone(), delivery.reason.clone(), delivery.cause().clone()));
         if let Some((webhook_id, reason, cause)) = health {
             self.record_health(&webhook_id, state, reason.as_deref(), &cause, now);
@@ -453,7 +453,7 @@ impl Engine {
             consecutive_failures: webhook.map(|w| w.health.consecutive_failures),
             limit,
         };
-        self.notices.push_back(Notice::Notify(notification));
+        self.alerts.tell(Notice::Notify(notification));
         true
     }
 }

@@ -92,6 +92,12 @@ impl Webhooks {
         }
     }
 
+    /// Whether AutoHook turned a webhook off and holds its events (the
+    /// badge shows it).
+    pub fn holding(&self) -> bool {
+        self.list.iter().any(|w| w.health.auto_disabled)
+    }
+
     /// Adds the webhooks to `writes` if they changed.
     pub fn take_change(&mut self, writes: &mut Writes) {
         self.list.take_change(Key::Webhooks, writes);
