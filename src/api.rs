@@ -4,8 +4,8 @@
 //! Requests are JSON objects `{type, ...}`, each a variant of [`Request`]
 //! that documents its fields and its answer; the manual's
 //! [`message_api`](crate::manual::message_api) chapter has the rest.
-//! Replies are `{ok: true, value}` or `{ok: false, error: {code, message,
-//! field}}` — [`reply`] builds both. Trust is by sender: the content
+//! Answers are `{ok: true, value}` or `{ok: false, error: {code, message,
+//! field}}` — [`answer_json`] builds both. Trust is by sender: the content
 //! script may only set the campaign's target to its own tab (the picker),
 //! and only with the one-time token of a pick the user started from the
 //! popup (`campaign.beginPick`), since a compromised page could send
@@ -20,7 +20,7 @@ use url::Url;
 use crate::campaign::{CampaignInput, Selectors};
 use crate::catalog::{self, ErrorCode};
 use crate::config::WebhookInput;
-pub use crate::engine::Reply;
+pub use crate::engine::Answer;
 use crate::engine::{
     Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, HeldEvents, ImportMode, SwitchesInput, Webhook,
     MAX_REQUEST_ID_CHARS,
@@ -98,13 +98,13 @@ requests! {
 pub enum Request {
     /// `webhooks.list`: every webhook, with its stats and health.
     ///
-    /// Answers a list of webhooks as replies show them
-    /// ([`webhooks`](crate::manual::webhooks), "A webhook as replies show it").
+    /// Answers a list of webhooks as answers show them
+    /// ([`webhooks`](crate::manual::webhooks), "A webhook as answers show it").
     #[serde(rename = "webhooks.list")]
     WebhooksList(IgnoredAny),
     /// `webhooks.create`: adds a webhook.
     ///
-    /// Answers the webhook as replies show it. Refused with `invalid_input`
+    /// Answers the webhook as answers show it. Refused with `invalid_input`
     /// (and the field) by the rules of [`webhooks`](crate::manual::webhooks),
     /// `too_many_webhooks` past 10.
     #[serde(rename = "webhooks.create")]
@@ -114,7 +114,7 @@ pub enum Request {
     },
     /// `webhooks.update`: changes the fields given.
     ///
-    /// Answers the webhook as replies show it.
+    /// Answers the webhook as answers show it.
     #[serde(rename = "webhooks.update")]
     WebhooksUpdate {
         /// Which webhook.
@@ -377,7 +377,7 @@ pub enum Request {
     },
     /// `campaign.get`: the campaign: status, settings, target, counters.
     ///
-    /// Answers the campaign as replies show it
+    /// Answers the campaign as answers show it
     /// ([`campaign`](crate::manual::campaign)); with `url`, its `remembered`
     /// holds the selectors saved for that page's site.
     #[serde(rename = "campaign.get")]
@@ -650,8 +650,8 @@ fn badge_view(engine: &Engine) -> Value {
 /// a request that changes state is answered once, and a repeat of the same
 /// id from the same sender with the same type gets that first answer
 /// without running again. The shell repeats a request only when the
-/// browser dropped its reply.
-pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+/// browser dropped its answer.
+pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Answer, ApiError> {
     let kind = message.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
     let raw_id = match message.as_object_mut().and_then(|fields| fields.remove("requestId")) {
         None => None,
@@ -660,27 +660,27 @@ pub fn handle(engine: &mut Engine, mut message: Value, sender: Sender, now: Mill
     };
     let request_id = raw_id.as_deref().map(|id| request_key(&sender, &kind, id));
     let read_only = is_read_only(&message);
-    // A campaign reply to a page carries every phrase: the campaign as it is
+    // A campaign answer to a page carries every phrase: the campaign as it is
     // now is what a repeat answers, so only a marker is kept. A content
-    // script's reply is only the target, and is kept as it is.
+    // script's answer is only the target, and is kept as it is.
     let campaign_view = sender == Sender::ExtensionPage && kind.starts_with("campaign.") && kind != "campaign.beginPick";
-    // 1.0.0 kept a page's replies under `page:<id>`, without the type; they
+    // 1.0.0 kept a page's answers under `page:<id>`, without the type; they
     // expire within minutes of the update, and a page's ids are its own.
     // A content script's are never read so: they held the whole campaign.
     let legacy = raw_id.filter(|_| sender == Sender::ExtensionPage).map(|id| format!("page:{id}"));
-    let remembered = [request_id.as_deref(), legacy.as_deref()].into_iter().flatten().find_map(|id| engine.remembered_reply(id, now));
-    if let Some(reply) = remembered {
-        return Ok(match reply {
-            Reply::Now(Value::Null) if campaign_view => Reply::Now(engine.campaign().view(None, now)),
-            reply => reply.clone(),
+    let remembered = [request_id.as_deref(), legacy.as_deref()].into_iter().flatten().find_map(|id| engine.remembered_answer(id, now));
+    if let Some(answer) = remembered {
+        return Ok(match answer {
+            Answer::Now(Value::Null) if campaign_view => Answer::Now(engine.campaign().view(None, now)),
+            answer => answer.clone(),
         });
     }
-    let reply = dispatch(engine, message, sender, now, random)?;
+    let answer = dispatch(engine, message, sender, now, random)?;
     if let (Some(id), false) = (request_id, read_only) {
-        let kept = if campaign_view { Reply::Now(Value::Null) } else { reply.clone() };
-        engine.remember_reply(id, kept, now);
+        let kept = if campaign_view { Answer::Now(Value::Null) } else { answer.clone() };
+        engine.remember_answer(id, kept, now);
     }
-    Ok(reply)
+    Ok(answer)
 }
 
 /// The key a request id is kept under: scoped by sender, so no other
@@ -694,7 +694,7 @@ pub fn request_key(sender: &Sender, kind: &str, id: &str) -> String {
     }
 }
 
-/// Whether `message` asks for something that changes nothing: its reply
+/// Whether `message` asks for something that changes nothing: its answer
 /// need not wait for a write that landed. Read from its `type` alone,
 /// before its fields are.
 pub fn is_read_only(message: &Value) -> bool {
@@ -742,7 +742,7 @@ impl RequestKind {
     }
 }
 
-fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Reply, ApiError> {
+fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Result<Answer, ApiError> {
     // Content scripts live in web pages: nothing here is theirs to read or
     // change (webhook URLs and logs can hold tokens), except the picker's
     // choice of target in its own tab.
@@ -757,7 +757,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
         };
         engine.finish_campaign_pick(*tab_id, url, Selectors { input, button }, token.as_deref(), now)?;
         // Only what it set: the campaign's phrases and settings are not the page's to read.
-        return Ok(Reply::Now(json!({ "target": engine.campaign().view(None, now)["target"] })));
+        return Ok(Answer::Now(json!({ "target": engine.campaign().view(None, now)["target"] })));
     }
     let request = Request::parse(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
@@ -778,7 +778,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
             engine.set_webhook_enabled(&id, enabled, held, now)?;
             webhook_view_of(engine, &id)?
         }
-        Request::WebhooksTest { id } => return Ok(Reply::AfterDelivery(engine.test(&id, now)?)),
+        Request::WebhooksTest { id } => return Ok(Answer::AfterDelivery(engine.test(&id, now)?)),
         // The notification switches have their own requests.
         Request::SettingsGet(_) => json!({ "enabled": engine.settings().enabled }),
         Request::SettingsSet { enabled } => {
@@ -871,7 +871,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
         Request::CampaignResume(_) => control(engine, Control::Resume, now)?,
         Request::CampaignStop(_) => control(engine, Control::Stop, now)?,
     };
-    Ok(Reply::Now(value))
+    Ok(Answer::Now(value))
 }
 
 /// A pick's one-time token: 128 random bits as hex.
@@ -943,7 +943,7 @@ pub fn delivery_result(engine: &Engine, delivery_id: &str) -> Result<Value, ApiE
 }
 
 /// The wire form of a result: `{ok: true, value}` or `{ok: false, error}`.
-pub fn reply(result: Result<Value, ApiError>) -> Value {
+pub fn answer_json(result: Result<Value, ApiError>) -> Value {
     match result {
         Ok(value) => json!({ "ok": true, "value": value }),
         Err(error) => json!({

@@ -197,7 +197,7 @@ mod tests {
         let listed = &view(Millis(0))["errorCodes"];
         assert_eq!(*listed, json!(ErrorCode::ALL.map(ErrorCode::as_str)));
         assert_eq!(listed[3], "too_many_webhooks");
-        let reply = crate::api::reply(Err(EngineError::OutboxFull.into()));
+        let reply = crate::api::answer_json(Err(EngineError::OutboxFull.into()));
         assert_eq!(reply["error"]["code"], "outbox_full");
     }
 

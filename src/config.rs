@@ -285,7 +285,7 @@ settings! {
         },
         /// Whether a 2xx reply's `autohook` object is acted on: a text typed
         /// into the campaign's chat, or a campaign control (see
-        /// `engine::replies_action`). Earlier versions stored none (off).
+        /// `engine::replies`). Earlier versions stored none (off).
         act_on_replies = "actOnReplies" {
             input: bool => replace,
             stored: #[serde(default)] bool = false,

@@ -20,7 +20,7 @@ use web_sys::{
     AbortSignal, Headers, ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestRedirect, Response, ResponseType,
 };
 
-use crate::api::{self, ApiError, Reply, Sender};
+use crate::api::{self, Answer, ApiError, Sender};
 use crate::campaign::SendCommand;
 use crate::engine::{DeliveryState, Driver, Engine, Key, Notice, Outcome, Sealing, Snapshot, Transmit};
 use crate::signing::{standard_signature, SecretKey};
@@ -131,7 +131,7 @@ fn js_error(code: &str, message: &str) -> JsValue {
 /// `value` as a plain JS value, through JSON text and the browser's own
 /// `JSON.parse`: one string across the boundary instead of serde-wasm-bindgen
 /// building the object a property (and a decoded string) at a time, which
-/// was ~5 % of the worker's time in a burst (replies, write batches).
+/// was ~5 % of the worker's time in a burst (answers, write batches).
 fn to_js(value: &impl Serialize) -> JsValue {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
     js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
@@ -157,7 +157,7 @@ fn from_js(value: &JsValue) -> Result<Value, String> {
 
 /// `value` (`what`, for the error) read as a `T` through its JSON text, as
 /// [`from_js`] reads a message: serde_json's reader is in the module anyway,
-/// and serde-wasm-bindgen's, for just the tab and a tab's reply, cost 3,261
+/// and serde-wasm-bindgen's, for just the tab and a tab's answer, cost 3,261
 /// bytes of it (1,863 gzipped).
 fn read_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, String> {
     // `undefined` (no message at all) stringifies to `undefined`, not text.
@@ -179,7 +179,7 @@ pub fn sign_payload(secret: &str, id: &str, timestamp: f64, body: &[u8]) -> Resu
 struct Runtime {
     engine: RefCell<Engine>,
     host: Host,
-    /// Resolvers of replies waiting for a delivery to finish (Test).
+    /// Resolvers of answers waiting for a delivery to finish (Test).
     waiters: RefCell<HashMap<String, Vec<js_sys::Function>>>,
     /// Whether a storage write is under way, whether another must follow,
     /// and who waits for it.
@@ -233,7 +233,7 @@ impl Background {
     /// The promise always resolves, to `{ok: true, value}` or `{ok: false, error}`.
     pub fn handle(&self, message: JsValue, sender: String, tab: JsValue) -> js_sys::Promise {
         let runtime = self.runtime.clone();
-        future_to_promise(async move { Ok(to_js(&api::reply(answer(&runtime, message, &sender, tab).await))) })
+        future_to_promise(async move { Ok(to_js(&api::answer_json(answer(&runtime, message, &sender, tab).await))) })
     }
 
     /// Called when an alarm fires: sends whatever is due.
@@ -302,18 +302,18 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     #[cfg(feature = "test-hooks")]
     let hold_reply = test_hooks::before(runtime, &mut message).await;
     let read_only = api::is_read_only(&message);
-    let reply = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
+    let answer = api::handle(&mut runtime.engine.borrow_mut(), message, sender, now(), &random())?;
     // Registered before anything awaits: once the write below lands, the
     // delivery may go out and finish before this function runs again. A
     // repeated request may name one that finished already (a restart
     // counted its attempt as interrupted): nothing is left to wait for.
-    let finished = match &reply {
-        Reply::AfterDelivery(id) if !finished_already(runtime, id) => Some(js_sys::Promise::new(&mut |resolve, _reject| {
+    let finished = match &answer {
+        Answer::AfterDelivery(id) if !finished_already(runtime, id) => Some(js_sys::Promise::new(&mut |resolve, _reject| {
             runtime.waiters.borrow_mut().entry(id.clone()).or_default().push(resolve);
         })),
-        Reply::AfterDelivery(_) | Reply::Now(_) => None,
+        Answer::AfterDelivery(_) | Answer::Now(_) => None,
     };
-    // Whatever the request changed is stored before the reply goes out; a
+    // Whatever the request changed is stored before the answer goes out; a
     // caller told "done" about a change a restart would lose could not
     // know to ask again. A read answers whatever storage did: it changed
     // nothing, and a page must still load while storage refuses writes.
@@ -329,9 +329,9 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     if let Some(finished) = finished {
         let _ = JsFuture::from(finished).await;
     }
-    match reply {
-        Reply::Now(value) => Ok(value),
-        Reply::AfterDelivery(id) => api::delivery_result(&runtime.engine.borrow(), &id),
+    match answer {
+        Answer::Now(value) => Ok(value),
+        Answer::AfterDelivery(id) => api::delivery_result(&runtime.engine.borrow(), &id),
     }
 }
 
@@ -344,7 +344,7 @@ fn finished_already(runtime: &Runtime, delivery_id: &str) -> bool {
 
 /// Faults that only a test build (`--features test-hooks`) can trigger, so
 /// the end-to-end suite can prove the shell survives a trap in the module
-/// and a reply the browser drops. Release builds have none of this.
+/// and an answer the browser drops. Release builds have none of this.
 #[cfg(feature = "test-hooks")]
 mod test_hooks {
     use super::*;
@@ -373,7 +373,7 @@ mod test_hooks {
                 // Only the first try is held: the shell's repeat must be answered.
                 let kind = message.get("type").and_then(Value::as_str).unwrap_or_default();
                 let id = message.get("requestId").and_then(Value::as_str).map(|id| api::request_key(&Sender::ExtensionPage, kind, id));
-                hold && !id.is_some_and(|id| runtime.engine.borrow().remembered_reply(&id, now()).is_some())
+                hold && !id.is_some_and(|id| runtime.engine.borrow().remembered_answer(&id, now()).is_some())
             }
         }
     }
@@ -515,17 +515,17 @@ async fn type_in_tab(runtime: Rc<Runtime>, command: SendCommand) {
     use crate::campaign::SendFailure;
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
-    struct TabReply {
+    struct TabAnswer {
         ok: bool,
         error: Option<String>,
         /// The origin the tab showed instead of `command.site`; nothing was typed.
         wrong_site: Option<String>,
     }
-    let reply = read_js::<TabReply>(&runtime.host.send_to_tab(to_js(&command)).await, "the reply");
-    let result = match reply {
-        Ok(TabReply { ok: true, .. }) => Ok(command.text),
-        Ok(TabReply { wrong_site: Some(found), .. }) => Err(SendFailure::WrongSite(found)),
-        Ok(TabReply { error, .. }) => Err(SendFailure::Failed(error.unwrap_or_else(|| "the chat tab did not send the message".into()))),
+    let answer = read_js::<TabAnswer>(&runtime.host.send_to_tab(to_js(&command)).await, "the answer");
+    let result = match answer {
+        Ok(TabAnswer { ok: true, .. }) => Ok(command.text),
+        Ok(TabAnswer { wrong_site: Some(found), .. }) => Err(SendFailure::WrongSite(found)),
+        Ok(TabAnswer { error, .. }) => Err(SendFailure::Failed(error.unwrap_or_else(|| "the chat tab did not send the message".into()))),
         Err(error) => Err(SendFailure::Failed(format!("the chat tab gave an unreadable answer: {error}"))),
     };
     runtime.engine.borrow_mut().campaign_sent(command.seq, result, now());

@@ -79,7 +79,7 @@ impl Engine {
 
     /// [`Engine::control_campaign`] for `cause`. A reply's control raises
     /// events of that cause, whose own replies are never acted on, and is
-    /// obeyed at most once per interval (see `replies_action.rs`).
+    /// obeyed at most once per interval (see `replies.rs`).
     pub(super) fn control_campaign_caused(&mut self, control: Control, cause: Cause, now: Millis) -> Result<(), EngineError> {
         let raised = self.campaign.try_edit(|campaign| {
             let raised = match control {

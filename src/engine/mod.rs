@@ -32,6 +32,7 @@
 //! written in one place, in the order it applies: [`rules`].
 
 mod alerts;
+mod answers;
 mod batch;
 mod campaign;
 mod deliveries;
@@ -41,7 +42,6 @@ mod outbox;
 mod recovery;
 mod replay;
 mod replies;
-mod replies_action;
 mod rotation;
 mod rules;
 mod state;
@@ -55,11 +55,11 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use alerts::{Badge, Notification, NotificationKind, NotificationSwitches, SwitchesInput, REPLY_NOTIFICATIONS_PER_HOUR};
+pub use answers::{Answer, MAX_REQUEST_ID_CHARS};
 pub use campaign::Control;
 pub use delivery::{Attempt, Delivery, DeliveryState, Failure, LoggedRequest, Outcome, Verdict, LOGGED_RESPONSE_BYTES};
 pub use health::{HeldEvents, FAILING_NOTICE_EVERY_MS, THROTTLED_DISABLE_MS};
-pub use replies::{Reply, MAX_REQUEST_ID_CHARS};
-pub use replies_action::{parse_reply, Asked, REPLY_BODY_BYTES};
+pub use replies::{parse_reply, Asked, REPLY_BODY_BYTES};
 pub use state::{Changes, GlobalSettings, Key, Sealing, Snapshot, Unreadable, Webhook};
 pub use transfer::ImportMode;
 
@@ -72,9 +72,9 @@ use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
 use alerts::Alerts;
+use answers::Answers;
 use deliveries::{Deliveries, InFlight};
 use recovery::SetAside;
-use replies::Replies;
 use rules::refusal;
 use stored::Stored;
 use webhooks::Webhooks;
@@ -241,7 +241,7 @@ pub struct Engine {
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
     campaign: Stored<Campaign>,
-    replies: Stored<Replies>,
+    answers: Stored<Answers>,
     /// Records that could not be read, set aside by name (`unreadable/<name>`).
     set_aside: SetAside,
     /// The write batch holding a reply queued for the chat (`Some(None)`
@@ -271,7 +271,7 @@ impl Engine {
             ids: IdGen::new(seed),
             batch: 0,
             campaign: Stored::new(snapshot.campaign.seeded(campaign::campaign_seed(seed))),
-            replies: Stored::new(snapshot.replies),
+            answers: Stored::new(snapshot.answers),
             set_aside: SetAside::new(snapshot.set_aside),
             reply_batch: None,
             alerts: Alerts::new(snapshot.unseen, snapshot.notified),
@@ -325,8 +325,8 @@ impl Engine {
     }
 
     /// The reply already given to request `id`, if it is still kept.
-    pub fn remembered_reply(&self, id: &str, now: Millis) -> Option<&Reply> {
-        self.replies.get(id, now)
+    pub fn remembered_answer(&self, id: &str, now: Millis) -> Option<&Answer> {
+        self.answers.get(id, now)
     }
 
     /// The badge as it should be now.
@@ -353,8 +353,8 @@ impl Engine {
 
     /// Keeps the reply to request `id`, so a repeat of it is answered
     /// with this rather than run again.
-    pub fn remember_reply(&mut self, id: String, reply: Reply, now: Millis) {
-        self.replies.edit().remember(id, reply, now);
+    pub fn remember_answer(&mut self, id: String, reply: Answer, now: Millis) {
+        self.answers.edit().remember(id, reply, now);
     }
 
     /// Adds a webhook.

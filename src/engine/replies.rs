@@ -1,103 +1,205 @@
-//! Replies to recent requests that changed state. The shell repeats a
-//! request once when its reply was lost (the browser stopped the worker
-//! while it answered); the work was already done and stored, so the repeat
-//! must get the first answer rather than create, emit or send again.
-//! Stored with the rest of the state, since the repeat reaches a new worker.
+//! Acting on replies: a webhook with `actOnReplies` lets its receiver answer
+//! a delivery with `{"autohook": {"reply": "text"}}` (typed into the
+//! campaign's chat as its next message) or `{"autohook": {"campaign":
+//! "pause" | "resume" | "stop"}}`, the two-way flow chat platforms offer,
+//! without AutoHook needing a public URL.
+//!
+//! Only a 2xx reply to a delivery that is not a Test is acted on, and only
+//! to the events of an outside cause ([`Cause`](crate::event::Cause)):
+//! never to an event an acted-on reply caused (the message it typed, the
+//! pause, resume or stop it asked for, an error on the way), at any depth,
+//! so two workflows, or one answering itself, cannot drive the campaign in
+//! a loop. A pause,
+//! resume or stop from replies is obeyed at most once per campaign
+//! interval, and a resume waits a whole interval before the next message
+//! ([`Campaign::reply_control_refused`](crate::campaign::Campaign::reply_control_refused)).
+//! The text goes through the campaign's own send path (see
+//! [`Campaign::queue_reply`](crate::campaign::Campaign::queue_reply)): one
+//! per interval, to the same tab, with the same site check. What the chain
+//! of one webhook's replies sets off notifies at most three times an hour
+//! ([`REPLY_NOTIFICATIONS_PER_HOUR`](super::REPLY_NOTIFICATIONS_PER_HOUR)).
+//!
+//! This module reads a reply and keeps its log entry; what the reply may do
+//! is decided with the engine's other cross-part rules ([`super::rules`]).
+//!
+//! Once: the decision is stored in the same write as the delivery's result
+//! (the campaign holds the queued text), and the text is typed only after
+//! that write is saved. A worker stop before it brings the delivery's retry
+//! and a fresh decision; after it, the stored text is typed and the
+//! delivery is not sent again.
 
-use std::collections::VecDeque;
-
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::time::Millis;
+use super::{Control, Engine, Outcome};
+use crate::campaign::MAX_REPLY_CHARS;
+use crate::config::StoredConfig;
+use crate::redact::Redactor;
 
-/// Most replies kept: a repeat follows its lost reply within about a second,
-/// so a few dozen cover any burst a page makes.
-pub const KEPT_REPLIES: usize = 64;
-/// Most bytes of JSON the kept replies may take together: the key is
-/// rewritten with every batch that answers such a request, and storage has
-/// a quota. Past it the oldest go first; a reply larger than this alone is
-/// not kept (a repeat of it then runs again).
-pub const KEPT_REPLY_BYTES: usize = 64 * 1024;
-/// How long a reply is kept.
-pub const KEPT_REPLY_MS: u64 = 10 * 60_000;
-/// Longest request id accepted.
-pub const MAX_REQUEST_ID_CHARS: usize = 64;
+/// How much of a reply's body is read for a webhook that acts on replies:
+/// room for a 2,000-character text even written all as `\ud83d\ude00`-style
+/// escapes (12 bytes a character) and the object around it, yet bounded, so
+/// a huge body never enters the worker's memory.
+pub const REPLY_BODY_BYTES: usize = 32 * 1024;
+/// Most ignored keys named in the log; the rest are counted.
+const NAMED_IGNORED: usize = 5;
+/// Longest key or value quoted in the log.
+const QUOTED_CHARS: usize = 40;
 
-/// What to answer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Reply {
-    /// Answer with this value now.
-    Now(Value),
-    /// Answer with the delivery's result once it has finished (Test).
-    AfterDelivery(String),
+/// What a reply's `autohook` object asks for, parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Asked {
+    /// Text to type into the chat: non-empty, at most [`MAX_REPLY_CHARS`]
+    /// characters.
+    pub reply: Option<String>,
+    /// A change of the campaign's state: pause, resume or stop.
+    pub campaign: Option<Control>,
+    /// Why each other part of the object is not acted on.
+    pub ignored: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Entry {
-    id: String,
-    at: Millis,
-    reply: Reply,
-    /// The size of `reply` as JSON, counted once.
-    bytes: usize,
+/// Reads the start of a reply's body (at most [`REPLY_BODY_BYTES`] are read):
+/// `None` when it asks nothing (empty, or JSON without an `autohook` key),
+/// `Err` with the reason when it cannot be acted on at all. serde_json
+/// refuses nesting deeper than 128, and the body is never longer than what
+/// was read, so no body can exhaust the stack or the memory.
+pub fn parse_reply(body: &str) -> Option<Result<Asked, String>> {
+    let body = body.trim();
+    if body.is_empty() {
+        return None;
+    }
+    // The adapter stops at the limit (minus at most a cut character's bytes).
+    let cut = body.len() + 4 > REPLY_BODY_BYTES;
+    if body.len() > REPLY_BODY_BYTES {
+        return Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads")));
+    }
+    let value: Value = match serde_json::from_str(body) {
+        Ok(value) => value,
+        Err(_) if cut => return Some(Err(format!("the body is longer than the {REPLY_BODY_BYTES} bytes AutoHook reads"))),
+        Err(error) => return Some(Err(format!("the body is not JSON ({error})"))),
+    };
+    let Value::Object(object) = value.get("autohook")? else {
+        return Some(Err("autohook is not an object".into()));
+    };
+    let mut asked = Asked::default();
+    let mut unknown = 0;
+    for (key, value) in object {
+        let why = match (key.as_str(), value) {
+            ("reply", Value::String(text)) if text.trim().is_empty() => "reply is empty".to_string(),
+            ("reply", Value::String(text)) => match text.chars().count() {
+                n if n > MAX_REPLY_CHARS => format!("reply is {n} characters; at most {MAX_REPLY_CHARS}"),
+                _ => {
+                    asked.reply = Some(text.clone());
+                    continue;
+                }
+            },
+            ("reply", _) => "reply is not a string".into(),
+            ("campaign", Value::String(word)) => match word.as_str() {
+                "pause" | "resume" | "stop" => {
+                    asked.campaign = Some(match word.as_str() {
+                        "pause" => Control::Pause,
+                        "resume" => Control::Resume,
+                        _ => Control::Stop,
+                    });
+                    continue;
+                }
+                other => format!("campaign must be pause, resume or stop, not {:?}", quoted(other)),
+            },
+            ("campaign", _) => "campaign is not a string".into(),
+            (other, _) => {
+                unknown += 1;
+                if unknown > NAMED_IGNORED {
+                    continue;
+                }
+                format!("{:?} is not reply or campaign", quoted(other))
+            }
+        };
+        asked.ignored.push(why);
+    }
+    if unknown > NAMED_IGNORED {
+        asked.ignored.push(format!("{} more keys", unknown - NAMED_IGNORED));
+    }
+    Some(Ok(asked))
 }
 
-/// The kept replies, oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Replies(VecDeque<Entry>);
+fn acts_on_replies(config: &StoredConfig) -> bool {
+    config.valid().is_ok_and(|c| c.act_on_replies)
+}
 
-impl Replies {
-    /// The reply given to request `id`, if it is still kept at `now`.
-    pub fn get(&self, id: &str, now: Millis) -> Option<&Reply> {
-        let fresh = |entry: &&Entry| entry.at.plus(KEPT_REPLY_MS) > now;
-        self.0.iter().filter(fresh).find(|entry| entry.id == id).map(|entry| &entry.reply)
-    }
-
-    /// Keeps `reply` as the answer to request `id`, forgetting the oldest
-    /// past [`KEPT_REPLIES`] or [`KEPT_REPLY_MS`].
-    pub fn remember(&mut self, id: String, reply: Reply, now: Millis) {
-        let bytes = serde_json::to_string(&reply).map_or(usize::MAX, |json| json.len());
-        if bytes > KEPT_REPLY_BYTES {
-            return;
-        }
-        self.0.push_back(Entry { id, at: now, reply, bytes });
-        let mut total: usize = self.0.iter().map(|e| e.bytes).sum();
-        while self.0.len() > KEPT_REPLIES || total > KEPT_REPLY_BYTES || self.0.front().is_some_and(|e| e.at.plus(KEPT_REPLY_MS) <= now) {
-            let Some(dropped) = self.0.pop_front() else { break };
-            total -= dropped.bytes;
-        }
+/// At most [`QUOTED_CHARS`] characters of `text`, for the log.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_reply_is_found_until_it_is_too_old_or_too_many_came_after() {
-        let mut replies = Replies::default();
-        replies.remember("a".into(), Reply::Now(Value::from(1)), Millis(0));
-        assert_eq!(replies.get("a", Millis(1)), Some(&Reply::Now(Value::from(1))));
-        assert_eq!(replies.get("a", Millis(KEPT_REPLY_MS)), None);
-        for n in 0..KEPT_REPLIES {
-            replies.remember(n.to_string(), Reply::AfterDelivery(n.to_string()), Millis(2));
+impl Engine {
+    /// How much of a response body to read for the webhook with `config`:
+    /// enough for a reply when it acts on replies, else nothing beyond
+    /// what the log needs (0).
+    pub(super) fn reply_bytes(config: &StoredConfig) -> usize {
+        if acts_on_replies(config) {
+            REPLY_BODY_BYTES
+        } else {
+            0
         }
-        assert_eq!(replies.get("a", Millis(3)), None);
-        assert_eq!(replies.get("0", Millis(3)), Some(&Reply::AfterDelivery("0".into())));
     }
 
-    #[test]
-    fn kept_replies_stay_within_their_byte_budget() {
-        let mut replies = Replies::default();
-        let big = Reply::Now(Value::String("x".repeat(KEPT_REPLY_BYTES / 3)));
-        for n in 0..4 {
-            replies.remember(n.to_string(), big.clone(), Millis(0));
+    /// What the reply to delivery `id`'s attempt asks, read before the log
+    /// cuts the body; `None` unless it is a 2xx to a webhook that acts on
+    /// replies and asks something. The text has the request's credentials
+    /// scrubbed, as the log does, so a workflow that echoes its input into
+    /// `reply` cannot type a secret into the chat.
+    pub(super) fn read_reply(&self, id: &str, outcome: &Outcome, redactor: &Redactor) -> Option<Result<Asked, String>> {
+        let Outcome::Response { status: 200..=299, body, .. } = outcome else { return None };
+        let delivery = self.deliveries.outbox().get(id)?;
+        let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
+        if !acts_on_replies(&webhook.config) {
+            return None;
         }
-        assert_eq!(replies.get("0", Millis(1)), None, "the oldest made room");
-        assert!(replies.get("3", Millis(1)).is_some());
-        replies.remember("huge".into(), Reply::Now(Value::String("x".repeat(KEPT_REPLY_BYTES))), Millis(0));
-        assert_eq!(replies.get("huge", Millis(1)), None, "too large to keep at all");
-        assert!(replies.get("3", Millis(1)).is_some(), "and it pushed nothing out");
+        let mut asked = parse_reply(body)?;
+        if let Ok(asked) = &mut asked {
+            // Never longer for it: a mask is shorter than the shortest value it hides.
+            asked.reply = asked.reply.take().map(|text| redactor.scrub(&text));
+        }
+        Some(asked)
+    }
+
+    /// Writes what became of a queued reply into its delivery's log entry.
+    pub(super) fn settle_reply(&mut self) {
+        // What became of it is not stored with the campaign: it goes into the log entry.
+        if let Some((id, outcome)) = self.campaign.edit_if(|campaign| (campaign.take_settled_reply(), false)) {
+            self.note_reply(&id, |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
+        }
+    }
+
+    pub(super) fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
+        if let Some(delivery) = self.deliveries.edit_logged(id) {
+            change(&mut delivery.reply_action);
+        }
+    }
+
+    /// `take_changes` numbered a batch: it holds a queued reply not yet in one.
+    pub(super) fn reply_taken(&mut self, batch: u64) {
+        if self.reply_batch == Some(None) {
+            self.reply_batch = Some(Some(batch));
+        }
+    }
+
+    /// Batch `batch` (and every earlier one) is saved: a queued reply it
+    /// holds may be typed.
+    pub(super) fn reply_stored(&mut self, batch: u64) {
+        if self.reply_batch.is_some_and(|held| held.is_some_and(|b| b <= batch)) {
+            self.reply_batch = None;
+            // Not stored: a reply read from storage is saved already.
+            self.campaign.edit_if(|campaign| (campaign.reply_saved(), false));
+        }
+    }
+
+    /// Batch `batch` failed: the queued reply waits for the next one.
+    pub(super) fn reply_unstored(&mut self, batch: u64) {
+        if self.reply_batch == Some(Some(batch)) {
+            self.reply_batch = Some(None);
+        }
     }
 }

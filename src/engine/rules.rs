@@ -51,7 +51,7 @@
 
 use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
-use super::replies_action::Asked;
+use super::replies::Asked;
 use super::{Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Unreadable, Verdict, Webhook, OFFLINE_TEST};
 use crate::campaign::QueuedReply;
 use crate::event::{Cause, Event, EventKind, MessageSource};

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::alerts::{NotificationSwitches, Notified, Unseen};
+use super::answers::Answers;
 use super::delivery::{Attempt, Delivery};
 use super::health::Health;
-use super::replies::Replies;
 use super::rotation::PreviousSecrets;
 use crate::campaign::Campaign;
 use crate::config::StoredConfig;
@@ -77,8 +77,8 @@ pub struct Snapshot {
     /// Attempts that had started when this was written, by delivery id;
     /// their delivery's own key may not show them yet (see [`Key::InFlight`]).
     pub in_flight: BTreeMap<String, Attempt>,
-    /// Replies to recent requests that changed state, by request id.
-    pub replies: Replies,
+    /// Answers to recent requests that changed state, by request id.
+    pub answers: Answers,
     /// Failed deliveries the user has not seen (the badge's count).
     pub unseen: Unseen,
     /// When notifications that replies set off were shown, by webhook.
@@ -201,7 +201,7 @@ impl Snapshot {
                 Key::Webhooks => decode::<Vec<Value>>(&value).map(|entries| snapshot.read_webhooks(entries)),
                 Key::Campaign => decode(&value).map(|campaign| snapshot.campaign = campaign),
                 Key::InFlight => decode(&value).map(|in_flight| snapshot.in_flight = in_flight),
-                Key::Replies => decode(&value).map(|replies| snapshot.replies = replies),
+                Key::Answers => decode(&value).map(|replies| snapshot.answers = replies),
                 Key::Badge => decode(&value).map(|unseen| snapshot.unseen = unseen),
                 Key::Notified => decode(&value).map(|notified| snapshot.notified = notified),
                 Key::Unreadable(name) => {
@@ -271,9 +271,9 @@ pub enum Key {
     InFlight,
     /// A delivery, unfinished or in the log: `delivery/<id>`.
     Delivery(String),
-    /// Replies to recent state-changing requests, so a request repeated
+    /// Answers to recent state-changing requests, so a request repeated
     /// after its reply was lost is answered, not run twice: `replies`.
-    Replies,
+    Answers,
     /// A record that could not be read, set aside: `unreadable/<name>`.
     Unreadable(String),
     /// Failed deliveries the user has not seen: `badge`.
@@ -292,7 +292,7 @@ impl Key {
     /// not sealed: the log holds no credential, and sealing every delivery
     /// write would cost the throughput the outbox exists for.
     pub fn is_sealed(&self) -> bool {
-        matches!(self, Key::Webhooks | Key::Campaign | Key::Replies | Key::Unreadable(_))
+        matches!(self, Key::Webhooks | Key::Campaign | Key::Answers | Key::Unreadable(_))
     }
 
     /// Reads a stored key; `None` for keys that are not AutoHook's.
@@ -302,7 +302,7 @@ impl Key {
             None if key == "webhooks" => Some(Key::Webhooks),
             None if key == "campaign" => Some(Key::Campaign),
             None if key == "inflight" => Some(Key::InFlight),
-            None if key == "replies" => Some(Key::Replies),
+            None if key == "replies" => Some(Key::Answers),
             None if key == "badge" => Some(Key::Badge),
             None if key == "notified" => Some(Key::Notified),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
@@ -320,7 +320,7 @@ impl fmt::Display for Key {
             Key::Campaign => f.write_str("campaign"),
             Key::InFlight => f.write_str("inflight"),
             Key::Delivery(id) => write!(f, "delivery/{id}"),
-            Key::Replies => f.write_str("replies"),
+            Key::Answers => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
             Key::Badge => f.write_str("badge"),
             Key::Notified => f.write_str("notified"),
@@ -366,7 +366,7 @@ mod tests {
             Key::Campaign,
             Key::InFlight,
             Key::Delivery("dlv_1".into()),
-            Key::Replies,
+            Key::Answers,
             Key::Unreadable("webhooks[2]".into()),
             Key::Unreadable("delivery/dlv_4".into()),
             Key::Badge,

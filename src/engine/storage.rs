@@ -20,7 +20,7 @@ impl Engine {
         self.settings.take_change(Key::Settings, &mut writes);
         self.webhooks.take_change(&mut writes);
         self.campaign.take_change(Key::Campaign, &mut writes);
-        self.replies.take_change(Key::Replies, &mut writes);
+        self.answers.take_change(Key::Answers, &mut writes);
         self.alerts.take_changes(&mut writes);
         self.deliveries.take_changes(&mut writes);
         self.set_aside.take_changes(&mut writes);
@@ -55,7 +55,7 @@ impl Engine {
             Key::Campaign => self.campaign.rewrite(),
             Key::InFlight => self.deliveries.rewrite_in_flight(),
             Key::Delivery(id) => self.deliveries.rewrite(id),
-            Key::Replies => self.replies.rewrite(),
+            Key::Answers => self.answers.rewrite(),
             Key::Unreadable(name) => self.set_aside.rewrite(name),
             Key::Badge | Key::Notified => self.alerts.rewrite(&key),
         }

@@ -17,7 +17,7 @@
 //! skipped). Errors
 //! name the field: `schedule: column 3: hour: "25" is not a value from 0 to 23`.
 //!
-//! **The campaign** as replies show it: `status` (`idle`, `running`,
+//! **The campaign** as answers show it: `status` (`idle`, `running`,
 //! `paused`), `settings`, `target` (`{tabId, site, input, button}`, or
 //! `null`: none chosen, or forgotten when the browser restarted),
 //! `remembered`, `startedAt`, `nextSendAt`, `nextScheduledAt`,

@@ -27,7 +27,7 @@
 //! documents its `type` (the variant's serde name), its fields (the
 //! variant's, in camelCase: `webhook_id` is `webhookId`; a field in an
 //! `Option` or with a default may be left out) and the `value` it answers
-//! with. [`handle`](crate::handle) runs one; [`reply`](crate::reply) writes
+//! with. [`handle`](crate::handle) runs one; [`answer_json`](crate::answer_json) writes
 //! the answer. The inputs and views they speak of are in the chapters
 //! [`webhooks`](super::webhooks) and [`campaign`](super::campaign).
 //!

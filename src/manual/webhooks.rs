@@ -22,7 +22,7 @@
 //! selectors and a schedule's cron expression have limits of their own,
 //! which the error for each states.
 //!
-//! **A webhook** as replies show it: `id`, `name`, `url` (as typed, with its
+//! **A webhook** as answers show it: `id`, `name`, `url` (as typed, with its
 //! secret parts `••••`), `urlHasSecrets`, `method`, `events`, `headers`
 //! (`[{name, value, secret}]`, `value` `null` where secret), `hasSecret` (the secret itself never leaves the background),
 //! `previousSecrets` (`[{expiresAt}]`, newest first: the secrets a rotation

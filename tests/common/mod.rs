@@ -11,8 +11,8 @@ pub mod faults;
 use std::collections::BTreeMap;
 
 use autohook::{
-    handle, hex_signature, reply, standard_signature, Badge, Changes, Driver, Engine, Key, Millis, Notice, Notification, Outcome, Output,
-    Reply, Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
+    answer_json, handle, hex_signature, standard_signature, Answer, Badge, Changes, Driver, Engine, Key, Millis, Notice, Notification,
+    Outcome, Output, Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
 };
 use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
@@ -32,9 +32,9 @@ pub const RANDOM: [u8; 32] = [9; 32];
 /// Test's reply, which the adapter gives once its delivery finished, is
 /// `{"after": id}`.
 pub fn ask(engine: &mut Engine, message: Value, sender: Sender, now: Millis, random: &[u8; 32]) -> Value {
-    reply(handle(engine, message, sender, now, random).map(|answer| match answer {
-        Reply::Now(value) => value,
-        Reply::AfterDelivery(id) => json!({ "after": id }),
+    answer_json(handle(engine, message, sender, now, random).map(|answer| match answer {
+        Answer::Now(value) => value,
+        Answer::AfterDelivery(id) => json!({ "after": id }),
     }))
 }
 

@@ -19,8 +19,8 @@ use std::sync::OnceLock;
 
 use autohook::limits::{MAX_CONDITIONS, MAX_CONDITION_CHARS, MAX_CRON_CHARS, MAX_TEMPLATE_CHARS};
 use autohook::{
-    handle, reply, Cron, Engine, Event, EventKind, Filters, Match, Millis, Outcome, Output, Preset, Reply, RequestPart, Sender, Snapshot,
-    Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
+    answer_json, handle, Answer, Cron, Engine, Event, EventKind, Filters, Match, Millis, Outcome, Output, Preset, RequestPart, Sender,
+    Snapshot, Template, TemplateError, Verdict, WebhookConfig, WebhookInput,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm};
@@ -723,14 +723,14 @@ proptest! {
         for (message, sender) in messages {
             let result = handle(&mut engine, message, sender, Millis(10), &[7; 32]);
             let refused = result.is_err();
-            let reply = reply(result.map(|reply| match reply {
-                Reply::Now(value) => value,
-                Reply::AfterDelivery(id) => Value::String(id),
+            let answer = answer_json(result.map(|answer| match answer {
+                Answer::Now(value) => value,
+                Answer::AfterDelivery(id) => Value::String(id),
             }));
-            prop_assert!(reply["ok"].is_boolean());
+            prop_assert!(answer["ok"].is_boolean());
             let changes = engine.take_changes();
             if refused {
-                prop_assert!(reply["error"]["code"].as_str().is_some_and(|code| !code.is_empty()), "{reply}");
+                prop_assert!(answer["error"]["code"].as_str().is_some_and(|code| !code.is_empty()), "{answer}");
                 prop_assert!(changes.is_empty(), "a refused request wrote {:?}", changes.set.keys().collect::<Vec<_>>());
             }
             engine.changes_saved(changes.batch);
@@ -830,7 +830,7 @@ proptest! {
 fn settings_file() -> impl Strategy<Value = Value> {
     let (mut engine, _) = populated();
     let exported = handle(&mut engine, serde_json::json!({"type": "settings.export"}), Sender::ExtensionPage, Millis(7), &[0; 32]);
-    let Ok(Reply::Now(file)) = exported else { unreachable!("an export without secrets succeeds") };
+    let Ok(Answer::Now(file)) = exported else { unreachable!("an export without secrets succeeds") };
     let text = file.to_string();
     let section = "webhooks|campaign|settings|secrets|format|version|[a-z]{1,8}";
     prop_oneof![
