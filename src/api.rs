@@ -12,14 +12,14 @@
 //! anything the content script can.
 
 use serde::de::{Error as _, IgnoredAny, Unexpected};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use thiserror::Error;
 use url::Url;
 
 use crate::campaign::{CampaignInput, Selectors};
 use crate::catalog::{self, ErrorCode};
-use crate::config::WebhookInput;
+use crate::config::{display_url, ConfigView, WebhookInput};
 pub use crate::engine::Answer;
 use crate::engine::{
     Control, Delivery, DeliveryState, Engine, EngineError, GlobalSettings, HeldEvents, ImportMode, SwitchesInput, Webhook,
@@ -27,9 +27,9 @@ use crate::engine::{
 };
 use crate::event::EventKind;
 use crate::export::{self, Secrets, TransferError};
-use crate::redact::{self, is_secret_header, StoredUrl};
+use crate::redact::{is_secret_header, StoredUrl};
 use crate::signing::generate_secret;
-use crate::template::query_template;
+use crate::stats::StatsView;
 use crate::time::Millis;
 
 const DEFAULT_LIST_LIMIT: usize = 50;
@@ -560,38 +560,45 @@ impl ApiError {
     }
 }
 
-/// A webhook as pages see it: as stored (its settings' own serialization,
-/// so a new setting shows with no change here), except that no credential
-/// is ever sent ([`webhooks.revealSecret`](Request::WebhooksRevealSecret)
-/// gives them to the editor's Reveal): of the secret, only whether there
-/// is one, and when each previous secret expires; the URL reads as typed,
-/// its secret parts masked, and `urlHasSecrets` says whether it has any;
-/// headers are a list of `{name, value, secret}`, `value` `null` where
-/// `secret`; the stats come with their rates; and the health with how
-/// many deliveries it holds.
-fn webhook_view(engine: &Engine, webhook: &Webhook) -> Value {
-    let mut view = serde_json::to_value(webhook).expect("webhooks serialize to JSON");
-    let Some(fields) = view.as_object_mut() else { unreachable!("a struct serializes to an object") };
-    let secret = fields.remove("secret");
-    fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
-    fields.insert("previousSecrets".into(), webhook.previous_secrets.view());
+/// A webhook as pages see it: its settings as their table shows them
+/// ([`ConfigView`]: no credential is ever sent;
+/// [`webhooks.revealSecret`](Request::WebhooksRevealSecret) gives them to
+/// the editor's Reveal), then its bookkeeping: of the secret, only whether
+/// there is one; whether the URL has secret parts; of each previous
+/// secret, only when it expires; the stats with their rates; and the
+/// health with how many deliveries it holds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookView<'a> {
+    id: &'a str,
+    #[serde(flatten)]
+    settings: ConfigView<'a>,
+    has_secret: bool,
+    url_has_secrets: bool,
+    created_at: Millis,
+    updated_at: Millis,
+    disabled_reason: Option<&'a str>,
+    stats: StatsView,
+    health: Value,
+    previous_secrets: Value,
+}
+
+/// The [`WebhookView`] of `webhook`, which holds `held` deliveries.
+fn webhook_view(webhook: &Webhook, held: usize) -> Value {
     let raw = webhook.config.to_raw();
-    let stored = StoredUrl::read(&raw.url);
-    let url = match &stored {
-        StoredUrl::Parsed(url, secrets) => redact::shown(&display_url(&secrets.mask(url))),
-        StoredUrl::Empty => String::new(),
-        StoredUrl::Unparsable => redact::REDACTED.to_string(),
+    let view = WebhookView {
+        id: &webhook.id,
+        settings: raw.view(),
+        has_secret: raw.secret.is_some(),
+        url_has_secrets: StoredUrl::read(&raw.url).holds_credential(),
+        created_at: webhook.created_at,
+        updated_at: webhook.updated_at,
+        disabled_reason: webhook.disabled_reason.as_deref(),
+        stats: webhook.stats.view(),
+        health: webhook.health.view(held),
+        previous_secrets: webhook.previous_secrets.view(),
     };
-    fields.insert("urlHasSecrets".into(), Value::Bool(stored.holds_credential()));
-    fields.insert("url".into(), json!(url));
-    let headers = raw.headers.iter().map(|header| {
-        let secret = is_secret_header(&header.name, header.secret);
-        json!({"name": header.name, "value": if secret { None } else { Some(&header.value) }, "secret": secret})
-    });
-    fields.insert("headers".into(), Value::Array(headers.collect()));
-    fields.insert("stats".into(), json!(webhook.stats.view()));
-    fields.insert("health".into(), webhook.health.view(engine.held_count(&webhook.id)));
-    view
+    serde_json::to_value(view).expect("a webhook's view serializes to JSON")
 }
 
 /// What [`webhook_view`] leaves out, for the editor's Reveal and Copy:
@@ -610,21 +617,8 @@ fn credentials_view(webhook: &Webhook) -> Value {
 
 /// The webhook with `id` as [`webhook_view`] shows it.
 fn webhook_view_of(engine: &Engine, id: &str) -> Result<Value, ApiError> {
-    Ok(webhook_view(engine, engine.webhook(id)?))
-}
-
-/// The URL as the user typed it: a query template reads with its spaces
-/// and quotes, not percent-encoded.
-fn display_url(url: &Url) -> String {
-    match query_template(url) {
-        Some(query) => {
-            let mut base = url.clone();
-            base.set_query(None);
-            base.set_fragment(None);
-            format!("{base}?{query}")
-        }
-        None => url.to_string(),
-    }
+    let webhook = engine.webhook(id)?;
+    Ok(webhook_view(webhook, engine.held_count(id)))
 }
 
 /// A delivery as stored; a pending one also says whether it waits for the
@@ -761,7 +755,7 @@ fn dispatch(engine: &mut Engine, message: Value, sender: Sender, now: Millis, ra
     }
     let request = Request::parse(message).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let value = match request {
-        Request::WebhooksList(_) => Value::Array(engine.webhooks().iter().map(|w| webhook_view(engine, w)).collect()),
+        Request::WebhooksList(_) => Value::Array(engine.webhooks().iter().map(|w| webhook_view(w, engine.held_count(&w.id))).collect()),
         Request::WebhooksCreate { webhook } => {
             let id = engine.create_webhook(webhook, now)?.id.clone();
             webhook_view_of(engine, &id)?
@@ -956,6 +950,75 @@ pub fn answer_json(result: Result<Value, ApiError>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{RawConfig, StoredConfig};
+    use crate::redact;
+
+    /// A webhook with every setting set, as storage holds it: secret and
+    /// plain headers, a query credential and a query template, a previous
+    /// secret, stats and a run of failures.
+    fn full_webhook() -> Webhook {
+        serde_json::from_value(json!({
+            "id": "wh_full", "name": "Orders", "url": "https://h.test/in?token=abcdefghijklmnopqrstuvwx&team=ops&at={{ timestamp | default:0 }}",
+            "method": "PUT", "events": ["message_sent", "error"],
+            "headers": [["Authorization", "Bearer t0ken"], ["X-Team", "ops", false], ["Content-Language", "en"], ["X-Event", "{{event | default:\"none\"}}", true]],
+            "secret": "whsec_QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "enabled": false, "retrySchedule": [5, 6000],
+            "timeoutMs": 15000, "ratePerMinute": 30, "autoDisableAfter": 3, "batch": {"maxEvents": 5, "maxWaitSeconds": 60},
+            "actOnReplies": false, "filters": {"match": "any", "conditions": ["data.messagesSentToday >= 2"]}, "preset": "custom",
+            "chatId": "-100123", "template": "{\"text\": \"{{sentence}}\"}", "createdAt": 1_000, "updatedAt": 2_000,
+            "disabledReason": "receiver answered 410 Gone",
+            "stats": {"triggers": 4, "successes": 3, "failures": 1, "lastTriggered": 1_500, "lastStatus": 500, "latencyTotalMs": 540, "latencySamples": 3},
+            "health": {"consecutiveFailures": 3, "failingSince": 1_200, "lastReason": "HTTP 500", "disabledAt": 1_500, "autoDisabled": true},
+            "previousSecrets": [{"secret": "whsec_Zml4dHVyZS1vcmRlcnMtc2lnbmluZy1rZXktMzJieSE=", "expiresAt": 9_000}],
+        }))
+        .expect("a stored webhook loads")
+    }
+
+    /// The view as it was built before it was derived: the stored record's
+    /// JSON, edited by key name.
+    fn edited_view(webhook: &Webhook, held: usize) -> Value {
+        let mut view = serde_json::to_value(webhook).expect("webhooks serialize to JSON");
+        let Some(fields) = view.as_object_mut() else { unreachable!("a struct serializes to an object") };
+        let secret = fields.remove("secret");
+        fields.insert("hasSecret".into(), Value::Bool(secret.is_some_and(|secret| !secret.is_null())));
+        fields.insert("previousSecrets".into(), webhook.previous_secrets.view());
+        let raw = webhook.config.to_raw();
+        let stored = StoredUrl::read(&raw.url);
+        let url = match &stored {
+            StoredUrl::Parsed(url, secrets) => redact::shown(&display_url(&secrets.mask(url))),
+            StoredUrl::Empty => String::new(),
+            StoredUrl::Unparsable => redact::REDACTED.to_string(),
+        };
+        fields.insert("urlHasSecrets".into(), Value::Bool(stored.holds_credential()));
+        fields.insert("url".into(), json!(url));
+        let headers = raw.headers.iter().map(|header| {
+            let secret = is_secret_header(&header.name, header.secret);
+            json!({"name": header.name, "value": if secret { None } else { Some(&header.value) }, "secret": secret})
+        });
+        fields.insert("headers".into(), Value::Array(headers.collect()));
+        fields.insert("stats".into(), json!(webhook.stats.view()));
+        fields.insert("health".into(), webhook.health.view(held));
+        view
+    }
+
+    #[test]
+    fn the_derived_view_has_the_keys_and_values_the_edited_one_had() {
+        let full = full_webhook();
+        assert_eq!(full.config.valid().err(), None, "every setting of the full webhook is valid");
+        let mut plain: Webhook =
+            serde_json::from_value(json!({"id": "wh_plain", "name": "n", "url": "https://h.test/", "method": "POST", "events": ["error"],
+                "headers": [], "secret": null, "enabled": true, "retrySchedule": [], "timeoutMs": 10000, "ratePerMinute": 100,
+                "createdAt": 1, "updatedAt": 1, "disabledReason": null}))
+            .unwrap();
+        let mut unparsable = plain.clone();
+        unparsable.config = StoredConfig::from(RawConfig { url: "not a url".into(), ..plain.config.to_raw() });
+        assert!(unparsable.config.valid().is_err());
+        plain.config = StoredConfig::from(plain.config.to_raw());
+        let mut empty_url = unparsable.clone();
+        empty_url.config = StoredConfig::from(RawConfig { url: String::new(), ..plain.config.to_raw() });
+        for (webhook, held) in [(&full, 2), (&plain, 0), (&unparsable, 0), (&empty_url, 1)] {
+            assert_eq!(webhook_view(webhook, held), edited_view(webhook, held), "{}", webhook.id);
+        }
+    }
 
     #[test]
     fn request_kinds_read_their_type_and_only_queries_are_read_only() {

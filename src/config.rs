@@ -10,9 +10,10 @@
 //!
 //! Each field is declared once, as a row of the `settings!` table below:
 //! its wire name, input, stored text and default, how it parses and is
-//! stored back, its limits, its control on the settings page and the
-//! errors that name it. The three structs, `create`'s defaults, `apply`,
-//! `parse`, `to_raw`, the catalog's limits and fields and
+//! stored back, how pages are shown it, its limits, its control on the
+//! settings page and the errors that name it. The three structs,
+//! `create`'s defaults, `apply`, `parse`, `to_raw`, the view
+//! ([`ConfigView`]), the catalog's limits and fields and
 //! [`ConfigError::field`] follow from it. A new field is a row and its
 //! parse function here, its error variant in `error.rs` (the headers'
 //! rules are in `headers.rs`), and a label in the locales.
@@ -32,7 +33,7 @@ use url::Url;
 use crate::event::EventKind;
 use crate::filter::{Filters, Match, MAX_CONDITIONS, MAX_CONDITION_CHARS};
 use crate::preset::Preset;
-use crate::redact::{template_literals, Credentials, UrlSecrets};
+use crate::redact::{self, template_literals, Credentials, StoredUrl, UrlSecrets};
 use crate::settings::{settings, Control};
 
 mod error;
@@ -41,7 +42,7 @@ mod headers;
 use crate::signing::Secret;
 use crate::template::{query_template, RequestPart, Template, MAX_TAGS, MAX_TEMPLATE_CHARS};
 pub use error::ConfigError;
-use headers::{header_pairs, parse_headers, parse_headers_json, raw_headers};
+use headers::{header_pairs, parse_headers, parse_headers_json, raw_headers, shown_headers};
 pub use headers::{Header, RawHeader};
 
 /// Retry delays after the first attempt, in milliseconds.
@@ -131,6 +132,12 @@ settings! {
         /// The URL's credentials, found once.
         url_secrets: UrlSecrets,
     } finished by finish;
+    /// A webhook's settings as pages see them, in the table's order: never
+    /// a credential. The URL reads as typed, its secret parts masked;
+    /// headers are `{name, value, secret}`, `value` `null` where `secret`;
+    /// the secret is hidden (the API says only whether there is one).
+    /// `webhooks.revealSecret` gives the editor what is left out.
+    view ConfigView;
     error ConfigError;
     defaults(url: &Url);
     prepare headers_from_json;
@@ -149,6 +156,7 @@ settings! {
             stored: String = UrlSecrets::of(url).shown_host(url).chars().take(MAX_NAME_CHARS - 1).collect(),
             parse: String = with(parse_name),
             store: keep,
+            shown: stored,
             control: Control::Text,
             // A name must be under MAX_NAME_CHARS.
             limits: {"maxChars": MAX_NAME_CHARS - 1},
@@ -161,6 +169,7 @@ settings! {
             stored: String = url.to_string(),
             parse: Url = with(parse_url),
             store: with(url_text),
+            shown: with(shown_url),
             control: Control::Own,
             limits: {"maxChars": MAX_URL_CHARS},
             errors: [UrlMissing, UrlOmitted, UrlOmittedRedirected(_), UrlUnparsable(_), UrlScheme(_), UrlCredentials, QueryTemplate(_)],
@@ -171,6 +180,7 @@ settings! {
             stored: String = Method::Post.as_str().into(),
             parse: Method = with(parse_method),
             store: with(method_name),
+            shown: stored,
             control: Control::Own,
             errors: [Method(_), PresetNeedsBody],
         },
@@ -181,6 +191,7 @@ settings! {
             stored: Vec<String> = EventKind::ALL.into_iter().filter(|k| k.is_subscribable()).map(|k| k.as_str().into()).collect(),
             parse: Vec<EventKind> = with(parse_events),
             store: with(event_names),
+            shown: stored,
             control: Control::Own,
             limits: {"maxItems": MAX_EVENT_NAMES},
             errors: [NoEvents, UnknownEvent(_)],
@@ -196,6 +207,7 @@ settings! {
             stored: Vec<RawHeader> = Vec::new(),
             parse: Vec<Header> = with(parse_headers),
             store: with(raw_headers),
+            shown: with(shown_headers),
             control: Control::Own,
             limits: {"maxItems": MAX_HEADERS, "maxNameChars": MAX_HEADER_NAME_CHARS, "maxValueChars": MAX_HEADER_VALUE_CHARS},
             errors: [
@@ -210,6 +222,7 @@ settings! {
             stored: Option<String> = None,
             parse: Option<Secret> = with(parse_secret),
             store: with(secret_text),
+            shown: hidden,
             control: Control::Own,
             limits: {"maxChars": MAX_SECRET_CHARS},
             errors: [Secret(_)],
@@ -220,6 +233,7 @@ settings! {
             stored: bool = true,
             parse: bool = keep,
             store: keep,
+            shown: stored,
             control: Control::Own,
         },
         /// Delays before each retry, in milliseconds: up to 10 of 0 to
@@ -229,6 +243,7 @@ settings! {
             stored: Vec<u64> = DEFAULT_RETRY_SCHEDULE.to_vec(),
             parse: Vec<u64> = with(parse_retry_schedule),
             store: keep,
+            shown: stored,
             control: Control::Numbers,
             limits: {"maxItems": MAX_RETRIES, "min": 0, "max": MAX_RETRY_DELAY_MS},
             errors: [RetrySchedule],
@@ -240,6 +255,7 @@ settings! {
             stored: u64 = DEFAULT_TIMEOUT_MS,
             parse: u64 = within(TIMEOUT_RANGE_MS, ConfigError::Timeout),
             store: keep,
+            shown: stored,
             control: Control::Number,
             limits: {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
             errors: [Timeout],
@@ -251,6 +267,7 @@ settings! {
             stored: u32 = DEFAULT_RATE_PER_MINUTE,
             parse: u32 = within(RATE_RANGE, ConfigError::Rate),
             store: keep,
+            shown: stored,
             control: Control::Number,
             limits: {"min": RATE_RANGE.0, "max": RATE_RANGE.1},
             errors: [Rate],
@@ -263,6 +280,7 @@ settings! {
             stored: #[serde(default = "default_auto_disable_after")] u32 = DEFAULT_AUTO_DISABLE_AFTER,
             parse: u32 = within((0, MAX_AUTO_DISABLE_AFTER), ConfigError::AutoDisableAfter),
             store: keep,
+            shown: stored,
             control: Control::Number,
             limits: {"min": 0, "max": MAX_AUTO_DISABLE_AFTER},
             errors: [AutoDisableAfter],
@@ -276,6 +294,7 @@ settings! {
             stored: #[serde(default)] Option<Batch> = None,
             parse: Option<Batch> = with(parse_batch),
             store: keep,
+            shown: stored,
             control: Control::Own,
             limits: {
                 "maxEvents": {"min": BATCH_EVENTS_RANGE.0, "max": BATCH_EVENTS_RANGE.1},
@@ -291,6 +310,7 @@ settings! {
             stored: #[serde(default)] bool = false,
             parse: bool = keep,
             store: keep,
+            shown: stored,
             control: Control::Bool,
             errors: [RepliesNeedPrivateChannel],
         },
@@ -301,6 +321,7 @@ settings! {
             stored: #[serde(default)] Option<FiltersInput> = None,
             parse: Option<Filters> = with(parse_filters),
             store: with(filters_input),
+            shown: stored,
             control: Control::Own,
             limits: {"maxItems": MAX_CONDITIONS, "maxChars": MAX_CONDITION_CHARS},
             errors: [Filters(_)],
@@ -313,6 +334,7 @@ settings! {
             stored: #[serde(default = "default_preset_name")] String = preset_name(&Preset::Raw),
             parse: Preset = with(parse_preset),
             store: with(preset_name),
+            shown: stored,
             control: Control::Own,
             errors: [Preset(_)],
         },
@@ -323,6 +345,7 @@ settings! {
             stored: #[serde(default)] Option<String> = None,
             parse: Option<String> = with(parse_chat_id),
             store: keep,
+            shown: stored,
             control: Control::Own,
             limits: {"maxChars": MAX_CHAT_ID_CHARS},
             errors: [ChatIdMissing],
@@ -336,6 +359,7 @@ settings! {
             // Its length is checked with the rules across fields, before its parse.
             parse: Option<String> = keep,
             store: keep,
+            shown: stored,
             control: Control::Own,
             limits: {"maxChars": MAX_TEMPLATE_CHARS, "maxTags": MAX_TAGS},
             errors: [TemplateMissing, Template(_)],
@@ -597,6 +621,30 @@ fn preset_name(preset: &Preset) -> String {
         Ok(Value::String(name)) => name,
         // A unit variant serializes to its name.
         _ => unreachable!("a preset serializes to its name"),
+    }
+}
+
+/// The stored URL as pages show it: as typed ([`display_url`]), its secret
+/// parts masked; all of it masked when it does not parse.
+fn shown_url(url: &str) -> String {
+    match StoredUrl::read(url) {
+        StoredUrl::Parsed(url, secrets) => redact::shown(&display_url(&secrets.mask(&url))),
+        StoredUrl::Empty => String::new(),
+        StoredUrl::Unparsable => redact::REDACTED.to_string(),
+    }
+}
+
+/// The URL as the user typed it: a query template reads with its spaces
+/// and quotes, not percent-encoded.
+pub(crate) fn display_url(url: &Url) -> String {
+    match query_template(url) {
+        Some(query) => {
+            let mut base = url.clone();
+            base.set_query(None);
+            base.set_fragment(None);
+            format!("{base}?{query}")
+        }
+        None => url.to_string(),
     }
 }
 

@@ -12,7 +12,9 @@
 //!   default on create and keep their value on update;
 //! - the stored struct, in row order (the order of a stored record's keys),
 //!   with `defaults` and `apply` (input onto the stored form);
-//! - for webhooks, the parsed struct with `parse` and `to_raw`;
+//! - for webhooks, the parsed struct with `parse` and `to_raw`, and the
+//!   view: the stored settings as pages see them, each field as its row's
+//!   `shown:` says, in the table's order;
 //! - `limits()` and `fields()`, which the catalog serves the pages;
 //! - the error type's `setting()`, the field each error of a row names.
 //!
@@ -62,23 +64,33 @@ impl Control {
 /// Declares a settings table; see the module's documentation. A header
 /// names the input and stored structs (and, for webhooks, the parsed one,
 /// its derived fields and the function that checks the rules across
-/// fields and derives them), the error type, the context `defaults` takes,
-/// and optionally a `prepare` step for input, `rules` across fields and
-/// `also` input that is not stored. Each row: doc, `field = "wireName" {
-/// input: [attrs] Type => how, stored: [attrs] Type = default, [parse:
-/// Type = how, store: how,] control: Control, [limits: {json},] [errors:
-/// [patterns],] }`.
+/// fields and derives them, and the view), the error type, the context
+/// `defaults` takes, and optionally a `prepare` step for input, `rules`
+/// across fields and `also` input that is not stored. Each row: doc,
+/// `field = "wireName" { input: [attrs] Type => how, stored: [attrs] Type
+/// = default, [parse: Type = how, store: how, shown: how,] control:
+/// Control, [limits: {json},] [errors: [patterns],] }`.
 ///
 /// `how` an input becomes the stored value: `replace`, `map(f)` (`f(input)`),
 /// `convert(f)` (`f(input)?`) or `merge(f)` (`f(input, &stored)?`). How the
 /// stored value parses: `keep` (a copy), `with(f)` (`f(&stored)?`) or
 /// `within((min, max), error)`; how it is stored back: `keep` or `with(f)`.
+///
+/// How pages are shown the stored value (the view): `stored` (as stored),
+/// `with(f)` (`f(&stored)`, which masks what must not leave the
+/// background) or `hidden` (left out). `shown:` is required, never
+/// defaulted: a row cannot be shown as stored without saying `stored`, so
+/// a field that holds a credential is not sent to pages by accident but
+/// by a row that says so, which a reviewer reads. The redaction tests
+/// (`tests/it/redaction.rs`) hold the URL, headers and secret to that; a
+/// new credential field adds its case there.
 macro_rules! settings {
     // Webhooks: the table with a parsed form.
     (
         $(#[$input_meta:meta])* input $Input:ident;
         $(#[$stored_meta:meta])* stored $Stored:ident;
         $(#[$valid_meta:meta])* valid $Valid:ident { $($(#[doc = $extra_doc:literal])* $extra:ident: $Extra:ty),* $(,)? } finished by $finish:path;
+        $(#[$view_meta:meta])* view $View:ident;
         error $Error:ident;
         defaults($($ctx:ident: $Ctx:ty),*);
         $(prepare $prepare:path;)?
@@ -92,6 +104,7 @@ macro_rules! settings {
                     stored: $(#[$stored_attr:meta])* $St:ty = $default:expr,
                     parse: $Va:ty = $parse:ident $(($($parse_arg:expr),*))?,
                     store: $store:ident $(($($store_arg:path),*))?,
+                    shown: $shown:ident $(($($shown_arg:path),*))?,
                     control: $control:expr,
                     $(limits: $limits:tt,)?
                     $(errors: [$($err:pat),*],)?
@@ -143,6 +156,25 @@ macro_rules! settings {
             /// The text these settings were parsed from (as stored).
             pub fn to_raw(&self) -> $Stored {
                 $Stored { $($field: settings!(@store self.$field, $store $(($($store_arg),*))?),)* }
+            }
+        }
+
+        $(#[$view_meta])*
+        pub struct $View<'a>(&'a $Stored);
+
+        impl $Stored {
+            /// These settings as pages see them.
+            pub fn view(&self) -> $View<'_> {
+                $View(self)
+            }
+        }
+
+        impl serde::Serialize for $View<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut view = serializer.serialize_map(None)?;
+                $(settings!(@show view, $wire, self.0.$field, $shown $(($($shown_arg),*))?);)*
+                view.end()
             }
         }
     };
@@ -246,6 +278,9 @@ macro_rules! settings {
     }};
     (@store $valid:expr, keep) => { $valid.clone() };
     (@store $valid:expr, with($f:path)) => { $f(&$valid) };
+    (@show $view:ident, $wire:literal, $stored:expr, stored) => { $view.serialize_entry($wire, &$stored)?; };
+    (@show $view:ident, $wire:literal, $stored:expr, with($f:path)) => { $view.serialize_entry($wire, &$f(&$stored))?; };
+    (@show $view:ident, $wire:literal, $stored:expr, hidden) => {};
 }
 
 pub(crate) use settings;

@@ -58,6 +58,26 @@ impl RawHeader {
     }
 }
 
+/// A custom header as pages see it: its value only where it is no
+/// credential.
+#[derive(Serialize)]
+pub(crate) struct HeaderView<'a> {
+    name: &'a str,
+    /// `None` where `secret`.
+    value: Option<&'a str>,
+    /// Whether its value is a credential ([`is_secret_header`]).
+    secret: bool,
+}
+
+/// The stored headers as pages see them, in order.
+pub(super) fn shown_headers<'a>(headers: &'a [RawHeader]) -> Vec<HeaderView<'a>> {
+    let view = |header: &'a RawHeader| {
+        let secret = is_secret_header(&header.name, header.secret);
+        HeaderView { name: &header.name, value: (!secret).then_some(header.value.as_str()), secret }
+    };
+    headers.iter().map(view).collect()
+}
+
 impl Serialize for RawHeader {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
