@@ -22,13 +22,14 @@
 //! selectors and a schedule's cron expression have limits of their own,
 //! which the error for each states.
 //!
-//! **A webhook** as answers show it: `id`, `name`, `url` (as typed, with its
-//! secret parts `••••`), `urlHasSecrets`, `method`, `events`, `headers`
-//! (`[{name, value, secret}]`, `value` `null` where secret), `hasSecret` (the secret itself never leaves the background),
-//! `previousSecrets` (`[{expiresAt}]`, newest first: the secrets a rotation
-//! replaced that still sign, never their text),
-//! `enabled`, `disabledReason`, `createdAt`, `updatedAt`, `retrySchedule`,
-//! `timeoutMs`, `ratePerMinute`, `autoDisableAfter`, `batch`, `actOnReplies`, `filters`, `preset`, `chatId`, `template`, `stats`: `triggers`, `successes`,
+//! **A webhook** as answers show it (`WebhookView` in `api.rs`):
+//! `id`; every setting as its row of the settings table says it is shown
+//! ([`ConfigView`](crate::config::ConfigView)): `url` as typed, with its
+//! secret parts `••••`, `headers` as `[{name, value, secret}]` with `value`
+//! `null` where secret, the signing secret never, the others as stored;
+//! then `hasSecret`, `urlHasSecrets`, `createdAt`, `updatedAt`,
+//! `disabledReason`, `previousSecrets` (`[{expiresAt}]`, newest first: the
+//! secrets a rotation replaced that still sign, never their text), `stats`: `triggers`, `successes`,
 //! `failures`, `lastTriggered`, `lastStatus`, `successRate`, `meanLatencyMs`;
 //! and `health`: `state` (`healthy`, `failing`, or `disabled` when AutoHook
 //! turned it off), `consecutiveFailures`, `failingSince`, `lastReason`,
