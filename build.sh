@@ -144,6 +144,9 @@ cargo_install() {
 
 ensure_npm_packages() {
   local stamp=$E2E/node_modules/.package-lock.json
+  # A linked install (git worktrees sharing one checkout's) is left alone:
+  # `npm ci` through the link emptied the checkout it belongs to.
+  if [ -L "$E2E/node_modules" ] && [ -f "$stamp" ]; then return; fi
   if [ -f "$stamp" ] && [ "$stamp" -nt "$E2E/package-lock.json" ]; then return; fi
   command -v npm >/dev/null || die "npm is missing: it installs the test tooling (Debian: apt-get install npm)"
   say "installing test tooling from $E2E/package-lock.json"
