@@ -623,9 +623,13 @@ impl Campaign {
     /// or is paused is skipped, not kept: kept, it began a run the moment
     /// the campaign stopped (a reply's stop too) and typed at once, within
     /// the interval of the message before.
-    pub fn tick(&mut self, now: Millis) -> Vec<OwnData> {
+    ///
+    /// Returns what it raised, and whether it changed what is stored: a
+    /// start whose time came moves the next one even when it raises nothing.
+    pub fn tick(&mut self, now: Millis) -> (Vec<OwnData>, bool) {
         let mut raised = Vec::new();
-        if self.next_scheduled_at.is_some_and(|at| at <= now) {
+        let came = self.next_scheduled_at.is_some_and(|at| at <= now);
+        if came {
             self.next_scheduled_at = self.cron().and_then(|cron| cron.next_after(now, self.utc_offset_minutes));
             if self.status == Status::Idle {
                 match self.begin(now, true) {
@@ -637,7 +641,8 @@ impl Campaign {
         if self.status != Status::Idle && self.stop_at().is_some_and(|at| at <= now) {
             raised.push(self.enter_stop(now));
         }
-        raised
+        let changed = came || !raised.is_empty();
+        (raised, changed)
     }
 
     /// A send is due but there is no tab to type into (the browser

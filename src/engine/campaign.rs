@@ -101,14 +101,7 @@ impl Engine {
     /// The next text the campaign wants typed, after starting or ending a
     /// scheduled run whose time has come, or pausing for a send it cannot make.
     pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
-        // What a tick stores is what it raised: a new day or the next
-        // scheduled start it moves to is found from the clock again after a
-        // restart.
-        let raised = self.campaign.edit_if(|campaign| {
-            let raised = campaign.tick(now);
-            let changed = !raised.is_empty();
-            (raised, changed)
-        });
+        let raised = self.campaign.edit_if(|campaign| campaign.tick(now));
         self.raise(raised, Cause::Outside, now);
         let paused = self.campaign.edit_if(|campaign| {
             let paused = campaign.pause_if_unsendable(now);

@@ -65,6 +65,9 @@ pub enum Step {
     Retime(u8, u8),
     /// The user starts, pauses, resumes or stops the campaign.
     Campaign(Control),
+    /// The user gives the campaign a scheduled start every ten minutes
+    /// (`*/10 * * * *`, taken only while it is stopped), or removes it.
+    Schedule(bool),
     /// Time passes: answers arrive and wake-ups fire on the way.
     Wait(u32),
     /// The system clock jumps by this many ms, forward or back, at once.
@@ -417,6 +420,11 @@ impl World {
                 if obeyed && matches!(control, Control::Start | Control::Resume) {
                     self.campaign.push(Mark::UserGo);
                 }
+            }
+            Step::Schedule(on) => {
+                let cron = if on { "*/10 * * * *" } else { "" };
+                let input = serde_json::from_value(json!({"schedule": {"cron": cron}})).expect("campaign settings");
+                self.sim.engine.configure_campaign(input, now).expect("a valid schedule");
             }
             Step::Wait(ms) => return self.wait(ms),
             Step::Jump(ms) => {

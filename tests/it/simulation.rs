@@ -354,3 +354,21 @@ fn a_day_that_ends_while_the_campaign_rests_survives_a_stop() {
         [Step::Wait(5_000), Step::Campaign(Control::Stop), Step::Jump(3_600_000), Step::Jump(3_600_000), Step::Wait(10), Step::Stop];
     run(&schedule).unwrap();
 }
+
+#[test]
+fn a_scheduled_start_that_passes_while_the_campaign_rests_survives_a_stop() {
+    // Paused with a schedule, the campaign lets its scheduled time pass
+    // (it starts only while stopped) and moves to the next: a stop must
+    // not lose the start it moved to. The schedule goes before the end,
+    // whose week of settling would otherwise start it again and again.
+    let schedule = [
+        Step::Schedule(true),
+        Step::Wait(10),
+        Step::Campaign(Control::Pause),
+        Step::Jump(1_200_000),
+        Step::Wait(10),
+        Step::Stop,
+        Step::Schedule(false),
+    ];
+    run(&schedule).unwrap();
+}
