@@ -1,11 +1,14 @@
-//! The engine's side of campaigns: the campaign is stored with everything
-//! else (one key, `campaign`), and the events it raises are delivered like
-//! any other.
+//! The campaign part: the campaign ([`Campaign`], stored whole under one
+//! key, `campaign`) with the write batch that holds a reply it queued, which
+//! is typed only once that batch is saved. What the campaign's events do to
+//! the other parts (their deliveries and notifications) is a rule across
+//! parts: [`super::rules`].
 
-use super::{Engine, EngineError, NotificationKind};
-use crate::campaign::{Campaign, CampaignError, CampaignInput, Selectors, SendCommand, SendFailure};
-use crate::event::{Cause, EventKind, OwnData};
-use crate::time::Millis;
+use std::ops::Deref;
+
+use super::stored::{Stored, Writes};
+use super::Key;
+use crate::campaign::{Campaign, QueuedReply, ReplyRefused};
 
 /// A change of a campaign's state the user asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,138 +23,136 @@ pub enum Control {
     Stop,
 }
 
-impl Engine {
-    /// The campaign.
-    pub fn campaign(&self) -> &Campaign {
-        &self.campaign
+/// The campaign, and where its queued reply is on its way to storage.
+#[derive(Debug)]
+pub(super) struct CampaignPart {
+    campaign: Stored<Campaign>,
+    /// The write batch holding a reply queued for the chat (`Some(None)`
+    /// until one does).
+    reply_batch: Option<Option<u64>>,
+}
+
+impl CampaignPart {
+    /// The campaign as read from storage, its random numbers drawn from the
+    /// engine's `seed` (see [`Campaign::seeded`]).
+    pub fn new(campaign: Campaign, seed: [u8; 16]) -> CampaignPart {
+        let (low, high) = seed.split_at(8);
+        let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
+        CampaignPart { campaign: Stored::new(campaign.seeded(word(low) ^ word(high))), reply_batch: None }
     }
 
-    /// Local time's offset east of UTC, in minutes: the campaign's day
-    /// ends at local midnight and its schedule is in local time.
-    pub fn set_utc_offset(&mut self, minutes: i32) {
-        // Not stored: the driver tells it at every start.
-        self.campaign.edit_if(|campaign| (campaign.set_utc_offset(minutes), false));
+    /// The campaign, to change: see [`Stored::edit`].
+    pub fn edit(&mut self) -> &mut Campaign {
+        self.campaign.edit()
     }
 
-    /// Changes the campaign's settings; nothing changes on error.
-    pub fn configure_campaign(&mut self, input: CampaignInput, now: Millis) -> Result<(), EngineError> {
-        Ok(self.campaign.try_edit(|campaign| campaign.configure(input, now))?)
+    /// See [`Stored::edit_if`].
+    pub fn edit_if<R>(&mut self, change: impl FnOnce(&mut Campaign) -> (R, bool)) -> R {
+        self.campaign.edit_if(change)
     }
 
-    /// Points the campaign at `selectors` in a tab showing `url`, as the
-    /// user chose in an extension page.
-    pub fn set_campaign_target(&mut self, tab_id: u32, url: &str, selectors: Selectors) -> Result<(), EngineError> {
-        Ok(self.campaign.try_edit(|campaign| campaign.set_target(tab_id, url, selectors))?)
+    /// See [`Stored::try_edit`].
+    pub fn try_edit<R, E>(&mut self, change: impl FnOnce(&mut Campaign) -> Result<R, E>) -> Result<R, E> {
+        self.campaign.try_edit(change)
     }
 
-    /// Opens a pick in tab `tab_id` showing `url` for the picker the popup
-    /// injects there, with the fresh random `token` it will hand back;
-    /// returns when the pick expires (see [`Campaign::begin_pick`]).
-    pub fn begin_campaign_pick(&mut self, tab_id: u32, url: &str, token: String, now: Millis) -> Result<Millis, EngineError> {
-        Ok(self.campaign.try_edit(|campaign| campaign.begin_pick(tab_id, url, token, now))?)
-    }
-
-    /// The picker's choice from its own tab: accepted once, with the open
-    /// pick's token (see [`Campaign::finish_pick`]).
-    pub fn finish_campaign_pick(
-        &mut self,
-        tab_id: u32,
-        url: &str,
-        selectors: Selectors,
-        token: Option<&str>,
-        now: Millis,
-    ) -> Result<(), EngineError> {
-        Ok(self.campaign.try_edit(|campaign| campaign.finish_pick(tab_id, url, selectors, token, now))?)
-    }
-
-    /// Call once when the browser (not just the worker) has started afresh:
-    /// tab ids are reused across browser sessions, so the campaign forgets
-    /// its tab rather than type into whatever tab has that id now (see
-    /// [`Campaign::browser_restarted`]).
-    pub fn browser_restarted(&mut self) {
-        self.campaign.edit().browser_restarted();
-    }
-
-    /// Starts, pauses, resumes or stops the campaign, raising its event.
-    pub fn control_campaign(&mut self, control: Control, now: Millis) -> Result<(), EngineError> {
-        self.control_campaign_caused(control, Cause::Outside, now)
-    }
-
-    /// [`Engine::control_campaign`] for `cause`. A reply's control raises
-    /// events of that cause, whose own replies are never acted on, and is
-    /// obeyed at most once per interval (see `replies.rs`).
-    pub(super) fn control_campaign_caused(&mut self, control: Control, cause: Cause, now: Millis) -> Result<(), EngineError> {
-        let raised = self.campaign.try_edit(|campaign| {
-            let raised = match control {
-                Control::Start => campaign.start(now),
-                Control::Pause => campaign.pause(now),
-                Control::Resume => campaign.resume(now),
-                Control::Stop => campaign.stop(now),
-            }?;
-            match &cause {
-                Cause::Reply(replier) => campaign.reply_control_obeyed(replier, now),
-                Cause::Outside => campaign.outside_control(),
-            }
-            Ok::<_, CampaignError>(raised)
-        })?;
-        self.raise(raised, cause, now);
+    /// Queues a receiver's reply as the campaign's next message (see
+    /// [`Campaign::queue_reply`]): typed once the next batch is saved.
+    pub fn queue_reply(&mut self, reply: QueuedReply) -> Result<(), ReplyRefused> {
+        self.campaign.try_edit(|campaign| campaign.queue_reply(reply))?;
+        self.reply_batch = Some(None);
         Ok(())
     }
 
-    /// The next text the campaign wants typed, after starting or ending a
-    /// scheduled run whose time has come, or pausing for a send it cannot make.
-    pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
-        let raised = self.campaign.edit_if(|campaign| campaign.tick(now));
-        self.raise(raised, Cause::Outside, now);
-        let paused = self.campaign.edit_if(|campaign| {
-            let paused = campaign.pause_if_unsendable(now);
-            let changed = paused.is_some();
-            (paused, changed)
-        });
-        if let Some((cause, raised)) = paused {
-            self.raise(raised, cause, now);
+    /// Adds the campaign to `writes` if it changed, in the batch numbered
+    /// `batch`, which then holds a queued reply not yet in one.
+    pub fn take_change(&mut self, batch: u64, writes: &mut Writes) {
+        if self.reply_batch == Some(None) {
+            self.reply_batch = Some(Some(batch));
         }
-        self.campaign.edit_if(|campaign| {
-            let command = campaign.poll_send(now);
-            let changed = command.is_some();
-            (command, changed)
-        })
+        self.campaign.take_change(Key::Campaign, writes);
     }
 
-    /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
-    pub fn campaign_sent(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) {
-        let cause = self.campaign.cause_of_send(seq, result.is_err(), now);
-        let raised = self.campaign.edit().send_result(seq, result, now);
-        self.raise(raised, cause, now);
+    /// Batch `batch` (and every earlier one) is saved: a queued reply it
+    /// holds may be typed.
+    pub fn saved(&mut self, batch: u64) {
+        if self.reply_batch.is_some_and(|held| held.is_some_and(|b| b <= batch)) {
+            self.reply_batch = None;
+            // Not stored: a reply read from storage is saved already.
+            self.campaign.edit_if(|campaign| (campaign.reply_saved(), false));
+        }
     }
 
-    /// Delivers the campaign's events, all of `cause`, which their
-    /// notifications share. An event the outbox cannot take is logged by
-    /// `emit` (too large) or dropped (outbox full: 10,000 events already
-    /// wait), never allowed to stop the campaign.
-    fn raise(&mut self, raised: Vec<OwnData>, cause: Cause, now: Millis) {
-        self.settle_reply();
-        let raised_kind = |kind: EventKind| raised.iter().any(|data| data.kind() == kind);
-        // An error and a pause together: the campaign paused on the error.
-        if raised_kind(EventKind::Error) && raised_kind(EventKind::CampaignPaused) {
-            self.notify(NotificationKind::CampaignPaused, None, None, &cause, now);
+    /// Batch `batch` failed: the campaign is written with the next, and a
+    /// queued reply it held waits for that one.
+    pub fn failed(&mut self, batch: u64) {
+        if self.reply_batch == Some(Some(batch)) {
+            self.reply_batch = Some(None);
         }
-        let limit = raised.iter().find_map(|data| match data {
-            OwnData::DailyLimitReached(reached) => Some(reached.limit),
-            _ => None,
-        });
-        if let Some(limit) = limit {
-            self.notify(NotificationKind::DailyLimit, None, Some(u64::from(limit)), &cause, now);
-        }
-        for data in raised {
-            let _ = self.emit_caused(data.kind(), data.into(), cause.clone(), now);
-        }
+    }
+
+    /// See [`Stored::rewrite`].
+    pub fn rewrite(&mut self) {
+        self.campaign.rewrite();
     }
 }
 
-/// The engine's random seed folded into the campaign's (see [`Campaign::seeded`]).
-pub(super) fn campaign_seed(bytes: [u8; 16]) -> u64 {
-    let (low, high) = bytes.split_at(8);
-    let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
-    word(low) ^ word(high)
+impl Deref for CampaignPart {
+    type Target = Campaign;
+
+    fn deref(&self) -> &Campaign {
+        &self.campaign
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::time::Millis;
+
+    /// A campaign running in a chat tab, with a reply queued.
+    fn replying() -> CampaignPart {
+        let mut part = CampaignPart::new(Campaign::default(), [7; 16]);
+        let selectors = serde_json::from_value(json!({"input": "#msg"})).expect("selectors");
+        let settings = serde_json::from_value(json!({"phrases": ["a"]})).expect("campaign settings");
+        let campaign = part.edit();
+        campaign.set_target(4, "https://chat.test/room", selectors).expect("a chat target");
+        campaign.configure(settings, Millis(0)).expect("a campaign");
+        campaign.start(Millis(0)).expect("a campaign ready to start");
+        let reply = QueuedReply { text: "hi".into(), delivery_id: "dlv_1".into(), webhook_id: "wh_1".into() };
+        part.queue_reply(reply).expect("a running campaign takes a reply");
+        part
+    }
+
+    /// Whether the campaign would type anything an hour on.
+    fn types(part: &mut CampaignPart) -> bool {
+        part.edit().poll_send(Millis(3_600_000)).is_some()
+    }
+
+    #[test]
+    fn a_queued_reply_is_typed_once_the_batch_holding_it_is_saved() {
+        let mut part = replying();
+        assert!(!types(&mut part), "not before it is written");
+        let mut writes = Writes::default();
+        part.take_change(1, &mut writes);
+        assert!(writes.into_changes(1).set.contains_key("campaign"), "the reply is in batch 1");
+        part.saved(0);
+        assert!(!types(&mut part), "an earlier batch does not hold it");
+        part.saved(1);
+        assert!(types(&mut part));
+    }
+
+    #[test]
+    fn a_queued_reply_whose_batch_failed_waits_for_the_next() {
+        let mut part = replying();
+        part.take_change(1, &mut Writes::default());
+        part.failed(1);
+        part.saved(1);
+        assert!(!types(&mut part), "batch 1 was not saved after all");
+        part.take_change(2, &mut Writes::default());
+        part.saved(2);
+        assert!(types(&mut part));
+    }
 }

@@ -25,7 +25,7 @@
 //! is written under, so a change cannot miss storage ([`stored`]): the
 //! deliveries ([`deliveries`]: outbox, log, attempts in flight, what storage
 //! has), the webhooks with their health ([`health`]) and previous secrets
-//! ([`rotation`]), the campaign ([`crate::campaign::Campaign`]), the badge
+//! ([`rotation`]), the campaign with its queued reply ([`campaign`]), the badge
 //! and notification cap ([`alerts`]) and the repeat-request cache
 //! ([`replies`]). What a change of one part does to another (a failure to
 //! a webhook's health, a 410, a receiver's reply to the campaign) is
@@ -63,7 +63,7 @@ pub use replies::{parse_reply, Asked, REPLY_BODY_BYTES};
 pub use state::{Changes, GlobalSettings, Key, Sealing, Snapshot, Unreadable, Webhook};
 pub use transfer::ImportMode;
 
-use crate::campaign::{Campaign, CampaignError, SendCommand};
+use crate::campaign::{Campaign, CampaignError, CampaignInput, Selectors, SendCommand, SendFailure};
 use crate::catalog::ErrorCode;
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
 use crate::event::{Cause, Event, EventData, EventKind};
@@ -73,6 +73,7 @@ use crate::template::TemplateError;
 use crate::time::Millis;
 use alerts::Alerts;
 use answers::Answers;
+use campaign::CampaignPart;
 use deliveries::{Deliveries, InFlight};
 use recovery::SetAside;
 use rules::refusal;
@@ -240,13 +241,10 @@ pub struct Engine {
     ids: IdGen,
     /// The number of the last batch `take_changes` handed out.
     batch: u64,
-    campaign: Stored<Campaign>,
+    campaign: CampaignPart,
     answers: Stored<Answers>,
     /// Records that could not be read, set aside by name (`unreadable/<name>`).
     set_aside: SetAside,
-    /// The write batch holding a reply queued for the chat (`Some(None)`
-    /// until one does): it is typed only once that batch is saved.
-    reply_batch: Option<Option<u64>>,
     alerts: Alerts,
     /// Whether the browser is online, as the driver last said: offline, no
     /// attempt starts (it could only fail and spend a retry).
@@ -270,10 +268,9 @@ impl Engine {
             deliveries,
             ids: IdGen::new(seed),
             batch: 0,
-            campaign: Stored::new(snapshot.campaign.seeded(campaign::campaign_seed(seed))),
+            campaign: CampaignPart::new(snapshot.campaign, seed),
             answers: Stored::new(snapshot.answers),
             set_aside: SetAside::new(snapshot.set_aside),
-            reply_batch: None,
             alerts: Alerts::new(snapshot.unseen, snapshot.notified),
             online: true,
         };
@@ -327,6 +324,11 @@ impl Engine {
     /// The reply already given to request `id`, if it is still kept.
     pub fn remembered_answer(&self, id: &str, now: Millis) -> Option<&Answer> {
         self.answers.get(id, now)
+    }
+
+    /// The campaign.
+    pub fn campaign(&self) -> &Campaign {
+        &self.campaign
     }
 
     /// The badge as it should be now.
@@ -670,6 +672,57 @@ impl Engine {
         Ok(ids.len())
     }
 
+    /// Local time's offset east of UTC, in minutes: the campaign's day
+    /// ends at local midnight and its schedule is in local time.
+    pub fn set_utc_offset(&mut self, minutes: i32) {
+        // Not stored: the driver tells it at every start.
+        self.campaign.edit_if(|campaign| (campaign.set_utc_offset(minutes), false));
+    }
+
+    /// Changes the campaign's settings; nothing changes on error.
+    pub fn configure_campaign(&mut self, input: CampaignInput, now: Millis) -> Result<(), EngineError> {
+        Ok(self.campaign.try_edit(|campaign| campaign.configure(input, now))?)
+    }
+
+    /// Points the campaign at `selectors` in a tab showing `url`, as the
+    /// user chose in an extension page.
+    pub fn set_campaign_target(&mut self, tab_id: u32, url: &str, selectors: Selectors) -> Result<(), EngineError> {
+        Ok(self.campaign.try_edit(|campaign| campaign.set_target(tab_id, url, selectors))?)
+    }
+
+    /// Opens a pick in tab `tab_id` showing `url` for the picker the popup
+    /// injects there, with the fresh random `token` it will hand back;
+    /// returns when the pick expires (see [`Campaign::begin_pick`]).
+    pub fn begin_campaign_pick(&mut self, tab_id: u32, url: &str, token: String, now: Millis) -> Result<Millis, EngineError> {
+        Ok(self.campaign.try_edit(|campaign| campaign.begin_pick(tab_id, url, token, now))?)
+    }
+
+    /// The picker's choice from its own tab: accepted once, with the open
+    /// pick's token (see [`Campaign::finish_pick`]).
+    pub fn finish_campaign_pick(
+        &mut self,
+        tab_id: u32,
+        url: &str,
+        selectors: Selectors,
+        token: Option<&str>,
+        now: Millis,
+    ) -> Result<(), EngineError> {
+        Ok(self.campaign.try_edit(|campaign| campaign.finish_pick(tab_id, url, selectors, token, now))?)
+    }
+
+    /// Call once when the browser (not just the worker) has started afresh:
+    /// tab ids are reused across browser sessions, so the campaign forgets
+    /// its tab rather than type into whatever tab has that id now (see
+    /// [`Campaign::browser_restarted`]).
+    pub fn browser_restarted(&mut self) {
+        self.campaign.edit().browser_restarted();
+    }
+
+    /// Starts, pauses, resumes or stops the campaign, raising its event.
+    pub fn control_campaign(&mut self, control: Control, now: Millis) -> Result<(), EngineError> {
+        self.control_campaign_caused(control, Cause::Outside, now)
+    }
+
     // ----- network and timer input -----
 
     /// Feeds back the result of an attempt. Results for deliveries cancelled
@@ -682,6 +735,13 @@ impl Engine {
             self.finish_attempt(&delivery_id, outcome.redacted(&redactor), now);
             self.act_on_reply(&delivery_id, asked, now);
         }
+    }
+
+    /// What became of send `seq`: `Ok(text)` once sent, or why it failed.
+    pub fn campaign_sent(&mut self, seq: u64, result: Result<String, SendFailure>, now: Millis) {
+        let cause = self.campaign.cause_of_send(seq, result.is_err(), now);
+        let raised = self.campaign.edit().send_result(seq, result, now);
+        self.raise(raised, cause, now);
     }
 
     // ----- outputs -----

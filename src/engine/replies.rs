@@ -178,28 +178,4 @@ impl Engine {
             change(&mut delivery.reply_action);
         }
     }
-
-    /// `take_changes` numbered a batch: it holds a queued reply not yet in one.
-    pub(super) fn reply_taken(&mut self, batch: u64) {
-        if self.reply_batch == Some(None) {
-            self.reply_batch = Some(Some(batch));
-        }
-    }
-
-    /// Batch `batch` (and every earlier one) is saved: a queued reply it
-    /// holds may be typed.
-    pub(super) fn reply_stored(&mut self, batch: u64) {
-        if self.reply_batch.is_some_and(|held| held.is_some_and(|b| b <= batch)) {
-            self.reply_batch = None;
-            // Not stored: a reply read from storage is saved already.
-            self.campaign.edit_if(|campaign| (campaign.reply_saved(), false));
-        }
-    }
-
-    /// Batch `batch` failed: the queued reply waits for the next one.
-    pub(super) fn reply_unstored(&mut self, batch: u64) {
-        if self.reply_batch == Some(Some(batch)) {
-            self.reply_batch = Some(None);
-        }
-    }
 }

@@ -39,22 +39,27 @@
 //!    and what the chain sets off notifies at most
 //!    [`super::REPLY_NOTIFICATIONS_PER_HOUR`] times an hour
 //!    ([`Engine::notify`]).
+//! 8. **The campaign raises events** ([`Engine::raise`]): a control, a
+//!    tick of its schedule, a send it cannot make or what became of a
+//!    send; each event is delivered like any other, and a pause on an
+//!    error or the day's limit notifies, with the cause the campaign gives
+//!    them (a reply's, after a resume it obeyed, see
+//!    [`crate::campaign::Campaign::cause_of_send`]).
 //!
 //! Which deliveries a webhook may still be sent, checked again when one is
-//! due and at start, is [`refusal`]. Every notification has the cause of the delivery or reply that set it
-//! off, so the reply cap applies at any depth of a chain. The campaign's
-//! own events carry the cause the campaign gives them (a reply's, after a
-//! resume it obeyed, see [`crate::campaign::Campaign::cause_of_send`]) and
-//! are raised with their notifications beside the campaign's commands
-//! (`raise` in `campaign.rs`); an event held for a webhook AutoHook turned
-//! off shows a "turned off" notice still owed (`emit_caused` in `mod.rs`).
+//! due and at start, is [`refusal`]. Every notification has the cause of
+//! the delivery or reply that set it off, so the reply cap applies at any
+//! depth of a chain. An event held for a webhook AutoHook turned off shows
+//! a "turned off" notice still owed (`emit_caused` in `mod.rs`).
 
 use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
 use super::replies::Asked;
-use super::{Control, Delivery, DeliveryState, Engine, HeldEvents, Notice, Outcome, Unreadable, Verdict, Webhook, OFFLINE_TEST};
-use crate::campaign::QueuedReply;
-use crate::event::{Cause, Event, EventKind, MessageSource};
+use super::{
+    Control, Delivery, DeliveryState, Engine, EngineError, HeldEvents, Notice, Outcome, Unreadable, Verdict, Webhook, OFFLINE_TEST,
+};
+use crate::campaign::{CampaignError, QueuedReply, SendCommand};
+use crate::event::{Cause, Event, EventKind, MessageSource, OwnData};
 use crate::time::Millis;
 
 impl Engine {
@@ -403,16 +408,79 @@ impl Engine {
         }
         if let Some(text) = asked.reply {
             let reply = QueuedReply { text, delivery_id: id.to_string(), webhook_id: replier.to_string() };
-            done.push(match self.campaign.try_edit(|campaign| campaign.queue_reply(reply)) {
-                Ok(()) => {
-                    self.reply_batch = Some(None);
-                    "reply queued as the campaign's next message".into()
-                }
+            done.push(match self.campaign.queue_reply(reply) {
+                Ok(()) => "reply queued as the campaign's next message".into(),
                 Err(refused) => format!("reply not acted on: {refused}"),
             });
         }
         done.extend(asked.ignored.into_iter().map(|why| format!("ignored: {why}")));
         done.join("; ")
+    }
+
+    // ----- 8. the campaign raises events -----
+
+    /// [`Engine::control_campaign`] for `cause`. A reply's control raises
+    /// events of that cause, whose own replies are never acted on, and is
+    /// obeyed at most once per interval (see `replies.rs`).
+    pub(super) fn control_campaign_caused(&mut self, control: Control, cause: Cause, now: Millis) -> Result<(), EngineError> {
+        let raised = self.campaign.try_edit(|campaign| {
+            let raised = match control {
+                Control::Start => campaign.start(now),
+                Control::Pause => campaign.pause(now),
+                Control::Resume => campaign.resume(now),
+                Control::Stop => campaign.stop(now),
+            }?;
+            match &cause {
+                Cause::Reply(replier) => campaign.reply_control_obeyed(replier, now),
+                Cause::Outside => campaign.outside_control(),
+            }
+            Ok::<_, CampaignError>(raised)
+        })?;
+        self.raise(raised, cause, now);
+        Ok(())
+    }
+
+    /// The next text the campaign wants typed, after starting or ending a
+    /// scheduled run whose time has come, or pausing for a send it cannot make.
+    pub(super) fn poll_campaign_send(&mut self, now: Millis) -> Option<SendCommand> {
+        let raised = self.campaign.edit_if(|campaign| campaign.tick(now));
+        self.raise(raised, Cause::Outside, now);
+        let paused = self.campaign.edit_if(|campaign| {
+            let paused = campaign.pause_if_unsendable(now);
+            let changed = paused.is_some();
+            (paused, changed)
+        });
+        if let Some((cause, raised)) = paused {
+            self.raise(raised, cause, now);
+        }
+        self.campaign.edit_if(|campaign| {
+            let command = campaign.poll_send(now);
+            let changed = command.is_some();
+            (command, changed)
+        })
+    }
+
+    /// Delivers the campaign's events, all of `cause`, which their
+    /// notifications share. An event the outbox cannot take is logged by
+    /// `emit` (too large) or dropped (outbox full: 10,000 events already
+    /// wait), never allowed to stop the campaign.
+    pub(super) fn raise(&mut self, raised: Vec<OwnData>, cause: Cause, now: Millis) {
+        self.settle_reply();
+        let raised_kind = |kind: EventKind| raised.iter().any(|data| data.kind() == kind);
+        // An error and a pause together: the campaign paused on the error.
+        if raised_kind(EventKind::Error) && raised_kind(EventKind::CampaignPaused) {
+            self.notify(NotificationKind::CampaignPaused, None, None, &cause, now);
+        }
+        let limit = raised.iter().find_map(|data| match data {
+            OwnData::DailyLimitReached(reached) => Some(reached.limit),
+            _ => None,
+        });
+        if let Some(limit) = limit {
+            self.notify(NotificationKind::DailyLimit, None, Some(u64::from(limit)), &cause, now);
+        }
+        for data in raised {
+            let _ = self.emit_caused(data.kind(), data.into(), cause.clone(), now);
+        }
     }
 
     // ----- notifications -----

@@ -15,11 +15,10 @@ impl Engine {
         self.batch += 1;
         let batch = self.batch;
         self.deliveries.batch_taken(batch);
-        self.reply_taken(batch);
         let mut writes = Writes::default();
         self.settings.take_change(Key::Settings, &mut writes);
         self.webhooks.take_change(&mut writes);
-        self.campaign.take_change(Key::Campaign, &mut writes);
+        self.campaign.take_change(batch, &mut writes);
         self.answers.take_change(Key::Answers, &mut writes);
         self.alerts.take_changes(&mut writes);
         self.deliveries.take_changes(&mut writes);
@@ -30,14 +29,14 @@ impl Engine {
     /// Tells the engine the batch `take_changes` numbered `batch` (and every
     /// earlier one) is in storage, so the deliveries it holds may be sent.
     pub fn changes_saved(&mut self, batch: u64) {
-        self.reply_stored(batch);
+        self.campaign.saved(batch);
         self.deliveries.saved(batch);
     }
 
     /// Takes back a batch whose write failed: its keys go into the next
     /// batch, and its deliveries stay unsent until that one is saved.
     pub fn changes_failed(&mut self, changes: Changes) {
-        self.reply_unstored(changes.batch);
+        self.campaign.failed(changes.batch);
         let keys = changes.set.keys().chain(&changes.remove);
         for key in keys.filter_map(|key| Key::parse(key)) {
             self.rewrite(key);
