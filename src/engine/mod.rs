@@ -840,7 +840,7 @@ impl Engine {
         }
         webhook.stats.last_triggered = Some(now);
         let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.credentials());
-        let response_bytes = (LOGGED_RESPONSE_BYTES + redactor.reach()).max(Engine::reply_bytes(&webhook.config));
+        let response_bytes = (LOGGED_RESPONSE_BYTES + redactor.reach()).max(replies::reply_bytes(&webhook.config));
         let timeout_ms = webhook.config.valid().map_or(0, |c| c.timeout_ms);
         let started =
             Attempt { delivery_header, started_at: now, duration_ms: None, status: None, error: None, failure: None, response_body: None };

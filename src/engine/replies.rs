@@ -19,8 +19,9 @@
 //! of one webhook's replies sets off notifies at most three times an hour
 //! ([`REPLY_NOTIFICATIONS_PER_HOUR`](super::REPLY_NOTIFICATIONS_PER_HOUR)).
 //!
-//! This module reads a reply and keeps its log entry; what the reply may do
-//! is decided with the engine's other cross-part rules ([`super::rules`]).
+//! This module reads a reply ([`read_reply`]); what the reply may do, and
+//! the note its delivery's log entry keeps of it, are decided with the
+//! engine's other cross-part rules ([`super::rules`]).
 //!
 //! Once: the decision is stored in the same write as the delivery's result
 //! (the campaign holds the queued text), and the text is typed only after
@@ -30,7 +31,7 @@
 
 use serde_json::Value;
 
-use super::{Control, Engine, Outcome};
+use super::{Control, Outcome};
 use crate::campaign::MAX_REPLY_CHARS;
 use crate::config::StoredConfig;
 use crate::redact::Redactor;
@@ -133,49 +134,32 @@ fn quoted(text: &str) -> String {
     }
 }
 
-impl Engine {
-    /// How much of a response body to read for the webhook with `config`:
-    /// enough for a reply when it acts on replies, else nothing beyond
-    /// what the log needs (0).
-    pub(super) fn reply_bytes(config: &StoredConfig) -> usize {
-        if acts_on_replies(config) {
-            REPLY_BODY_BYTES
-        } else {
-            0
-        }
+/// How much of a response body to read for the webhook with `config`:
+/// enough for a reply when it acts on replies, else nothing beyond what the
+/// log needs (0).
+pub(super) fn reply_bytes(config: &StoredConfig) -> usize {
+    if acts_on_replies(config) {
+        REPLY_BODY_BYTES
+    } else {
+        0
     }
+}
 
-    /// What the reply to delivery `id`'s attempt asks, read before the log
-    /// cuts the body; `None` unless it is a 2xx to a webhook that acts on
-    /// replies and asks something. The text has the request's credentials
-    /// scrubbed, as the log does, so a workflow that echoes its input into
-    /// `reply` cannot type a secret into the chat.
-    pub(super) fn read_reply(&self, id: &str, outcome: &Outcome, redactor: &Redactor) -> Option<Result<Asked, String>> {
-        let Outcome::Response { status: 200..=299, body, .. } = outcome else { return None };
-        let delivery = self.deliveries.outbox().get(id)?;
-        let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
-        if !acts_on_replies(&webhook.config) {
-            return None;
-        }
-        let mut asked = parse_reply(body)?;
-        if let Ok(asked) = &mut asked {
-            // Never longer for it: a mask is shorter than the shortest value it hides.
-            asked.reply = asked.reply.take().map(|text| redactor.scrub(&text));
-        }
-        Some(asked)
+/// What the reply `outcome` to a delivery of the webhook with `config`
+/// asks, read before the log cuts the body; `None` unless it is a 2xx to
+/// a webhook that acts on replies and asks something. The text has the
+/// request's credentials scrubbed (`redactor`), as the log does, so a
+/// workflow that echoes its input into `reply` cannot type a secret into
+/// the chat.
+pub(super) fn read_reply(config: &StoredConfig, outcome: &Outcome, redactor: &Redactor) -> Option<Result<Asked, String>> {
+    let Outcome::Response { status: 200..=299, body, .. } = outcome else { return None };
+    if !acts_on_replies(config) {
+        return None;
     }
-
-    /// Writes what became of a queued reply into its delivery's log entry.
-    pub(super) fn settle_reply(&mut self) {
-        // What became of it is not stored with the campaign: it goes into the log entry.
-        if let Some((id, outcome)) = self.campaign.edit_if(|campaign| (campaign.take_settled_reply(), false)) {
-            self.note_reply(&id, |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
-        }
+    let mut asked = parse_reply(body)?;
+    if let Ok(asked) = &mut asked {
+        // Never longer for it: a mask is shorter than the shortest value it hides.
+        asked.reply = asked.reply.take().map(|text| redactor.scrub(&text));
     }
-
-    pub(super) fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
-        if let Some(delivery) = self.deliveries.edit_logged(id) {
-            change(&mut delivery.reply_action);
-        }
-    }
+    Some(asked)
 }

@@ -54,12 +54,13 @@
 
 use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
-use super::replies::Asked;
+use super::replies::{self, Asked};
 use super::{
     Control, Delivery, DeliveryState, Engine, EngineError, HeldEvents, Notice, Outcome, Unreadable, Verdict, Webhook, OFFLINE_TEST,
 };
 use crate::campaign::{CampaignError, QueuedReply, SendCommand};
 use crate::event::{Cause, Event, EventKind, MessageSource, OwnData};
+use crate::redact::Redactor;
 use crate::time::Millis;
 
 impl Engine {
@@ -368,6 +369,14 @@ impl Engine {
 
     // ----- 7. a receiver's reply -----
 
+    /// What the reply `outcome` to delivery `id`'s attempt asks, by its
+    /// webhook's settings ([`replies::read_reply`]).
+    pub(super) fn read_reply(&self, id: &str, outcome: &Outcome, redactor: &Redactor) -> Option<Result<Asked, String>> {
+        let delivery = self.deliveries.outbox().get(id)?;
+        let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
+        replies::read_reply(&webhook.config, outcome, redactor)
+    }
+
     /// Acts on what the reply to delivery `id` asked, now that its result
     /// is recorded, and says in its log entry what that did.
     pub(super) fn act_on_reply(&mut self, id: &str, asked: Option<Result<Asked, String>>, now: Millis) {
@@ -415,6 +424,21 @@ impl Engine {
         }
         done.extend(asked.ignored.into_iter().map(|why| format!("ignored: {why}")));
         done.join("; ")
+    }
+
+    /// Writes `change` into the reply note of delivery `id`'s log entry.
+    fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
+        if let Some(delivery) = self.deliveries.edit_logged(id) {
+            change(&mut delivery.reply_action);
+        }
+    }
+
+    /// Writes what became of a queued reply into its delivery's log entry.
+    fn settle_reply(&mut self) {
+        // What became of it is not stored with the campaign: it goes into the log entry.
+        if let Some((id, outcome)) = self.campaign.edit_if(|campaign| (campaign.take_settled_reply(), false)) {
+            self.note_reply(&id, |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
+        }
     }
 
     // ----- 8. the campaign raises events -----
