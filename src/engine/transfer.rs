@@ -26,6 +26,13 @@
 //! change and the credentials to enter again; a URL the file left out (it
 //! holds a credential, as a Telegram bot URL or any query value does)
 //! cannot be kept then, and the import is refused naming it.
+//!
+//! The two commands stay an `impl Engine` here, beside the file's format
+//! and its planning, rather than in `mod.rs`: an import is one all-or-nothing
+//! change of the webhooks, the campaign and the settings together, applied
+//! through the same commands as the user's own edits (`set_config`,
+//! `add_webhook`, `delete_webhook`), so it holds no rule of its own across
+//! parts for `rules.rs`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
