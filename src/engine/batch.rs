@@ -11,6 +11,10 @@
 //! before an event that would take it past 256 KB) it becomes pending and
 //! is sent once its write lands, like any new delivery: retries, the rate
 //! limit, holding and the log then treat it as one delivery.
+//!
+//! What this file's `impl Engine` does is chain 10 of the cross-part rules
+//! ([`super::rules`]): it reads a webhook's settings and changes the
+//! deliveries, so it belongs to neither part alone.
 
 use super::{Delivery, DeliveryState, Engine, EngineError, MAX_OUTBOX};
 use crate::config::{Batch, WebhookConfig};

@@ -46,11 +46,23 @@
 //!    them (a reply's, after a resume it obeyed, see
 //!    [`crate::campaign::Campaign::cause_of_send`]).
 //!
+//! Two chains keep their own files, as each is long and about one thing:
+//!
+//! 9. **An event is raised** (`emit_caused` in `mod.rs`): each subscribed
+//!    webhook's filters may skip it; a webhook AutoHook turned off holds
+//!    it (up to [`super::MAX_HELD_PER_WEBHOOK`], past which it is dropped
+//!    and logged) and shows a "turned off" notice still owed; a webhook
+//!    over its share of a full outbox has it dropped and logged; the rest
+//!    go on to chain 10.
+//! 10. **An event reaches its webhooks** (`batch.rs`): a batching webhook's
+//!     copy joins its open batch (closing it first when the event would
+//!     take it past 256 KB), the others are queued at once, after the
+//!     outbox makes room for them.
+//!
 //! Which deliveries a webhook may still be sent, checked again when one is
 //! due and at start, is [`refusal`]. Every notification has the cause of
 //! the delivery or reply that set it off, so the reply cap applies at any
-//! depth of a chain. An event held for a webhook AutoHook turned off shows
-//! a "turned off" notice still owed (`emit_caused` in `mod.rs`).
+//! depth of a chain.
 
 use super::alerts::{Notification, NotificationKind};
 use super::health::Settled;
