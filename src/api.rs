@@ -447,9 +447,10 @@ pub enum Request {
     /// `webhook.payload.maxBytes`, 256 KB), `errorCodes` (every error `code`)
     /// `neverSecretHeaders` (the headers whose values are never
     /// credentials) and `fields` (`{webhook, campaign}`: every setting's
-    /// `{name, control, choices}` in its table's order, `control` one of
-    /// `text`, `number`, `numbers`, `bool`, `choice` (with its `choices`),
-    /// `lines`, or `own`, a control the page writes itself; see
+    /// `{name, control, choices, step}` in its table's order, `control` one
+    /// of `text`, `number` (with `step` for its arrows, if any), `numbers`,
+    /// `bool`, `choice` (with its `choices`), `lines`, or `own`, a control
+    /// the page writes itself; see
     /// [`settings`](crate::settings)).
     #[serde(rename = "catalog.get")]
     CatalogGet(IgnoredAny),

@@ -256,7 +256,7 @@ settings! {
             parse: u64 = within(TIMEOUT_RANGE_MS, ConfigError::Timeout),
             store: keep,
             shown: stored,
-            control: Control::Number,
+            control: Control::NumberBy(1000),
             limits: {"min": TIMEOUT_RANGE_MS.0, "max": TIMEOUT_RANGE_MS.1},
             errors: [Timeout],
         },

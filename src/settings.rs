@@ -32,6 +32,9 @@ pub enum Control {
     Text,
     /// One whole number.
     Number,
+    /// One whole number the input's arrows change by this much (a timeout
+    /// in milliseconds moves by seconds).
+    NumberBy(u64),
     /// Whole numbers separated by commas or spaces.
     Numbers,
     /// A checkbox.
@@ -54,6 +57,7 @@ impl Control {
             Control::Numbers => "numbers",
             Control::Bool => "bool",
             Control::Choice(choices) => return json!({"name": name, "control": "choice", "choices": choices}),
+            Control::NumberBy(step) => return json!({"name": name, "control": "number", "step": step}),
             Control::Lines => "lines",
             Control::Own => "own",
         };

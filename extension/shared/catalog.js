@@ -30,12 +30,13 @@ export function applyLimits(limits) {
 
 /**
  * A control for a setting the catalog describes (`fields.webhook` or
- * `fields.campaign`: `{name, control, choices}`, `control` one of `text`,
- * `number`, `numbers`, `bool`, `choice`, `lines`): its input, with the id
+ * `fields.campaign`: `{name, control, choices, step}`, `control` one of
+ * `text`, `number` (`step` for its arrows, if given), `numbers`, `bool`,
+ * `choice`, `lines`): its input, with the id
  * of the setting's wire name, in a labelled field with its hint and its
  * `<name>-error` slot.
  */
-export function controlFor({ name, control, choices = [] }) {
+export function controlFor({ name, control, choices = [], step }) {
   const label = translated(`field_${name}`, name);
   const hint = translated(`fieldHint_${name}`, '');
   const error = h('p', { class: 'field-error', id: `${name}-error`, role: 'alert' });
@@ -44,7 +45,7 @@ export function controlFor({ name, control, choices = [] }) {
   const input = {
     choice: () => h('select', { id: name }, choices.map((choice) => h('option', { value: choice }, translated(`choice_${name}_${choice}`, choice)))),
     lines: () => h('textarea', { id: name, rows: 3 }),
-    number: () => h('input', { id: name, type: 'number' }),
+    number: () => h('input', { id: name, type: 'number', step }),
     numbers: () => h('input', { id: name, inputmode: 'numeric', autocomplete: 'off' }),
   }[control]?.() ?? h('input', { id: name, autocomplete: 'off' });
   return h('div', { class: 'field' }, h('label', { for: name }, label), input, notes);
