@@ -341,6 +341,13 @@ impl EventData {
         }
     }
 
+    /// The data as JSON text, as receivers get it: written straight from
+    /// the data, not through a copy as a [`Value`] first.
+    pub fn to_text(&self) -> String {
+        // Never fails: the data types hold only strings, numbers and structs of them.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// A `message_sent`'s `source`.
     pub fn source(&self) -> Option<MessageSource> {
         match self {

@@ -410,7 +410,7 @@ fn telegram(payload: Payload<'_>, chat_id: Option<&str>) -> Value {
 /// envelopes, as the envelope presets send them).
 fn ifttt(payload: Payload<'_>, _chat_id: Option<&str>) -> Value {
     let data = match payload {
-        Payload::Event(event) => event.data.to_value().to_string(),
+        Payload::Event(event) => event.data.to_text(),
         Payload::Batch { events, .. } => Value::from(events.iter().map(Event::envelope).collect::<Vec<_>>()).to_string(),
     };
     json!({"value1": payload.name(), "value2": payload.sentence(), "value3": data})

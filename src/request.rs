@@ -183,7 +183,7 @@ fn append_envelope(url: &mut Url, payload: Payload<'_>) {
             return;
         }
     };
-    let data = event.data.to_value().to_string();
+    let data = event.data.to_text();
     url.query_pairs_mut()
         .append_pair("id", &event.id)
         .append_pair("event", event.kind.as_str())
