@@ -537,6 +537,9 @@ pub enum ApiError {
     /// background before the next write lands would undo it.
     #[error("done, but not saved: storage refused the write ({0}); it is written again with the next change")]
     NotSaved(String),
+    /// The request needs the log, and storage did not hand it over.
+    #[error("storage did not read the log ({0}); try again")]
+    LogNotRead(String),
 }
 
 impl ApiError {
@@ -546,6 +549,7 @@ impl ApiError {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::NotAllowed(_) => ErrorCode::NotAllowed,
             ApiError::NotSaved(_) => ErrorCode::NotSaved,
+            ApiError::LogNotRead(_) => ErrorCode::Storage,
             ApiError::Engine(error) => error.code(),
             ApiError::Transfer(error) => error.code(),
         }
@@ -696,6 +700,11 @@ pub fn is_read_only(message: &Value) -> bool {
     message.get("type").and_then(Value::as_str).and_then(RequestKind::parse).is_some_and(RequestKind::is_read_only)
 }
 
+/// Whether `message` needs the whole log ([`RequestKind::reads_log`]).
+pub fn reads_log(message: &Value) -> bool {
+    message.get("type").and_then(Value::as_str).and_then(RequestKind::parse).is_some_and(RequestKind::reads_log)
+}
+
 impl RequestKind {
     /// The kind whose `type` is `name`, if any.
     pub fn parse(name: &str) -> Option<RequestKind> {
@@ -720,6 +729,49 @@ impl RequestKind {
             | EventsEmit
             | DeliveriesRedeliver
             | DeliveriesRedeliverFailed
+            | DeliveriesCancelPending
+            | NotificationsSet
+            | BadgeMarkSeen
+            | StatsClear
+            | WebhooksRotateSecret
+            | StorageDeleteUnreadable
+            | CampaignConfigure
+            | CampaignSetTarget
+            | CampaignBeginPick
+            | CampaignStart
+            | CampaignPause
+            | CampaignResume
+            | CampaignStop => false,
+        }
+    }
+
+    /// Whether the request reads logged deliveries older than this start:
+    /// the driver hands the engine the log before it runs
+    /// ([`Engine::load_log`]). Every other request runs on the outbox and
+    /// what was logged since the start, so a start need not read the log.
+    pub fn reads_log(self) -> bool {
+        use RequestKind::*;
+        match self {
+            DeliveriesList | DeliveriesGet | DeliveriesRedeliver | DeliveriesRedeliverFailed | StatsSummary => true,
+            WebhooksList
+            | WebhooksPreview
+            | WebhooksRevealSecret
+            | SettingsGet
+            | SettingsExport
+            | SecretsGenerate
+            | CampaignGet
+            | StorageUnreadable
+            | CatalogGet
+            | NotificationsGet
+            | BadgeGet
+            | WebhooksCreate
+            | WebhooksUpdate
+            | WebhooksDelete
+            | WebhooksSetEnabled
+            | WebhooksTest
+            | SettingsSet
+            | SettingsImport
+            | EventsEmit
             | DeliveriesCancelPending
             | NotificationsSet
             | BadgeMarkSeen

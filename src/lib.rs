@@ -43,7 +43,7 @@ pub use engine::{
 };
 pub use time::Millis;
 // The message API.
-pub use api::{answer_json, delivery_result, handle, Answer, ApiError, Sender};
+pub use api::{answer_json, delivery_result, handle, reads_log, Answer, ApiError, Sender};
 pub use catalog::ErrorCode;
 // Webhooks and campaigns as callers describe them, and what they parse into.
 pub use campaign::{CampaignInput, Selectors, SendCommand, SendFailure, Status};

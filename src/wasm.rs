@@ -32,17 +32,31 @@ extern "C" {
     /// (`extension/shared/host.js`).
     pub type Host;
 
-    /// Resolves to everything stored, as three objects of keys by how each
-    /// record was stored: `clear`, `unsealed` (sealed, opened) and
-    /// `unopenable` (sealed, not opened, as found).
+    /// Resolves to everything stored but the log, as three objects of keys
+    /// by how each record was stored: `clear`, `unsealed` (sealed, opened)
+    /// and `unopenable` (sealed, not opened, as found).
     #[wasm_bindgen(method, catch)]
     async fn load(this: &Host) -> Result<JsValue, JsValue>;
 
-    /// Sets the keys of the objects `set` and `sealed` (whose values it
-    /// encrypts first: they carry credentials), then removes the keys listed
-    /// in `remove` (in that order: see [`crate::engine::Changes`]).
+    /// Resolves to the log's records (never sealed), by key: kept apart,
+    /// so a start need not read them ([`Key::is_logged`]).
+    #[wasm_bindgen(method, catch, js_name = loadLog)]
+    async fn load_log(this: &Host) -> Result<JsValue, JsValue>;
+
+    /// In one transaction, sets the keys of the objects `set` and `sealed`
+    /// (whose values it encrypts first: they carry credentials) and
+    /// `log_set` (in the log's store), then removes the keys listed in
+    /// `remove` and `log_remove` (in that order: see
+    /// [`crate::engine::Changes`]).
     #[wasm_bindgen(method, catch)]
-    async fn save(this: &Host, set: JsValue, sealed: JsValue, remove: JsValue) -> Result<JsValue, JsValue>;
+    async fn save(
+        this: &Host,
+        set: JsValue,
+        sealed: JsValue,
+        remove: JsValue,
+        log_set: JsValue,
+        log_remove: JsValue,
+    ) -> Result<JsValue, JsValue>;
 
     /// Whether this is the first start since the browser itself started:
     /// tab ids from before then may now belong to unrelated tabs.
@@ -299,6 +313,10 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     runtime.engine.borrow_mut().set_utc_offset(utc_offset_minutes());
     #[allow(unused_mut)]
     let mut message = from_js(&message).map_err(ApiError::BadRequest)?;
+    if api::reads_log(&message) && !runtime.engine.borrow().log_loaded() {
+        let stored = runtime.host.load_log().await.map_err(|error| ApiError::LogNotRead(describe(&error)))?;
+        runtime.engine.borrow_mut().load_log(stored_texts(&stored));
+    }
     #[cfg(feature = "test-hooks")]
     let hold_reply = test_hooks::before(runtime, &mut message).await;
     let read_only = api::is_read_only(&message);
@@ -408,9 +426,19 @@ async fn write_batches(runtime: Rc<Runtime>) {
         let changes = runtime.engine.borrow_mut().take_changes();
         let mut outcome = JsValue::NULL;
         if !changes.is_empty() {
-            let (sealed, set): (BTreeMap<_, _>, BTreeMap<_, _>) =
-                changes.set.iter().partition(|(key, _)| Key::parse(key).is_some_and(|key| key.is_sealed()));
-            match runtime.host.save(texts_object(&set), texts_object(&sealed), to_js(&changes.remove)).await {
+            let (mut set, mut sealed, mut log_set) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+            for (key, text) in &changes.set {
+                match Key::parse(key) {
+                    Some(parsed) if parsed.is_sealed() => sealed.insert(key, text),
+                    Some(parsed) if parsed.is_logged() => log_set.insert(key, text),
+                    _ => set.insert(key, text),
+                };
+            }
+            let (log_remove, remove): (Vec<&String>, Vec<&String>) =
+                changes.remove.iter().partition(|key| Key::parse(key).is_some_and(|key| key.is_logged()));
+            let saved =
+                runtime.host.save(texts_object(&set), texts_object(&sealed), to_js(&remove), texts_object(&log_set), to_js(&log_remove));
+            match saved.await {
                 Ok(_) => {
                     runtime.engine.borrow_mut().changes_saved(changes.batch);
                     runtime.host.changed();
@@ -431,6 +459,21 @@ async fn write_batches(runtime: Rc<Runtime>) {
         }
     }
     runtime.writing.set(false);
+}
+
+/// Hands the engine the log it asked for, then drives it (the log's trim
+/// is written with the next batch); if storage refuses, it asks again with
+/// a later drain.
+async fn read_log(runtime: Rc<Runtime>) {
+    match runtime.host.load_log().await {
+        Ok(stored) => runtime.engine.borrow_mut().load_log(stored_texts(&stored)),
+        Err(error) => {
+            web_sys::console::error_2(&"AutoHook: reading the log failed".into(), &error);
+            runtime.engine.borrow_mut().log_not_loaded();
+            return;
+        }
+    }
+    kick(&runtime);
 }
 
 /// One pass of the driver: the engine's drain ([`Engine::drive`]) into
@@ -473,6 +516,10 @@ impl Driver for BrowserDriver<'_> {
             Notice::Badge(badge) => self.runtime.host.set_badge(&badge.text, badge.color),
             Notice::Notify(notification) => self.runtime.host.notify(to_js(&notification)),
         }
+    }
+
+    fn load_log(&mut self) {
+        spawn_local(read_log(self.runtime.clone()));
     }
 
     /// One timer for the next wake-up, and an alarm as a backstop in case

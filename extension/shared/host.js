@@ -6,7 +6,7 @@
 import { ext } from './ext.js';
 import { showNotification } from './notify.js';
 import { isSealed, prepareKey, resealLegacy, seal, unseal } from './seal.js';
-import { readRecords, writeRecords } from './store.js';
+import { readLog, readRecords, writeRecords } from './store.js';
 import { canReach } from './permissions.js';
 import { throttled } from './throttle.js';
 
@@ -72,6 +72,8 @@ async function readAll() {
 // (browserSession is written only by newBrowserSession, which takes its read).
 let preloaded = null;
 let sessionRead = null;
+// The log's read under way: callers asking at once share it.
+let logRead = null;
 const readSession = () => ext.storage.session.get('browserSession');
 
 export const host = {
@@ -86,15 +88,20 @@ export const host = {
     preloaded = null;
     return read;
   },
+  // After the writes under way, so it holds what they stored.
+  loadLog() {
+    logRead ??= saving.then(readLog).finally(() => (logRead = null));
+    return logRead;
+  },
   // `sealed` holds the values the core says carry credentials. If they
   // cannot be sealed, nothing is written (the core writes it all again with
   // its next batch): better a delay than credentials stored in the clear.
-  save(set, sealed, remove) {
+  save(set, sealed, remove, logSet, logRemove) {
     preloaded = sessionRead = null;
     const write = saving.then(async () => {
       const sealedValues = await Promise.all(Object.entries(sealed).map(([name, text]) => seal(name, text)));
       Object.keys(sealed).forEach((name, i) => (set[name] = sealedValues[i]));
-      await writeRecords(set, remove);
+      await writeRecords(set, remove, logSet, logRemove);
       mark('autohook.saved');
     });
     saving = write.catch(() => {});

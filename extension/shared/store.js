@@ -7,14 +7,18 @@
 // sealing key (seal.js), so one is never kept while the other is lost.
 //
 // Every write is one transaction: its sets and removes land together or
-// not at all.
+// not at all. The log (finished deliveries, which the core names `log/<id>`)
+// has its own object store: a start reads `records` alone, and the log
+// when the core asks for it.
 import { ext } from './ext.js';
 
 const DATABASE = 'autohook';
-// 1: the sealing key alone (1.0.0); 2: AutoHook's records too.
-const VERSION = 2;
+// 1: the sealing key alone (1.0.0); 2: AutoHook's records too; 3: the log
+// apart.
+const VERSION = 3;
 export const KEYS = 'keys';
 const RECORDS = 'records';
+const LOG = 'log';
 // In `keys`: 1.0.0's storage.local was moved into `records` (true), and
 // has been cleared since ('cleared').
 const MOVED = 'storage.local moved';
@@ -56,7 +60,7 @@ export function database() {
       return reject(explained(error));
     }
     open.onupgradeneeded = () => {
-      for (const store of [KEYS, RECORDS]) {
+      for (const store of [KEYS, RECORDS, LOG]) {
         if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store);
       }
     };
@@ -95,13 +99,26 @@ export async function readRecords(moveLegacy) {
   return Object.fromEntries(keys.map((key, i) => [key, values[i]]));
 }
 
-/** Stores `set` (name → value) and deletes the names in `remove`, in one transaction. */
-export async function writeRecords(set, remove) {
+/** The log's records, keyed by their name. */
+export async function readLog() {
+  const transaction = (await database()).transaction(LOG);
+  const [keys, values] = await Promise.all([request(transaction.objectStore(LOG).getAllKeys()), request(transaction.objectStore(LOG).getAll())]);
+  return Object.fromEntries(keys.map((key, i) => [key, values[i]]));
+}
+
+/**
+ * Stores `set` (name → value) and deletes the names in `remove`, and the
+ * same in the log's store for `logSet` and `logRemove`, in one transaction:
+ * a delivery moved to the log is never in both or neither.
+ */
+export async function writeRecords(set, remove, logSet = {}, logRemove = []) {
   const db = await database();
-  const transaction = db.transaction(RECORDS, 'readwrite');
-  const records = transaction.objectStore(RECORDS);
-  for (const [key, value] of Object.entries(set)) records.put(value, key);
-  for (const key of remove) records.delete(key);
+  const transaction = db.transaction([RECORDS, LOG], 'readwrite');
+  for (const [name, puts, deletes] of [[RECORDS, set, remove], [LOG, logSet, logRemove]]) {
+    const store = transaction.objectStore(name);
+    for (const [key, value] of Object.entries(puts)) store.put(value, key);
+    for (const key of deletes) store.delete(key);
+  }
   await committed(transaction);
 }
 

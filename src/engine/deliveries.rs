@@ -4,11 +4,16 @@
 //! webhook's open batch, and the deliveries not yet known to be in storage;
 //! with what a full outbox drops to make room ([`Deliveries::room_victims`]).
 //!
-//! Each delivery is stored under its own key (`delivery/<id>`), whether it
-//! is in the outbox or the log, and the attempts in flight under one more
-//! (`inflight`, see [`Key::InFlight`]). Every change goes through a method
-//! here that marks the key it changes, so [`Deliveries::take_changes`]
-//! knows what to write without being told.
+//! Each delivery is stored under its own key, `delivery/<id>` while it is
+//! in the outbox and `log/<id>` once it is logged, and the attempts in
+//! flight under one more (`inflight`, see [`Key::InFlight`]). Every change
+//! goes through a method here that marks the key it changes, so
+//! [`Deliveries::take_changes`] knows what to write without being told.
+//!
+//! The log is read lazily: a start loads the outbox only, and the log is
+//! asked for ([`Deliveries::wants_log`]) once something needs it; what is
+//! logged before it arrives is kept and merged with it
+//! ([`Deliveries::load_log`]).
 //!
 //! A delivery is in durable storage before its first attempt: one added
 //! ([`Deliveries::await_write`]) is not put in line until the write batch
@@ -39,11 +44,37 @@ pub(super) struct InFlight {
     pub redactor: Redactor,
 }
 
+/// A change to a logged delivery that waits for the log to be read.
+type LogEdit = Box<dyn FnOnce(&mut Delivery)>;
+
+/// Changes to logged deliveries that wait for the log to be read, by id.
+#[derive(Default)]
+struct LogEdits(Vec<(String, LogEdit)>);
+
+impl std::fmt::Debug for LogEdits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|(id, _)| id)).finish()
+    }
+}
+
 /// The outbox, the log, the attempts in flight and what storage has of them.
 #[derive(Debug, Default)]
 pub(super) struct Deliveries {
     outbox: Outbox,
+    /// The log, oldest first; until it is read ([`Deliveries::log_loaded`]),
+    /// only the deliveries logged since the start.
     log: VecDeque<Delivery>,
+    /// Whether the stored log is not read yet: `log` holds only what was
+    /// logged since the start.
+    log_unread: bool,
+    /// Whether the log was asked for and has not arrived yet.
+    log_asked: bool,
+    /// Changes to logged deliveries that were not in memory, by id, made
+    /// once the log is read.
+    log_edits: LogEdits,
+    /// Deliveries logged since the last batch whose `delivery/<id>` key
+    /// may still be stored: removed as `log/<id>` is set.
+    moved: HashSet<String>,
     in_flight: BTreeMap<AttemptId, InFlight>,
     next_attempt: u64,
     /// Whether the attempts in flight changed since the last batch.
@@ -69,8 +100,20 @@ impl Deliveries {
     /// unfinished ones returned to be added one by one with
     /// [`Deliveries::restore`], each with the attempt recorded for it only
     /// under `inflight` (`in_flight`) joined to it.
-    pub fn load(unfinished: Vec<Delivery>, log: Vec<Delivery>, mut in_flight: BTreeMap<String, Attempt>) -> (Deliveries, Vec<Delivery>) {
-        let mut deliveries = Deliveries { log: log.into(), in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
+    /// `log_unread` says whether `log` lacks the stored log; `misplaced` names
+    /// the logged deliveries stored under `delivery/`, rewritten under `log/`.
+    pub fn load(
+        unfinished: Vec<Delivery>,
+        log: Vec<Delivery>,
+        log_unread: bool,
+        misplaced: Vec<String>,
+        mut in_flight: BTreeMap<String, Attempt>,
+    ) -> (Deliveries, Vec<Delivery>) {
+        let mut deliveries = Deliveries { log: log.into(), log_unread, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
+        for id in misplaced {
+            deliveries.changed.insert(id.clone());
+            deliveries.moved.insert(id);
+        }
         deliveries.trim_log();
         let unfinished = unfinished
             .into_iter()
@@ -108,9 +151,49 @@ impl Deliveries {
         &self.outbox
     }
 
-    /// The finished deliveries, oldest first.
+    /// The finished deliveries, oldest first (until the log is read, only
+    /// those logged since the start).
     pub fn log(&self) -> &VecDeque<Delivery> {
         &self.log
+    }
+
+    /// Whether the whole log is in memory.
+    pub fn log_loaded(&self) -> bool {
+        !self.log_unread
+    }
+
+    /// Whether to ask the driver for the log, once: something was logged
+    /// (it must be trimmed with the stored log) or waits to change a
+    /// logged delivery that is not in memory.
+    pub fn wants_log(&mut self) -> bool {
+        let wanted = self.log_unread && !self.log_asked && (!self.log.is_empty() || !self.log_edits.0.is_empty());
+        self.log_asked |= wanted;
+        wanted
+    }
+
+    /// Asks for the log again with the next drain (the read failed).
+    pub fn log_not_loaded(&mut self) {
+        self.log_asked = false;
+    }
+
+    /// Merges the stored log (oldest first) with what was logged since the
+    /// start, trims it and makes the changes that waited for it. Once only.
+    pub fn load_log(&mut self, stored: Vec<Delivery>) {
+        if !self.log_unread {
+            return;
+        }
+        let since_start: HashSet<&str> = self.log.iter().map(|d| d.id.as_str()).collect();
+        let mut log: Vec<Delivery> = stored.into_iter().filter(|d| !since_start.contains(d.id.as_str())).collect();
+        log.extend(self.log.drain(..));
+        super::state::sort_log(&mut log);
+        self.log = log.into();
+        (self.log_unread, self.log_asked) = (false, false);
+        self.trim_log();
+        for (id, edit) in std::mem::take(&mut self.log_edits.0) {
+            if let Some(delivery) = self.edit_logged(&id) {
+                edit(delivery);
+            }
+        }
     }
 
     /// Every delivery, newest first: unfinished, then the log.
@@ -165,6 +248,17 @@ impl Deliveries {
         Some(delivery)
     }
 
+    /// Changes the logged delivery `id` with `edit`, now or, if it is not
+    /// in memory because the log is not read yet, once it is.
+    pub fn edit_logged_when_loaded(&mut self, id: &str, edit: impl FnOnce(&mut Delivery) + 'static) {
+        let unread = self.log_unread;
+        match self.edit_logged(id) {
+            Some(delivery) => edit(delivery),
+            None if unread => self.log_edits.0.push((id.to_string(), Box::new(edit))),
+            None => {}
+        }
+    }
+
     /// Puts delivery `id` in line (see [`Outbox::queue`]).
     pub fn queue(&mut self, id: &str) {
         self.outbox.queue(id);
@@ -201,6 +295,7 @@ impl Deliveries {
         delivery.state = state;
         delivery.reason = reason;
         delivery.finished_at = Some(now);
+        self.moved.insert(delivery.id.clone());
         self.log_finished(delivery);
         self.log.back()
     }
@@ -220,8 +315,10 @@ impl Deliveries {
         Some(delivery)
     }
 
+    /// Drops the oldest logged deliveries past [`LOG_CAPACITY`]; not before
+    /// the log is read, as what is stored counts too.
     fn trim_log(&mut self) {
-        while self.log.len() > LOG_CAPACITY {
+        while !self.log_unread && self.log.len() > LOG_CAPACITY {
             if let Some(dropped) = self.log.pop_front() {
                 self.trimmed.insert(dropped.id.clone());
                 self.changed.insert(dropped.id);
@@ -362,8 +459,12 @@ impl Deliveries {
         }
     }
 
-    /// Delivery `id` is written (or removed) with the next batch as it is.
+    /// Delivery `id` is written (or removed) with the next batch as it is,
+    /// under the key its state has (the write of a move failed: both keys).
     pub fn rewrite(&mut self, id: String) {
+        if self.outbox.get(&id).is_none() {
+            self.moved.insert(id.clone());
+        }
         self.changed.insert(id);
     }
 
@@ -380,11 +481,27 @@ impl Deliveries {
             writes.set(Key::InFlight, &self.attempts_in_flight());
         }
         let changed = std::mem::take(&mut self.changed);
+        let mut moved_ids = std::mem::take(&mut self.moved);
         let logged = self.logged_among(&changed);
         for id in changed {
-            match self.outbox.get(&id).or_else(|| logged.get(id.as_str()).copied()) {
-                Some(delivery) => writes.set(Key::Delivery(id), delivery),
-                None => writes.remove(Key::Delivery(id)),
+            let moved = moved_ids.remove(&id);
+            if let Some(delivery) = self.outbox.get(&id) {
+                writes.set(Key::Delivery(id), delivery);
+            } else if let Some(delivery) = logged.get(id.as_str()) {
+                writes.set(Key::Logged(id.clone()), *delivery);
+                if moved {
+                    writes.remove(Key::Delivery(id));
+                }
+            } else {
+                // Gone: discarded from the outbox, or trimmed from the log
+                // (with its `delivery/` key, if it moved since the last batch).
+                let trimmed = self.trimmed.contains(&id);
+                if moved || !trimmed {
+                    writes.remove(Key::Delivery(id.clone()));
+                }
+                if moved || trimmed {
+                    writes.remove(Key::Logged(id));
+                }
             }
         }
         self.trimmed.clear();
@@ -543,7 +660,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn finishing_keeps_the_key_and_the_log_trims_its_oldest_from_storage() {
+    fn finishing_moves_the_key_to_the_log_which_trims_its_oldest_from_storage() {
         let mut deliveries = Deliveries::default();
         for n in 0..=LOG_CAPACITY {
             deliveries.push(delivery(&n.to_string(), "w1", 0));
@@ -551,11 +668,68 @@ pub(super) mod tests {
         }
         let changes = take(&mut deliveries);
         assert_eq!(changes.set.len(), LOG_CAPACITY);
-        assert!(changes.set["delivery/1"].contains("\"delivered\""));
-        assert_eq!(changes.remove, ["delivery/0"], "trimmed from the log");
+        assert!(changes.set["log/1"].contains("\"delivered\""));
+        assert!(!changes.set.contains_key("delivery/1"));
+        let removed: BTreeSet<&str> = changes.remove.iter().map(String::as_str).collect();
+        assert!((0..=LOG_CAPACITY).all(|n| removed.contains(format!("delivery/{n}").as_str())), "moved out of the outbox's keys");
+        assert!(removed.contains("log/0") && removed.len() == LOG_CAPACITY + 2, "trimmed from the log");
         assert_eq!(deliveries.iter().count(), LOG_CAPACITY);
         deliveries.edit_logged("1").unwrap().reply_action = Some("noted".into());
-        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["delivery/1"]);
+        let again = take(&mut deliveries);
+        assert_eq!(again.set.keys().collect::<Vec<_>>(), ["log/1"]);
+        assert!(again.remove.is_empty(), "moved already");
+    }
+
+    /// A delivery finished at `at`, as the log stores it.
+    fn logged(id: &str, at: u64) -> Delivery {
+        Delivery { state: DeliveryState::Delivered, finished_at: Some(Millis(at)), ..delivery(id, "w1", 0) }
+    }
+
+    #[test]
+    fn a_start_without_the_log_asks_for_it_once_something_is_logged_and_trims_only_then() {
+        let (mut deliveries, unfinished) = Deliveries::load(vec![delivery("new", "w1", 0)], Vec::new(), true, Vec::new(), BTreeMap::new());
+        unfinished.into_iter().for_each(|d| drop(deliveries.restore(d)));
+        assert!(!deliveries.wants_log(), "nothing needs the log yet");
+        deliveries.finish("new", DeliveryState::Delivered, None, Millis(LOG_CAPACITY as u64 + 1));
+        assert!(deliveries.wants_log());
+        assert!(!deliveries.wants_log(), "asked once");
+        assert!(take(&mut deliveries).remove.iter().all(|key| key.starts_with("delivery/")), "nothing trimmed before the log is read");
+        let stored: Vec<Delivery> = (0..LOG_CAPACITY as u64).map(|n| logged(&format!("old{n}"), n)).collect();
+        deliveries.load_log(stored);
+        assert!(deliveries.log_loaded());
+        let ids: Vec<&str> = deliveries.log().iter().map(|d| d.id.as_str()).collect();
+        assert_eq!((ids.len(), ids[0], ids[LOG_CAPACITY - 1]), (LOG_CAPACITY, "old1", "new"), "merged by when each finished");
+        assert_eq!(take(&mut deliveries).remove, ["log/old0"], "the oldest stored one trimmed");
+    }
+
+    #[test]
+    fn a_read_log_that_failed_is_asked_for_again_and_a_second_read_changes_nothing() {
+        let (mut deliveries, _) = Deliveries::load(Vec::new(), vec![logged("a", 1)], true, vec!["a".into()], BTreeMap::new());
+        assert!(deliveries.wants_log(), "a delivery found under its old key is logged");
+        deliveries.log_not_loaded();
+        assert!(deliveries.wants_log(), "asked again");
+        deliveries.load_log(vec![logged("a", 1), logged("b", 2)]);
+        deliveries.load_log(vec![logged("c", 3)]);
+        let ids: Vec<&str> = deliveries.log().iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"], "one copy of each; the second read ignored");
+    }
+
+    #[test]
+    fn a_change_to_a_logged_delivery_older_than_the_start_waits_for_the_log() {
+        let (mut deliveries, _) = Deliveries::load(Vec::new(), Vec::new(), true, Vec::new(), BTreeMap::new());
+        deliveries.edit_logged_when_loaded("old", |d| d.reply_action = Some("noted".into()));
+        assert!(deliveries.wants_log(), "a change waits for it");
+        deliveries.load_log(vec![logged("old", 1)]);
+        assert_eq!(deliveries.logged("old").and_then(|d| d.reply_action.as_deref()), Some("noted"));
+        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["log/old"], "and is written");
+    }
+
+    #[test]
+    fn a_logged_delivery_stored_under_its_outbox_key_moves_to_the_log_with_the_next_write() {
+        let (mut deliveries, _) = Deliveries::load(Vec::new(), vec![logged("a", 1)], false, vec!["a".into()], BTreeMap::new());
+        let changes = take(&mut deliveries);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/a"]);
+        assert_eq!(changes.remove, ["delivery/a"]);
     }
 
     #[test]
@@ -563,7 +737,8 @@ pub(super) mod tests {
         let mut started = delivery("a", "w1", 0);
         started.attempts.push(attempt("a.1"));
         let in_flight = BTreeMap::from([("a".to_string(), attempt("a.2")), ("b".to_string(), attempt("b.1"))]);
-        let (mut deliveries, unfinished) = Deliveries::load(vec![started, delivery("b", "w1", 0)], Vec::new(), in_flight);
+        let (mut deliveries, unfinished) =
+            Deliveries::load(vec![started, delivery("b", "w1", 0)], Vec::new(), false, Vec::new(), in_flight);
         assert_eq!(unfinished[0].attempts.len(), 2);
         let interrupted: Vec<Option<String>> = unfinished.into_iter().map(|d| deliveries.restore(d)).collect();
         assert_eq!(interrupted, [Some("a".to_string()), Some("b".to_string())]);

@@ -198,6 +198,11 @@ pub enum Output {
     Type(SendCommand),
     /// Tell whoever waits.
     Notice(Notice),
+    /// Read the log's records and hand them over with
+    /// [`Engine::load_log`] (or say the read failed with
+    /// [`Engine::log_not_loaded`]): something was logged, and the log must
+    /// be trimmed with what is stored. Asked once.
+    LoadLog,
     /// Nothing more is due now: poll again at this time, or, if `None`,
     /// only after the next input. Always the last output of a drain.
     Timeout(Option<Millis>),
@@ -213,6 +218,8 @@ pub trait Driver {
     fn type_message(&mut self, command: SendCommand);
     /// Tell whoever waits.
     fn notice(&mut self, notice: Notice);
+    /// Start reading the log (see [`Output::LoadLog`]).
+    fn load_log(&mut self);
     /// Arm the wake-up (or disarm it, for `None`).
     fn wake_at(&mut self, at: Option<Millis>);
 }
@@ -261,7 +268,8 @@ impl Engine {
     /// when the previous engine stopped count as interrupted and follow the
     /// retry rules, so nothing in the outbox is lost.
     pub fn restore(snapshot: Snapshot, seed: [u8; 16], now: Millis) -> Engine {
-        let (deliveries, unfinished) = Deliveries::load(snapshot.outbox, snapshot.log, snapshot.in_flight);
+        let (deliveries, unfinished) =
+            Deliveries::load(snapshot.outbox, snapshot.log, snapshot.log_unread, snapshot.misplaced, snapshot.in_flight);
         let mut engine = Engine {
             settings: Stored::new(snapshot.settings),
             webhooks: Webhooks::new(snapshot.webhooks),
@@ -771,6 +779,9 @@ impl Engine {
         if let Some(notice) = self.alerts.next_notice(|| webhooks.holding()) {
             return Output::Notice(notice);
         }
+        if self.deliveries.wants_log() {
+            return Output::LoadLog;
+        }
         Output::Timeout(
             self.poll_timeout(now).into_iter().chain(self.webhooks.next_secret_expiry()).chain(self.deliveries.next_batch_deadline()).min(),
         )
@@ -784,6 +795,7 @@ impl Engine {
                 Output::Transmit(transmit) => driver.transmit(transmit),
                 Output::Type(command) => driver.type_message(command),
                 Output::Notice(notice) => driver.notice(notice),
+                Output::LoadLog => driver.load_log(),
                 Output::Timeout(at) => return driver.wake_at(at),
             }
         }

@@ -439,17 +439,16 @@ impl Engine {
     }
 
     /// Writes `change` into the reply note of delivery `id`'s log entry.
-    fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>)) {
-        if let Some(delivery) = self.deliveries.edit_logged(id) {
-            change(&mut delivery.reply_action);
-        }
+    /// Once the log is read, if the entry is older than this start.
+    fn note_reply(&mut self, id: &str, change: impl FnOnce(&mut Option<String>) + 'static) {
+        self.deliveries.edit_logged_when_loaded(id, |delivery| change(&mut delivery.reply_action));
     }
 
     /// Writes what became of a queued reply into its delivery's log entry.
     fn settle_reply(&mut self) {
         // What became of it is not stored with the campaign: it goes into the log entry.
         if let Some((id, outcome)) = self.campaign.edit_if(|campaign| (campaign.take_settled_reply(), false)) {
-            self.note_reply(&id, |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
+            self.note_reply(&id, move |entry| *entry = Some(format!("{}, then {outcome}", entry.as_deref().unwrap_or("reply queued"))));
         }
     }
 

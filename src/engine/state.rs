@@ -70,8 +70,19 @@ pub struct Snapshot {
     pub webhooks: Vec<Webhook>,
     /// Deliveries not yet finished, oldest first.
     pub outbox: Vec<Delivery>,
-    /// Finished deliveries, oldest first.
+    /// Finished deliveries, oldest first: the whole log, unless
+    /// [`Snapshot::log_unread`].
     pub log: Vec<Delivery>,
+    /// Whether the log's own records were left unread, so `log` holds
+    /// only those found under `delivery/` keys (see [`Snapshot::misplaced`]).
+    /// The browser's store keeps the log apart ([`Key::is_logged`]) and
+    /// hands it over only when the engine asks ([`super::Output::LoadLog`]):
+    /// a start reads the outbox, not 500 logged requests and responses.
+    pub log_unread: bool,
+    /// Finished deliveries found under `delivery/<id>`, where every delivery
+    /// was kept before the log had keys of its own: moved to `log/<id>`
+    /// with the next write.
+    pub misplaced: Vec<String>,
     /// The campaign.
     pub campaign: Campaign,
     /// Attempts that had started when this was written, by delivery id;
@@ -139,6 +150,20 @@ pub(super) fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     .map_err(|error| error.to_string())
 }
 
+/// A stored delivery, under its own key only: a record copied to another
+/// key would be a second copy of one delivery.
+fn decode_delivery(id: &str, value: &Value) -> Result<Delivery, String> {
+    decode::<Delivery>(value).and_then(|delivery| match delivery.id == id {
+        true => Ok(delivery),
+        false => Err(format!("holds delivery {} under another delivery's key", delivery.id)),
+    })
+}
+
+/// The log's order: oldest finished first.
+pub(super) fn sort_log(log: &mut [Delivery]) {
+    log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
+}
+
 /// A stored value as text, for an [`Unreadable`] record.
 fn text_of(value: &Value) -> String {
     match value {
@@ -166,6 +191,8 @@ impl Snapshot {
     /// record that must be sealed ([`Key::is_sealed`]) but arrived in the
     /// clear was not written by AutoHook, and one that did not open cannot
     /// be read. Both are set aside, never loaded.
+    /// The store hands over every record but the log's, which it hands
+    /// over when asked ([`super::Engine::load_log`]).
     pub fn from_store(records: impl IntoIterator<Item = (String, Value, Sealing)>) -> Snapshot {
         let mut refused = Vec::new();
         let readable: Vec<(String, Value)> = records
@@ -183,6 +210,7 @@ impl Snapshot {
             .collect();
         let mut snapshot = Snapshot::from_stored(readable);
         snapshot.unreadable.extend(refused);
+        snapshot.log_unread = true;
         snapshot
     }
 
@@ -190,6 +218,7 @@ impl Snapshot {
     /// a record that does not decode is kept in [`Snapshot::unreadable`]
     /// and everything else loads. The `webhooks` list is read entry by
     /// entry for the same reason. Keys that are not AutoHook's are ignored.
+    /// Every stored key is given, the log's too.
     pub fn from_stored<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> Snapshot {
         let mut snapshot = Snapshot::default();
         let mut deliveries: BTreeMap<String, Delivery> = BTreeMap::new();
@@ -210,14 +239,15 @@ impl Snapshot {
                     snapshot.set_aside.insert(name, record);
                     Ok(())
                 }
-                // Under its own key only: a record copied to another key
-                // would be a second copy of one delivery.
-                Key::Delivery(id) => decode::<Delivery>(&value).and_then(|delivery| match delivery.id == id {
-                    true => {
-                        deliveries.insert(id, delivery);
-                        Ok(())
+                Key::Delivery(id) => decode_delivery(&id, &value).map(|delivery| {
+                    if !delivery.state.is_unfinished() {
+                        snapshot.misplaced.push(id.clone());
                     }
-                    false => Err(format!("holds delivery {} under another delivery's key", delivery.id)),
+                    deliveries.insert(id, delivery);
+                }),
+                Key::Logged(id) => decode_delivery(&id, &value).map(|delivery| {
+                    // A copy under `delivery/` is the older: moved, or kept.
+                    deliveries.entry(id).or_insert(delivery);
                 }),
             };
             if let Err(reason) = read {
@@ -227,8 +257,24 @@ impl Snapshot {
         let (outbox, log) = deliveries.into_values().partition(|d| d.state.is_unfinished());
         (snapshot.outbox, snapshot.log) = (outbox, log);
         snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        snapshot.log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
+        sort_log(&mut snapshot.log);
         snapshot
+    }
+
+    /// The finished deliveries among `stored` (the log store's records),
+    /// oldest first, and those that do not read.
+    pub fn read_log<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> (Vec<Delivery>, Vec<Unreadable>) {
+        let (mut log, mut unreadable) = (Vec::new(), Vec::new());
+        for (key, value) in stored {
+            let value = value.into();
+            let Some(Key::Logged(id)) = Key::parse(&key) else { continue };
+            match decode_delivery(&id, &value) {
+                Ok(delivery) => log.push(delivery),
+                Err(reason) => unreadable.push(Unreadable::new(key, reason, text_of(&value))),
+            }
+        }
+        sort_log(&mut log);
+        (log, unreadable)
     }
 
     /// Each entry on its own, and within one its previous secrets each on
@@ -251,9 +297,10 @@ impl Snapshot {
 
 /// A storage key. The global settings and webhooks are small and stored whole; each
 /// delivery has its own key, so a response rewrites one delivery rather
-/// than the whole outbox and log, and finishing a delivery rewrites its key
-/// rather than moving it to another (which cost a set, a remove, and a
-/// second storage call per batch).
+/// than the whole outbox and log. Finishing a delivery moves it from
+/// `delivery/` to `log/` (a set and a remove in the same transaction): the
+/// browser keeps the log in a store of its own, which a start does not
+/// read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
     /// [`GlobalSettings`]: `settings`.
@@ -269,8 +316,10 @@ pub enum Key {
     /// whose response outlived a write batch (~800 per 1000 in the
     /// benchmark); this key holds at most [`super::MAX_IN_FLIGHT`] entries.
     InFlight,
-    /// A delivery, unfinished or in the log: `delivery/<id>`.
+    /// An unfinished delivery: `delivery/<id>`.
     Delivery(String),
+    /// A finished delivery, in the log: `log/<id>`.
+    Logged(String),
     /// Answers to recent state-changing requests, so a request repeated
     /// after its reply was lost is answered, not run twice: `replies`.
     Answers,
@@ -295,6 +344,12 @@ impl Key {
         matches!(self, Key::Webhooks | Key::Campaign | Key::Answers | Key::Unreadable(_))
     }
 
+    /// Whether the browser keeps it in the log's store, which a start does
+    /// not read (see [`Snapshot::log_unread`]).
+    pub fn is_logged(&self) -> bool {
+        matches!(self, Key::Logged(_))
+    }
+
     /// Reads a stored key; `None` for keys that are not AutoHook's.
     pub fn parse(key: &str) -> Option<Key> {
         match key.split_once('/') {
@@ -306,6 +361,7 @@ impl Key {
             None if key == "badge" => Some(Key::Badge),
             None if key == "notified" => Some(Key::Notified),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
+            Some(("log", id)) => Some(Key::Logged(id.into())),
             Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
             _ => None,
         }
@@ -320,6 +376,7 @@ impl fmt::Display for Key {
             Key::Campaign => f.write_str("campaign"),
             Key::InFlight => f.write_str("inflight"),
             Key::Delivery(id) => write!(f, "delivery/{id}"),
+            Key::Logged(id) => write!(f, "log/{id}"),
             Key::Answers => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
             Key::Badge => f.write_str("badge"),
@@ -328,10 +385,11 @@ impl fmt::Display for Key {
     }
 }
 
-/// One batch of storage writes: keys to set, then keys to remove (log
-/// entries past the log's capacity, set-aside records deleted). The driver writes `set`
-/// before removing, so an interrupted batch leaves a key too many, never one
-/// too few.
+/// One batch of storage writes: keys to set, and keys to remove (a
+/// delivery's outbox key as it moves to the log, log entries past the log's
+/// capacity, set-aside records deleted). The driver writes a batch in one
+/// transaction: all of it lands or none, so a delivery is never under both
+/// its keys (a start reads only the outbox's, and would send it again).
 ///
 /// Values are JSON text rather than objects: handing `storage.set` one
 /// string per key costs a fraction of building the object in JS property by
@@ -366,6 +424,7 @@ mod tests {
             Key::Campaign,
             Key::InFlight,
             Key::Delivery("dlv_1".into()),
+            Key::Logged("dlv_3".into()),
             Key::Answers,
             Key::Unreadable("webhooks[2]".into()),
             Key::Unreadable("delivery/dlv_4".into()),
@@ -374,7 +433,7 @@ mod tests {
         ] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }
-        for foreign in ["grantedOrigins", "outbox", "outbox/dlv_2", "log/dlv_3", "other/x", "settings/x"] {
+        for foreign in ["grantedOrigins", "outbox", "outbox/dlv_2", "other/x", "settings/x"] {
             assert_eq!(Key::parse(foreign), None, "{foreign}");
         }
     }

@@ -4,7 +4,9 @@
 //! delivery is in storage before its first attempt, everything else is
 //! written after the fact, in batches.
 
-use super::state::{Changes, Key};
+use serde_json::Value;
+
+use super::state::{Changes, Key, Snapshot};
 use super::stored::Writes;
 use super::Engine;
 
@@ -44,6 +46,32 @@ impl Engine {
         self.deliveries.failed(changes.batch);
     }
 
+    /// Whether the whole log is in memory: a request that reads it waits
+    /// until it is ([`crate::api::RequestKind::reads_log`]).
+    pub fn log_loaded(&self) -> bool {
+        self.deliveries.log_loaded()
+    }
+
+    /// Takes the log's stored records (`log/<id>` keys; others are
+    /// ignored), as asked by [`super::Output::LoadLog`]: merged with what
+    /// was logged since the start, and trimmed. A record that does not
+    /// read is set aside. Once only: later calls change nothing.
+    pub fn load_log<V: Into<Value>>(&mut self, stored: impl IntoIterator<Item = (String, V)>) {
+        if self.deliveries.log_loaded() {
+            return;
+        }
+        let (log, unreadable) = Snapshot::read_log(stored);
+        for record in unreadable {
+            self.set_aside(record);
+        }
+        self.deliveries.load_log(log);
+    }
+
+    /// The log could not be read: it is asked for again with the next drain.
+    pub fn log_not_loaded(&mut self) {
+        self.deliveries.log_not_loaded();
+    }
+
     /// Has `key` written with the next batch as the part that owns it holds
     /// it now (or removed, if it holds nothing under it): a write that
     /// failed, or a record read back in another shape.
@@ -53,7 +81,7 @@ impl Engine {
             Key::Webhooks => self.webhooks.rewrite(),
             Key::Campaign => self.campaign.rewrite(),
             Key::InFlight => self.deliveries.rewrite_in_flight(),
-            Key::Delivery(id) => self.deliveries.rewrite(id),
+            Key::Delivery(id) | Key::Logged(id) => self.deliveries.rewrite(id),
             Key::Answers => self.answers.rewrite(),
             Key::Unreadable(name) => self.set_aside.rewrite(name),
             Key::Badge | Key::Notified => self.alerts.rewrite(&key),

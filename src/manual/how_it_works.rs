@@ -17,9 +17,14 @@
 //!
 //! Storage (the extension's own IndexedDB, `extension/shared/store.js`;
 //! why not `storage.local` is in `.github/SECURITY.md`) holds `settings`,
-//! `webhooks`, `campaign` and one key per delivery, `delivery/<id>`, rewritten as it goes from the
-//! outbox to the log, so a response rewrites one delivery, not the whole
-//! outbox, and finishing one removes nothing. `inflight` lists the attempt
+//! `webhooks`, `campaign` and one key per delivery: `delivery/<id>` while it
+//! is in the outbox, moved to `log/<id>` as it finishes (a set and a remove in
+//! one transaction), so a response rewrites one delivery, not the whole
+//! outbox. The log has an object store of its own, which a start does not
+//! read: the engine asks for it ([`Output::LoadLog`](crate::Output)) once a
+//! delivery finishes, and the driver hands it over before a request that
+//! reads it ([`reads_log`](crate::reads_log)), so a cold start reads the
+//! outbox, not 500 logged requests and responses. `inflight` lists the attempt
 //! each delivery has under way (at most 32), so starting an attempt writes that
 //! one small key rather than the whole delivery, and a restart still counts the
 //! attempt as interrupted and never reuses its `X-AutoHook-Delivery` number.

@@ -22,6 +22,8 @@ impl Driver for Requests {
     }
     fn type_message(&mut self, _: SendCommand) {}
     fn notice(&mut self, _: Notice) {}
+    // A fresh engine's log is all in memory: it never asks.
+    fn load_log(&mut self) {}
     fn wake_at(&mut self, _: Option<Millis>) {}
 }
 

@@ -75,9 +75,8 @@ pub enum Step {
     /// The browser stops the worker: whatever was not written is gone, and
     /// requests in flight reached the receiver but their answers are lost.
     Stop,
-    /// The browser stops the worker in the middle of a write: its values
-    /// are set but its removals never made, and the engine never hears it
-    /// landed.
+    /// The browser stops the worker as a write lands: the store has all of
+    /// it (one transaction), and the engine never hears it landed.
     StopMidWrite,
     /// The next writes fail (a full disk, a sealing key out of reach).
     FailWrites(u8),
@@ -161,8 +160,10 @@ pub enum Tamper {
     /// A record stored in the clear is cut short (at the second `u8`'s
     /// share of its length).
     Truncated(u8, u8),
-    /// An earlier value of a record (up to [`KEPT_VALUES`] writes old) is
-    /// written back.
+    /// An earlier value of a record still stored (up to [`KEPT_VALUES`]
+    /// writes old) is written back. Not of one removed since: a delivery's
+    /// outbox key is removed as it moves to the log, in the same
+    /// transaction, and nothing but the background writes its store.
     Replayed(u8, u8),
     /// A delivery's record is copied under another delivery's key.
     Copied(u8),
@@ -437,12 +438,14 @@ impl World {
             Step::Stop => {
                 let kept = self.at_rest().then(|| kept_state(&self.sim.engine));
                 self.stop();
+                // What the stopped engine kept is compared with all that is stored, the log too.
+                self.sim.load_log();
                 self.forgotten = kept.and_then(|kept| forgotten(&kept, &kept_state(&self.sim.engine)));
                 return self.tick();
             }
             Step::StopMidWrite => {
                 let changes = self.sim.engine.take_changes();
-                self.land(&Changes { remove: Vec::new(), ..changes });
+                self.land(&changes);
                 self.stop();
                 return self.tick();
             }
@@ -713,11 +716,12 @@ impl World {
                 let Some(key) = pick(whole.collect(), which) else { return };
                 let text = &storage[&key];
                 let text = cut(text, text.len() * usize::from(share) / 256);
-                self.rewritten |= matches!(Key::parse(&key), Some(Key::Delivery(_) | Key::InFlight));
+                self.rewritten |= matches!(Key::parse(&key), Some(Key::Delivery(_) | Key::Logged(_) | Key::InFlight));
                 self.hand_over(key, text, Sealing::Clear, Some(false));
             }
             Tamper::Replayed(which, age) => {
-                let older: Vec<String> = self.written.iter().filter(|(_, values)| values.len() > 1).map(|(key, _)| key.clone()).collect();
+                let replayable = |(key, values): &(&String, &VecDeque<String>)| values.len() > 1 && storage.contains_key(*key);
+                let older: Vec<String> = self.written.iter().filter(replayable).map(|(key, _)| key.clone()).collect();
                 let Some(key) = pick(older, which) else { return };
                 let values = &self.written[&key];
                 let text = values[usize::from(age) % (values.len() - 1)].clone();
@@ -727,7 +731,7 @@ impl World {
                 self.rewritten = true;
             }
             Tamper::Copied(which) => {
-                let deliveries = stored(false).into_iter().filter(|key| matches!(Key::parse(key), Some(Key::Delivery(_))));
+                let deliveries = stored(false).into_iter().filter(|key| matches!(Key::parse(key), Some(Key::Delivery(_) | Key::Logged(_))));
                 let Some(key) = pick(deliveries.collect(), which) else { return };
                 let text = storage[&key].clone();
                 self.forgeries += 1;

@@ -11,8 +11,8 @@ pub mod faults;
 use std::collections::BTreeMap;
 
 use autohook::{
-    answer_json, handle, hex_signature, standard_signature, Answer, Badge, Changes, Driver, Engine, Key, Millis, Notice, Notification,
-    Outcome, Output, Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
+    answer_json, handle, hex_signature, reads_log, standard_signature, Answer, Badge, Changes, Driver, Engine, Key, Millis, Notice,
+    Notification, Outcome, Output, Sealing, SecretKey, SendCommand, Sender, Snapshot, Stats, Transmit, WebhookInput,
 };
 use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
 use serde_json::{json, Value};
@@ -109,7 +109,18 @@ pub fn from_store_as(storage: &BTreeMap<String, String>, tampered: impl Fn(&str)
         false => Sealing::Clear,
     };
     let handed = |key: &str| tampered(key).unwrap_or_else(|| sealing(key));
-    Snapshot::from_store(storage.iter().map(|(key, text)| (key.clone(), Value::String(text.clone()), handed(key))))
+    let records = storage.iter().filter(|(key, _)| !is_logged(key));
+    Snapshot::from_store(records.map(|(key, text)| (key.clone(), Value::String(text.clone()), handed(key))))
+}
+
+/// Whether the browser keeps `key` in the log's store, which a start does not read.
+fn is_logged(key: &str) -> bool {
+    Key::parse(key).is_some_and(|key| key.is_logged())
+}
+
+/// The log's records in `storage`, as the browser's store hands them over when the engine asks.
+pub fn stored_log(storage: &BTreeMap<String, String>) -> impl Iterator<Item = (String, String)> + '_ {
+    storage.iter().filter(|(key, _)| is_logged(key)).map(|(key, text)| (key.clone(), text.clone()))
 }
 
 /// Polls `engine` at `at` until it rests, every request timing out and
@@ -120,7 +131,8 @@ pub fn answer_everything(engine: &mut Engine, at: Millis) {
         match engine.poll(at) {
             Output::Transmit(transmit) => engine.handle_response(transmit.attempt, Outcome::Timeout, at.plus(1)),
             Output::Type(command) => engine.campaign_sent(command.seq, Ok(command.text), at),
-            Output::Notice(_) => {}
+            // Their engines start from every stored key (`Snapshot::from_stored`), the log's too.
+            Output::Notice(_) | Output::LoadLog => {}
             Output::Timeout(_) => break,
         }
     }
@@ -141,6 +153,8 @@ pub struct Drained {
     pub notified: Vec<Notification>,
     /// When to drain again.
     pub wake: Option<Millis>,
+    /// Whether the engine asked for the log.
+    pub log_asked: bool,
 }
 
 impl Driver for Drained {
@@ -158,6 +172,10 @@ impl Driver for Drained {
             Notice::Badge(badge) => self.badge = Some(badge),
             Notice::Notify(notification) => self.notified.push(notification),
         }
+    }
+
+    fn load_log(&mut self) {
+        self.log_asked = true;
     }
 
     fn wake_at(&mut self, at: Option<Millis>) {
@@ -192,7 +210,16 @@ impl Sim {
         let mut drained = Drained::default();
         self.engine.drive(self.now, &mut drained);
         self.notified.extend(drained.notified.iter().cloned());
+        if drained.log_asked {
+            self.load_log();
+        }
         drained
+    }
+
+    /// Hands the engine the stored log, as the driver does when it asks or
+    /// before a page's request that reads the log.
+    pub fn load_log(&mut self) {
+        self.engine.load_log(stored_log(&self.storage));
     }
 
     /// The notifications every drain since the last call asked for, after one more drain.
@@ -245,8 +272,12 @@ impl Sim {
         self.ask_as(Sender::ExtensionPage, message)
     }
 
-    /// [`ask`] from `sender`, now, with [`RANDOM`].
+    /// [`ask`] from `sender`, now, with [`RANDOM`]; the log is handed
+    /// over first if the request reads it, as the driver does.
     pub fn ask_as(&mut self, sender: Sender, message: Value) -> Value {
+        if reads_log(&message) && !self.engine.log_loaded() {
+            self.load_log();
+        }
         ask(&mut self.engine, message, sender, self.now, &RANDOM)
     }
 

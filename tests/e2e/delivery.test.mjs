@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { receiverAndSettingsPage, test } from './fixtures.mjs';
 import { SECRET } from './receiver.mjs';
 import { caller, everyEvent, eventually } from './api.mjs';
+import { storeIn } from './store.mjs';
 
 const SENT = { message: 'hello', messagesSentToday: 1, totalMessagesSent: 1 };
 
@@ -116,6 +117,25 @@ test('a service worker stopped while a retry waits delivers it after restarting,
     return current.state === 'delivered' && current;
   }, { what: 'delivery recorded as delivered' });
   assert.equal(delivery.attempts.length, 2);
+  assert.deepEqual(chromium.errors, []);
+});
+
+test('a stopped worker starts without the log, delivers, then merges the log it reads with the new entry', async (t) => {
+  const { receiver, chromium, page, call, webhook, finished } = await setUp(t);
+  const hook = await webhook('/log');
+  const before = [];
+  for (let i = 0; i < 3; i++) before.push((await call('events.emit', { event: 'message_sent', data: SENT })).deliveries[0]);
+  await Promise.all(before.map(finished));
+  const stored = await storeIn(page).read();
+  assert.ok(before.every((id) => stored[`log/${id}`] && !stored[`delivery/${id}`]), 'each finished delivery moved to the log');
+
+  await chromium.stopWorker(page);
+  const { deliveries: [after] } = await call('events.emit', { event: 'message_sent', data: SENT });
+  await receiver.waitFor((all) => all.length === 4);
+  await finished(after);
+  const listed = (await call('deliveries.list', { webhookId: hook.id })).map((d) => d.id);
+  assert.deepEqual(listed, [after, ...before.reverse()], 'the log read after the start, the new entry merged in, newest first');
+  assertVerified(receiver.deliveries);
   assert.deepEqual(chromium.errors, []);
 });
 

@@ -3,7 +3,7 @@
 // IndexedDB. Nothing else can open it; the trust tests prove that part.
 
 /**
- * Runs in an extension page. `read`: every record as stored. `write`: sets
+ * Runs in an extension page. `read`: every record as stored, the log's too. `write`: sets
  * `set`, seals and sets `sealed` (as the background would), removes
  * `remove`. `legacy`: leaves a 1.0.0 profile, its records in storage.local
  * (`sealed` sealed as 1.0.0 did, unbound to their name), not yet moved.
@@ -12,7 +12,7 @@
 async function inExtensionPage(command, set = {}, sealed = {}, remove = []) {
   const ext = globalThis.browser ?? globalThis.chrome;
   const [store, sealing] = await Promise.all([import(ext.runtime.getURL('shared/store.js')), import(ext.runtime.getURL('shared/seal.js'))]);
-  if (command === 'read') return store.readRecords((name, value) => value);
+  if (command === 'read') return { ...(await store.readRecords((name, value) => value)), ...(await store.readLog()) };
   if (command === 'write') {
     for (const [name, text] of Object.entries(sealed)) set[name] = await sealing.seal(name, text);
     return store.writeRecords(set, remove);

@@ -237,7 +237,7 @@ fn an_attempt_in_both_its_delivery_and_the_in_flight_key_counts_once_after_a_res
 }
 
 #[test]
-fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
+fn a_response_moves_only_its_own_delivery_to_the_log_and_rewrites_the_stats() {
     let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
     for _ in 0..50 {
@@ -248,8 +248,8 @@ fn a_response_rewrites_only_its_own_delivery_and_the_stats() {
     sim.respond(&sent[7], status(200));
     let changes = sim.engine.take_changes();
     let set: Vec<&str> = changes.set.keys().map(|key| key.as_str()).collect();
-    assert_eq!(set, [&format!("delivery/{}", sent[7].delivery_id), "inflight", "webhooks"]);
-    assert!(changes.remove.is_empty(), "finishing rewrites the delivery's key: {:?}", changes.remove);
+    assert_eq!(set, ["inflight", &format!("log/{}", sent[7].delivery_id), "webhooks"]);
+    assert_eq!(changes.remove, [format!("delivery/{}", sent[7].delivery_id)], "finishing moves the delivery's key to the log");
 }
 
 #[test]
@@ -390,11 +390,11 @@ fn the_log_keeps_the_last_500_deliveries() {
 #[test]
 fn a_delivery_trimmed_from_the_full_log_is_removed_from_storage_even_when_that_write_fails_once() {
     let (mut sim, oldest) = delivered(LOG_CAPACITY);
-    assert!(sim.storage.contains_key(&format!("delivery/{oldest}")), "the log is full, the oldest still in it");
+    assert!(sim.storage.contains_key(&format!("log/{oldest}")), "the log is full, the oldest still in it");
     let newest = sim.emit("message_sent")[0].clone();
     let sent = sim.transmits();
     sim.respond(&sent[0], status(200));
-    let (oldest_key, newest_key) = (format!("delivery/{oldest}"), format!("delivery/{newest}"));
+    let (oldest_key, newest_key) = (format!("log/{oldest}"), format!("log/{newest}"));
     let failed = sim.engine.take_changes();
     assert!(failed.remove.contains(&oldest_key), "trimmed: {:?}", failed.remove);
     assert!(failed.set.contains_key(&newest_key), "the one that just finished is written");

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use autohook::{handle, DeliveryState, Engine, Key, Millis, NotificationKind, Outcome, Sealing, Sender, Snapshot, Transmit};
+use autohook::{handle, reads_log, DeliveryState, Engine, Key, Millis, NotificationKind, Outcome, Sealing, Sender, Snapshot, Transmit};
 use serde_json::{json, Value};
 
 use crate::common::{self, ask, header, hex_verifies, status, verifies, Drained, Sim, RANDOM, START};
@@ -22,7 +22,11 @@ impl Profile {
         Profile { engine: Engine::new([3; 16]), storage: BTreeMap::new() }
     }
 
+    /// As the driver asks: the log handed over first if the request reads it.
     fn ask(&mut self, message: Value) -> Value {
+        if reads_log(&message) && !self.engine.log_loaded() {
+            self.engine.load_log(common::stored_log(&self.storage));
+        }
         ask(&mut self.engine, message, Sender::ExtensionPage, START, &RANDOM)
     }
 

@@ -87,6 +87,9 @@ fn run(schedule: &[Step]) -> Result<(), TestCaseError> {
     let mut world = World::new();
     for (number, step) in schedule.iter().enumerate() {
         world.step(step);
+        // The checks read every delivery, as a page asking for the log
+        // does: it is handed over first (a restart in the step left it unread).
+        world.sim.load_log();
         check(&world).map_err(|why| TestCaseError::fail(format!("after step {number} ({step:?}): {why}")))?;
     }
     prop_assert!(world.settle(), "the outbox did not drain within a week of healthy receiver and storage");
