@@ -8,6 +8,7 @@
 import { eventually } from '../e2e/api.mjs';
 import { SECRET, median, n } from './common.mjs';
 import { CEILINGS, DURABLE_CONFIG, DURABLE_CONFIG_KEY, writeCeiling } from './ceilings.mjs';
+import { figure, goal, met } from './goals.mjs';
 
 // AutoHook's stopped time, the one table to change when the marks change
 // (`mark` in extension/shared/host.js): the critical path, each phase from
@@ -113,7 +114,7 @@ export async function coldStart({ chromium, receiver, page, call, rounds = 7 }) 
   return rows;
 }
 
-/** The Markdown section for `coldStart`'s rows. */
+/** The Markdown section for `coldStart`'s rows, and its goal's figure. */
 export function coldStartSection(rows) {
   const ms = (value) => (Number.isFinite(value) ? n(value) : '—');
   const stats = (values, format) => [median(values), Math.min(...values), Math.max(...values)].map(format);
@@ -131,7 +132,10 @@ export function coldStartSection(rows) {
   const broken = SIDES.flatMap((side) => phaseNames[side].map((_, i) => phase(side, i)));
   // A phase missing from some rounds is left out of its median.
   const phaseStats = (f) => stats(column(f).filter(Number.isFinite), ms);
-  return `## Cold start: emit to first request on the wire, against a durable ceiling (goal ≤ 1.5×)
+  const medianRatio = median(column((r) => r.ratio));
+  return {
+    figures: { coldStart: { value: medianRatio, note: `÷ bare ${ratio(median(column((r) => r.bareRatio)))}, information` } },
+    text: `## Cold start: emit to first request on the wire, against a durable ceiling (goal ${goal('coldStart')})
 
 From an extension page's message to the receiver seeing the request. AutoHook:
 the settings page sends \`events.emit\` to a webhook subscribed to it.
@@ -143,7 +147,8 @@ least a sender that stores before it sends must do. Bare ceiling, as
 information: the same without the storage, it only POSTs. "Stopped": the
 side's worker was stopped over CDP first (the others keep running). All in
 the same Chromium, ${rows.length} rounds after a warm-up, which side goes first
-rotating; the goal's ratio is AutoHook stopped ÷ durable stopped.
+rotating; the goal's ratio is AutoHook stopped ÷ durable stopped: median
+**${figure('coldStart', medianRatio)}**, ${met('coldStart', medianRatio) ? 'met' : 'not met'}.
 
 ${table([...['running', 'stopped'].flatMap((state) => ['AutoHook', 'Durable', 'Bare'].map((side) => `${side} ${state} (ms)`)), 'AutoHook ÷ durable', 'AutoHook ÷ bare'],
     rows.map((r) => [...times.map((f) => ms(f(r))), ...ratios.map((f) => ratio(f(r)))]),
@@ -159,5 +164,6 @@ The ceilings': ${SIDES.slice(1).map((side) => `${side}, ${CEILINGS[side].phases.
 A blank cell is a mark that start did not reach.
 
 ${table(SIDES.flatMap((side) => phaseNames[side]), rows.map((r) => broken.map((f) => ms(f(r)))), broken.map(phaseStats))}
-`;
+`,
+  };
 }

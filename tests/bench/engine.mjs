@@ -4,9 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { n } from './common.mjs';
+import { goal } from './goals.mjs';
 
 const BURST = fileURLToPath(new URL('../../target/release/examples/burst', import.meta.url));
 
+/** The Markdown section and its goal's figure. */
 export function engineSection() {
   const run = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', BURST], { encoding: 'utf8' });
   const events = Number(/^(\d+) events$/m.exec(run.stdout ?? '')?.[1]);
@@ -14,7 +16,9 @@ export function engineSection() {
   const result = events && instructions
     ? `| ${n(events)} | ${n(instructions)} | **${n(instructions / events)}** |`
     : `| not measured: ${run.error?.message ?? run.stderr?.trim().split('\n').at(-1)} | | |`;
-  return `## The engine's instructions per event (native, callgrind)
+  return {
+    figures: { engineInstructions: { value: instructions / events } },
+    text: `## The engine's instructions per event (native, callgrind; goal ${goal('engineInstructions')})
 
 \`tests/bench/burst.rs\`: one signed webhook, 3 × 1,000 events emitted through
 the message API handler, each request built, signed, logged and answered
@@ -24,5 +28,6 @@ browser. Instructions are the same from run to run, so one run suffices.
 | Events | Instructions | Per event |
 |---|---|---|
 ${result}
-`;
+`,
+  };
 }

@@ -12,6 +12,7 @@ import { storageRates, hmacRates, microSections } from './micro.mjs';
 import { coldStart, coldStartSection } from './coldstart.mjs';
 import { engineSection } from './engine.mjs';
 import { sizeSection } from './size.mjs';
+import { goalsSection } from './goals.mjs';
 
 const only = process.argv[2]; // e.g. `node tests/bench/run.mjs throughput`: one section, printed, nothing written
 // The 1-minute load average as the bench starts and ends (its own browser
@@ -30,12 +31,13 @@ async function loggedDelivery() {
   return call('deliveries.list', { limit: 1 });
 }
 
+// Each section's Markdown, and the figures of the goals it measures (goals.mjs).
 const sections = {
   throughput: async () => throughputSection(await measureThroughput(bench)),
-  fanout: async () => fanOutSection(await measureFanOut(bench)),
+  fanout: async () => ({ text: fanOutSection(await measureFanOut(bench)) }),
   micro: async () => {
     const [logged] = await loggedDelivery();
-    return microSections(await storageRates(bench, logged), await hmacRates(bench));
+    return { text: microSections(await storageRates(bench, logged), await hmacRates(bench)) };
   },
   coldstart: async () => coldStartSection(await coldStart({ chromium, receiver, page, call, rounds: ROUNDS + 2 })),
   size: () => sizeSection(`${DIST}chrome/pkg/autohook_bg.wasm`, new URL('../../target/pkg/named/autohook_bg.wasm', import.meta.url)),
@@ -44,6 +46,7 @@ const sections = {
 const written = [];
 for (const [name, measure] of Object.entries(sections)) if (!only || only === name) written.push(await measure());
 await bench.close();
+const figures = Object.assign({}, ...written.map((section) => section.figures));
 
 const browser = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version']).toString().trim();
 const report = `# AutoHook benchmarks
@@ -54,6 +57,7 @@ ${loadBefore.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end 
 included). Each row is one round;
 rounds alternate the sides compared so drift hits both. Compare ratios, not times.
 
-${written.join('\n')}`;
+${goalsSection(figures)}
+${written.map((section) => section.text).join('\n')}`;
 if (!only) writeFileSync(new URL('./BENCHMARKS.md', import.meta.url), report);
 console.log(report);
