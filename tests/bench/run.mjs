@@ -10,6 +10,7 @@ import { measureThroughput, throughputSection } from './throughput.mjs';
 import { measureFanOut, fanOutSection } from './fanout.mjs';
 import { storageRates, hmacRates, microSections } from './micro.mjs';
 import { coldStart, coldStartSection } from './coldstart.mjs';
+import { measureMemory, memorySection } from './memory.mjs';
 import { engineSection } from './engine.mjs';
 import { sizeSection } from './size.mjs';
 import { goalsSection } from './goals.mjs';
@@ -19,11 +20,13 @@ const only = process.argv[2]; // e.g. `node tests/bench/run.mjs throughput`: one
 // counts in the second): other work on these 2 cores moves every time and
 // most ratios, and a report should say how busy the machine was.
 const loadBefore = loadavg()[0];
-const bench = await openBench();
-const { receiver, chromium, page, call } = bench;
+// The browser with AutoHook's settings page the sections share, opened by
+// the first that needs it.
+let bench;
+const shared = async () => (bench ??= await openBench());
 
 /** A logged delivery's list entry: the throughput rounds' last, or (run alone) one Test's. */
-async function loggedDelivery() {
+async function loggedDelivery({ receiver, call }) {
   const logged = await call('deliveries.list', { limit: 1 });
   if (logged.length) return logged;
   const webhook = await call('webhooks.create', { webhook: { url: receiver.url('/micro') } });
@@ -33,19 +36,29 @@ async function loggedDelivery() {
 
 // Each section's Markdown, and the figures of the goals it measures (goals.mjs).
 const sections = {
-  throughput: async () => throughputSection(await measureThroughput(bench)),
-  fanout: async () => ({ text: fanOutSection(await measureFanOut(bench)) }),
+  throughput: async () => throughputSection(await measureThroughput(await shared())),
+  fanout: async () => ({ text: fanOutSection(await measureFanOut(await shared())) }),
   micro: async () => {
-    const [logged] = await loggedDelivery();
-    return { text: microSections(await storageRates(bench, logged), await hmacRates(bench)) };
+    const opened = await shared();
+    const [logged] = await loggedDelivery(opened);
+    return { text: microSections(await storageRates(opened, logged), await hmacRates(opened)) };
   },
-  coldstart: async () => coldStartSection(await coldStart({ chromium, receiver, page, call, rounds: ROUNDS + 2 })),
+  coldstart: async () => {
+    const { chromium, receiver, page, call } = await shared();
+    return coldStartSection(await coldStart({ chromium, receiver, page, call, rounds: ROUNDS + 2 }));
+  },
+  // Browsers of its own, each alone: PSS divides shared pages among every process mapping them.
+  memory: async () => {
+    await bench?.close();
+    bench = undefined;
+    return memorySection(await measureMemory());
+  },
   size: () => sizeSection(`${DIST}chrome/pkg/autohook_bg.wasm`, new URL('../../target/pkg/named/autohook_bg.wasm', import.meta.url)),
   engine: engineSection,
 };
 const written = [];
 for (const [name, measure] of Object.entries(sections)) if (!only || only === name) written.push(await measure());
-await bench.close();
+await bench?.close();
 const figures = Object.assign({}, ...written.map((section) => section.figures));
 
 const browser = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version']).toString().trim();
