@@ -20,8 +20,11 @@ export function memoryHost(initial, reachable = true) {
   // records among them) as stored in the clear.
   const sealedNames = new Set();
   const typed = [];
+  // The log's store, which a start does not read.
+  const log = {};
   return {
     stored,
+    log,
     typed,
     // A chat tab whose send button vanished after the second message.
     sendToTab: async (command) => {
@@ -35,13 +38,16 @@ export function memoryHost(initial, reachable = true) {
       return sorted;
     },
     // Sealing is the real host's work (shared/seal.js); here it is kept plain.
-    save: async (set, sealed, remove) => {
+    loadLog: async () => ({ ...log }),
+    save: async (set, sealed, remove, logSet, logRemove) => {
       Object.assign(stored, structuredClone(set), structuredClone(sealed));
       Object.keys(sealed).forEach((key) => sealedNames.add(key));
       for (const key of remove) {
         delete stored[key];
         sealedNames.delete(key);
       }
+      Object.assign(log, structuredClone(logSet));
+      for (const key of logRemove) delete log[key];
     },
     newBrowserSession: async () => false,
     wakeAt() {},
@@ -53,6 +59,7 @@ export function memoryHost(initial, reachable = true) {
   };
 }
 export function storedOf(host) { return host.stored; }
+export function logOf(host) { return host.log; }
 export function deepObject(depth) {
   let value = {};
   for (let i = 0; i < depth; i++) value = { a: value };
@@ -65,6 +72,7 @@ extern "C" {
     #[wasm_bindgen(js_name = memoryHost)]
     fn memory_host_without_access(initial: JsValue, reachable: bool) -> Host;
     fn storedOf(host: &Host) -> JsValue;
+    fn logOf(host: &Host) -> JsValue;
     fn typedOf(host: &Host) -> JsValue;
     fn deepObject(depth: u32) -> JsValue;
 }
@@ -160,6 +168,21 @@ async fn a_test_to_an_origin_without_host_permission_fails_with_that_reason() {
     assert_eq!(reply["value"]["ok"], false);
     assert_eq!(reply["value"]["failure"], "permission");
     assert_eq!(reply["value"]["error"], "permission missing: AutoHook may not reach https://h.test; grant access on the settings page");
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_delivery_is_kept_in_the_log_store_which_a_start_reads_only_when_asked() {
+    let host = memory_host_without_access(js(json!({})), false);
+    let background = Background::start(host.clone().unchecked_into()).await.unwrap();
+    let created = ask(&background, json!({"type": "webhooks.create", "webhook": {"url": "https://h.test/in"}}), "page").await;
+    let reply = ask(&background, json!({"type": "webhooks.test", "id": created["value"]["id"]}), "page").await;
+    let id = reply["value"]["deliveryId"].as_str().unwrap().to_string();
+    assert!(rust(logOf(&host)).get(format!("log/{id}")).is_some(), "in the log's store");
+    assert_eq!(stored(&host, &format!("delivery/{id}")), None, "not under its outbox key");
+
+    let restarted = Background::start(host.clone().unchecked_into()).await.unwrap();
+    let listed = ask(&restarted, json!({"type": "deliveries.list"}), "page").await;
+    assert_eq!(listed["value"][0]["id"], id.as_str(), "read when a page asks");
 }
 
 #[wasm_bindgen_test]
