@@ -7,9 +7,9 @@
 // sealing key (seal.js), so one is never kept while the other is lost.
 //
 // Every write is one transaction: its sets and removes land together or
-// not at all. The log (finished deliveries, which the core names `log/<id>`)
-// has its own object store: a start reads `records` alone, and the log
-// when the core asks for it.
+// not at all. The log (pages of finished deliveries, which the core names
+// `log/<page>`) has its own object store: a start reads `records` alone, and
+// the log when the core asks for it.
 import { ext } from './ext.js';
 
 const DATABASE = 'autohook';

@@ -1,32 +1,28 @@
 //! Every delivery the engine keeps, and which of them storage has: the
-//! outbox (unfinished deliveries, [`Outbox`]), the log (finished ones, the
-//! newest [`LOG_CAPACITY`]), the attempts in flight, each batching
+//! outbox (unfinished deliveries, [`Outbox`]), the log (finished ones,
+//! [`Log`]), the attempts in flight, each batching
 //! webhook's open batch, and the deliveries not yet known to be in storage;
 //! with what a full outbox drops to make room ([`Deliveries::room_victims`]).
 //!
-//! Each delivery is stored under its own key, `delivery/<id>` while it is
-//! in the outbox and `log/<id>` once it is logged, and the attempts in
-//! flight under one more (`inflight`, see [`Key::InFlight`]). Every change
-//! goes through a method here that marks the key it changes, so
+//! Each unfinished delivery is stored under its own key (`delivery/<id>`),
+//! the log in pages of its own ([`Log`]), and the attempts in flight under
+//! one more key (`inflight`, see [`Key::InFlight`]). Every change goes
+//! through a method here that marks what it changes, so
 //! [`Deliveries::take_changes`] knows what to write without being told.
-//!
-//! The log is read lazily: a start loads the outbox only, and the log is
-//! asked for ([`Deliveries::wants_log`]) once something needs it; what is
-//! logged before it arrives is kept and merged with it
-//! ([`Deliveries::load_log`]).
 //!
 //! A delivery is in durable storage before its first attempt: one added
 //! ([`Deliveries::await_write`]) is not put in line until the write batch
 //! holding it is reported saved ([`Deliveries::saved`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::delivery::{Attempt, Delivery, DeliveryState, LoggedRequest};
+use super::log::{Log, StoredPage};
 use super::outbox::Outbox;
 use super::state::Key;
 use super::stored::Writes;
 use super::tally::Tally;
-use super::{AttemptId, LOG_CAPACITY, MAX_OUTBOX};
+use super::{AttemptId, MAX_OUTBOX};
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -44,46 +40,18 @@ pub(super) struct InFlight {
     pub redactor: Redactor,
 }
 
-/// A change to a logged delivery that waits for the log to be read.
-type LogEdit = Box<dyn FnOnce(&mut Delivery)>;
-
-/// Changes to logged deliveries that wait for the log to be read, by id.
-#[derive(Default)]
-struct LogEdits(Vec<(String, LogEdit)>);
-
-impl std::fmt::Debug for LogEdits {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(id, _)| id)).finish()
-    }
-}
-
 /// The outbox, the log, the attempts in flight and what storage has of them.
 #[derive(Debug, Default)]
 pub(super) struct Deliveries {
     outbox: Outbox,
-    /// The log, oldest first; until it is read ([`Deliveries::log_loaded`]),
-    /// only the deliveries logged since the start.
-    log: VecDeque<Delivery>,
-    /// Whether the stored log is not read yet: `log` holds only what was
-    /// logged since the start.
-    log_unread: bool,
-    /// Whether the log was asked for and has not arrived yet.
-    log_asked: bool,
-    /// Changes to logged deliveries that were not in memory, by id, made
-    /// once the log is read.
-    log_edits: LogEdits,
-    /// Deliveries logged since the last batch whose `delivery/<id>` key
-    /// may still be stored: removed as `log/<id>` is set.
-    moved: HashSet<String>,
+    log: Log,
     in_flight: BTreeMap<AttemptId, InFlight>,
     next_attempt: u64,
     /// Whether the attempts in flight changed since the last batch.
     in_flight_changed: bool,
-    /// Deliveries changed since the last batch, by id.
+    /// Unfinished deliveries changed since the last batch, by id: written,
+    /// or their key removed if they left the outbox.
     changed: BTreeSet<String>,
-    /// Deliveries trimmed from the log since then: their keys are removed,
-    /// and `take_changes` need not look for them in the log.
-    trimmed: HashSet<String>,
     /// Deliveries not yet known to be in storage, with the write batch
     /// that holds them (`None` until one does) and their webhook. They are
     /// not sent yet.
@@ -96,25 +64,19 @@ pub(super) struct Deliveries {
 }
 
 impl Deliveries {
-    /// The deliveries as stored: the log (trimmed to its capacity), and the
-    /// unfinished ones returned to be added one by one with
-    /// [`Deliveries::restore`], each with the attempt recorded for it only
-    /// under `inflight` (`in_flight`) joined to it.
-    /// `log_unread` says whether `log` lacks the stored log; `misplaced` names
-    /// the logged deliveries stored under `delivery/`, rewritten under `log/`.
+    /// The deliveries as stored: the log ([`Log::new`]), and the unfinished
+    /// ones returned to be added one by one with [`Deliveries::restore`],
+    /// each with the attempt recorded for it only under `inflight`
+    /// (`in_flight`) joined to it. `misplaced` are logged deliveries found
+    /// under their outbox key: that key is removed as they are paged.
     pub fn load(
         unfinished: Vec<Delivery>,
-        log: Vec<Delivery>,
-        log_unread: bool,
+        log: Log,
         misplaced: Vec<String>,
         mut in_flight: BTreeMap<String, Attempt>,
     ) -> (Deliveries, Vec<Delivery>) {
-        let mut deliveries = Deliveries { log: log.into(), log_unread, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
-        for id in misplaced {
-            deliveries.changed.insert(id.clone());
-            deliveries.moved.insert(id);
-        }
-        deliveries.trim_log();
+        let mut deliveries = Deliveries { log, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
+        deliveries.changed.extend(misplaced);
         let unfinished = unfinished
             .into_iter()
             .map(|mut delivery| {
@@ -154,56 +116,37 @@ impl Deliveries {
     /// The finished deliveries, oldest first (until the log is read, only
     /// those logged since the start).
     pub fn log(&self) -> &VecDeque<Delivery> {
-        &self.log
+        self.log.entries()
     }
 
     /// Whether the whole log is in memory.
     pub fn log_loaded(&self) -> bool {
-        !self.log_unread
+        self.log.is_read()
     }
 
-    /// Whether to ask the driver for the log, once: something was logged
-    /// (it must be trimmed with the stored log) or waits to change a
-    /// logged delivery that is not in memory.
+    /// Whether to ask the driver for the log, once (see [`Log::wants_read`]).
     pub fn wants_log(&mut self) -> bool {
-        let wanted = self.log_unread && !self.log_asked && (!self.log.is_empty() || !self.log_edits.0.is_empty());
-        self.log_asked |= wanted;
-        wanted
+        self.log.wants_read()
     }
 
     /// Asks for the log again with the next drain (the read failed).
     pub fn log_not_loaded(&mut self) {
-        self.log_asked = false;
+        self.log.not_read();
     }
 
-    /// Merges the stored log (oldest first) with what was logged since the
-    /// start, trims it and makes the changes that waited for it. Once only.
-    pub fn load_log(&mut self, stored: Vec<Delivery>) {
-        if !self.log_unread {
-            return;
-        }
-        let since_start: HashSet<&str> = self.log.iter().map(|d| d.id.as_str()).collect();
-        let mut log: Vec<Delivery> = stored.into_iter().filter(|d| !since_start.contains(d.id.as_str())).collect();
-        log.extend(self.log.drain(..));
-        super::state::sort_log(&mut log);
-        self.log = log.into();
-        (self.log_unread, self.log_asked) = (false, false);
-        self.trim_log();
-        for (id, edit) in std::mem::take(&mut self.log_edits.0) {
-            if let Some(delivery) = self.edit_logged(&id) {
-                edit(delivery);
-            }
-        }
+    /// Takes the stored log's pages (see [`Log::load`]).
+    pub fn load_log(&mut self, stored: Vec<StoredPage>) {
+        self.log.load(stored);
     }
 
     /// Every delivery, newest first: unfinished, then the log.
     pub fn iter(&self) -> impl Iterator<Item = &Delivery> {
-        self.outbox.iter().rev().chain(self.log.iter().rev())
+        self.outbox.iter().rev().chain(self.log.entries().iter().rev())
     }
 
     /// The logged delivery `id`, looked for from the newest.
     pub fn logged(&self, id: &str) -> Option<&Delivery> {
-        self.log.iter().rev().find(|d| d.id == id)
+        self.log.get(id)
     }
 
     /// How many attempts are in flight.
@@ -241,22 +184,10 @@ impl Deliveries {
         Some(delivery)
     }
 
-    /// The logged delivery `id`, to change.
-    pub fn edit_logged(&mut self, id: &str) -> Option<&mut Delivery> {
-        let delivery = self.log.iter_mut().rev().find(|d| d.id == id)?;
-        mark(&mut self.changed, id);
-        Some(delivery)
-    }
-
-    /// Changes the logged delivery `id` with `edit`, now or, if it is not
-    /// in memory because the log is not read yet, once it is.
+    /// Changes the logged delivery `id` with `edit`, now or once the log is
+    /// read (see [`Log::edit_when_read`]).
     pub fn edit_logged_when_loaded(&mut self, id: &str, edit: impl FnOnce(&mut Delivery) + 'static) {
-        let unread = self.log_unread;
-        match self.edit_logged(id) {
-            Some(delivery) => edit(delivery),
-            None if unread => self.log_edits.0.push((id.to_string(), Box::new(edit))),
-            None => {}
-        }
+        self.log.edit_when_read(id, edit);
     }
 
     /// Puts delivery `id` in line (see [`Outbox::queue`]).
@@ -295,16 +226,14 @@ impl Deliveries {
         delivery.state = state;
         delivery.reason = reason;
         delivery.finished_at = Some(now);
-        self.moved.insert(delivery.id.clone());
-        self.log_finished(delivery);
-        self.log.back()
+        mark(&mut self.changed, id);
+        self.log.push(delivery);
+        self.log.entries().back()
     }
 
     /// Logs a delivery that never entered the outbox (skipped, dropped, refused).
     pub fn log_finished(&mut self, delivery: Delivery) {
-        mark(&mut self.changed, &delivery.id);
-        self.log.push_back(delivery);
-        self.trim_log();
+        self.log.push(delivery);
     }
 
     /// Removes the unfinished delivery `id` without logging it: its events
@@ -313,17 +242,6 @@ impl Deliveries {
         let delivery = self.outbox.remove(id)?;
         mark(&mut self.changed, id);
         Some(delivery)
-    }
-
-    /// Drops the oldest logged deliveries past [`LOG_CAPACITY`]; not before
-    /// the log is read, as what is stored counts too.
-    fn trim_log(&mut self) {
-        while !self.log_unread && self.log.len() > LOG_CAPACITY {
-            if let Some(dropped) = self.log.pop_front() {
-                self.trimmed.insert(dropped.id.clone());
-                self.changed.insert(dropped.id);
-            }
-        }
     }
 
     /// A webhook's fair share of a full outbox: [`MAX_OUTBOX`] split
@@ -459,13 +377,15 @@ impl Deliveries {
         }
     }
 
-    /// Delivery `id` is written (or removed) with the next batch as it is,
-    /// under the key its state has (the write of a move failed: both keys).
+    /// Unfinished delivery `id` is written (or its key removed) with the
+    /// next batch as it is now (its write failed).
     pub fn rewrite(&mut self, id: String) {
-        if self.outbox.get(&id).is_none() {
-            self.moved.insert(id.clone());
-        }
         self.changed.insert(id);
+    }
+
+    /// Log page `key` is written (or removed) with the next batch as it is now.
+    pub fn rewrite_log_page(&mut self, key: String) {
+        self.log.rewrite(key);
     }
 
     /// The attempts in flight are written with the next batch as they are.
@@ -480,56 +400,13 @@ impl Deliveries {
         if std::mem::take(&mut self.in_flight_changed) {
             writes.set(Key::InFlight, &self.attempts_in_flight());
         }
-        let changed = std::mem::take(&mut self.changed);
-        let mut moved_ids = std::mem::take(&mut self.moved);
-        let logged = self.logged_among(&changed);
-        for id in changed {
-            let moved = moved_ids.remove(&id);
-            if let Some(delivery) = self.outbox.get(&id) {
-                writes.set(Key::Delivery(id), delivery);
-            } else if let Some(delivery) = logged.get(id.as_str()) {
-                writes.set(Key::Logged(id.clone()), *delivery);
-                if moved {
-                    writes.remove(Key::Delivery(id));
-                }
-            } else {
-                // Gone: discarded from the outbox, or trimmed from the log
-                // (with its `delivery/` key, if it moved since the last batch).
-                let trimmed = self.trimmed.contains(&id);
-                if moved || !trimmed {
-                    writes.remove(Key::Delivery(id.clone()));
-                }
-                if moved || trimmed {
-                    writes.remove(Key::Logged(id));
-                }
+        for id in std::mem::take(&mut self.changed) {
+            match self.outbox.get(&id) {
+                Some(delivery) => writes.set(Key::Delivery(id), delivery),
+                None => writes.remove(Key::Delivery(id)),
             }
         }
-        self.trimmed.clear();
-    }
-
-    /// The logged deliveries among `changed` that left the outbox, by id.
-    /// Newest first, stopping once all are found (those trimmed from the
-    /// log are not looked for, or every batch would scan the whole log once
-    /// it is full): mostly the deliveries that just finished. Hashing every
-    /// logged id instead was 15 % of a burst's instructions
-    /// (tests/bench/burst.rs under callgrind), with a batch every few
-    /// responses and 500 in the log.
-    fn logged_among(&self, changed: &BTreeSet<String>) -> HashMap<&str, &Delivery> {
-        let mut wanted: Vec<&str> =
-            changed.iter().filter(|id| self.outbox.get(id).is_none() && !self.trimmed.contains(*id)).map(String::as_str).collect();
-        // Sorted, so that cancelling a full outbox (10,000 ids at once)
-        // costs a binary search per logged delivery, not a scan of them all.
-        wanted.sort_unstable();
-        let mut logged = HashMap::with_capacity(wanted.len());
-        for delivery in self.log.iter().rev() {
-            if logged.len() == wanted.len() {
-                break;
-            }
-            if wanted.binary_search(&delivery.id.as_str()).is_ok() {
-                logged.insert(delivery.id.as_str(), delivery);
-            }
-        }
-        logged
+        self.log.take_changes(writes);
     }
 
     /// The attempt each delivery has in flight, as [`Key::InFlight`] stores
@@ -660,73 +537,30 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn finishing_moves_the_key_to_the_log_which_trims_its_oldest_from_storage() {
+    fn finishing_removes_the_outbox_key_and_writes_the_delivery_into_a_log_page() {
         let mut deliveries = Deliveries::default();
-        for n in 0..=LOG_CAPACITY {
+        for n in 0..3 {
             deliveries.push(delivery(&n.to_string(), "w1", 0));
-            deliveries.finish(&n.to_string(), DeliveryState::Delivered, None, Millis(1));
         }
+        take(&mut deliveries);
+        deliveries.finish("1", DeliveryState::Delivered, None, Millis(1));
+        deliveries.finish("2", DeliveryState::Failed, None, Millis(1));
         let changes = take(&mut deliveries);
-        assert_eq!(changes.set.len(), LOG_CAPACITY);
-        assert!(changes.set["log/1"].contains("\"delivered\""));
-        assert!(!changes.set.contains_key("delivery/1"));
-        let removed: BTreeSet<&str> = changes.remove.iter().map(String::as_str).collect();
-        assert!((0..=LOG_CAPACITY).all(|n| removed.contains(format!("delivery/{n}").as_str())), "moved out of the outbox's keys");
-        assert!(removed.contains("log/0") && removed.len() == LOG_CAPACITY + 2, "trimmed from the log");
-        assert_eq!(deliveries.iter().count(), LOG_CAPACITY);
-        deliveries.edit_logged("1").unwrap().reply_action = Some("noted".into());
+        assert_eq!(changes.remove, ["delivery/1", "delivery/2"]);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/1"], "both in one page");
+        let page: Vec<Delivery> = serde_json::from_str(&changes.set["log/1"]).unwrap();
+        assert_eq!(page.iter().map(|d| d.state).collect::<Vec<_>>(), [DeliveryState::Delivered, DeliveryState::Failed]);
+        deliveries.edit_logged_when_loaded("1", |d| d.reply_action = Some("noted".into()));
         let again = take(&mut deliveries);
         assert_eq!(again.set.keys().collect::<Vec<_>>(), ["log/1"]);
-        assert!(again.remove.is_empty(), "moved already");
-    }
-
-    /// A delivery finished at `at`, as the log stores it.
-    fn logged(id: &str, at: u64) -> Delivery {
-        Delivery { state: DeliveryState::Delivered, finished_at: Some(Millis(at)), ..delivery(id, "w1", 0) }
+        assert!(again.remove.is_empty(), "out of the outbox already");
     }
 
     #[test]
-    fn a_start_without_the_log_asks_for_it_once_something_is_logged_and_trims_only_then() {
-        let (mut deliveries, unfinished) = Deliveries::load(vec![delivery("new", "w1", 0)], Vec::new(), true, Vec::new(), BTreeMap::new());
-        unfinished.into_iter().for_each(|d| drop(deliveries.restore(d)));
-        assert!(!deliveries.wants_log(), "nothing needs the log yet");
-        deliveries.finish("new", DeliveryState::Delivered, None, Millis(LOG_CAPACITY as u64 + 1));
-        assert!(deliveries.wants_log());
-        assert!(!deliveries.wants_log(), "asked once");
-        assert!(take(&mut deliveries).remove.iter().all(|key| key.starts_with("delivery/")), "nothing trimmed before the log is read");
-        let stored: Vec<Delivery> = (0..LOG_CAPACITY as u64).map(|n| logged(&format!("old{n}"), n)).collect();
-        deliveries.load_log(stored);
-        assert!(deliveries.log_loaded());
-        let ids: Vec<&str> = deliveries.log().iter().map(|d| d.id.as_str()).collect();
-        assert_eq!((ids.len(), ids[0], ids[LOG_CAPACITY - 1]), (LOG_CAPACITY, "old1", "new"), "merged by when each finished");
-        assert_eq!(take(&mut deliveries).remove, ["log/old0"], "the oldest stored one trimmed");
-    }
-
-    #[test]
-    fn a_read_log_that_failed_is_asked_for_again_and_a_second_read_changes_nothing() {
-        let (mut deliveries, _) = Deliveries::load(Vec::new(), vec![logged("a", 1)], true, vec!["a".into()], BTreeMap::new());
-        assert!(deliveries.wants_log(), "a delivery found under its old key is logged");
-        deliveries.log_not_loaded();
-        assert!(deliveries.wants_log(), "asked again");
-        deliveries.load_log(vec![logged("a", 1), logged("b", 2)]);
-        deliveries.load_log(vec![logged("c", 3)]);
-        let ids: Vec<&str> = deliveries.log().iter().map(|d| d.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b"], "one copy of each; the second read ignored");
-    }
-
-    #[test]
-    fn a_change_to_a_logged_delivery_older_than_the_start_waits_for_the_log() {
-        let (mut deliveries, _) = Deliveries::load(Vec::new(), Vec::new(), true, Vec::new(), BTreeMap::new());
-        deliveries.edit_logged_when_loaded("old", |d| d.reply_action = Some("noted".into()));
-        assert!(deliveries.wants_log(), "a change waits for it");
-        deliveries.load_log(vec![logged("old", 1)]);
-        assert_eq!(deliveries.logged("old").and_then(|d| d.reply_action.as_deref()), Some("noted"));
-        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["log/old"], "and is written");
-    }
-
-    #[test]
-    fn a_logged_delivery_stored_under_its_outbox_key_moves_to_the_log_with_the_next_write() {
-        let (mut deliveries, _) = Deliveries::load(Vec::new(), vec![logged("a", 1)], false, vec!["a".into()], BTreeMap::new());
+    fn a_logged_delivery_stored_under_its_outbox_key_is_paged_with_the_next_write() {
+        let finished = Delivery { state: DeliveryState::Delivered, finished_at: Some(Millis(1)), ..delivery("a", "w1", 0) };
+        let log = Log::new(Vec::new(), vec![finished], true);
+        let (mut deliveries, _) = Deliveries::load(Vec::new(), log, vec!["a".into()], BTreeMap::new());
         let changes = take(&mut deliveries);
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/a"]);
         assert_eq!(changes.remove, ["delivery/a"]);
@@ -737,8 +571,7 @@ pub(super) mod tests {
         let mut started = delivery("a", "w1", 0);
         started.attempts.push(attempt("a.1"));
         let in_flight = BTreeMap::from([("a".to_string(), attempt("a.2")), ("b".to_string(), attempt("b.1"))]);
-        let (mut deliveries, unfinished) =
-            Deliveries::load(vec![started, delivery("b", "w1", 0)], Vec::new(), false, Vec::new(), in_flight);
+        let (mut deliveries, unfinished) = Deliveries::load(vec![started, delivery("b", "w1", 0)], Log::default(), Vec::new(), in_flight);
         assert_eq!(unfinished[0].attempts.len(), 2);
         let interrupted: Vec<Option<String>> = unfinished.into_iter().map(|d| deliveries.restore(d)).collect();
         assert_eq!(interrupted, [Some("a".to_string()), Some("b".to_string())]);

@@ -12,6 +12,7 @@ use super::alerts::{NotificationSwitches, Notified, Unseen};
 use super::answers::Answers;
 use super::delivery::{Attempt, Delivery};
 use super::health::Health;
+use super::log::StoredPage;
 use super::rotation::PreviousSecrets;
 use crate::campaign::Campaign;
 use crate::config::StoredConfig;
@@ -70,19 +71,17 @@ pub struct Snapshot {
     pub webhooks: Vec<Webhook>,
     /// Deliveries not yet finished, oldest first.
     pub outbox: Vec<Delivery>,
-    /// Finished deliveries, oldest first: the whole log, unless
-    /// [`Snapshot::log_unread`].
-    pub log: Vec<Delivery>,
-    /// Whether the log's own records were left unread, so `log` holds
-    /// only those found under `delivery/` keys (see [`Snapshot::misplaced`]).
-    /// The browser's store keeps the log apart ([`Key::is_logged`]) and
-    /// hands it over only when the engine asks ([`super::Output::LoadLog`]):
-    /// a start reads the outbox, not 500 logged requests and responses.
+    /// The log's pages as stored, unless [`Snapshot::log_unread`].
+    pub log_pages: Vec<StoredPage>,
+    /// Whether the log's pages were left unread. The browser's store keeps
+    /// them apart ([`Key::is_logged`]) and hands them over only when the
+    /// engine asks ([`super::Output::LoadLog`]): a start reads the outbox,
+    /// not 500 logged requests and responses.
     pub log_unread: bool,
     /// Finished deliveries found under `delivery/<id>`, where every delivery
-    /// was kept before the log had keys of its own: moved to `log/<id>`
-    /// with the next write.
-    pub misplaced: Vec<String>,
+    /// was kept before the log had pages: paged with the next write, and
+    /// their outbox key removed.
+    pub misplaced: Vec<Delivery>,
     /// The campaign.
     pub campaign: Campaign,
     /// Attempts that had started when this was written, by delivery id;
@@ -157,11 +156,6 @@ fn decode_delivery(id: &str, value: &Value) -> Result<Delivery, String> {
         true => Ok(delivery),
         false => Err(format!("holds delivery {} under another delivery's key", delivery.id)),
     })
-}
-
-/// The log's order: oldest finished first.
-pub(super) fn sort_log(log: &mut [Delivery]) {
-    log.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
 }
 
 /// A stored value as text, for an [`Unreadable`] record.
@@ -240,41 +234,34 @@ impl Snapshot {
                     Ok(())
                 }
                 Key::Delivery(id) => decode_delivery(&id, &value).map(|delivery| {
-                    if !delivery.state.is_unfinished() {
-                        snapshot.misplaced.push(id.clone());
-                    }
                     deliveries.insert(id, delivery);
                 }),
-                Key::Logged(id) => decode_delivery(&id, &value).map(|delivery| {
-                    // A copy under `delivery/` is the older: moved, or kept.
-                    deliveries.entry(id).or_insert(delivery);
-                }),
+                Key::LogPage(page) => decode::<Vec<Delivery>>(&value).map(|entries| snapshot.log_pages.push((page, entries))),
             };
             if let Err(reason) = read {
                 snapshot.unreadable.push(Unreadable::new(key, reason, text_of(&value)));
             }
         }
-        let (outbox, log) = deliveries.into_values().partition(|d| d.state.is_unfinished());
-        (snapshot.outbox, snapshot.log) = (outbox, log);
+        let (outbox, misplaced) = deliveries.into_values().partition(|d| d.state.is_unfinished());
+        (snapshot.outbox, snapshot.misplaced) = (outbox, misplaced);
         snapshot.outbox.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        sort_log(&mut snapshot.log);
+        snapshot.misplaced.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));
         snapshot
     }
 
-    /// The finished deliveries among `stored` (the log store's records),
-    /// oldest first, and those that do not read.
-    pub fn read_log<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> (Vec<Delivery>, Vec<Unreadable>) {
-        let (mut log, mut unreadable) = (Vec::new(), Vec::new());
+    /// The log's pages among `stored` (the log store's records), and those
+    /// that do not read.
+    pub fn read_log<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> (Vec<StoredPage>, Vec<Unreadable>) {
+        let (mut pages, mut unreadable) = (Vec::new(), Vec::new());
         for (key, value) in stored {
             let value = value.into();
-            let Some(Key::Logged(id)) = Key::parse(&key) else { continue };
-            match decode_delivery(&id, &value) {
-                Ok(delivery) => log.push(delivery),
+            let Some(Key::LogPage(page)) = Key::parse(&key) else { continue };
+            match decode::<Vec<Delivery>>(&value) {
+                Ok(entries) => pages.push((page, entries)),
                 Err(reason) => unreadable.push(Unreadable::new(key, reason, text_of(&value))),
             }
         }
-        sort_log(&mut log);
-        (log, unreadable)
+        (pages, unreadable)
     }
 
     /// Each entry on its own, and within one its previous secrets each on
@@ -297,10 +284,10 @@ impl Snapshot {
 
 /// A storage key. The global settings and webhooks are small and stored whole; each
 /// delivery has its own key, so a response rewrites one delivery rather
-/// than the whole outbox and log. Finishing a delivery moves it from
-/// `delivery/` to `log/` (a set and a remove in the same transaction): the
-/// browser keeps the log in a store of its own, which a start does not
-/// read.
+/// than the whole outbox. Finishing a delivery removes its key and
+/// rewrites the log page it joins (see [`super::log`]), in the same
+/// transaction: the browser keeps the log's pages in a store of its own,
+/// which a start does not read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
     /// [`GlobalSettings`]: `settings`.
@@ -318,8 +305,8 @@ pub enum Key {
     InFlight,
     /// An unfinished delivery: `delivery/<id>`.
     Delivery(String),
-    /// A finished delivery, in the log: `log/<id>`.
-    Logged(String),
+    /// A page of the log: `log/<page>`.
+    LogPage(String),
     /// Answers to recent state-changing requests, so a request repeated
     /// after its reply was lost is answered, not run twice: `replies`.
     Answers,
@@ -347,7 +334,7 @@ impl Key {
     /// Whether the browser keeps it in the log's store, which a start does
     /// not read (see [`Snapshot::log_unread`]).
     pub fn is_logged(&self) -> bool {
-        matches!(self, Key::Logged(_))
+        matches!(self, Key::LogPage(_))
     }
 
     /// Reads a stored key; `None` for keys that are not AutoHook's.
@@ -361,7 +348,7 @@ impl Key {
             None if key == "badge" => Some(Key::Badge),
             None if key == "notified" => Some(Key::Notified),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
-            Some(("log", id)) => Some(Key::Logged(id.into())),
+            Some(("log", page)) => Some(Key::LogPage(page.into())),
             Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
             _ => None,
         }
@@ -376,7 +363,7 @@ impl fmt::Display for Key {
             Key::Campaign => f.write_str("campaign"),
             Key::InFlight => f.write_str("inflight"),
             Key::Delivery(id) => write!(f, "delivery/{id}"),
-            Key::Logged(id) => write!(f, "log/{id}"),
+            Key::LogPage(page) => write!(f, "log/{page}"),
             Key::Answers => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
             Key::Badge => f.write_str("badge"),
@@ -424,7 +411,7 @@ mod tests {
             Key::Campaign,
             Key::InFlight,
             Key::Delivery("dlv_1".into()),
-            Key::Logged("dlv_3".into()),
+            Key::LogPage("dlv_3".into()),
             Key::Answers,
             Key::Unreadable("webhooks[2]".into()),
             Key::Unreadable("delivery/dlv_4".into()),

@@ -52,7 +52,7 @@ impl Engine {
         self.deliveries.log_loaded()
     }
 
-    /// Takes the log's stored records (`log/<id>` keys; others are
+    /// Takes the log's stored pages (`log/<page>` keys; others are
     /// ignored), as asked by [`super::Output::LoadLog`]: merged with what
     /// was logged since the start, and trimmed. A record that does not
     /// read is set aside. Once only: later calls change nothing.
@@ -81,7 +81,8 @@ impl Engine {
             Key::Webhooks => self.webhooks.rewrite(),
             Key::Campaign => self.campaign.rewrite(),
             Key::InFlight => self.deliveries.rewrite_in_flight(),
-            Key::Delivery(id) | Key::Logged(id) => self.deliveries.rewrite(id),
+            Key::Delivery(id) => self.deliveries.rewrite(id),
+            Key::LogPage(page) => self.deliveries.rewrite_log_page(page),
             Key::Answers => self.answers.rewrite(),
             Key::Unreadable(name) => self.set_aside.rewrite(name),
             Key::Badge | Key::Notified => self.alerts.rewrite(&key),

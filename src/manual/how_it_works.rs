@@ -17,10 +17,13 @@
 //!
 //! Storage (the extension's own IndexedDB, `extension/shared/store.js`;
 //! why not `storage.local` is in `.github/SECURITY.md`) holds `settings`,
-//! `webhooks`, `campaign` and one key per delivery: `delivery/<id>` while it
-//! is in the outbox, moved to `log/<id>` as it finishes (a set and a remove in
-//! one transaction), so a response rewrites one delivery, not the whole
-//! outbox. The log has an object store of its own, which a start does not
+//! `webhooks`, `campaign` and one key per unfinished delivery,
+//! `delivery/<id>`, so a response rewrites one delivery, not the whole
+//! outbox. A finished delivery's key is removed and the delivery written into
+//! the log's newest page, `log/<page>`, 50 deliveries each (IndexedDB
+//! charges per put or delete, not per byte: a page is written once per batch
+//! however many of its deliveries finished, and trimming drops a page at a
+//! time). The pages have an object store of their own, which a start does not
 //! read: the engine asks for it ([`Output::LoadLog`](crate::Output)) once a
 //! delivery finishes, and the driver hands it over before a request that
 //! reads it ([`reads_log`](crate::reads_log)), so a cold start reads the

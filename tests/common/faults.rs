@@ -716,7 +716,7 @@ impl World {
                 let Some(key) = pick(whole.collect(), which) else { return };
                 let text = &storage[&key];
                 let text = cut(text, text.len() * usize::from(share) / 256);
-                self.rewritten |= matches!(Key::parse(&key), Some(Key::Delivery(_) | Key::Logged(_) | Key::InFlight));
+                self.rewritten |= matches!(Key::parse(&key), Some(Key::Delivery(_) | Key::LogPage(_) | Key::InFlight));
                 self.hand_over(key, text, Sealing::Clear, Some(false));
             }
             Tamper::Replayed(which, age) => {
@@ -731,7 +731,7 @@ impl World {
                 self.rewritten = true;
             }
             Tamper::Copied(which) => {
-                let deliveries = stored(false).into_iter().filter(|key| matches!(Key::parse(key), Some(Key::Delivery(_) | Key::Logged(_))));
+                let deliveries = stored(false).into_iter().filter(|key| matches!(Key::parse(key), Some(Key::Delivery(_))));
                 let Some(key) = pick(deliveries.collect(), which) else { return };
                 let text = storage[&key].clone();
                 self.forgeries += 1;

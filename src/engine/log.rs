@@ -1,0 +1,339 @@
+//! The log: finished deliveries, the newest [`LOG_CAPACITY`], stored in
+//! pages of up to [`PAGE_SIZE`] under `log/<page>` keys, in a store of the
+//! browser's that a start does not read.
+//!
+//! Why pages: IndexedDB charges per operation, not per byte (a put of 10
+//! bytes cost about what one of 12 KB did, measured in the browser), and a
+//! log of one key per delivery cost a put for each finished delivery and a
+//! delete for each trimmed one. A page is rewritten once per write batch
+//! however many of its deliveries changed, and trimming drops a page at a
+//! time (or rewrites the oldest one without its oldest entries).
+//!
+//! Why read lazily: a cold start that read and decoded the whole log before
+//! its first request spent a third of its time on it. Until the log is read
+//! ([`Log::load`]), it holds only what was logged since the start, in pages
+//! of its own; it asks for the stored pages ([`Log::wants_read`]) once
+//! something was logged (the log must be trimmed with what is stored) or a
+//! change waits for an entry older than the start.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+
+use super::delivery::Delivery;
+use super::state::Key;
+use super::stored::Writes;
+use super::LOG_CAPACITY;
+
+/// How many deliveries a page holds: about 75 KB of JSON text when full.
+pub const PAGE_SIZE: usize = 50;
+
+/// A change to a logged delivery that waits for the log to be read.
+type Edit = Box<dyn FnOnce(&mut Delivery)>;
+
+/// Changes to logged deliveries that wait for the log to be read, by id.
+#[derive(Default)]
+struct Edits(Vec<(String, Edit)>);
+
+impl std::fmt::Debug for Edits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|(id, _)| id)).finish()
+    }
+}
+
+/// A run of consecutive log entries stored under one key: `log/<key>`,
+/// named after the first delivery it held (unique without reading the
+/// stored log).
+#[derive(Debug)]
+struct Page {
+    key: String,
+    len: usize,
+}
+
+/// A stored page: its key and its entries, oldest first.
+pub type StoredPage = (String, Vec<Delivery>);
+
+/// The log, its pages and what storage lacks of them.
+#[derive(Debug, Default)]
+pub(super) struct Log {
+    /// Oldest first: consecutive runs of it make up `pages`.
+    entries: VecDeque<Delivery>,
+    pages: VecDeque<Page>,
+    /// Pages to write with the next batch, and pages to remove.
+    dirty: BTreeSet<String>,
+    removed: BTreeSet<String>,
+    /// Whether the stored pages are not read yet.
+    unread: bool,
+    /// Whether they were asked for and have not arrived.
+    asked: bool,
+    edits: Edits,
+}
+
+impl Log {
+    /// The log as stored (`pages`, in any order), or, if `unread`, only
+    /// `misplaced`: logged deliveries found under their outbox key, where
+    /// earlier versions kept them, written into a page of their own.
+    pub fn new(pages: Vec<StoredPage>, misplaced: Vec<Delivery>, unread: bool) -> Log {
+        let mut log = Log { unread, ..Log::default() };
+        log.add_stored(pages);
+        for delivery in misplaced {
+            log.push(delivery);
+        }
+        log.trim();
+        log
+    }
+
+    /// The entries, oldest first (until the log is read, only those logged
+    /// since the start).
+    pub fn entries(&self) -> &VecDeque<Delivery> {
+        &self.entries
+    }
+
+    /// Whether the stored pages are in memory.
+    pub fn is_read(&self) -> bool {
+        !self.unread
+    }
+
+    /// Whether to ask the driver for the stored pages, once.
+    pub fn wants_read(&mut self) -> bool {
+        let wanted = self.unread && !self.asked && (!self.entries.is_empty() || !self.edits.0.is_empty());
+        self.asked |= wanted;
+        wanted
+    }
+
+    /// Asks for the stored pages again with the next drain (the read failed).
+    pub fn not_read(&mut self) {
+        self.asked = false;
+    }
+
+    /// Puts the stored pages before what was logged since the start, trims
+    /// the whole and makes the changes that waited. Once only. An entry
+    /// also logged since the start (a copy) keeps its newer version.
+    pub fn load(&mut self, stored: Vec<StoredPage>) {
+        if !self.unread {
+            return;
+        }
+        let since_start = std::mem::take(&mut self.entries);
+        let new_pages = std::mem::take(&mut self.pages);
+        let ids: HashSet<&str> = since_start.iter().map(|d| d.id.as_str()).collect();
+        let stored = stored
+            .into_iter()
+            .map(|(key, entries)| {
+                let kept: Vec<Delivery> = entries.into_iter().filter(|d| !ids.contains(d.id.as_str())).collect();
+                (key, kept)
+            })
+            .collect();
+        self.add_stored(stored);
+        self.entries.extend(since_start);
+        self.pages.extend(new_pages);
+        (self.unread, self.asked) = (false, false);
+        self.trim();
+        for (id, edit) in std::mem::take(&mut self.edits.0) {
+            if let Some(delivery) = self.edit(&id) {
+                edit(delivery);
+            }
+        }
+    }
+
+    /// Appends stored pages, oldest first by their first entry; a page that
+    /// lost entries on the way (copies) is written again, an empty one removed.
+    fn add_stored(&mut self, mut pages: Vec<StoredPage>) {
+        let first = |page: &StoredPage| page.1.first().map(|d| (d.finished_at, d.id.clone()));
+        pages.sort_by_cached_key(|page| (first(page), page.0.clone()));
+        let mut seen = HashSet::new();
+        for (key, entries) in pages {
+            let stored = entries.len();
+            let kept: Vec<Delivery> = entries.into_iter().filter(|d| seen.insert(d.id.clone())).collect();
+            if kept.len() != stored {
+                self.dirty.insert(key.clone());
+            }
+            if kept.is_empty() {
+                self.dirty.remove(&key);
+                self.removed.insert(key);
+                continue;
+            }
+            self.pages.push_back(Page { key, len: kept.len() });
+            self.entries.extend(kept);
+        }
+    }
+
+    /// Logs `delivery` as the newest entry, in the newest page if it has room.
+    pub fn push(&mut self, delivery: Delivery) {
+        match self.pages.back_mut() {
+            Some(page) if page.len < PAGE_SIZE => page.len += 1,
+            _ => self.pages.push_back(Page { key: delivery.id.clone(), len: 1 }),
+        }
+        if let Some(page) = self.pages.back() {
+            self.dirty.insert(page.key.clone());
+        }
+        self.entries.push_back(delivery);
+        self.trim();
+    }
+
+    /// The logged delivery `id`, looked for from the newest.
+    pub fn get(&self, id: &str) -> Option<&Delivery> {
+        self.entries.iter().rev().find(|d| d.id == id)
+    }
+
+    /// The logged delivery `id`, to change: its page is written again.
+    pub fn edit(&mut self, id: &str) -> Option<&mut Delivery> {
+        let index = self.entries.iter().rposition(|d| d.id == id)?;
+        let mut end = self.entries.len();
+        let page = self.pages.iter().rev().find(|page| {
+            end -= page.len;
+            end <= index
+        })?;
+        self.dirty.insert(page.key.clone());
+        self.entries.get_mut(index)
+    }
+
+    /// Changes the logged delivery `id` with `edit`, now or, if it is older
+    /// than the start and the log is not read yet, once it is.
+    pub fn edit_when_read(&mut self, id: &str, edit: impl FnOnce(&mut Delivery) + 'static) {
+        let unread = self.unread;
+        match self.edit(id) {
+            Some(delivery) => edit(delivery),
+            None if unread => self.edits.0.push((id.to_string(), Box::new(edit))),
+            None => {}
+        }
+    }
+
+    /// Drops the oldest entries past [`LOG_CAPACITY`]; not before the stored
+    /// pages are read, as they count too.
+    fn trim(&mut self) {
+        while !self.unread && self.entries.len() > LOG_CAPACITY {
+            self.entries.pop_front();
+            let Some(page) = self.pages.front_mut() else { break };
+            page.len -= 1;
+            if page.len == 0 {
+                let key = page.key.clone();
+                self.pages.pop_front();
+                self.dirty.remove(&key);
+                self.removed.insert(key);
+            } else {
+                self.dirty.insert(page.key.clone());
+            }
+        }
+    }
+
+    /// Page `key` is written (or removed) with the next batch as it is now
+    /// (its write failed).
+    pub fn rewrite(&mut self, key: String) {
+        if self.pages.iter().any(|page| page.key == key) {
+            self.dirty.insert(key);
+        } else {
+            self.removed.insert(key);
+        }
+    }
+
+    /// Adds the pages changed since the last batch to `writes`.
+    pub fn take_changes(&mut self, writes: &mut Writes) {
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut start = 0;
+        for page in &self.pages {
+            if dirty.contains(&page.key) {
+                let entries: Vec<&Delivery> = self.entries.range(start..start + page.len).collect();
+                writes.set(Key::LogPage(page.key.clone()), &entries);
+            }
+            start += page.len;
+        }
+        for key in std::mem::take(&mut self.removed) {
+            writes.remove(Key::LogPage(key));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::delivery::DeliveryState;
+    use crate::engine::outbox::tests::delivery;
+    use crate::engine::state::Changes;
+    use crate::time::Millis;
+
+    /// A delivery finished at `at`, as the log stores it.
+    fn logged(id: &str, at: u64) -> Delivery {
+        Delivery { state: DeliveryState::Delivered, finished_at: Some(Millis(at)), ..delivery(id, "w1", 0) }
+    }
+
+    fn take(log: &mut Log) -> Changes {
+        let mut writes = Writes::default();
+        log.take_changes(&mut writes);
+        writes.into_changes(1)
+    }
+
+    fn ids(log: &Log) -> Vec<&str> {
+        log.entries().iter().map(|d| d.id.as_str()).collect()
+    }
+
+    #[test]
+    fn entries_fill_pages_and_a_batch_writes_each_changed_page_once() {
+        let mut log = Log::default();
+        for n in 0..PAGE_SIZE + 1 {
+            log.push(logged(&format!("d{n}"), n as u64));
+        }
+        let changes = take(&mut log);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/d0", &format!("log/d{PAGE_SIZE}")]);
+        let first: Vec<Delivery> = serde_json::from_str(&changes.set["log/d0"]).unwrap();
+        assert_eq!(first.len(), PAGE_SIZE);
+        log.edit("d3").unwrap().reply_action = Some("noted".into());
+        assert_eq!(take(&mut log).set.keys().collect::<Vec<_>>(), ["log/d0"], "only the edited entry's page");
+        assert!(take(&mut log).is_empty());
+    }
+
+    #[test]
+    fn trimming_drops_whole_pages_and_rewrites_the_oldest_one_left() {
+        let mut log = Log::default();
+        for n in 0..LOG_CAPACITY + PAGE_SIZE + 1 {
+            log.push(logged(&format!("d{n}"), n as u64));
+        }
+        let changes = take(&mut log);
+        assert_eq!(log.entries().len(), LOG_CAPACITY);
+        assert_eq!(ids(&log)[0], format!("d{}", PAGE_SIZE + 1));
+        assert_eq!(changes.remove, ["log/d0"], "the oldest page went whole");
+        let oldest: Vec<Delivery> = serde_json::from_str(&changes.set[&format!("log/d{PAGE_SIZE}")]).unwrap();
+        assert_eq!(oldest.len(), PAGE_SIZE - 1, "the next one lost its first entry");
+    }
+
+    #[test]
+    fn an_unread_log_asks_once_something_is_logged_and_trims_only_with_what_is_stored() {
+        let mut log = Log::new(Vec::new(), Vec::new(), true);
+        assert!(!log.wants_read(), "nothing needs it yet");
+        log.push(logged("new", LOG_CAPACITY as u64 + 1));
+        assert!(log.wants_read());
+        assert!(!log.wants_read(), "asked once");
+        log.not_read();
+        assert!(log.wants_read(), "asked again after a failed read");
+        let stored: Vec<StoredPage> = (0..LOG_CAPACITY / PAGE_SIZE)
+            .map(|p| {
+                let page: Vec<Delivery> =
+                    (0..PAGE_SIZE).map(|n| logged(&format!("old{}", p * PAGE_SIZE + n), (p * PAGE_SIZE + n) as u64)).collect();
+                (format!("old{}", p * PAGE_SIZE), page)
+            })
+            .rev()
+            .collect();
+        log.load(stored);
+        assert!(log.is_read());
+        let ids = ids(&log);
+        assert_eq!((ids.len(), ids[0], ids[LOG_CAPACITY - 1]), (LOG_CAPACITY, "old1", "new"), "pages in order, the new entry last");
+        let changes = take(&mut log);
+        assert!(changes.set.contains_key("log/old0") && changes.set.contains_key("log/new"), "{:?}", changes.set.keys());
+        log.load(vec![("x".into(), vec![logged("x", 0)])]);
+        assert!(log.get("x").is_none(), "read once");
+    }
+
+    #[test]
+    fn a_copy_of_an_entry_in_another_page_is_kept_once() {
+        let copy = vec![("b".to_string(), vec![logged("a", 1), logged("b", 2)])];
+        let log = Log::new(vec![("a".into(), vec![logged("a", 1)])].into_iter().chain(copy).collect(), Vec::new(), false);
+        assert_eq!(ids(&log), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_change_to_an_entry_older_than_the_start_waits_for_the_read() {
+        let mut log = Log::new(Vec::new(), Vec::new(), true);
+        log.edit_when_read("old", |d| d.reply_action = Some("noted".into()));
+        assert!(log.wants_read(), "a change waits for it");
+        log.load(vec![("old".into(), vec![logged("old", 1)])]);
+        assert_eq!(log.get("old").and_then(|d| d.reply_action.as_deref()), Some("noted"));
+        assert_eq!(take(&mut log).set.keys().collect::<Vec<_>>(), ["log/old"], "and is written");
+    }
+}
