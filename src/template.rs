@@ -27,8 +27,6 @@
 //! Limits: at most [`MAX_TEMPLATE_CHARS`] characters and [`MAX_TAGS`] tags,
 //! so any text parses quickly to a template or an error with a position.
 
-use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use thiserror::Error;
@@ -36,7 +34,7 @@ use url::Url;
 
 use crate::event::{samples, EventKind, Payload};
 use crate::preset::cut;
-use crate::time::Millis;
+use crate::time::{parse, strftime, DateTime, Millis};
 
 /// Longest template, in characters: a large chat message body with room
 /// to spare, and far under the 256 KB payload limit.
@@ -261,7 +259,7 @@ impl Template {
                 None => string(None),
                 Some(value) => {
                     let date = as_date(&value).ok_or_else(|| format!("date: {value} is not an ISO 8601 time or milliseconds"))?;
-                    string(Some(date.format_with_items(StrftimeItems::new(format)).to_string()))
+                    string(Some(strftime::format(date, format)))
                 }
             },
         })
@@ -381,10 +379,10 @@ fn text_of(value: &Value) -> String {
 }
 
 /// An ISO 8601 time or Unix milliseconds.
-fn as_date(value: &Value) -> Option<DateTime<Utc>> {
+fn as_date(value: &Value) -> Option<DateTime> {
     match value {
-        Value::String(s) => DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc)),
-        Value::Number(n) => DateTime::from_timestamp_millis(n.as_i64()?),
+        Value::String(s) => parse::rfc3339(s),
+        Value::Number(n) => DateTime::from_millis(n.as_i64()?),
         _ => None,
     }
 }
@@ -456,7 +454,7 @@ impl Parser<'_> {
             },
             ("default", None) => Err(fail("default needs quoted text or a number: default:\"none\"".into())),
             ("date", Some(Arg::Text(format))) => {
-                if StrftimeItems::new(&format).any(|item| matches!(item, Item::Error)) {
+                if !strftime::is_valid(&format) {
                     return Err(fail(format!("date: {format:?} is not a valid strftime format")));
                 }
                 Ok(Filter::Date(format))

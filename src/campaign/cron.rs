@@ -10,11 +10,10 @@
 //! An expression has at most [`MAX_CRON_CHARS`] characters; any text parses
 //! to a [`Cron`] or to an error with a column counted in characters.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::time::Millis;
+use crate::time::{Date, DateTime, Millis};
 
 /// Longest expression, in characters: every minute listed one by one
 /// (`0,1,…,59`, 170 characters) still fits.
@@ -123,34 +122,36 @@ impl Cron {
 
     /// The first whole minute strictly after `after` that the expression
     /// matches, in local time `utc_offset_minutes` east of UTC; `None` if
-    /// none comes within five years.
+    /// none comes within five years, or before the calendar's last date.
     pub fn next_after(&self, after: Millis, utc_offset_minutes: i32) -> Option<Millis> {
-        // Checked arithmetic: near chrono's last representable date, `None`
-        // (no start) rather than an overflow panic.
+        const MINUTES_PER_DAY: i64 = 24 * 60;
         let offset_ms = i64::from(utc_offset_minutes) * 60_000;
-        let local = DateTime::from_timestamp_millis(i64::try_from(after.0).ok()?.checked_add(offset_ms)?)?.naive_utc();
-        let mut t = local.with_second(0)?.with_nanosecond(0)?.checked_add_signed(Duration::minutes(1))?;
-        let end = t.checked_add_signed(Duration::days(HORIZON_DAYS)).unwrap_or(NaiveDateTime::MAX);
+        let local = DateTime::from_millis(i64::try_from(after.0).ok()?.checked_add(offset_ms)?)?;
+        // Local time in minutes since the epoch.
+        let mut t = local.unix_seconds().div_euclid(60) + 1;
+        let end = t + HORIZON_DAYS * MINUTES_PER_DAY;
         while t < end {
-            if !self.day_matches(&t) {
-                t = t.date().succ_opt()?.and_hms_opt(0, 0, 0)?;
-            } else if self.hours & (1 << t.hour()) == 0 {
-                t = t.with_minute(0)?.checked_add_signed(Duration::hours(1))?;
-            } else if self.minutes & (1 << t.minute()) == 0 {
-                t = t.checked_add_signed(Duration::minutes(1))?;
+            let date = Date::from_days(t.div_euclid(MINUTES_PER_DAY))?;
+            let of_day = t.rem_euclid(MINUTES_PER_DAY);
+            if !self.day_matches(date) {
+                t += MINUTES_PER_DAY - of_day;
+            } else if self.hours & (1 << (of_day / 60)) == 0 {
+                t += 60 - of_day % 60;
+            } else if self.minutes & (1 << (of_day % 60)) == 0 {
+                t += 1;
             } else {
-                return u64::try_from(t.and_utc().timestamp_millis() - offset_ms).ok().map(Millis);
+                return u64::try_from(t * 60_000 - offset_ms).ok().map(Millis);
             }
         }
         None
     }
 
-    fn day_matches(&self, t: &NaiveDateTime) -> bool {
-        if self.months & (1 << t.month()) == 0 {
+    fn day_matches(&self, date: Date) -> bool {
+        if self.months & (1 << date.month) == 0 {
             return false;
         }
-        let day = self.days & (1 << t.day()) != 0;
-        let weekday = self.weekdays & (1 << t.weekday().num_days_from_sunday()) != 0;
+        let day = self.days & (1 << date.day) != 0;
+        let weekday = self.weekdays & (1 << date.weekday_from_sunday()) != 0;
         match (self.any_day, self.any_weekday) {
             (false, false) => day || weekday,
             _ => day && weekday,
@@ -223,12 +224,11 @@ impl From<Cron> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     /// Milliseconds of a UTC date and time.
-    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Millis {
-        let t = NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap();
-        Millis(t.and_utc().timestamp_millis() as u64)
+    fn utc(y: i64, mo: u32, d: u32, h: u32, mi: u32) -> Millis {
+        let date = Date::new(y, mo, d).unwrap();
+        Millis(DateTime::from_local(date, (h, mi, 0), 0, 0).unwrap().millis() as u64)
     }
 
     fn next(expr: &str, after: Millis, offset: i32) -> Option<Millis> {
@@ -287,7 +287,8 @@ mod tests {
     #[test]
     fn the_end_of_time_has_no_next_start_instead_of_overflowing() {
         let cron = Cron::parse("* * * * *").unwrap();
-        let last = DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis() as u64;
+        // The calendar's last millisecond, 262142-12-31T23:59:59.999Z.
+        let last = utc(262_142, 12, 31, 23, 59).0 + 59_999;
         assert_eq!(cron.next_after(Millis(u64::MAX), 0), None);
         assert_eq!(cron.next_after(Millis(last), i32::MAX), None);
         assert_eq!(cron.next_after(Millis(last - 300 * 86_400_000), 0), Some(Millis(last - 300 * 86_400_000 - 59_999 + 60_000)));

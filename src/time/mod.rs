@@ -3,8 +3,17 @@
 //! Time is Unix milliseconds (what `Date.now()` returns), so deadlines stay
 //! meaningful after the service worker is stopped and its state restored.
 
-use chrono::{DateTime, SecondsFormat};
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod against_chrono;
+mod civil;
+pub mod parse;
+pub mod strftime;
+
+use std::fmt::Write;
+
 use serde::{Deserialize, Serialize};
+
+pub use civil::{Date, DateTime};
 
 /// A point in time, in milliseconds since the Unix epoch (UTC).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -27,16 +36,20 @@ impl Millis {
         self.0 / 1000
     }
 
-    /// ISO 8601 in UTC with milliseconds, e.g. `2022-04-07T21:39:13.000Z`.
+    /// ISO 8601 in UTC with milliseconds, e.g. `2022-04-07T21:39:13.000Z`;
+    /// the epoch's for a time beyond the year 262142.
     pub fn iso8601(self) -> String {
         let ms = i64::try_from(self.0).unwrap_or(i64::MAX);
-        DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
+        let time = DateTime::from_millis(ms).unwrap_or(DateTime::EPOCH);
+        let mut text = String::with_capacity(24);
+        // Writing to a String cannot fail.
+        let _ = strftime::write_date_time(&mut text, time).and_then(|()| write!(text, ".{:03}Z", time.nanos() / 1_000_000));
+        text
     }
 
     /// Parses an HTTP date (`Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`).
     pub fn parse_http_date(text: &str) -> Option<Millis> {
-        let date = DateTime::parse_from_rfc2822(text.trim()).ok()?;
-        u64::try_from(date.timestamp_millis()).ok().map(Millis)
+        u64::try_from(parse::rfc2822(text.trim())?.millis()).ok().map(Millis)
     }
 }
 
