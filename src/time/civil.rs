@@ -31,7 +31,7 @@ impl Date {
 
     /// The date `days` after 1970-01-01 (before it, if negative).
     pub fn from_days(days: i64) -> Option<Date> {
-        if !(first_day()..=last_day()).contains(&days) {
+        if !DAYS.contains(&days) {
             return None;
         }
         let z = days + 719_468;
@@ -47,12 +47,12 @@ impl Date {
     }
 
     /// Days from 1970-01-01 to this date.
-    pub fn days(self) -> i64 {
-        let year = self.year - i64::from(self.month <= 2);
+    pub const fn days(self) -> i64 {
+        let year = self.year - (self.month <= 2) as i64;
         let era = year.div_euclid(400);
         let year_of_era = year - era * 400;
-        let shifted_month = i64::from((self.month + 9) % 12); // March is 0
-        let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(self.day) - 1;
+        let shifted_month = ((self.month + 9) % 12) as i64; // March is 0
+        let day_of_year = (153 * shifted_month + 2) / 5 + self.day as i64 - 1;
         let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
         era * 146_097 + day_of_era - 719_468
     }
@@ -109,13 +109,9 @@ fn iso_weeks_in(year: i64) -> u32 {
     }
 }
 
-fn first_day() -> i64 {
-    Date { year: *YEARS.start(), month: 1, day: 1 }.days()
-}
-
-fn last_day() -> i64 {
-    Date { year: *YEARS.end(), month: 12, day: 31 }.days()
-}
+/// The day numbers of the range's first and last dates.
+const DAYS: std::ops::RangeInclusive<i64> =
+    Date { year: *YEARS.start(), month: 1, day: 1 }.days()..=Date { year: *YEARS.end(), month: 12, day: 31 }.days();
 
 /// An instant in UTC, to the nanosecond. During a leap second (23:59:60,
 /// which RFC 3339 text may name) `nanos` runs past a second: the seconds
@@ -139,8 +135,7 @@ impl DateTime {
 
     /// The instant at `secs` (and `nanos`) after the epoch, if its date is in range.
     pub fn new(secs: i64, nanos: u32) -> Option<DateTime> {
-        Date::from_days(secs.div_euclid(SECONDS_PER_DAY))?;
-        Some(DateTime { secs, nanos })
+        DAYS.contains(&secs.div_euclid(SECONDS_PER_DAY)).then_some(DateTime { secs, nanos })
     }
 
     /// The UTC instant of a date and time of day given at `offset` seconds
@@ -185,14 +180,15 @@ mod tests {
 
     #[test]
     fn days_and_dates_convert_both_ways_across_the_range() {
-        for days in (first_day()..=last_day()).step_by(997).chain([first_day(), last_day(), -1, 0, 1, 59, 60, 11_016]) {
+        let (first, last) = (*DAYS.start(), *DAYS.end());
+        for days in DAYS.step_by(997).chain([first, last, -1, 0, 1, 59, 60, 11_016]) {
             let date = Date::from_days(days).unwrap();
             assert_eq!(date.days(), days, "{date:?}");
             assert_eq!(Date::new(date.year, date.month, date.day), Some(date));
         }
         assert_eq!(Date::from_days(0), Some(Date { year: 1970, month: 1, day: 1 }));
-        assert_eq!(Date::from_days(first_day() - 1), None);
-        assert_eq!(Date::from_days(last_day() + 1), None);
+        assert_eq!(Date::from_days(first - 1), None);
+        assert_eq!(Date::from_days(last + 1), None);
         assert_eq!(Date::new(2023, 2, 29), None);
         assert_eq!(Date::new(2024, 2, 29).map(Date::ordinal), Some(60));
     }

@@ -9,8 +9,6 @@ mod civil;
 pub mod parse;
 pub mod strftime;
 
-use std::fmt::Write;
-
 use serde::{Deserialize, Serialize};
 
 pub use civil::{Date, DateTime};
@@ -43,7 +41,10 @@ impl Millis {
         let time = DateTime::from_millis(ms).unwrap_or(DateTime::EPOCH);
         let mut text = String::with_capacity(24);
         // Writing to a String cannot fail.
-        let _ = strftime::write_date_time(&mut text, time).and_then(|()| write!(text, ".{:03}Z", time.nanos() / 1_000_000));
+        let _ = strftime::write_date_time(&mut text, time);
+        text.push('.');
+        strftime::push_digits(&mut text, time.nanos() / 1_000_000, 3);
+        text.push('Z');
         text
     }
 
