@@ -752,7 +752,8 @@ impl RequestKind {
     pub fn reads_log(self) -> bool {
         use RequestKind::*;
         match self {
-            DeliveriesList | DeliveriesGet | DeliveriesRedeliver | DeliveriesRedeliverFailed | StatsSummary => true,
+            // A Test is answered with its delivery, which a repeat after a restart finds in the log.
+            DeliveriesList | DeliveriesGet | DeliveriesRedeliver | DeliveriesRedeliverFailed | StatsSummary | WebhooksTest => true,
             WebhooksList
             | WebhooksPreview
             | WebhooksRevealSecret
@@ -768,7 +769,6 @@ impl RequestKind {
             | WebhooksUpdate
             | WebhooksDelete
             | WebhooksSetEnabled
-            | WebhooksTest
             | SettingsSet
             | SettingsImport
             | EventsEmit

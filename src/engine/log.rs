@@ -73,7 +73,7 @@ impl Log {
     /// earlier versions kept them, written into a page of their own.
     pub fn new(pages: Vec<StoredPage>, misplaced: Vec<Delivery>, unread: bool) -> Log {
         let mut log = Log { unread, ..Log::default() };
-        log.add_stored(pages);
+        log.add_stored(pages, HashSet::new());
         for delivery in misplaced {
             log.push(delivery);
         }
@@ -104,27 +104,25 @@ impl Log {
         self.asked = false;
     }
 
-    /// Puts the stored pages before what was logged since the start, trims
-    /// the whole and makes the changes that waited. Once only. An entry
-    /// also logged since the start (a copy) keeps its newer version.
+    /// Puts the stored pages before what was logged since the start, merges
+    /// neighbours that fit in one page, trims the whole and makes the
+    /// changes that waited. Once only. The pages this start wrote already
+    /// (the read comes after the writes under way) are taken from memory,
+    /// not storage; a copy elsewhere of an entry logged since the start is
+    /// dropped, and its page written again.
     pub fn load(&mut self, stored: Vec<StoredPage>) {
         if !self.unread {
             return;
         }
         let since_start = std::mem::take(&mut self.entries);
         let new_pages = std::mem::take(&mut self.pages);
-        let ids: HashSet<&str> = since_start.iter().map(|d| d.id.as_str()).collect();
-        let stored = stored
-            .into_iter()
-            .map(|(key, entries)| {
-                let kept: Vec<Delivery> = entries.into_iter().filter(|d| !ids.contains(d.id.as_str())).collect();
-                (key, kept)
-            })
-            .collect();
-        self.add_stored(stored);
+        let own: HashSet<&str> = new_pages.iter().map(|page| page.key.as_str()).collect();
+        let stored: Vec<StoredPage> = stored.into_iter().filter(|(key, _)| !own.contains(key.as_str())).collect();
+        self.add_stored(stored, since_start.iter().map(|d| d.id.clone()).collect());
         self.entries.extend(since_start);
         self.pages.extend(new_pages);
         (self.unread, self.asked) = (false, false);
+        self.merge_small_pages();
         self.trim();
         for (id, edit) in std::mem::take(&mut self.edits.0) {
             if let Some(delivery) = self.edit(&id) {
@@ -133,12 +131,12 @@ impl Log {
         }
     }
 
-    /// Appends stored pages, oldest first by their first entry; a page that
-    /// lost entries on the way (copies) is written again, an empty one removed.
-    fn add_stored(&mut self, mut pages: Vec<StoredPage>) {
+    /// Appends stored pages, oldest first by their first entry. An entry
+    /// whose id is in `seen` or in an older page is a copy: its page is
+    /// written again without it (removed, if that empties it).
+    fn add_stored(&mut self, mut pages: Vec<StoredPage>, mut seen: HashSet<String>) {
         let first = |page: &StoredPage| page.1.first().map(|d| (d.finished_at, d.id.clone()));
         pages.sort_by_cached_key(|page| (first(page), page.0.clone()));
-        let mut seen = HashSet::new();
         for (key, entries) in pages {
             let stored = entries.len();
             let kept: Vec<Delivery> = entries.into_iter().filter(|d| seen.insert(d.id.clone())).collect();
@@ -153,6 +151,26 @@ impl Log {
             self.pages.push_back(Page { key, len: kept.len() });
             self.entries.extend(kept);
         }
+    }
+
+    /// Merges each page into the one before it where both fit in one page:
+    /// every worker lifetime that logs opens a page of its own, and with a
+    /// few deliveries per lifetime the log would otherwise be 500 pages of
+    /// one, a key per entry again.
+    fn merge_small_pages(&mut self) {
+        let mut merged: VecDeque<Page> = VecDeque::with_capacity(self.pages.len());
+        for page in std::mem::take(&mut self.pages) {
+            match merged.back_mut() {
+                Some(last) if last.len + page.len <= PAGE_SIZE => {
+                    last.len += page.len;
+                    self.dirty.insert(last.key.clone());
+                    self.dirty.remove(&page.key);
+                    self.removed.insert(page.key);
+                }
+                _ => merged.push_back(page),
+            }
+        }
+        self.pages = merged;
     }
 
     /// Logs `delivery` as the newest entry, in the newest page if it has room.
@@ -318,6 +336,32 @@ mod tests {
         assert!(changes.set.contains_key("log/old0") && changes.set.contains_key("log/new"), "{:?}", changes.set.keys());
         log.load(vec![("x".into(), vec![logged("x", 0)])]);
         assert!(log.get("x").is_none(), "read once");
+    }
+
+    #[test]
+    fn a_page_this_start_wrote_before_the_read_is_kept_whole() {
+        let mut log = Log::new(Vec::new(), Vec::new(), true);
+        log.push(logged("new", 5));
+        assert_eq!(take(&mut log).set.keys().collect::<Vec<_>>(), ["log/new"]);
+        // The read comes after that write, and finds the page.
+        log.load(vec![("new".into(), vec![logged("new", 5)]), ("old".into(), vec![logged("old", 1)])]);
+        assert_eq!(ids(&log), ["old", "new"]);
+        let changes = take(&mut log);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/old"], "merged into the older page");
+        assert_eq!(changes.remove, ["log/new"], "its entry is in log/old now");
+        let page: Vec<Delivery> = serde_json::from_str(&changes.set["log/old"]).unwrap();
+        assert_eq!(page.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["old", "new"]);
+    }
+
+    #[test]
+    fn pages_of_a_few_entries_each_merge_when_the_log_is_read() {
+        let stored: Vec<StoredPage> = (0..4).map(|n| (format!("p{n}"), vec![logged(&format!("p{n}"), n)])).collect();
+        let mut log = Log::new(Vec::new(), Vec::new(), true);
+        log.edit_when_read("p0", |d| d.reply_action = Some("noted".into()));
+        log.load(stored);
+        let changes = take(&mut log);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/p0"]);
+        assert_eq!(changes.remove, ["log/p1", "log/p2", "log/p3"]);
     }
 
     #[test]

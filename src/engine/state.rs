@@ -158,6 +158,23 @@ fn decode_delivery(id: &str, value: &Value) -> Result<Delivery, String> {
     })
 }
 
+/// A log page's entries, each on its own: one that does not read is set
+/// aside as `log/<page>[i]` (and the page written again without it), not
+/// the 49 others with it.
+fn decode_page(page: &str, value: &Value) -> Result<(Vec<Delivery>, Vec<Unreadable>), String> {
+    let mut unreadable = Vec::new();
+    let entries = decode::<Vec<Value>>(value)?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, entry)| {
+            decode::<Delivery>(&entry)
+                .map_err(|reason| unreadable.push(Unreadable::new(format!("log/{page}[{index}]"), reason, entry.to_string())))
+                .ok()
+        })
+        .collect();
+    Ok((entries, unreadable))
+}
+
 /// A stored value as text, for an [`Unreadable`] record.
 fn text_of(value: &Value) -> String {
     match value {
@@ -204,6 +221,9 @@ impl Snapshot {
             .collect();
         let mut snapshot = Snapshot::from_stored(readable);
         snapshot.unreadable.extend(refused);
+        // Log pages are the log store's: one among the records was not
+        // written by AutoHook, and is not loaded.
+        snapshot.log_pages.clear();
         snapshot.log_unread = true;
         snapshot
     }
@@ -236,7 +256,10 @@ impl Snapshot {
                 Key::Delivery(id) => decode_delivery(&id, &value).map(|delivery| {
                     deliveries.insert(id, delivery);
                 }),
-                Key::LogPage(page) => decode::<Vec<Delivery>>(&value).map(|entries| snapshot.log_pages.push((page, entries))),
+                Key::LogPage(page) => decode_page(&page, &value).map(|(entries, unreadable)| {
+                    snapshot.log_pages.push((page, entries));
+                    snapshot.unreadable.extend(unreadable);
+                }),
             };
             if let Err(reason) = read {
                 snapshot.unreadable.push(Unreadable::new(key, reason, text_of(&value)));
@@ -256,8 +279,11 @@ impl Snapshot {
         for (key, value) in stored {
             let value = value.into();
             let Some(Key::LogPage(page)) = Key::parse(&key) else { continue };
-            match decode::<Vec<Delivery>>(&value) {
-                Ok(entries) => pages.push((page, entries)),
+            match decode_page(&page, &value) {
+                Ok((entries, damaged)) => {
+                    pages.push((page, entries));
+                    unreadable.extend(damaged);
+                }
                 Err(reason) => unreadable.push(Unreadable::new(key, reason, text_of(&value))),
             }
         }
@@ -402,6 +428,13 @@ impl Changes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_page_among_the_records_is_not_loaded() {
+        let page = (String::from("log/x"), Value::String("[]".into()), Sealing::Clear);
+        let snapshot = Snapshot::from_store([page]);
+        assert!(snapshot.log_pages.is_empty() && snapshot.log_unread, "only the log's store holds pages");
+    }
 
     #[test]
     fn keys_round_trip_and_foreign_keys_are_ignored() {

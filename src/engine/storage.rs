@@ -54,17 +54,19 @@ impl Engine {
 
     /// Takes the log's stored pages (`log/<page>` keys; others are
     /// ignored), as asked by [`super::Output::LoadLog`]: merged with what
-    /// was logged since the start, and trimmed. A record that does not
-    /// read is set aside. Once only: later calls change nothing.
+    /// was logged since the start, and trimmed. A page that does not read
+    /// is set aside, and so is an entry that does not (its page written
+    /// again without it). Once only: later calls change nothing.
     pub fn load_log<V: Into<Value>>(&mut self, stored: impl IntoIterator<Item = (String, V)>) {
         if self.deliveries.log_loaded() {
             return;
         }
         let (log, unreadable) = Snapshot::read_log(stored);
+        // The pages first: setting aside an entry writes its page again.
+        self.deliveries.load_log(log);
         for record in unreadable {
             self.set_aside(record);
         }
-        self.deliveries.load_log(log);
     }
 
     /// The log could not be read: it is asked for again with the next drain.

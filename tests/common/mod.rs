@@ -192,6 +192,9 @@ pub struct Sim {
     pub notified: Vec<Notification>,
     /// Seeds each restarted engine differently, as fresh random bytes would.
     restarts: u64,
+    /// Whether the engine asked for the log: handed over at the next
+    /// drain, as the browser reads it after the writes under way.
+    log_asked: bool,
 }
 
 impl Sim {
@@ -202,17 +205,18 @@ impl Sim {
 
     /// A fresh profile at `now`.
     pub fn at(seed: u8, now: Millis) -> Sim {
-        Sim { engine: Engine::new([seed; 16]), now, storage: BTreeMap::new(), notified: Vec::new(), restarts: 0 }
+        Sim { engine: Engine::new([seed; 16]), now, storage: BTreeMap::new(), notified: Vec::new(), restarts: 0, log_asked: false }
     }
 
     /// One drain at the current time.
     pub fn drain(&mut self) -> Drained {
+        if std::mem::take(&mut self.log_asked) {
+            self.load_log();
+        }
         let mut drained = Drained::default();
         self.engine.drive(self.now, &mut drained);
         self.notified.extend(drained.notified.iter().cloned());
-        if drained.log_asked {
-            self.load_log();
-        }
+        self.log_asked |= drained.log_asked;
         drained
     }
 
@@ -248,6 +252,7 @@ impl Sim {
         let mut seed = [0xA5; 16];
         seed[..8].copy_from_slice(&self.restarts.to_le_bytes());
         self.engine = Engine::restore(snapshot, seed, self.now);
+        self.log_asked = false;
     }
 
     /// Writes what changed, then restarts from storage.

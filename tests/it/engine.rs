@@ -408,6 +408,49 @@ fn a_delivery_trimmed_from_the_full_log_leaves_storage_even_when_that_write_fail
 }
 
 #[test]
+fn deliveries_logged_after_a_start_survive_the_log_read_that_follows_their_write() {
+    let mut sim = Sim::new(7);
+    sim.webhook(json!({"url": "https://h.test/", "retrySchedule": [60_000]}));
+    let delivered = sim.emit("message_sent")[0].clone();
+    let first = sim.transmits();
+    sim.respond(&first[0], status(200));
+    let waiting = sim.emit("message_sent")[0].clone();
+    let second = sim.transmits();
+    sim.respond(&second[0], status(500));
+    sim.restart();
+    // Turned off: its retry is cancelled and logged, and that is written
+    // before the engine's read of the log.
+    let id = sim.engine.webhooks()[0].id.clone();
+    sim.ask(json!({"type": "webhooks.setEnabled", "id": id, "enabled": false}));
+    sim.persist();
+    sim.drain();
+    sim.drain();
+    sim.persist();
+    sim.restart();
+    let listed = sim.ask(json!({"type": "deliveries.list"}));
+    let states: Vec<(&str, &str)> =
+        listed["value"].as_array().unwrap().iter().map(|d| (d["id"].as_str().unwrap(), d["state"].as_str().unwrap())).collect();
+    assert_eq!(states, [(waiting.as_str(), "cancelled"), (delivered.as_str(), "delivered")]);
+}
+
+#[test]
+fn a_log_entry_that_does_not_read_is_set_aside_alone_and_its_page_written_without_it() {
+    let (mut sim, _) = delivered(3);
+    sim.persist();
+    let page_key = sim.storage.keys().find(|key| key.starts_with("log/")).expect("a log page").clone();
+    let mut page: Vec<Value> = serde_json::from_str(&sim.storage[&page_key]).unwrap();
+    page[1]["state"] = json!("no such state");
+    sim.storage.insert(page_key.clone(), serde_json::to_string(&page).unwrap());
+    sim.restart_from_storage();
+    assert_eq!(sim.ask(json!({"type": "deliveries.list"}))["value"].as_array().unwrap().len(), 2, "the others load");
+    let unreadable = sim.ask(json!({"type": "storage.unreadable"}));
+    assert_eq!(unreadable["value"][0]["origin"], format!("{page_key}[1]"));
+    sim.persist();
+    let stored: Vec<Value> = serde_json::from_str(&sim.storage[&page_key]).unwrap();
+    assert_eq!(stored.len(), 2, "written again without it");
+}
+
+#[test]
 fn redelivery_sends_the_same_event_id_again() {
     let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
