@@ -38,6 +38,12 @@ pub(super) struct InFlight {
     pub request: LoggedRequest,
     /// The request's credentials.
     pub redactor: Redactor,
+    /// Its entry under [`Key::InFlight`] as stored (`"<delivery id>":{…}`),
+    /// written when it starts: the key is rewritten whole with every batch
+    /// while the attempt lasts (about 8 times in a burst, with 32 in
+    /// flight and a batch every 4 responses), and the attempt does not
+    /// change until it ends.
+    entry: String,
 }
 
 /// The outbox, the log, the attempts in flight and what storage has of them.
@@ -204,10 +210,12 @@ impl Deliveries {
     /// Only the in-flight key is written for it: rewriting the delivery
     /// per attempt cost a delivery-sized write each (see [`Key::InFlight`]).
     pub fn begin_attempt(&mut self, id: &str, attempt: Attempt, request: LoggedRequest, redactor: Redactor) -> Option<AttemptId> {
-        self.outbox.get_mut(id)?.attempts.push(attempt);
+        let delivery = self.outbox.get_mut(id)?;
+        let entry = Writes::entry(id, &attempt);
+        delivery.attempts.push(attempt);
         self.next_attempt += 1;
         let attempt = AttemptId(self.next_attempt);
-        self.in_flight.insert(attempt, InFlight { delivery_id: id.to_string(), request, redactor });
+        self.in_flight.insert(attempt, InFlight { delivery_id: id.to_string(), request, redactor, entry });
         self.in_flight_changed = true;
         Some(attempt)
     }
@@ -398,7 +406,7 @@ impl Deliveries {
     /// (trimmed from the log, or discarded).
     pub fn take_changes(&mut self, writes: &mut Writes) {
         if std::mem::take(&mut self.in_flight_changed) {
-            writes.set(Key::InFlight, &self.attempts_in_flight());
+            writes.set_object(Key::InFlight, self.attempts_in_flight().into_values());
         }
         for id in std::mem::take(&mut self.changed) {
             match self.outbox.get(&id) {
@@ -409,11 +417,11 @@ impl Deliveries {
         self.log.take_changes(writes);
     }
 
-    /// The attempt each delivery has in flight, as [`Key::InFlight`] stores
-    /// it. Deliveries cancelled meanwhile are in the log, not here.
-    fn attempts_in_flight(&self) -> BTreeMap<&str, &Attempt> {
-        let pairs = self.in_flight.values().filter_map(|attempt| self.outbox.get(&attempt.delivery_id));
-        pairs.filter_map(|d| Some((d.id.as_str(), d.attempts.last()?))).collect()
+    /// The entry of each attempt in flight under [`Key::InFlight`], by
+    /// delivery id. Deliveries cancelled meanwhile are in the log, not here.
+    fn attempts_in_flight(&self) -> BTreeMap<&str, &str> {
+        let live = self.in_flight.values().filter(|attempt| self.outbox.get(&attempt.delivery_id).is_some());
+        live.map(|attempt| (attempt.delivery_id.as_str(), attempt.entry.as_str())).collect()
     }
 }
 

@@ -739,7 +739,7 @@ impl Engine {
     /// Feeds back the result of an attempt. Results for deliveries cancelled
     /// meanwhile are ignored.
     pub fn handle_response(&mut self, attempt: AttemptId, outcome: Outcome, now: Millis) {
-        let Some(InFlight { delivery_id, request, redactor }) = self.deliveries.end_attempt(attempt) else { return };
+        let Some(InFlight { delivery_id, request, redactor, .. }) = self.deliveries.end_attempt(attempt) else { return };
         if let Some(delivery) = self.deliveries.edit(&delivery_id) {
             delivery.request = Some(request);
             let asked = self.read_reply(&delivery_id, &outcome, &redactor);

@@ -153,6 +153,29 @@ impl Writes {
         self.set.insert(key.to_string(), serde_json::to_string(value).expect("state serializes to JSON"));
     }
 
+    /// `"<name>":<value as JSON>`, an entry of an object that
+    /// [`Writes::set_object`] writes: for a value that stays as it is while
+    /// the object around it is written many times.
+    pub fn entry(name: &str, value: &impl Serialize) -> String {
+        // A string and a value of a stored type both serialize (see `set`).
+        let (name, value) = (serde_json::to_string(name), serde_json::to_string(value));
+        format!("{}:{}", name.expect("a string serializes"), value.expect("state serializes to JSON"))
+    }
+
+    /// Sets `key` to the object of `entries` (each from [`Writes::entry`]),
+    /// in the order given: as `set` writes a map of them.
+    pub fn set_object<'a>(&mut self, key: Key, entries: impl IntoIterator<Item = &'a str>) {
+        let mut object = String::from("{");
+        for (index, entry) in entries.into_iter().enumerate() {
+            if index > 0 {
+                object.push(',');
+            }
+            object.push_str(entry);
+        }
+        object.push('}');
+        self.set.insert(key.to_string(), object);
+    }
+
     /// Removes `key`.
     pub fn remove(&mut self, key: Key) {
         self.remove.push(key);
@@ -191,6 +214,15 @@ mod tests {
         assert!(written(|w| stored.take_change(Key::Settings, w)).is_empty(), "a change that failed");
         stored.rewrite();
         assert_eq!(written(|w| stored.take_change(Key::Settings, w)).set["settings"], "[]");
+    }
+
+    #[test]
+    fn an_object_of_entries_is_written_as_its_map_would_be() {
+        let map = BTreeMap::from([("a\"b", vec![1]), ("c", vec![])]);
+        let entries: Vec<String> = map.iter().map(|(name, value)| Writes::entry(name, value)).collect();
+        let object = written(|w| w.set_object(Key::InFlight, entries.iter().map(String::as_str)));
+        assert_eq!(object.set["inflight"], written(|w| w.set(Key::InFlight, &map)).set["inflight"]);
+        assert_eq!(written(|w| w.set_object(Key::InFlight, [])).set["inflight"], "{}");
     }
 
     #[test]
