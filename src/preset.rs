@@ -287,6 +287,15 @@ impl Preset {
             Body::Service(render) => render(payload, chat_id),
         }
     }
+
+    /// [`Preset::render`] as the text sent.
+    pub fn render_text<'a>(self, payload: impl Into<Payload<'a>>, chat_id: Option<&str>) -> String {
+        let payload = payload.into();
+        match self.body() {
+            Body::Envelope | Body::Template => payload.envelope_text(),
+            Body::Service(render) => render(payload, chat_id).to_string(),
+        }
+    }
 }
 
 /// The message text within `limit`: the event's sentence, or for a batch

@@ -76,7 +76,7 @@ fn rendered(config: &WebhookConfig, event: Payload<'_>) -> Result<(Url, Option<S
         }
         Method::Post | Method::Put | Method::Patch => Some(match config.body_template() {
             Some(template) => template.render(event)?,
-            None => config.preset.render(event, config.chat_id.as_deref()).to_string(),
+            None => config.preset.render_text(event, config.chat_id.as_deref()),
         }),
     };
     Ok((url, body))
