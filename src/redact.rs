@@ -252,6 +252,10 @@ impl UrlSecrets {
 
 /// A URL as text, with the masks [`UrlSecrets::mask`] put in it as they read.
 pub fn shown(url: &str) -> String {
+    // Most URLs hold no mask: given back without taking them apart.
+    if !url.contains(REDACTED_IN_URL) && !url.contains(REDACTED_IN_HOST) {
+        return url.to_string();
+    }
     let url = url.replace(REDACTED_IN_URL, REDACTED);
     // The host: after `scheme://`, up to the path, query, fragment or port
     // (a webhook URL has no user name, and a masked host no IPv6 address).
@@ -662,6 +666,26 @@ mod tests {
         let secrets = UrlSecrets::of(&url);
         let sent = Url::parse("https://h.test/in?text=abc&key=abc&id=msg_1&key=other").unwrap();
         assert_eq!(shown(secrets.mask(&sent).as_str()), "https://h.test/in?text=abc&key=••••&id=msg_1&key=other");
+    }
+
+    #[test]
+    fn a_url_without_secrets_or_fragment_is_shown_as_written() {
+        let urls = [
+            "https://h.test/",
+            "http://127.0.0.1:4000/bench",
+            "https://xn--80akhbyknj4f.test/a%20b/./c/?",
+            "https://[::1]:8443/in/%7B%22a%22%3A1%7D",
+            "HTTPS://H.Test:443/p/%2e%2E/q%41/",
+            "https://h.test/in?",
+        ];
+        for text in urls {
+            let url = Url::parse(text).unwrap();
+            let secrets = UrlSecrets::of(&url);
+            assert!(secrets.is_empty(), "{text}");
+            let written = url.to_string();
+            assert_eq!(secrets.mask(&Url::parse(&written).unwrap()).as_str(), written, "{text}");
+            assert_eq!(shown(&written), written, "{text}");
+        }
     }
 
     #[test]
