@@ -23,6 +23,7 @@ mod event;
 mod export;
 mod filter;
 mod ids;
+mod json;
 mod manual;
 mod preset;
 mod redact;

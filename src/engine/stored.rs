@@ -11,6 +11,7 @@ use std::ops::Deref;
 use serde::Serialize;
 
 use super::state::{Changes, Key};
+use crate::json::to_text;
 
 /// A value stored whole under one key, with whether it changed since it was
 /// last handed to storage.
@@ -150,7 +151,7 @@ impl Writes {
     /// Sets `key` to `value`.
     pub fn set(&mut self, key: Key, value: &impl Serialize) {
         // The stored types hold only strings, numbers and string-keyed maps.
-        self.set.insert(key.to_string(), serde_json::to_string(value).expect("state serializes to JSON"));
+        self.set.insert(key.to_string(), to_text(value).expect("state serializes to JSON"));
     }
 
     /// `"<name>":<value as JSON>`, an entry of an object that
@@ -158,7 +159,7 @@ impl Writes {
     /// the object around it is written many times.
     pub fn entry(name: &str, value: &impl Serialize) -> String {
         // A string and a value of a stored type both serialize (see `set`).
-        let (name, value) = (serde_json::to_string(name), serde_json::to_string(value));
+        let (name, value) = (to_text(name), to_text(value));
         format!("{}:{}", name.expect("a string serializes"), value.expect("state serializes to JSON"))
     }
 
