@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::json;
 use crate::time::Millis;
 
 /// The envelope's `source` field.
@@ -345,7 +346,7 @@ impl EventData {
     /// the data, not through a copy as a [`Value`] first.
     pub fn to_text(&self) -> String {
         // Never fails: the data types hold only strings, numbers and structs of them.
-        serde_json::to_string(self).unwrap_or_default()
+        json::to_text(self).unwrap_or_default()
     }
 
     /// A `message_sent`'s `source`.
@@ -530,7 +531,7 @@ fn envelope_value(envelope: &impl Serialize) -> Value {
 /// An envelope as the text sent.
 fn envelope_text(envelope: &impl Serialize) -> String {
     // Never fails, as `envelope_value`.
-    serde_json::to_string(envelope).unwrap_or_default()
+    json::to_text(envelope).unwrap_or_default()
 }
 
 /// `X-AutoHook-Event` (and a template's error wording) for a batch.
