@@ -14,7 +14,7 @@
 //! ([`Deliveries::await_write`]) is not put in line until the write batch
 //! holding it is reported saved ([`Deliveries::saved`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::delivery::{Attempt, Delivery, DeliveryState, LoggedRequest};
 use super::log::{Log, StoredPage};
@@ -23,6 +23,7 @@ use super::state::Key;
 use super::stored::Writes;
 use super::tally::Tally;
 use super::{AttemptId, MAX_OUTBOX};
+use crate::ids::IdMap;
 use crate::redact::Redactor;
 use crate::time::Millis;
 
@@ -61,7 +62,7 @@ pub(super) struct Deliveries {
     /// Deliveries not yet known to be in storage, with the write batch
     /// that holds them (`None` until one does) and their webhook. They are
     /// not sent yet.
-    not_durable: HashMap<String, (Option<u64>, String)>,
+    not_durable: IdMap<(Option<u64>, String)>,
     /// How many of those each webhook has: it has work coming, so its
     /// in-flight share is kept for it while the write lands.
     unwritten: Tally,

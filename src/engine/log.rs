@@ -22,6 +22,7 @@ use super::delivery::Delivery;
 use super::state::Key;
 use super::stored::Writes;
 use super::LOG_CAPACITY;
+use crate::ids::IdSet;
 
 /// How many deliveries a page holds: about 75 KB of JSON text when full.
 pub const PAGE_SIZE: usize = 50;
@@ -73,7 +74,7 @@ impl Log {
     /// earlier versions kept them, written into a page of their own.
     pub fn new(pages: Vec<StoredPage>, misplaced: Vec<Delivery>, unread: bool) -> Log {
         let mut log = Log { unread, ..Log::default() };
-        log.add_stored(pages, HashSet::new());
+        log.add_stored(pages, IdSet::default());
         for delivery in misplaced {
             log.push(delivery);
         }
@@ -134,7 +135,7 @@ impl Log {
     /// Appends stored pages, oldest first by their first entry. An entry
     /// whose id is in `seen` or in an older page is a copy: its page is
     /// written again without it (removed, if that empties it).
-    fn add_stored(&mut self, mut pages: Vec<StoredPage>, mut seen: HashSet<String>) {
+    fn add_stored(&mut self, mut pages: Vec<StoredPage>, mut seen: IdSet) {
         let first = |page: &StoredPage| page.1.first().map(|d| (d.finished_at, d.id.clone()));
         pages.sort_by_cached_key(|page| (first(page), page.0.clone()));
         for (key, entries) in pages {

@@ -6,10 +6,11 @@
 //! in order of due time, so picking the next is a look at the head of at
 //! most two queues per webhook.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::delivery::{Delivery, DeliveryState};
 use super::tally::Tally;
+use crate::ids::IdMap;
 use crate::time::Millis;
 
 /// Where a ready delivery sits: its webhook's queue of first attempts (held
@@ -54,8 +55,8 @@ impl Queues {
 #[derive(Debug, Default)]
 pub struct Outbox {
     entries: BTreeMap<u64, Entry>,
-    by_id: HashMap<String, u64>,
-    ready: HashMap<String, Queues>,
+    by_id: IdMap<u64>,
+    ready: IdMap<Queues>,
     /// How many deliveries each webhook has here, for its share.
     counts: Tally,
     next_seq: u64,

@@ -2,11 +2,11 @@
 //! outbox's deliveries, the deliveries awaiting their write), so a share
 //! reads one entry instead of scanning the collection per request.
 
-use std::collections::HashMap;
+use crate::ids::IdMap;
 
 /// How many items each webhook has; a webhook with none has no entry.
 #[derive(Debug, Default)]
-pub struct Tally(HashMap<String, usize>);
+pub struct Tally(IdMap<usize>);
 
 impl Tally {
     /// Counts one more for `webhook_id`.
