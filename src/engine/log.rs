@@ -57,6 +57,10 @@ pub type StoredPage = (String, Vec<Delivery>);
 pub(super) struct Log {
     /// Oldest first: consecutive runs of it make up `pages`.
     entries: VecDeque<Delivery>,
+    /// Each entry's JSON text once written, until it changes: a page is
+    /// written once per batch while it fills, and serializing its 50
+    /// entries each time cost more than the rest of a delivery's writes.
+    texts: VecDeque<Option<String>>,
     pages: VecDeque<Page>,
     /// Pages to write with the next batch, and pages to remove.
     dirty: BTreeSet<String>,
@@ -116,11 +120,13 @@ impl Log {
             return;
         }
         let since_start = std::mem::take(&mut self.entries);
+        let since_start_texts = std::mem::take(&mut self.texts);
         let new_pages = std::mem::take(&mut self.pages);
         let own: HashSet<&str> = new_pages.iter().map(|page| page.key.as_str()).collect();
         let stored: Vec<StoredPage> = stored.into_iter().filter(|(key, _)| !own.contains(key.as_str())).collect();
         self.add_stored(stored, since_start.iter().map(|d| d.id.clone()).collect());
         self.entries.extend(since_start);
+        self.texts.extend(since_start_texts);
         self.pages.extend(new_pages);
         (self.unread, self.asked) = (false, false);
         self.merge_small_pages();
@@ -150,6 +156,7 @@ impl Log {
                 continue;
             }
             self.pages.push_back(Page { key, len: kept.len() });
+            self.texts.extend(kept.iter().map(|_| None));
             self.entries.extend(kept);
         }
     }
@@ -184,6 +191,7 @@ impl Log {
             self.dirty.insert(page.key.clone());
         }
         self.entries.push_back(delivery);
+        self.texts.push_back(None);
         self.trim();
     }
 
@@ -201,6 +209,7 @@ impl Log {
             end <= index
         })?;
         self.dirty.insert(page.key.clone());
+        self.texts[index] = None;
         self.entries.get_mut(index)
     }
 
@@ -220,6 +229,7 @@ impl Log {
     fn trim(&mut self) {
         while !self.unread && self.entries.len() > LOG_CAPACITY {
             self.entries.pop_front();
+            self.texts.pop_front();
             let Some(page) = self.pages.front_mut() else { break };
             page.len -= 1;
             if page.len == 0 {
@@ -248,11 +258,16 @@ impl Log {
         let dirty = std::mem::take(&mut self.dirty);
         let mut start = 0;
         for page in &self.pages {
-            if dirty.contains(&page.key) {
-                let entries: Vec<&Delivery> = self.entries.range(start..start + page.len).collect();
-                writes.set(Key::LogPage(page.key.clone()), &entries);
-            }
+            let range = start..start + page.len;
             start += page.len;
+            if !dirty.contains(&page.key) {
+                continue;
+            }
+            for (text, entry) in self.texts.range_mut(range.clone()).zip(self.entries.range(range.clone())) {
+                text.get_or_insert_with(|| Writes::text(entry));
+            }
+            let texts = self.texts.range(range).map(|text| text.as_deref().unwrap_or_default());
+            writes.set_list(Key::LogPage(page.key.clone()), texts);
         }
         for key in std::mem::take(&mut self.removed) {
             writes.remove(Key::LogPage(key));
@@ -293,6 +308,7 @@ mod tests {
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/d0", &format!("log/d{PAGE_SIZE}")]);
         let first: Vec<Delivery> = serde_json::from_str(&changes.set["log/d0"]).unwrap();
         assert_eq!(first.len(), PAGE_SIZE);
+        assert_eq!(changes.set["log/d0"], serde_json::to_string(&first).unwrap(), "as the list would serialize");
         log.edit("d3").unwrap().reply_action = Some("noted".into());
         assert_eq!(take(&mut log).set.keys().collect::<Vec<_>>(), ["log/d0"], "only the edited entry's page");
         assert!(take(&mut log).is_empty());
