@@ -712,37 +712,9 @@ impl RequestKind {
     }
 
     /// Whether the request changes nothing: a repeat of one simply runs
-    /// again. Every kind is named here, so a new request must say which
-    /// it is.
+    /// again, and its answer need not wait for a write.
     pub fn is_read_only(self) -> bool {
-        use RequestKind::*;
-        match self {
-            WebhooksList | WebhooksPreview | WebhooksRevealSecret | SettingsGet | SettingsExport | DeliveriesList | DeliveriesGet
-            | StatsSummary | SecretsGenerate | CampaignGet | StorageUnreadable | CatalogGet | NotificationsGet | BadgeGet => true,
-            WebhooksCreate
-            | WebhooksUpdate
-            | WebhooksDelete
-            | WebhooksSetEnabled
-            | WebhooksTest
-            | SettingsSet
-            | SettingsImport
-            | EventsEmit
-            | DeliveriesRedeliver
-            | DeliveriesRedeliverFailed
-            | DeliveriesCancelPending
-            | NotificationsSet
-            | BadgeMarkSeen
-            | StatsClear
-            | WebhooksRotateSecret
-            | StorageDeleteUnreadable
-            | CampaignConfigure
-            | CampaignSetTarget
-            | CampaignBeginPick
-            | CampaignStart
-            | CampaignPause
-            | CampaignResume
-            | CampaignStop => false,
-        }
+        self.handling().0
     }
 
     /// Whether the request reads logged deliveries older than this start:
@@ -750,22 +722,24 @@ impl RequestKind {
     /// ([`Engine::load_log`]). Every other request runs on the outbox and
     /// what was logged since the start, so a start need not read the log.
     pub fn reads_log(self) -> bool {
+        self.handling().1
+    }
+
+    /// (read only, reads the log). Every kind is named here once, so a new
+    /// request must say both.
+    fn handling(self) -> (bool, bool) {
         use RequestKind::*;
+        const READS: (bool, bool) = (true, false);
+        const READS_LOG: (bool, bool) = (true, true);
+        const CHANGES: (bool, bool) = (false, false);
+        const CHANGES_AFTER_LOG: (bool, bool) = (false, true);
         match self {
+            WebhooksList | WebhooksPreview | WebhooksRevealSecret | SettingsGet | SettingsExport | SecretsGenerate | CampaignGet
+            | StorageUnreadable | CatalogGet | NotificationsGet | BadgeGet => READS,
+            DeliveriesList | DeliveriesGet | StatsSummary => READS_LOG,
             // A Test is answered with its delivery, which a repeat after a restart finds in the log.
-            DeliveriesList | DeliveriesGet | DeliveriesRedeliver | DeliveriesRedeliverFailed | StatsSummary | WebhooksTest => true,
-            WebhooksList
-            | WebhooksPreview
-            | WebhooksRevealSecret
-            | SettingsGet
-            | SettingsExport
-            | SecretsGenerate
-            | CampaignGet
-            | StorageUnreadable
-            | CatalogGet
-            | NotificationsGet
-            | BadgeGet
-            | WebhooksCreate
+            DeliveriesRedeliver | DeliveriesRedeliverFailed | WebhooksTest => CHANGES_AFTER_LOG,
+            WebhooksCreate
             | WebhooksUpdate
             | WebhooksDelete
             | WebhooksSetEnabled
@@ -784,7 +758,7 @@ impl RequestKind {
             | CampaignStart
             | CampaignPause
             | CampaignResume
-            | CampaignStop => false,
+            | CampaignStop => CHANGES,
         }
     }
 }
