@@ -200,6 +200,31 @@ test('a 1.0.0 profile moves out of storage.local once, its sealed records bound 
   assert.equal((await caller(page)('settings.get')).enabled, true);
 });
 
+test('a profile from before the log had its own store opens with its records, its logged deliveries paged', async (t) => {
+  const { receiver, chromium, page } = await receiverAndSettingsPage(t);
+  const call = caller(page);
+  receiver.secret('/hook', SECRET);
+  const hook = await call('webhooks.create', { webhook: { url: receiver.url('/hook'), secret: SECRET, events: ['message_sent'] } });
+  const { deliveries: [id] } = await call('events.emit', { event: 'message_sent', data: { message: 'before' } });
+  await eventually(async () => (await call('deliveries.get', { id })).state === 'delivered', { what: 'delivered' });
+  const store = storeIn(page);
+  await eventually(async () => JSON.stringify(await store.read()).includes(id), { what: 'its log page written' });
+
+  assert.deepEqual(await store.downgrade(), [`delivery/${id}`]);
+  await chromium.stopWorker(page);
+  const [listed] = await call('deliveries.list', { webhookId: hook.id });
+  assert.deepEqual([listed.id, listed.state], [id, 'delivered'], 'the logged delivery loads');
+  assert.equal((await call('webhooks.list'))[0].id, hook.id, 'the sealed webhooks open');
+  const stored = await eventually(async () => {
+    const records = await store.read();
+    return !records[`delivery/${id}`] && records;
+  }, { what: 'its old key removed' });
+  assert.ok(Object.entries(stored).some(([key, text]) => key.startsWith('log/') && text.includes(id)), 'moved into a log page');
+  await call('events.emit', { event: 'message_sent', data: { message: 'after' } });
+  await receiver.waitFor((all) => all.length === 2);
+  assert.deepEqual(receiver.deliveries.map((d) => d.verified), [{ standard: true, hex: true }, { standard: true, hex: true }]);
+});
+
 test('a lost sealing key sets the sealed records aside, with a banner and a notification saying what to do', async (t) => {
   const { receiver, chromium, page } = await receiverAndSettingsPage(t);
   const call = caller(page);
