@@ -321,8 +321,7 @@ async fn answer(runtime: &Rc<Runtime>, message: JsValue, sender: &str, tab: JsVa
     #[allow(unused_mut)]
     let mut message = from_js(&message).map_err(ApiError::BadRequest)?;
     if api::reads_log(&message) && !runtime.engine.borrow().log_loaded() {
-        let stored = runtime.host.load_log().await.map_err(|error| ApiError::LogNotRead(describe(&error)))?;
-        runtime.engine.borrow_mut().load_log(stored_texts(&stored));
+        hand_over_log(runtime).await.map_err(|error| ApiError::LogNotRead(describe(&error)))?;
     }
     #[cfg(feature = "test-hooks")]
     let hold_reply = test_hooks::before(runtime, &mut message).await;
@@ -502,15 +501,19 @@ async fn write_batches(runtime: Rc<Runtime>) {
 /// is written with the next batch); if storage refuses, it asks again with
 /// a later drain.
 async fn read_log(runtime: Rc<Runtime>) {
-    match runtime.host.load_log().await {
-        Ok(stored) => runtime.engine.borrow_mut().load_log(stored_texts(&stored)),
-        Err(error) => {
-            web_sys::console::error_2(&"AutoHook: reading the log failed".into(), &error);
-            runtime.engine.borrow_mut().log_not_loaded();
-            return;
-        }
+    if let Err(error) = hand_over_log(&runtime).await {
+        web_sys::console::error_2(&"AutoHook: reading the log failed".into(), &error);
+        runtime.engine.borrow_mut().log_not_loaded();
+        return;
     }
     kick(&runtime);
+}
+
+/// Reads the log's store and hands it to the engine (which takes it once).
+async fn hand_over_log(runtime: &Runtime) -> Result<(), JsValue> {
+    let stored = runtime.host.load_log().await?;
+    runtime.engine.borrow_mut().load_log(stored_texts(&stored));
+    Ok(())
 }
 
 /// One pass of the driver: the engine's drain ([`Engine::drive`]) into

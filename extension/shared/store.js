@@ -86,23 +86,23 @@ export function database() {
 export async function readRecords(moveLegacy) {
   const db = await database();
   const transaction = db.transaction([KEYS, RECORDS]);
-  const [moved, keys, values] = await Promise.all([
-    request(transaction.objectStore(KEYS).get(MOVED)),
-    request(transaction.objectStore(RECORDS).getAllKeys()),
-    request(transaction.objectStore(RECORDS).getAll()),
-  ]);
+  const [moved, records] = await Promise.all([request(transaction.objectStore(KEYS).get(MOVED)), everything(transaction.objectStore(RECORDS))]);
   if (!moved) {
     await moveFromStorageLocal(db, moveLegacy);
     return readRecords(moveLegacy);
   }
   if (moved !== 'cleared') clearStorageLocal(db);
-  return Object.fromEntries(keys.map((key, i) => [key, values[i]]));
+  return records;
 }
 
 /** The log's records, keyed by their name. */
 export async function readLog() {
-  const transaction = (await database()).transaction(LOG);
-  const [keys, values] = await Promise.all([request(transaction.objectStore(LOG).getAllKeys()), request(transaction.objectStore(LOG).getAll())]);
+  return everything((await database()).transaction(LOG).objectStore(LOG));
+}
+
+/** Every record in `store`, keyed by its name. */
+async function everything(store) {
+  const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
   return Object.fromEntries(keys.map((key, i) => [key, values[i]]));
 }
 
