@@ -71,19 +71,21 @@ pub(super) struct Deliveries {
 }
 
 impl Deliveries {
-    /// The deliveries as stored: the log ([`Log::new`]), and the unfinished
-    /// ones returned to be added one by one with [`Deliveries::restore`],
-    /// each with the attempt recorded for it only under `inflight`
-    /// (`in_flight`) joined to it. `misplaced` are logged deliveries found
-    /// under their outbox key: that key is removed as they are paged.
+    /// The deliveries as stored: the log from its pages, unless it is
+    /// unread ([`Log::new`]), and the unfinished ones returned to be added
+    /// one by one with [`Deliveries::restore`], each with the attempt
+    /// recorded for it only under `inflight` (`in_flight`) joined to it.
+    /// `misplaced` are logged deliveries found under their outbox key: they
+    /// are paged, and that key removed.
     pub fn load(
         unfinished: Vec<Delivery>,
-        log: Log,
-        misplaced: Vec<String>,
+        (log_pages, log_unread): (Vec<StoredPage>, bool),
+        misplaced: Vec<Delivery>,
         mut in_flight: BTreeMap<String, Attempt>,
     ) -> (Deliveries, Vec<Delivery>) {
-        let mut deliveries = Deliveries { log, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
-        deliveries.changed.extend(misplaced);
+        let changed = misplaced.iter().map(|delivery| delivery.id.clone()).collect();
+        let log = Log::new(log_pages, misplaced, log_unread);
+        let deliveries = Deliveries { log, changed, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
         let unfinished = unfinished
             .into_iter()
             .map(|mut delivery| {
@@ -568,8 +570,7 @@ pub(super) mod tests {
     #[test]
     fn a_logged_delivery_stored_under_its_outbox_key_is_paged_with_the_next_write() {
         let finished = Delivery { state: DeliveryState::Delivered, finished_at: Some(Millis(1)), ..delivery("a", "w1", 0) };
-        let log = Log::new(Vec::new(), vec![finished], true);
-        let (mut deliveries, _) = Deliveries::load(Vec::new(), log, vec!["a".into()], BTreeMap::new());
+        let (mut deliveries, _) = Deliveries::load(Vec::new(), (Vec::new(), true), vec![finished], BTreeMap::new());
         let changes = take(&mut deliveries);
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/a"]);
         assert_eq!(changes.remove, ["delivery/a"]);
@@ -580,7 +581,8 @@ pub(super) mod tests {
         let mut started = delivery("a", "w1", 0);
         started.attempts.push(attempt("a.1"));
         let in_flight = BTreeMap::from([("a".to_string(), attempt("a.2")), ("b".to_string(), attempt("b.1"))]);
-        let (mut deliveries, unfinished) = Deliveries::load(vec![started, delivery("b", "w1", 0)], Log::default(), Vec::new(), in_flight);
+        let (mut deliveries, unfinished) =
+            Deliveries::load(vec![started, delivery("b", "w1", 0)], (Vec::new(), false), Vec::new(), in_flight);
         assert_eq!(unfinished[0].attempts.len(), 2);
         let interrupted: Vec<Option<String>> = unfinished.into_iter().map(|d| deliveries.restore(d)).collect();
         assert_eq!(interrupted, [Some("a".to_string()), Some("b".to_string())]);

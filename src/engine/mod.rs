@@ -78,7 +78,6 @@ use alerts::Alerts;
 use answers::Answers;
 use campaign::CampaignPart;
 use deliveries::{Deliveries, InFlight};
-use log::Log;
 use recovery::SetAside;
 use rules::refusal;
 use stored::Stored;
@@ -272,9 +271,8 @@ impl Engine {
     /// when the previous engine stopped count as interrupted and follow the
     /// retry rules, so nothing in the outbox is lost.
     pub fn restore(snapshot: Snapshot, seed: [u8; 16], now: Millis) -> Engine {
-        let misplaced = snapshot.misplaced.iter().map(|d| d.id.clone()).collect();
-        let log = Log::new(snapshot.log_pages, snapshot.misplaced, snapshot.log_unread);
-        let (deliveries, unfinished) = Deliveries::load(snapshot.outbox, log, misplaced, snapshot.in_flight);
+        let log = (snapshot.log_pages, snapshot.log_unread);
+        let (deliveries, unfinished) = Deliveries::load(snapshot.outbox, log, snapshot.misplaced, snapshot.in_flight);
         let mut engine = Engine {
             settings: Stored::new(snapshot.settings),
             webhooks: Webhooks::new(snapshot.webhooks),
