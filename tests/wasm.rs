@@ -185,7 +185,7 @@ async fn a_finished_delivery_is_kept_in_the_log_store_which_a_start_reads_only_w
         gloo_timers::future::TimeoutFuture::new(50).await;
     }
     assert!(rust(logOf(&host)).to_string().contains(&id), "in a page of the log's store");
-    assert_eq!(stored(&host, &format!("delivery/{id}")), None, "not under its outbox key");
+    assert_eq!(stored(&host, &format!("pending/{id}")), None, "no longer in the outbox's page");
 
     let restarted = Background::start(host.clone().unchecked_into()).await.unwrap();
     let listed = ask(&restarted, json!({"type": "deliveries.list"}), "page").await;

@@ -4,9 +4,9 @@
 //! webhook's open batch, and the deliveries not yet known to be in storage;
 //! with what a full outbox drops to make room ([`Deliveries::room_victims`]).
 //!
-//! Each unfinished delivery is stored under its own key (`delivery/<id>`),
-//! the log in pages of its own ([`Log`]), and the attempts in flight under
-//! one more key (`inflight`, see [`Key::InFlight`]). Every change goes
+//! The unfinished deliveries are stored in pages ([`OutboxPages`]), the
+//! log in pages of its own ([`Log`]), and the attempts in flight under one
+//! more key (`inflight`, see [`Key::InFlight`]). Every change goes
 //! through a method here that marks what it changes, so
 //! [`Deliveries::take_changes`] knows what to write without being told.
 //!
@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::delivery::{Attempt, Delivery, DeliveryState, LoggedRequest};
 use super::log::{Log, StoredPage};
 use super::outbox::Outbox;
+use super::outbox_pages::{OutboxPages, StoredPages};
 use super::state::Key;
 use super::stored::Writes;
 use super::tally::Tally;
@@ -51,6 +52,7 @@ pub(super) struct InFlight {
 #[derive(Debug, Default)]
 pub(super) struct Deliveries {
     outbox: Outbox,
+    pages: OutboxPages,
     log: Log,
     in_flight: BTreeMap<AttemptId, InFlight>,
     next_attempt: u64,
@@ -72,20 +74,24 @@ pub(super) struct Deliveries {
 
 impl Deliveries {
     /// The deliveries as stored: the log from its pages, unless it is
-    /// unread ([`Log::new`]), and the unfinished ones returned to be added
-    /// one by one with [`Deliveries::restore`], each with the attempt
-    /// recorded for it only under `inflight` (`in_flight`) joined to it.
-    /// `misplaced` are logged deliveries found under their outbox key: they
-    /// are paged, and that key removed.
+    /// unread ([`Log::new`]), and the unfinished ones (`outbox`, in the
+    /// pages it lists) returned to be added one by one with
+    /// [`Deliveries::restore`], each with the attempt recorded for it only
+    /// under `inflight` (`in_flight`) joined to it. `legacy` are the ids of
+    /// deliveries read from their key of an earlier version (see
+    /// [`super::outbox_pages`]): they are paged, and that key removed; so
+    /// are `misplaced`, logged deliveries found among unfinished ones.
     pub fn load(
-        unfinished: Vec<Delivery>,
+        (unfinished, outbox_pages, legacy): (Vec<Delivery>, StoredPages, Vec<String>),
         (log_pages, log_unread): (Vec<StoredPage>, bool),
         misplaced: Vec<Delivery>,
         mut in_flight: BTreeMap<String, Attempt>,
     ) -> (Deliveries, Vec<Delivery>) {
-        let changed = misplaced.iter().map(|delivery| delivery.id.clone()).collect();
+        let ids = unfinished.iter().map(|delivery| delivery.id.clone()).collect();
+        let changed = legacy.iter().chain(misplaced.iter().map(|delivery| &delivery.id)).cloned().collect();
+        let pages = OutboxPages::load(outbox_pages, &ids, legacy);
         let log = Log::new(log_pages, misplaced, log_unread);
-        let deliveries = Deliveries { log, changed, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
+        let deliveries = Deliveries { log, pages, changed, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
         let unfinished = unfinished
             .into_iter()
             .map(|mut delivery| {
@@ -388,10 +394,17 @@ impl Deliveries {
         }
     }
 
-    /// Unfinished delivery `id` is written (or its key removed) with the
-    /// next batch as it is now (its write failed).
-    pub fn rewrite(&mut self, id: String) {
+    /// The key of an earlier version that may hold delivery `id` is
+    /// removed with the next batch (its removal failed, or it was set aside).
+    pub fn rewrite_legacy(&mut self, id: String) {
+        self.pages.rewrite_legacy(id.clone());
         self.changed.insert(id);
+    }
+
+    /// Outbox page `key` is written (or removed) with the next batch as it
+    /// is now.
+    pub fn rewrite_outbox_page(&mut self, key: String) {
+        self.pages.rewrite(key);
     }
 
     /// Log page `key` is written (or removed) with the next batch as it is now.
@@ -405,18 +418,13 @@ impl Deliveries {
     }
 
     /// Adds what changed since the last batch to `writes`: the attempts in
-    /// flight, and each changed delivery, set to its record or removed
-    /// (trimmed from the log, or discarded).
+    /// flight, the outbox pages the changed deliveries are in or left, and
+    /// the log's.
     pub fn take_changes(&mut self, writes: &mut Writes) {
         if std::mem::take(&mut self.in_flight_changed) {
             writes.set_object(Key::InFlight, self.attempts_in_flight().into_values());
         }
-        for id in std::mem::take(&mut self.changed) {
-            match self.outbox.get(&id) {
-                Some(delivery) => writes.set(Key::Delivery(id), delivery),
-                None => writes.remove(Key::Delivery(id)),
-            }
-        }
+        self.pages.take_changes(std::mem::take(&mut self.changed), &self.outbox, writes);
         self.log.take_changes(writes);
     }
 
@@ -469,7 +477,7 @@ pub(super) mod tests {
         deliveries.await_write("a", "w1");
         assert_eq!(deliveries.unwritten().of("w1"), 1);
         deliveries.batch_taken(1);
-        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["delivery/a"]);
+        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["pending/a"]);
         deliveries.failed(1);
         deliveries.saved(1);
         assert!(deliveries.take_due(Millis(0), |_| Some(Millis(0))).is_none(), "its batch failed: it waits for the next");
@@ -548,17 +556,19 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn finishing_removes_the_outbox_key_and_writes_the_delivery_into_a_log_page() {
+    fn finishing_takes_the_delivery_out_of_its_outbox_page_and_writes_it_into_a_log_page() {
         let mut deliveries = Deliveries::default();
         for n in 0..3 {
             deliveries.push(delivery(&n.to_string(), "w1", 0));
         }
-        take(&mut deliveries);
+        assert_eq!(take(&mut deliveries).set.keys().collect::<Vec<_>>(), ["pending/0"], "one page for the three");
         deliveries.finish("1", DeliveryState::Delivered, None, Millis(1));
         deliveries.finish("2", DeliveryState::Failed, None, Millis(1));
         let changes = take(&mut deliveries);
-        assert_eq!(changes.remove, ["delivery/1", "delivery/2"]);
-        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/1"], "both in one page");
+        assert!(changes.remove.is_empty());
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/1", "pending/0"], "both in one log page");
+        let left: Vec<Delivery> = serde_json::from_str(&changes.set["pending/0"]).unwrap();
+        assert_eq!(left.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["0"], "the outbox page keeps the unfinished one");
         let page: Vec<Delivery> = serde_json::from_str(&changes.set["log/1"]).unwrap();
         assert_eq!(page.iter().map(|d| d.state).collect::<Vec<_>>(), [DeliveryState::Delivered, DeliveryState::Failed]);
         deliveries.edit_logged_when_loaded("1", |d| d.reply_action = Some("noted".into()));
@@ -570,7 +580,8 @@ pub(super) mod tests {
     #[test]
     fn a_logged_delivery_stored_under_its_outbox_key_is_paged_with_the_next_write() {
         let finished = Delivery { state: DeliveryState::Delivered, finished_at: Some(Millis(1)), ..delivery("a", "w1", 0) };
-        let (mut deliveries, _) = Deliveries::load(Vec::new(), (Vec::new(), true), vec![finished], BTreeMap::new());
+        let (mut deliveries, _) =
+            Deliveries::load((Vec::new(), Vec::new(), vec!["a".into()]), (Vec::new(), true), vec![finished], BTreeMap::new());
         let changes = take(&mut deliveries);
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["log/a"]);
         assert_eq!(changes.remove, ["delivery/a"]);
@@ -581,8 +592,8 @@ pub(super) mod tests {
         let mut started = delivery("a", "w1", 0);
         started.attempts.push(attempt("a.1"));
         let in_flight = BTreeMap::from([("a".to_string(), attempt("a.2")), ("b".to_string(), attempt("b.1"))]);
-        let (mut deliveries, unfinished) =
-            Deliveries::load(vec![started, delivery("b", "w1", 0)], (Vec::new(), false), Vec::new(), in_flight);
+        let outbox = (vec![started, delivery("b", "w1", 0)], vec![("a".into(), vec!["a".into(), "b".into()])], Vec::new());
+        let (mut deliveries, unfinished) = Deliveries::load(outbox, (Vec::new(), false), Vec::new(), in_flight);
         assert_eq!(unfinished[0].attempts.len(), 2);
         let interrupted: Vec<Option<String>> = unfinished.into_iter().map(|d| deliveries.restore(d)).collect();
         assert_eq!(interrupted, [Some("a".to_string()), Some("b".to_string())]);

@@ -40,6 +40,7 @@ mod delivery;
 mod health;
 mod log;
 mod outbox;
+mod outbox_pages;
 mod recovery;
 mod replay;
 mod replies;
@@ -272,7 +273,8 @@ impl Engine {
     /// retry rules, so nothing in the outbox is lost.
     pub fn restore(snapshot: Snapshot, seed: [u8; 16], now: Millis) -> Engine {
         let log = (snapshot.log_pages, snapshot.log_unread);
-        let (deliveries, unfinished) = Deliveries::load(snapshot.outbox, log, snapshot.misplaced, snapshot.in_flight);
+        let outbox = (snapshot.outbox, snapshot.outbox_pages, snapshot.legacy);
+        let (deliveries, unfinished) = Deliveries::load(outbox, log, snapshot.misplaced, snapshot.in_flight);
         let mut engine = Engine {
             settings: Stored::new(snapshot.settings),
             webhooks: Webhooks::new(snapshot.webhooks),

@@ -13,6 +13,7 @@ use super::answers::Answers;
 use super::delivery::{Attempt, Delivery};
 use super::health::Health;
 use super::log::StoredPage;
+use super::outbox_pages::StoredPages;
 use super::rotation::PreviousSecrets;
 use crate::campaign::Campaign;
 use crate::config::StoredConfig;
@@ -71,6 +72,13 @@ pub struct Snapshot {
     pub webhooks: Vec<Webhook>,
     /// Deliveries not yet finished, oldest first.
     pub outbox: Vec<Delivery>,
+    /// The outbox's pages as stored: each page's key and the ids it holds
+    /// (see [`super::outbox_pages`]).
+    pub outbox_pages: StoredPages,
+    /// The ids of deliveries read from `delivery/<id>`, a key per delivery,
+    /// where earlier versions kept each: paged with the next write, and
+    /// that key removed.
+    pub legacy: Vec<String>,
     /// The log's pages as stored, unless [`Snapshot::log_unread`].
     pub log_pages: Vec<StoredPage>,
     /// Whether the log's pages were left unread. The browser's store keeps
@@ -78,9 +86,9 @@ pub struct Snapshot {
     /// engine asks ([`super::Output::LoadLog`]): a start reads the outbox,
     /// not 500 logged requests and responses.
     pub log_unread: bool,
-    /// Finished deliveries found under `delivery/<id>`, where every delivery
-    /// was kept before the log had pages: paged with the next write, and
-    /// their outbox key removed.
+    /// Finished deliveries found among unfinished ones (under
+    /// `delivery/<id>`, where every delivery was kept before the log had
+    /// pages): logged with the next write, and taken out of where they were.
     pub misplaced: Vec<Delivery>,
     /// The campaign.
     pub campaign: Campaign,
@@ -158,17 +166,17 @@ fn decode_delivery(id: &str, value: &Value) -> Result<Delivery, String> {
     })
 }
 
-/// A log page's entries, each on its own: one that does not read is set
-/// aside as `log/<page>[i]` (and the page written again without it), not
-/// the 49 others with it.
-fn decode_page(page: &str, value: &Value) -> Result<(Vec<Delivery>, Vec<Unreadable>), String> {
+/// A page's entries (the log's or the outbox's, stored under `key`), each
+/// on its own: one that does not read is set aside as `<key>[i]` (and the
+/// page written again without it), not the 49 others with it.
+fn decode_page(key: &str, value: &Value) -> Result<(Vec<Delivery>, Vec<Unreadable>), String> {
     let mut unreadable = Vec::new();
     let entries = decode::<Vec<Value>>(value)?
         .into_iter()
         .enumerate()
         .filter_map(|(index, entry)| {
             decode::<Delivery>(&entry)
-                .map_err(|reason| unreadable.push(Unreadable::new(format!("log/{page}[{index}]"), reason, entry.to_string())))
+                .map_err(|reason| unreadable.push(Unreadable::new(format!("{key}[{index}]"), reason, entry.to_string())))
                 .ok()
         })
         .collect();
@@ -235,7 +243,7 @@ impl Snapshot {
     /// Every stored key is given, the log's too.
     pub fn from_stored<V: Into<Value>>(stored: impl IntoIterator<Item = (String, V)>) -> Snapshot {
         let mut snapshot = Snapshot::default();
-        let mut deliveries: BTreeMap<String, Delivery> = BTreeMap::new();
+        let (mut paged, mut legacy): (Vec<Delivery>, Vec<Delivery>) = (Vec::new(), Vec::new());
         for (key, value) in stored {
             let value = value.into();
             let Some(parsed) = Key::parse(&key) else { continue };
@@ -253,10 +261,13 @@ impl Snapshot {
                     snapshot.set_aside.insert(name, record);
                     Ok(())
                 }
-                Key::Delivery(id) => decode_delivery(&id, &value).map(|delivery| {
-                    deliveries.insert(id, delivery);
+                Key::Delivery(id) => decode_delivery(&id, &value).map(|delivery| legacy.push(delivery)),
+                Key::OutboxPage(page) => decode_page(&key, &value).map(|(entries, unreadable)| {
+                    snapshot.outbox_pages.push((page, entries.iter().map(|d| d.id.clone()).collect()));
+                    paged.extend(entries);
+                    snapshot.unreadable.extend(unreadable);
                 }),
-                Key::LogPage(page) => decode_page(&page, &value).map(|(entries, unreadable)| {
+                Key::LogPage(page) => decode_page(&key, &value).map(|(entries, unreadable)| {
                     snapshot.log_pages.push((page, entries));
                     snapshot.unreadable.extend(unreadable);
                 }),
@@ -264,6 +275,14 @@ impl Snapshot {
             if let Err(reason) = read {
                 snapshot.unreadable.push(Unreadable::new(key, reason, text_of(&value)));
             }
+        }
+        snapshot.legacy = legacy.iter().map(|d| d.id.clone()).collect();
+        // One copy of each delivery: a page's before a key of an earlier
+        // version (the pages were written since), the first page's before
+        // another's (that page is written again without it).
+        let mut deliveries: BTreeMap<String, Delivery> = BTreeMap::new();
+        for delivery in paged.into_iter().chain(legacy) {
+            deliveries.entry(delivery.id.clone()).or_insert(delivery);
         }
         let (outbox, misplaced) = deliveries.into_values().partition(|d| d.state.is_unfinished());
         (snapshot.outbox, snapshot.misplaced) = (outbox, misplaced);
@@ -279,7 +298,7 @@ impl Snapshot {
         for (key, value) in stored {
             let value = value.into();
             let Some(Key::LogPage(page)) = Key::parse(&key) else { continue };
-            match decode_page(&page, &value) {
+            match decode_page(&key, &value) {
                 Ok((entries, damaged)) => {
                     pages.push((page, entries));
                     unreadable.extend(damaged);
@@ -308,10 +327,11 @@ impl Snapshot {
     }
 }
 
-/// A storage key. The global settings and webhooks are small and stored whole; each
-/// delivery has its own key, so a response rewrites one delivery rather
-/// than the whole outbox. Finishing a delivery removes its key and
-/// rewrites the log page it joins (see [`super::log`]), in the same
+/// A storage key. The global settings and webhooks are small and stored
+/// whole; unfinished deliveries are in pages of the outbox, so a batch
+/// rewrites the few pages it changed rather than the whole outbox (see
+/// [`super::outbox_pages`]). Finishing a delivery rewrites its outbox page
+/// without it and the log page it joins (see [`super::log`]), in the same
 /// transaction: the browser keeps the log's pages in a store of its own,
 /// which a start does not read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -329,8 +349,11 @@ pub enum Key {
     /// whose response outlived a write batch (~800 per 1000 in the
     /// benchmark); this key holds at most [`super::MAX_IN_FLIGHT`] entries.
     InFlight,
-    /// An unfinished delivery: `delivery/<id>`.
+    /// An unfinished delivery, as earlier versions stored each:
+    /// `delivery/<id>`. Read, then moved into a page.
     Delivery(String),
+    /// A page of the outbox: `pending/<page>` (see [`super::outbox_pages`]).
+    OutboxPage(String),
     /// A page of the log: `log/<page>`.
     LogPage(String),
     /// Answers to recent state-changing requests, so a request repeated
@@ -374,6 +397,7 @@ impl Key {
             None if key == "badge" => Some(Key::Badge),
             None if key == "notified" => Some(Key::Notified),
             Some(("delivery", id)) => Some(Key::Delivery(id.into())),
+            Some(("pending", page)) => Some(Key::OutboxPage(page.into())),
             Some(("log", page)) => Some(Key::LogPage(page.into())),
             Some(("unreadable", name)) => Some(Key::Unreadable(name.into())),
             _ => None,
@@ -389,6 +413,7 @@ impl fmt::Display for Key {
             Key::Campaign => f.write_str("campaign"),
             Key::InFlight => f.write_str("inflight"),
             Key::Delivery(id) => write!(f, "delivery/{id}"),
+            Key::OutboxPage(page) => write!(f, "pending/{page}"),
             Key::LogPage(page) => write!(f, "log/{page}"),
             Key::Answers => f.write_str("replies"),
             Key::Unreadable(name) => write!(f, "unreadable/{name}"),
@@ -444,6 +469,7 @@ mod tests {
             Key::Campaign,
             Key::InFlight,
             Key::Delivery("dlv_1".into()),
+            Key::OutboxPage("dlv_2".into()),
             Key::LogPage("dlv_3".into()),
             Key::Answers,
             Key::Unreadable("webhooks[2]".into()),

@@ -83,7 +83,8 @@ impl Engine {
             Key::Webhooks => self.webhooks.rewrite(),
             Key::Campaign => self.campaign.rewrite(),
             Key::InFlight => self.deliveries.rewrite_in_flight(),
-            Key::Delivery(id) => self.deliveries.rewrite(id),
+            Key::Delivery(id) => self.deliveries.rewrite_legacy(id),
+            Key::OutboxPage(page) => self.deliveries.rewrite_outbox_page(page),
             Key::LogPage(page) => self.deliveries.rewrite_log_page(page),
             Key::Answers => self.answers.rewrite(),
             Key::Unreadable(name) => self.set_aside.rewrite(name),
@@ -122,7 +123,7 @@ mod tests {
         let (mut engine, webhook) = engine_with_a_webhook();
         let delivery = engine.test(&webhook, NOW).unwrap();
         let failed = engine.take_changes();
-        assert_eq!(failed.set.keys().cloned().collect::<Vec<_>>(), [format!("delivery/{delivery}"), "webhooks".to_string()]);
+        assert_eq!(failed.set.keys().cloned().collect::<Vec<_>>(), [format!("pending/{delivery}"), "webhooks".to_string()]);
         engine.changes_failed(failed.clone());
         assert!(matches!(engine.poll(NOW), Output::Notice(_) | Output::Timeout(_)), "not sent before it is stored");
         let again = engine.take_changes();

@@ -645,7 +645,7 @@ impl World {
             body,
             interrupted: false,
             saved: false,
-            durable: self.sim.storage.contains_key(&format!("delivery/{}", transmit.delivery_id)),
+            durable: self.is_stored(&transmit.delivery_id),
             test,
             reply_caused,
             acts_on_replies,
@@ -653,6 +653,14 @@ impl World {
             answered: None,
         });
         self.in_flight.push(InFlight { arrives: now.plus(delay), transmit, sent: self.sent.len() - 1 });
+    }
+
+    /// Whether storage holds delivery `id`: in an outbox page, or under
+    /// its own key as earlier versions stored it.
+    fn is_stored(&self, id: &str) -> bool {
+        let entry = format!("\"id\":\"{id}\"");
+        let in_a_page = |(key, text): (&String, &String)| matches!(Key::parse(key), Some(Key::OutboxPage(_))) && text.contains(&entry);
+        self.sim.storage.contains_key(&format!("delivery/{id}")) || self.sim.storage.iter().any(in_a_page)
     }
 
     /// The driver's write of everything changed: it lands, or fails and
@@ -716,7 +724,7 @@ impl World {
                 let Some(key) = pick(whole.collect(), which) else { return };
                 let text = &storage[&key];
                 let text = cut(text, text.len() * usize::from(share) / 256);
-                self.rewritten |= matches!(Key::parse(&key), Some(Key::Delivery(_) | Key::LogPage(_) | Key::InFlight));
+                self.rewritten |= matches!(Key::parse(&key), Some(Key::Delivery(_) | Key::OutboxPage(_) | Key::LogPage(_) | Key::InFlight));
                 self.hand_over(key, text, Sealing::Clear, Some(false));
             }
             Tamper::Replayed(which, age) => {
@@ -731,9 +739,11 @@ impl World {
                 self.rewritten = true;
             }
             Tamper::Copied(which) => {
-                let deliveries = stored(false).into_iter().filter(|key| matches!(Key::parse(key), Some(Key::Delivery(_))));
-                let Some(key) = pick(deliveries.collect(), which) else { return };
-                let text = storage[&key].clone();
+                // A delivery from a page, under a key of its own that is another delivery's.
+                let pages = stored(false).into_iter().filter(|key| matches!(Key::parse(key), Some(Key::OutboxPage(_))));
+                let Some(key) = pick(pages.collect(), which) else { return };
+                let Ok(page) = serde_json::from_str::<Vec<Value>>(&storage[&key]) else { return };
+                let Some(text) = page.first().map(Value::to_string) else { return };
                 self.forgeries += 1;
                 self.hand_over(format!("delivery/dlv_copy{}", self.forgeries), text, Sealing::Clear, Some(false));
             }

@@ -223,11 +223,11 @@ fn an_attempt_in_both_its_delivery_and_the_in_flight_key_counts_once_after_a_res
     sim.persist();
     // As a store written in two steps could leave it: the attempt under
     // `inflight` and, without a result, in the delivery's key as well.
-    let key = format!("delivery/{}", first[0].delivery_id);
+    let key = format!("pending/{}", first[0].delivery_id);
     let in_flight: Value = serde_json::from_str(&sim.storage["inflight"]).unwrap();
-    let mut delivery: Value = serde_json::from_str(&sim.storage[&key]).unwrap();
-    delivery["attempts"] = json!([in_flight[&first[0].delivery_id]]);
-    sim.storage.insert(key, delivery.to_string());
+    let mut page: Value = serde_json::from_str(&sim.storage[&key]).unwrap();
+    page[0]["attempts"] = json!([in_flight[&first[0].delivery_id]]);
+    sim.storage.insert(key, page.to_string());
     sim.restart();
     let sent = sim.run(|_| status(200));
     let delivery = sim.engine.deliveries().next().unwrap();
@@ -240,16 +240,18 @@ fn an_attempt_in_both_its_delivery_and_the_in_flight_key_counts_once_after_a_res
 fn a_response_moves_only_its_own_delivery_to_the_log_and_rewrites_the_stats() {
     let mut sim = Sim::new(7);
     sim.webhook(json!({"url": "https://h.test/"}));
-    for _ in 0..50 {
-        sim.emit("message_sent");
-    }
+    let ids: Vec<String> = (0..50).flat_map(|_| sim.emit("message_sent")).collect();
     let sent = sim.transmits();
     sim.persist();
     sim.respond(&sent[7], status(200));
     let changes = sim.engine.take_changes();
     let set: Vec<&str> = changes.set.keys().map(|key| key.as_str()).collect();
-    assert_eq!(set, ["inflight", &format!("log/{}", sent[7].delivery_id), "webhooks"]);
-    assert_eq!(changes.remove, [format!("delivery/{}", sent[7].delivery_id)], "finishing moves the delivery's key to the log");
+    let page = format!("pending/{}", sent[0].delivery_id);
+    assert_eq!(set, ["inflight", &format!("log/{}", sent[7].delivery_id), &page, "webhooks"]);
+    assert!(changes.remove.is_empty());
+    let left: Vec<Value> = serde_json::from_str(&changes.set[&page]).unwrap();
+    let expected: Vec<&str> = ids.iter().map(String::as_str).filter(|id| *id != sent[7].delivery_id).collect();
+    assert_eq!(left.iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>(), expected, "its page holds the others as they were");
 }
 
 #[test]
@@ -277,7 +279,7 @@ fn a_failed_write_is_written_again_and_holds_its_deliveries_back_until_then() {
     let failed = sim.engine.take_changes();
     sim.engine.changes_failed(failed);
     let again = sim.engine.take_changes();
-    assert!(again.set.contains_key(&format!("delivery/{}", ids[0])));
+    assert!(again.set.contains_key(&format!("pending/{}", ids[0])), "its page");
     assert!(again.set.contains_key("webhooks"));
     assert!(sim.drain().transmits.is_empty(), "not sent before the write succeeds");
     sim.engine.changes_saved(again.batch);

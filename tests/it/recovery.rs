@@ -66,7 +66,8 @@ fn unreadable_records_are_set_aside_and_everything_else_loads() {
     let (kept, _) = (profile.create("https://a.test/in"), profile.create("https://b.test/in"));
     let deliveries = profile.engine.emit("message_sent", json!({"message": "hi"}), START).unwrap();
     profile.persist();
-    let broken_delivery = format!("delivery/{}", deliveries[0]);
+    // Each webhook's deliveries have a page of their own.
+    let broken_delivery = format!("pending/{}", deliveries[0]);
     let truncated = profile.storage[&broken_delivery][..40].to_string();
     profile.storage.insert(broken_delivery.clone(), truncated.clone());
     profile.storage.insert("settings".into(), "{\"enabled\": tru".into());
@@ -242,6 +243,29 @@ fn stored_values_that_validation_would_refuse_cannot_panic_the_engine() {
 }
 
 #[test]
+fn a_damaged_entry_of_an_outbox_page_is_set_aside_alone_and_the_page_kept_without_it() {
+    let mut profile = Profile::new();
+    profile.create("https://a.test/in");
+    let ids: Vec<String> = (0..3).flat_map(|_| profile.engine.emit("message_sent", json!({"message": "hi"}), START).unwrap()).collect();
+    profile.persist();
+    let key = format!("pending/{}", ids[0]);
+    let mut page: Vec<Value> = serde_json::from_str(&profile.storage[&key]).unwrap();
+    page[1]["state"] = json!("no such state");
+    profile.storage.insert(key.clone(), serde_json::to_string(&page).unwrap());
+
+    profile.restart();
+
+    assert_eq!(set_aside(&mut profile), [(format!("{key}[1]"), false)]);
+    let stored: Vec<Value> = serde_json::from_str(&profile.storage[&key]).unwrap();
+    assert_eq!(stored.iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>(), [&ids[0], &ids[2]], "written again without it");
+    let mut sent: Vec<String> = profile.drain().transmits.iter().map(|t| t.delivery_id.clone()).collect();
+    sent.sort();
+    let mut others = [ids[0].clone(), ids[2].clone()];
+    others.sort();
+    assert_eq!(sent, others, "the others are sent");
+}
+
+#[test]
 fn a_record_set_aside_before_its_original_was_removed_is_not_set_aside_twice() {
     let mut profile = Profile::new();
     profile.storage.insert("delivery/dlv_x".into(), "{\"id\":".into());
@@ -407,8 +431,8 @@ fn a_delivery_copied_under_another_deliverys_key_is_set_aside_not_sent() {
     profile.create("https://a.test/in");
     let id = profile.engine.emit("message_sent", json!({"message": "hi"}), START).unwrap().remove(0);
     profile.persist();
-    let copy = profile.storage[&format!("delivery/{id}")].clone();
-    profile.storage.insert("delivery/dlv_copy".into(), copy);
+    let page: Vec<Value> = serde_json::from_str(&profile.storage[&format!("pending/{id}")]).unwrap();
+    profile.storage.insert("delivery/dlv_copy".into(), page[0].to_string());
 
     profile.restart();
 
