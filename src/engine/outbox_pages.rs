@@ -22,9 +22,14 @@ use super::state::Key;
 use super::stored::Writes;
 use crate::ids::{IdMap, IdSet};
 
-/// How many deliveries a page holds: about 75 KB of JSON text when full,
-/// as a log page.
+/// How many deliveries a page holds: about 75 KB of JSON text when full
+/// of typical events, as a log page.
 pub const PAGE_SIZE: usize = super::log::PAGE_SIZE;
+
+/// How much JSON text a new page takes before the next delivery starts
+/// another (a page holds at least one): an event may be 256 KB, and a page
+/// is written again whole as its deliveries leave it.
+pub const PAGE_BYTES: usize = 128 * 1024;
 
 /// The outbox's pages and what storage lacks of them.
 #[derive(Debug, Default)]
@@ -55,14 +60,20 @@ impl OutboxPages {
     /// `legacy`: the deliveries read from keys of an earlier version.
     pub fn load(stored: StoredPages, unfinished: &IdSet, legacy: impl IntoIterator<Item = String>) -> OutboxPages {
         let mut pages = OutboxPages { legacy: legacy.into_iter().collect(), ..OutboxPages::default() };
-        for (key, ids) in stored {
-            let held = ids.len();
-            let ids: Vec<String> = ids.into_iter().filter(|id| unfinished.contains(id) && !pages.page_of.contains_key(id)).collect();
-            if ids.len() != held {
-                pages.dirty.insert(key.clone());
+        for (key, stored_ids) in stored {
+            let mut ids = Vec::with_capacity(stored_ids.len());
+            for id in stored_ids {
+                if unfinished.contains(&id) && !pages.page_of.contains_key(&id) {
+                    pages.page_of.insert(id.clone(), key.clone());
+                    ids.push(id);
+                } else {
+                    // A copy, a delivery set aside or finished: written
+                    // again without it.
+                    pages.dirty.insert(key.clone());
+                }
             }
-            for id in &ids {
-                pages.page_of.insert(id.clone(), key.clone());
+            if ids.is_empty() {
+                pages.dirty.insert(key.clone());
             }
             pages.pages.insert(key, ids);
         }
@@ -83,10 +94,10 @@ impl OutboxPages {
     }
 
     /// Adds to `writes` what the `changed` deliveries changed in the
-    /// stored pages: new deliveries in new pages,
-    /// one per webhook and up to [`PAGE_SIZE`] each, every page that one
-    /// changed in or left written again (removed once empty), and their
-    /// keys of an earlier version removed.
+    /// stored pages: new deliveries in new pages, one per webhook and up to
+    /// [`PAGE_SIZE`] deliveries or about [`PAGE_BYTES`] each, every page
+    /// that one changed in or left written again (removed once empty), and
+    /// their keys of an earlier version removed.
     pub fn take_changes(&mut self, changed: impl IntoIterator<Item = String>, outbox: &Outbox, writes: &mut Writes) {
         let mut new: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for id in changed {
@@ -112,13 +123,20 @@ impl OutboxPages {
         for mut ids in new.into_values() {
             // In the order they were made, so a page empties as they are sent.
             ids.sort_by_cached_key(|id| outbox.position(id));
-            for chunk in ids.chunks(PAGE_SIZE) {
-                let key = self.unused_key(&chunk[0]);
-                for id in chunk {
-                    self.page_of.insert(id.clone(), key.clone());
+            let (mut page, mut bytes) = (Vec::new(), 0);
+            for id in ids {
+                let Some(delivery) = outbox.get(&id) else { continue };
+                let text = Writes::text(delivery);
+                if page.len() == PAGE_SIZE || (!page.is_empty() && bytes + text.len() > PAGE_BYTES) {
+                    self.add_page(std::mem::take(&mut page));
+                    bytes = 0;
                 }
-                self.pages.insert(key.clone(), chunk.to_vec());
-                self.dirty.insert(key);
+                bytes += text.len();
+                self.texts.insert(id.clone(), text);
+                page.push(id);
+            }
+            if !page.is_empty() {
+                self.add_page(page);
             }
         }
         for key in std::mem::take(&mut self.dirty) {
@@ -138,6 +156,17 @@ impl OutboxPages {
             let texts = ids.iter().filter_map(|id| self.texts.get(id)).map(String::as_str);
             writes.set_list(Key::OutboxPage(key.clone()), texts);
         }
+    }
+
+    /// Adds a page of new deliveries `ids` (at least one), written with the
+    /// next batch.
+    fn add_page(&mut self, ids: Vec<String>) {
+        let key = self.unused_key(&ids[0]);
+        for id in &ids {
+            self.page_of.insert(id.clone(), key.clone());
+        }
+        self.pages.insert(key.clone(), ids);
+        self.dirty.insert(key);
     }
 
     /// A page key named after `first`, unless a page has that name already
@@ -218,6 +247,24 @@ mod tests {
         assert!(changes.set.is_empty());
         assert_eq!(changes.remove, ["pending/a-000"]);
         assert!(take(&mut pages, [], &outbox).is_empty(), "nothing left to write");
+    }
+
+    #[test]
+    fn a_new_page_is_full_at_page_bytes_of_text_and_holds_at_least_one() {
+        let mut outbox = Outbox::default();
+        for id in ["a", "b", "c"] {
+            let mut large = delivery(id, "w", 0);
+            large.reason = Some("x".repeat(PAGE_BYTES / 3));
+            outbox.push(large);
+        }
+        let mut huge = delivery("d", "w", 0);
+        huge.reason = Some("x".repeat(PAGE_BYTES * 2));
+        outbox.push(huge);
+        let mut pages = OutboxPages::default();
+        let changes = take(&mut pages, ["a", "b", "c", "d"].map(String::from), &outbox);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["pending/a", "pending/c", "pending/d"]);
+        assert_eq!(ids_in(&changes, "pending/a"), ["a", "b"], "a third of a page each, and the rest of their records: two fit");
+        assert_eq!(ids_in(&changes, "pending/d"), ["d"], "one larger than a page has one of its own");
     }
 
     #[test]

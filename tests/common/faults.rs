@@ -161,9 +161,13 @@ pub enum Tamper {
     /// share of its length).
     Truncated(u8, u8),
     /// An earlier value of a record still stored (up to [`KEPT_VALUES`]
-    /// writes old) is written back. Not of one removed since: a delivery's
-    /// outbox key is removed as it moves to the log, in the same
-    /// transaction, and nothing but the background writes its store.
+    /// writes old) is written back. Not of one removed since: an outbox page
+    /// is removed once its last delivery moves to the log, in the same
+    /// transaction, and nothing but the background writes its store. An
+    /// earlier value of a page still stored brings back its deliveries that
+    /// finished since (the log, which has them, is not read at a start):
+    /// they are sent again under the same webhook-id, at least once as
+    /// after a stop, which `rewritten` allows.
     Replayed(u8, u8),
     /// A delivery's record is copied under another delivery's key.
     Copied(u8),

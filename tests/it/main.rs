@@ -22,6 +22,7 @@ mod engine;
 mod fairness;
 mod fuzz;
 mod health;
+mod outbox_pages;
 mod presets;
 mod recovery;
 mod redaction;
