@@ -112,8 +112,11 @@ impl OutboxPages {
                 (Some(delivery), None) => new.entry(delivery.webhook_id.as_str()).or_default().push(id),
                 (None, Some(_)) => {
                     let page = self.page_of.remove(&id).expect("just found");
+                    // Near the front: a page's deliveries leave about in order.
                     if let Some(ids) = self.pages.get_mut(&page) {
-                        ids.retain(|held| *held != id);
+                        if let Some(at) = ids.iter().position(|held| *held == id) {
+                            ids.remove(at);
+                        }
                     }
                     self.dirty.insert(page);
                 }
@@ -149,7 +152,10 @@ impl OutboxPages {
                 }
             };
             for id in ids {
-                if let (false, Some(delivery)) = (self.texts.contains_key(id), outbox.get(id)) {
+                if self.texts.contains_key(id) {
+                    continue;
+                }
+                if let Some(delivery) = outbox.get(id) {
                     self.texts.insert(id.clone(), Writes::text(delivery));
                 }
             }
