@@ -31,20 +31,40 @@ pub const PAGE_SIZE: usize = super::log::PAGE_SIZE;
 /// is written again whole as its deliveries leave it.
 pub const PAGE_BYTES: usize = 128 * 1024;
 
+/// A page: its key (named after its first delivery, unique without
+/// reading storage) and its deliveries, in the order they were made.
+#[derive(Debug)]
+struct Page {
+    key: String,
+    members: Vec<Member>,
+}
+
+/// A delivery in a page, with its JSON text as the page last stored it,
+/// until it changes: a page is written again as its deliveries leave it,
+/// and serializing the ones that stay each time would cost more than it
+/// saves. What it costs: the text beside the delivery in memory, about
+/// 1.4 KB for a typical event, until the delivery leaves the outbox.
+#[derive(Debug)]
+struct Member {
+    id: String,
+    text: Option<String>,
+}
+
 /// The outbox's pages and what storage lacks of them.
 #[derive(Debug, Default)]
 pub(super) struct OutboxPages {
-    /// Each page's deliveries, in the order they were made, by page key
-    /// (named after its first delivery, unique without reading storage).
-    pages: BTreeMap<String, Vec<String>>,
+    /// The pages, by a number of this lifetime's.
+    pages: BTreeMap<u64, Page>,
+    next_page: u64,
     /// The page of each delivery that has one.
-    page_of: IdMap<String>,
-    /// Each delivery's JSON text as its page last stored it, until it
-    /// changes: a page is written again as its deliveries leave it, and
-    /// serializing the ones that stay each time would cost more than it saves.
-    texts: IdMap<String>,
-    /// Pages to write (or remove, if empty or gone) with the next batch.
-    dirty: BTreeSet<String>,
+    page_of: IdMap<u64>,
+    /// Each page's number by its key.
+    by_key: IdMap<u64>,
+    /// Pages to write (or remove, once empty) with the next batch.
+    dirty: BTreeSet<u64>,
+    /// Keys of pages gone from memory to remove with the next batch (a
+    /// write that failed, or a page of nothing but what was set aside).
+    gone: BTreeSet<String>,
     /// Deliveries whose key of an earlier version (`delivery/<id>`) may
     /// still be stored: removed with the next batch.
     legacy: IdSet,
@@ -60,22 +80,23 @@ impl OutboxPages {
     /// `legacy`: the deliveries read from keys of an earlier version.
     pub fn load(stored: StoredPages, unfinished: &IdSet, legacy: impl IntoIterator<Item = String>) -> OutboxPages {
         let mut pages = OutboxPages { legacy: legacy.into_iter().collect(), ..OutboxPages::default() };
-        for (key, stored_ids) in stored {
-            let mut ids = Vec::with_capacity(stored_ids.len());
-            for id in stored_ids {
+        for (key, ids) in stored {
+            let number = pages.next_number();
+            let held = ids.len();
+            let mut members = Vec::with_capacity(held);
+            for id in ids {
                 if unfinished.contains(&id) && !pages.page_of.contains_key(&id) {
-                    pages.page_of.insert(id.clone(), key.clone());
-                    ids.push(id);
-                } else {
-                    // A copy, a delivery set aside or finished: written
-                    // again without it.
-                    pages.dirty.insert(key.clone());
+                    pages.page_of.insert(id.clone(), number);
+                    members.push(Member { id, text: None });
                 }
             }
-            if ids.is_empty() {
-                pages.dirty.insert(key.clone());
+            // A copy, a delivery set aside or finished: written again
+            // without it; a page of nothing, removed.
+            if members.len() != held || members.is_empty() {
+                pages.dirty.insert(number);
             }
-            pages.pages.insert(key, ids);
+            pages.by_key.insert(key.clone(), number);
+            pages.pages.insert(number, Page { key, members });
         }
         pages
     }
@@ -83,7 +104,10 @@ impl OutboxPages {
     /// Page `key` is written (or removed) with the next batch as it is now
     /// (its write failed, or an entry of it was set aside).
     pub fn rewrite(&mut self, key: String) {
-        self.dirty.insert(key);
+        match self.by_key.get(&key) {
+            Some(&number) => drop(self.dirty.insert(number)),
+            None => drop(self.gone.insert(key)),
+        }
     }
 
     /// The key of an earlier version under which delivery `id` may be
@@ -101,78 +125,79 @@ impl OutboxPages {
     pub fn take_changes(&mut self, changed: impl IntoIterator<Item = String>, outbox: &Outbox, writes: &mut Writes) {
         let mut new: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for id in changed {
-            self.texts.remove(&id);
             if self.legacy.remove(&id) {
                 writes.remove(Key::Delivery(id.clone()));
             }
-            match (outbox.get(&id), self.page_of.get(&id)) {
-                (Some(_), Some(page)) => {
-                    self.dirty.insert(page.clone());
+            let in_outbox = outbox.get(&id);
+            let Some(&number) = self.page_of.get(&id) else {
+                if let Some(delivery) = in_outbox {
+                    new.entry(delivery.webhook_id.as_str()).or_default().push(id);
                 }
-                (Some(delivery), None) => new.entry(delivery.webhook_id.as_str()).or_default().push(id),
-                (None, Some(_)) => {
-                    let page = self.page_of.remove(&id).expect("just found");
-                    // Near the front: a page's deliveries leave about in order.
-                    if let Some(ids) = self.pages.get_mut(&page) {
-                        if let Some(at) = ids.iter().position(|held| *held == id) {
-                            ids.remove(at);
-                        }
-                    }
-                    self.dirty.insert(page);
-                }
-                (None, None) => {}
+                continue;
+            };
+            self.dirty.insert(number);
+            if in_outbox.is_none() {
+                self.page_of.remove(&id);
+            }
+            let Some(page) = self.pages.get_mut(&number) else { continue };
+            // Near the front when it left: a page's deliveries leave about in order.
+            let Some(at) = page.members.iter().position(|member| member.id == id) else { continue };
+            match in_outbox {
+                Some(_) => page.members[at].text = None,
+                None => drop(page.members.remove(at)),
             }
         }
         for mut ids in new.into_values() {
             // In the order they were made, so a page empties as they are sent.
             ids.sort_by_cached_key(|id| outbox.position(id));
-            let (mut page, mut bytes) = (Vec::new(), 0);
+            let (mut members, mut bytes) = (Vec::new(), 0);
             for id in ids {
                 let Some(delivery) = outbox.get(&id) else { continue };
                 let text = Writes::text(delivery);
-                if page.len() == PAGE_SIZE || (!page.is_empty() && bytes + text.len() > PAGE_BYTES) {
-                    self.add_page(std::mem::take(&mut page));
+                if members.len() == PAGE_SIZE || (!members.is_empty() && bytes + text.len() > PAGE_BYTES) {
+                    self.add_page(std::mem::take(&mut members));
                     bytes = 0;
                 }
                 bytes += text.len();
-                self.texts.insert(id.clone(), text);
-                page.push(id);
+                members.push(Member { id, text: Some(text) });
             }
-            if !page.is_empty() {
-                self.add_page(page);
+            if !members.is_empty() {
+                self.add_page(members);
             }
         }
-        for key in std::mem::take(&mut self.dirty) {
-            let ids = match self.pages.get(&key) {
-                Some(ids) if !ids.is_empty() => ids,
-                _ => {
-                    self.pages.remove(&key);
-                    writes.remove(Key::OutboxPage(key));
-                    continue;
-                }
-            };
-            for id in ids {
-                if self.texts.contains_key(id) {
-                    continue;
-                }
-                if let Some(delivery) = outbox.get(id) {
-                    self.texts.insert(id.clone(), Writes::text(delivery));
-                }
+        for number in std::mem::take(&mut self.dirty) {
+            let Some(page) = self.pages.get_mut(&number) else { continue };
+            if page.members.is_empty() {
+                let page = self.pages.remove(&number).expect("just found");
+                self.by_key.remove(&page.key);
+                writes.remove(Key::OutboxPage(page.key));
+                continue;
             }
-            let texts = ids.iter().filter_map(|id| self.texts.get(id)).map(String::as_str);
-            writes.set_list(Key::OutboxPage(key.clone()), texts);
+            for member in page.members.iter_mut().filter(|member| member.text.is_none()) {
+                member.text = outbox.get(&member.id).map(Writes::text);
+            }
+            let texts = page.members.iter().filter_map(|member| member.text.as_deref());
+            writes.set_list(Key::OutboxPage(page.key.clone()), texts);
+        }
+        for key in std::mem::take(&mut self.gone) {
+            writes.remove(Key::OutboxPage(key));
         }
     }
 
-    /// Adds a page of new deliveries `ids` (at least one), written with the
-    /// next batch.
-    fn add_page(&mut self, ids: Vec<String>) {
-        let key = self.unused_key(&ids[0]);
-        for id in &ids {
-            self.page_of.insert(id.clone(), key.clone());
+    /// Adds a page of new deliveries (at least one), written with the next batch.
+    fn add_page(&mut self, members: Vec<Member>) {
+        let (key, number) = (self.unused_key(&members[0].id), self.next_number());
+        for member in &members {
+            self.page_of.insert(member.id.clone(), number);
         }
-        self.pages.insert(key.clone(), ids);
-        self.dirty.insert(key);
+        self.by_key.insert(key.clone(), number);
+        self.pages.insert(number, Page { key, members });
+        self.dirty.insert(number);
+    }
+
+    fn next_number(&mut self) -> u64 {
+        self.next_page += 1;
+        self.next_page
     }
 
     /// A page key named after `first`, unless a page has that name already
@@ -181,7 +206,7 @@ impl OutboxPages {
     fn unused_key(&self, first: &str) -> String {
         let mut key = first.to_string();
         let mut n = 1;
-        while self.pages.contains_key(&key) {
+        while self.by_key.contains_key(&key) {
             key = format!("{first}.{n}");
             n += 1;
         }
