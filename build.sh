@@ -35,6 +35,9 @@ CHROMIUM_PACKAGES=(chromium chromium-driver)
 FIREFOX_PACKAGES=(firefox-esr)
 GECKODRIVER_VERSION=0.37.1
 CARGO_FUZZ_VERSION=0.13.2
+# binaryen's optimiser, npm's build (tools/package-lock.json): Debian's
+# binaryen 108 broke the module's externref table in Chromium.
+WASM_OPT=tools/node_modules/.bin/wasm-opt
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
 # AutoHook's version, declared once: Cargo.toml's, stamped into both manifests.
@@ -142,18 +145,23 @@ cargo_install() {
     || die "cargo install $1 $2 failed: it is needed to build (wasm-bindgen), test (geckodriver) or fuzz (cargo-fuzz)"
 }
 
-ensure_npm_packages() {
-  local stamp=$E2E/node_modules/.package-lock.json
+ensure_npm_packages() { ensure_npm_lockfile "$E2E" "the test tooling (puppeteer-core, selenium-webdriver, ESLint)"; }
+
+# ensure_npm_lockfile DIR WHAT: DIR/node_modules as DIR/package-lock.json
+# says, WHAT for the messages.
+ensure_npm_lockfile() {
+  local dir=$1 what=$2
+  local stamp=$dir/node_modules/.package-lock.json
   # A linked install (git worktrees sharing one checkout's) is left alone:
   # `npm ci` through the link emptied the checkout it belongs to.
-  if [ -L "$E2E/node_modules" ] && [ -f "$stamp" ]; then return; fi
-  if [ -f "$stamp" ] && [ "$stamp" -nt "$E2E/package-lock.json" ]; then return; fi
-  command -v npm >/dev/null || die "npm is missing: it installs the test tooling (Debian: apt-get install npm)"
-  say "installing test tooling from $E2E/package-lock.json"
-  step "npm ci" npm_ci
+  if [ -L "$dir/node_modules" ] && [ -f "$stamp" ]; then return; fi
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package-lock.json" ]; then return; fi
+  command -v npm >/dev/null || die "npm is missing: it installs $what (Debian: apt-get install npm)"
+  say "installing $what from $dir/package-lock.json"
+  step "npm ci ($dir)" npm_ci "$dir" "$what"
 }
 npm_ci() {
-  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $E2E (puppeteer-core, selenium-webdriver, eslint)"
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $1 ($2)"
 }
 
 # with_rustup COMMAND...: COMMAND with rustup's cargo, rustc, rustfmt and clippy,
@@ -170,7 +178,8 @@ ensure_lint_tools() {
 
 # setup NEED...: installs what is missing for each NEED, in one apt run:
 #   toolchain  Debian's Rust with the wasm32 std's source (fuzz needs no more)
-#   build      the toolchain, zip, node and wasm-bindgen-cli: ./build.sh
+#   build      the toolchain, zip, node, npm, wasm-bindgen-cli and
+#              tools/'s wasm-opt: ./build.sh
 #   chromium   Chromium and chromedriver (Wasm tests, E2E, bench, run)
 #   firefox    Firefox ESR and geckodriver (E2E)
 #   npm        tests/e2e's packages: puppeteer-core, selenium-webdriver, ESLint
@@ -180,7 +189,10 @@ setup() {
   for need in "$@"; do
     case $need in
       toolchain) packages+=("${BUILD_PACKAGES[@]}") ;;
-      build) packages+=("${BUILD_PACKAGES[@]}"); command -v node >/dev/null || packages+=(nodejs) ;;
+      build)
+        packages+=("${BUILD_PACKAGES[@]}")
+        command -v node >/dev/null || packages+=(nodejs)
+        command -v npm >/dev/null || packages+=(npm) ;;
       chromium) packages+=("${CHROMIUM_PACKAGES[@]}") ;;
       firefox) packages+=("${FIREFOX_PACKAGES[@]}") ;;
       npm) command -v npm >/dev/null || packages+=(npm) ;;
@@ -197,7 +209,8 @@ setup() {
         [ -n "$WASM_BINDGEN_VERSION" ] || die "Cargo.lock names no wasm-bindgen version"
         # Without its default TLS (rustls, ring): wasm-bindgen-test-runner
         # talks plain HTTP to chromedriver on loopback.
-        ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION" --no-default-features ;;
+        ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION" --no-default-features
+        ensure_npm_lockfile tools "binaryen's wasm-opt" ;;
       firefox) ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" ;;
       npm) ensure_npm_packages ;;
     esac
@@ -214,11 +227,12 @@ setup() {
 # that formats its message: on wasm32-unknown-unknown that message went
 # nowhere (no panic hook; stderr is a no-op), the background logs the trap
 # either way. std is built with its optimize_for_size feature (smaller
-# sorts and searches, the same results). The module in OUT_DIR has no
-# `name` section (~0.75 MB, 15 % of the gzipped module); OUT_DIR/named/ has
-# the same module with it, for the bench's table and to put names on a
-# trace's `wasm-function[N]`. The test-hooks build, which only the E2E
-# tests load, keeps its names.
+# sorts and searches, the same results). binaryen's wasm-opt then
+# optimises the module (wasm_opt, below). The module in OUT_DIR has no `name`
+# section (~0.75 MB, 15 % of the gzipped module); OUT_DIR/named/ has the
+# same module with it, for the bench's table and to put names on a trace's
+# `wasm-function[N]`. The test-hooks build, which only the E2E tests load,
+# keeps its names and skips wasm-opt (18 s of every `./build.sh test`).
 #
 # Cargo always runs (it knows what its build depends on; 0.8 s when
 # nothing changed); what follows it runs only when cargo's output, the tools
@@ -229,15 +243,18 @@ build_wasm() {
   shift 2
   local wasm=$target_dir/$WASM_TARGET/release/autohook.wasm stamp=${out//\//-}
   step "wasm build (cargo build${*:+ $*})" cargo_build_wasm "$target_dir" "$@"
-  local inputs=("$wasm" "$out" build.sh "$(command -v wasm-bindgen)")
+  local inputs=("$wasm" "$out" build.sh "$(command -v wasm-bindgen)" "$WASM_OPT")
   if up_to_date "$stamp" "${inputs[@]}"; then
-    say "wasm-bindgen: $out is up to date"
+    say "wasm-bindgen, wasm-opt: $out is up to date"
     return
   fi
   rm -f "$STAMPS/$stamp"
-  local names=(--remove-name-section)
-  [[ " $* " == *" test-hooks "* ]] && names=()
-  step "wasm-bindgen" wasm_bindgen "$wasm" "$out" "${names[@]}"
+  step "wasm-bindgen" wasm_bindgen "$wasm" "$out"
+  if [[ " $* " == *" test-hooks "* ]]; then
+    cp "$out/named/autohook_bg.wasm" "$out/"
+  else
+    step "wasm-opt" wasm_opt "$out"
+  fi
   mark_done "$stamp" "${inputs[@]}"
 }
 # The remap: the module's panic locations name crates.io sources by path,
@@ -251,14 +268,29 @@ cargo_build_wasm() {
     -Z build-std-features=optimize_for_size "$@" \
     || die "cargo build for $WASM_TARGET failed"
 }
-# wasm_bindgen MODULE OUT_DIR [FLAGS...]: the glue and the module in
-# OUT_DIR with FLAGS, and with names in OUT_DIR/named.
+# wasm_bindgen MODULE OUT_DIR: the glue in OUT_DIR, and the module with
+# its names in OUT_DIR/named.
 wasm_bindgen() {
   local module=$1 out=$2
-  shift 2
-  wasm-bindgen --target web --no-typescript --experimental-reset-state-function "$@" --out-dir "$out" "$module" \
-    && wasm-bindgen --target web --no-typescript --experimental-reset-state-function --out-dir "$out/named" "$module" \
+  wasm-bindgen --target web --no-typescript --experimental-reset-state-function --out-dir "$out/named" "$module" \
+    && cp "$out/named/autohook.js" "$out/" \
     || die "wasm-bindgen failed"
+}
+# wasm_opt OUT_DIR: OUT_DIR/named's module optimised in place, names kept
+# (-g), and OUT_DIR's the same without them, so the bench's table names
+# exactly the shipped code. The features are the module's own (its
+# target_features section). -O2 without inlining functions into their
+# only caller: binaryen's default inlining left the module 6 % larger
+# gzipped than no wasm-opt at all (-Os: 412,485 -> 436,835 bytes with
+# `gzip -9`). Without it, on the same module: -O2 400,162, -Os 401,076,
+# -Oz 402,246; optimised with its names and stripped after, as here,
+# 400,248 (measured 2026-12-07).
+wasm_opt() {
+  local named=$1/named/autohook_bg.wasm
+  "$WASM_OPT" -O2 --one-caller-inline-max-function-size=0 -g "$named" -o "$named.opt" \
+    && mv "$named.opt" "$named" \
+    && "$WASM_OPT" --strip-debug "$named" -o "$1/autohook_bg.wasm" \
+    || die "wasm-opt failed on $named"
 }
 
 # write_manifest BROWSER DIST: DIST/BROWSER/manifest.json from extension/manifest.json: Cargo's
@@ -547,6 +579,7 @@ build_info() {
   echo "rustc: $(rustc -V)"
   echo "cargo: $(cargo -V)"
   echo "wasm-bindgen: $(wasm-bindgen -V)"
+  echo "wasm-opt: $("$WASM_OPT" --version)"
   echo "node: $(node -v)"
   echo "Debian: $(cat /etc/debian_version)"
   echo "command: ./build.sh release (RUSTFLAGS unset, cargo build --locked, crates.io sources named /cargo/...)"
