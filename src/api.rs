@@ -978,12 +978,13 @@ pub fn answer_json(result: Result<Value, ApiError>) -> Value {
 mod tests {
     use super::*;
     use crate::config::{RawConfig, StoredConfig};
+    use crate::engine::Snapshot;
 
     /// A webhook with every setting set, as storage holds it: secret and
     /// plain headers, a query credential and a query template, a previous
     /// secret, stats and a run of failures.
     fn full_webhook() -> Webhook {
-        serde_json::from_value(json!({
+        let stored = json!([{
             "id": "wh_full", "name": "Orders", "url": "https://h.test/in?token=abcdefghijklmnopqrstuvwx&team=ops&at={{ timestamp | default:0 }}",
             "method": "PUT", "events": ["message_sent", "error"],
             "headers": [["Authorization", "Bearer t0ken"], ["X-Team", "ops", false], ["Content-Language", "en"], ["X-Event", "{{event | default:\"none\"}}", true]],
@@ -995,8 +996,10 @@ mod tests {
             "stats": {"triggers": 4, "successes": 3, "failures": 1, "lastTriggered": 1_500, "lastStatus": 500, "latencyTotalMs": 540, "latencySamples": 3},
             "health": {"consecutiveFailures": 3, "failingSince": 1_200, "lastReason": "HTTP 500", "disabledAt": 1_500, "autoDisabled": true},
             "previousSecrets": [{"secret": "whsec_Zml4dHVyZS1vcmRlcnMtc2lnbmluZy1rZXktMzJieSE=", "expiresAt": 9_000}],
-        }))
-        .expect("a stored webhook loads")
+        }]);
+        let snapshot = Snapshot::from_stored([("webhooks".to_string(), stored)]);
+        assert_eq!(snapshot.unreadable, [], "a stored webhook loads");
+        snapshot.webhooks.into_iter().next().expect("a stored webhook loads")
     }
 
     #[test]
