@@ -35,9 +35,9 @@ CHROMIUM_PACKAGES=(chromium chromium-driver)
 FIREFOX_PACKAGES=(firefox-esr)
 GECKODRIVER_VERSION=0.37.1
 CARGO_FUZZ_VERSION=0.13.2
-# binaryen's optimiser, npm's build (tools/package-lock.json): Debian's
+# binaryen's optimiser, npm's build (.build-tools/package-lock.json): Debian's
 # binaryen 108 broke the module's externref table in Chromium.
-WASM_OPT=tools/node_modules/.bin/wasm-opt
+WASM_OPT=.build-tools/node_modules/.bin/wasm-opt
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
 # AutoHook's version, declared once: Cargo.toml's, stamped into both manifests.
@@ -179,7 +179,7 @@ ensure_lint_tools() {
 # setup NEED...: installs what is missing for each NEED, in one apt run:
 #   toolchain  Debian's Rust with the wasm32 std's source (fuzz needs no more)
 #   build      the toolchain, zip, node, npm, wasm-bindgen-cli and
-#              tools/'s wasm-opt: ./build.sh
+#              .build-tools/'s wasm-opt: ./build.sh
 #   chromium   Chromium and chromedriver (Wasm tests, E2E, bench, run)
 #   firefox    Firefox ESR and geckodriver (E2E)
 #   npm        tests/e2e's packages: puppeteer-core, selenium-webdriver, ESLint
@@ -210,7 +210,7 @@ setup() {
         # Without its default TLS (rustls, ring): wasm-bindgen-test-runner
         # talks plain HTTP to chromedriver on loopback.
         ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION" --no-default-features
-        ensure_npm_lockfile tools "binaryen's wasm-opt" ;;
+        ensure_npm_lockfile .build-tools "binaryen's wasm-opt" ;;
       firefox) ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" ;;
       npm) ensure_npm_packages ;;
     esac
