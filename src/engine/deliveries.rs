@@ -189,6 +189,7 @@ impl Deliveries {
     /// Adds a new delivery, not yet in line.
     pub fn push(&mut self, delivery: Delivery) {
         mark(&mut self.changed, &delivery.id);
+        self.pages.add(&delivery.id);
         self.outbox.push(delivery);
     }
 

@@ -96,11 +96,6 @@ impl Outbox {
         self.entries.get(self.by_id.get(id)?).map(|entry| &entry.delivery)
     }
 
-    /// Where the delivery with `id` is in the order deliveries were added.
-    pub fn position(&self, id: &str) -> Option<u64> {
-        self.by_id.get(id).copied()
-    }
-
     /// The delivery with `id`, taken out of line so it can be changed;
     /// [`Outbox::queue`] puts it back.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Delivery> {

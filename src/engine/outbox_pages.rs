@@ -15,12 +15,13 @@
 //! as they are and move into pages with the next write, their key removed
 //! in the same batch.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 
 use super::outbox::Outbox;
 use super::state::Key;
 use super::stored::Writes;
-use crate::ids::{IdMap, IdSet};
+use crate::ids::{IdHasher, IdMap, IdSet};
 
 /// How many deliveries a page holds: about 75 KB of JSON text when full
 /// of typical events, as a log page.
@@ -37,6 +38,9 @@ pub const PAGE_BYTES: usize = 128 * 1024;
 struct Page {
     key: String,
     members: Vec<Member>,
+    /// Whether it is to be written (or removed, once empty) with the next
+    /// batch (listed in [`OutboxPages::dirty`]).
+    dirty: bool,
 }
 
 /// A delivery in a page, with its JSON text as the page last stored it,
@@ -54,14 +58,17 @@ struct Member {
 #[derive(Debug, Default)]
 pub(super) struct OutboxPages {
     /// The pages, by a number of this lifetime's.
-    pages: BTreeMap<u64, Page>,
+    pages: HashMap<u64, Page, BuildHasherDefault<IdHasher>>,
     next_page: u64,
     /// The page of each delivery that has one.
     page_of: IdMap<u64>,
     /// Each page's number by its key.
     by_key: IdMap<u64>,
-    /// Pages to write (or remove, once empty) with the next batch.
-    dirty: BTreeSet<u64>,
+    /// The pages to write (or remove, once empty) with the next batch.
+    dirty: Vec<u64>,
+    /// Deliveries added since the last batch, in the order they were made,
+    /// to page with it (a page empties in that order as they are sent).
+    added: Vec<String>,
     /// Keys of pages gone from memory to remove with the next batch (a
     /// write that failed, or a page of nothing but what was set aside).
     gone: BTreeSet<String>,
@@ -78,8 +85,8 @@ impl OutboxPages {
     /// each in the first page that has it: a page that held more (a copy,
     /// an entry set aside, a delivery that had finished) is written again.
     /// `legacy`: the deliveries read from keys of an earlier version.
-    pub fn load(stored: StoredPages, unfinished: &IdSet, legacy: impl IntoIterator<Item = String>) -> OutboxPages {
-        let mut pages = OutboxPages { legacy: legacy.into_iter().collect(), ..OutboxPages::default() };
+    pub fn load(stored: StoredPages, unfinished: &IdSet, legacy: Vec<String>) -> OutboxPages {
+        let mut pages = OutboxPages { legacy: legacy.iter().cloned().collect(), ..OutboxPages::default() };
         for (key, ids) in stored {
             let number = pages.next_number();
             let held = ids.len();
@@ -90,22 +97,29 @@ impl OutboxPages {
                     members.push(Member { id, text: None });
                 }
             }
+            pages.by_key.insert(key.clone(), number);
+            pages.pages.insert(number, Page { key, members, dirty: false });
             // A copy, a delivery set aside or finished: written again
             // without it; a page of nothing, removed.
-            if members.len() != held || members.is_empty() {
-                pages.dirty.insert(number);
+            if pages.pages[&number].members.len() != held || held == 0 {
+                pages.mark(number);
             }
-            pages.by_key.insert(key.clone(), number);
-            pages.pages.insert(number, Page { key, members });
         }
+        // Those a page has stay in it; the others go into new pages.
+        pages.added = legacy.into_iter().filter(|id| unfinished.contains(id)).collect();
         pages
+    }
+
+    /// Delivery `id` was added to the outbox: it is paged with the next batch.
+    pub fn add(&mut self, id: &str) {
+        self.added.push(id.to_string());
     }
 
     /// Page `key` is written (or removed) with the next batch as it is now
     /// (its write failed, or an entry of it was set aside).
     pub fn rewrite(&mut self, key: String) {
         match self.by_key.get(&key) {
-            Some(&number) => drop(self.dirty.insert(number)),
+            Some(&number) => self.mark(number),
             None => drop(self.gone.insert(key)),
         }
     }
@@ -123,50 +137,28 @@ impl OutboxPages {
     /// that one changed in or left written again (removed once empty), and
     /// their keys of an earlier version removed.
     pub fn take_changes(&mut self, changed: impl IntoIterator<Item = String>, outbox: &Outbox, writes: &mut Writes) {
-        let mut new: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for id in changed {
             if self.legacy.remove(&id) {
                 writes.remove(Key::Delivery(id.clone()));
             }
-            let in_outbox = outbox.get(&id);
-            let Some(&number) = self.page_of.get(&id) else {
-                if let Some(delivery) = in_outbox {
-                    new.entry(delivery.webhook_id.as_str()).or_default().push(id);
-                }
-                continue;
-            };
-            self.dirty.insert(number);
-            if in_outbox.is_none() {
+            let Some(&number) = self.page_of.get(&id) else { continue };
+            let in_outbox = outbox.get(&id).is_some();
+            if !in_outbox {
                 self.page_of.remove(&id);
             }
+            self.mark(number);
             let Some(page) = self.pages.get_mut(&number) else { continue };
             // Near the front when it left: a page's deliveries leave about in order.
             let Some(at) = page.members.iter().position(|member| member.id == id) else { continue };
             match in_outbox {
-                Some(_) => page.members[at].text = None,
-                None => drop(page.members.remove(at)),
+                true => page.members[at].text = None,
+                false => drop(page.members.remove(at)),
             }
         }
-        for mut ids in new.into_values() {
-            // In the order they were made, so a page empties as they are sent.
-            ids.sort_by_cached_key(|id| outbox.position(id));
-            let (mut members, mut bytes) = (Vec::new(), 0);
-            for id in ids {
-                let Some(delivery) = outbox.get(&id) else { continue };
-                let text = Writes::text(delivery);
-                if members.len() == PAGE_SIZE || (!members.is_empty() && bytes + text.len() > PAGE_BYTES) {
-                    self.add_page(std::mem::take(&mut members));
-                    bytes = 0;
-                }
-                bytes += text.len();
-                members.push(Member { id, text: Some(text) });
-            }
-            if !members.is_empty() {
-                self.add_page(members);
-            }
-        }
+        self.page_added(outbox);
         for number in std::mem::take(&mut self.dirty) {
             let Some(page) = self.pages.get_mut(&number) else { continue };
+            page.dirty = false;
             if page.members.is_empty() {
                 let page = self.pages.remove(&number).expect("just found");
                 self.by_key.remove(&page.key);
@@ -184,6 +176,45 @@ impl OutboxPages {
         }
     }
 
+    /// Puts the deliveries added since the last batch that are still in the
+    /// outbox into new pages: a webhook's own, of up to [`PAGE_SIZE`]
+    /// deliveries or about [`PAGE_BYTES`] of text.
+    fn page_added(&mut self, outbox: &Outbox) {
+        // Each webhook's open page and its bytes so far; a burst has a few webhooks.
+        let mut open: Vec<(&str, Vec<Member>, usize)> = Vec::new();
+        for id in std::mem::take(&mut self.added) {
+            let Some(delivery) = outbox.get(&id).filter(|_| !self.page_of.contains_key(&id)) else { continue };
+            let text = Writes::text(delivery);
+            let at = match open.iter().position(|(webhook, _, _)| *webhook == delivery.webhook_id) {
+                Some(at) => at,
+                None => {
+                    open.push((&delivery.webhook_id, Vec::new(), 0));
+                    open.len() - 1
+                }
+            };
+            let (_, members, bytes) = &mut open[at];
+            if members.len() == PAGE_SIZE || (!members.is_empty() && *bytes + text.len() > PAGE_BYTES) {
+                self.add_page(std::mem::take(members));
+                *bytes = 0;
+            }
+            *bytes += text.len();
+            members.push(Member { id, text: Some(text) });
+        }
+        for (_, members, _) in open {
+            if !members.is_empty() {
+                self.add_page(members);
+            }
+        }
+    }
+
+    /// Page `number` is written (or removed) with the next batch.
+    fn mark(&mut self, number: u64) {
+        if let Some(page) = self.pages.get_mut(&number).filter(|page| !page.dirty) {
+            page.dirty = true;
+            self.dirty.push(number);
+        }
+    }
+
     /// Adds a page of new deliveries (at least one), written with the next batch.
     fn add_page(&mut self, members: Vec<Member>) {
         let (key, number) = (self.unused_key(&members[0].id), self.next_number());
@@ -191,8 +222,8 @@ impl OutboxPages {
             self.page_of.insert(member.id.clone(), number);
         }
         self.by_key.insert(key.clone(), number);
-        self.pages.insert(number, Page { key, members });
-        self.dirty.insert(number);
+        self.pages.insert(number, Page { key, members, dirty: false });
+        self.mark(number);
     }
 
     fn next_number(&mut self) -> u64 {
@@ -224,11 +255,12 @@ mod tests {
     /// `outbox` and its pages after adding `count` deliveries of each of
     /// `webhooks`, interleaved as a burst to all of them makes them.
     fn burst(webhooks: &[&str], count: usize) -> (Outbox, OutboxPages, Vec<String>) {
-        let (mut outbox, pages, mut ids) = (Outbox::default(), OutboxPages::default(), Vec::new());
+        let (mut outbox, mut pages, mut ids) = (Outbox::default(), OutboxPages::default(), Vec::new());
         for n in 0..count {
             for webhook in webhooks {
                 let id = format!("{webhook}-{n:03}");
                 outbox.push(delivery(&id, webhook, 0));
+                pages.add(&id);
                 ids.push(id);
             }
         }
@@ -249,7 +281,7 @@ mod tests {
     #[test]
     fn new_deliveries_share_pages_of_one_webhook_each_in_the_order_they_were_made() {
         let (outbox, mut pages, ids) = burst(&["a", "b"], PAGE_SIZE + 1);
-        // In another order than they were made: pages follow the outbox's.
+        // Changed in another order than they were made: pages follow the order they were added.
         let changes = take(&mut pages, ids.iter().rev().cloned(), &outbox);
         let keys: Vec<&str> = changes.set.keys().map(String::as_str).collect();
         let (last_a, last_b) = (format!("pending/a-{PAGE_SIZE:03}"), format!("pending/b-{PAGE_SIZE:03}"));
@@ -292,6 +324,7 @@ mod tests {
         huge.reason = Some("x".repeat(PAGE_BYTES * 2));
         outbox.push(huge);
         let mut pages = OutboxPages::default();
+        ["a", "b", "c", "d"].into_iter().for_each(|id| pages.add(id));
         let changes = take(&mut pages, ["a", "b", "c", "d"].map(String::from), &outbox);
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["pending/a", "pending/c", "pending/d"]);
         assert_eq!(ids_in(&changes, "pending/a"), ["a", "b"], "a third of a page each, and the rest of their records: two fit");
@@ -308,7 +341,7 @@ mod tests {
             ("copy".into(), vec!["a-001".into(), "gone".into()]),
             ("a-002".into(), vec!["a-002".into()]),
         ];
-        let mut pages = OutboxPages::load(stored, &unfinished, ["a-003".to_string()]);
+        let mut pages = OutboxPages::load(stored, &unfinished, vec!["a-003".to_string()]);
         let changes = take(&mut pages, ["a-003".into()], &outbox);
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["pending/a-003"], "the earlier key's delivery in a page of its own");
         assert_eq!(changes.remove, ["delivery/a-003", "pending/copy"], "in the same batch");
