@@ -31,10 +31,14 @@
 //!   percent-encoded (Telegram's `bot123:ABC` in a query is `bot123%3AABC`),
 //!   JSON-escaped and mrkdwn-escaped, up to two encodings deep.
 
+use std::rc::Rc;
+
 use memchr::memmem::Finder;
 use percent_encoding::percent_decode_str;
 use url::{form_urlencoded, Url};
 
+use crate::engine::MAX_WEBHOOKS;
+use crate::signing::SECRET_PREFIX;
 use crate::template::{query_template, Template};
 
 /// Stands in for a hidden value.
@@ -183,7 +187,7 @@ impl UrlSecrets {
     }
 
     /// The secret values, decoded.
-    pub fn values(&self) -> impl Iterator<Item = &str> {
+    pub fn values(&self) -> impl Iterator<Item = &str> + Clone {
         self.0.iter().map(|secret| match secret {
             UrlSecret::Segment { value, .. } | UrlSecret::Query { value, .. } | UrlSecret::Bare { value } => value.as_str(),
             UrlSecret::Host { label } => label.as_str(),
@@ -346,22 +350,67 @@ pub struct Credentials<'a> {
     pub url: Option<&'a UrlSecrets>,
 }
 
-impl Credentials<'_> {
+impl<'a> Credentials<'a> {
     /// Whether the header `name` (in any case) carries a credential.
     pub fn is_secret_header(&self, name: &str) -> bool {
         self.headers.iter().any(|secret| secret.eq_ignore_ascii_case(name))
     }
+
+    /// A [`Redactor`] for these credentials.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.values())
+    }
+
+    /// The values a [`Redactor`] looks for.
+    fn values(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
+        let values = self.header_values.iter().copied();
+        // `Bearer <token>`: an echo may carry the token alone, as configured
+        // (padding included, which can take it past the minimum length) or
+        // trimmed, as the browser sends it.
+        let tokens = values.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token));
+        let tokens = tokens.flat_map(|token| [token, token.trim()]);
+        // `whsec_<base64>`: the base64 alone is the key too.
+        let secrets = self.secrets.iter().flat_map(|secret| [*secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
+        let url_secrets = self.url.into_iter().flat_map(UrlSecrets::values);
+        secrets.chain(values).chain(tokens).chain(url_secrets)
+    }
+}
+
+/// The redactors of the webhooks' recent requests, by the values they look
+/// for: a webhook's credentials stay the same from one request to the
+/// next, and building its redactor for each was 4 % of a burst's
+/// instructions (`tests/bench/burst.rs`).
+#[derive(Debug, Default)]
+pub struct Redactors(Vec<(Vec<String>, Redactor)>);
+
+impl Redactors {
+    /// A redactor for `credentials`: the one built for the same values, or
+    /// a new one, kept in place of the oldest if [`MAX_WEBHOOKS`] are.
+    pub fn of(&mut self, credentials: &Credentials<'_>) -> Redactor {
+        let values = credentials.values();
+        if let Some((_, redactor)) = self.0.iter().find(|(kept, _)| kept.iter().map(String::as_str).eq(values.clone())) {
+            return redactor.clone();
+        }
+        if self.0.len() >= MAX_WEBHOOKS {
+            self.0.remove(0);
+        }
+        let redactor = Redactor::new(values.clone());
+        self.0.push((values.map(str::to_string).collect(), redactor.clone()));
+        redactor
+    }
 }
 
 /// One request's credentials, replaced by [`REDACTED`] wherever they occur
-/// in a text, plain or encoded. Built once per attempt and kept until its
-/// response is logged. Pure: the same values and text give the same result.
+/// in a text, plain or encoded. Kept until its response is logged, and
+/// shared by the requests of a webhook whose credentials stay the same
+/// ([`Redactors`]). Pure: the same values and text give the same result.
+#[derive(Clone)]
 pub struct Redactor {
     /// The values to find, each also with its spaces form-encoded as `+`,
     /// as searchers built once: a redactor scrubs every header, the URL,
     /// the body and the response of its attempt, and building a searcher
     /// per text was a fifth of the logging's cost.
-    needles: Vec<Finder<'static>>,
+    needles: Rc<[Finder<'static>]>,
 }
 
 impl std::fmt::Debug for Redactor {

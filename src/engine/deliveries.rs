@@ -451,6 +451,7 @@ pub(super) mod tests {
     use crate::engine::outbox::tests::delivery;
     use crate::engine::stored::Writes;
     use crate::engine::Changes;
+    use crate::redact::Credentials;
     use crate::request::HttpRequest;
 
     fn take(deliveries: &mut Deliveries) -> Changes {
@@ -492,7 +493,9 @@ pub(super) mod tests {
     /// Starts the next attempt of delivery `id`.
     pub(in crate::engine) fn start_attempt(deliveries: &mut Deliveries, id: &str) -> AttemptId {
         let sent = HttpRequest { method: "POST", url: "https://h.test/".into(), headers: Vec::new(), body: None };
-        let (request, redactor) = LoggedRequest::redacted(&sent, &Default::default());
+        let credentials = Credentials::default();
+        let redactor = credentials.redactor();
+        let request = LoggedRequest::redacted(&sent, &credentials, &redactor);
         let header = format!("{id}.{}", deliveries.outbox().get(id).map_or(0, |d| d.attempts.len()) + 1);
         deliveries.begin_attempt(id, attempt(&header), request, redactor).expect("an unfinished delivery")
     }

@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::event::{Cause, Event, Payload};
-use crate::redact::{self, Credentials, Redactor, UrlSecrets, REDACTED};
+use crate::redact::{self, Credentials, Redactor, REDACTED};
 use crate::request::HttpRequest;
-use crate::signing::SECRET_PREFIX;
 use crate::time::Millis;
 
 /// Request bodies kept in the log are cut to this many bytes.
@@ -277,44 +276,35 @@ pub struct LoggedRequest {
 
 impl LoggedRequest {
     /// What the log keeps of `request`, sent by a webhook whose
-    /// credentials are `credentials`; and the [`Redactor`] holding them,
-    /// to scrub its response with ([`Outcome::redacted`]).
-    pub fn redacted(request: &HttpRequest, credentials: &Credentials<'_>) -> (LoggedRequest, Redactor) {
-        let (shown, redactor) = masked(request, credentials);
+    /// credentials are `credentials`, scrubbed by `redactor`, which holds
+    /// them (see [`Credentials::redactor`]): kept to scrub the response
+    /// with ([`Outcome::redacted`]).
+    pub fn redacted(request: &HttpRequest, credentials: &Credentials<'_>, redactor: &Redactor) -> LoggedRequest {
+        let shown = masked(request, credentials, redactor);
         let (body, body_truncated) = match request.body.as_deref() {
             Some(body) => {
-                let (body, cut) = logged_start(&redactor, body, LOGGED_BODY_BYTES);
+                let (body, cut) = logged_start(redactor, body, LOGGED_BODY_BYTES);
                 (Some(body), cut)
             }
             None => (None, false),
         };
-        (LoggedRequest { method: request.method.into(), url: shown.url, headers: shown.headers, body, body_truncated }, redactor)
+        LoggedRequest { method: request.method.into(), url: shown.url, headers: shown.headers, body, body_truncated }
     }
 }
 
 /// `request` as a page may see it (the editor's preview): as the log
 /// shows it, with the whole body.
 pub fn shown_request(request: &HttpRequest, credentials: &Credentials<'_>) -> HttpRequest {
-    let (shown, redactor) = masked(request, credentials);
+    let redactor = credentials.redactor();
+    let shown = masked(request, credentials, &redactor);
     HttpRequest { body: request.body.as_deref().map(|body| redactor.scrub(body)), ..shown }
 }
 
 /// `request` without its body, its credentials masked where they sit (a
 /// secret header's value as `•••• (<name>)`, the URL's parts as `••••`)
-/// and scrubbed wherever else they appear; and the [`Redactor`] that
-/// scrubs, to use on the body and the response.
-fn masked(request: &HttpRequest, credentials: &Credentials<'_>) -> (HttpRequest, Redactor) {
+/// and scrubbed by `redactor` wherever else they appear.
+fn masked(request: &HttpRequest, credentials: &Credentials<'_>, redactor: &Redactor) -> HttpRequest {
     let secret: Vec<bool> = request.headers.iter().map(|(name, _)| credentials.is_secret_header(name)).collect();
-    let values = credentials.header_values.iter().copied();
-    // `Bearer <token>`: an echo may carry the token alone, as configured
-    // (padding included, which can take it past the minimum length) or
-    // trimmed, as the browser sends it.
-    let tokens = values.clone().filter_map(|value| value.split_once(' ').map(|(_, token)| token));
-    let tokens = tokens.flat_map(|token| [token, token.trim()]);
-    // `whsec_<base64>`: the base64 alone is the key too.
-    let secrets = credentials.secrets.iter().flat_map(|secret| [*secret, secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret)]);
-    let url_secrets = credentials.url.into_iter().flat_map(UrlSecrets::values);
-    let redactor = Redactor::new(secrets.chain(values).chain(tokens).chain(url_secrets));
     let headers = request
         .headers
         .iter()
@@ -341,7 +331,7 @@ fn masked(request: &HttpRequest, credentials: &Credentials<'_>) -> (HttpRequest,
         },
     };
     let url = redactor.scrub(&redact::shown(&url));
-    (HttpRequest { method: request.method, url, headers, body: None }, redactor)
+    HttpRequest { method: request.method, url, headers, body: None }
 }
 
 /// The start of `text` the log keeps, at most `max` bytes, and whether
@@ -557,7 +547,8 @@ mod tests {
             headers: vec![("X-Api-Pass".into(), "Bearer t".into()), ("X-Team".into(), "ops".into())],
             body: Some("é".repeat(3000)),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["x-api-pass"], &["Bearer t"]));
+        let credentials = headers(&["x-api-pass"], &["Bearer t"]);
+        let logged = LoggedRequest::redacted(&request, &credentials, &credentials.redactor());
         assert_eq!(logged.headers[0].1, "•••• (X-Api-Pass)");
         assert_eq!(logged.headers[1].1, "ops");
         assert_eq!(logged.body.as_ref().unwrap().len(), 4096);
@@ -574,7 +565,9 @@ mod tests {
             body: Some(format!("{}{token}", "a".repeat(LOGGED_BODY_BYTES - 5))),
         };
         let bearer = format!("Bearer {token}");
-        let (logged, redactor) = LoggedRequest::redacted(&request, &headers(&["Authorization"], &[&bearer]));
+        let credentials = headers(&["Authorization"], &[&bearer]);
+        let redactor = credentials.redactor();
+        let logged = LoggedRequest::redacted(&request, &credentials, &redactor);
         assert_eq!(logged.url, "https://h.test/in");
         assert_eq!(logged.headers[1].1, "••••", "found by value in a header that is not secret");
         // A mask is three bytes a dot: the cut keeps whole ones.
@@ -594,7 +587,8 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer 7aaaa  ".into())],
             body: Some("{\"error\":[\"7aaaa  \"]}".into()),
         };
-        let (logged, _) = LoggedRequest::redacted(&request, &headers(&["Authorization"], &["Bearer 7aaaa  "]));
+        let credentials = headers(&["Authorization"], &["Bearer 7aaaa  "]);
+        let logged = LoggedRequest::redacted(&request, &credentials, &credentials.redactor());
         assert_eq!(logged.body.as_deref(), Some("{\"error\":[\"••••\"]}"));
     }
 

@@ -72,6 +72,7 @@ use crate::catalog::ErrorCode;
 use crate::config::{ConfigError, StoredConfig, WebhookConfig, WebhookInput};
 use crate::event::{Cause, Event, EventData, EventKind};
 use crate::ids::IdGen;
+use crate::redact::Redactors;
 use crate::request::{self, HttpRequest, MAX_PAYLOAD_BYTES};
 use crate::template::TemplateError;
 use crate::time::Millis;
@@ -260,6 +261,8 @@ pub struct Engine {
     /// Whether the browser is online, as the driver last said: offline, no
     /// attempt starts (it could only fail and spend a retry).
     online: bool,
+    /// The redactors of recent requests, to reuse for a webhook's next.
+    redactors: Redactors,
 }
 
 impl Engine {
@@ -286,6 +289,7 @@ impl Engine {
             set_aside: SetAside::new(snapshot.set_aside),
             alerts: Alerts::new(snapshot.unseen, snapshot.notified),
             online: true,
+            redactors: Redactors::default(),
         };
         // Found now, so told once: next time they are set aside already.
         if snapshot.unreadable.iter().any(|record| record.unopenable) {
@@ -858,7 +862,9 @@ impl Engine {
             webhook.stats.triggers += 1;
         }
         webhook.stats.last_triggered = Some(now);
-        let (logged, redactor) = LoggedRequest::redacted(&request, &webhook.credentials());
+        let credentials = webhook.credentials();
+        let redactor = self.redactors.of(&credentials);
+        let logged = LoggedRequest::redacted(&request, &credentials, &redactor);
         let response_bytes = (LOGGED_RESPONSE_BYTES + redactor.reach()).max(replies::reply_bytes(&webhook.config));
         let timeout_ms = webhook.config.valid().map_or(0, |c| c.timeout_ms);
         let started =

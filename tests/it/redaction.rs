@@ -167,7 +167,8 @@ proptest! {
             ],
             body: Some(body_with(&values, padding)),
         };
-        let (logged, redactor) = LoggedRequest::redacted(&request, &credentials);
+        let redactor = credentials.redactor();
+        let logged = LoggedRequest::redacted(&request, &credentials, &redactor);
         logged_holds_none(&logged, &values)?;
         ends_in_no_part("body", logged.body.as_deref().unwrap_or_default(), &values)?;
         prop_assert!(!logged.url.contains('#'), "the fragment is dropped: {}", logged.url);
@@ -233,7 +234,8 @@ fn short_values_stay_hidden_where_they_sit_but_are_not_hunted_elsewhere() {
         headers: vec![("X-Flag".into(), "true".into())],
         body: Some(r#"{"count":1,"ok":true}"#.into()),
     };
-    let (logged, _) = LoggedRequest::redacted(&request, &Credentials { secrets: vec!["s"], ..config.credentials() });
+    let credentials = Credentials { secrets: vec!["s"], ..config.credentials() };
+    let logged = LoggedRequest::redacted(&request, &credentials, &credentials.redactor());
     assert_eq!(logged.url, format!("https://h.test/in?n={REDACTED}"));
     assert_eq!(logged.headers, [("X-Flag".to_string(), format!("{REDACTED} (X-Flag)"))]);
     assert_eq!(logged.body.as_deref(), Some(r#"{"count":1,"ok":true}"#), "the log stays readable");
@@ -248,7 +250,8 @@ fn a_whsec_secret_is_hidden_with_and_without_its_prefix() {
         headers: Vec::new(),
         body: Some(format!("{secret} MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
     };
-    let (logged, _) = LoggedRequest::redacted(&request, &Credentials { secrets: vec![secret], ..Credentials::default() });
+    let credentials = Credentials { secrets: vec![secret], ..Credentials::default() };
+    let logged = LoggedRequest::redacted(&request, &credentials, &credentials.redactor());
     assert_eq!(logged.body.as_deref(), Some("•••• ••••"));
 }
 
