@@ -124,7 +124,7 @@ pub fn build<'a>(
 ) -> Result<HttpRequest, TemplateError> {
     let event = event.into();
     let (url, body) = rendered(config, event)?;
-    let payload = body.clone().unwrap_or_else(|| url.query().unwrap_or_default().to_string());
+    let payload = body.as_deref().unwrap_or_else(|| url.query().unwrap_or_default());
     let mut headers = Vec::with_capacity(config.headers.len() + 7);
     for (header, template) in config.headers_with_templates() {
         let value = match template {
@@ -150,7 +150,7 @@ pub fn build<'a>(
         headers.push((header::STANDARD_SIGNATURE.into(), signatures));
         headers.push((header::SIGNATURE.into(), hex_signature(secret.key(), payload.as_bytes())));
     }
-    Ok(HttpRequest { method: config.method.as_str(), url: url.to_string(), headers, body })
+    Ok(HttpRequest { method: config.method.as_str(), url: url.into(), headers, body })
 }
 
 /// [`build`] for a webhook as stored: one whose stored settings do not
