@@ -44,7 +44,7 @@ impl Engine {
         });
         if let Some(size) = oversized {
             // As `enqueue` refuses it: logged for every target, sent to none.
-            let refused = targets.iter().map(|&index| self.new_delivery(index, &event, Vec::new(), false, now)).collect();
+            let refused = targets.iter().map(|&index| self.new_delivery(index, event.clone(), Vec::new(), false, now)).collect();
             return Err(self.refuse_too_large(refused, size, now));
         }
         let mut ids = self.enqueue(&single, event.clone(), Vec::new(), false, now)?;
@@ -93,7 +93,7 @@ impl Engine {
         }
         let mut delivery: Delivery = {
             let stands_for = self.batch_event(&event, now);
-            self.new_delivery(index, &stands_for, vec![event], false, now)
+            self.new_delivery(index, stands_for, vec![event], false, now)
         };
         delivery.state = DeliveryState::Open;
         delivery.next_at = now.plus(settings.max_wait_ms());

@@ -539,7 +539,7 @@ impl Engine {
             }
         }
         for (index, state, why) in unsent {
-            let mut delivery = self.new_delivery(index, &event, Vec::new(), false, now);
+            let mut delivery = self.new_delivery(index, event.clone(), Vec::new(), false, now);
             delivery.state = state;
             delivery.reason = Some(why);
             delivery.finished_at = Some(now);
@@ -912,14 +912,14 @@ impl Engine {
 
     /// A pending delivery of `event` (with a batch's events, if it is one)
     /// to the webhook at `index`.
-    fn new_delivery(&mut self, index: usize, event: &Event, batch: Vec<Event>, test: bool, now: Millis) -> Delivery {
+    fn new_delivery(&mut self, index: usize, event: Event, batch: Vec<Event>, test: bool, now: Millis) -> Delivery {
         let state = if self.holds_events(index) && !test { DeliveryState::Held } else { DeliveryState::Pending };
         let webhook = &self.webhooks[index];
         Delivery {
             id: self.ids.next("dlv"),
             webhook_id: webhook.id.clone(),
             webhook_name: webhook.config.name().to_string(),
-            event: event.clone(),
+            event,
             created_at: now,
             state,
             finished_at: None,
@@ -937,7 +937,14 @@ impl Engine {
         if self.deliveries.outbox().len() + targets.len() > MAX_OUTBOX {
             return Err(EngineError::OutboxFull);
         }
-        let new: Vec<Delivery> = targets.iter().map(|&index| self.new_delivery(index, &event, batch.clone(), test, now)).collect();
+        // A copy of the event for each target but the last, which takes it.
+        let mut new: Vec<Delivery> = Vec::with_capacity(targets.len());
+        if let Some((&last, others)) = targets.split_last() {
+            for &index in others {
+                new.push(self.new_delivery(index, event.clone(), batch.clone(), test, now));
+            }
+            new.push(self.new_delivery(last, event, batch, test, now));
+        }
         // A template that cannot render this event fails the delivery when
         // it is first due, logged like any other failure.
         let oversized = targets.iter().find_map(|&index| {
