@@ -411,6 +411,10 @@ pub struct Redactor {
     /// the body and the response of its attempt, and building a searcher
     /// per text was a fifth of the logging's cost.
     needles: Rc<[Finder<'static>]>,
+    /// The length of the shortest value: a shorter text holds none, plain
+    /// or encoded (decoding only shortens), and is given back as it is
+    /// (most of a request's headers).
+    shortest: usize,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -431,7 +435,8 @@ impl Redactor {
         }
         needles.sort_unstable();
         needles.dedup();
-        Redactor { needles: needles.iter().map(|needle| Finder::new(needle).into_owned()).collect() }
+        let shortest = needles.iter().map(String::len).min().unwrap_or(usize::MAX);
+        Redactor { needles: needles.iter().map(|needle| Finder::new(needle).into_owned()).collect(), shortest }
     }
 
     /// How many bytes the longest encoded occurrence of a value can take:
@@ -451,7 +456,7 @@ impl Redactor {
     /// cut there never leaves part of one; `text` must reach [`Redactor::reach`]
     /// bytes past `keep` (or end) for that. `keep` is a char boundary.
     pub fn scrub_until(&self, text: &str, keep: usize) -> String {
-        if self.needles.is_empty() {
+        if text.len() < self.shortest {
             return text[..keep].to_string();
         }
         let mut found = Vec::new();
