@@ -593,6 +593,16 @@ impl Payload<'_> {
         }
     }
 
+    /// The length of [`Payload::envelope_text`], counted without writing it.
+    pub fn envelope_len(&self) -> usize {
+        // Never fails, as `envelope_value`.
+        match self {
+            Payload::Event(event) => json::text_len(&event.envelope_fields()),
+            Payload::Batch { id, events } => json::text_len(&BatchEnvelope::of(id, events)),
+        }
+        .unwrap_or_default()
+    }
+
     /// The event's sentence; for a batch, a digest: `25 events` and then
     /// each event's sentence on a line of its own.
     pub fn sentence(&self) -> String {

@@ -6,8 +6,6 @@
 //! eight bytes are checked at once ([`needs_escape`]): a sixth of a
 //! burst's instructions went into writing strings.
 
-use std::io;
-
 use serde::ser::{self, Serialize};
 
 type Error = serde_json::Error;
@@ -20,8 +18,53 @@ pub fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     Ok(text.0)
 }
 
+/// The length of [`to_text`]'s text, counted without writing it: for a
+/// size checked before the text is needed.
+pub fn text_len<T: Serialize + ?Sized>(value: &T) -> Result<usize> {
+    let mut text = Text(Length(0));
+    value.serialize(&mut text)?;
+    Ok(text.0 .0)
+}
+
+/// Where the text goes.
+trait Output {
+    fn push_str(&mut self, text: &str);
+    fn push(&mut self, c: char);
+    /// Room for `additional` more bytes.
+    fn reserve(&mut self, additional: usize);
+}
+
+impl Output for String {
+    fn push_str(&mut self, text: &str) {
+        String::push_str(self, text);
+    }
+
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        String::reserve(self, additional);
+    }
+}
+
+/// The length of the text, in bytes.
+struct Length(usize);
+
+impl Output for Length {
+    fn push_str(&mut self, text: &str) {
+        self.0 += text.len();
+    }
+
+    fn push(&mut self, c: char) {
+        self.0 += c.len_utf8();
+    }
+
+    fn reserve(&mut self, _: usize) {}
+}
+
 /// The text written so far.
-struct Text(String);
+struct Text<O>(O);
 
 /// Eight bytes, each `byte`.
 const fn repeated(byte: u8) -> u64 {
@@ -67,7 +110,7 @@ fn escape(byte: u8) -> &'static str {
     }
 }
 
-impl Text {
+impl<O: Output> Text<O> {
     fn string(&mut self, value: &str) {
         let bytes = value.as_bytes();
         self.0.reserve(bytes.len() + 2);
@@ -107,10 +150,11 @@ impl Text {
     /// A float as serde_json writes it (`null` when not finite): through
     /// serde_json itself, floats being rare in what the engine writes.
     fn float(&mut self, value: &impl Serialize) -> Result<()> {
-        serde_json::to_writer(Utf8(&mut self.0), value)
+        self.0.push_str(&serde_json::to_string(value)?);
+        Ok(())
     }
 
-    fn compound(&mut self, open: char, close: &'static str) -> Compound<'_> {
+    fn compound(&mut self, open: char, close: &'static str) -> Compound<'_, O> {
         self.0.push(open);
         Compound { text: self, first: true, close }
     }
@@ -123,31 +167,16 @@ impl Text {
     }
 }
 
-/// Bytes serde_json writes, which are UTF-8, into a `String`.
-struct Utf8<'a>(&'a mut String);
-
-impl io::Write for Utf8<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let text = std::str::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
-        self.0.push_str(text);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> ser::Serializer for &'a mut Text {
+impl<'a, O: Output> ser::Serializer for &'a mut Text<O> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Compound<'a>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Compound<'a>;
+    type SerializeSeq = Compound<'a, O>;
+    type SerializeTuple = Compound<'a, O>;
+    type SerializeTupleStruct = Compound<'a, O>;
+    type SerializeTupleVariant = Compound<'a, O>;
+    type SerializeMap = Compound<'a, O>;
+    type SerializeStruct = Compound<'a, O>;
+    type SerializeStructVariant = Compound<'a, O>;
 
     fn serialize_bool(self, value: bool) -> Result<()> {
         self.0.push_str(if value { "true" } else { "false" });
@@ -253,47 +282,47 @@ impl<'a> ser::Serializer for &'a mut Text {
         Ok(())
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>> {
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a, O>> {
         Ok(self.compound('[', "]"))
     }
 
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, O>> {
         self.serialize_seq(Some(len))
     }
 
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>> {
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, O>> {
         self.serialize_seq(Some(len))
     }
 
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a>> {
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a, O>> {
         self.variant(variant);
         Ok(self.compound('[', "]}"))
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>> {
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a, O>> {
         Ok(self.compound('{', "}"))
     }
 
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>> {
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, O>> {
         self.serialize_map(Some(len))
     }
 
-    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a>> {
+    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a, O>> {
         self.variant(variant);
         Ok(self.compound('{', "}}"))
     }
 }
 
 /// A list or an object being written.
-struct Compound<'a> {
-    text: &'a mut Text,
+struct Compound<'a, O> {
+    text: &'a mut Text<O>,
     /// Whether no element was written yet: the next one takes no comma.
     first: bool,
     /// What ends it.
     close: &'static str,
 }
 
-impl Compound<'_> {
+impl<O: Output> Compound<'_, O> {
     fn separate(&mut self) {
         if !std::mem::take(&mut self.first) {
             self.text.0.push(',');
@@ -325,7 +354,7 @@ impl Compound<'_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
+impl<O: Output> ser::SerializeSeq for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -338,7 +367,7 @@ impl ser::SerializeSeq for Compound<'_> {
     }
 }
 
-impl ser::SerializeTuple for Compound<'_> {
+impl<O: Output> ser::SerializeTuple for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -351,7 +380,7 @@ impl ser::SerializeTuple for Compound<'_> {
     }
 }
 
-impl ser::SerializeTupleStruct for Compound<'_> {
+impl<O: Output> ser::SerializeTupleStruct for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -364,7 +393,7 @@ impl ser::SerializeTupleStruct for Compound<'_> {
     }
 }
 
-impl ser::SerializeTupleVariant for Compound<'_> {
+impl<O: Output> ser::SerializeTupleVariant for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -377,7 +406,7 @@ impl ser::SerializeTupleVariant for Compound<'_> {
     }
 }
 
-impl ser::SerializeMap for Compound<'_> {
+impl<O: Output> ser::SerializeMap for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -394,7 +423,7 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
+impl<O: Output> ser::SerializeStruct for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -407,7 +436,7 @@ impl ser::SerializeStruct for Compound<'_> {
     }
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
+impl<O: Output> ser::SerializeStructVariant for Compound<'_, O> {
     type Ok = ();
     type Error = Error;
 
@@ -422,10 +451,10 @@ impl ser::SerializeStructVariant for Compound<'_> {
 
 /// Writes an object's key: a string, as serde_json takes one (numbers and
 /// booleans quoted); any other key is an error, as there.
-struct Key<'a>(&'a mut Text);
+struct Key<'a, O>(&'a mut Text<O>);
 
-impl Key<'_> {
-    fn quoted(self, write: impl FnOnce(&mut Text) -> Result<()>) -> Result<()> {
+impl<O: Output> Key<'_, O> {
+    fn quoted(self, write: impl FnOnce(&mut Text<O>) -> Result<()>) -> Result<()> {
         self.0 .0.push('"');
         write(self.0)?;
         self.0 .0.push('"');
@@ -437,7 +466,7 @@ fn key_must_be_a_string() -> Error {
     ser::Error::custom("key must be a string")
 }
 
-impl ser::Serializer for Key<'_> {
+impl<O: Output> ser::Serializer for Key<'_, O> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = ser::Impossible<(), Error>;
@@ -584,6 +613,12 @@ mod tests {
         let value = json!({"id": "dlv_1", "body": "{\"a\":\"é\\n\"}", "n": [1, 2.5, null, true], "": {}});
         assert_eq!(to_text(&value).unwrap(), serde_json::to_string(&value).unwrap());
         assert_eq!(to_text("").unwrap(), "\"\"");
+    }
+
+    #[test]
+    fn counts_the_bytes_of_the_text_it_would_write() {
+        let value = json!({"body": "{\"a\":\"é\\n\u{1}\"}", "n": [1, -2.5e-7, null], "k": {"€": true}});
+        assert_eq!(text_len(&value).unwrap(), to_text(&value).unwrap().len());
     }
 
     #[test]

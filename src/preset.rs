@@ -22,6 +22,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 pub use crate::event::sentence;
 use crate::event::{batch_heading, Event, EventKind, Payload};
+use crate::json;
 
 /// Declares [`Preset`] and everything derived from its list. Each row:
 /// doc, `Variant = "wire_name"`, `label:` the service's name as the
@@ -294,6 +295,17 @@ impl Preset {
         match self.body() {
             Body::Envelope | Body::Template => payload.envelope_text(),
             Body::Service(render) => render(payload, chat_id).to_string(),
+        }
+    }
+
+    /// The length of [`Preset::render_text`]'s text, counted without
+    /// writing it.
+    pub fn text_len<'a>(self, payload: impl Into<Payload<'a>>, chat_id: Option<&str>) -> usize {
+        let payload = payload.into();
+        match self.body() {
+            Body::Envelope | Body::Template => payload.envelope_len(),
+            // Never fails: a rendered value serializes, as `render_text` writes it.
+            Body::Service(render) => json::text_len(&render(payload, chat_id)).unwrap_or_default(),
         }
     }
 }
@@ -634,6 +646,17 @@ mod tests {
         assert_eq!(telegram["text"], format!("2 events\n• {}\n• {}", sentence(&events[0]), cut(&sentence(&events[1]), DIGEST_LINE_CHARS)));
         let ifttt = Preset::Ifttt.render(two, None);
         assert_eq!((ifttt["value1"].as_str(), ifttt["value3"].as_str().map(|v| v.starts_with("[{"))), (Some("batch"), Some(true)));
+    }
+
+    #[test]
+    fn every_preset_counts_its_text_as_long_as_it_writes_it() {
+        let events = events();
+        let batch = Payload::Batch { id: "msg_b", events: &events };
+        for preset in Preset::ALL {
+            for payload in events.iter().map(Payload::from).chain([batch]) {
+                assert_eq!(preset.text_len(payload, Some("-1001234")), preset.render_text(payload, Some("-1001234")).len(), "{preset:?}");
+            }
+        }
     }
 
     #[test]

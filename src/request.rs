@@ -55,10 +55,19 @@ impl HttpRequest {
 }
 
 /// Size of what the signature covers (the body, or for GET the query), as
-/// the 256 KB limit counts it: rendered, but not signed.
+/// the 256 KB limit counts it: rendered, but not signed. Every event is
+/// checked when it is emitted, and rendered again when it is sent: a body
+/// with no URL template to render is counted without being written.
 pub fn payload_len<'a>(config: &WebhookConfig, payload: impl Into<Payload<'a>>) -> Result<usize, TemplateError> {
-    let (url, body) = rendered(config, payload.into())?;
-    Ok(body.map_or_else(|| url.query().map_or(0, str::len), |body| body.len()))
+    let payload = payload.into();
+    if config.method == Method::Get || config.query_template().is_some() {
+        let (url, body) = rendered(config, payload)?;
+        return Ok(body.map_or_else(|| url.query().map_or(0, str::len), |body| body.len()));
+    }
+    Ok(match config.body_template() {
+        Some(template) => template.render(payload)?.len(),
+        None => config.preset.text_len(payload, config.chat_id.as_deref()),
+    })
 }
 
 /// The URL and body with the event (or batch) and templates filled in.
