@@ -827,7 +827,7 @@ impl Engine {
             }
             // `refusal` cancels a delivery whose webhook is gone.
             let webhook = self.webhooks.iter().find(|w| w.id == delivery.webhook_id)?;
-            let delivery_header = format!("{}.{}", delivery.id, delivery.attempts.len() + 1);
+            let delivery_header = attempt_header(&delivery.id, delivery.attempts.len() + 1);
             // Sizes are checked when an event is accepted, but the settings
             // may have changed since (another preset or template for a
             // batch gathered under the old one): never send past the cap.
@@ -974,6 +974,17 @@ impl Engine {
         }
         error
     }
+}
+
+/// `X-AutoHook-Delivery` of a delivery's attempt `number`:
+/// `<delivery id>.<number>`. Written in place: `format!` here and in the
+/// attempt's entry in flight was 1.5 % of a burst's instructions.
+fn attempt_header(delivery_id: &str, number: usize) -> String {
+    let mut header = String::with_capacity(delivery_id.len() + 4);
+    header.push_str(delivery_id);
+    header.push('.');
+    header.push_str(itoa::Buffer::new().format(number));
+    header
 }
 
 /// `webhook_id`'s entry in `floors` (from [`Webhooks::floors`]); a webhook the list

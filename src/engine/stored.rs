@@ -176,8 +176,10 @@ impl Writes {
     /// the object around it is written many times.
     pub fn entry(name: &str, value: &impl Serialize) -> String {
         // A string and a value of a stored type both serialize (see `set`).
-        let (name, value) = (to_text(name), to_text(value));
-        format!("{}:{}", name.expect("a string serializes"), value.expect("state serializes to JSON"))
+        let mut entry = to_text(name).expect("a string serializes");
+        entry.push(':');
+        entry.push_str(&to_text(value).expect("state serializes to JSON"));
+        entry
     }
 
     /// Sets `key` to the object of `entries` (each from [`Writes::entry`]),
