@@ -150,7 +150,7 @@ pub fn build<'a>(
     headers.push((header::ID.into(), event.id().into()));
     if let Some(secret) = &config.secret {
         let timestamp = now.unix_seconds();
-        headers.push((header::TIMESTAMP.into(), timestamp.to_string()));
+        headers.push((header::TIMESTAMP.into(), itoa::Buffer::new().format(timestamp).into()));
         let mut signatures = standard_signature(secret.key(), event.id(), timestamp, payload.as_bytes());
         for key in previous {
             signatures.push(' ');

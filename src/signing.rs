@@ -127,7 +127,7 @@ pub fn standard_signature(key: &SecretKey, id: &str, timestamp: u64, body: &[u8]
     let mut mac = key.mac();
     mac.update(id.as_bytes());
     mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
+    mac.update(itoa::Buffer::new().format(timestamp).as_bytes());
     mac.update(b".");
     mac.update(body);
     let mut signature = String::with_capacity(STANDARD_SIGNATURE_CHARS);

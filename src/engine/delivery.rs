@@ -304,13 +304,11 @@ pub fn shown_request(request: &HttpRequest, credentials: &Credentials<'_>) -> Ht
 /// secret header's value as `•••• (<name>)`, the URL's parts as `••••`)
 /// and scrubbed by `redactor` wherever else they appear.
 fn masked(request: &HttpRequest, credentials: &Credentials<'_>, redactor: &Redactor) -> HttpRequest {
-    let secret: Vec<bool> = request.headers.iter().map(|(name, _)| credentials.is_secret_header(name)).collect();
     let headers = request
         .headers
         .iter()
-        .zip(&secret)
-        .map(|((name, value), secret)| {
-            let value = if *secret { format!("{REDACTED} ({name})") } else { redactor.scrub(value) };
+        .map(|(name, value)| {
+            let value = if credentials.is_secret_header(name) { format!("{REDACTED} ({name})") } else { redactor.scrub(value) };
             (name.clone(), value)
         })
         .collect();
