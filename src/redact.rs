@@ -358,7 +358,7 @@ impl<'a> Credentials<'a> {
 
     /// A [`Redactor`] for these credentials.
     pub fn redactor(&self) -> Redactor {
-        Redactor::new(self.values())
+        Redactor::new(&self.values().collect::<Vec<_>>())
     }
 
     /// The values a [`Redactor`] looks for.
@@ -387,15 +387,15 @@ impl Redactors {
     /// A redactor for `credentials`: the one built for the same values, or
     /// a new one, kept in place of the oldest if [`MAX_WEBHOOKS`] are.
     pub fn of(&mut self, credentials: &Credentials<'_>) -> Redactor {
-        let values = credentials.values();
-        if let Some((_, redactor)) = self.0.iter().find(|(kept, _)| kept.iter().map(String::as_str).eq(values.clone())) {
+        let values: Vec<&str> = credentials.values().collect();
+        if let Some((_, redactor)) = self.0.iter().find(|(kept, _)| *kept == values) {
             return redactor.clone();
         }
         if self.0.len() >= MAX_WEBHOOKS {
             self.0.remove(0);
         }
-        let redactor = Redactor::new(values.clone());
-        self.0.push((values.map(str::to_string).collect(), redactor.clone()));
+        let redactor = Redactor::new(&values);
+        self.0.push((values.into_iter().map(str::to_string).collect(), redactor.clone()));
         redactor
     }
 }
@@ -425,9 +425,9 @@ impl std::fmt::Debug for Redactor {
 
 impl Redactor {
     /// A redactor for `values`; those under [`MIN_SECRET_CHARS`] are left out.
-    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Redactor {
+    pub fn new(values: &[&str]) -> Redactor {
         let mut needles = Vec::new();
-        for value in values.into_iter().filter(|v| v.chars().count() >= MIN_SECRET_CHARS) {
+        for value in values.iter().filter(|v| v.chars().count() >= MIN_SECRET_CHARS) {
             if value.contains(' ') {
                 needles.push(value.replace(' ', "+"));
             }
@@ -673,7 +673,7 @@ mod tests {
         }
         let url = Url::parse("https://h.test/hook?a=1&RAW%20TOKEN+123456789abc").unwrap();
         assert_eq!(UrlSecrets::of(&url).values().collect::<Vec<_>>(), ["1", "RAW TOKEN 123456789abc"], "decoded");
-        let redactor = Redactor::new(UrlSecrets::of(&url).values());
+        let redactor = Redactor::new(&UrlSecrets::of(&url).values().collect::<Vec<_>>());
         assert_eq!(redactor.scrub("echo: RAW TOKEN 123456789abc"), "echo: ••••");
     }
 
@@ -684,7 +684,7 @@ mod tests {
         assert_eq!(secrets.values().collect::<Vec<_>>(), ["eo1a2b3c4d5e6f7a8b"]);
         assert_eq!(shown(secrets.mask(&url).as_str()), "https://••••.m.pipedream.net/");
         assert_eq!(secrets.shown_host(&url), "••••.m.pipedream.net");
-        assert_eq!(Redactor::new(secrets.values()).scrub("bin eo1a2b3c4d5e6f7a8b said"), "bin •••• said");
+        assert_eq!(Redactor::new(&secrets.values().collect::<Vec<_>>()).scrub("bin eo1a2b3c4d5e6f7a8b said"), "bin •••• said");
         assert_eq!(
             masked("http://a1b2c3d4e5f6a7b8c9d0.lambda-url.us-east-1.on.aws:8080/x?k=v#f"),
             "http://••••.lambda-url.us-east-1.on.aws:8080/x?k=••••"
@@ -776,7 +776,7 @@ mod tests {
 
     #[test]
     fn a_redactor_finds_its_values_plain_and_encoded() {
-        let redactor = Redactor::new(["123456:ABC-DEF", "s3cr\"t é", "short"]);
+        let redactor = Redactor::new(&["123456:ABC-DEF", "s3cr\"t é", "short"]);
         let cases = [
             ("x 123456:ABC-DEF y", "x •••• y"),
             ("?t=123456%3AABC-DEF&u=123456%3aABC%2DDEF", "?t=••••&u=••••"),
@@ -794,14 +794,14 @@ mod tests {
 
     #[test]
     fn overlapping_occurrences_are_hidden_whole_plain_and_encoded() {
-        let redactor = Redactor::new(["ababab"]);
+        let redactor = Redactor::new(&["ababab"]);
         assert_eq!(redactor.scrub("xabababab"), "x••••");
         assert_eq!(redactor.scrub("x%61babab%61b"), "x••••");
     }
 
     #[test]
     fn scrubbing_the_start_of_a_text_never_leaves_part_of_a_value_at_the_cut() {
-        let redactor = Redactor::new(["0123456789abcdef"]);
+        let redactor = Redactor::new(&["0123456789abcdef"]);
         let text = "log: 0123456789abcdef and on";
         assert_eq!(redactor.scrub_until(text, 10), "log: ••••");
         assert_eq!(redactor.scrub_until(text, 4), "log:");
@@ -813,11 +813,11 @@ mod tests {
     fn a_mask_is_shorter_than_any_value_it_hides() {
         assert!(REDACTED.chars().count() < MIN_SECRET_CHARS);
         let text = "abcdef".repeat(10);
-        assert_eq!(Redactor::new(["abcdef"]).scrub(&text), REDACTED.repeat(10));
+        assert_eq!(Redactor::new(&["abcdef"]).scrub(&text), REDACTED.repeat(10));
     }
 
     #[test]
     fn a_redactor_never_shows_its_values() {
-        assert_eq!(format!("{:?}", Redactor::new(["0123456789"])), "Redactor(<1 values>)");
+        assert_eq!(format!("{:?}", Redactor::new(&["0123456789"])), "Redactor(<1 values>)");
     }
 }
