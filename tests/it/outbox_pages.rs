@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use autohook::Transmit;
 use serde_json::{json, Value};
 
 use crate::common::{status, Sim};
@@ -23,6 +24,33 @@ fn legacy_keys(storage: &BTreeMap<String, String>) -> Vec<String> {
     storage.keys().filter(|key| key.starts_with("delivery/")).cloned().collect()
 }
 
+/// A simulation with one webhook and `events` deliveries stored in its
+/// page: the deliveries' ids and the page's key.
+fn one_page(seed: u8, events: usize) -> (Sim, Vec<String>, String) {
+    let mut sim = Sim::new(seed);
+    sim.webhook(json!({"url": "https://h.test/"}));
+    let ids: Vec<String> = (0..events).flat_map(|_| sim.emit("message_sent")).collect();
+    sim.persist();
+    let (key, _) = pages(&sim.storage)[0].clone();
+    (sim, ids, key)
+}
+
+/// A simulation with one webhook and `events` deliveries stored and sent:
+/// their first attempts, and the deliveries' ids in that order.
+fn sending(seed: u8, events: usize) -> (Sim, Vec<Transmit>, Vec<String>) {
+    let (mut sim, _, _) = one_page(seed, events);
+    let sent = sim.transmits();
+    let ids = sent.iter().map(|t| t.delivery_id.clone()).collect();
+    (sim, sent, ids)
+}
+
+/// Changes the stored page `key` as another writer could.
+fn edit_page(sim: &mut Sim, key: &str, change: impl FnOnce(&mut Vec<Value>)) {
+    let mut page: Vec<Value> = serde_json::from_str(&sim.storage[key]).unwrap();
+    change(&mut page);
+    sim.storage.insert(key.to_string(), serde_json::to_string(&page).unwrap());
+}
+
 /// The store as earlier versions kept it: each unfinished delivery under
 /// `delivery/<id>`, attempts in flight under `inflight`.
 fn as_kept_before_pages(storage: &mut BTreeMap<String, String>) {
@@ -36,12 +64,8 @@ fn as_kept_before_pages(storage: &mut BTreeMap<String, String>) {
 
 #[test]
 fn an_upgraded_profile_moves_every_delivery_into_pages_with_the_first_write_and_sends_each_once() {
-    let mut sim = Sim::new(1);
-    sim.webhook(json!({"url": "https://h.test/"}));
-    (0..3).for_each(|_| drop(sim.emit("message_sent")));
-    let sent = sim.transmits();
+    let (mut sim, sent, ids) = sending(1, 3);
     assert_eq!(sent.len(), 3);
-    let ids: Vec<String> = sent.iter().map(|t| t.delivery_id.clone()).collect();
     // The first answered (and written), the others in flight as the worker stops.
     sim.respond(&sent[0], status(200));
     sim.persist();
@@ -76,11 +100,7 @@ fn an_upgraded_profile_moves_every_delivery_into_pages_with_the_first_write_and_
 
 #[test]
 fn a_page_rewritten_in_a_failed_batch_and_changed_again_loses_nothing() {
-    let mut sim = Sim::new(2);
-    sim.webhook(json!({"url": "https://h.test/"}));
-    (0..3).for_each(|_| drop(sim.emit("message_sent")));
-    let sent = sim.transmits();
-    let ids: Vec<String> = sent.iter().map(|t| t.delivery_id.clone()).collect();
+    let (mut sim, sent, ids) = sending(2, 3);
     sim.respond(&sent[0], status(200));
     let failed = sim.engine.take_changes();
     assert!(failed.set.keys().any(|k| k.starts_with("pending/")));
@@ -118,14 +138,8 @@ fn a_restart_then_a_page_rewrite_while_an_attempt_is_in_flight_counts_it_once() 
 /// A page holding one delivery twice keeps it once.
 #[test]
 fn a_page_holding_a_delivery_twice_is_written_again_with_it_once() {
-    let mut sim = Sim::new(5);
-    sim.webhook(json!({"url": "https://h.test/"}));
-    let ids: Vec<String> = (0..2).flat_map(|_| sim.emit("message_sent")).collect();
-    sim.persist();
-    let (key, _) = pages(&sim.storage)[0].clone();
-    let mut page: Vec<Value> = serde_json::from_str(&sim.storage[&key]).unwrap();
-    page.push(page[0].clone());
-    sim.storage.insert(key.clone(), serde_json::to_string(&page).unwrap());
+    let (mut sim, ids, key) = one_page(5, 2);
+    edit_page(&mut sim, &key, |page| page.push(page[0].clone()));
     sim.restart();
     let sent = sim.transmits();
     assert_eq!(sent.len(), 2, "sent once");
@@ -140,11 +154,7 @@ fn a_page_holding_a_delivery_twice_is_written_again_with_it_once() {
 /// is sent once, and the copy goes with the first write.
 #[test]
 fn a_page_copied_under_another_key_sends_each_delivery_once() {
-    let mut sim = Sim::new(6);
-    sim.webhook(json!({"url": "https://h.test/"}));
-    (0..3).for_each(|_| drop(sim.emit("message_sent")));
-    sim.persist();
-    let (key, _) = pages(&sim.storage)[0].clone();
+    let (mut sim, _, key) = one_page(6, 3);
     sim.storage.insert("pending/0copy".into(), sim.storage[&key].clone());
     sim.restart();
     sim.persist();
@@ -159,16 +169,12 @@ fn a_page_copied_under_another_key_sends_each_delivery_once() {
 /// written again without it.
 #[test]
 fn a_finished_entry_in_a_page_is_logged_not_sent() {
-    let mut sim = Sim::new(7);
-    sim.webhook(json!({"url": "https://h.test/"}));
-    let ids: Vec<String> = (0..2).flat_map(|_| sim.emit("message_sent")).collect();
-    sim.persist();
-    let (key, _) = pages(&sim.storage)[0].clone();
-    let mut page: Vec<Value> = serde_json::from_str(&sim.storage[&key]).unwrap();
-    page[0]["state"] = json!("delivered");
-    page[0]["finishedAt"] = json!(sim.now.0);
-    let finished = page[0]["id"].as_str().unwrap().to_string();
-    sim.storage.insert(key.clone(), serde_json::to_string(&page).unwrap());
+    let (mut sim, ids, key) = one_page(7, 2);
+    let (now, finished) = (sim.now.0, ids[0].clone());
+    edit_page(&mut sim, &key, |page| {
+        page[0]["state"] = json!("delivered");
+        page[0]["finishedAt"] = json!(now);
+    });
     sim.restart();
     sim.persist();
     let (_, held) = pages(&sim.storage).into_iter().find(|(k, _)| *k == key).unwrap();
