@@ -107,6 +107,9 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
 
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buffer: &mut [u8]);
 
@@ -675,8 +678,9 @@ const BODY_WAIT_MS: i32 = 1000;
 async fn start_of_body(response: &Response, limit: usize) -> String {
     let Some(stream) = response.body() else { return String::new() };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut timer = JsValue::UNDEFINED;
     let waited = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, BODY_WAIT_MS);
+        timer = set_timeout(&resolve, BODY_WAIT_MS);
     });
     let mut bytes = Vec::new();
     while bytes.len() < limit {
@@ -692,6 +696,9 @@ async fn start_of_body(response: &Response, limit: usize) -> String {
         let wanted = (limit - bytes.len()).min(chunk.length() as usize);
         bytes.extend(chunk.subarray(0, wanted as u32).to_vec());
     }
+    // A body read in time leaves no timer to fire a second later: one per
+    // response, a thousand pending tasks after a burst.
+    clear_timeout(&timer);
     // Ends the download. Its promise rejects if the stream already failed
     // (aborted at the timeout): nothing to report, but not left unhandled.
     let cancelled = reader.cancel();
