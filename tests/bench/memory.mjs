@@ -211,13 +211,62 @@ async function autohookReadings(receiver, round) {
 }
 
 /**
- * ROUNDS rounds of both sides, which goes first alternating. No warm-up
+ * The durable ceiling (ceilings.mjs) through the same protocol and bursts,
+ * as information: what any sender that stores each event before sending
+ * it reaches doing the same work. Each burst stores its EVENTS × WEBHOOKS
+ * records in one write, sends them to WEBHOOKS paths with 32 requests in
+ * flight (AutoHook's limit), reading each response, then removes them.
+ */
+async function durableReadings(folder, receiver, round) {
+  const chromium = await launch(folder);
+  const requests = EVENTS * WEBHOOKS;
+  const url = receiver.url(`/memory/durable/${round}/`);
+  try {
+    const { worker, pid, startedAt } = await chromium.restart();
+    await sleep(startedAt + IDLE_AFTER_MS - Date.now());
+    const idle = await reading(worker, pid);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, pss(pid))), SAMPLE_EVERY_MS);
+    try {
+      for (let burst = 1; burst <= BURSTS; burst++) {
+        await chromium.evaluate(worker, `(async () => {
+          const body = JSON.stringify({ type: 'message_sent', data: { message: 'memory' } });
+          const keys = Array.from({ length: ${requests} }, (_, i) => 'record/${burst}/' + i);
+          await chrome.storage.local.set(Object.fromEntries(keys.map((key) => [key, JSON.stringify({ key, body }).padEnd(1500)])));
+          let next = 0;
+          const lane = async () => {
+            for (let i; (i = next++) < ${requests};) {
+              const response = await fetch(${JSON.stringify(url)} + (i % ${WEBHOOKS}), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+              await response.text();
+            }
+          };
+          await Promise.all(Array.from({ length: 32 }, lane));
+          await chrome.storage.local.remove(keys);
+        })()`);
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const afterBursts = await reading(worker, pid);
+    await worker.send('HeapProfiler.collectGarbage');
+    await sleep(SETTLE_MS);
+    const settled = await reading(worker, pid);
+    return { idle, peak, afterBursts, settled };
+  } finally {
+    await chromium.close();
+  }
+}
+
+/**
+ * ROUNDS rounds of both sides, which goes first alternating, then the
+ * durable ceiling's readings as information. No warm-up
  * round: each side starts a fresh browser anyway, and an AutoHook round
  * takes ~25 s (10 s of it settling).
  */
 export async function measureMemory() {
   const receiver = await startReceiver();
   const bare = writeCeiling('bare');
+  const durable = writeCeiling('durable');
   const rows = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -225,10 +274,12 @@ export async function measureMemory() {
       for (const side of round % 2 ? ['autohook', 'bare'] : ['bare', 'autohook']) {
         row[side] = side === 'bare' ? await bareIdle(bare.dir) : await autohookReadings(receiver, round);
       }
+      row.durable = await durableReadings(durable.dir, receiver, round);
       rows.push(row);
     }
   } finally {
     bare.remove();
+    durable.remove();
     await receiver.close();
   }
   return rows;
@@ -278,6 +329,16 @@ AutoHook idle, right after the bursts and settled.
 ${[['PSS', 'pss'], ['anonymous', 'anon'], ['file-backed', 'file'], ['shared memory', 'shmem'], ['Wasm linear memory', 'wasm'], ['JS heap used', 'heapUsed'], ['JS heap allocated', 'heapTotal']]
     .map(([label, key]) => `| ${label} | ${[(r) => r.bare, ...['idle', 'afterBursts', 'settled'].map((p) => (r) => r.autohook[p])].map((at) => mb(medianOf((r) => at(r)[key] ?? NaN))).join(' | ')} |`)
     .join('\n')}
+
+Information, not a goal: the durable ceiling (the cold start's, ceilings.mjs)
+through the same protocol and bursts, ${WEBHOOKS * EVENTS} requests a burst to ${WEBHOOKS} paths
+with 32 in flight, each burst's records stored in one write before its
+requests and removed after: what a sender that stores before it sends
+reaches doing the same work, in MB over the bare extension idle (medians):
+${(() => {
+    const overBare = (f) => median(rows.map((r) => f(r.durable) - r.bare.pss));
+    return `idle ${mb(overBare((d) => d.idle.pss))}, peak ${mb(overBare((d) => d.peak))}, settled ${mb(overBare((d) => d.settled.pss))}; AutoHook over it: idle ${mb(median(rows.map((r) => r.autohook.idle.pss - r.durable.idle.pss)))}, peak ${mb(median(rows.map((r) => r.autohook.peak - r.durable.peak)))}, settled ${mb(median(rows.map((r) => r.autohook.settled.pss - r.durable.settled.pss)))}.`;
+  })()}
 `,
   };
 }
