@@ -172,6 +172,21 @@ impl<O: Output> Text<O> {
     }
 }
 
+/// Integers written by itoa (`method: type`), or widened to one that is
+/// (`method: type => wider method`).
+macro_rules! numbers {
+    ($($method:ident: $type:ty => $wider:ident),*) => {$(
+        fn $method(self, value: $type) -> Result<()> {
+            self.$wider(value.into())
+        }
+    )*};
+    ($($method:ident: $type:ty),*) => {$(
+        fn $method(self, value: $type) -> Result<()> {
+            self.integer(value)
+        }
+    )*};
+}
+
 impl<'a, O: Output> ser::Serializer for &'a mut Text<O> {
     type Ok = ();
     type Error = Error;
@@ -188,45 +203,12 @@ impl<'a, O: Output> ser::Serializer for &'a mut Text<O> {
         Ok(())
     }
 
-    fn serialize_i8(self, value: i8) -> Result<()> {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i16(self, value: i16) -> Result<()> {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i32(self, value: i32) -> Result<()> {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i64(self, value: i64) -> Result<()> {
-        self.integer(value)
-    }
-
-    fn serialize_i128(self, value: i128) -> Result<()> {
-        self.integer(value)
-    }
-
-    fn serialize_u8(self, value: u8) -> Result<()> {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u16(self, value: u16) -> Result<()> {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u32(self, value: u32) -> Result<()> {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u64(self, value: u64) -> Result<()> {
-        self.integer(value)
-    }
-
-    fn serialize_u128(self, value: u128) -> Result<()> {
-        self.integer(value)
-    }
+    // The smaller integers widened: itoa's code for four types, not ten.
+    numbers!(
+        serialize_i8: i8 => serialize_i64, serialize_i16: i16 => serialize_i64, serialize_i32: i32 => serialize_i64,
+        serialize_u8: u8 => serialize_u64, serialize_u16: u16 => serialize_u64, serialize_u32: u32 => serialize_u64
+    );
+    numbers!(serialize_i64: i64, serialize_i128: i128, serialize_u64: u64, serialize_u128: u128);
 
     fn serialize_f32(self, value: f32) -> Result<()> {
         self.float(&value)
@@ -367,57 +349,30 @@ impl<O: Output> Compound<'_, O> {
     }
 }
 
-impl<O: Output> ser::SerializeSeq for Compound<'_, O> {
-    type Ok = ();
-    type Error = Error;
+/// serde's list-like compounds (`trait`, its method) all write elements.
+macro_rules! elements {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl<O: Output> ser::$trait for Compound<'_, O> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
 
-    fn end(self) -> Result<()> {
-        self.close()
-    }
+            fn end(self) -> Result<()> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl<O: Output> ser::SerializeTuple for Compound<'_, O> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
-
-impl<O: Output> ser::SerializeTupleStruct for Compound<'_, O> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
-
-impl<O: Output> ser::SerializeTupleVariant for Compound<'_, O> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl<O: Output> ser::SerializeMap for Compound<'_, O> {
     type Ok = ();
@@ -436,31 +391,25 @@ impl<O: Output> ser::SerializeMap for Compound<'_, O> {
     }
 }
 
-impl<O: Output> ser::SerializeStruct for Compound<'_, O> {
-    type Ok = ();
-    type Error = Error;
+/// serde's struct-like compounds (`trait`) both write named fields.
+macro_rules! fields {
+    ($($trait:ident),*) => {$(
+        impl<O: Output> ser::$trait for Compound<'_, O> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.field(key, value)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+                self.field(key, value)
+            }
 
-    fn end(self) -> Result<()> {
-        self.close()
-    }
+            fn end(self) -> Result<()> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl<O: Output> ser::SerializeStructVariant for Compound<'_, O> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// Writes an object's key: a string, as serde_json takes one (numbers and
 /// booleans quoted); any other key is an error, as there.
@@ -479,6 +428,15 @@ fn key_must_be_a_string() -> Error {
     ser::Error::custom("key must be a string")
 }
 
+/// A number as an object's key: written as the number, quoted.
+macro_rules! quoted_numbers {
+    ($($method:ident: $type:ty),*) => {$(
+        fn $method(self, value: $type) -> Result<()> {
+            self.quoted(|text| text.$method(value))
+        }
+    )*};
+}
+
 impl<O: Output> ser::Serializer for Key<'_, O> {
     type Ok = ();
     type Error = Error;
@@ -494,45 +452,10 @@ impl<O: Output> ser::Serializer for Key<'_, O> {
         self.quoted(|text| text.serialize_bool(value))
     }
 
-    fn serialize_i8(self, value: i8) -> Result<()> {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i16(self, value: i16) -> Result<()> {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i32(self, value: i32) -> Result<()> {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i64(self, value: i64) -> Result<()> {
-        self.quoted(|text| text.serialize_i64(value))
-    }
-
-    fn serialize_i128(self, value: i128) -> Result<()> {
-        self.quoted(|text| text.serialize_i128(value))
-    }
-
-    fn serialize_u8(self, value: u8) -> Result<()> {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u16(self, value: u16) -> Result<()> {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u32(self, value: u32) -> Result<()> {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u64(self, value: u64) -> Result<()> {
-        self.quoted(|text| text.serialize_u64(value))
-    }
-
-    fn serialize_u128(self, value: u128) -> Result<()> {
-        self.quoted(|text| text.serialize_u128(value))
-    }
+    quoted_numbers!(
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64, serialize_i128: i128,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_u128: u128
+    );
 
     fn serialize_f32(self, value: f32) -> Result<()> {
         self.serialize_f64(value.into())
