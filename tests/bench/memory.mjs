@@ -163,6 +163,30 @@ async function bareIdle(folder) {
 }
 
 /**
+ * The protocol from the worker's restart on: idle IDLE_AFTER_MS after it,
+ * the highest PSS sampled every SAMPLE_EVERY_MS during BURSTS runs of
+ * `burst(n)` and the reading after the last, settled after a garbage
+ * collection and SETTLE_MS.
+ */
+async function readingsAround(chromium, burst) {
+  const { worker, pid, startedAt } = await chromium.restart();
+  await sleep(startedAt + IDLE_AFTER_MS - Date.now());
+  const idle = await reading(worker, pid);
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, pss(pid))), SAMPLE_EVERY_MS);
+  try {
+    for (let n = 1; n <= BURSTS; n++) await burst(worker, n);
+  } finally {
+    clearInterval(sampler);
+  }
+  const afterBursts = await reading(worker, pid);
+  await worker.send('HeapProfiler.collectGarbage');
+  await sleep(SETTLE_MS);
+  const settled = await reading(worker, pid);
+  return { idle, peak, afterBursts, settled };
+}
+
+/**
  * AutoHook's readings: idle 2 s after its worker starts with WEBHOOKS
  * configured; the highest PSS sampled every SAMPLE_EVERY_MS during BURSTS
  * bursts of EVENTS events to every webhook, each until all are on the wire
@@ -182,29 +206,15 @@ async function autohookReadings(receiver, round) {
         if (!reply.ok) throw new Error(JSON.stringify(reply));
       }
     })()`);
-    const { worker, pid, startedAt } = await chromium.restart();
-    await sleep(startedAt + IDLE_AFTER_MS - Date.now());
-    const idle = await reading(worker, pid);
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, pss(pid))), SAMPLE_EVERY_MS);
     // The receiver is this section's alone, and nothing stops the worker: every request counts once.
     const before = receiver.deliveries.length;
     const arrived = () => receiver.deliveries.length - before;
-    try {
-      for (let burst = 1; burst <= BURSTS; burst++) {
-        await chromium.evaluate(worker, `Promise.all(Array.from({ length: ${EVENTS} }, (_, i) =>
-          ${call("{ type: 'events.emit', event: 'message_sent', data: { message: 'memory', totalMessagesSent: i } }")}))`);
-        await receiver.waitFor(() => arrived() >= burst * EVENTS * WEBHOOKS, 120_000);
-        await until(async () => (await chromium.evaluate(worker, `${call("{ type: 'deliveries.list', state: 'pending' }")}.then((r) => r.value.length)`)) === 0, 'no delivery pending', 60_000);
-      }
-    } finally {
-      clearInterval(sampler);
-    }
-    const afterBursts = await reading(worker, pid);
-    await worker.send('HeapProfiler.collectGarbage');
-    await sleep(SETTLE_MS);
-    const settled = await reading(worker, pid);
-    return { idle, peak, afterBursts, settled };
+    return await readingsAround(chromium, async (worker, burst) => {
+      await chromium.evaluate(worker, `Promise.all(Array.from({ length: ${EVENTS} }, (_, i) =>
+        ${call("{ type: 'events.emit', event: 'message_sent', data: { message: 'memory', totalMessagesSent: i } }")}))`);
+      await receiver.waitFor(() => arrived() >= burst * EVENTS * WEBHOOKS, 120_000);
+      await until(async () => (await chromium.evaluate(worker, `${call("{ type: 'deliveries.list', state: 'pending' }")}.then((r) => r.value.length)`)) === 0, 'no delivery pending', 60_000);
+    });
   } finally {
     await chromium.close();
   }
@@ -222,36 +232,20 @@ async function durableReadings(folder, receiver, round) {
   const requests = EVENTS * WEBHOOKS;
   const url = receiver.url(`/memory/durable/${round}/`);
   try {
-    const { worker, pid, startedAt } = await chromium.restart();
-    await sleep(startedAt + IDLE_AFTER_MS - Date.now());
-    const idle = await reading(worker, pid);
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, pss(pid))), SAMPLE_EVERY_MS);
-    try {
-      for (let burst = 1; burst <= BURSTS; burst++) {
-        await chromium.evaluate(worker, `(async () => {
-          const body = JSON.stringify({ type: 'message_sent', data: { message: 'memory' } });
-          const keys = Array.from({ length: ${requests} }, (_, i) => 'record/${burst}/' + i);
-          await chrome.storage.local.set(Object.fromEntries(keys.map((key) => [key, JSON.stringify({ key, body }).padEnd(1500)])));
-          let next = 0;
-          const lane = async () => {
-            for (let i; (i = next++) < ${requests};) {
-              const response = await fetch(${JSON.stringify(url)} + (i % ${WEBHOOKS}), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-              await response.text();
-            }
-          };
-          await Promise.all(Array.from({ length: 32 }, lane));
-          await chrome.storage.local.remove(keys);
-        })()`);
-      }
-    } finally {
-      clearInterval(sampler);
-    }
-    const afterBursts = await reading(worker, pid);
-    await worker.send('HeapProfiler.collectGarbage');
-    await sleep(SETTLE_MS);
-    const settled = await reading(worker, pid);
-    return { idle, peak, afterBursts, settled };
+    return await readingsAround(chromium, (worker, burst) => chromium.evaluate(worker, `(async () => {
+      const body = JSON.stringify({ type: 'message_sent', data: { message: 'memory' } });
+      const keys = Array.from({ length: ${requests} }, (_, i) => 'record/${burst}/' + i);
+      await chrome.storage.local.set(Object.fromEntries(keys.map((key) => [key, JSON.stringify({ key, body }).padEnd(1500)])));
+      let next = 0;
+      const lane = async () => {
+        for (let i; (i = next++) < ${requests};) {
+          const response = await fetch(${JSON.stringify(url)} + (i % ${WEBHOOKS}), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+          await response.text();
+        }
+      };
+      await Promise.all(Array.from({ length: 32 }, lane));
+      await chrome.storage.local.remove(keys);
+    })()`));
   } finally {
     await chromium.close();
   }
