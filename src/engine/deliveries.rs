@@ -58,8 +58,9 @@ pub(super) struct Deliveries {
     next_attempt: u64,
     /// Whether the attempts in flight changed since the last batch.
     in_flight_changed: bool,
-    /// Unfinished deliveries changed since the last batch, by id: written,
-    /// or their key removed if they left the outbox.
+    /// Unfinished deliveries changed since the last batch, by id: their
+    /// outbox page is written again, with them or without them if they
+    /// left the outbox.
     changed: BTreeSet<String>,
     /// Deliveries not yet known to be in storage, with the write batch
     /// that holds them (`None` until one does) and their webhook. They are
@@ -88,10 +89,9 @@ impl Deliveries {
         mut in_flight: BTreeMap<String, Attempt>,
     ) -> (Deliveries, Vec<Delivery>) {
         let ids = unfinished.iter().map(|delivery| delivery.id.clone()).collect();
-        let changed = legacy.iter().chain(misplaced.iter().map(|delivery| &delivery.id)).cloned().collect();
         let pages = OutboxPages::load(outbox_pages, &ids, legacy);
         let log = Log::new(log_pages, misplaced, log_unread);
-        let deliveries = Deliveries { log, pages, changed, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
+        let deliveries = Deliveries { log, pages, in_flight_changed: !in_flight.is_empty(), ..Deliveries::default() };
         let unfinished = unfinished
             .into_iter()
             .map(|mut delivery| {
@@ -398,8 +398,7 @@ impl Deliveries {
     /// The key of an earlier version that may hold delivery `id` is
     /// removed with the next batch (its removal failed, or it was set aside).
     pub fn rewrite_legacy(&mut self, id: String) {
-        self.pages.rewrite_legacy(id.clone());
-        self.changed.insert(id);
+        self.pages.rewrite_legacy(id);
     }
 
     /// Outbox page `key` is written (or removed) with the next batch as it

@@ -133,14 +133,15 @@ impl OutboxPages {
 
     /// Adds to `writes` what the `changed` deliveries changed in the
     /// stored pages: new deliveries in new pages, one per webhook and up to
-    /// [`PAGE_SIZE`] deliveries or about [`PAGE_BYTES`] each, every page
-    /// that one changed in or left written again (removed once empty), and
-    /// their keys of an earlier version removed.
+    /// [`PAGE_SIZE`] deliveries or about [`PAGE_BYTES`] each, and every page
+    /// that one changed in or left written again (removed once empty); and
+    /// the keys of an earlier version removed, in the batch that pages or
+    /// logs their deliveries.
     pub fn take_changes(&mut self, changed: impl IntoIterator<Item = String>, outbox: &Outbox, writes: &mut Writes) {
+        for id in self.legacy.drain() {
+            writes.remove(Key::Delivery(id));
+        }
         for id in changed {
-            if self.legacy.remove(&id) {
-                writes.remove(Key::Delivery(id.clone()));
-            }
             let Some(&number) = self.page_of.get(&id) else { continue };
             let in_outbox = outbox.get(&id).is_some();
             if !in_outbox {
