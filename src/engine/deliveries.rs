@@ -21,7 +21,7 @@ use super::log::{Log, StoredPage};
 use super::outbox::Outbox;
 use super::outbox_pages::{OutboxPages, StoredPages};
 use super::state::Key;
-use super::stored::Writes;
+use super::stored::{mark, Writes};
 use super::tally::Tally;
 use super::{AttemptId, MAX_OUTBOX};
 use crate::ids::IdMap;
@@ -436,14 +436,6 @@ impl Deliveries {
     fn attempts_in_flight(&self) -> impl Iterator<Item = &str> {
         let live = self.in_flight.values().filter(|attempt| self.outbox.get(&attempt.delivery_id).is_some());
         live.map(|attempt| attempt.entry.as_str())
-    }
-}
-
-/// Adds `id` to `changed`, copying it only the first time: a response
-/// changes its delivery several times on its way.
-fn mark(changed: &mut BTreeSet<String>, id: &str) {
-    if !changed.contains(id) {
-        changed.insert(id.to_string());
     }
 }
 

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use super::delivery::Delivery;
 use super::state::Key;
-use super::stored::Writes;
+use super::stored::{mark, Writes};
 use super::LOG_CAPACITY;
 use crate::ids::IdSet;
 
@@ -199,7 +199,7 @@ impl Log {
             _ => self.pages.push_back(Page { key: delivery.id.clone(), len: 1 }),
         }
         if let Some(page) = self.pages.back() {
-            self.dirty.insert(page.key.clone());
+            mark(&mut self.dirty, &page.key);
         }
         self.entries.push_back(delivery);
         self.texts.push_back(None);
@@ -249,7 +249,7 @@ impl Log {
                 self.dirty.remove(&key);
                 self.removed.insert(key);
             } else {
-                self.dirty.insert(page.key.clone());
+                mark(&mut self.dirty, &page.key);
             }
         }
     }

@@ -13,6 +13,14 @@ use serde::Serialize;
 use super::state::{Changes, Key};
 use crate::json::to_text;
 
+/// Adds `name` to `changed`, copying it only the first time: a response
+/// changes its delivery, and a batch the log page it joins, several times.
+pub(super) fn mark(changed: &mut BTreeSet<String>, name: &str) {
+    if !changed.contains(name) {
+        changed.insert(name.to_string());
+    }
+}
+
 /// A value stored whole under one key, with whether it changed since it was
 /// last handed to storage.
 #[derive(Debug, Default)]
