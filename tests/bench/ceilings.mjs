@@ -6,21 +6,43 @@
 //   bare ceiling, and the memory section's baseline);
 // - durable: first reads one stored configuration key, writes one record
 //   the size of AutoHook's (~1.5 KB) and awaits it: the least a sender that
-//   stores before it sends must do (cold start's goal is against it).
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+//   stores before it sends must do (cold start's goal is against it);
+// - wasm: the durable one that also compiles and instantiates AutoHook's
+//   own module (calling nothing in it) while it reads the key: the least a
+//   sender whose core is that module must do (cold start's floor).
+import { copyFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DIST } from '../e2e/browsers.mjs';
 
 /** The durable ceiling's stored configuration, seeded once under this key before it is measured. */
 export const DURABLE_CONFIG_KEY = 'config';
 /** What is seeded: a webhook's settings, as a sender would keep them. */
 export const DURABLE_CONFIG = { events: ['error'], headers: { 'content-type': 'application/json' }, secret: 'whsec_bench', ratePerMinute: 60 };
 
-const manifest = (name, permissions = []) => JSON.stringify({
+const manifest = (name, permissions = [], more = {}) => JSON.stringify({
   manifest_version: 3, name, version: '1', permissions,
-  background: { service_worker: 'worker.js' }, host_permissions: ['http://127.0.0.1/*'],
+  background: { service_worker: 'worker.js' }, host_permissions: ['http://127.0.0.1/*'], ...more,
 });
 const page = (name) => `<!doctype html><title>${name}</title>`;
+// The durable worker, whose handler also awaits \`before\` (a promise's
+// name), if given, beside the key's read.
+const durableWorker = (before) => `performance.mark('script');
+const mark = (name) => performance.getEntriesByName(name).length || performance.mark(name);
+chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
+  (async () => {
+    const read = chrome.storage.local.get('${DURABLE_CONFIG_KEY}');
+    const { ${DURABLE_CONFIG_KEY}: config } = ${before ? `(await Promise.all([read, ${before}]))[0]` : 'await read'};
+    mark('read');
+    const id = crypto.randomUUID();
+    const record = JSON.stringify({ id, url, body, config, state: 'pending', attempts: [] });
+    await chrome.storage.local.set({ ['record/' + id]: record.padEnd(1500) });
+    mark('written');
+    const response = await fetch(url, { method: 'POST', body, headers: config.headers });
+    respond(response.status);
+  })().catch((e) => respond(String(e)));
+  return true;
+});`;
 
 /**
  * Each ceiling's files, and its cold start's phases as coldstart.mjs reads
@@ -46,23 +68,28 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
       'manifest.json': manifest('Durable ceiling', ['storage']),
       // The record: the event, its webhook's configuration and room for the
       // attempts, padded to the size of a record AutoHook stores.
-      'worker.js': `performance.mark('script');
-const mark = (name) => performance.getEntriesByName(name).length || performance.mark(name);
-chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
-  (async () => {
-    const { ${DURABLE_CONFIG_KEY}: config } = await chrome.storage.local.get('${DURABLE_CONFIG_KEY}');
-    mark('read');
-    const id = crypto.randomUUID();
-    const record = JSON.stringify({ id, url, body, config, state: 'pending', attempts: [] });
-    await chrome.storage.local.set({ ['record/' + id]: record.padEnd(1500) });
-    mark('written');
-    const response = await fetch(url, { method: 'POST', body, headers: config.headers });
-    respond(response.status);
-  })().catch((e) => respond(String(e)));
-  return true;
-});`,
+      'worker.js': durableWorker(),
       'page.html': page('Durable ceiling'),
     },
+  },
+  wasm: {
+    phases: [['up', 'origin'], ['script', 'script'], ['Wasm ready', 'wasm'], ['key read', 'read'], ['record written', 'written'], ['on the wire', 'wire']],
+    files: {
+      // AutoHook's policy: MV3 compiles Wasm only with 'wasm-unsafe-eval'.
+      'manifest.json': manifest('Wasm floor', ['storage'], { content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" } }),
+      // Compiled as AutoHook's is (streaming, from the extension's own
+      // file), each import a function that is never called.
+      'worker.js': `const ready = WebAssembly.compileStreaming(fetch('autohook_bg.wasm'))
+  .then((module) => {
+    const imports = {};
+    for (const { module: from, name } of WebAssembly.Module.imports(module)) (imports[from] ??= {})[name] = () => {};
+    return WebAssembly.instantiate(module, imports);
+  })
+  .then(() => mark('wasm'));
+${durableWorker('ready')}`,
+      'page.html': page('Wasm floor'),
+    },
+    copies: { 'autohook_bg.wasm': `${DIST}chrome/pkg/autohook_bg.wasm` },
   },
 };
 
@@ -70,5 +97,6 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
 export function writeCeiling(name) {
   const dir = mkdtempSync(join(tmpdir(), `autohook-${name}-ceiling-`));
   for (const [file, text] of Object.entries(CEILINGS[name].files)) writeFileSync(join(dir, file), text);
+  for (const [file, from] of Object.entries(CEILINGS[name].copies ?? {})) copyFileSync(from, join(dir, file));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
