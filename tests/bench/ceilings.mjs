@@ -9,7 +9,9 @@
 //   stores before it sends must do (cold start's goal is against it);
 // - wasm: the durable one that also compiles and instantiates AutoHook's
 //   own module (calling nothing in it) while it reads the key: the least a
-//   sender whose core is that module must do (cold start's floor).
+//   sender whose core is that module must do (cold start's floor);
+// - design: the wasm one that, as it starts, also does what AutoHook's
+//   design has every start do in the browser (memory's floor, idle).
 import { copyFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ const manifest = (name, permissions = [], more = {}) => JSON.stringify({
   background: { service_worker: 'worker.js' }, host_permissions: ['http://127.0.0.1/*'], ...more,
 });
 const page = (name) => `<!doctype html><title>${name}</title>`;
+// AutoHook's policy: MV3 compiles Wasm only with 'wasm-unsafe-eval'.
+const WASM_POLICY = { content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" } };
 // The durable worker, whose handler also awaits \`before\` (a promise's
 // name), if given, beside the key's read.
 const durableWorker = (before) => `performance.mark('script');
@@ -75,8 +79,7 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
   wasm: {
     phases: [['up', 'origin'], ['script', 'script'], ['Wasm ready', 'wasm'], ['key read', 'read'], ['record written', 'written'], ['on the wire', 'wire']],
     files: {
-      // AutoHook's policy: MV3 compiles Wasm only with 'wasm-unsafe-eval'.
-      'manifest.json': manifest('Wasm floor', ['storage'], { content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" } }),
+      'manifest.json': manifest('Wasm floor', ['storage'], WASM_POLICY),
       // Compiled as AutoHook's is (streaming, from the extension's own
       // file), each import a function that is never called.
       'worker.js': `const ready = WebAssembly.compileStreaming(fetch('autohook_bg.wasm'))
@@ -91,6 +94,41 @@ ${durableWorker('ready')}`,
     },
     copies: { 'autohook_bg.wasm': `${DIST}chrome/pkg/autohook_bg.wasm` },
   },
+};
+// As it starts, beside the module: a record read from and written to
+// IndexedDB (AutoHook's store: Firefox's content scripts can read
+// storage.local), a sealed one opened with AES-GCM (secrets are stored
+// sealed), and the session flag, the wake-up alarm and the install type
+// AutoHook's start reads or sets.
+CEILINGS.design = {
+  phases: CEILINGS.wasm.phases,
+  files: {
+    ...CEILINGS.wasm.files,
+    'manifest.json': manifest('Design floor', ['storage', 'alarms', 'management'], WASM_POLICY),
+    'worker.js': `${CEILINGS.wasm.files['worker.js']}
+const stored = new Promise((resolve, reject) => {
+  const open = indexedDB.open('records', 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('records');
+  open.onsuccess = () => resolve(open.result);
+  open.onerror = () => reject(open.error);
+}).then((db) => new Promise((resolve) => {
+  const transaction = db.transaction('records', 'readwrite');
+  transaction.objectStore('records').put('x'.repeat(1500), 'record');
+  transaction.objectStore('records').getAll();
+  transaction.oncomplete = resolve;
+}));
+const opened = (async () => {
+  const key = await crypto.subtle.importKey('raw', new Uint8Array(32), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const iv = new Uint8Array(12);
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new Uint8Array(1500));
+  await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, sealed);
+})();
+chrome.storage.session.get('browserSession');
+chrome.alarms.create('wake', { when: Date.now() + 60_000 });
+chrome.management.getSelf();`,
+    'page.html': page('Design floor'),
+  },
+  copies: CEILINGS.wasm.copies,
 };
 
 /** Writes ceiling `name` to a new temporary folder; returns the folder and a function removing it. */
