@@ -12,7 +12,7 @@
 //   sender whose core is that module must do (cold start's floor);
 // - design: the wasm one that, as it starts, also does what AutoHook's
 //   design has every start do in the browser (memory's floor, idle).
-import { copyFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST } from '../e2e/browsers.mjs';
@@ -27,10 +27,13 @@ const manifest = (name, permissions = [], more = {}) => JSON.stringify({
   background: { service_worker: 'worker.js' }, host_permissions: ['http://127.0.0.1/*'], ...more,
 });
 const page = (name) => `<!doctype html><title>${name}</title>`;
+const AUTOHOOK_PERMISSIONS = JSON.parse(readFileSync(new URL('../../extension/manifest.json', import.meta.url), 'utf8')).permissions;
 // AutoHook's policy: MV3 compiles Wasm only with 'wasm-unsafe-eval'.
 const WASM_POLICY = { content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" } };
-// The durable worker, whose handler also awaits \`before\` (a promise's
-// name), if given, beside the key's read.
+// The durable worker, whose handler also awaits `before` (a promise's
+// name), if given, beside the key's read. The record: the event, its
+// webhook's configuration and room for the attempts, padded to the size of
+// a record AutoHook stores.
 const durableWorker = (before) => `performance.mark('script');
 const mark = (name) => performance.getEntriesByName(name).length || performance.mark(name);
 chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
@@ -70,8 +73,6 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
     phases: [['up', 'origin'], ['script', 'script'], ['key read', 'read'], ['record written', 'written'], ['on the wire', 'wire']],
     files: {
       'manifest.json': manifest('Durable ceiling', ['storage']),
-      // The record: the event, its webhook's configuration and room for the
-      // attempts, padded to the size of a record AutoHook stores.
       'worker.js': durableWorker(),
       'page.html': page('Durable ceiling'),
     },
@@ -88,7 +89,8 @@ chrome.runtime.onMessage.addListener(({ url, body }, sender, respond) => {
     for (const { module: from, name } of WebAssembly.Module.imports(module)) (imports[from] ??= {})[name] = () => {};
     return WebAssembly.instantiate(module, imports);
   })
-  .then(() => mark('wasm'));
+  // Kept, as AutoHook keeps its instance: its memory and code stay.
+  .then((instance) => ((globalThis.instance = instance), mark('wasm')));
 ${durableWorker('ready')}`,
       'page.html': page('Wasm floor'),
     },
@@ -99,12 +101,13 @@ ${durableWorker('ready')}`,
 // IndexedDB (AutoHook's store: Firefox's content scripts can read
 // storage.local), a sealed one opened with AES-GCM (secrets are stored
 // sealed), and the session flag, the wake-up alarm and the install type
-// AutoHook's start reads or sets.
+// AutoHook's start reads or sets; marked `design` once all are done. With
+// AutoHook's own permissions.
 CEILINGS.design = {
   phases: CEILINGS.wasm.phases,
   files: {
     ...CEILINGS.wasm.files,
-    'manifest.json': manifest('Design floor', ['storage', 'alarms', 'management'], WASM_POLICY),
+    'manifest.json': manifest('Design floor', AUTOHOOK_PERMISSIONS, WASM_POLICY),
     'worker.js': `${CEILINGS.wasm.files['worker.js']}
 const stored = new Promise((resolve, reject) => {
   const open = indexedDB.open('records', 1);
@@ -123,9 +126,12 @@ const opened = (async () => {
   const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new Uint8Array(1500));
   await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, sealed);
 })();
-chrome.storage.session.get('browserSession');
-chrome.alarms.create('wake', { when: Date.now() + 60_000 });
-chrome.management.getSelf();`,
+const flags = Promise.all([
+  chrome.storage.session.get('browserSession'),
+  chrome.alarms.create('wake', { when: Date.now() + 60_000 }),
+  chrome.management?.getSelf?.(),
+]);
+Promise.all([ready, stored, opened, flags]).then(() => mark('design'));`,
     'page.html': page('Design floor'),
   },
   copies: CEILINGS.wasm.copies,

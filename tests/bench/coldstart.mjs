@@ -140,7 +140,7 @@ export function coldStartSection(rows) {
   const phaseStats = (f) => stats(column(f).filter(Number.isFinite), ms);
   const medianRatio = median(column((r) => r.ratio));
   return {
-    figures: { coldStart: { value: medianRatio, note: `÷ bare ${ratio(median(column((r) => r.bareRatio)))}, ÷ Wasm floor ${ratio(median(column((r) => r.floorRatio)))}; the floor ÷ durable ${ratio(median(column((r) => r.floorOverDurable)))}` } },
+    figures: { coldStart: { value: medianRatio, note: `information: ÷ bare ${ratio(median(column((r) => r.bareRatio)))}, ÷ Wasm floor ${ratio(median(column((r) => r.floorRatio)))}; the floor ÷ durable ${ratio(median(column((r) => r.floorOverDurable)))}` } },
     text: `## Cold start: emit to first request on the wire, against a durable ceiling (goal ${goal('coldStart')})
 
 From an extension page's message to the receiver seeing the request. AutoHook:

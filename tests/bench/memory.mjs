@@ -150,12 +150,19 @@ async function reading(session, pid) {
   return { ...memory, heapUsed: usedSize / MB, heapTotal: totalSize / MB, wasm: wasm === null ? null : wasm / MB };
 }
 
-/** The bare extension's idle reading: 2 s after its worker starts. */
-async function bareIdle(folder) {
+/**
+ * A minimal extension's idle reading: 2 s after its worker starts; a floor
+ * whose worker has not set its mark `done` by then failed, and its reading
+ * would understate the floor.
+ */
+async function bareIdle(folder, done = null) {
   const chromium = await launch(folder);
   try {
     const { worker, pid, startedAt } = await chromium.restart();
     await sleep(startedAt + IDLE_AFTER_MS - Date.now());
+    if (done && !(await chromium.evaluate(worker, `performance.getEntriesByName('${done}').length > 0`))) {
+      throw new Error(`memory: the floor in ${folder} did not reach its mark ${done} within ${IDLE_AFTER_MS} ms`);
+    }
     return await reading(worker, pid);
   } finally {
     await chromium.close();
@@ -272,8 +279,8 @@ export async function measureMemory() {
         row[side] = side === 'bare' ? await bareIdle(bare.dir) : await autohookReadings(receiver, round);
       }
       row.durable = await durableReadings(durable.dir, receiver, round);
-      row.floor = await bareIdle(floor.dir);
-      row.design = await bareIdle(design.dir);
+      row.floor = await bareIdle(floor.dir, 'wasm');
+      row.design = await bareIdle(design.dir, 'design');
       rows.push(row);
     }
   } finally {
