@@ -337,11 +337,9 @@ assemble() {
 
 # bundle_background DIR: DIR/background/background.js with everything it
 # imports in the one file, an ES module still (import.meta.url finds the
-# Wasm). A stopped worker that is woken loads one script instead of nine
-# modules: "Scripts run" in the bench's cold start went from 13-15 ms to
-# 9-10 (the durable ceiling's one script: 7). Not minified, so a store's
-# reviewer reads what runs. The modules stay beside it: pages and the
-# E2E tests import them.
+# Wasm): a stopped worker that is woken loads one script instead of eleven
+# modules (CONTRIBUTING's Toolchain section has what that saves). The
+# modules stay beside it, as in extension/.
 # From DIR, so the bundle's comments name each module by its path there.
 bundle_background() {
   local entry=background/background.js esbuild=$PWD/$ESBUILD
