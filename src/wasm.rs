@@ -120,6 +120,32 @@ extern "C" {
     /// time in a burst), and would re-serialize a signed GET query.
     #[wasm_bindgen(js_name = fetch)]
     fn fetch_with_init(url: &str, init: &RequestInit) -> js_sys::Promise;
+
+    /// The browser's `TextEncoder`, taking the JS string as it is (web-sys's
+    /// takes a Rust `&str`): see [`js_text`].
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type Utf8Encoder;
+
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+
+    #[wasm_bindgen(method, js_class = "TextEncoder", js_name = encode)]
+    fn encode(this: &Utf8Encoder, text: &JsValue) -> js_sys::Uint8Array;
+}
+
+/// A JS string's text, encoded by the browser and copied in at once. The
+/// glue's own way (`JsValue::as_string`) copies it a character at a time in
+/// a JS loop until the first non-ASCII one: for the records read at a
+/// start (a webhook list is KBs) that loop became hot enough in the first
+/// seconds for V8 to compile it with Maglev and then TurboFan, whose code
+/// pages then counted in the worker's memory (one start in 3 to 6 in the
+/// memory bench's protocol: 22.3 MB of Chromium's code in PSS against
+/// 26.5; `--js-flags=--trace-opt` named `passStringToWasm0`).
+fn js_text(value: &JsValue) -> Option<String> {
+    value.is_string().then(|| {
+        let bytes = Utf8Encoder::new().encode(value).to_vec();
+        String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    })
 }
 
 fn now() -> Millis {
@@ -277,10 +303,10 @@ fn stored_texts(stored: &JsValue) -> impl Iterator<Item = (String, Value)> {
     entries.into_iter().filter_map(|entry| {
         let entry: js_sys::Array = entry.unchecked_into();
         let (key, value) = (entry.get(0).as_string()?, entry.get(1));
-        let text = match value.as_string() {
+        let text = match js_text(&value) {
             Some(text) => text,
             None => match js_sys::JSON::stringify(&value) {
-                Ok(text) => text.as_string().unwrap_or_default(),
+                Ok(text) => js_text(&text).unwrap_or_default(),
                 Err(error) => format!("(not storable as text: {})", describe(&error)),
             },
         };
