@@ -60,7 +60,7 @@ pub(super) struct Deliveries {
     in_flight_changed: bool,
     /// Unfinished deliveries changed since the last batch, by id: their
     /// outbox page is written again, with them or without them if they
-    /// left the outbox.
+    /// left the outbox (one not paged yet is paged with the batch anyway).
     changed: BTreeSet<String>,
     /// Deliveries not yet known to be in storage, with the write batch
     /// that holds them (`None` until one does) and their webhook. They are
@@ -186,9 +186,10 @@ impl Deliveries {
 
     // ----- changing -----
 
-    /// Adds a new delivery, not yet in line.
+    /// Adds a new delivery, not yet in line. Its page is made with the
+    /// next batch ([`OutboxPages::add`]); `changed` is for deliveries a page
+    /// holds already.
     pub fn push(&mut self, delivery: Delivery) {
-        mark(&mut self.changed, &delivery.id);
         self.pages.add(&delivery.id);
         self.outbox.push(delivery);
     }
