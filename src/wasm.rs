@@ -133,17 +133,18 @@ extern "C" {
     fn encode(this: &Utf8Encoder, text: &JsValue) -> js_sys::Uint8Array;
 }
 
-/// A JS string's text, encoded by the browser and copied in at once. The
-/// glue's own way (`JsValue::as_string`) copies it a character at a time in
-/// a JS loop until the first non-ASCII one: for the records read at a
-/// start (a webhook list is KBs) that loop became hot enough in the first
-/// seconds for V8 to compile it with Maglev and then TurboFan, whose code
-/// pages then counted in the worker's memory (one start in 3 to 6 in the
-/// memory bench's protocol: 22.3 MB of Chromium's code in PSS against
-/// 26.5; `--js-flags=--trace-opt` named `passStringToWasm0`).
-fn js_text(value: &JsValue) -> Option<String> {
+/// A JS string's text, encoded by the browser (`encoder`) and copied in at
+/// once. The glue's own way (`JsValue::as_string`) copies it a character
+/// at a time in a JS loop until the first non-ASCII one: for the records
+/// read at a start (a webhook list is KBs) that loop became hot enough in
+/// the first seconds for V8 to compile it with Maglev and then TurboFan,
+/// whose code pages then counted in the worker's memory (in 1 to 5 of 12
+/// starts in the memory bench's protocol: 26.1-27.0 MB of Chromium's code
+/// in PSS against 22.2-22.4; `--js-flags=--trace-opt` named
+/// `passStringToWasm0`).
+fn js_text(encoder: &Utf8Encoder, value: &JsValue) -> Option<String> {
     value.is_string().then(|| {
-        let bytes = Utf8Encoder::new().encode(value).to_vec();
+        let bytes = encoder.encode(value).to_vec();
         String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
     })
 }
@@ -300,13 +301,14 @@ impl Background {
 /// deep) is still an entry the core sets aside rather than a failed start.
 fn stored_texts(stored: &JsValue) -> impl Iterator<Item = (String, Value)> {
     let entries = js_sys::Object::entries(stored.unchecked_ref());
-    entries.into_iter().filter_map(|entry| {
+    let encoder = Utf8Encoder::new();
+    entries.into_iter().filter_map(move |entry| {
         let entry: js_sys::Array = entry.unchecked_into();
         let (key, value) = (entry.get(0).as_string()?, entry.get(1));
-        let text = match js_text(&value) {
+        let text = match js_text(&encoder, &value) {
             Some(text) => text,
             None => match js_sys::JSON::stringify(&value) {
-                Ok(text) => js_text(&text).unwrap_or_default(),
+                Ok(text) => js_text(&encoder, &text).unwrap_or_default(),
                 Err(error) => format!("(not storable as text: {})", describe(&error)),
             },
         };
