@@ -98,6 +98,8 @@ test('Chromium: a no-secrets file that points a webhook elsewhere imports it wit
   const path = join(await mkdtemp(join(tmpdir(), 'autohook-')), 'autohook-settings.json');
   await writeFile(path, JSON.stringify(file));
   await (await page.$('#import-file')).uploadFile(path);
+  // The review shows once the page has read the file, as the test above waits for it.
+  await page.waitForSelector('#import-check', { visible: true });
   await page.click('#import-check');
   await page.waitForSelector('#import-summary li[data-kind="credentialsDropped"]');
   assert.equal(await page.$eval('#import-summary li[data-kind="credentialsDropped"]', (item) => item.textContent),
